@@ -1,0 +1,96 @@
+/*
+ * Internal to the `dal` command-line tool: the state one invocation shares
+ * between its chained commands, the commands themselves (commands.c) and the
+ * result formatters (format.c). Nothing here is part of libdal.
+ */
+#ifndef DAL_CLI_H
+#define DAL_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <dal/dal.h>
+
+/* Exit statuses. */
+enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
+
+/* Output formats of `query` and `stats`. */
+enum out_format { FMT_TABLE = 0, FMT_CSV, FMT_JSON, FMT_TEXT };
+
+/* The state of one invocation. The configuration and the repository are
+ * opened on first use, so `dal plugins` works without any database and one
+ * process's chained commands share one connection (and its statistics). */
+struct cli {
+	const char *config_path; /* -c, or NULL */
+	const char *repo_name;   /* -r, or NULL */
+	const char *url;         /* -u, or NULL */
+	dal_config *cfg;
+	int cfg_loaded;
+	dal_repo *repo;
+	/* Strings that must never reach the terminal: passwords given through
+	 * -u, DB_PASS, DB_URL or DATABASE_URL (raw and percent-decoded). */
+	char *secrets[8];
+	size_t n_secrets;
+};
+
+/* One parsed command of the chain. */
+struct command;
+typedef int (*command_fn)(struct cli *cli, const struct command *cmd);
+
+struct command {
+	const char *name;
+	const char *arg;        /* the SQL of exec/query, else NULL */
+	enum out_format format;
+	command_fn run;
+};
+
+/* Print "dal: <cmd>: <message>" on stderr as one line, passwords removed.
+ * cmd may be NULL. */
+void cli_fail(const struct cli *cli, const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* Print "dal: <cmd>: DAL_EXXX: <message> [SQLSTATE]" on stderr for err. */
+void cli_fail_error(const struct cli *cli, const char *cmd, const dal_error *err);
+
+/* Load the configuration (once). Returns 0, or prints the error for cmd and
+ * returns -1. */
+int cli_config(struct cli *cli, const char *cmd);
+
+/* Open the repository (once). Returns 0, or prints the error and returns -1. */
+int cli_repo(struct cli *cli, const char *cmd);
+
+/* Write s to buf (size > 0) with every secret replaced by "***" and every
+ * URL password redacted; always NUL-terminates, truncating if needed. */
+void cli_redact(const struct cli *cli, const char *s, char *buf, size_t size);
+
+/* Commands (commands.c). Each returns EXIT_OK or EXIT_RUNTIME, having printed
+ * its own error. */
+int cmd_exec(struct cli *cli, const struct command *cmd);
+int cmd_query(struct cli *cli, const struct command *cmd);
+int cmd_ping(struct cli *cli, const struct command *cmd);
+int cmd_stats(struct cli *cli, const struct command *cmd);
+int cmd_plugins(struct cli *cli, const struct command *cmd);
+int cmd_config(struct cli *cli, const struct command *cmd);
+
+/* Result formatters (format.c). Each streams the rows of a statement whose
+ * first dal_stmt_step() returned first_rc (DAL_ROW or DAL_DONE) to out, and
+ * returns DAL_OK or the failing step's code (the statement then holds the
+ * error). *nrows gets the number of rows written. */
+int format_table(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
+int format_csv(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
+int format_json(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
+
+/* Write s[0..len) to out as a JSON string literal, quotes included. Invalid
+ * UTF-8 bytes become U+FFFD. */
+void json_string(FILE *out, const char *s, size_t len);
+
+/* Rows the table format buffers to compute column widths; later rows are
+ * streamed with the widths found. Also a byte budget for the buffer. */
+#define TABLE_BUFFER_ROWS 1000
+#define TABLE_BUFFER_BYTES (16u << 20)
+
+#endif

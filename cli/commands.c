@@ -1,0 +1,404 @@
+/*
+ * The commands of the `dal` tool: exec, query, ping, stats, plugins, config.
+ * Each runs against the invocation's shared configuration and repository
+ * (opened on first use by dal.c) and prints its result on stdout, or one
+ * error line on stderr. Argument parsing and help texts live in dal.c; how
+ * rows are rendered lives in format.c.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <dal/plugin.h>
+
+#include "cli.h"
+
+int cmd_exec(struct cli *cli, const struct command *cmd)
+{
+	int64_t affected = 0;
+
+	if (cli_repo(cli, cmd->name))
+		return EXIT_RUNTIME;
+	if (dal_repo_exec(cli->repo, cmd->arg, &affected) != DAL_OK) {
+		cli_fail_error(cli, cmd->name, dal_repo_error(cli->repo));
+		return EXIT_RUNTIME;
+	}
+	printf("%" PRId64 " row(s) affected\n", affected);
+	return EXIT_OK;
+}
+
+int cmd_query(struct cli *cli, const struct command *cmd)
+{
+	dal_stmt *stmt;
+	uint64_t nrows = 0;
+	int rc;
+
+	if (cli_repo(cli, cmd->name))
+		return EXIT_RUNTIME;
+	if (dal_stmt_prepare(cli->repo, cmd->arg, &stmt) != DAL_OK) {
+		cli_fail_error(cli, cmd->name, dal_repo_error(cli->repo));
+		return EXIT_RUNTIME;
+	}
+	rc = dal_stmt_step(stmt);
+	if (rc == DAL_ROW || rc == DAL_DONE) {
+		if (dal_stmt_column_count(stmt) == 0) {
+			/* Not a row-returning statement (an INSERT run with query). */
+			while (rc == DAL_ROW)
+				rc = dal_stmt_step(stmt);
+			if (rc == DAL_DONE) {
+				if (cmd->format == FMT_TABLE)
+					printf("%" PRId64 " row(s) affected\n",
+					       dal_stmt_rows_affected(stmt));
+				else if (cmd->format == FMT_JSON)
+					fputs("[]\n", stdout);
+				rc = DAL_OK;
+			}
+		} else if (cmd->format == FMT_CSV)
+			rc = format_csv(stdout, stmt, rc, &nrows);
+		else if (cmd->format == FMT_JSON)
+			rc = format_json(stdout, stmt, rc, &nrows);
+		else
+			rc = format_table(stdout, stmt, rc, &nrows);
+	}
+	if (rc != DAL_OK && rc != DAL_DONE) {
+		cli_fail_error(cli, cmd->name, dal_stmt_error(stmt));
+		dal_stmt_close(stmt);
+		return EXIT_RUNTIME;
+	}
+	dal_stmt_close(stmt);
+	return EXIT_OK;
+}
+
+int cmd_ping(struct cli *cli, const struct command *cmd)
+{
+	const char *kind;
+	int64_t ns = 0;
+
+	if (cli_repo(cli, cmd->name))
+		return EXIT_RUNTIME;
+	if (dal_repo_ping(cli->repo, &ns) != DAL_OK) {
+		cli_fail_error(cli, cmd->name, dal_repo_error(cli->repo));
+		return EXIT_RUNTIME;
+	}
+	kind = dal_repo_server_kind(cli->repo);
+	printf("ok: %s (%s, %s) in %.3f ms\n", dal_repo_name(cli->repo),
+	       dal_repo_backend(cli->repo), kind && *kind ? kind : "unknown",
+	       (double)ns / 1e6);
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* stats                                                                     */
+/* ------------------------------------------------------------------------ */
+
+static void stats_json(struct cli *cli, const dal_op_stats *st)
+{
+	fputs("{\"repository\":", stdout);
+	json_string(stdout, dal_repo_name(cli->repo), strlen(dal_repo_name(cli->repo)));
+	fputs(",\"backend\":", stdout);
+	json_string(stdout, dal_repo_backend(cli->repo),
+	            strlen(dal_repo_backend(cli->repo)));
+	if (!st) {
+		fputs(",\"telemetry\":false}\n", stdout);
+		return;
+	}
+	fputs(",\"telemetry\":true,\"operations\":{", stdout);
+	for (int op = 0; op < DAL_OP__COUNT; op++) {
+		const dal_op_stats *s = &st[op];
+
+		printf("%s\n\"%s\":{\"calls\":%" PRIu64 ",\"errors\":%" PRIu64
+		       ",\"rows\":%" PRIu64 ",\"total_ns\":%" PRIu64
+		       ",\"mean_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 "}",
+		       op ? "," : "", dal_op_name((dal_op)op), s->calls, s->errors,
+		       s->rows, s->total_ns, s->calls ? s->total_ns / s->calls : 0,
+		       s->max_ns);
+	}
+	fputs("\n}}\n", stdout);
+}
+
+#define STATS_COLS 7
+
+static void stats_text(const dal_op_stats *st)
+{
+	static const char *head[STATS_COLS] = { "operation", "calls", "errors", "rows",
+	                                        "total_ms", "mean_ms", "max_ms" };
+	char cell[DAL_OP__COUNT][STATS_COLS][32];
+	size_t width[STATS_COLS];
+
+	for (int c = 0; c < STATS_COLS; c++)
+		width[c] = strlen(head[c]);
+	for (int op = 0; op < DAL_OP__COUNT; op++) {
+		const dal_op_stats *s = &st[op];
+		double mean = s->calls ? (double)s->total_ns / (double)s->calls : 0;
+
+		snprintf(cell[op][0], 32, "%s", dal_op_name((dal_op)op));
+		snprintf(cell[op][1], 32, "%" PRIu64, s->calls);
+		snprintf(cell[op][2], 32, "%" PRIu64, s->errors);
+		snprintf(cell[op][3], 32, "%" PRIu64, s->rows);
+		snprintf(cell[op][4], 32, "%.3f", (double)s->total_ns / 1e6);
+		snprintf(cell[op][5], 32, "%.3f", mean / 1e6);
+		snprintf(cell[op][6], 32, "%.3f", (double)s->max_ns / 1e6);
+		for (int c = 0; c < STATS_COLS; c++)
+			if (strlen(cell[op][c]) > width[c])
+				width[c] = strlen(cell[op][c]);
+	}
+	/* Operation names left-aligned, figures right-aligned. */
+	printf("%-*s", (int)width[0], head[0]);
+	for (int c = 1; c < STATS_COLS; c++)
+		printf("  %*s", (int)width[c], head[c]);
+	putchar('\n');
+	for (int op = 0; op < DAL_OP__COUNT; op++) {
+		printf("%-*s", (int)width[0], cell[op][0]);
+		for (int c = 1; c < STATS_COLS; c++)
+			printf("  %*s", (int)width[c], cell[op][c]);
+		putchar('\n');
+	}
+}
+
+int cmd_stats(struct cli *cli, const struct command *cmd)
+{
+	dal_op_stats st[DAL_OP__COUNT];
+
+	if (cli_repo(cli, cmd->name))
+		return EXIT_RUNTIME;
+	if (!dal_repo_telemetry_enabled(cli->repo)) {
+		if (cmd->format == FMT_JSON)
+			stats_json(cli, NULL);
+		else
+			printf("telemetry is off for %s\n", dal_repo_name(cli->repo));
+		return EXIT_OK;
+	}
+	for (int op = 0; op < DAL_OP__COUNT; op++) {
+		if (dal_repo_stats(cli->repo, (dal_op)op, &st[op]) != DAL_OK) {
+			cli_fail_error(cli, cmd->name, dal_repo_error(cli->repo));
+			return EXIT_RUNTIME;
+		}
+	}
+	if (cmd->format == FMT_JSON)
+		stats_json(cli, st);
+	else
+		stats_text(st);
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* plugins                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static const struct {
+	unsigned flag;
+	const char *name;
+} cap_names[] = {
+	{ DAL_CAP_TRANSACTIONS, "transactions" },
+	{ DAL_CAP_TRANSACTIONAL_DDL, "transactional_ddl" },
+	{ DAL_CAP_LAST_INSERT_ID, "last_insert_id" },
+	{ DAL_CAP_STREAMING, "streaming" },
+	{ DAL_CAP_MULTI_STATEMENT, "multi_statement" },
+	{ DAL_CAP_EMBEDDED, "embedded" },
+};
+
+struct plugin_walk {
+	struct cli *cli;
+	int usable;
+};
+
+static void print_dir(const char *dir, void *userdata)
+{
+	struct stat st;
+
+	(void)userdata;
+	if (stat(dir, &st) != 0)
+		printf("  %s (does not exist)\n", dir);
+	else if (!S_ISDIR(st.st_mode))
+		printf("  %s (not a directory)\n", dir);
+	else
+		printf("  %s\n", dir);
+}
+
+static void print_plugin(const dal_plugin_info *p, void *userdata)
+{
+	struct plugin_walk *w = userdata;
+	unsigned caps = p->capabilities;
+	char msg[DAL_ERROR_MESSAGE_SIZE + 64];
+
+	putchar('\n');
+	if (p->status != DAL_OK) {
+		cli_redact(w->cli, p->error ? p->error : dal_strerror(p->status),
+		           msg, sizeof msg);
+		printf("unusable: %s\n", p->path ? p->path : "?");
+		printf("  error:        %s: %s\n", dal_code_name(p->status), msg);
+		return;
+	}
+	w->usable++;
+	printf("%s %s\n", p->name ? p->name : "?", p->version ? p->version : "?");
+	printf("  file:         %s\n", p->path ? p->path : "?");
+	fputs("  aliases:     ", stdout);
+	if (!p->aliases || !p->aliases[0])
+		fputs(" (none)", stdout);
+	for (const char *const *a = p->aliases; a && *a; a++)
+		printf(" %s", *a);
+	putchar('\n');
+	printf("  abi:          %u.%u\n", p->abi_major, p->abi_minor);
+	fputs("  capabilities:", stdout);
+	if (!caps)
+		fputs(" (none)", stdout);
+	for (size_t k = 0; k < sizeof cap_names / sizeof cap_names[0]; k++) {
+		if (caps & cap_names[k].flag) {
+			printf(" %s", cap_names[k].name);
+			caps &= ~cap_names[k].flag;
+		}
+	}
+	if (caps) /* flags of a newer ABI than this tool knows */
+		printf(" 0x%x", caps);
+	putchar('\n');
+	if (p->description && *p->description)
+		printf("  description:  %s\n", p->description);
+}
+
+int cmd_plugins(struct cli *cli, const struct command *cmd)
+{
+	struct plugin_walk w = { .cli = cli };
+	dal_error err = { 0 };
+	int n;
+
+	if (cli_config(cli, cmd->name))
+		return EXIT_RUNTIME;
+	puts("plugin directories (in search order):");
+	dal_plugin_dirs(cli->cfg, print_dir, NULL);
+	n = dal_plugin_list(cli->cfg, print_plugin, &w, &err);
+	if (n < 0) {
+		cli_fail_error(cli, cmd->name, &err);
+		return EXIT_RUNTIME;
+	}
+	if (w.usable == 0) {
+		fflush(stdout);
+		cli_fail(cli, cmd->name,
+		         n == 0 ? "no backend plugin (backend_*.so) in any directory "
+		                  "listed; set DAL_PLUGIN_PATH or [dal] plugin_dir"
+		                : "none of the %d plugin files found is usable", n);
+		return EXIT_RUNTIME;
+	}
+	return EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* config                                                                    */
+/* ------------------------------------------------------------------------ */
+
+struct setting_row {
+	char *key, *value, *source;
+};
+
+struct setting_list {
+	struct cli *cli;
+	struct setting_row *rows;
+	size_t n, cap;
+	int nomem;
+};
+
+/* Keys whose value is a secret even if the core did not mask it (a backend
+ * option such as sslpassword). A *_file key holds a path, not a secret. */
+static int key_is_secret(const char *key)
+{
+	static const char *words[] = { "pass", "secret", "token", "credential", NULL };
+	size_t n = strlen(key);
+
+	if (n > 5 && strcmp(key + n - 5, "_file") == 0)
+		return 0;
+	for (const char **w = words; *w; w++)
+		if (strcasestr(key, *w))
+			return 1;
+	return 0;
+}
+
+static void collect_setting(const char *key, const char *value,
+                            const char *source, void *userdata)
+{
+	struct setting_list *l = userdata;
+	struct setting_row *r;
+	char buf[4096];
+
+	if (l->nomem)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 32;
+		struct setting_row *rows = realloc(l->rows, cap * sizeof *rows);
+
+		if (!rows) {
+			l->nomem = 1;
+			return;
+		}
+		l->rows = rows;
+		l->cap = cap;
+	}
+	r = &l->rows[l->n];
+	if (!value)
+		value = "";
+	if (*value && key && key_is_secret(key))
+		value = "***";
+	cli_redact(l->cli, value, buf, sizeof buf);
+	r->key = strdup(key ? key : "?");
+	r->value = strdup(buf);
+	r->source = strdup(source ? source : "?");
+	l->n++;
+	if (!r->key || !r->value || !r->source)
+		l->nomem = 1;
+}
+
+int cmd_config(struct cli *cli, const struct command *cmd)
+{
+	struct setting_list l = { .cli = cli };
+	dal_error err = { 0 };
+	size_t wk = 3, wv = 5; /* "key", "value" */
+	const char *path, *w;
+	int rc = EXIT_OK;
+
+	if (cli_config(cli, cmd->name))
+		return EXIT_RUNTIME;
+	if (dal_config_describe(cli->cfg, cli->repo_name, cli->url, collect_setting,
+	                        &l, &err) != DAL_OK) {
+		cli_fail_error(cli, cmd->name, &err);
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	if (l.nomem) {
+		cli_fail(cli, cmd->name, "out of memory");
+		rc = EXIT_RUNTIME;
+		goto out;
+	}
+	path = dal_config_path(cli->cfg);
+	printf("config file: %s\n",
+	       path ? path : "(none: defaults and environment only)");
+	printf("repository:  %s\n\n",
+	       cli->repo_name ? cli->repo_name : "(the default)");
+	for (size_t k = 0; k < l.n; k++) {
+		if (strlen(l.rows[k].key) > wk)
+			wk = strlen(l.rows[k].key);
+		if (strlen(l.rows[k].value) > wv)
+			wv = strlen(l.rows[k].value);
+	}
+	printf("%-*s  %-*s  %s\n", (int)wk, "key", (int)wv, "value", "source");
+	for (size_t k = 0; k < l.n; k++)
+		printf("%-*s  %-*s  %s\n", (int)wk, l.rows[k].key, (int)wv,
+		       l.rows[k].value, l.rows[k].source);
+	for (size_t k = 0; cli->cfg && (w = dal_config_warning(cli->cfg, k)) != NULL;
+	     k++) {
+		char buf[4096];
+
+		if (k == 0)
+			puts("\nwarnings:");
+		cli_redact(cli, w, buf, sizeof buf);
+		printf("  %s\n", buf);
+	}
+out:
+	for (size_t k = 0; k < l.n; k++) {
+		free(l.rows[k].key);
+		free(l.rows[k].value);
+		free(l.rows[k].source);
+	}
+	free(l.rows);
+	return rc;
+}

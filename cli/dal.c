@@ -1,0 +1,656 @@
+/*
+ * `dal`: the libdal command-line tool. This file owns the command line
+ * (global options, the chain of commands and their options, help texts), the
+ * shared state of one invocation (configuration and repository opened on
+ * first use), error lines, the log sink, and keeping passwords off the
+ * terminal. The commands are in commands.c, row output in format.c.
+ *
+ * The whole command line is parsed before anything runs, so a usage error
+ * late in a chain (exit 2) never leaves half the chain executed.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+/* ------------------------------------------------------------------------ */
+/* Help                                                                      */
+/* ------------------------------------------------------------------------ */
+
+static const char usage_text[] =
+	"Usage: dal [OPTION]... COMMAND [ARG]... [COMMAND [ARG]...]...\n"
+	"Run commands against a libdal repository. Several commands may follow\n"
+	"one another; they share one connection, run in order and stop at the\n"
+	"first failure.\n"
+	"\n"
+	"Options (before the first command):\n"
+	"  -c, --config FILE  configuration file (default: $DAL_CONFIG, else the\n"
+	"                     installed dal.ini if present, else none)\n"
+	"  -r, --repo NAME    repository to use (default: [dal] default, else main)\n"
+	"  -u, --url URL      database URL, overriding the default repository's\n"
+	"                     connection settings (not with -r)\n"
+	"  -q, --quiet        print no log lines\n"
+	"  -v, --verbose      also print debug log lines\n"
+	"  -h, --help         print this help; 'dal COMMAND --help' for a command\n"
+	"      --version      print the version\n"
+	"\n"
+	"Commands:\n"
+	"  exec SQL                    run SQL, print the number of rows affected\n"
+	"  query [--csv|--json] SQL    run SQL, print the rows it returns\n"
+	"  ping                        check the connection, print the round trip\n"
+	"  stats [--format text|json]  print this process's telemetry figures\n"
+	"  plugins                     list backend plugins and where they were sought\n"
+	"  config                      print the resolved settings and their sources\n"
+	"\n"
+	"Example:\n"
+	"  dal -u sqlite:///tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
+	"      exec \"INSERT INTO t VALUES (1)\" query \"SELECT * FROM t\" stats\n"
+	"\n"
+	"Exit status: 0 success, 1 a command failed, 2 usage error.\n";
+
+struct command_def {
+	const char *name;
+	int takes_sql;
+	int formats; /* bit mask of accepted output options */
+	command_fn run;
+	const char *help;
+};
+
+#define ACCEPT_CSV_JSON 1
+#define ACCEPT_FORMAT 2
+
+static const struct command_def command_defs[] = {
+	{ "exec", 1, 0, cmd_exec,
+	  "Usage: dal exec SQL\n"
+	  "Run SQL that returns no rows (DDL, INSERT, UPDATE, ...) and print\n"
+	  "\"<n> row(s) affected\". Backends that can run several statements at\n"
+	  "once accept them separated by ';'.\n" },
+	{ "query", 1, ACCEPT_CSV_JSON, cmd_query,
+	  "Usage: dal query [--csv|--json] SQL\n"
+	  "Run one SQL statement and print its rows.\n"
+	  "\n"
+	  "  (default)  an aligned table with a header, NULL shown as NULL and\n"
+	  "             control characters escaped; widths come from the first\n"
+	  "             1000 rows\n"
+	  "  --csv      RFC 4180 CSV with a header line and CRLF line ends; NULL\n"
+	  "             is an empty field, an empty string is \"\"\n"
+	  "  --json     one JSON array of objects; numbers as numbers, NULL as\n"
+	  "             null, blobs as base64 strings\n"
+	  "\n"
+	  "Blobs are shown as \\x and hex in the table and in CSV.\n"
+	  "An SQL argument that starts with '-' goes after '--'.\n" },
+	{ "ping", 0, 0, cmd_ping,
+	  "Usage: dal ping\n"
+	  "Check the connection with one round trip and print\n"
+	  "\"ok: <repository> (<backend>, <server kind>) in <ms> ms\".\n" },
+	{ "stats", 0, ACCEPT_FORMAT, cmd_stats,
+	  "Usage: dal stats [--format text|json]\n"
+	  "Print the telemetry figures of this process's connection, per\n"
+	  "operation: calls, errors, rows, total, mean and max latency. Run it\n"
+	  "after other commands in the same invocation, e.g.\n"
+	  "  dal exec \"...\" query \"...\" stats\n"
+	  "With telemetry = off it prints \"telemetry is off for <repository>\".\n" },
+	{ "plugins", 0, 0, cmd_plugins,
+	  "Usage: dal plugins\n"
+	  "List the directories searched for backend plugins, then every\n"
+	  "backend_* file found: name, version, file, aliases, ABI version and\n"
+	  "capabilities, or why it cannot be used. Exits 1 if no plugin is usable.\n" },
+	{ "config", 0, 0, cmd_config,
+	  "Usage: dal config\n"
+	  "Print every setting of the selected repository as it would be used to\n"
+	  "connect, with its source (file:line, env DB_*, url, default), then any\n"
+	  "configuration file warnings. Passwords are shown as ***. Nothing is\n"
+	  "connected.\n" },
+};
+
+#define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
+
+static const struct command_def *find_command(const char *name)
+{
+	for (size_t k = 0; k < N_COMMANDS; k++)
+		if (strcmp(command_defs[k].name, name) == 0)
+			return &command_defs[k];
+	return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Passwords                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Secrets shorter than this are not scrubbed from text: replacing every "ab"
+ * in a message would make it unreadable. They are still masked wherever the
+ * library knows them as passwords; the scrub is a second line of defence.
+ */
+#define SECRET_MIN 4
+
+static void add_secret(struct cli *cli, const char *s, size_t len)
+{
+	char *copy;
+
+	if (len < SECRET_MIN ||
+	    cli->n_secrets == sizeof cli->secrets / sizeof cli->secrets[0])
+		return;
+	copy = strndup(s, len);
+	if (copy)
+		cli->secrets[cli->n_secrets++] = copy;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Remember the password of a URL, as written and percent-decoded. */
+static void add_url_secret(struct cli *cli, const char *url)
+{
+	const char *auth, *end, *at = NULL, *colon = NULL;
+	char dec[1024];
+	size_t n = 0;
+
+	if (!url || !(auth = strstr(url, "://")))
+		return;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		return;
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	if (!colon)
+		return;
+	add_secret(cli, colon + 1, (size_t)(at - colon - 1));
+	for (const char *p = colon + 1; p < at && n + 1 < sizeof dec; p++) {
+		if (*p == '%' && p + 2 < at && hexval(p[1]) >= 0 && hexval(p[2]) >= 0) {
+			dec[n++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+			p += 2;
+		} else
+			dec[n++] = *p;
+	}
+	add_secret(cli, dec, n);
+}
+
+/* A string that grows, for redaction; on allocation failure it reports
+ * failure once and redact falls back to a fixed text. */
+struct rbuf {
+	char *p;
+	size_t len, cap;
+	int failed;
+};
+
+static void rb_add(struct rbuf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (!(p = realloc(b->p, cap))) {
+			b->failed = 1;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/*
+ * Replace the password of every URL in s ("scheme://user:pw@host") and every
+ * "password=value" (connection-string style) with ***.
+ */
+static void redact_patterns(const char *s, struct rbuf *b)
+{
+	while (*s) {
+		const char *sep = strstr(s, "://");
+		const char *pw = strcasestr(s, "password=");
+		const char *auth, *end, *at = NULL, *colon;
+
+		if (pw && (!sep || pw < sep)) {
+			pw += strlen("password=");
+			rb_add(b, s, (size_t)(pw - s));
+			if (*pw && !isspace((unsigned char)*pw))
+				rb_add(b, "***", 3);
+			s = pw + strcspn(pw, " \t\r\n;,");
+			continue;
+		}
+		if (!sep) {
+			rb_add(b, s, strlen(s));
+			return;
+		}
+		auth = sep + 3;
+		end = auth + strcspn(auth, "/?#'\" \t\r\n");
+		for (const char *p = auth; p < end; p++)
+			if (*p == '@')
+				at = p;
+		colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+		if (!colon) {
+			rb_add(b, s, (size_t)(auth - s));
+			s = auth;
+			continue;
+		}
+		rb_add(b, s, (size_t)(colon + 1 - s));
+		rb_add(b, "***", 3);
+		s = at;
+	}
+}
+
+void cli_redact(const struct cli *cli, const char *s, char *buf, size_t size)
+{
+	struct rbuf a = { 0 }, b = { 0 };
+	const char *text;
+
+	redact_patterns(s, &a);
+	rb_add(&a, "", 0);
+	text = a.p;
+	for (size_t k = 0; k < cli->n_secrets && text; k++) {
+		const char *p = text, *hit;
+		size_t n = strlen(cli->secrets[k]);
+
+		b.len = 0;
+		while ((hit = strstr(p, cli->secrets[k])) != NULL) {
+			rb_add(&b, p, (size_t)(hit - p));
+			rb_add(&b, "***", 3);
+			p = hit + n;
+		}
+		rb_add(&b, p, strlen(p));
+		if (b.failed)
+			break;
+		/* Swap so that the next secret scrubs this result. */
+		{
+			struct rbuf t = a;
+			a = b;
+			b = t;
+		}
+		text = a.p;
+	}
+	if (a.failed || b.failed || !text)
+		text = "(message withheld: out of memory)";
+	snprintf(buf, size, "%s", text);
+	free(a.p);
+	free(b.p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Error lines and logging                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Make msg one line: control characters become spaces, runs of blanks one. */
+static void one_line(char *msg)
+{
+	char *w = msg;
+	int blank = 0;
+
+	for (const char *r = msg; *r; r++) {
+		unsigned char c = (unsigned char)*r;
+
+		if (c < 0x20 || c == 0x7f || c == ' ') {
+			if (!blank && w != msg)
+				*w++ = ' ';
+			blank = 1;
+			continue;
+		}
+		blank = 0;
+		*w++ = (char)c;
+	}
+	while (w > msg && w[-1] == ' ')
+		w--;
+	*w = '\0';
+}
+
+static void print_line(const struct cli *cli, const char *prefix, const char *cmd,
+                       const char *text)
+{
+	char buf[2 * DAL_ERROR_MESSAGE_SIZE + 256];
+
+	cli_redact(cli, text, buf, sizeof buf);
+	one_line(buf);
+	fflush(stdout); /* keep stdout and stderr in order on a terminal */
+	if (cmd)
+		fprintf(stderr, "dal: %s%s: %s\n", prefix, cmd, buf);
+	else
+		fprintf(stderr, "dal: %s%s\n", prefix, buf);
+}
+
+void cli_fail(const struct cli *cli, const char *cmd, const char *fmt, ...)
+{
+	char text[2 * DAL_ERROR_MESSAGE_SIZE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	print_line(cli, "", cmd, text);
+}
+
+void cli_fail_error(const struct cli *cli, const char *cmd, const dal_error *err)
+{
+	char text[2 * DAL_ERROR_MESSAGE_SIZE];
+	const char *msg = err->message[0] ? err->message : dal_strerror(err->code);
+	int code = err->code ? err->code : DAL_EBACKEND;
+
+	if (err->sqlstate[0] && strcmp(err->sqlstate, "00000") != 0 &&
+	    strcmp(err->sqlstate, "HY000") != 0)
+		snprintf(text, sizeof text, "%s: %s [%.5s]", dal_code_name(code), msg,
+		         err->sqlstate);
+	else
+		snprintf(text, sizeof text, "%s: %s", dal_code_name(code), msg);
+	print_line(cli, "", cmd, text);
+}
+
+struct log_state {
+	const struct cli *cli;
+	int min_level; /* lines below this level are dropped; > ERROR: none */
+};
+
+static void log_sink(dal_log_level level, const char *msg, void *userdata)
+{
+	const struct log_state *ls = userdata;
+	static const char *names[] = { "debug: ", "info: ", "warning: ", "error: " };
+
+	if ((int)level < ls->min_level)
+		return;
+	print_line(ls->cli, (unsigned)level <= DAL_LOG_ERROR ? names[level] : "",
+	           NULL, msg);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Shared state                                                              */
+/* ------------------------------------------------------------------------ */
+
+int cli_config(struct cli *cli, const char *cmd)
+{
+	dal_error err = { 0 };
+
+	if (cli->cfg_loaded)
+		return 0;
+	if (dal_config_load(&cli->cfg, cli->config_path, &err) != DAL_OK) {
+		cli_fail_error(cli, cmd, &err);
+		return -1;
+	}
+	cli->cfg_loaded = 1;
+	return 0;
+}
+
+int cli_repo(struct cli *cli, const char *cmd)
+{
+	dal_error err = { 0 };
+
+	if (cli->repo)
+		return 0;
+	if (cli_config(cli, cmd))
+		return -1;
+	if (dal_repo_open(&cli->repo, cli->cfg, cli->repo_name, cli->url, &err) !=
+	    DAL_OK) {
+		cli->repo = NULL;
+		cli_fail_error(cli, cmd, &err);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Command line                                                              */
+/* ------------------------------------------------------------------------ */
+
+static int usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+
+/* Print a usage error naming what is wrong and where to get help; returns
+ * EXIT_USAGE. cmd: the command whose syntax is wrong, or NULL. */
+static int usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("dal: ", stderr);
+	if (cmd)
+		fprintf(stderr, "%s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (cmd)
+		fprintf(stderr, "; try 'dal %s --help'\n", cmd);
+	else
+		fputs("; try 'dal --help'\n", stderr);
+	return EXIT_USAGE;
+}
+
+/* An argument is an option if it starts with '-' and holds no blank: SQL
+ * such as "-- note\nSELECT 1" is not mistaken for one. */
+static int looks_like_option(const char *arg)
+{
+	if (arg[0] != '-' || arg[1] == '\0')
+		return 0;
+	for (const char *p = arg; *p; p++)
+		if (isspace((unsigned char)*p))
+			return 0;
+	return 1;
+}
+
+/*
+ * Match a global option with a value: "-c FILE", "-cFILE", "--config FILE",
+ * "--config=FILE". Returns 1 and sets *value (advancing *i) on a match, 0 if
+ * arg is another option, -1 (after printing) if the value is missing.
+ */
+static int option_value(int argc, char **argv, int *i, char shortopt,
+                        const char *longopt, const char *what, const char **value)
+{
+	const char *arg = argv[*i];
+	size_t n = strlen(longopt);
+
+	if (arg[0] == '-' && arg[1] == shortopt) {
+		if (arg[2]) {
+			*value = arg + 2;
+			return 1;
+		}
+	} else if (strncmp(arg, longopt, n) == 0 && arg[n] == '=') {
+		*value = arg + n + 1;
+		return 1;
+	} else if (strcmp(arg, longopt) != 0)
+		return 0;
+	if (*i + 1 >= argc) {
+		usage_error(NULL, "option '%s' needs an argument (%s)", arg, what);
+		return -1;
+	}
+	*value = argv[++*i];
+	return 1;
+}
+
+static int is_global_option(const char *arg)
+{
+	static const char *opts[] = { "-c", "-r", "-u", "-q", "-v", "-h", "--config",
+	                              "--repo", "--url", "--quiet", "--verbose",
+	                              "--help", "--version", NULL };
+	for (const char **o = opts; *o; o++) {
+		size_t n = strlen(*o);
+
+		if (strncmp(arg, *o, n) == 0 &&
+		    (arg[n] == '\0' || arg[n] == '=' || (n == 2 && arg[1] != '-')))
+			return 1;
+	}
+	return 0;
+}
+
+/* Parse one command and its arguments starting at argv[*i]; fills *cmd.
+ * Returns -1 on success, else an exit status (help printed: EXIT_OK). */
+static int parse_command(int argc, char **argv, int *i, struct command *cmd)
+{
+	const char *name = argv[*i];
+	const struct command_def *def = find_command(name);
+	int end_of_options = 0;
+
+	if (!def) {
+		if (is_global_option(name))
+			return usage_error(NULL, "option '%s' must come before the "
+			                   "first command", name);
+		if (looks_like_option(name))
+			return usage_error(NULL, "unknown option '%s'", name);
+		return usage_error(NULL, "unknown command '%s'", name);
+	}
+	++*i;
+	memset(cmd, 0, sizeof *cmd);
+	cmd->name = def->name;
+	cmd->run = def->run;
+	cmd->format = def->formats & ACCEPT_FORMAT ? FMT_TEXT : FMT_TABLE;
+
+	while (*i < argc && !end_of_options && looks_like_option(argv[*i])) {
+		const char *opt = argv[(*i)++];
+		const char *value = NULL;
+
+		if (strcmp(opt, "--help") == 0 || strcmp(opt, "-h") == 0) {
+			fputs(def->help, stdout);
+			return EXIT_OK;
+		} else if (strcmp(opt, "--") == 0 && def->takes_sql) {
+			end_of_options = 1;
+		} else if ((def->formats & ACCEPT_CSV_JSON) &&
+		           (strcmp(opt, "--csv") == 0 || strcmp(opt, "--json") == 0)) {
+			enum out_format f = opt[2] == 'c' ? FMT_CSV : FMT_JSON;
+
+			if (cmd->format != FMT_TABLE && cmd->format != f)
+				return usage_error(def->name, "--csv and --json cannot "
+				                   "be used together");
+			cmd->format = f;
+		} else if ((def->formats & ACCEPT_FORMAT) &&
+		           strncmp(opt, "--format", 8) == 0 &&
+		           (opt[8] == '\0' || opt[8] == '=')) {
+			if (opt[8] == '=')
+				value = opt + 9;
+			else if (*i < argc)
+				value = argv[(*i)++];
+			else
+				return usage_error(def->name, "option '--format' needs "
+				                   "an argument (text or json)");
+			if (strcmp(value, "text") == 0)
+				cmd->format = FMT_TEXT;
+			else if (strcmp(value, "json") == 0)
+				cmd->format = FMT_JSON;
+			else
+				return usage_error(def->name, "unknown format '%s' "
+				                   "(expected text or json)", value);
+		} else if (is_global_option(opt)) {
+			return usage_error(NULL, "option '%s' must come before the "
+			                   "first command", opt);
+		} else {
+			return usage_error(def->name, "unknown option '%s'", opt);
+		}
+	}
+	if (def->takes_sql) {
+		if (*i >= argc)
+			return usage_error(def->name, "missing SQL argument");
+		cmd->arg = argv[(*i)++];
+		if (!*cmd->arg)
+			return usage_error(def->name, "the SQL argument is empty");
+	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	struct log_state log = { .cli = &cli, .min_level = DAL_LOG_INFO };
+	struct command *cmds = NULL;
+	size_t ncmds = 0;
+	int i = 1, rc = EXIT_OK, r;
+
+	/* Installed first: loading the configuration already logs warnings. */
+	dal_log_set(log_sink, &log);
+
+	for (; i < argc && looks_like_option(argv[i]); i++) {
+		const char *arg = argv[i], *value;
+
+		if (strcmp(arg, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			fputs(usage_text, stdout);
+			return EXIT_OK;
+		} else if (strcmp(arg, "--version") == 0) {
+			printf("dal %s (libdal %s)\n", DAL_VERSION_STRING, dal_version());
+			return EXIT_OK;
+		} else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+			log.min_level = DAL_LOG_ERROR + 1;
+		} else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+			log.min_level = DAL_LOG_DEBUG;
+		} else if ((r = option_value(argc, argv, &i, 'c', "--config", "FILE",
+		                             &value)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			cli.config_path = value;
+		} else if ((r = option_value(argc, argv, &i, 'r', "--repo", "NAME",
+		                             &value)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			cli.repo_name = value;
+		} else if ((r = option_value(argc, argv, &i, 'u', "--url", "URL",
+		                             &value)) != 0) {
+			if (r < 0)
+				return EXIT_USAGE;
+			cli.url = value;
+		} else {
+			return usage_error(NULL, "unknown option '%s'", arg);
+		}
+	}
+	if (cli.repo_name && cli.url)
+		return usage_error(NULL, "-r and -u cannot be used together (-r names "
+		                   "a configured repository, -u gives a URL for the "
+		                   "default one)");
+	if (cli.config_path && !*cli.config_path)
+		return usage_error(NULL, "option '-c' needs a file name, not an "
+		                   "empty string");
+	if (i >= argc)
+		return usage_error(NULL, "no command given");
+
+	cmds = calloc((size_t)argc, sizeof *cmds);
+	if (!cmds) {
+		fputs("dal: out of memory\n", stderr);
+		return EXIT_RUNTIME;
+	}
+	while (i < argc) {
+		if ((r = parse_command(argc, argv, &i, &cmds[ncmds])) >= 0) {
+			free(cmds);
+			return r;
+		}
+		ncmds++;
+	}
+
+	add_url_secret(&cli, cli.url);
+	add_url_secret(&cli, getenv("DB_URL"));
+	add_url_secret(&cli, getenv("DATABASE_URL"));
+	if (getenv("DB_PASS"))
+		add_secret(&cli, getenv("DB_PASS"), strlen(getenv("DB_PASS")));
+
+	for (size_t k = 0; k < ncmds && rc == EXIT_OK; k++) {
+		rc = cmds[k].run(&cli, &cmds[k]);
+		fflush(stdout);
+	}
+
+	dal_repo_close(cli.repo);
+	dal_config_free(cli.cfg);
+	dal_log_set(NULL, NULL);
+	for (size_t k = 0; k < cli.n_secrets; k++)
+		free(cli.secrets[k]);
+	free(cmds);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "dal: cannot write the output: %s\n",
+		        errno ? strerror(errno) : "write error");
+		return EXIT_RUNTIME;
+	}
+	return rc;
+}

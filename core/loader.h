@@ -1,0 +1,42 @@
+/*
+ * Internal: finding, loading, validating and caching backend plugins.
+ *
+ * Loaded plugins stay loaded until the process exits (their code may be
+ * referenced by open repositories at any time; unloading buys nothing).
+ * The cache is protected by a mutex, so repositories may be opened from
+ * several threads.
+ */
+#ifndef DAL_CORE_LOADER_H
+#define DAL_CORE_LOADER_H
+
+#include <dal/dal.h>
+#include <dal/plugin.h>
+
+struct loaded_plugin {
+	char *path;              /* file that was loaded ("(preloaded)" if static) */
+	struct dal_plugin reg;   /* the registration, zero-extended to our size */
+	struct loaded_plugin *next;
+};
+
+/*
+ * Find the plugin for `type` (a name or alias). plugin_dir may be NULL.
+ * Search order: preloaded modules, plugin_dir, $DAL_PLUGIN_PATH, the
+ * compiled-in directory. Errors: DAL_EPLUGIN_NOTFOUND (lists every directory
+ * searched), DAL_EPLUGIN_LOAD (the dynamic loader's own words, e.g. a missing
+ * dependency), DAL_EPLUGIN_INVALID, DAL_EPLUGIN_ABI.
+ */
+int loader_find(const char *type, const char *plugin_dir,
+                const struct loaded_plugin **out, dal_error *err);
+
+/* 1 if type is p's name or one of its aliases. */
+int loader_matches(const struct loaded_plugin *p, const char *type);
+
+/*
+ * Load one plugin file by path and validate it (used by dal_plugin_list()
+ * and tests). expect_module is the module name derived from the file name
+ * ("backend_sqlite") or NULL.
+ */
+int loader_load_path(const char *path, const struct loaded_plugin **out,
+                     dal_error *err);
+
+#endif

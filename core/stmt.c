@@ -1,0 +1,409 @@
+/*
+ * Prepared statements: placeholder rewriting at prepare time, typed binds
+ * fanned out to backend positions, stepping, and column getters with type
+ * conversion.
+ *
+ * Fetch-path invariant: after prepare, nothing on the step/column path
+ * allocates. Number-to-text conversions write into a scratch area allocated
+ * once per statement (ncols * STMT_SCRATCH bytes) the first time it is needed.
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "loader.h"
+#include "placeholder.h"
+
+static void link_stmt(dal_repo *r, dal_stmt *s)
+{
+	s->next = r->stmts;
+	if (r->stmts)
+		r->stmts->prev = s;
+	r->stmts = s;
+}
+
+static void unlink_stmt(dal_stmt *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		s->repo->stmts = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+}
+
+int dal_stmt_prepare(dal_repo *r, const char *sql, dal_stmt **out)
+{
+	struct ph_result ph;
+	dal_stmt *s;
+	int rc;
+
+	if (!r)
+		return DAL_EMISUSE;
+	r->err.code = DAL_OK;
+	if (!out)
+		return dal_error_set(&r->err, DAL_EMISUSE, NULL, 0, "dal_stmt_prepare: out is NULL");
+	*out = NULL;
+	if (!sql)
+		return dal_error_set(&r->err, DAL_EMISUSE, NULL, 0, "dal_stmt_prepare: sql is NULL");
+	rc = ph_rewrite(sql, r->plugin->reg.param_style, r->plugin->reg.syntax, &ph, &r->err);
+	if (rc != DAL_OK)
+		return rc;
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		ph_free(&ph);
+		return dal_error_set(&r->err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	}
+	rc = r->drv->prepare(r->conn, ph.sql, ph.len, ph.npos, &s->h, &r->err);
+	if (rc != DAL_OK) {
+		ph_free(&ph);
+		free(s);
+		return rc;
+	}
+	s->repo = r;
+	s->nparams = ph.nparams;
+	s->npos = ph.npos;
+	s->pos_param = ph.pos_param;
+	s->names = ph.names;
+	ph.pos_param = NULL;
+	ph.names = NULL;
+	ph.nparams = 0;
+	ph_free(&ph);
+	s->ncols = r->drv->column_count(s->h);
+	s->state = STMT_READY;
+	dal_error_clear(&s->err);
+	link_stmt(r, s);
+	*out = s;
+	return DAL_OK;
+}
+
+void dal_stmt_close(dal_stmt *s)
+{
+	if (!s)
+		return;
+	unlink_stmt(s);
+	s->repo->drv->finalize(s->h);
+	if (s->names)
+		for (unsigned i = 0; i < s->nparams; i++)
+			free(s->names[i]);
+	free(s->names);
+	free(s->pos_param);
+	free(s->scratch);
+	free(s);
+}
+
+const dal_error *dal_stmt_error(const dal_stmt *s)
+{
+	static const dal_error none = {DAL_EMISUSE, "HY000", 0, "statement handle is NULL"};
+	return s ? &s->err : &none;
+}
+
+unsigned dal_stmt_param_count(const dal_stmt *s)
+{
+	return s ? s->nparams : 0;
+}
+
+unsigned dal_stmt_param_index(const dal_stmt *s, const char *name)
+{
+	if (!s || !name)
+		return 0;
+	if (*name == ':')
+		name++;
+	for (unsigned i = 0; i < s->nparams; i++)
+		if (s->names[i] && strcmp(s->names[i], name) == 0)
+			return i + 1;
+	return 0;
+}
+
+/* ---- binding ------------------------------------------------------------ */
+
+static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
+{
+	const struct dal_driver *d;
+	int rc = DAL_OK;
+
+	if (!s)
+		return DAL_EMISUSE;
+	s->err.code = DAL_OK;
+	if (idx < 1 || idx > s->nparams)
+		return dal_error_set(&s->err, DAL_EMISUSE, "07009", 0,
+		                     "parameter index %u out of range: the statement has %u "
+		                     "parameter%s (indexes start at 1)",
+		                     idx, s->nparams, s->nparams == 1 ? "" : "s");
+	d = s->repo->drv;
+	/* Binding after the statement ran starts a new execution. */
+	if (s->state != STMT_READY) {
+		if ((rc = d->reset(s->h, &s->err)) != DAL_OK)
+			return rc;
+		s->state = STMT_READY;
+	}
+	if (!s->pos_param)
+		return d->bind(s->h, idx, v, &s->err);
+	for (unsigned p = 0; p < s->npos && rc == DAL_OK; p++)
+		if (s->pos_param[p] == idx)
+			rc = d->bind(s->h, p + 1, v, &s->err);
+	return rc;
+}
+
+int dal_stmt_bind_null(dal_stmt *s, unsigned idx)
+{
+	dal_value v = {.type = DAL_TYPE_NULL};
+	return bind_value(s, idx, &v);
+}
+
+int dal_stmt_bind_int64(dal_stmt *s, unsigned idx, int64_t x)
+{
+	dal_value v = {.type = DAL_TYPE_INT64, .u.i = x};
+	return bind_value(s, idx, &v);
+}
+
+int dal_stmt_bind_double(dal_stmt *s, unsigned idx, double x)
+{
+	dal_value v = {.type = DAL_TYPE_DOUBLE, .u.d = x};
+	return bind_value(s, idx, &v);
+}
+
+int dal_stmt_bind_bool(dal_stmt *s, unsigned idx, int x)
+{
+	dal_value v = {.type = DAL_TYPE_BOOL, .u.i = x != 0};
+	return bind_value(s, idx, &v);
+}
+
+int dal_stmt_bind_text(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len)
+{
+	dal_value v = {.type = DAL_TYPE_TEXT};
+
+	if (!str)
+		return dal_stmt_bind_null(s, idx);
+	v.u.b.ptr = str;
+	v.u.b.len = len < 0 ? strlen(str) : (size_t)len;
+	return bind_value(s, idx, &v);
+}
+
+int dal_stmt_bind_blob(dal_stmt *s, unsigned idx, const void *p, size_t len)
+{
+	dal_value v = {.type = DAL_TYPE_BLOB};
+
+	if (!p && len)
+		return dal_stmt_bind_null(s, idx);
+	v.u.b.ptr = p ? p : "";
+	v.u.b.len = len;
+	return bind_value(s, idx, &v);
+}
+
+static unsigned named_index(dal_stmt *s, const char *name)
+{
+	unsigned i = dal_stmt_param_index(s, name);
+
+	if (!i && s)
+		dal_error_set(&s->err, DAL_EMISUSE, "07009", 0,
+		              "the statement has no parameter named ':%s'",
+		              name ? (*name == ':' ? name + 1 : name) : "(null)");
+	return i;
+}
+
+int dal_stmt_bind_named_int64(dal_stmt *s, const char *name, int64_t v)
+{
+	unsigned i = named_index(s, name);
+	return i ? dal_stmt_bind_int64(s, i, v) : DAL_EMISUSE;
+}
+
+int dal_stmt_bind_named_text(dal_stmt *s, const char *name, const char *str, ptrdiff_t len)
+{
+	unsigned i = named_index(s, name);
+	return i ? dal_stmt_bind_text(s, i, str, len) : DAL_EMISUSE;
+}
+
+/* ---- execution ---------------------------------------------------------- */
+
+int dal_stmt_step(dal_stmt *s)
+{
+	int rc;
+
+	if (!s)
+		return DAL_EMISUSE;
+	if (s->state == STMT_DONE)
+		return DAL_DONE;
+	s->err.code = DAL_OK;
+	rc = s->repo->drv->step(s->h, &s->err);
+	if (rc == DAL_ROW) {
+		s->state = STMT_ROW;
+		return rc;
+	}
+	s->state = STMT_DONE;
+	return rc;
+}
+
+int dal_stmt_reset(dal_stmt *s)
+{
+	int rc;
+
+	if (!s)
+		return DAL_EMISUSE;
+	s->err.code = DAL_OK;
+	rc = s->repo->drv->reset(s->h, &s->err);
+	s->state = STMT_READY;
+	return rc;
+}
+
+int64_t dal_stmt_rows_affected(const dal_stmt *s)
+{
+	return s ? s->repo->drv->rows_affected(s->h) : 0;
+}
+
+unsigned dal_stmt_column_count(const dal_stmt *s)
+{
+	return s ? s->ncols : 0;
+}
+
+const char *dal_stmt_column_name(const dal_stmt *s, unsigned col)
+{
+	if (!s || col >= s->ncols)
+		return NULL;
+	return s->repo->drv->column_name(s->h, col);
+}
+
+/* ---- column getters ----------------------------------------------------- */
+
+/* Fetch column col of the current row; NULL type when there is none. */
+static inline void get(dal_stmt *s, unsigned col, dal_value *v)
+{
+	if (!s || s->state != STMT_ROW || col >= s->ncols) {
+		v->type = DAL_TYPE_NULL;
+		return;
+	}
+	s->repo->drv->column_value(s->h, col, v);
+}
+
+dal_type dal_stmt_column_type(dal_stmt *s, unsigned col)
+{
+	dal_value v;
+	get(s, col, &v);
+	return v.type;
+}
+
+int dal_stmt_column_is_null(dal_stmt *s, unsigned col)
+{
+	return dal_stmt_column_type(s, col) == DAL_TYPE_NULL;
+}
+
+int64_t dal_stmt_column_int64(dal_stmt *s, unsigned col)
+{
+	dal_value v;
+
+	get(s, col, &v);
+	switch (v.type) {
+	case DAL_TYPE_INT64:
+	case DAL_TYPE_BOOL:
+		return v.u.i;
+	case DAL_TYPE_DOUBLE:
+		return (int64_t)v.u.d;
+	case DAL_TYPE_TEXT:
+		return strtoll(v.u.b.ptr, NULL, 10);
+	default:
+		return 0;
+	}
+}
+
+double dal_stmt_column_double(dal_stmt *s, unsigned col)
+{
+	dal_value v;
+
+	get(s, col, &v);
+	switch (v.type) {
+	case DAL_TYPE_DOUBLE:
+		return v.u.d;
+	case DAL_TYPE_INT64:
+	case DAL_TYPE_BOOL:
+		return (double)v.u.i;
+	case DAL_TYPE_TEXT:
+		return strtod(v.u.b.ptr, NULL);
+	default:
+		return 0.0;
+	}
+}
+
+int dal_stmt_column_bool(dal_stmt *s, unsigned col)
+{
+	dal_value v;
+
+	get(s, col, &v);
+	switch (v.type) {
+	case DAL_TYPE_INT64:
+	case DAL_TYPE_BOOL:
+		return v.u.i != 0;
+	case DAL_TYPE_DOUBLE:
+		return v.u.d != 0.0;
+	case DAL_TYPE_TEXT: {
+		const char *t = v.u.b.ptr;
+		return t[0] == 't' || t[0] == 'T' || t[0] == 'y' || t[0] == 'Y' ||
+		       (t[0] == 'o' && t[1] == 'n') || strtoll(t, NULL, 10) != 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+static char *scratch(dal_stmt *s, unsigned col)
+{
+	if (!s->scratch && !(s->scratch = malloc((size_t)s->ncols * STMT_SCRATCH)))
+		return NULL;
+	return s->scratch + (size_t)col * STMT_SCRATCH;
+}
+
+const char *dal_stmt_column_text(dal_stmt *s, unsigned col, size_t *len)
+{
+	dal_value v;
+	char *buf;
+	int n;
+
+	get(s, col, &v);
+	switch (v.type) {
+	case DAL_TYPE_TEXT:
+	case DAL_TYPE_BLOB:
+		if (len)
+			*len = v.u.b.len;
+		/* Backends NUL-terminate text; a blob is returned as its bytes. */
+		return v.u.b.ptr;
+	case DAL_TYPE_INT64:
+	case DAL_TYPE_DOUBLE:
+	case DAL_TYPE_BOOL:
+		if (!(buf = scratch(s, col)))
+			break;
+		if (v.type == DAL_TYPE_DOUBLE)
+			n = snprintf(buf, STMT_SCRATCH, "%.17g", v.u.d);
+		else if (v.type == DAL_TYPE_BOOL)
+			n = snprintf(buf, STMT_SCRATCH, "%s", v.u.i ? "true" : "false");
+		else
+			n = snprintf(buf, STMT_SCRATCH, "%" PRId64, v.u.i);
+		if (len)
+			*len = (size_t)n;
+		return buf;
+	default:
+		break;
+	}
+	if (len)
+		*len = 0;
+	return NULL;
+}
+
+const void *dal_stmt_column_blob(dal_stmt *s, unsigned col, size_t *len)
+{
+	dal_value v;
+
+	get(s, col, &v);
+	if (v.type == DAL_TYPE_TEXT || v.type == DAL_TYPE_BLOB) {
+		if (len)
+			*len = v.u.b.len;
+		return v.u.b.len ? v.u.b.ptr : NULL;
+	}
+	if (v.type == DAL_TYPE_NULL) {
+		if (len)
+			*len = 0;
+		return NULL;
+	}
+	return dal_stmt_column_text(s, col, len);
+}

@@ -1,0 +1,632 @@
+/*
+ * The telemetry decorator; see telemetry.h for its contract and costs.
+ *
+ * Counters have one writer (the thread using the repository) and may have
+ * readers on other threads (an exporter). The writer brackets each update
+ * with a sequence counter (odd while writing); a reader copies and retries
+ * until it saw the same even sequence before and after, so a snapshot is
+ * consistent across counters. On x86 the writer's fences compile to nothing.
+ */
+#define _GNU_SOURCE
+#include "telemetry.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "internal.h"
+
+struct op_counters {
+	uint64_t calls, errors, rows, affected, total_ns, max_ns;
+	uint64_t buckets[DAL_HISTOGRAM_MAX_BUCKETS + 1];
+	uint64_t by_code[DAL_ERROR_CODE_SLOTS];
+};
+
+struct telemetry {
+	struct dal_driver table; /* the decorating table */
+	const struct dal_driver *inner;
+	char *repo_name, *backend, *system_name, *db_namespace, *address;
+	unsigned port;
+	uint64_t slow_ns;
+	unsigned nbounds;
+	double bounds[DAL_HISTOGRAM_MAX_BUCKETS];
+	uint64_t bounds_ns[DAL_HISTOGRAM_MAX_BUCKETS];
+	int hooked; /* hooks installed: the only test on the hot path */
+	dal_trace_hooks hooks;
+	void *hooks_ud;
+	unsigned seq;
+	struct op_counters ops[DAL_OP__COUNT];
+};
+
+struct tconn {
+	struct telemetry *tel;
+	dal_bconn *inner;
+};
+
+struct tstmt {
+	struct telemetry *tel;
+	dal_bstmt *inner;
+	int executed;     /* first step since prepare/reset done */
+	char *sql;        /* for the slow-query log and db.query.text */
+	char *collection; /* db.collection.name, when hooks wanted it */
+};
+
+const double telemetry_default_bounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10};
+const unsigned telemetry_default_nbounds = 9;
+
+#define LOAD(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+#define BUMP(x, n) STORE(x, LOAD(x) + (n))
+
+static inline void write_begin(struct telemetry *t)
+{
+	STORE(t->seq, LOAD(t->seq) + 1);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static inline void write_end(struct telemetry *t)
+{
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	STORE(t->seq, LOAD(t->seq) + 1);
+}
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static inline void record(struct telemetry *t, dal_op op, int rc, uint64_t ns, uint64_t rows)
+{
+	struct op_counters *c = &t->ops[op];
+	unsigned b = 0;
+
+	while (b < t->nbounds && ns > t->bounds_ns[b])
+		b++;
+	write_begin(t);
+	BUMP(c->calls, 1);
+	if (rc < 0) {
+		BUMP(c->errors, 1);
+		if (-rc < DAL_ERROR_CODE_SLOTS)
+			BUMP(c->by_code[-rc], 1);
+	}
+	BUMP(c->rows, rows);
+	BUMP(c->total_ns, ns);
+	BUMP(c->buckets[b], 1);
+	if (ns > LOAD(c->max_ns))
+		STORE(c->max_ns, ns);
+	write_end(t);
+}
+
+static void slow_log(struct telemetry *t, const char *sql, uint64_t ns)
+{
+	dal_log_emit(DAL_LOG_WARN, "slow query on %s (%s): %.3f ms: %s", t->repo_name,
+	             t->backend, (double)ns / 1e6, sql ? sql : "(statement text not kept)");
+}
+
+/* ---- tracing ------------------------------------------------------------ */
+
+static void span_init(struct telemetry *t, dal_span *sp, dal_op op, const char *sql,
+                      const char *collection)
+{
+	memset(sp, 0, sizeof *sp);
+	sp->op = op;
+	sp->repository = t->repo_name;
+	sp->system_name = t->system_name ? t->system_name : t->backend;
+	sp->db_namespace = t->db_namespace;
+	sp->operation_name = dal_op_name(op);
+	sp->collection_name = collection;
+	sp->query_text = t->hooks.include_query_text ? sql : NULL;
+	sp->server_address = t->address;
+	sp->server_port = t->port;
+}
+
+static void span_start(struct telemetry *t, dal_span *sp, void **ctx)
+{
+	*ctx = NULL;
+	if (t->hooks.start)
+		t->hooks.start(sp, t->hooks_ud, ctx);
+}
+
+static void span_end(struct telemetry *t, dal_span *sp, void *ctx, int rc,
+                     const dal_error *err, uint64_t ns, int64_t rows)
+{
+	sp->status = rc;
+	sp->duration_ns = ns;
+	sp->rows = rows;
+	if (rc < 0) {
+		sp->error_type = dal_code_label(rc);
+		sp->status_code = err->sqlstate;
+	}
+	if (t->hooks.end)
+		t->hooks.end(sp, t->hooks_ud, ctx);
+}
+
+/* The table a statement names, for db.collection.name: the identifier after
+ * FROM, INTO, UPDATE or TABLE in the first few words. Cheap and partial by
+ * design (joins, subqueries and CTEs give the first table or nothing). */
+static char *collection_of(const char *sql)
+{
+	static const char *const keys[] = {"from", "into", "update", "table"};
+	const char *p = sql;
+
+	for (int words = 0; *p && words < 12; words++) {
+		const char *w;
+		size_t n;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+			p++;
+		w = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r' && *p != '(')
+			p++;
+		n = (size_t)(p - w);
+		for (size_t k = 0; k < 4; k++) {
+			if (n == strlen(keys[k]) && strncasecmp(w, keys[k], n) == 0) {
+				const char *s;
+again:
+				while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+					p++;
+				/* CREATE TABLE IF NOT EXISTS name, DROP TABLE IF EXISTS name */
+				for (size_t q = 0; q < 3; q++) {
+					static const char *const noise[] = {"if ", "not ", "exists "};
+					size_t len = strlen(noise[q]);
+					if (strncasecmp(p, noise[q], len) == 0) {
+						p += len;
+						goto again;
+					}
+				}
+				s = p;
+				while (*p && (*p == '_' || *p == '.' || *p == '"' || *p == '`' ||
+				              (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+				              (*p >= '0' && *p <= '9')))
+					p++;
+				return p > s ? strndup(s, (size_t)(p - s)) : NULL;
+			}
+		}
+		if (*p == '(')
+			p++;
+	}
+	return NULL;
+}
+
+/* ---- connection slots --------------------------------------------------- */
+
+static int t_connect(const struct dal_connect_params *params, dal_bconn **out,
+                     dal_error *err)
+{
+	struct telemetry *t = ((const struct core_connect_params *)params)->tel;
+	struct tconn *c = malloc(sizeof *c);
+	dal_bconn *inner = NULL;
+	uint64_t t0;
+	int rc;
+
+	if (!c)
+		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	t0 = now_ns();
+	rc = t->inner->connect(params, &inner, err);
+	record(t, DAL_OP_CONNECT, rc, now_ns() - t0, 0);
+	if (rc != DAL_OK) {
+		free(c);
+		return rc;
+	}
+	c->tel = t;
+	c->inner = inner;
+	*out = (dal_bconn *)c;
+	return DAL_OK;
+}
+
+static void t_disconnect(dal_bconn *conn)
+{
+	struct tconn *c = (struct tconn *)conn;
+	c->tel->inner->disconnect(c->inner);
+	free(c);
+}
+
+/* Connection-level calls that take only (conn, err): ping and transactions. */
+static int timed_conn_call(struct tconn *c, dal_op op,
+                           int (*fn)(dal_bconn *, dal_error *), dal_error *err)
+{
+	struct telemetry *t = c->tel;
+	dal_span sp;
+	void *ctx = NULL;
+	uint64_t t0, ns;
+	int rc;
+
+	if (t->hooked) {
+		span_init(t, &sp, op, NULL, NULL);
+		span_start(t, &sp, &ctx);
+	}
+	t0 = now_ns();
+	rc = fn(c->inner, err);
+	ns = now_ns() - t0;
+	record(t, op, rc, ns, 0);
+	if (t->hooked)
+		span_end(t, &sp, ctx, rc, err, ns, 0);
+	return rc;
+}
+
+static int t_ping(dal_bconn *conn, dal_error *err)
+{
+	struct tconn *c = (struct tconn *)conn;
+	return timed_conn_call(c, DAL_OP_PING, c->tel->inner->ping, err);
+}
+
+static int t_begin(dal_bconn *conn, dal_error *err)
+{
+	struct tconn *c = (struct tconn *)conn;
+	return timed_conn_call(c, DAL_OP_BEGIN, c->tel->inner->begin, err);
+}
+
+static int t_commit(dal_bconn *conn, dal_error *err)
+{
+	struct tconn *c = (struct tconn *)conn;
+	return timed_conn_call(c, DAL_OP_COMMIT, c->tel->inner->commit, err);
+}
+
+static int t_rollback(dal_bconn *conn, dal_error *err)
+{
+	struct tconn *c = (struct tconn *)conn;
+	return timed_conn_call(c, DAL_OP_ROLLBACK, c->tel->inner->rollback, err);
+}
+
+static int t_exec(dal_bconn *conn, const char *sql, int64_t *affected, dal_error *err)
+{
+	struct tconn *c = (struct tconn *)conn;
+	struct telemetry *t = c->tel;
+	dal_span sp;
+	void *ctx = NULL;
+	char *coll = NULL;
+	uint64_t t0, ns;
+	int rc;
+
+	if (t->hooked) {
+		coll = collection_of(sql);
+		span_init(t, &sp, DAL_OP_EXEC, sql, coll);
+		span_start(t, &sp, &ctx);
+	}
+	t0 = now_ns();
+	rc = t->inner->exec(c->inner, sql, affected, err);
+	ns = now_ns() - t0;
+	record(t, DAL_OP_EXEC, rc, ns, 0);
+	if (rc == DAL_OK && *affected > 0) {
+		write_begin(t);
+		BUMP(t->ops[DAL_OP_EXEC].affected, (uint64_t)*affected);
+		write_end(t);
+	}
+	if (t->slow_ns && ns >= t->slow_ns)
+		slow_log(t, sql, ns);
+	if (t->hooked) {
+		span_end(t, &sp, ctx, rc, err, ns, 0);
+		free(coll);
+	}
+	return rc;
+}
+
+static int t_prepare(dal_bconn *conn, const char *sql, size_t len, unsigned nparams,
+                     dal_bstmt **out, dal_error *err)
+{
+	struct tconn *c = (struct tconn *)conn;
+	struct telemetry *t = c->tel;
+	struct tstmt *s = calloc(1, sizeof *s);
+	dal_bstmt *inner = NULL;
+	dal_span sp;
+	void *ctx = NULL;
+	uint64_t t0, ns;
+	int rc;
+
+	if (!s)
+		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	/* The text is kept only when something will read it. */
+	if ((t->slow_ns || (t->hooked && t->hooks.include_query_text)) &&
+	    !(s->sql = strndup(sql, len))) {
+		free(s);
+		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	}
+	if (t->hooked) {
+		s->collection = collection_of(sql);
+		span_init(t, &sp, DAL_OP_PREPARE, s->sql, s->collection);
+		span_start(t, &sp, &ctx);
+	}
+	t0 = now_ns();
+	rc = t->inner->prepare(c->inner, sql, len, nparams, &inner, err);
+	ns = now_ns() - t0;
+	record(t, DAL_OP_PREPARE, rc, ns, 0);
+	if (t->hooked)
+		span_end(t, &sp, ctx, rc, err, ns, 0);
+	if (rc != DAL_OK) {
+		free(s->sql);
+		free(s->collection);
+		free(s);
+		return rc;
+	}
+	s->tel = t;
+	s->inner = inner;
+	*out = (dal_bstmt *)s;
+	return DAL_OK;
+}
+
+/* ---- statement slots ---------------------------------------------------- */
+
+static int t_bind(dal_bstmt *stmt, unsigned pos, const dal_value *v, dal_error *err)
+{
+	struct tstmt *s = (struct tstmt *)stmt;
+	return s->tel->inner->bind(s->inner, pos, v, err);
+}
+
+static void count_affected(struct tstmt *s, dal_op op)
+{
+	int64_t n = s->tel->inner->rows_affected(s->inner);
+
+	if (n > 0) {
+		write_begin(s->tel);
+		BUMP(s->tel->ops[op].affected, (uint64_t)n);
+		write_end(s->tel);
+	}
+}
+
+static int t_step(dal_bstmt *stmt, dal_error *err)
+{
+	struct tstmt *s = (struct tstmt *)stmt;
+	struct telemetry *t = s->tel;
+	dal_span sp;
+	void *ctx = NULL;
+	uint64_t t0, ns;
+	int rc;
+
+	if (s->executed) {
+		struct op_counters *f = &t->ops[DAL_OP_FETCH];
+		rc = t->inner->step(s->inner, err);
+		write_begin(t);
+		BUMP(f->calls, 1);
+		if (rc == DAL_ROW)
+			BUMP(f->rows, 1);
+		else if (rc < 0) {
+			BUMP(f->errors, 1);
+			if (-rc < DAL_ERROR_CODE_SLOTS)
+				BUMP(f->by_code[-rc], 1);
+		}
+		write_end(t);
+		return rc;
+	}
+	if (t->hooked) {
+		span_init(t, &sp, DAL_OP_EXECUTE, s->sql, s->collection);
+		span_start(t, &sp, &ctx);
+	}
+	t0 = now_ns();
+	rc = t->inner->step(s->inner, err);
+	ns = now_ns() - t0;
+	s->executed = 1;
+	record(t, DAL_OP_EXECUTE, rc, ns, rc == DAL_ROW);
+	if (rc == DAL_DONE)
+		count_affected(s, DAL_OP_EXECUTE);
+	if (t->slow_ns && ns >= t->slow_ns)
+		slow_log(t, s->sql, ns);
+	if (t->hooked)
+		span_end(t, &sp, ctx, rc, err, ns, rc == DAL_ROW);
+	return rc;
+}
+
+static int t_reset(dal_bstmt *stmt, dal_error *err)
+{
+	struct tstmt *s = (struct tstmt *)stmt;
+	s->executed = 0;
+	return s->tel->inner->reset(s->inner, err);
+}
+
+static void t_finalize(dal_bstmt *stmt)
+{
+	struct tstmt *s = (struct tstmt *)stmt;
+	s->tel->inner->finalize(s->inner);
+	free(s->sql);
+	free(s->collection);
+	free(s);
+}
+
+static unsigned t_column_count(dal_bstmt *stmt)
+{
+	struct tstmt *s = (struct tstmt *)stmt;
+	return s->tel->inner->column_count(s->inner);
+}
+
+static const char *t_column_name(dal_bstmt *stmt, unsigned col)
+{
+	struct tstmt *s = (struct tstmt *)stmt;
+	return s->tel->inner->column_name(s->inner, col);
+}
+
+static void t_column_value(dal_bstmt *stmt, unsigned col, dal_value *out)
+{
+	struct tstmt *s = (struct tstmt *)stmt;
+	s->tel->inner->column_value(s->inner, col, out);
+}
+
+static int64_t t_rows_affected(dal_bstmt *stmt)
+{
+	struct tstmt *s = (struct tstmt *)stmt;
+	return s->tel->inner->rows_affected(s->inner);
+}
+
+/* ---- optional connection slots ------------------------------------------ */
+
+static int t_last_insert_id(dal_bconn *conn, int64_t *out, dal_error *err)
+{
+	struct tconn *c = (struct tconn *)conn;
+	return c->tel->inner->last_insert_id(c->inner, out, err);
+}
+
+static const char *t_server_kind(dal_bconn *conn)
+{
+	struct tconn *c = (struct tconn *)conn;
+	return c->tel->inner->server_kind(c->inner);
+}
+
+static const char *t_server_version(dal_bconn *conn)
+{
+	struct tconn *c = (struct tconn *)conn;
+	return c->tel->inner->server_version(c->inner);
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+static int set_str(char **dst, const char *src)
+{
+	char *p = src ? strdup(src) : NULL;
+	if (src && !p)
+		return DAL_ENOMEM;
+	free(*dst);
+	*dst = p;
+	return DAL_OK;
+}
+
+struct telemetry *telemetry_new(const struct dal_driver *in, const char *repo_name,
+                                const char *backend, unsigned slow_query_ms,
+                                const double *bounds, unsigned nbounds)
+{
+	struct telemetry *t = calloc(1, sizeof *t);
+
+	if (!t)
+		return NULL;
+	if (set_str(&t->repo_name, repo_name ? repo_name : "") ||
+	    set_str(&t->backend, backend ? backend : "")) {
+		telemetry_free(t);
+		return NULL;
+	}
+	if (!bounds || nbounds == 0 || nbounds > DAL_HISTOGRAM_MAX_BUCKETS) {
+		bounds = telemetry_default_bounds;
+		nbounds = telemetry_default_nbounds;
+	}
+	t->nbounds = nbounds;
+	for (unsigned i = 0; i < nbounds; i++) {
+		t->bounds[i] = bounds[i];
+		t->bounds_ns[i] = (uint64_t)(bounds[i] * 1e9 + 0.5);
+	}
+	t->inner = in;
+	t->slow_ns = (uint64_t)slow_query_ms * 1000000u;
+	t->table = (struct dal_driver){
+		.connect = t_connect,
+		.disconnect = t_disconnect,
+		.ping = t_ping,
+		.exec = in->exec ? t_exec : NULL,
+		.prepare = t_prepare,
+		.bind = t_bind,
+		.step = t_step,
+		.reset = t_reset,
+		.finalize = t_finalize,
+		.column_count = t_column_count,
+		.column_name = t_column_name,
+		.column_value = t_column_value,
+		.rows_affected = t_rows_affected,
+		.last_insert_id = in->last_insert_id ? t_last_insert_id : NULL,
+		.begin = in->begin ? t_begin : NULL,
+		.commit = in->commit ? t_commit : NULL,
+		.rollback = in->rollback ? t_rollback : NULL,
+		.server_kind = in->server_kind ? t_server_kind : NULL,
+		.server_version = in->server_version ? t_server_version : NULL,
+	};
+	return t;
+}
+
+int telemetry_set_target(struct telemetry *t, const char *system_name,
+                         const char *db_namespace, const char *address, unsigned port)
+{
+	t->port = port;
+	if (set_str(&t->system_name, system_name) || set_str(&t->db_namespace, db_namespace) ||
+	    set_str(&t->address, address))
+		return DAL_ENOMEM;
+	return DAL_OK;
+}
+
+const struct dal_driver *telemetry_table(const struct telemetry *t)
+{
+	return &t->table;
+}
+
+void telemetry_set_hooks(struct telemetry *t, const dal_trace_hooks *hooks, void *ud)
+{
+	if (hooks && (hooks->start || hooks->end)) {
+		t->hooks = *hooks;
+		t->hooks_ud = ud;
+		t->hooked = 1;
+	} else {
+		memset(&t->hooks, 0, sizeof t->hooks);
+		t->hooks_ud = NULL;
+		t->hooked = 0;
+	}
+}
+
+void telemetry_get(const struct telemetry *t, dal_op op, dal_op_stats *out)
+{
+	const struct op_counters *c = &t->ops[op];
+	unsigned s1, s2;
+
+	memset(out, 0, sizeof *out);
+	do {
+		s1 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+		out->calls = LOAD(c->calls);
+		out->errors = LOAD(c->errors);
+		out->rows = LOAD(c->rows);
+		out->rows_affected = LOAD(c->affected);
+		out->total_ns = LOAD(c->total_ns);
+		out->max_ns = LOAD(c->max_ns);
+		for (unsigned i = 0; i <= t->nbounds; i++)
+			out->bucket_counts[i] = LOAD(c->buckets[i]);
+		for (unsigned i = 0; i < DAL_ERROR_CODE_SLOTS; i++)
+			out->errors_by_code[i] = LOAD(c->by_code[i]);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		s2 = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+	} while ((s1 & 1) || s1 != s2);
+	out->n_buckets = t->nbounds;
+	memcpy(out->bucket_bounds, t->bounds, t->nbounds * sizeof t->bounds[0]);
+}
+
+void telemetry_reset(struct telemetry *t)
+{
+	write_begin(t);
+	for (int i = 0; i < DAL_OP__COUNT; i++) {
+		uint64_t *w = (uint64_t *)&t->ops[i];
+		for (size_t k = 0; k < sizeof t->ops[i] / sizeof *w; k++)
+			STORE(w[k], 0);
+	}
+	write_end(t);
+}
+
+void telemetry_free(struct telemetry *t)
+{
+	if (!t)
+		return;
+	free(t->repo_name);
+	free(t->backend);
+	free(t->system_name);
+	free(t->db_namespace);
+	free(t->address);
+	free(t);
+}
+
+const char *telemetry_repo_name(const struct telemetry *t)
+{
+	return t->repo_name;
+}
+
+const char *telemetry_system_name(const struct telemetry *t)
+{
+	return t->system_name ? t->system_name : t->backend;
+}
+
+const char *telemetry_namespace(const struct telemetry *t)
+{
+	return t->db_namespace ? t->db_namespace : "";
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+const char *dal_op_name(dal_op op)
+{
+	static const char *const names[DAL_OP__COUNT] = {
+		"connect", "ping", "exec", "prepare", "execute",
+		"fetch", "begin", "commit", "rollback",
+	};
+	return (unsigned)op < DAL_OP__COUNT ? names[op] : "unknown";
+}

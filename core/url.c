@@ -1,0 +1,726 @@
+/*
+ * Database URL parsing: turns "scheme://user:pass@host:port/db?k=v" and the
+ * sqlite forms into a struct dal_url (see url.h). RFC 3986 syntax is checked
+ * by liburiparser; this file adds what a database URL means on top of it
+ * (known schemes, port range, sqlite paths, several hosts) and produces
+ * messages that never show the password. What the fields then mean for a
+ * repository is settings.c's job.
+ */
+#define _GNU_SOURCE
+#include "url.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <uriparser/Uri.h>
+
+#include <dal/plugin.h>
+
+#define KNOWN_SCHEMES "sqlite, mysql, mariadb, postgresql, postgres, pgsql"
+
+static const char *const server_schemes[] = {
+	"mysql", "mariadb", "postgresql", "postgres", "pgsql", NULL,
+};
+
+/* Redacted copy of the URL, for messages. */
+struct redacted {
+	char text[256];
+};
+
+static const char *redact(const char *url, struct redacted *r)
+{
+	url_redact(url, r->text, sizeof r->text);
+	return r->text;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Redaction                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Where the password sits in url: [*start, *end), or 0 if there is none.
+ *
+ * This is deliberately done by hand and not with liburiparser: it must also
+ * work on URLs that do not parse (that is exactly when we quote them in an
+ * error), and it errs on the side of hiding too much. The userinfo is taken
+ * to end at the LAST '@' of the whole string, so a password containing an
+ * unescaped '/', '?', '#' or '@' is still hidden; the cost is that an '@' in a
+ * query value can hide a little more than needed.
+ */
+static int find_password(const char *url, size_t *start, size_t *end)
+{
+	const char *at = strrchr(url, '@');
+	const char *ui, *colon, *sep;
+
+	if (!at)
+		return 0;
+	sep = strstr(url, "://");
+	if (sep && sep < at) {
+		ui = sep + 3;
+		colon = memchr(ui, ':', (size_t)(at - ui));
+	} else {
+		/* No authority marker ("mysql:u:p@h"): everything between the
+		 * first ':' and the '@' may be a password. */
+		colon = memchr(url, ':', (size_t)(at - url));
+	}
+	if (!colon)
+		return 0;
+	*start = (size_t)(colon + 1 - url);
+	*end = (size_t)(at - url);
+	return 1;
+}
+
+/* 1 if a query key names a secret ("password", "sslpassword", "pass"). */
+static int key_is_secret(const char *key, size_t n)
+{
+	for (size_t i = 0; i + 4 <= n; i++)
+		if (strncasecmp(key + i, "pass", 4) == 0)
+			return 1;
+	return 0;
+}
+
+/* Append n bytes to buf (capacity size, length *len), truncating. */
+static void put(char *buf, size_t size, size_t *len, const char *s, size_t n)
+{
+	if (*len + 1 >= size)
+		return;
+	if (n > size - 1 - *len)
+		n = size - 1 - *len;
+	memcpy(buf + *len, s, n);
+	*len += n;
+	buf[*len] = '\0';
+}
+
+void url_redact(const char *url, char *buf, size_t size)
+{
+	size_t len = 0, ps = 0, pe = 0, i;
+	int has_pw;
+	const char *q;
+
+	if (!buf || size == 0)
+		return;
+	buf[0] = '\0';
+	if (!url)
+		return;
+	has_pw = find_password(url, &ps, &pe);
+	if (has_pw) {
+		put(buf, size, &len, url, ps);
+		put(buf, size, &len, "***", 3);
+		i = pe;
+	} else {
+		i = 0;
+	}
+	/* Query values of secret-looking keys are hidden too. */
+	q = strchr(url + i, '?');
+	if (!q) {
+		put(buf, size, &len, url + i, strlen(url + i));
+		return;
+	}
+	put(buf, size, &len, url + i, (size_t)(q - (url + i)) + 1);
+	q++;
+	while (*q) {
+		size_t n = strcspn(q, "&#");
+		const char *eq = memchr(q, '=', n);
+
+		if (eq && key_is_secret(q, (size_t)(eq - q))) {
+			put(buf, size, &len, q, (size_t)(eq - q) + 1);
+			put(buf, size, &len, "***", 3);
+		} else {
+			put(buf, size, &len, q, n);
+		}
+		q += n;
+		if (*q == '#') {
+			put(buf, size, &len, q, strlen(q));
+			break;
+		}
+		if (*q == '&')
+			put(buf, size, &len, q++, 1);
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+static size_t range_len(const UriTextRangeA *r)
+{
+	return r->first ? (size_t)(r->afterLast - r->first) : 0;
+}
+
+static char *range_dup(const UriTextRangeA *r)
+{
+	return strndup(r->first ? r->first : "", range_len(r));
+}
+
+/*
+ * Percent-decode s in place. Returns 0 if the result would contain a NUL byte
+ * (%00), which no C string consumer could see correctly.
+ */
+static int decode(char *s)
+{
+	const char *end = uriUnescapeInPlaceExA(s, URI_FALSE, URI_BR_DONT_TOUCH);
+
+	return (size_t)(end - s) == strlen(s);
+}
+
+static int is_server_scheme(const char *scheme)
+{
+	for (const char *const *p = server_schemes; *p; p++)
+		if (strcmp(*p, scheme) == 0)
+			return 1;
+	return 0;
+}
+
+/* Describe the character at url[pos] for a message ("'x'", "end of URL"). */
+static void describe_char(const char *url, size_t pos, char *buf, size_t size)
+{
+	unsigned char c = (unsigned char)url[pos];
+
+	if (c == '\0')
+		snprintf(buf, size, "end of URL");
+	else if (isprint(c))
+		snprintf(buf, size, "'%c' at character %zu", c, pos + 1);
+	else
+		snprintf(buf, size, "byte 0x%02x at character %zu", c, pos + 1);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Authority splitting (several hosts)                                       */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The authority of url: [*a_start, *a_end) after "//", up to the first '/',
+ * '?' or '#' after the userinfo, and where the host list starts (*h_start,
+ * after the last '@'). Returns 0 when there is no "//".
+ */
+static int find_authority(const char *url, size_t *a_start, size_t *h_start,
+                          size_t *a_end)
+{
+	const char *sep = strstr(url, "://");
+	const char *a, *h, *e, *at;
+
+	if (!sep)
+		return 0;
+	a = sep + 3;
+	e = a + strcspn(a, "/?#");
+	at = NULL;
+	for (const char *p = a; p < e; p++)
+		if (*p == '@')
+			at = p;
+	h = at ? at + 1 : a;
+	*a_start = (size_t)(a - url);
+	*h_start = (size_t)(h - url);
+	*a_end = (size_t)(e - url);
+	return 1;
+}
+
+/*
+ * A malformed host:port item: if it ends in ":<something not digits>", name
+ * the port; used to turn uriparser's bare "syntax error" into a specific one.
+ * Returns 1 and fills port (a copy of the bad text) when that is the case.
+ */
+static int bad_port_text(const char *item, size_t n, char *port, size_t size)
+{
+	const char *colon = NULL;
+	size_t i = 0;
+
+	if (n && item[0] == '[') {
+		const char *rb = memchr(item, ']', n);
+		if (!rb)
+			return 0;
+		i = (size_t)(rb - item) + 1;
+		if (i < n && item[i] == ':')
+			colon = item + i;
+	} else {
+		colon = memchr(item, ':', n);
+	}
+	if (!colon)
+		return 0;
+	for (const char *p = colon + 1; p < item + n; p++) {
+		if (!isdigit((unsigned char)*p)) {
+			size_t len = (size_t)(item + n - colon - 1);
+			if (len >= size)
+				len = size - 1;
+			memcpy(port, colon + 1, len);
+			port[len] = '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Check a port string: "" is no port, else 1..65535. */
+static int parse_port(const char *s, size_t n, unsigned *out)
+{
+	unsigned long v = 0;
+
+	*out = 0;
+	if (n == 0)
+		return 1;
+	if (n > 5)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return 0;
+	*out = (unsigned)v;
+	return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Parsing                                                                   */
+/* ------------------------------------------------------------------------ */
+
+struct parse_ctx {
+	const char *url;    /* as given */
+	const char *origin; /* "DB_URL", "argument", "etc/dal.ini:4" */
+	dal_error *err;
+};
+
+static int fail(struct parse_ctx *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* "<origin>: URL '<redacted>': <what>". */
+static int fail(struct parse_ctx *c, const char *fmt, ...)
+{
+	char what[320];
+	struct redacted r;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return dal_error_set(c->err, DAL_ECONFIG, NULL, 0, "%s: URL '%s': %s",
+	                     c->origin, redact(c->url, &r), what);
+}
+
+static int fail_nomem(struct parse_ctx *c)
+{
+	return dal_error_set(c->err, DAL_ENOMEM, NULL, 0,
+	                     "%s: out of memory parsing URL", c->origin);
+}
+
+/*
+ * Report uriparser's syntax error at url[pos], without showing any character
+ * of the password, and naming a bad port when that is what failed.
+ */
+static int fail_syntax(struct parse_ctx *c, size_t pos)
+{
+	size_t ps, pe, as, hs, ae;
+	char where[64], port[32];
+
+	if (find_password(c->url, &ps, &pe) && pos >= ps && pos <= pe)
+		return fail(c, "invalid character in the password "
+		               "(percent-encode it, e.g. %%40 for '@')");
+	if (find_authority(c->url, &as, &hs, &ae) && pos >= hs && pos <= ae) {
+		/* Only the last host item can hold a bad port here (a list goes
+		 * through parse_host_item()). */
+		if (bad_port_text(c->url + hs, ae - hs, port, sizeof port))
+			return fail(c, "port '%s' is not a number (1..65535)", port);
+	}
+	describe_char(c->url, pos, where, sizeof where);
+	return fail(c, "malformed URL: unexpected %s", where);
+}
+
+static int add_option(struct dal_url *u, const char *key, const char *value)
+{
+	struct url_option *o = realloc(u->options, (u->n_options + 1) * sizeof *o);
+
+	if (!o)
+		return 0;
+	u->options = o;
+	o += u->n_options;
+	o->key = strdup(key);
+	o->value = strdup(value);
+	if (!o->key || !o->value) {
+		free(o->key);
+		free(o->value);
+		return 0;
+	}
+	u->n_options++;
+	return 1;
+}
+
+static int parse_query(struct parse_ctx *c, const UriUriA *uri, struct dal_url *u)
+{
+	UriQueryListA *list = NULL, *q;
+	int count = 0, rc = DAL_OK;
+
+	if (range_len(&uri->query) == 0)
+		return DAL_OK;
+	if (memmem(uri->query.first, range_len(&uri->query), "%00", 3))
+		return fail(c, "percent-encoded NUL (%%00) in the query string");
+	/* '+' stays '+': these are not HTML form values, and a password with
+	 * a '+' must survive. */
+	if (uriDissectQueryMallocExA(&list, &count, uri->query.first,
+	                             uri->query.afterLast, URI_FALSE,
+	                             URI_BR_DONT_TOUCH) != URI_SUCCESS)
+		return fail_nomem(c);
+	for (q = list; q; q = q->next) {
+		if (!q->key || !*q->key) {
+			rc = fail(c, "empty option name in the query string");
+			break;
+		}
+		if (!q->value) {
+			rc = fail(c, "option '%s' has no value (write %s=VALUE)",
+			          q->key, q->key);
+			break;
+		}
+		if (!add_option(u, q->key, q->value)) {
+			rc = fail_nomem(c);
+			break;
+		}
+	}
+	uriFreeQueryListA(list);
+	return rc;
+}
+
+/* Join path segments with '/', percent-decoding each; leading '/' if abs. */
+static int join_path(struct parse_ctx *c, const UriUriA *uri, int abs, char **out)
+{
+	size_t n = abs ? 1 : 0;
+	char *p;
+
+	*out = NULL;
+	for (const UriPathSegmentA *s = uri->pathHead; s; s = s->next)
+		n += range_len(&s->text) + 1;
+	p = malloc(n + 1);
+	if (!p)
+		return fail_nomem(c);
+	p[0] = '\0';
+	n = 0;
+	if (abs)
+		p[n++] = '/';
+	for (const UriPathSegmentA *s = uri->pathHead; s; s = s->next) {
+		char *seg = range_dup(&s->text);
+		if (!seg) {
+			free(p);
+			return fail_nomem(c);
+		}
+		if (!decode(seg)) {
+			free(seg);
+			free(p);
+			return fail(c, "percent-encoded NUL (%%00) in the path");
+		}
+		if (s != uri->pathHead)
+			p[n++] = '/';
+		memcpy(p + n, seg, strlen(seg));
+		n += strlen(seg);
+		free(seg);
+	}
+	p[n] = '\0';
+	*out = p;
+	return DAL_OK;
+}
+
+static int parse_userinfo(struct parse_ctx *c, const UriUriA *uri, struct dal_url *u)
+{
+	char *ui, *colon;
+
+	if (!uri->userInfo.first)
+		return DAL_OK;
+	ui = range_dup(&uri->userInfo);
+	if (!ui)
+		return fail_nomem(c);
+	colon = strchr(ui, ':');
+	if (colon) {
+		*colon = '\0';
+		u->password = strdup(colon + 1);
+		if (!u->password) {
+			free(ui);
+			return fail_nomem(c);
+		}
+		if (!decode(u->password)) {
+			free(ui);
+			return fail(c, "percent-encoded NUL (%%00) in the password");
+		}
+	}
+	if (*ui) {
+		if (!decode(ui)) {
+			free(ui);
+			return fail(c, "percent-encoded NUL (%%00) in the user name");
+		}
+		u->user = ui;
+	} else {
+		free(ui);
+	}
+	return DAL_OK;
+}
+
+/*
+ * One item of a host list, "host", "host:port" or "[v6]:port", checked by
+ * parsing "//item" as a URI of its own. Appends the host to *hosts (comma
+ * separated) and returns its port (0 if none) in *port.
+ */
+static int parse_host_item(struct parse_ctx *c, const char *item, size_t n,
+                           char **hosts, unsigned *port)
+{
+	char *text, *host, *joined;
+	const char *errpos = NULL;
+	char portbuf[32];
+	UriUriA uri;
+	int rc;
+
+	*port = 0;
+	if (n == 0)
+		return fail(c, "empty host in the host list");
+	if (asprintf(&text, "x://%.*s", (int)n, item) < 0)
+		return fail_nomem(c);
+	rc = uriParseSingleUriA(&uri, text, &errpos);
+	if (rc != URI_SUCCESS) {
+		free(text);
+		if (bad_port_text(item, n, portbuf, sizeof portbuf))
+			return fail(c, "port '%s' is not a number (1..65535)", portbuf);
+		return fail(c, "malformed host '%.*s' in the host list", (int)n, item);
+	}
+	if (uri.userInfo.first || uri.pathHead || uri.query.first ||
+	    range_len(&uri.hostText) == 0) {
+		uriFreeUriMembersA(&uri);
+		free(text);
+		return fail(c, "malformed host '%.*s' in the host list", (int)n, item);
+	}
+	if (!parse_port(uri.portText.first, range_len(&uri.portText), port)) {
+		rc = fail(c, "port '%.*s' out of range (1..65535)",
+		          (int)range_len(&uri.portText), uri.portText.first);
+		uriFreeUriMembersA(&uri);
+		free(text);
+		return rc;
+	}
+	host = range_dup(&uri.hostText);
+	uriFreeUriMembersA(&uri);
+	free(text);
+	if (!host)
+		return fail_nomem(c);
+	if (*hosts) {
+		rc = asprintf(&joined, "%s,%s", *hosts, host);
+		free(host);
+		if (rc < 0)
+			return fail_nomem(c);
+		free(*hosts);
+		*hosts = joined;
+	} else {
+		*hosts = host;
+	}
+	return DAL_OK;
+}
+
+/*
+ * Several hosts, "h1:5432,h2,[::1]:5432". RFC 3986 has no such thing, and
+ * uriparser rejects it as soon as a port precedes a comma, so the list is cut
+ * out by hand here: each item is validated on its own by parse_host_item(),
+ * and the rest of the URL is parsed by uriparser with the list replaced by
+ * the single host "h". The host field then holds "h1,h2,::1". A single port
+ * is all struct dal_url can carry: hosts naming different ports are refused;
+ * a host without a port uses the port given for the others.
+ */
+static int parse_host_list(struct parse_ctx *c, size_t hs, size_t ae,
+                           struct dal_url *u, char **rest)
+{
+	const char *list = c->url + hs;
+	size_t n = ae - hs, i = 0;
+	unsigned port = 0;
+	int rc;
+
+	*rest = NULL;
+	while (i <= n) {
+		size_t j = i;
+		unsigned p;
+		int in_brackets = 0;
+
+		while (j < n && (in_brackets || list[j] != ',')) {
+			if (list[j] == '[')
+				in_brackets = 1;
+			else if (list[j] == ']')
+				in_brackets = 0;
+			j++;
+		}
+		rc = parse_host_item(c, list + i, j - i, &u->host, &p);
+		if (rc != DAL_OK)
+			return rc;
+		if (p && port && p != port)
+			return fail(c, "hosts use different ports (%u and %u); "
+			               "one port must serve every host", port, p);
+		if (p)
+			port = p;
+		i = j + 1;
+	}
+	u->port = port;
+	if (asprintf(rest, "%.*sh%s", (int)hs, c->url, c->url + ae) < 0)
+		return fail_nomem(c);
+	return DAL_OK;
+}
+
+static int parse_sqlite(struct parse_ctx *c, const UriUriA *uri, struct dal_url *u)
+{
+	int has_authority = uri->hostText.first != NULL || uri->userInfo.first ||
+	                    uri->portText.first;
+	int rc;
+
+	if (range_len(&uri->hostText)) {
+		char *host = range_dup(&uri->hostText);
+		if (!host)
+			return fail_nomem(c);
+		rc = fail(c, "a sqlite URL has no host (got '%s'): write "
+		             "sqlite:%s for a file relative to the current "
+		             "directory, or sqlite:///ABSOLUTE/PATH", host, host);
+		free(host);
+		return rc;
+	}
+	if (uri->userInfo.first || range_len(&uri->portText))
+		return fail(c, "a sqlite URL has no user, password or port: write "
+		               "sqlite:FILE or sqlite:///ABSOLUTE/PATH");
+	rc = join_path(c, uri, has_authority || uri->absolutePath, &u->path);
+	if (rc != DAL_OK)
+		return rc;
+	if (strcmp(u->path, "") == 0 || strcmp(u->path, "/") == 0)
+		return fail(c, "no database file: use sqlite:FILE, "
+		               "sqlite:///ABSOLUTE/PATH or sqlite::memory:");
+	return DAL_OK;
+}
+
+static int parse_server(struct parse_ctx *c, const UriUriA *uri,
+                        struct dal_url *u, int multi)
+{
+	char *name;
+	int rc;
+
+	if (!uri->hostText.first && !uri->userInfo.first) {
+		return fail(c, "expected %s://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE",
+		            u->scheme);
+	}
+	rc = parse_userinfo(c, uri, u);
+	if (rc != DAL_OK)
+		return rc;
+	if (!multi) {
+		if (range_len(&uri->hostText)) {
+			u->host = range_dup(&uri->hostText);
+			if (!u->host)
+				return fail_nomem(c);
+			/* A socket directory may be given as %2Fvar%2Frun. */
+			if (!decode(u->host))
+				return fail(c, "percent-encoded NUL (%%00) in the host");
+		}
+		if (!parse_port(uri->portText.first, range_len(&uri->portText),
+		                &u->port))
+			return fail(c, "port '%.*s' out of range (1..65535)",
+			            (int)range_len(&uri->portText),
+			            uri->portText.first);
+	}
+	/* With an authority, segments are relative to "/": /db is one segment. */
+	if (uri->pathHead && uri->pathHead->next)
+		return fail(c, "the path names more than a database (expected /DATABASE)");
+	rc = join_path(c, uri, 0, &name);
+	if (rc != DAL_OK)
+		return rc;
+	if (*name)
+		u->path = name;
+	else
+		free(name);
+	return DAL_OK;
+}
+
+int url_parse(const char *url, const char *origin, struct dal_url *out,
+              dal_error *err)
+{
+	struct parse_ctx c = {url, origin ? origin : "URL", err};
+	const char *errpos = NULL;
+	char *rewritten = NULL;
+	const char *text;
+	size_t as, hs, ae;
+	UriUriA uri;
+	int rc, multi = 0;
+
+	memset(out, 0, sizeof *out);
+	if (!url || !*url)
+		return dal_error_set(err, DAL_ECONFIG, NULL, 0, "%s: empty URL",
+		                     c.origin);
+	text = url;
+	if (find_authority(url, &as, &hs, &ae) && memchr(url + hs, ',', ae - hs)) {
+		rc = parse_host_list(&c, hs, ae, out, &rewritten);
+		if (rc != DAL_OK) {
+			url_free(out);
+			return rc;
+		}
+		text = rewritten;
+		multi = 1;
+	}
+	rc = uriParseSingleUriA(&uri, text, &errpos);
+	if (rc != URI_SUCCESS) {
+		size_t pos = errpos ? (size_t)(errpos - text) : 0;
+		/* Map a position behind the substituted host back to url. */
+		if (multi && pos > hs)
+			pos = pos - 1 + (ae - hs);
+		free(rewritten);
+		url_free(out);
+		if (rc == URI_ERROR_MALLOC)
+			return fail_nomem(&c);
+		return fail_syntax(&c, pos);
+	}
+	if (!uri.scheme.first) {
+		rc = fail(&c, "no scheme (expected one of " KNOWN_SCHEMES
+		              ", e.g. sqlite:app.db or postgresql://HOST/DB)");
+		goto done;
+	}
+	out->scheme = range_dup(&uri.scheme);
+	if (!out->scheme) {
+		rc = fail_nomem(&c);
+		goto done;
+	}
+	for (char *p = out->scheme; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (strcmp(out->scheme, "sqlite") != 0 && !is_server_scheme(out->scheme)) {
+		rc = fail(&c, "unknown scheme '%s' (known: " KNOWN_SCHEMES ")",
+		          out->scheme);
+		goto done;
+	}
+	if (uri.fragment.first) {
+		rc = fail(&c, "unexpected fragment '#%.*s'",
+		          (int)range_len(&uri.fragment), uri.fragment.first);
+		goto done;
+	}
+	if (strcmp(out->scheme, "sqlite") == 0) {
+		if (multi)
+			rc = fail(&c, "a sqlite URL has no host");
+		else
+			rc = parse_sqlite(&c, &uri, out);
+	} else {
+		rc = parse_server(&c, &uri, out, multi);
+	}
+	if (rc == DAL_OK)
+		rc = parse_query(&c, &uri, out);
+done:
+	uriFreeUriMembersA(&uri);
+	free(rewritten);
+	if (rc != DAL_OK)
+		url_free(out);
+	else
+		dal_error_clear(err);
+	return rc;
+}
+
+void url_free(struct dal_url *u)
+{
+	if (!u)
+		return;
+	free(u->scheme);
+	free(u->user);
+	if (u->password) {
+		/* Do not leave the secret lying in freed heap memory. */
+		explicit_bzero(u->password, strlen(u->password));
+		free(u->password);
+	}
+	free(u->host);
+	free(u->path);
+	for (size_t i = 0; i < u->n_options; i++) {
+		free(u->options[i].key);
+		free(u->options[i].value);
+	}
+	free(u->options);
+	memset(u, 0, sizeof *u);
+}

@@ -1,0 +1,468 @@
+/*
+ * libdal: one C API over SQLite, MySQL/MariaDB and PostgreSQL.
+ *
+ * This is the only header applications include. The objects:
+ *
+ *   dal_config  a parsed INI file plus environment overrides
+ *   dal_repo    a repository: one open database connection, reached through a
+ *               backend plugin and (unless telemetry = off) the telemetry
+ *               decorator
+ *   dal_stmt    a prepared statement on a repository
+ *
+ * Conventions, true of every function below unless it says otherwise:
+ *  - Functions that can fail return DAL_OK (0) or a negative dal_code.
+ *  - Details of the last failure on a repository or statement are in
+ *    dal_repo_error() / dal_stmt_error(). Functions that create a handle take a
+ *    `dal_error *err` (may be NULL) because no handle exists yet to hold it.
+ *  - Strings returned by libdal are owned by libdal; each function says how
+ *    long they live. Strings passed in are copied if kept.
+ *  - Handles are not thread-safe: use one repository (and its statements) from
+ *    one thread at a time. Different repositories may be used in parallel.
+ *  - No message, log line or statistic ever contains a password.
+ */
+#ifndef DAL_DAL_H
+#define DAL_DAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <dal/error.h>
+#include <dal/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DAL_VERSION_MAJOR 0
+#define DAL_VERSION_MINOR 1
+#define DAL_VERSION_PATCH 0
+#define DAL_VERSION_STRING "0.1.0"
+
+/* Return the runtime library version, e.g. "0.1.0". Static string. */
+DAL_API const char *dal_version(void);
+
+typedef struct dal_config dal_config;
+typedef struct dal_repo dal_repo;
+typedef struct dal_stmt dal_stmt;
+
+/* ------------------------------------------------------------------------ */
+/* Logging                                                                   */
+/* ------------------------------------------------------------------------ */
+
+typedef enum dal_log_level {
+	DAL_LOG_DEBUG = 0,
+	DAL_LOG_INFO = 1,
+	DAL_LOG_WARN = 2,
+	DAL_LOG_ERROR = 3
+} dal_log_level;
+
+/* A log sink. msg is one line without a trailing newline, valid only during
+ * the call. */
+typedef void (*dal_log_fn)(dal_log_level level, const char *msg, void *userdata);
+
+/*
+ * Install a process-wide log sink for configuration warnings, connect retries
+ * and slow queries (NULL restores the default: no output). Call it before
+ * opening repositories; it is not synchronised with concurrent logging.
+ */
+DAL_API void dal_log_set(dal_log_fn fn, void *userdata);
+
+/* ------------------------------------------------------------------------ */
+/* Configuration                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Load configuration from an INI file.
+ *
+ * path: the file to read, or NULL to use $DAL_CONFIG, and failing that the
+ * installed default (sysconfdir/dal/dal.ini) if it exists, and failing that no
+ * file at all (defaults and environment only). A path given explicitly (or by
+ * DAL_CONFIG) that cannot be read is an error.
+ *
+ * Unknown keys are not errors: each produces a warning "file:line: unknown key
+ * 'k' in [section]", logged and kept (dal_config_warning()). Syntax errors, bad
+ * values and unreadable files give DAL_ECONFIG with file:line in the message.
+ *
+ * On success *out owns the configuration; free it with dal_config_free().
+ * Environment variables are read when a repository is opened, not here.
+ */
+DAL_API int dal_config_load(dal_config **out, const char *path, dal_error *err);
+
+/*
+ * Parse configuration from a string, as if it were the file named `origin`
+ * (used in messages and to resolve relative paths; may be NULL for "<string>",
+ * relative paths then resolve against the current directory).
+ */
+DAL_API int dal_config_parse(dal_config **out, const char *text,
+                             const char *origin, dal_error *err);
+
+/* Free a configuration. NULL is a no-op. Repositories opened from it stay
+ * valid. */
+DAL_API void dal_config_free(dal_config *cfg);
+
+/* The file the configuration was read from, or NULL. Valid until
+ * dal_config_free(). */
+DAL_API const char *dal_config_path(const dal_config *cfg);
+
+/* Warning number i (0-based), or NULL past the last. Valid until
+ * dal_config_free(). */
+DAL_API const char *dal_config_warning(const dal_config *cfg, size_t i);
+
+/*
+ * Callback for dal_config_describe(): one resolved setting of a repository.
+ * value is "***" for a password; source says where the value came from:
+ * "etc/dal.ini:12", "env DB_HOST", "url", "argument" or "default".
+ */
+typedef void (*dal_setting_fn)(const char *key, const char *value,
+                               const char *source, void *userdata);
+
+/*
+ * Resolve repository `name` (NULL: the [dal] default, else "main") exactly as
+ * dal_repo_open() would, applying the environment and `url` (may be NULL), and
+ * report every setting with its source through fn. Nothing is connected.
+ * cfg may be NULL (no file).
+ */
+DAL_API int dal_config_describe(const dal_config *cfg, const char *name,
+                                const char *url, dal_setting_fn fn,
+                                void *userdata, dal_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Repositories                                                              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Open repository `name` of cfg (NULL name: the [dal] default, else "main").
+ *
+ * Settings are resolved with this precedence: url argument > DB_URL (or
+ * DATABASE_URL) > DB_* variables > INI > built-in default. The environment
+ * applies to the default repository only, so that DB_HOST cannot silently
+ * redirect a second, named repository. cfg may be NULL: no file.
+ *
+ * The backend plugin backend_<type> is loaded on first use (see
+ * dal_plugin_find()); connection failures are retried max_retries times with
+ * exponential backoff and jitter, each attempt logged.
+ *
+ * On success *out is a repository; close it with dal_repo_close(). On failure
+ * *out is NULL and err (if not NULL) says why.
+ */
+DAL_API int dal_repo_open(dal_repo **out, const dal_config *cfg,
+                          const char *name, const char *url, dal_error *err);
+
+/*
+ * Shorthand: open by URL ("sqlite:app.db", "postgresql://u@h/db", ...) with no
+ * configuration file and no environment.
+ */
+DAL_API int dal_repo_open_url(dal_repo **out, const char *url, dal_error *err);
+
+/* Close a repository, finalizing any statements still open on it. NULL is a
+ * no-op. */
+DAL_API void dal_repo_close(dal_repo *repo);
+
+/* The last error on repo (code DAL_OK if the last call succeeded). Valid
+ * until the next call on repo. */
+DAL_API const dal_error *dal_repo_error(const dal_repo *repo);
+
+/* The repository name ("main"), backend name ("sqlite") and the server kind
+ * reached ("mariadb" for a mysql backend talking to MariaDB). Valid until
+ * dal_repo_close(). */
+DAL_API const char *dal_repo_name(const dal_repo *repo);
+DAL_API const char *dal_repo_backend(const dal_repo *repo);
+DAL_API const char *dal_repo_server_kind(const dal_repo *repo);
+
+/* The backend's DAL_CAP_* flags. */
+DAL_API unsigned dal_repo_capabilities(const dal_repo *repo);
+
+/* 1 if the telemetry decorator is installed on this repository, else 0. */
+DAL_API int dal_repo_telemetry_enabled(const dal_repo *repo);
+
+/*
+ * Check the connection with one round trip. If latency_ns is not NULL it gets
+ * the round trip time in nanoseconds.
+ */
+DAL_API int dal_repo_ping(dal_repo *repo, int64_t *latency_ns);
+
+/*
+ * Run SQL without parameters or result rows. Backends with
+ * DAL_CAP_MULTI_STATEMENT accept several statements separated by ';'.
+ * affected (may be NULL) gets the rows changed.
+ */
+DAL_API int dal_repo_exec(dal_repo *repo, const char *sql, int64_t *affected);
+
+/* Transactions. Nested begin is DAL_EMISUSE. */
+DAL_API int dal_repo_begin(dal_repo *repo);
+DAL_API int dal_repo_commit(dal_repo *repo);
+DAL_API int dal_repo_rollback(dal_repo *repo);
+
+/*
+ * The id generated by the most recent INSERT on this repository. On SQLite
+ * and MySQL the rowid / AUTO_INCREMENT value; on PostgreSQL lastval(), the
+ * value most recently returned by a sequence in this session (prefer
+ * INSERT ... RETURNING there). DAL_EUNSUPPORTED if the backend has no notion.
+ */
+DAL_API int dal_repo_last_insert_id(dal_repo *repo, int64_t *out);
+
+/* ------------------------------------------------------------------------ */
+/* Statements                                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Prepare one SQL statement. Parameters are written `?` (positional) or
+ * `:name` (named); both number from 1 in order of first appearance, and a
+ * name used twice is one parameter. Markers inside string literals, quoted
+ * identifiers, comments, dollar-quoted strings and `::` casts are left alone.
+ * The core rewrites them for the backend (e.g. $1 for PostgreSQL).
+ *
+ * On success *out is a statement; close it with dal_stmt_close(). On failure
+ * *out is NULL and dal_repo_error(repo) says why.
+ */
+DAL_API int dal_stmt_prepare(dal_repo *repo, const char *sql, dal_stmt **out);
+
+/* Finalize a statement. NULL is a no-op. */
+DAL_API void dal_stmt_close(dal_stmt *stmt);
+
+/* The last error on stmt. Valid until the next call on stmt. */
+DAL_API const dal_error *dal_stmt_error(const dal_stmt *stmt);
+
+/* Number of parameters. */
+DAL_API unsigned dal_stmt_param_count(const dal_stmt *stmt);
+
+/* The 1-based index of parameter ":name" (give it with or without the colon),
+ * or 0 if there is none. */
+DAL_API unsigned dal_stmt_param_index(const dal_stmt *stmt, const char *name);
+
+/*
+ * Bind parameter idx (1-based). Values are copied: the caller's buffers may
+ * be reused as soon as the call returns. Binding is allowed after prepare and
+ * after dal_stmt_reset(); bindings persist across resets.
+ * Text: len is the byte length, or -1 for a NUL-terminated string.
+ */
+DAL_API int dal_stmt_bind_null(dal_stmt *stmt, unsigned idx);
+DAL_API int dal_stmt_bind_int64(dal_stmt *stmt, unsigned idx, int64_t v);
+DAL_API int dal_stmt_bind_double(dal_stmt *stmt, unsigned idx, double v);
+DAL_API int dal_stmt_bind_bool(dal_stmt *stmt, unsigned idx, int v);
+DAL_API int dal_stmt_bind_text(dal_stmt *stmt, unsigned idx, const char *s,
+                               ptrdiff_t len);
+DAL_API int dal_stmt_bind_blob(dal_stmt *stmt, unsigned idx, const void *p,
+                               size_t len);
+
+/* Bind by name; DAL_EMISUSE if the statement has no such parameter. */
+DAL_API int dal_stmt_bind_named_int64(dal_stmt *stmt, const char *name, int64_t v);
+DAL_API int dal_stmt_bind_named_text(dal_stmt *stmt, const char *name,
+                                     const char *s, ptrdiff_t len);
+
+/*
+ * Execute (first call) and advance to the next row. Returns DAL_ROW when a
+ * row is available, DAL_DONE when there are no (more) rows, or an error.
+ * Rows are streamed from the server where the backend supports it
+ * (DAL_CAP_STREAMING); memory does not grow with the result size.
+ */
+DAL_API int dal_stmt_step(dal_stmt *stmt);
+
+/* Make the statement executable again with its current bindings. */
+DAL_API int dal_stmt_reset(dal_stmt *stmt);
+
+/* Rows changed by the last execution. */
+DAL_API int64_t dal_stmt_rows_affected(const dal_stmt *stmt);
+
+/* Number of result columns (0 if the statement returns none). */
+DAL_API unsigned dal_stmt_column_count(const dal_stmt *stmt);
+
+/* Name of column col (0-based), or NULL if out of range. Valid until
+ * dal_stmt_close(). */
+DAL_API const char *dal_stmt_column_name(const dal_stmt *stmt, unsigned col);
+
+/*
+ * Column getters for the current row (after dal_stmt_step() returned DAL_ROW).
+ * col is 0-based; an out-of-range col gives DAL_TYPE_NULL / 0 / NULL.
+ * Values are converted when asked for another type: numbers to text (decimal),
+ * text to numbers (strtoll/strtod rules, 0 if not a number), NULL to 0 / NULL.
+ * Pointers returned stay valid until the next step, reset or close of stmt;
+ * no call allocates per row.
+ */
+DAL_API dal_type dal_stmt_column_type(dal_stmt *stmt, unsigned col);
+DAL_API int dal_stmt_column_is_null(dal_stmt *stmt, unsigned col);
+DAL_API int64_t dal_stmt_column_int64(dal_stmt *stmt, unsigned col);
+DAL_API double dal_stmt_column_double(dal_stmt *stmt, unsigned col);
+DAL_API int dal_stmt_column_bool(dal_stmt *stmt, unsigned col);
+/* NUL-terminated UTF-8, or NULL for SQL NULL. len (may be NULL) gets the byte
+ * length. */
+DAL_API const char *dal_stmt_column_text(dal_stmt *stmt, unsigned col,
+                                         size_t *len);
+/* Raw bytes, or NULL for SQL NULL (and for an empty blob, with *len 0). */
+DAL_API const void *dal_stmt_column_blob(dal_stmt *stmt, unsigned col,
+                                         size_t *len);
+
+/* ------------------------------------------------------------------------ */
+/* Telemetry                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Operations measured by the telemetry decorator. */
+typedef enum dal_op {
+	DAL_OP_CONNECT = 0,
+	DAL_OP_PING,
+	DAL_OP_EXEC,
+	DAL_OP_PREPARE,
+	DAL_OP_EXECUTE, /* first step of a statement: sending it, first row */
+	DAL_OP_FETCH,   /* further steps: reading rows */
+	DAL_OP_BEGIN,
+	DAL_OP_COMMIT,
+	DAL_OP_ROLLBACK,
+	DAL_OP__COUNT
+} dal_op;
+
+/* The OpenTelemetry operation name of op ("execute"), static. */
+DAL_API const char *dal_op_name(dal_op op);
+
+/* Most histogram boundaries a repository can have (latency_buckets). */
+#define DAL_HISTOGRAM_MAX_BUCKETS 24
+/* Slots of dal_op_stats.errors_by_code: index -code for every error code. */
+#define DAL_ERROR_CODE_SLOTS 32
+
+/*
+ * Figures for one operation, as a consistent snapshot. Times are in
+ * nanoseconds. The latency histogram follows the OpenTelemetry metric
+ * db.client.operation.duration: bucket_bounds are upper bounds in seconds
+ * (the spec's defaults 0.001 ... 10, or the repository's latency_buckets),
+ * bucket_counts are per bucket (not cumulative), the last one for +Inf.
+ * DAL_OP_FETCH steps are counted (calls, rows, errors) but not timed, to keep
+ * the per-row cost at a few increments: its histogram stays empty.
+ */
+typedef struct dal_op_stats {
+	uint64_t calls;
+	uint64_t errors;
+	uint64_t rows;          /* rows returned */
+	uint64_t rows_affected; /* rows inserted, updated or deleted */
+	uint64_t total_ns;
+	uint64_t max_ns;
+	unsigned n_buckets;
+	double bucket_bounds[DAL_HISTOGRAM_MAX_BUCKETS];
+	uint64_t bucket_counts[DAL_HISTOGRAM_MAX_BUCKETS + 1];
+	uint64_t errors_by_code[DAL_ERROR_CODE_SLOTS]; /* [-code]: e.g. [-DAL_EBUSY] */
+} dal_op_stats;
+
+/*
+ * Copy the figures of op on repo into *out. Returns DAL_EUNSUPPORTED (and
+ * zeroes *out) when telemetry is off for this repository. Safe to call from
+ * another thread than the one using the repository (the snapshot is taken
+ * without locking the writer).
+ */
+DAL_API int dal_repo_stats(const dal_repo *repo, dal_op op, dal_op_stats *out);
+
+/* Export formats. */
+typedef enum dal_metrics_format {
+	DAL_METRICS_PROMETHEUS = 0, /* text exposition format 0.0.4 */
+	DAL_METRICS_JSON = 1
+} dal_metrics_format;
+
+/* A sink for exported text: return 0 to go on, nonzero to stop. */
+typedef int (*dal_write_fn)(const char *data, size_t len, void *userdata);
+
+/*
+ * Write the repository's metrics in the given format through fn.
+ *
+ * Prometheus: db_client_operation_duration_seconds (histogram),
+ * db_client_operation_errors_total (by error_type),
+ * db_client_response_returned_rows_total, db_client_response_affected_rows_total
+ * and db_client_operations_total, labelled db_system_name, db_namespace,
+ * db_operation_name and dal_repository. No label ever holds a password, a
+ * statement or a parameter value. Returns DAL_OK, DAL_EUNSUPPORTED when
+ * telemetry is off, or DAL_EBACKEND if fn asked to stop.
+ */
+DAL_API int dal_repo_metrics_write(const dal_repo *repo, dal_metrics_format fmt,
+                                   dal_write_fn fn, void *userdata);
+
+/*
+ * The same into a caller's buffer, snprintf-style: writes at most size bytes
+ * including a terminating NUL, and returns the full length the text needs
+ * (excluding the NUL), or a negative dal_code.
+ */
+DAL_API long dal_repo_metrics_format(const dal_repo *repo, dal_metrics_format fmt,
+                                     char *buf, size_t size);
+
+/*
+ * One traced operation, handed to trace hooks; attribute names follow the
+ * OpenTelemetry database conventions. Strings are valid during the callback
+ * only; NULL means "not known" or "not applicable".
+ */
+typedef struct dal_span {
+	dal_op op;
+	const char *repository;     /* libdal repository name */
+	const char *system_name;    /* db.system.name: sqlite, postgresql, mysql, mariadb */
+	const char *db_namespace;   /* db.namespace: database name, or sqlite file */
+	const char *operation_name; /* db.operation.name: "execute", "prepare", ... */
+	const char *collection_name; /* db.collection.name, when cheaply known */
+	const char *query_text;     /* db.query.text: only with include_query_text;
+	                               the parameterised text, never values */
+	const char *server_address; /* server.address */
+	unsigned server_port;       /* server.port, 0 if none */
+	/* Set for end() only: */
+	int status;                 /* dal_code of the result */
+	const char *error_type;     /* error.type, NULL on success */
+	const char *status_code;    /* db.response.status_code (SQLSTATE), NULL on success */
+	uint64_t duration_ns;
+	int64_t rows;               /* rows returned by this call (0/1 per step) */
+} dal_span;
+
+typedef struct dal_trace_hooks {
+	/* Called before the operation. *span_ctx (initially NULL) is handed to
+	 * end(), e.g. for the application's own span object. May be NULL. */
+	void (*start)(const dal_span *span, void *userdata, void **span_ctx);
+	/* Called after the operation with its outcome. May be NULL. */
+	void (*end)(const dal_span *span, void *userdata, void *span_ctx);
+	/* Opt in to db.query.text (parameterised SQL, no values). */
+	int include_query_text;
+} dal_trace_hooks;
+
+/*
+ * Install trace hooks on repo (NULL removes them). The hooks struct is
+ * copied. Traced operations: ping, exec, prepare, execute (the first step of
+ * a statement), begin, commit, rollback. Fetch steps are not traced.
+ * DAL_EUNSUPPORTED when telemetry is off for this repository.
+ */
+DAL_API int dal_repo_trace_set(dal_repo *repo, const dal_trace_hooks *hooks,
+                               void *userdata);
+
+/* Reset all figures of repo to zero. */
+DAL_API void dal_repo_stats_reset(dal_repo *repo);
+
+/* ------------------------------------------------------------------------ */
+/* Plugins                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* What dal_plugin_list() reports for one file. Strings valid during the
+ * callback only. */
+typedef struct dal_plugin_info {
+	const char *path;           /* file found */
+	int status;                 /* DAL_OK, or why it cannot be used */
+	const char *error;          /* message when status != DAL_OK */
+	const char *name;           /* NULL unless status == DAL_OK */
+	const char *const *aliases; /* NULL-terminated, may be NULL */
+	const char *version;
+	const char *description;
+	unsigned abi_major, abi_minor;
+	unsigned capabilities;
+} dal_plugin_info;
+
+typedef void (*dal_plugin_fn)(const dal_plugin_info *info, void *userdata);
+
+/*
+ * Try to load every backend_*.so (or .la) in the plugin search path of cfg
+ * (may be NULL) and report each, including those that fail, through fn.
+ * Returns the number of files found, or a negative code.
+ */
+DAL_API int dal_plugin_list(const dal_config *cfg, dal_plugin_fn fn,
+                            void *userdata, dal_error *err);
+
+/*
+ * The plugin search path of cfg (may be NULL), in search order: [dal]
+ * plugin_dir, then each directory of $DAL_PLUGIN_PATH (colon-separated), then
+ * the compiled-in plugin directory. Calls fn(dir, userdata) per directory.
+ */
+DAL_API void dal_plugin_dirs(const dal_config *cfg,
+                             void (*fn)(const char *dir, void *userdata),
+                             void *userdata);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* DAL_DAL_H */

@@ -1,0 +1,910 @@
+/*
+ * backend_sqlite: the libdal plugin for SQLite 3.
+ *
+ * Owns the translation between the plugin contract (include/dal/plugin.h)
+ * and the sqlite3 C API: opening a database file with the per-connection
+ * pragmas, mapping SQLite result codes to dal_code + SQLSTATE, prepared
+ * statements, and transactions. It does not parse configuration (the core
+ * hands us resolved parameters and option key/values) and does not rewrite
+ * placeholders (the core gives us `?` only).
+ *
+ * Threading: the core never uses one connection from two threads at once, so
+ * connections are opened with SQLITE_OPEN_NOMUTEX. There is no global state.
+ *
+ * Fetch path: column_value() hands out pointers into SQLite's own row buffer;
+ * nothing is allocated per row.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <sqlite3.h>
+
+#include <dal/dal.h>
+#include <dal/plugin.h>
+
+/* Defaults applied on every connect; each can be overridden by an option. */
+#define DEFAULT_JOURNAL_MODE "WAL"
+#define DEFAULT_SYNCHRONOUS "NORMAL"
+#define DEFAULT_BUSY_TIMEOUT_MS 30000
+#define DEFAULT_FOREIGN_KEYS 1
+
+#define KNOWN_OPTIONS \
+	"journal_mode, synchronous, busy_timeout, foreign_keys, cache_size, transaction_mode"
+
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_PING, TX__COUNT };
+
+struct dal_bconn {
+	sqlite3 *db;
+	char *path;                      /* for messages */
+	long busy_timeout;               /* ms, for the "database is locked" hint */
+	const char *begin_sql;           /* "BEGIN", "BEGIN IMMEDIATE", ... */
+	sqlite3_stmt *cached[TX__COUNT]; /* prepared on first use */
+};
+
+/*
+ * Statement states. SQLite would silently re-run a statement stepped after
+ * SQLITE_DONE (automatic reset), which for an INSERT means a second insert;
+ * the contract wants "no more rows" until reset, so we track it ourselves.
+ */
+enum st_state { ST_READY, ST_ROW, ST_DONE, ST_FAILED };
+
+struct dal_bstmt {
+	struct dal_bconn *conn;
+	sqlite3_stmt *st;
+	unsigned ncols;
+	unsigned nparams;
+	enum st_state state;
+	sqlite3_int64 total_before; /* sqlite3_total_changes64() at execution */
+	int64_t changes;            /* rows_affected of the last execution */
+	uint64_t boolcols;          /* bit i: column i is declared BOOL/BOOLEAN */
+	char **names;               /* copied column names, made on first use */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Error mapping                                                             */
+/* ------------------------------------------------------------------------ */
+
+static int has(const char *msg, const char *needle)
+{
+	return msg && strstr(msg, needle) != NULL;
+}
+
+/*
+ * Map an extended result code (and, for the catch-all SQLITE_ERROR, the
+ * message: SQLite has no finer code for syntax errors or missing objects) to
+ * a category and SQLSTATE. SQLSTATEs follow PostgreSQL's where the standard
+ * has no entry, so that applications see the same state on every backend.
+ *
+ * SQLITE_BUSY/LOCKED become DAL_EBUSY with "40001": the category that tells
+ * an application "retry the transaction", and the SQLSTATE that maps back to
+ * the same category. SQLITE_RANGE only arises from a bind index out of range,
+ * which is API misuse, not bad data.
+ */
+static int map_code(int rc, const char *msg, const char **state)
+{
+	switch (rc) {
+	case SQLITE_CONSTRAINT_UNIQUE:
+	case SQLITE_CONSTRAINT_PRIMARYKEY:
+	case SQLITE_CONSTRAINT_ROWID:
+		*state = "23505";
+		return DAL_ECONSTRAINT;
+	case SQLITE_CONSTRAINT_FOREIGNKEY:
+		*state = "23503";
+		return DAL_ECONSTRAINT;
+	case SQLITE_CONSTRAINT_NOTNULL:
+		*state = "23502";
+		return DAL_ECONSTRAINT;
+	case SQLITE_CONSTRAINT_CHECK:
+		*state = "23514";
+		return DAL_ECONSTRAINT;
+#ifdef SQLITE_CONSTRAINT_DATATYPE
+	case SQLITE_CONSTRAINT_DATATYPE: /* STRICT table, wrong value type */
+		*state = "22000";
+		return DAL_EDATA;
+#endif
+	}
+
+	switch (rc & 0xff) {
+	case SQLITE_CONSTRAINT:
+		*state = "23000";
+		return DAL_ECONSTRAINT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		*state = "40001";
+		return DAL_EBUSY;
+	case SQLITE_CANTOPEN:
+		*state = "08001";
+		return DAL_ECONNECT;
+	case SQLITE_READONLY:
+		*state = "25006";
+		return DAL_EREADONLY;
+	case SQLITE_TOOBIG:
+		*state = "22001";
+		return DAL_EDATA;
+	case SQLITE_MISMATCH:
+		*state = "22000";
+		return DAL_EDATA;
+	case SQLITE_RANGE:
+		*state = "07009";
+		return DAL_EMISUSE;
+	case SQLITE_NOMEM:
+		*state = "HY001";
+		return DAL_ENOMEM;
+	case SQLITE_MISUSE:
+		*state = "HY010";
+		return DAL_EMISUSE;
+	case SQLITE_INTERRUPT:
+		*state = "57014";
+		return DAL_ETIMEOUT;
+	case SQLITE_AUTH:
+		*state = "42501";
+		return DAL_ESYNTAX;
+	case SQLITE_FULL:
+		*state = "53100";
+		return DAL_EBACKEND;
+	case SQLITE_IOERR:
+		*state = "58030";
+		return DAL_EBACKEND;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		*state = "XX001";
+		return DAL_EBACKEND;
+	case SQLITE_ERROR:
+		if (has(msg, "syntax error") || has(msg, "incomplete input") ||
+		    has(msg, "unrecognized token")) {
+			*state = "42601";
+			return DAL_ESYNTAX;
+		}
+		if (has(msg, "no such table")) {
+			*state = "42P01";
+			return DAL_ENOTFOUND;
+		}
+		if (has(msg, "no such column")) {
+			*state = "42703";
+			return DAL_ENOTFOUND;
+		}
+		if (has(msg, "no such function")) {
+			*state = "42883";
+			return DAL_ENOTFOUND;
+		}
+		if (has(msg, "no such ")) { /* index, view, trigger, ... */
+			*state = "42704";
+			return DAL_ENOTFOUND;
+		}
+		if (has(msg, "already exists")) {
+			*state = "42P07";
+			return DAL_ESYNTAX;
+		}
+		if (has(msg, "ambiguous column name")) {
+			*state = "42702";
+			return DAL_ESYNTAX;
+		}
+		if (has(msg, "within a transaction")) {
+			*state = "25001";
+			return DAL_EMISUSE;
+		}
+		if (has(msg, "no transaction is active")) {
+			*state = "25P01";
+			return DAL_EMISUSE;
+		}
+		break;
+	}
+	*state = "HY000";
+	return DAL_EBACKEND;
+}
+
+/*
+ * Report rc (an extended result code) for an operation on conn: the message
+ * is "<what>: <sqlite message>" plus a hint where SQLite's own text leaves
+ * the reader guessing. Returns the dal_code.
+ */
+static int report(dal_error *err, struct dal_bconn *conn, int rc,
+                  const char *what)
+{
+	const char *msg = conn && conn->db ? sqlite3_errmsg(conn->db)
+	                                   : sqlite3_errstr(rc);
+	const char *state;
+	char hint[160] = "";
+	int code = map_code(rc, msg, &state);
+
+	if (rc == SQLITE_BUSY_SNAPSHOT)
+		snprintf(hint, sizeof hint,
+		         " (the transaction read an older snapshot: roll back and retry)");
+	else if ((rc & 0xff) == SQLITE_BUSY && conn)
+		snprintf(hint, sizeof hint, " (gave up after busy_timeout = %ld ms)",
+		         conn->busy_timeout);
+#if SQLITE_VERSION_NUMBER >= 3038000
+	else if (code == DAL_ESYNTAX && conn && conn->db &&
+	         sqlite3_error_offset(conn->db) >= 0)
+		snprintf(hint, sizeof hint, " at offset %d",
+		         sqlite3_error_offset(conn->db));
+#endif
+	return dal_error_set(err, code, state, rc, "%s: %s%s", what, msg, hint);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Connections                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Index of value (case-insensitive) in a NULL-terminated list, or -1. */
+static int lookup(const char *const *list, const char *value)
+{
+	for (int i = 0; list[i]; i++)
+		if (strcasecmp(list[i], value) == 0)
+			return i;
+	return -1;
+}
+
+static const char *const journal_modes[] = {
+	"DELETE", "TRUNCATE", "PERSIST", "MEMORY", "WAL", "OFF", NULL,
+};
+static const char *const sync_modes[] = {"OFF", "NORMAL", "FULL", "EXTRA", NULL};
+static const char *const tx_modes[] = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE", NULL};
+static const char *const begin_sql[] = {
+	"BEGIN", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE",
+};
+
+/* The options after validation; strings point into the static tables. */
+struct conn_options {
+	const char *journal_mode; /* NULL: leave as is (:memory:) */
+	const char *synchronous;
+	long long busy_timeout;
+	int foreign_keys;
+	int has_cache_size;
+	long long cache_size;
+	const char *begin_sql;
+};
+
+static const char *origin_of(const dal_option *opt)
+{
+	return opt->origin ? opt->origin : "option";
+}
+
+static int enum_option(const dal_option *opt, const char *const *list,
+                       const char *choices, const char **out, dal_error *err)
+{
+	int i = lookup(list, opt->value);
+
+	if (i < 0)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "%s: sqlite option %s = '%s' is not one of %s",
+		                     origin_of(opt), opt->key, opt->value, choices);
+	*out = list[i];
+	return DAL_OK;
+}
+
+/* Validate every option before the file is touched, so that a typo never
+ * creates a database. */
+static int parse_options(const struct dal_connect_params *p, int memory,
+                         struct conn_options *o, dal_error *err)
+{
+	int rc;
+
+	o->journal_mode = memory ? NULL : DEFAULT_JOURNAL_MODE;
+	o->synchronous = DEFAULT_SYNCHRONOUS;
+	o->busy_timeout = DEFAULT_BUSY_TIMEOUT_MS;
+	o->foreign_keys = DEFAULT_FOREIGN_KEYS;
+	o->has_cache_size = 0;
+	o->cache_size = 0;
+	o->begin_sql = begin_sql[0];
+
+	for (size_t i = 0; i < p->n_options; i++) {
+		const dal_option *opt = &p->options[i];
+		const char *tx;
+
+		/* dal_params_option() semantics: the first occurrence of a key
+		 * wins, later duplicates are ignored. */
+		if (dal_params_option(p, opt->key) != opt)
+			continue;
+		if (strcmp(opt->key, "journal_mode") == 0)
+			rc = enum_option(opt, journal_modes,
+			                 "DELETE, TRUNCATE, PERSIST, MEMORY, WAL, OFF",
+			                 &o->journal_mode, err);
+		else if (strcmp(opt->key, "synchronous") == 0)
+			rc = enum_option(opt, sync_modes, "OFF, NORMAL, FULL, EXTRA",
+			                 &o->synchronous, err);
+		else if (strcmp(opt->key, "busy_timeout") == 0)
+			rc = dal_option_int(opt, 0, INT_MAX, &o->busy_timeout, err);
+		else if (strcmp(opt->key, "foreign_keys") == 0)
+			rc = dal_option_bool(opt, &o->foreign_keys, err);
+		else if (strcmp(opt->key, "cache_size") == 0) {
+			rc = dal_option_int(opt, INT_MIN, INT_MAX, &o->cache_size, err);
+			o->has_cache_size = 1;
+		} else if (strcmp(opt->key, "transaction_mode") == 0) {
+			rc = enum_option(opt, tx_modes, "DEFERRED, IMMEDIATE, EXCLUSIVE",
+			                 &tx, err);
+			if (rc == DAL_OK)
+				o->begin_sql = begin_sql[lookup(tx_modes, tx)];
+		} else
+			rc = dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+			                   "%s: unknown sqlite option '%s' (known: " KNOWN_OPTIONS ")",
+			                   origin_of(opt), opt->key);
+		if (rc != DAL_OK)
+			return rc;
+	}
+	return DAL_OK;
+}
+
+static int run_pragma(struct dal_bconn *c, const char *sql, dal_error *err)
+{
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+	char what[600];
+
+	if (rc == SQLITE_OK)
+		return DAL_OK;
+	snprintf(what, sizeof what, "sqlite database '%s': %s", c->path, sql);
+	return report(err, c, rc, what);
+}
+
+/* Set journal_mode and check the mode SQLite reports back: it answers with
+ * the old mode, without an error, when it cannot switch (e.g. WAL on a
+ * filesystem without shared memory). */
+static int set_journal_mode(struct dal_bconn *c, const char *mode, dal_error *err)
+{
+	char sql[64], what[600];
+	sqlite3_stmt *st;
+	const char *got;
+	int rc, ret = DAL_OK;
+
+	snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", mode);
+	snprintf(what, sizeof what, "sqlite database '%s': %s", c->path, sql);
+	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return report(err, c, rc, what);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		ret = report(err, c, rc, what);
+	} else {
+		got = (const char *)sqlite3_column_text(st, 0);
+		if (!got || strcasecmp(got, mode) != 0)
+			ret = dal_error_set(err, DAL_EBACKEND, "HY000", 0,
+			                    "%s: the journal mode stayed '%s' (%s)", what,
+			                    got ? got : "?",
+			                    strcmp(c->path, ":memory:") == 0
+			                            ? "an in-memory database only has MEMORY or OFF"
+			                            : "WAL needs a local filesystem with shared "
+			                              "memory; set journal_mode = DELETE for others");
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int apply_options(struct dal_bconn *c, const struct conn_options *o,
+                         dal_error *err)
+{
+	char sql[80];
+	int rc;
+
+	/* First, so that the pragmas below wait for a lock instead of failing. */
+	sqlite3_busy_timeout(c->db, (int)o->busy_timeout);
+	if (o->journal_mode && (rc = set_journal_mode(c, o->journal_mode, err)))
+		return rc;
+	snprintf(sql, sizeof sql, "PRAGMA synchronous=%s", o->synchronous);
+	if ((rc = run_pragma(c, sql, err)))
+		return rc;
+	snprintf(sql, sizeof sql, "PRAGMA foreign_keys=%s",
+	         o->foreign_keys ? "ON" : "OFF");
+	if ((rc = run_pragma(c, sql, err)))
+		return rc;
+	if (o->has_cache_size) {
+		snprintf(sql, sizeof sql, "PRAGMA cache_size=%lld", o->cache_size);
+		if ((rc = run_pragma(c, sql, err)))
+			return rc;
+	}
+	return DAL_OK;
+}
+
+static void conn_free(struct dal_bconn *c)
+{
+	for (int i = 0; i < TX__COUNT; i++)
+		sqlite3_finalize(c->cached[i]);
+	/* _v2: should a statement still be open, the handle becomes a zombie
+	 * freed with that statement instead of leaking. */
+	sqlite3_close_v2(c->db);
+	free(c->path);
+	free(c);
+}
+
+static int sqlite_connect(const struct dal_connect_params *p, dal_bconn **out,
+                          dal_error *err)
+{
+	const char *repo = p->repo_name ? p->repo_name : "?";
+	struct conn_options o;
+	struct dal_bconn *c;
+	int memory, rc;
+
+	if (!p->path || !*p->path)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "repository '%s': an sqlite database needs a path "
+		                     "(path = FILE, or a URL like sqlite:///abs/file.db "
+		                     "or sqlite::memory:)", repo);
+	memory = strcmp(p->path, ":memory:") == 0;
+	if ((rc = parse_options(p, memory, &o, err)))
+		return rc;
+
+	c = calloc(1, sizeof *c);
+	if (!c || !(c->path = strdup(p->path))) {
+		free(c);
+		return dal_error_set(err, DAL_ENOMEM, "HY001", SQLITE_NOMEM,
+		                     "sqlite: out of memory opening '%s'", p->path);
+	}
+	c->busy_timeout = (long)o.busy_timeout;
+	c->begin_sql = o.begin_sql;
+
+	/* No SQLITE_OPEN_URI: the core hands us a plain path, and a file name
+	 * containing '?' or '#' must stay a file name; options arrive through
+	 * params->options instead. */
+	rc = sqlite3_open_v2(p->path, &c->db,
+	                     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	                             SQLITE_OPEN_NOMUTEX,
+	                     NULL);
+	if (rc != SQLITE_OK) {
+		int sys = c->db ? sqlite3_system_errno(c->db) : 0;
+		const char *state;
+		int code = map_code(rc, NULL, &state);
+
+		rc = dal_error_set(err, code, state, rc,
+		                   "repository '%s': cannot open sqlite database '%s': %s%s%s%s",
+		                   repo, p->path,
+		                   c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc),
+		                   sys ? " (" : "", sys ? strerror(sys) : "",
+		                   sys ? "; check that the directory exists and is writable)" : "");
+		conn_free(c);
+		return rc;
+	}
+	sqlite3_extended_result_codes(c->db, 1);
+	if ((rc = apply_options(c, &o, err))) {
+		conn_free(c);
+		return rc;
+	}
+	*out = c;
+	return DAL_OK;
+}
+
+static void sqlite_disconnect(dal_bconn *c)
+{
+	if (c)
+		conn_free(c);
+}
+
+/* Run one of the connection's cached single-row-or-none statements. */
+static int run_cached(struct dal_bconn *c, int which, const char *sql,
+                      dal_error *err)
+{
+	sqlite3_stmt **st = &c->cached[which];
+	int rc;
+
+	if (!*st) {
+		rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+		                        NULL);
+		if (rc != SQLITE_OK)
+			return report(err, c, rc, sql);
+	}
+	do
+		rc = sqlite3_step(*st);
+	while (rc == SQLITE_ROW);
+	sqlite3_reset(*st);
+	if (rc != SQLITE_DONE)
+		return report(err, c, rc, sql);
+	return DAL_OK;
+}
+
+/* An embedded database has no round trip; reading the schema cookie from the
+ * file header is the cheapest call that proves the file is still usable. */
+static int sqlite_ping(dal_bconn *c, dal_error *err)
+{
+	return run_cached(c, TX_PING, "PRAGMA schema_version", err);
+}
+
+static int sqlite_exec(dal_bconn *c, const char *sql, int64_t *affected,
+                       dal_error *err)
+{
+	sqlite3_int64 before = sqlite3_total_changes64(c->db);
+	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		return report(err, c, rc, "exec");
+	/* sqlite3_changes64() keeps the count of the last DML statement even
+	 * when the SQL just run was DDL: only trust it if something changed. */
+	if (affected)
+		*affected = sqlite3_total_changes64(c->db) != before
+		                    ? (int64_t)sqlite3_changes64(c->db)
+		                    : 0;
+	return DAL_OK;
+}
+
+static int sqlite_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err)
+{
+	(void)err;
+	*out = (int64_t)sqlite3_last_insert_rowid(c->db);
+	return DAL_OK;
+}
+
+static int sqlite_begin(dal_bconn *c, dal_error *err)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		return dal_error_set(err, DAL_EMISUSE, "25001", 0,
+		                     "BEGIN: a transaction is already active");
+	return run_cached(c, TX_BEGIN, c->begin_sql, err);
+}
+
+static int sqlite_commit(dal_bconn *c, dal_error *err)
+{
+	size_t n;
+	int rc;
+
+	/* SQLite rolls a transaction back by itself after some errors (disk
+	 * full, I/O error, out of memory); committing then must not look like
+	 * success. */
+	if (sqlite3_get_autocommit(c->db))
+		return dal_error_set(err, DAL_EMISUSE, "25P01", 0,
+		                     "COMMIT: no transaction is active (never begun, or "
+		                     "rolled back by SQLite after an earlier error); "
+		                     "nothing was committed");
+	rc = run_cached(c, TX_COMMIT, "COMMIT", err);
+	/* A failed COMMIT (busy, deferred foreign key) leaves SQLite's
+	 * transaction open, but the contract, like the servers, ends it: roll
+	 * back so that the connection is not stuck inside it. */
+	if (rc != DAL_OK && !sqlite3_get_autocommit(c->db)) {
+		dal_error ignored;
+
+		run_cached(c, TX_ROLLBACK, "ROLLBACK", &ignored);
+		n = strlen(err->message);
+		snprintf(err->message + n, sizeof err->message - n,
+		         " (the transaction was rolled back)");
+	}
+	return rc;
+}
+
+static int sqlite_rollback(dal_bconn *c, dal_error *err)
+{
+	/* Already rolled back by SQLite after an error: the wanted end state. */
+	if (sqlite3_get_autocommit(c->db))
+		return DAL_OK;
+	return run_cached(c, TX_ROLLBACK, "ROLLBACK", err);
+}
+
+static const char *sqlite_server_kind(dal_bconn *c)
+{
+	(void)c;
+	return "sqlite";
+}
+
+static const char *sqlite_server_version(dal_bconn *c)
+{
+	(void)c;
+	return sqlite3_libversion();
+}
+
+/* ------------------------------------------------------------------------ */
+/* Statements                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* 1 if [p, end) holds nothing but whitespace and semicolons. */
+static int blank(const char *p, const char *end)
+{
+	for (; p < end && *p; p++)
+		if (!strchr(" \t\r\n\f\v;", *p))
+			return 0;
+	return 1;
+}
+
+static int is_bool_decl(const char *decl)
+{
+	return decl && (strcasecmp(decl, "BOOLEAN") == 0 || strcasecmp(decl, "BOOL") == 0);
+}
+
+static int sqlite_prepare(dal_bconn *c, const char *sql, size_t len,
+                          unsigned nparams, dal_bstmt **out, dal_error *err)
+{
+	const char *tail = NULL, *end = sql + len;
+	sqlite3_stmt *st = NULL;
+	struct dal_bstmt *s;
+	int rc, n;
+
+	if (len > INT_MAX)
+		return dal_error_set(err, DAL_EDATA, "54000", SQLITE_TOOBIG,
+		                     "prepare: SQL of %zu bytes is too long", len);
+	rc = sqlite3_prepare_v3(c->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT,
+	                        &st, &tail);
+	if (rc != SQLITE_OK)
+		return report(err, c, rc, "prepare");
+	if (!st)
+		return dal_error_set(err, DAL_ESYNTAX, "42601", 0,
+		                     "prepare: the SQL holds no statement (empty or only comments)");
+
+	/* SQLite compiles only the first statement; refuse to drop the rest
+	 * silently. A tail of comments compiles to no statement and is fine. */
+	if (tail && !blank(tail, end)) {
+		sqlite3_stmt *next = NULL;
+		size_t off = (size_t)(tail - sql);
+
+		rc = sqlite3_prepare_v2(c->db, tail, (int)(end - tail), &next, NULL);
+		if (rc != SQLITE_OK) {
+			rc = report(err, c, rc, "prepare (second statement)");
+			sqlite3_finalize(st);
+			return rc;
+		}
+		if (next) {
+			sqlite3_finalize(next);
+			sqlite3_finalize(st);
+			return dal_error_set(err, DAL_ESYNTAX, "42601", 0,
+			                     "prepare: the SQL holds more than one statement "
+			                     "(the second starts at offset %zu); use "
+			                     "dal_repo_exec() for scripts", off);
+		}
+	}
+
+	n = sqlite3_bind_parameter_count(st);
+	if ((unsigned)n != nparams) {
+		sqlite3_finalize(st);
+		return dal_error_set(err, DAL_EMISUSE, "07001", 0,
+		                     "prepare: SQLite sees %d parameter(s) where %u were "
+		                     "expected (only ? and :name markers are supported, "
+		                     "not ?NNN, @name or $name)", n, nparams);
+	}
+
+	s = calloc(1, sizeof *s);
+	if (!s) {
+		sqlite3_finalize(st);
+		return dal_error_set(err, DAL_ENOMEM, "HY001", SQLITE_NOMEM,
+		                     "prepare: out of memory");
+	}
+	s->conn = c;
+	s->st = st;
+	s->ncols = (unsigned)sqlite3_column_count(st);
+	s->nparams = nparams;
+	s->state = ST_READY;
+	/* SQLite has no boolean storage class; a column declared BOOLEAN is
+	 * reported as DAL_TYPE_BOOL so that it reads the same as on servers. */
+	for (unsigned i = 0; i < s->ncols && i < 64; i++)
+		if (is_bool_decl(sqlite3_column_decltype(st, (int)i)))
+			s->boolcols |= (uint64_t)1 << i;
+	*out = s;
+	return DAL_OK;
+}
+
+static int sqlite_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
+                       dal_error *err)
+{
+	int rc;
+
+	if (pos < 1 || pos > s->nparams)
+		return dal_error_set(err, DAL_EMISUSE, "07009", SQLITE_RANGE,
+		                     "bind: parameter %u is out of range (the statement "
+		                     "has %u)", pos, s->nparams);
+	if (s->state == ST_ROW)
+		return dal_error_set(err, DAL_EMISUSE, "HY010", SQLITE_MISUSE,
+		                     "bind: parameter %u: the statement has unread rows; "
+		                     "reset it first", pos);
+	/* After DONE or an error SQLite wants a reset before new bindings;
+	 * reset keeps the bindings already made. */
+	if (s->state != ST_READY) {
+		sqlite3_reset(s->st);
+		s->state = ST_READY;
+	}
+
+	switch (v->type) {
+	case DAL_TYPE_NULL:
+		rc = sqlite3_bind_null(s->st, (int)pos);
+		break;
+	case DAL_TYPE_INT64:
+		rc = sqlite3_bind_int64(s->st, (int)pos, v->u.i);
+		break;
+	case DAL_TYPE_BOOL:
+		rc = sqlite3_bind_int64(s->st, (int)pos, v->u.i != 0);
+		break;
+	case DAL_TYPE_DOUBLE:
+		rc = sqlite3_bind_double(s->st, (int)pos, v->u.d);
+		break;
+	case DAL_TYPE_TEXT:
+		/* A NULL pointer would bind SQL NULL: keep "" distinct from NULL. */
+		rc = sqlite3_bind_text64(s->st, (int)pos,
+		                         v->u.b.ptr ? v->u.b.ptr : "",
+		                         v->u.b.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+		break;
+	case DAL_TYPE_BLOB:
+		if (v->u.b.len == 0)
+			rc = sqlite3_bind_zeroblob(s->st, (int)pos, 0);
+		else
+			rc = sqlite3_bind_blob64(s->st, (int)pos, v->u.b.ptr,
+			                         v->u.b.len, SQLITE_TRANSIENT);
+		break;
+	default:
+		return dal_error_set(err, DAL_EMISUSE, "HY004", 0,
+		                     "bind: parameter %u has unknown type %d", pos,
+		                     (int)v->type);
+	}
+	if (rc != SQLITE_OK) {
+		char what[48];
+
+		snprintf(what, sizeof what, "bind parameter %u", pos);
+		return report(err, s->conn, rc, what);
+	}
+	return DAL_OK;
+}
+
+static int sqlite_step(dal_bstmt *s, dal_error *err)
+{
+	int rc;
+
+	switch (s->state) {
+	case ST_DONE:
+		return DAL_DONE;
+	case ST_FAILED:
+		return dal_error_set(err, DAL_EMISUSE, "HY010", SQLITE_MISUSE,
+		                     "step: the last execution failed; reset the "
+		                     "statement before stepping again");
+	case ST_READY:
+		s->total_before = sqlite3_total_changes64(s->conn->db);
+		s->changes = 0;
+		break;
+	case ST_ROW:
+		break;
+	}
+
+	rc = sqlite3_step(s->st);
+	if (rc == SQLITE_ROW) {
+		s->state = ST_ROW;
+		return DAL_ROW;
+	}
+	if (rc == SQLITE_DONE) {
+		sqlite3 *db = s->conn->db;
+
+		s->state = ST_DONE;
+		/* See sqlite_exec(): changes64 is stale after a non-DML statement. */
+		if (sqlite3_total_changes64(db) != s->total_before)
+			s->changes = (int64_t)sqlite3_changes64(db);
+		return DAL_DONE;
+	}
+	s->state = ST_FAILED;
+	return report(err, s->conn, rc, "step");
+}
+
+static int sqlite_reset(dal_bstmt *s, dal_error *err)
+{
+	(void)err;
+	/* sqlite3_reset() only repeats the error of the last step, which step
+	 * has already reported. */
+	sqlite3_reset(s->st);
+	s->state = ST_READY;
+	return DAL_OK;
+}
+
+static void sqlite_finalize(dal_bstmt *s)
+{
+	if (!s)
+		return;
+	sqlite3_finalize(s->st);
+	free(s->names);
+	free(s);
+}
+
+static unsigned sqlite_column_count(dal_bstmt *s)
+{
+	return s->ncols;
+}
+
+/*
+ * SQLite's column-name pointers die when the statement is re-prepared after
+ * a schema change; the contract wants them until finalize. So copy them all,
+ * once, into one block: the pointer array followed by the strings.
+ */
+static const char *sqlite_column_name(dal_bstmt *s, unsigned col)
+{
+	if (col >= s->ncols)
+		return NULL;
+	if (!s->names) {
+		size_t size = s->ncols * sizeof(char *);
+		char *p;
+
+		for (unsigned i = 0; i < s->ncols; i++) {
+			const char *n = sqlite3_column_name(s->st, (int)i);
+			size += strlen(n ? n : "") + 1;
+		}
+		if (!(s->names = malloc(size)))
+			return NULL;
+		p = (char *)(s->names + s->ncols);
+		for (unsigned i = 0; i < s->ncols; i++) {
+			const char *n = sqlite3_column_name(s->st, (int)i);
+			size_t l = strlen(n ? n : "") + 1;
+
+			memcpy(p, n ? n : "", l);
+			s->names[i] = p;
+			p += l;
+		}
+	}
+	return s->names[col];
+}
+
+static void sqlite_column_value(dal_bstmt *s, unsigned col, dal_value *out)
+{
+	sqlite3_stmt *st = s->st;
+	int c = (int)col;
+
+	switch (sqlite3_column_type(st, c)) {
+	case SQLITE_INTEGER:
+		out->u.i = (int64_t)sqlite3_column_int64(st, c);
+		out->type = DAL_TYPE_INT64;
+		if (col < 64 && (s->boolcols >> col & 1)) {
+			out->type = DAL_TYPE_BOOL;
+			out->u.i = out->u.i != 0;
+		}
+		return;
+	case SQLITE_FLOAT:
+		out->type = DAL_TYPE_DOUBLE;
+		out->u.d = sqlite3_column_double(st, c);
+		return;
+	case SQLITE_TEXT:
+		/* text before bytes: bytes then describes the UTF-8 form. */
+		out->u.b.ptr = sqlite3_column_text(st, c);
+		out->u.b.len = (size_t)sqlite3_column_bytes(st, c);
+		/* NULL here means out of memory; there is no way to report it. */
+		out->type = out->u.b.ptr ? DAL_TYPE_TEXT : DAL_TYPE_NULL;
+		return;
+	case SQLITE_BLOB:
+		out->type = DAL_TYPE_BLOB;
+		out->u.b.ptr = sqlite3_column_blob(st, c);
+		out->u.b.len = (size_t)sqlite3_column_bytes(st, c);
+		if (!out->u.b.ptr) /* an empty blob */
+			out->u.b.ptr = "", out->u.b.len = 0;
+		return;
+	default:
+		out->type = DAL_TYPE_NULL;
+		return;
+	}
+}
+
+static int64_t sqlite_rows_affected(dal_bstmt *s)
+{
+	return s->changes;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Registration                                                              */
+/* ------------------------------------------------------------------------ */
+
+static const char *const sqlite_aliases[] = {"sqlite3", NULL};
+
+DAL_PLUGIN_DEFINE(backend_sqlite) = {
+	.abi_version = DAL_PLUGIN_ABI_VERSION,
+	.struct_size = sizeof(struct dal_plugin),
+	.name = "sqlite",
+	.aliases = sqlite_aliases,
+	.version = DAL_VERSION_STRING,
+	.description = "SQLite 3 (libsqlite3 " SQLITE_VERSION ")",
+	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_TRANSACTIONAL_DDL |
+	                DAL_CAP_LAST_INSERT_ID | DAL_CAP_STREAMING |
+	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_EMBEDDED,
+	.param_style = DAL_PARAM_QMARK,
+	.default_port = 0,
+	/* SQLite accepts `name` and [name] as identifiers; backslash is not
+	 * an escape, # is not a comment, comments do not nest. */
+	.syntax = DAL_SYNTAX_BACKTICK | DAL_SYNTAX_BRACKET_IDENT,
+	.driver = {
+		.connect = sqlite_connect,
+		.disconnect = sqlite_disconnect,
+		.ping = sqlite_ping,
+		.exec = sqlite_exec,
+		.prepare = sqlite_prepare,
+		.bind = sqlite_bind,
+		.step = sqlite_step,
+		.reset = sqlite_reset,
+		.finalize = sqlite_finalize,
+		.column_count = sqlite_column_count,
+		.column_name = sqlite_column_name,
+		.column_value = sqlite_column_value,
+		.rows_affected = sqlite_rows_affected,
+		.last_insert_id = sqlite_last_insert_id,
+		.begin = sqlite_begin,
+		.commit = sqlite_commit,
+		.rollback = sqlite_rollback,
+		.server_kind = sqlite_server_kind,
+		.server_version = sqlite_server_version,
+	},
+};

@@ -1,0 +1,829 @@
+/*
+ * Tests of the `dal` command-line tool, run as a separate process exactly as
+ * a user runs it (the libtool wrapper in the build tree, through /bin/sh),
+ * against real SQLite databases in temporary directories. Each test checks
+ * stdout, stderr and the exit status; output formats are compared as exact
+ * text.
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+extern char **environ;
+
+#define DAL_BIN TOP_BUILDDIR "/cli/dal"
+
+struct run {
+	char *out, *err;
+	int status; /* exit status, or 128 + signal */
+};
+
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+struct capture {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+/* Read what is available on c->fd; returns 0 at end of file. */
+static int capture_read(struct capture *c)
+{
+	ssize_t n;
+
+	if (c->cap - c->len < 4096) {
+		c->cap = c->cap ? 2 * c->cap : 8192;
+		c->buf = realloc(c->buf, c->cap);
+		ck_assert_ptr_nonnull(c->buf);
+	}
+	n = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
+	if (n < 0 && errno == EINTR)
+		return 1;
+	ck_assert_int_ge(n, 0);
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	return n > 0;
+}
+
+/* Run the dal tool with the given arguments (NULL-terminated list); the
+ * environment is the test's own. */
+static void run_dal(struct run *r, ...)
+{
+	const char *argv[64];
+	int argc = 0, out[2], err[2], st;
+	struct capture co = { 0 }, ce = { 0 };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	va_list ap;
+
+	argv[argc++] = "sh";
+	argv[argc++] = DAL_BIN;
+	va_start(ap, r);
+	while ((argv[argc] = va_arg(ap, const char *)) != NULL) {
+		argc++;
+		ck_assert_int_lt(argc, 63);
+	}
+	va_end(ap);
+
+	ck_assert_int_eq(pipe(out), 0);
+	ck_assert_int_eq(pipe(err), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	posix_spawn_file_actions_addclose(&fa, out[0]);
+	posix_spawn_file_actions_addclose(&fa, err[0]);
+	posix_spawn_file_actions_addclose(&fa, out[1]);
+	posix_spawn_file_actions_addclose(&fa, err[1]);
+	ck_assert_int_eq(posix_spawn(&pid, "/bin/sh", &fa, NULL, (char *const *)argv,
+	                             environ), 0);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out[1]);
+	close(err[1]);
+
+	/* Drain both pipes together so that neither can fill up and block. */
+	co.fd = out[0];
+	ce.fd = err[0];
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd p[2] = { { co.fd, POLLIN, 0 }, { ce.fd, POLLIN, 0 } };
+
+		if (poll(p, 2, -1) < 0) {
+			ck_assert_int_eq(errno, EINTR);
+			continue;
+		}
+		for (int k = 0; k < 2; k++) {
+			struct capture *c = k ? &ce : &co;
+
+			if (c->fd >= 0 && (p[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    !capture_read(c)) {
+				close(c->fd);
+				c->fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->out = co.buf ? co.buf : strdup("");
+	r->err = ce.buf ? ce.buf : strdup("");
+}
+
+/* Fail with the whole output shown, which is what one needs to see. */
+#define assert_run(r, code) \
+	ck_assert_msg((r)->status == (code), "exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", \
+	              (r)->status, (code), (r)->out, (r)->err)
+
+#define assert_has(text, needle) \
+	ck_assert_msg(tu_contains((text), (needle)), "'%s' not found in:\n%s", (needle), (text))
+
+#define assert_lacks(text, needle) \
+	ck_assert_msg(!tu_contains((text), (needle)), "'%s' unexpectedly in:\n%s", (needle), (text))
+
+static char *tmpdir;
+
+static void setup(void)
+{
+	tu_clear_env();
+	tmpdir = tu_mkdtemp();
+}
+
+static void teardown(void)
+{
+	tu_rmtree(tmpdir);
+	tmpdir = NULL;
+}
+
+/* "sqlite:///<tmpdir>/name"; caller frees. */
+static char *db_url(const char *name)
+{
+	char *url;
+
+	ck_assert(asprintf(&url, "sqlite://%s/%s", tmpdir, name) > 0);
+	return url;
+}
+
+/* An INI in tmpdir with a [main] sqlite repository at t.db plus extra lines. */
+static char *write_ini(const char *extra)
+{
+	char *text, *path;
+
+	ck_assert(asprintf(&text, "[main]\ntype = sqlite\npath = t.db\n%s", extra) > 0);
+	path = tu_write_file(tmpdir, "dal.ini", text);
+	free(text);
+	return path;
+}
+
+/* Count the lines of s. */
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Round trips and output formats                                            */
+/* ------------------------------------------------------------------------ */
+
+START_TEST(test_cli_url_round_trip_table)
+{
+	char *url = db_url("t.db");
+	struct run r;
+
+	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x INTEGER, name TEXT)",
+	        "exec", "INSERT INTO t VALUES (1, 'a'), (2, NULL), (10, 'hello')",
+	        "query", "SELECT x, name FROM t ORDER BY x", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "0 row(s) affected\n"
+	                        "3 row(s) affected\n"
+	                        " x | name\n"
+	                        "---+------\n"
+	                        " 1 | a\n"
+	                        " 2 | NULL\n"
+	                        "10 | hello\n"
+	                        "(3 rows)\n");
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+
+	/* A second process sees the committed rows. */
+	run_dal(&r, "-u", url, "query", "SELECT count(*) AS n FROM t", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "n\n-\n3\n(1 row)\n");
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_cli_config_file_round_trip)
+{
+	char *ini = write_ini("");
+	char *db;
+	struct run r;
+
+	run_dal(&r, "-c", ini, "exec", "CREATE TABLE IF NOT EXISTS t(x)", "exec",
+	        "INSERT INTO t VALUES (1)", "query", "SELECT * FROM t", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "0 row(s) affected\n1 row(s) affected\n"
+	                        "x\n-\n1\n(1 row)\n");
+	/* path = t.db is relative to the INI file's directory. */
+	ck_assert(asprintf(&db, "%s/t.db", tmpdir) > 0);
+	ck_assert_int_eq(access(db, F_OK), 0);
+	run_free(&r);
+
+	/* DAL_CONFIG is used when -c is not given. */
+	setenv("DAL_CONFIG", ini, 1);
+	run_dal(&r, "query", "--csv", "SELECT x FROM t", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "x\r\n1\r\n");
+	run_free(&r);
+	free(db);
+	free(ini);
+}
+END_TEST
+
+START_TEST(test_cli_query_table_escapes_and_streams)
+{
+	char *url = db_url("t.db");
+	struct run r;
+
+	/* Control characters and non-UTF-8 bytes keep a row on one line; a
+	 * blob is shown in hex; a column holding any text is left-aligned. */
+	run_dal(&r, "-u", url, "query",
+	        "SELECT 'a' || char(10) || 'b' AS s, x'00ff' AS b, "
+	        "CAST(x'ff41' AS TEXT) AS bad, 'é' AS e, 2.5 AS d "
+	        "UNION ALL SELECT 'long text', NULL, 'x', 'ü', 10", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "s         | b      | bad   | e |  d\n"
+	                        "----------+--------+-------+---+----\n"
+	                        "a\\nb      | \\x00ff | \\xffA | é | 2.5\n"
+	                        "long text | NULL   | x     | ü |  10\n"
+	                        "(2 rows)\n");
+	run_free(&r);
+
+	/* Beyond the 1000 buffered rows the table streams with the widths
+	 * found in them. */
+	run_dal(&r, "-u", url, "query",
+	        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
+	        "WHERE x < 1500) SELECT x FROM c", NULL);
+	assert_run(&r, 0);
+	ck_assert_int_eq(count_lines(r.out), 1503);
+	ck_assert(strncmp(r.out, "   x\n----\n   1\n   2\n", 20) == 0);
+	assert_has(r.out, "\n1001\n");
+	ck_assert_str_eq(r.out + strlen(r.out) - strlen("1499\n1500\n(1500 rows)\n"),
+	                 "1499\n1500\n(1500 rows)\n");
+	run_free(&r);
+
+	/* A statement without result columns run through query. */
+	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x)", "query",
+	        "INSERT INTO t VALUES (1), (2)", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "0 row(s) affected\n2 row(s) affected\n");
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_cli_query_csv)
+{
+	char *url = db_url("t.db");
+	struct run r;
+
+	run_dal(&r, "-u", url, "query", "--csv",
+	        "SELECT 1 AS n, 'a,b' AS s, 'say \"hi\"' AS q, '' AS e, NULL AS z, "
+	        "1.5 AS d, x'00ff' AS b, 'l1' || char(10) || 'l2' AS \"two,lines\" "
+	        "UNION ALL SELECT -7, 'plain', 'x', 'y', 'z', 0.1, x'', 'w'", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "n,s,q,e,z,d,b,\"two,lines\"\r\n"
+	                        "1,\"a,b\",\"say \"\"hi\"\"\",\"\",,1.5,\\x00ff,\"l1\nl2\"\r\n"
+	                        "-7,plain,x,y,z,0.1,\\x,w\r\n");
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+
+	/* No rows: the header alone. */
+	run_dal(&r, "-u", url, "query", "--csv", "SELECT 1 AS a, 2 AS b WHERE 0", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "a,b\r\n");
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_cli_query_json)
+{
+	char *url = db_url("t.db");
+	struct run r;
+
+	run_dal(&r, "-u", url, "query", "--json",
+	        "SELECT 1 AS n, 'a\"b\\c' || char(10) || 'd' || char(1) AS s, "
+	        "NULL AS z, 0.1 AS d, x'666f6f' AS b, CAST(x'ff41' AS TEXT) AS bad, "
+	        "'é' AS \"k\"\"ey\" "
+	        "UNION ALL SELECT 9223372036854775807, '', 1, 1e300, x'66', 'ok', 'x'",
+	        NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out,
+	                 "[\n"
+	                 "{\"n\":1,\"s\":\"a\\\"b\\\\c\\nd\\u0001\",\"z\":null,\"d\":0.1,"
+	                 "\"b\":\"Zm9v\",\"bad\":\"\\ufffdA\",\"k\\\"ey\":\"é\"},\n"
+	                 "{\"n\":9223372036854775807,\"s\":\"\",\"z\":1,\"d\":1e+300,"
+	                 "\"b\":\"Zg==\",\"bad\":\"ok\",\"k\\\"ey\":\"x\"}\n"
+	                 "]\n");
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "query", "--json", "SELECT 1 AS a WHERE 0", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "[]\n");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "query", "--json", "--csv", "SELECT 1", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: query: --csv and --json cannot be used "
+	                        "together; try 'dal query --help'\n");
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_cli_ping)
+{
+	char *url = db_url("t.db");
+	struct run r;
+	double ms = -1;
+
+	run_dal(&r, "-u", url, "ping", NULL);
+	assert_run(&r, 0);
+	ck_assert_msg(sscanf(r.out, "ok: main (sqlite, sqlite) in %lf ms\n", &ms) == 1,
+	              "unexpected: %s", r.out);
+	ck_assert(ms >= 0 && ms < 10000);
+	assert_has(r.out, " ms\n");
+	ck_assert_int_eq(count_lines(r.out), 1);
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Telemetry                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* The calls column of operation op in `stats` text output, or -1. */
+static long stats_calls(const char *out, const char *op)
+{
+	char needle[32];
+	const char *p;
+	long calls = -1;
+
+	snprintf(needle, sizeof needle, "\n%s ", op);
+	p = strstr(out, needle);
+	if (p && sscanf(p + strlen(needle), "%ld", &calls) != 1)
+		calls = -1;
+	return calls;
+}
+
+START_TEST(test_cli_stats_after_round_trip)
+{
+	char *url = db_url("t.db");
+	struct run r;
+
+	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x)", "exec",
+	        "INSERT INTO t VALUES (1), (2)", "query", "SELECT * FROM t", "ping",
+	        "stats", NULL);
+	assert_run(&r, 0);
+	assert_has(r.out, "\noperation ");
+	assert_has(r.out, "total_ms");
+	ck_assert_int_eq(stats_calls(r.out, "connect"), 1);
+	ck_assert_int_eq(stats_calls(r.out, "exec"), 2);
+	ck_assert_int_eq(stats_calls(r.out, "prepare"), 1);
+	ck_assert_int_eq(stats_calls(r.out, "execute"), 1);
+	ck_assert_int_eq(stats_calls(r.out, "ping"), 1);
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "query", "SELECT * FROM t", "stats", "--format", "json",
+	        NULL);
+	assert_run(&r, 0);
+	assert_has(r.out, "{\"repository\":\"main\",\"backend\":\"sqlite\","
+	                  "\"telemetry\":true,\"operations\":{");
+	assert_has(r.out, "\"execute\":{\"calls\":1,\"errors\":0,");
+	assert_has(r.out, "\"exec\":{\"calls\":0,");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "stats", "--format", "xml", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: stats: unknown format 'xml' (expected text or "
+	                        "json); try 'dal stats --help'\n");
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_cli_stats_telemetry_off)
+{
+	char *ini = write_ini("telemetry = off\n");
+	struct run r;
+
+	run_dal(&r, "-c", ini, "exec", "CREATE TABLE t(x)", "stats", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "0 row(s) affected\ntelemetry is off for main\n");
+	run_free(&r);
+
+	run_dal(&r, "-c", ini, "stats", "--format=json", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "{\"repository\":\"main\",\"backend\":\"sqlite\","
+	                        "\"telemetry\":false}\n");
+	run_free(&r);
+	free(ini);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* config and plugins                                                        */
+/* ------------------------------------------------------------------------ */
+
+/* The line of `dal config` output for key, or NULL; static buffer. */
+static const char *config_line(const char *out, const char *key)
+{
+	static char line[1024];
+	char needle[64];
+	const char *p;
+	size_t n;
+
+	snprintf(needle, sizeof needle, "\n%s ", key);
+	if (!(p = strstr(out, needle)))
+		return NULL;
+	p++;
+	n = strcspn(p, "\n");
+	snprintf(line, sizeof line, "%.*s", (int)n, p);
+	return line;
+}
+
+START_TEST(test_cli_config_sources_and_masking)
+{
+	char *ini = write_ini("password = IniSecret42\npool_size = 3\nbogus_key = 1\n");
+	const char *line;
+	char *src;
+	struct run r;
+
+	setenv("DB_HOST", "db.example.invalid", 1);
+	run_dal(&r, "-c", ini, "config", NULL);
+	assert_run(&r, 0);
+	assert_lacks(r.out, "IniSecret42");
+	assert_lacks(r.err, "IniSecret42");
+	ck_assert(asprintf(&src, "config file: %s\n", ini) > 0);
+	ck_assert(strncmp(r.out, src, strlen(src)) == 0);
+	free(src);
+
+	/* file:line sources */
+	ck_assert_ptr_nonnull(line = config_line(r.out, "type"));
+	assert_has(line, " sqlite ");
+	ck_assert(asprintf(&src, "%s:2", ini) > 0);
+	assert_has(line, src);
+	free(src);
+	ck_assert_ptr_nonnull(line = config_line(r.out, "password"));
+	assert_has(line, " *** ");
+	ck_assert(asprintf(&src, "%s:4", ini) > 0);
+	assert_has(line, src);
+	free(src);
+	ck_assert_ptr_nonnull(line = config_line(r.out, "pool_size"));
+	assert_has(line, " 3 ");
+	/* environment and defaults */
+	ck_assert_ptr_nonnull(line = config_line(r.out, "host"));
+	assert_has(line, "db.example.invalid");
+	assert_has(line, "env DB_HOST");
+	ck_assert_ptr_nonnull(line = config_line(r.out, "max_retries"));
+	assert_has(line, "default");
+	/* the unknown key is reported on stdout and logged on stderr */
+	assert_has(r.out, "\nwarnings:\n");
+	assert_has(r.out, "bogus_key");
+	assert_has(r.err, "dal: warning: ");
+	assert_has(r.err, "bogus_key");
+	run_free(&r);
+
+	/* -q silences the log lines, not the report. */
+	run_dal(&r, "-q", "-c", ini, "config", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.err, "");
+	assert_has(r.out, "bogus_key");
+	run_free(&r);
+
+	/* DB_PASS overrides the INI password; neither is shown. */
+	setenv("DB_PASS", "EnvSecret99", 1);
+	run_dal(&r, "-c", ini, "config", NULL);
+	assert_run(&r, 0);
+	ck_assert_ptr_nonnull(line = config_line(r.out, "password"));
+	assert_has(line, " *** ");
+	assert_has(line, "env DB_PASS");
+	assert_lacks(r.out, "EnvSecret99");
+	assert_lacks(r.err, "EnvSecret99");
+	assert_lacks(r.out, "IniSecret42");
+	run_free(&r);
+	free(ini);
+}
+END_TEST
+
+START_TEST(test_cli_config_url_password_redacted)
+{
+	struct run r;
+	char *ini = tu_write_file(tmpdir, "u.ini",
+	                          "[main]\nurl = postgresql://app:IniUrlSecret5@"
+	                          "db.invalid/app\n");
+	const char *line;
+
+	run_dal(&r, "-u", "postgresql://app:UrlSecret7%21@db.invalid:5432/app",
+	        "config", NULL);
+	assert_run(&r, 0);
+	ck_assert_ptr_nonnull(line = config_line(r.out, "password"));
+	assert_has(line, " *** ");
+	assert_has(line, "url");
+	ck_assert_ptr_nonnull(line = config_line(r.out, "host"));
+	assert_has(line, "db.invalid");
+	assert_lacks(r.out, "UrlSecret7");
+	assert_lacks(r.err, "UrlSecret7");
+	run_free(&r);
+
+	run_dal(&r, "-c", ini, "config", NULL);
+	assert_lacks(r.out, "IniUrlSecret5");
+	assert_lacks(r.err, "IniUrlSecret5");
+	run_free(&r);
+
+	/* A connection failure names the server, never the password. */
+	setenv("DB_MAX_RETRIES", "0", 1);
+	run_dal(&r, "-u", "postgresql://app:UrlSecret7@127.0.0.1:1/app", "ping", NULL);
+	assert_run(&r, 1);
+	ck_assert_int_eq(count_lines(r.err), 1);
+	ck_assert(strncmp(r.err, "dal: ping: DAL_E", 16) == 0);
+	assert_lacks(r.out, "UrlSecret7");
+	assert_lacks(r.err, "UrlSecret7");
+	run_free(&r);
+	free(ini);
+}
+END_TEST
+
+START_TEST(test_cli_plugins_lists_sqlite)
+{
+	struct run r;
+
+	run_dal(&r, "plugins", NULL);
+	assert_run(&r, 0);
+	assert_has(r.out, "plugin directories (in search order):\n");
+	assert_has(r.out, "  " TOP_BUILDDIR "/plugins/sqlite\n");
+	assert_has(r.out, "\nsqlite ");
+	assert_has(r.out, "  file:         " TOP_BUILDDIR "/plugins/sqlite/");
+	assert_has(r.out, "backend_sqlite");
+	assert_has(r.out, "  aliases:      sqlite3\n");
+	assert_has(r.out, "  abi:          1.");
+	assert_has(r.out, " transactions ");
+	assert_has(r.out, " embedded");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_cli_plugins_reports_unusable_files)
+{
+	struct run r;
+	int usable;
+
+	/* Only the deliberately broken plugins of the loader tests. */
+	setenv("DAL_PLUGIN_PATH", TESTS_BUILDDIR "/.libs", 1);
+	run_dal(&r, "plugins", NULL);
+	assert_has(r.out, "  " TESTS_BUILDDIR "/.libs\n");
+	assert_has(r.out, "unusable: " TESTS_BUILDDIR "/.libs/backend_badabi");
+	assert_has(r.out, "  error:        DAL_EPLUGIN_ABI: ");
+	assert_has(r.out, "unusable: " TESTS_BUILDDIR "/.libs/backend_nosym");
+	assert_has(r.out, "  error:        DAL_EPLUGIN_INVALID: ");
+	/* The compiled-in directory may hold installed plugins; the exit status
+	 * must agree with what was listed. */
+	usable = tu_contains(r.out, "  file:         ");
+	if (usable) {
+		assert_run(&r, 0);
+	} else {
+		assert_run(&r, 1);
+		assert_has(r.err, "dal: plugins: none of the ");
+		assert_has(r.err, "plugin files found is usable\n");
+	}
+	run_free(&r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Bad input                                                                 */
+/* ------------------------------------------------------------------------ */
+
+START_TEST(test_cli_usage_errors)
+{
+	char *url = db_url("t.db");
+	char *db;
+	struct run r;
+
+	run_dal(&r, "frobnicate", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: unknown command 'frobnicate'; try 'dal --help'\n");
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+
+	run_dal(&r, "-x", "ping", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: unknown option '-x'; try 'dal --help'\n");
+	run_free(&r);
+
+	run_dal(&r, "--colour", "ping", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: unknown option '--colour'; try 'dal --help'\n");
+	run_free(&r);
+
+	run_dal(&r, "-r", "main", "-u", url, "ping", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: -r and -u cannot be used together (-r names a "
+	                        "configured repository, -u gives a URL for the default "
+	                        "one); try 'dal --help'\n");
+	run_free(&r);
+
+	run_dal(&r, "-c", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: option '-c' needs an argument (FILE); try 'dal "
+	                        "--help'\n");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: no command given; try 'dal --help'\n");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "query", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: query: missing SQL argument; try 'dal query "
+	                        "--help'\n");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "exec", "", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: exec: the SQL argument is empty; try 'dal exec "
+	                        "--help'\n");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "query", "--xml", "SELECT 1", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: query: unknown option '--xml'; try 'dal query "
+	                        "--help'\n");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "ping", "-q", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: option '-q' must come before the first command; "
+	                        "try 'dal --help'\n");
+	run_free(&r);
+
+	/* The whole line is checked before anything runs. */
+	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x)", "bogus", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: unknown command 'bogus'; try 'dal --help'\n");
+	ck_assert_str_eq(r.out, "");
+	ck_assert(asprintf(&db, "%s/t.db", tmpdir) > 0);
+	ck_assert_int_ne(access(db, F_OK), 0);
+	free(db);
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_cli_help_and_version)
+{
+	static const char *cmds[] = { "exec", "query", "ping", "stats", "plugins",
+	                              "config", NULL };
+	struct run r;
+
+	run_dal(&r, "--help", NULL);
+	assert_run(&r, 0);
+	ck_assert(strncmp(r.out, "Usage: dal ", 11) == 0);
+	for (const char **c = cmds; *c; c++)
+		assert_has(r.out, *c);
+	run_free(&r);
+
+	for (const char **c = cmds; *c; c++) {
+		char *want;
+
+		run_dal(&r, *c, "--help", NULL);
+		assert_run(&r, 0);
+		ck_assert(asprintf(&want, "Usage: dal %s", *c) > 0);
+		ck_assert(strncmp(r.out, want, strlen(want)) == 0);
+		ck_assert_str_eq(r.err, "");
+		free(want);
+		run_free(&r);
+	}
+
+	run_dal(&r, "--version", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "dal 0.1.0 (libdal 0.1.0)\n");
+	run_free(&r);
+}
+END_TEST
+
+START_TEST(test_cli_sql_error_one_line)
+{
+	char *url = db_url("t.db");
+	struct run r;
+
+	run_dal(&r, "-u", url, "query", "SELEC 1", NULL);
+	assert_run(&r, 1);
+	ck_assert(strncmp(r.err, "dal: query: DAL_ESYNTAX: ", 25) == 0);
+	assert_has(r.err, "SELEC");
+	ck_assert_int_eq(count_lines(r.err), 1);
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+
+	/* The chain stops at the first failure. */
+	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x UNIQUE)", "exec",
+	        "INSERT INTO t VALUES (1), (1)", "exec", "CREATE TABLE never(y)", NULL);
+	assert_run(&r, 1);
+	ck_assert_str_eq(r.out, "0 row(s) affected\n");
+	ck_assert(strncmp(r.err, "dal: exec: DAL_ECONSTRAINT: ", 28) == 0);
+	ck_assert_int_eq(count_lines(r.err), 1);
+	run_free(&r);
+	run_dal(&r, "-u", url, "query", "--csv",
+	        "SELECT name FROM sqlite_master WHERE name = 'never'", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "name\r\n");
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_cli_missing_config_file)
+{
+	struct run r;
+	char *path;
+
+	ck_assert(asprintf(&path, "%s/absent/dal.ini", tmpdir) > 0);
+	run_dal(&r, "-c", path, "ping", NULL);
+	assert_run(&r, 1);
+	ck_assert(strncmp(r.err, "dal: ping: DAL_ECONFIG: ", 24) == 0);
+	assert_has(r.err, path);
+	ck_assert_int_eq(count_lines(r.err), 1);
+	run_free(&r);
+
+	setenv("DAL_CONFIG", path, 1);
+	run_dal(&r, "config", NULL);
+	assert_run(&r, 1);
+	ck_assert(strncmp(r.err, "dal: config: DAL_ECONFIG: ", 26) == 0);
+	assert_has(r.err, path);
+	run_free(&r);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_cli_unknown_repository)
+{
+	char *ini = write_ini("");
+	struct run r;
+
+	run_dal(&r, "-c", ini, "-r", "nosuch", "ping", NULL);
+	assert_run(&r, 1);
+	ck_assert(strncmp(r.err, "dal: ping: DAL_ECONFIG: ", 24) == 0);
+	assert_has(r.err, "nosuch");
+	ck_assert_int_eq(count_lines(r.err), 1);
+	run_free(&r);
+
+	run_dal(&r, "-c", ini, "-r", "nosuch", "config", NULL);
+	assert_run(&r, 1);
+	ck_assert(strncmp(r.err, "dal: config: DAL_ECONFIG: ", 26) == 0);
+	assert_has(r.err, "nosuch");
+	run_free(&r);
+	free(ini);
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *t = tcase_create("cli");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, test_cli_url_round_trip_table);
+	tcase_add_test(t, test_cli_config_file_round_trip);
+	tcase_add_test(t, test_cli_query_table_escapes_and_streams);
+	tcase_add_test(t, test_cli_query_csv);
+	tcase_add_test(t, test_cli_query_json);
+	tcase_add_test(t, test_cli_ping);
+	tcase_add_test(t, test_cli_stats_after_round_trip);
+	tcase_add_test(t, test_cli_stats_telemetry_off);
+	tcase_add_test(t, test_cli_config_sources_and_masking);
+	tcase_add_test(t, test_cli_config_url_password_redacted);
+	tcase_add_test(t, test_cli_plugins_lists_sqlite);
+	tcase_add_test(t, test_cli_plugins_reports_unusable_files);
+	tcase_add_test(t, test_cli_usage_errors);
+	tcase_add_test(t, test_cli_help_and_version);
+	tcase_add_test(t, test_cli_sql_error_one_line);
+	tcase_add_test(t, test_cli_missing_config_file);
+	tcase_add_test(t, test_cli_unknown_repository);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cli_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

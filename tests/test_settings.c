@@ -1,0 +1,398 @@
+/* Check suite for settings resolution (core/settings.c): precedence of URL,
+ * environment, INI and defaults; validation errors; secrets. */
+#define _GNU_SOURCE
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <dal/dal.h>
+
+#include "settings.h"
+#include "testutil.h"
+
+static dal_config *cfg_of(const char *text)
+{
+	dal_config *cfg = NULL;
+	dal_error e;
+
+	ck_assert_msg(dal_config_parse(&cfg, text, "t.ini", &e) == DAL_OK, "%s", e.message);
+	return cfg;
+}
+
+static void resolve_ok(const dal_config *cfg, const char *name, const char *url,
+                       struct dal_settings *s)
+{
+	dal_error e;
+	int rc = settings_resolve(cfg, name, url, settings_is_default(cfg, name), s, &e);
+
+	ck_assert_msg(rc == DAL_OK, "resolve failed: %s", e.message);
+}
+
+/* Resolution must fail with DAL_ECONFIG; returns the message in e. */
+static void resolve_bad(const dal_config *cfg, const char *name, const char *url,
+                        dal_error *e)
+{
+	struct dal_settings s;
+	int rc = settings_resolve(cfg, name, url, settings_is_default(cfg, name), &s, e);
+
+	ck_assert_msg(rc == DAL_ECONFIG, "expected DAL_ECONFIG, got %d", rc);
+	ck_assert_ptr_null(s.name); /* zeroed on error */
+	ck_assert_ptr_null(s.password);
+}
+
+static const char *opt(const struct dal_settings *s, const char *key)
+{
+	for (size_t i = 0; i < s->n_options; i++)
+		if (strcmp(s->options[i].key, key) == 0)
+			return s->options[i].value;
+	return NULL;
+}
+
+START_TEST(test_settings_defaults_without_config)
+{
+	struct dal_settings s;
+	char cwd[4096], want[4200];
+
+	resolve_ok(NULL, NULL, NULL, &s);
+	ck_assert_str_eq(s.name, "main");
+	ck_assert_str_eq(s.type, "sqlite");
+	ck_assert(getcwd(cwd, sizeof cwd));
+	snprintf(want, sizeof want, "%s/dal.db", cwd);
+	ck_assert_str_eq(s.path, want);
+	ck_assert_uint_eq(s.pool_size, 10);
+	ck_assert_uint_eq(s.max_retries, 5);
+	ck_assert_uint_eq(s.retry_delay, 5);
+	ck_assert_uint_eq(s.connect_timeout, 10);
+	ck_assert_int_eq(s.telemetry, 1);
+	ck_assert_str_eq(s.source[SK_POOL_SIZE], "default");
+	ck_assert_ptr_null(s.password);
+	settings_free(&s);
+}
+END_TEST
+
+START_TEST(test_settings_ini_values_and_sources)
+{
+	dal_config *cfg = cfg_of("[dal]\ndefault = db\n"
+	                         "[db]\ntype = PostgreSQL\nhost = h1\nport = 6543\n"
+	                         "name = app\nuser = u\npassword = pw\npool_size = 3\n"
+	                         "telemetry = off\n"
+	                         "[db.postgresql]\nsslmode = require\n");
+	struct dal_settings s;
+
+	resolve_ok(cfg, NULL, NULL, &s);
+	ck_assert_str_eq(s.name, "db");
+	ck_assert_str_eq(s.type, "postgresql"); /* lower-cased */
+	ck_assert_str_eq(s.value[SK_HOST], "h1");
+	ck_assert_str_eq(s.source[SK_HOST], "t.ini:5");
+	ck_assert_uint_eq(s.port, 6543);
+	ck_assert_str_eq(s.password, "pw");
+	ck_assert_uint_eq(s.pool_size, 3);
+	ck_assert_int_eq(s.telemetry, 0);
+	ck_assert_str_eq(opt(&s, "sslmode"), "require");
+	ck_assert_str_eq(s.options[0].backend, "postgresql");
+	ck_assert_str_eq(s.options[0].origin, "t.ini:13");
+	settings_free(&s);
+	dal_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_settings_env_overrides_ini_for_default_only)
+{
+	dal_config *cfg = cfg_of("[main]\ntype = mysql\nhost = inihost\nport = 3307\n"
+	                         "password = x\npool_size = 2\n"
+	                         "[other]\ntype = mysql\nhost = otherhost\npassword = y\n");
+	struct dal_settings s;
+
+	setenv("DB_HOST", "envhost", 1);
+	setenv("DB_PORT", "4000", 1);
+	setenv("DB_POOL_SIZE", "7", 1);
+	setenv("DB_MAX_RETRIES", "0", 1);
+	setenv("DB_RETRY_DELAY", "1", 1);
+	setenv("DB_USER", "envuser", 1);
+	setenv("DB_PASS", "envpass", 1);
+	setenv("DB_NAME", "envdb", 1);
+	resolve_ok(cfg, NULL, NULL, &s);
+	ck_assert_str_eq(s.value[SK_HOST], "envhost");
+	ck_assert_str_eq(s.source[SK_HOST], "env DB_HOST");
+	ck_assert_uint_eq(s.port, 4000);
+	ck_assert_uint_eq(s.pool_size, 7);
+	ck_assert_uint_eq(s.max_retries, 0);
+	ck_assert_uint_eq(s.retry_delay, 1);
+	ck_assert_str_eq(s.value[SK_USER], "envuser");
+	ck_assert_str_eq(s.password, "envpass");
+	ck_assert_str_eq(s.value[SK_NAME], "envdb");
+	settings_free(&s);
+	/* A named, non-default repository ignores DB_*. */
+	resolve_ok(cfg, "other", NULL, &s);
+	ck_assert_str_eq(s.value[SK_HOST], "otherhost");
+	ck_assert_str_eq(s.password, "y");
+	settings_free(&s);
+	/* An empty variable counts as unset. */
+	setenv("DB_HOST", "", 1);
+	resolve_ok(cfg, NULL, NULL, &s);
+	ck_assert_str_eq(s.value[SK_HOST], "inihost");
+	settings_free(&s);
+	dal_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_settings_precedence_url_dburl_env_ini)
+{
+	dal_config *cfg = cfg_of("[main]\ntype = sqlite\npath = ini.db\n");
+	struct dal_settings s;
+
+	/* env DB_TYPE beats the INI. */
+	setenv("DB_TYPE", "postgres", 1);
+	setenv("DB_HOST", "/tmp", 1);
+	resolve_ok(cfg, NULL, NULL, &s);
+	ck_assert_str_eq(s.type, "postgres");
+	ck_assert_str_eq(s.source[SK_TYPE], "env DB_TYPE");
+	settings_free(&s);
+	/* DATABASE_URL beats DB_*; DB_URL beats DATABASE_URL. */
+	setenv("DATABASE_URL", "mysql://a:b@dburlhost/x", 1);
+	resolve_ok(cfg, NULL, NULL, &s);
+	ck_assert_str_eq(s.type, "mysql");
+	ck_assert_str_eq(s.value[SK_HOST], "dburlhost");
+	ck_assert_str_eq(s.source[SK_HOST], "DATABASE_URL");
+	settings_free(&s);
+	setenv("DB_URL", "sqlite:from_env.db", 1);
+	resolve_ok(cfg, NULL, NULL, &s);
+	ck_assert_str_eq(s.type, "sqlite");
+	ck_assert(tu_contains(s.path, "/from_env.db"));
+	ck_assert_str_eq(s.source[SK_PATH], "DB_URL");
+	settings_free(&s);
+	/* The explicit URL beats everything. */
+	resolve_ok(cfg, NULL, "sqlite::memory:", &s);
+	ck_assert_str_eq(s.path, ":memory:");
+	ck_assert_str_eq(s.source[SK_PATH], "url");
+	settings_free(&s);
+	dal_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_settings_ini_relative_path_is_relative_to_file)
+{
+	char *dir = tu_mkdtemp();
+	char *path = tu_write_file(dir, "x.ini", "[main]\npath = data/app.db\n"
+	                                         "password_file = secret\n"
+	                                         "[main.sqlite]\njournal_mode = WAL\n");
+	char *secret = tu_write_file(dir, "secret", "hunter2\n");
+	dal_config *cfg = NULL;
+	struct dal_settings s;
+	char want[4200];
+	dal_error e;
+
+	ck_assert_int_eq(dal_config_load(&cfg, path, &e), DAL_OK);
+	resolve_ok(cfg, NULL, NULL, &s);
+	snprintf(want, sizeof want, "%s/data/app.db", dir);
+	ck_assert_str_eq(s.path, want);
+	/* password_file is read, relative to the file too, newline dropped. */
+	ck_assert_str_eq(s.password, "hunter2");
+	/* A URL query option beats the [main.sqlite] one. */
+	settings_free(&s);
+	resolve_ok(cfg, NULL, "sqlite:y.db?journal_mode=DELETE", &s);
+	ck_assert_str_eq(opt(&s, "journal_mode"), "DELETE");
+	ck_assert_uint_eq(s.n_options, 1);
+	settings_free(&s);
+	dal_config_free(cfg);
+	free(path);
+	free(secret);
+	tu_rmtree(dir);
+}
+END_TEST
+
+START_TEST(test_settings_url_key_in_section_with_overrides)
+{
+	dal_config *cfg = cfg_of("[r]\nurl = postgresql://u:pw@h:5433/db?sslmode=disable\n"
+	                         "port = 5999\n");
+	struct dal_settings s;
+
+	resolve_ok(cfg, "r", NULL, &s);
+	ck_assert_str_eq(s.type, "postgresql");
+	ck_assert_str_eq(s.value[SK_HOST], "h");
+	ck_assert_uint_eq(s.port, 5999); /* the section's key beats its url */
+	ck_assert_str_eq(s.password, "pw");
+	ck_assert_str_eq(opt(&s, "sslmode"), "disable");
+	settings_free(&s);
+	dal_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_settings_bad_numbers_name_source_and_key)
+{
+	static const struct {
+		const char *ini, *msg;
+	} cases[] = {
+		{"[main]\nport = 0\n", "t.ini:2: port = '0' is out of range (expected 1..65535)"},
+		{"[main]\nport = 70000\n", "t.ini:2: port = '70000' is out of range"},
+		{"[main]\nport = 33o6\n", "t.ini:2: port = '33o6' is not a number"},
+		{"[main]\npool_size = -1\n", "t.ini:2: pool_size = '-1' is not a number"},
+		{"[main]\n\nmax_retries = 1000\n", "t.ini:3: max_retries = '1000' is out of range"},
+		{"[main]\nretry_delay = 5s\n", "t.ini:2: retry_delay = '5s' is not a number"},
+		{"[main]\ntelemetry = maybe\n", "t.ini:2: telemetry = 'maybe' is not a boolean"},
+		{"[main]\ntype = my-sql\n", "t.ini:2: type = 'my-sql' is not a backend name"},
+		{"[main]\npath =\n", "t.ini:2: path is empty"},
+		{"[main]\npassword = a\npassword_file = b\n", "both password (line 2) and password_file"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		dal_config *cfg = cfg_of(cases[i].ini);
+		dal_error e;
+
+		resolve_bad(cfg, NULL, NULL, &e);
+		ck_assert_msg(tu_contains(e.message, cases[i].msg), "case %zu: %s", i, e.message);
+		dal_config_free(cfg);
+	}
+}
+END_TEST
+
+START_TEST(test_settings_bad_env_names_variable)
+{
+	dal_error e;
+
+	setenv("DB_PORT", "http", 1);
+	resolve_bad(NULL, NULL, NULL, &e);
+	ck_assert_str_eq(e.message, "env DB_PORT: port = 'http' is not a number (expected 1..65535)");
+	unsetenv("DB_PORT");
+	setenv("DB_URL", "mysql://h:99999/x", 1);
+	resolve_bad(NULL, NULL, NULL, &e);
+	ck_assert_msg(tu_contains(e.message, "DB_URL"), "%s", e.message);
+	unsetenv("DB_URL");
+}
+END_TEST
+
+START_TEST(test_settings_missing_section)
+{
+	dal_config *cfg = cfg_of("[dal]\n[main]\n[orders]\n[orders.mysql]\n");
+	dal_error e;
+	struct dal_settings s;
+
+	resolve_bad(cfg, "nosuch", NULL, &e);
+	ck_assert_str_eq(e.message, "repository 'nosuch' not found in t.ini (sections: main, orders)");
+	resolve_bad(cfg, "bad.name", NULL, &e);
+	ck_assert_msg(tu_contains(e.message, "invalid repository name"), "%s", e.message);
+	/* The default repository may live on defaults alone. */
+	dal_config_free(cfg);
+	cfg = cfg_of("[dal]\n");
+	resolve_ok(cfg, "main", NULL, &s);
+	settings_free(&s);
+	dal_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_settings_empty_password_over_tcp_refused)
+{
+	dal_config *cfg = cfg_of("[main]\ntype = mysql\nhost = db\nuser = app\n");
+	dal_config *ok = cfg_of("[main]\ntype = mysql\nhost = db\nallow_empty_password = yes\n");
+	dal_config *sock = cfg_of("[main]\ntype = postgresql\nhost = /run/postgresql\n");
+	struct dal_settings s;
+	dal_error e;
+
+	resolve_bad(cfg, NULL, NULL, &e);
+	ck_assert_msg(tu_contains(e.message, "empty password for app@db:3306"), "%s", e.message);
+	resolve_ok(ok, NULL, NULL, &s);
+	settings_free(&s);
+	resolve_ok(sock, NULL, NULL, &s);
+	settings_free(&s);
+	dal_config_free(cfg);
+	dal_config_free(ok);
+	dal_config_free(sock);
+}
+END_TEST
+
+START_TEST(test_settings_password_file_errors)
+{
+	dal_config *cfg = cfg_of("[main]\npassword_file = /nonexistent/secret\n");
+	dal_error e;
+
+	resolve_bad(cfg, NULL, NULL, &e);
+	ck_assert_str_eq(e.message, "t.ini:2: password_file '/nonexistent/secret': cannot read: "
+	                            "No such file or directory");
+	dal_config_free(cfg);
+}
+END_TEST
+
+struct collected {
+	char text[4096];
+};
+
+static void collect(const char *key, const char *value, const char *source, void *ud)
+{
+	struct collected *c = ud;
+	size_t n = strlen(c->text);
+
+	snprintf(c->text + n, sizeof c->text - n, "%s=%s (%s)\n", key, value, source);
+}
+
+START_TEST(test_settings_describe_redacts_passwords)
+{
+	dal_config *cfg = cfg_of("[main]\ntype = mysql\nhost = h\npassword = Sup3rS3cret\n"
+	                         "[main.mysql]\nssl_password = KeyPass99\nssl_mode = REQUIRED\n");
+	struct collected c = {""};
+	dal_error e;
+
+	ck_assert_int_eq(dal_config_describe(cfg, NULL, NULL, collect, &c, &e), DAL_OK);
+	ck_assert_msg(!tu_contains(c.text, "Sup3rS3cret") && !tu_contains(c.text, "KeyPass99"),
+	              "%s", c.text);
+	ck_assert_msg(tu_contains(c.text, "password=*** (t.ini:4)"), "%s", c.text);
+	ck_assert_msg(tu_contains(c.text, "mysql.ssl_password=***"), "%s", c.text);
+	ck_assert_msg(tu_contains(c.text, "mysql.ssl_mode=REQUIRED (t.ini:7)"), "%s", c.text);
+	ck_assert_msg(tu_contains(c.text, "port=3306 (default)"), "%s", c.text);
+	/* A URL password is redacted as well. */
+	c.text[0] = '\0';
+	ck_assert_int_eq(dal_config_describe(cfg, NULL, "mysql://u:UrlPw77@h/d", collect, &c, &e),
+	                 DAL_OK);
+	ck_assert_msg(!tu_contains(c.text, "UrlPw77"), "%s", c.text);
+	ck_assert_int_eq(dal_config_describe(cfg, NULL, NULL, NULL, NULL, &e), DAL_EMISUSE);
+	dal_config_free(cfg);
+}
+END_TEST
+
+START_TEST(test_settings_errors_never_hold_passwords)
+{
+	dal_error e;
+
+	/* A malformed URL with a password: the message must not echo it. */
+	resolve_bad(NULL, NULL, "mysql://user:TopSecret1@host:notaport/db", &e);
+	ck_assert_msg(!tu_contains(e.message, "TopSecret1"), "%s", e.message);
+	setenv("DB_URL", "postgresql://u:TopSecret2@h:0/db", 1);
+	resolve_bad(NULL, NULL, NULL, &e);
+	ck_assert_msg(!tu_contains(e.message, "TopSecret2"), "%s", e.message);
+	unsetenv("DB_URL");
+}
+END_TEST
+
+static void clear_env(void)
+{
+	tu_clear_env();
+}
+
+int main(void)
+{
+	Suite *s = suite_create("settings");
+	TCase *tc = tcase_create("settings");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, clear_env, clear_env);
+	tcase_add_test(tc, test_settings_defaults_without_config);
+	tcase_add_test(tc, test_settings_ini_values_and_sources);
+	tcase_add_test(tc, test_settings_env_overrides_ini_for_default_only);
+	tcase_add_test(tc, test_settings_precedence_url_dburl_env_ini);
+	tcase_add_test(tc, test_settings_ini_relative_path_is_relative_to_file);
+	tcase_add_test(tc, test_settings_url_key_in_section_with_overrides);
+	tcase_add_test(tc, test_settings_bad_numbers_name_source_and_key);
+	tcase_add_test(tc, test_settings_bad_env_names_variable);
+	tcase_add_test(tc, test_settings_missing_section);
+	tcase_add_test(tc, test_settings_empty_password_over_tcp_refused);
+	tcase_add_test(tc, test_settings_password_file_errors);
+	tcase_add_test(tc, test_settings_describe_redacts_passwords);
+	tcase_add_test(tc, test_settings_errors_never_hold_passwords);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * Small helpers shared by the Check suites: temporary directories and files,
+ * and environment hygiene. Nothing here knows about libdal internals.
+ */
+#ifndef DAL_TESTUTIL_H
+#define DAL_TESTUTIL_H
+
+#include <stddef.h>
+
+/* Create a fresh directory under $TMPDIR (or /tmp); returns a malloc'd path.
+ * Aborts the test on failure. */
+char *tu_mkdtemp(void);
+
+/* Remove a directory tree made by tu_mkdtemp() and free the path. */
+void tu_rmtree(char *dir);
+
+/* Write text to dir/name (dir may be NULL for an absolute name); returns the
+ * malloc'd full path. */
+char *tu_write_file(const char *dir, const char *name, const char *text);
+
+/* Unset every variable libdal reads except DAL_PLUGIN_PATH. */
+void tu_clear_env(void);
+
+/* 1 if haystack contains needle. */
+int tu_contains(const char *haystack, const char *needle);
+
+#endif

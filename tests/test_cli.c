@@ -251,7 +251,7 @@ START_TEST(test_cli_query_table_escapes_and_streams)
 	        "CAST(x'ff41' AS TEXT) AS bad, 'é' AS e, 2.5 AS d "
 	        "UNION ALL SELECT 'long text', NULL, 'x', 'ü', 10", NULL);
 	assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "s         | b      | bad   | e |  d\n"
+	ck_assert_str_eq(r.out, "s         | b      | bad   | e |   d\n"
 	                        "----------+--------+-------+---+----\n"
 	                        "a\\nb      | \\x00ff | \\xffA | é | 2.5\n"
 	                        "long text | NULL   | x     | ü |  10\n"

@@ -962,9 +962,11 @@ START_TEST(test_unfinished_statement_at_close)
 	 * checks that nothing leaks). */
 	create_table(r, t, "n BIGINT");
 	exec_ok(r, sqlf("INSERT INTO %s (n) VALUES (1), (2), (3)", t));
+	/* idle is prepared first: a streaming server backend refuses a new
+	 * statement while a result is still being read. */
+	idle = prep(r, sqlf("SELECT n FROM %s", t));
 	s = prep(r, sqlf("SELECT n FROM %s ORDER BY n", t));
 	CK_STEP(s, DAL_ROW);
-	idle = prep(r, sqlf("SELECT n FROM %s", t));
 	(void)idle;
 	dal_repo_close(r);
 

@@ -16,7 +16,7 @@
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
 /* Output formats of `query` and `stats`. */
-enum out_format { FMT_TABLE = 0, FMT_CSV, FMT_JSON, FMT_TEXT };
+enum out_format { FMT_TABLE = 0, FMT_CSV, FMT_JSON, FMT_TEXT, FMT_PROMETHEUS };
 
 /* The state of one invocation. The configuration and the repository are
  * opened on first use, so `dal plugins` works without any database and one

@@ -94,29 +94,10 @@ int cmd_ping(struct cli *cli, const struct command *cmd)
 /* stats                                                                     */
 /* ------------------------------------------------------------------------ */
 
-static void stats_json(struct cli *cli, const dal_op_stats *st)
+static int write_stdout(const char *data, size_t len, void *userdata)
 {
-	fputs("{\"repository\":", stdout);
-	json_string(stdout, dal_repo_name(cli->repo), strlen(dal_repo_name(cli->repo)));
-	fputs(",\"backend\":", stdout);
-	json_string(stdout, dal_repo_backend(cli->repo),
-	            strlen(dal_repo_backend(cli->repo)));
-	if (!st) {
-		fputs(",\"telemetry\":false}\n", stdout);
-		return;
-	}
-	fputs(",\"telemetry\":true,\"operations\":{", stdout);
-	for (int op = 0; op < DAL_OP__COUNT; op++) {
-		const dal_op_stats *s = &st[op];
-
-		printf("%s\n\"%s\":{\"calls\":%" PRIu64 ",\"errors\":%" PRIu64
-		       ",\"rows\":%" PRIu64 ",\"total_ns\":%" PRIu64
-		       ",\"mean_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 "}",
-		       op ? "," : "", dal_op_name((dal_op)op), s->calls, s->errors,
-		       s->rows, s->total_ns, s->calls ? s->total_ns / s->calls : 0,
-		       s->max_ns);
-	}
-	fputs("\n}}\n", stdout);
+	(void)userdata;
+	return fwrite(data, 1, len, stdout) == len ? 0 : 1;
 }
 
 #define STATS_COLS 7
@@ -161,14 +142,37 @@ static void stats_text(const dal_op_stats *st)
 int cmd_stats(struct cli *cli, const struct command *cmd)
 {
 	dal_op_stats st[DAL_OP__COUNT];
+	int rc;
 
 	if (cli_repo(cli, cmd->name))
 		return EXIT_RUNTIME;
 	if (!dal_repo_telemetry_enabled(cli->repo)) {
-		if (cmd->format == FMT_JSON)
-			stats_json(cli, NULL);
-		else
-			printf("telemetry is off for %s\n", dal_repo_name(cli->repo));
+		const char *name = dal_repo_name(cli->repo);
+
+		if (cmd->format == FMT_JSON) {
+			const char *backend = dal_repo_backend(cli->repo);
+
+			fputs("{\"repository\":", stdout);
+			json_string(stdout, name, strlen(name));
+			fputs(",\"backend\":", stdout);
+			json_string(stdout, backend, strlen(backend));
+			fputs(",\"telemetry\":false}\n", stdout);
+		} else {
+			printf("%stelemetry is off for %s\n",
+			       cmd->format == FMT_PROMETHEUS ? "# " : "", name);
+		}
+		return EXIT_OK;
+	}
+	if (cmd->format == FMT_JSON || cmd->format == FMT_PROMETHEUS) {
+		rc = dal_repo_metrics_write(cli->repo,
+		                            cmd->format == FMT_JSON ? DAL_METRICS_JSON
+		                                                    : DAL_METRICS_PROMETHEUS,
+		                            write_stdout, NULL);
+		if (rc != DAL_OK) {
+			cli_fail(cli, cmd->name, "cannot write the metrics: %s",
+			         rc == DAL_EBACKEND ? "write error on stdout" : dal_strerror(rc));
+			return EXIT_RUNTIME;
+		}
 		return EXIT_OK;
 	}
 	for (int op = 0; op < DAL_OP__COUNT; op++) {
@@ -177,10 +181,7 @@ int cmd_stats(struct cli *cli, const struct command *cmd)
 			return EXIT_RUNTIME;
 		}
 	}
-	if (cmd->format == FMT_JSON)
-		stats_json(cli, st);
-	else
-		stats_text(st);
+	stats_text(st);
 	return EXIT_OK;
 }
 

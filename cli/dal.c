@@ -43,7 +43,7 @@ static const char usage_text[] =
 	"  exec SQL                    run SQL, print the number of rows affected\n"
 	"  query [--csv|--json] SQL    run SQL, print the rows it returns\n"
 	"  ping                        check the connection, print the round trip\n"
-	"  stats [--format text|json]  print this process's telemetry figures\n"
+	"  stats [--format F]         telemetry figures (text, json, prometheus)\n"
 	"  plugins                     list backend plugins and where they were sought\n"
 	"  config                      print the resolved settings and their sources\n"
 	"\n"
@@ -89,12 +89,18 @@ static const struct command_def command_defs[] = {
 	  "Check the connection with one round trip and print\n"
 	  "\"ok: <repository> (<backend>, <server kind>) in <ms> ms\".\n" },
 	{ "stats", 0, ACCEPT_FORMAT, cmd_stats,
-	  "Usage: dal stats [--format text|json]\n"
+	  "Usage: dal stats [--format text|json|prometheus]\n"
 	  "Print the telemetry figures of this process's connection, per\n"
 	  "operation: calls, errors, rows, total, mean and max latency. Run it\n"
 	  "after other commands in the same invocation, e.g.\n"
 	  "  dal exec \"...\" query \"...\" stats\n"
-	  "With telemetry = off it prints \"telemetry is off for <repository>\".\n" },
+	  "  --format text        an aligned table (the default)\n"
+	  "  --format json        the figures with latency histograms and errors\n"
+	  "                       by type, as one JSON object\n"
+	  "  --format prometheus  the Prometheus text exposition (OpenTelemetry\n"
+	  "                       names: db_client_operation_duration_seconds...)\n"
+	  "With telemetry = off it prints \"telemetry is off for <repository>\"\n"
+	  "(as a comment line in prometheus format, {\"telemetry\":false} in json).\n" },
 	{ "plugins", 0, 0, cmd_plugins,
 	  "Usage: dal plugins\n"
 	  "List the directories searched for backend plugins, then every\n"
@@ -536,14 +542,16 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 				value = argv[(*i)++];
 			else
 				return usage_error(def->name, "option '--format' needs "
-				                   "an argument (text or json)");
+				                   "an argument (text, json or prometheus)");
 			if (strcmp(value, "text") == 0)
 				cmd->format = FMT_TEXT;
 			else if (strcmp(value, "json") == 0)
 				cmd->format = FMT_JSON;
+			else if (strcmp(value, "prometheus") == 0)
+				cmd->format = FMT_PROMETHEUS;
 			else
 				return usage_error(def->name, "unknown format '%s' "
-				                   "(expected text or json)", value);
+				                   "(expected text, json or prometheus)", value);
 		} else if (is_global_option(opt)) {
 			return usage_error(NULL, "option '%s' must come before the "
 			                   "first command", opt);

@@ -182,6 +182,7 @@ static void json(struct out *o, const struct telemetry *t)
 	sb_puts(&o->sb, ",\"operations\":{");
 	for (int op = 0; op < DAL_OP__COUNT; op++) {
 		dal_op_stats s;
+		uint64_t cum;
 		int first = 1;
 
 		telemetry_get(t, (dal_op)op, &s);
@@ -195,13 +196,16 @@ static void json(struct out *o, const struct telemetry *t)
 		sb_puts(&o->sb, ",\"max\":");
 		num(&o->sb, (double)s.max_ns / 1e9);
 		sb_puts(&o->sb, ",\"buckets\":[");
+		/* Cumulative, as "le" says and as in the Prometheus output. */
+		cum = 0;
 		for (unsigned b = 0; b <= s.n_buckets; b++) {
+			cum += s.bucket_counts[b];
 			sb_printf(&o->sb, "%s{\"le\":", b ? "," : "");
 			if (b < s.n_buckets)
 				num(&o->sb, s.bucket_bounds[b]);
 			else
 				sb_puts(&o->sb, "\"+Inf\"");
-			sb_printf(&o->sb, ",\"count\":%llu}", (unsigned long long)s.bucket_counts[b]);
+			sb_printf(&o->sb, ",\"count\":%llu}", (unsigned long long)cum);
 		}
 		sb_puts(&o->sb, "]},\"errors_by_type\":{");
 		for (int k = 1; k < DAL_ERROR_CODE_SLOTS; k++) {

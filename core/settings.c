@@ -39,7 +39,7 @@ static const char *const key_names[SK__COUNT] = {
 	"type", "path", "host", "port", "name", "user", "password",
 	"password_file", "pool_size", "max_retries", "retry_delay",
 	"connect_timeout", "read_timeout", "write_timeout", "telemetry",
-	"slow_query_ms", "allow_empty_password",
+	"slow_query_ms", "allow_empty_password", "latency_buckets",
 };
 
 /* The environment variable of each key, or NULL. */
@@ -417,6 +417,60 @@ static int check_number(struct resolver *r, enum setting_key k, unsigned min,
 	return bad_value(r, k, why);
 }
 
+/*
+ * latency_buckets: histogram upper bounds in seconds, comma-separated,
+ * strictly increasing, each in (0, 3600], at most DAL_HISTOGRAM_MAX_BUCKETS
+ * ("0.0001, 0.00025, 0.0005, 0.001"). Fast local databases finish most
+ * operations under OpenTelemetry's first default bound of 1 ms.
+ */
+static int check_buckets(struct resolver *r)
+{
+	const char *p = r->s->value[SK_LATENCY_BUCKETS];
+	struct dal_settings *s = r->s;
+	char why[160];
+
+	s->n_latency_buckets = 0;
+	if (!p || !*p)
+		return DAL_OK;
+	for (;;) {
+		char *end;
+		double v;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (s->n_latency_buckets == DAL_HISTOGRAM_MAX_BUCKETS) {
+			snprintf(why, sizeof why, "has more than %d bounds",
+			         DAL_HISTOGRAM_MAX_BUCKETS);
+			goto bad;
+		}
+		errno = 0;
+		v = strtod(p, &end);
+		if (end == p || errno || !(v > 0 && v <= 3600)) {
+			snprintf(why, sizeof why, "has a bad bound at '%.20s' (expected "
+			         "seconds, 0 < x <= 3600, comma-separated)", p);
+			goto bad;
+		}
+		if (s->n_latency_buckets && v <= s->latency_buckets[s->n_latency_buckets - 1]) {
+			snprintf(why, sizeof why, "is not strictly increasing at '%.20s'", p);
+			goto bad;
+		}
+		s->latency_buckets[s->n_latency_buckets++] = v;
+		p = end;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			return DAL_OK;
+		if (*p != ',') {
+			snprintf(why, sizeof why, "has junk at '%.20s' (expected a comma)", p);
+			goto bad;
+		}
+		p++;
+	}
+bad:
+	s->n_latency_buckets = 0;
+	return bad_value(r, SK_LATENCY_BUCKETS, why);
+}
+
 static int check_bool(struct resolver *r, enum setting_key k, int *out)
 {
 	if (!r->s->value[k] || parse_bool(r->s->value[k], out))
@@ -572,7 +626,8 @@ static int validate(struct resolver *r)
 	}
 	s->telemetry = 1;
 	if ((rc = check_bool(r, SK_TELEMETRY, &s->telemetry)) != DAL_OK ||
-	    (rc = check_bool(r, SK_ALLOW_EMPTY_PASSWORD, &s->allow_empty_password)))
+	    (rc = check_bool(r, SK_ALLOW_EMPTY_PASSWORD, &s->allow_empty_password)) ||
+	    (rc = check_buckets(r)))
 		return rc;
 	if (s->value[SK_PATH]) {
 		if (!*s->value[SK_PATH])

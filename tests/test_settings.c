@@ -235,6 +235,13 @@ START_TEST(test_settings_bad_numbers_name_source_and_key)
 		{"[main]\ntype = my-sql\n", "t.ini:2: type = 'my-sql' is not a backend name"},
 		{"[main]\npath =\n", "t.ini:2: path is empty"},
 		{"[main]\npassword = a\npassword_file = b\n", "both password (line 2) and password_file"},
+		{"[main]\nlatency_buckets = 0.1, 0.05\n",
+		 "t.ini:2: latency_buckets = '0.1, 0.05' is not strictly increasing at '0.05'"},
+		{"[main]\nlatency_buckets = 0, 1\n", "t.ini:2: latency_buckets = '0, 1' has a bad bound at '0, 1'"},
+		{"[main]\nlatency_buckets = 1ms\n", "has junk at 'ms'"},
+		{"[main]\nlatency_buckets = 1,\n", "has a bad bound at ''"},
+		{"[main]\nlatency_buckets = 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25\n",
+		 "has more than 24 bounds"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		dal_config *cfg = cfg_of(cases[i].ini);

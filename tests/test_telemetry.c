@@ -160,6 +160,26 @@ START_TEST(test_telemetry_histogram_uses_otel_default_buckets)
 }
 END_TEST
 
+START_TEST(test_telemetry_configured_finer_buckets)
+{
+	dal_repo *r = open_cfg("[main]\ntype = sqlite\npath = :memory:\n"
+	                       "latency_buckets = 0.00001, 0.0001,0.001 , 0.01\n");
+	dal_op_stats s;
+	uint64_t sum = 0;
+
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(dal_repo_exec(r, "SELECT 1", NULL), DAL_OK);
+	s = stats(r, DAL_OP_EXEC);
+	ck_assert_uint_eq(s.n_buckets, 4);
+	ck_assert_double_eq(s.bucket_bounds[0], 0.00001);
+	ck_assert_double_eq(s.bucket_bounds[3], 0.01);
+	for (unsigned b = 0; b <= s.n_buckets; b++)
+		sum += s.bucket_counts[b];
+	ck_assert_uint_eq(sum, 3);
+	dal_repo_close(r);
+}
+END_TEST
+
 START_TEST(test_telemetry_errors_by_type)
 {
 	dal_repo *r = open_cfg("[main]\ntype = sqlite\npath = :memory:\n");
@@ -317,6 +337,7 @@ int main(void)
 	tcase_add_test(tc, test_telemetry_off_installs_nothing);
 	tcase_add_test(tc, test_telemetry_slow_query_logged_without_values);
 	tcase_add_test(tc, test_telemetry_histogram_uses_otel_default_buckets);
+	tcase_add_test(tc, test_telemetry_configured_finer_buckets);
 	tcase_add_test(tc, test_telemetry_errors_by_type);
 	tcase_add_test(tc, test_telemetry_prometheus_export);
 	tcase_add_test(tc, test_telemetry_json_export);

@@ -122,6 +122,9 @@ static void stats_text(const dal_op_stats *st)
 		snprintf(cell[op][4], 32, "%.3f", (double)s->total_ns / 1e6);
 		snprintf(cell[op][5], 32, "%.3f", mean / 1e6);
 		snprintf(cell[op][6], 32, "%.3f", (double)s->max_ns / 1e6);
+		if (op == DAL_OP_FETCH) /* counted, not timed: no latency to show */
+			for (int c = 4; c < STATS_COLS; c++)
+				snprintf(cell[op][c], 32, "-");
 		for (int c = 0; c < STATS_COLS; c++)
 			if (strlen(cell[op][c]) > width[c])
 				width[c] = strlen(cell[op][c]);

@@ -394,6 +394,11 @@ START_TEST(test_cli_stats_after_round_trip)
 	ck_assert_int_eq(stats_calls(r.out, "prepare"), 1);
 	ck_assert_int_eq(stats_calls(r.out, "execute"), 1);
 	ck_assert_int_eq(stats_calls(r.out, "ping"), 1);
+	{
+		/* fetch steps are counted but not timed: no made-up zeros. */
+		const char *f = strstr(r.out, "\nfetch "), *eol = f ? strchr(f + 1, '\n') : NULL;
+		ck_assert_msg(f && eol && eol[-1] == '-' && eol[-2] == ' ', "fetch line: %s", r.out);
+	}
 	run_free(&r);
 
 	run_dal(&r, "-u", url, "query", "SELECT * FROM t", "stats", "--format", "json",

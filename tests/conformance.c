@@ -1430,6 +1430,168 @@ START_TEST(test_server_down_is_connect_error)
 END_TEST
 
 /* ------------------------------------------------------------------------ */
+/* Server backend options                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Open DAL_TEST_URL with extra query options; returns the code, *out the
+ * repository or NULL. */
+static int open_with(const char *host, const char *extra, dal_repo **out, dal_error *err)
+{
+	struct url_parts p;
+	char *u;
+	int rc;
+
+	url_split(url, &p);
+	u = url_build(&p, p.pass[0] ? p.pass : NULL, host ? host : p.host, extra);
+	*out = NULL;
+	rc = dal_repo_open(out, NULL, NULL, u, err);
+	free(u);
+	return rc;
+}
+
+START_TEST(test_server_streaming_one_result_at_a_time)
+{
+	dal_repo *r;
+	dal_stmt *a, *b = NULL;
+	dal_error err;
+	int rc, n = 0;
+
+	if (dl.kind == K_SQLITE)
+		return; /* SQLite steps statements independently */
+	ck_assert_int_eq(open_with(NULL, "max_retries=0", &r, &err), DAL_OK);
+	a = prep(r, "SELECT 1 UNION ALL SELECT 2");
+	CK_STEP(a, DAL_ROW);
+	/* A second statement while the first result streams: refused, with
+	 * the reason and the way out. */
+	rc = dal_stmt_prepare(r, "SELECT 3", &b);
+	ck_assert_int_eq(rc, DAL_EMISUSE);
+	ck_assert_ptr_null(b);
+	ck_assert_msg(tu_contains(dal_repo_error(r)->message, "unfinished result") &&
+	                  tu_contains(dal_repo_error(r)->message, "buffered = on"),
+	              "message: %s", dal_repo_error(r)->message);
+	/* The first statement is unharmed and the connection recovers. */
+	CK_STEP(a, DAL_ROW);
+	CK_STEP(a, DAL_DONE);
+	dal_stmt_close(a);
+	ck_assert_int_eq(query_int(r, "SELECT 3"), 3);
+	dal_repo_close(r);
+
+	/* buffered = on: results are fetched whole, so two may be open. */
+	ck_assert_int_eq(open_with(NULL, "max_retries=0&buffered=on", &r, &err), DAL_OK);
+	a = prep(r, "SELECT 1 UNION ALL SELECT 2");
+	CK_STEP(a, DAL_ROW);
+	b = prep(r, "SELECT 3");
+	CK_STEP(b, DAL_ROW);
+	ck_assert_int_eq(dal_stmt_column_int64(b, 0), 3);
+	while (dal_stmt_step(a) == DAL_ROW)
+		n++;
+	ck_assert_int_eq(n, 1);
+	dal_stmt_close(a);
+	dal_stmt_close(b);
+	dal_repo_close(r);
+}
+END_TEST
+
+START_TEST(test_server_bad_options_are_config_errors)
+{
+	const char *bad_choice = dl.kind == K_MYSQL ? "ssl_mode=sometimes" : "sslmode=sometimes";
+	dal_repo *r;
+	dal_error err;
+
+	if (dl.kind == K_SQLITE)
+		return; /* see test_sqlite_bad_options */
+	ck_assert_int_eq(open_with(NULL, "max_retries=0&no_such_option=1", &r, &err),
+	                 DAL_ECONFIG);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(tu_contains(err.message, "unknown") &&
+	                  tu_contains(err.message, "no_such_option") &&
+	                  tu_contains(err.message, "known:"),
+	              "message: %s", err.message);
+	ck_assert_int_eq(open_with(NULL, sqlf("max_retries=0&%s", bad_choice), &r, &err),
+	                 DAL_ECONFIG);
+	ck_assert_msg(tu_contains(err.message, "sometimes") && tu_contains(err.message, "not one of"),
+	              "message: %s", err.message);
+	ck_assert_int_eq(open_with(NULL, "max_retries=0&buffered=perhaps", &r, &err), DAL_ECONFIG);
+	ck_assert_msg(tu_contains(err.message, "buffered"), "message: %s", err.message);
+}
+END_TEST
+
+START_TEST(test_mysql_wsrep_check_refuses_non_galera)
+{
+	dal_repo *r;
+	dal_error err;
+	int rc;
+
+	if (dl.kind != K_MYSQL)
+		return; /* a MariaDB Galera option */
+	/* The test server is a standalone MariaDB: wsrep is off, so a
+	 * repository that demands a ready Galera node must not open. */
+	rc = open_with(NULL, "max_retries=0&wsrep_check=on", &r, &err);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
+	ck_assert_msg(tu_contains(err.message, "not a Galera node"), "message: %s", err.message);
+	ck_assert_int_eq(open_with(NULL, "max_retries=0&wsrep_check=off", &r, &err), DAL_OK);
+	dal_repo_close(r);
+}
+END_TEST
+
+START_TEST(test_pgsql_multi_host_and_session_attrs)
+{
+	struct url_parts p;
+	char hosts[1024];
+	dal_repo *r;
+	dal_error err;
+	int rc;
+
+	if (dl.kind != K_PGSQL)
+		return; /* libpq's multi-host URLs */
+	url_split(url, &p);
+	/* The first host refuses connections (the server listens on 127.0.0.1
+	 * only); libpq moves on to the next. One port serves every host. */
+	ck_assert_msg(strncmp(p.host, "127.0.0.1:", 10) == 0, "test server at %s", p.host);
+	snprintf(hosts, sizeof hosts, "127.0.0.2%s,%s", p.host + 9, p.host);
+	rc = open_with(hosts, "max_retries=0&connect_timeout=5&target_session_attrs=read-write",
+	               &r, &err);
+	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), err.message);
+	ck_assert_int_eq(query_int(r, "SELECT 7"), 7);
+	dal_repo_close(r);
+	/* A standalone server is never a standby. */
+	rc = open_with(NULL, "max_retries=0&target_session_attrs=standby", &r, &err);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(rc == DAL_ECONNECT, "%s: %s", dal_code_name(rc), err.message);
+}
+END_TEST
+
+START_TEST(test_pgsql_last_insert_id_is_lastval)
+{
+	dal_repo *r;
+	int64_t id = 0;
+	char t[64];
+
+	if (dl.kind != K_PGSQL)
+		return;
+	r = open_repo();
+	/* No sequence used yet in this session: a clear misuse error... */
+	ck_assert_int_eq(dal_repo_last_insert_id(r, &id), DAL_EMISUSE);
+	ck_assert_str_eq(dal_repo_error(r)->sqlstate, "55000");
+	ck_assert_msg(tu_contains(dal_repo_error(r)->message, "RETURNING"), "message: %s",
+	              dal_repo_error(r)->message);
+	/* ...which does not abort an open transaction. */
+	table_name(t, sizeof t, "lv");
+	create_table(r, t, sqlf("id %s, s TEXT", dl.serial));
+	CK_REPO(r, dal_repo_begin(r));
+	ck_assert_int_eq(dal_repo_last_insert_id(r, &id), DAL_EMISUSE);
+	exec_ok(r, sqlf("INSERT INTO %s (s) VALUES ('a')", t));
+	CK_REPO(r, dal_repo_last_insert_id(r, &id));
+	ck_assert_int_eq(id, query_int(r, sqlf("SELECT id FROM %s", t)));
+	CK_REPO(r, dal_repo_commit(r));
+	ck_assert_int_eq(query_int(r, sqlf("SELECT count(*) FROM %s", t)), 1);
+	drop_table(r, t);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
 /* Trace hooks, slow-query log and redaction                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -2014,6 +2176,10 @@ static Suite *conformance_suite(void)
 		test_syntax_error, test_missing_table_and_column, NULL});
 	add(s, "streaming", (const TTest *const[]){test_stream_100k_rows, NULL});
 	add(s, "telemetry", (const TTest *const[]){test_telemetry_counts, NULL});
+	add(s, "server options", (const TTest *const[]){
+		test_server_streaming_one_result_at_a_time, test_server_bad_options_are_config_errors,
+		test_mysql_wsrep_check_refuses_non_galera, test_pgsql_multi_host_and_session_attrs,
+		test_pgsql_last_insert_id_is_lastval, NULL});
 	add(s, "observability", (const TTest *const[]){
 		test_trace_hooks_deliver_otel_attributes, test_slow_query_log_and_redaction, NULL});
 	add(s, "server", (const TTest *const[]){

@@ -157,7 +157,7 @@ static long rows(struct bench_ctx *c, apr_dbd_results_t *res, bench_sum *sum)
 		apr_int64_t id = 0;
 		char *name = NULL;
 		double score = 0;
-		char payload[256];
+		char payload[512];
 		apr_size_t plen = sizeof payload;
 
 		if (apr_dbd_datum_get(a->drv, row, 0, APR_DBD_TYPE_LONGLONG, &id) ||
@@ -167,6 +167,14 @@ static long rows(struct bench_ctx *c, apr_dbd_results_t *res, bench_sum *sum)
 		    apr_brigade_flatten(bb, payload, &plen))
 			bench_fail(c, "apr_dbd_datum_get failed");
 		apr_brigade_cleanup(bb);
+		/* The pgsql driver hands bytea over in PostgreSQL's text (hex) form:
+		 * the application has to decode it. */
+		if (c->backend == BENCH_PGSQL) {
+			unsigned char raw[256];
+
+			plen = bench_unhex_bytea(payload, plen, raw, sizeof raw);
+			memcpy(payload, raw, plen);
+		}
 		bench_sum_row(sum, id, name, strlen(name), score, payload, plen);
 		n++;
 	}

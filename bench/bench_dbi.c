@@ -129,7 +129,14 @@ static long rows(struct bench_ctx *c, dbi_result r, bench_sum *sum)
 		double score = dbi_result_get_double_idx(r, 3);
 		const unsigned char *p = dbi_result_get_binary_idx(r, 4);
 		size_t plen = dbi_result_get_field_length_idx(r, 4);
+		unsigned char raw[256];
 
+		/* The pgsql driver hands bytea over in PostgreSQL's text (hex) form:
+		 * the application has to decode it. */
+		if (c->backend == BENCH_PGSQL && p) {
+			plen = bench_unhex_bytea((const char *)p, plen, raw, sizeof raw);
+			p = raw;
+		}
 		bench_sum_row(sum, id, name ? name : "", name ? nlen : 0, score, p, plen);
 		n++;
 	}

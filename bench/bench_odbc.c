@@ -85,7 +85,7 @@ int stack_open(struct bench_ctx *c, char *why, size_t size)
 	case BENCH_PGSQL:
 		snprintf(conn, sizeof conn,
 		         "DRIVER={libdal-bench-pgsql};Servername=%s;Port=%u;Database=%s;UID=%s;"
-		         "PWD=%s;",
+		         "PWD={%s};",
 		         c->srv.host, c->srv.port, c->srv.dbname, c->srv.user, c->srv.password);
 		break;
 	}

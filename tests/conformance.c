@@ -1549,7 +1549,8 @@ START_TEST(test_pgsql_multi_host_and_session_attrs)
 	/* The first host refuses connections (the server listens on 127.0.0.1
 	 * only); libpq moves on to the next. One port serves every host. */
 	ck_assert_msg(strncmp(p.host, "127.0.0.1:", 10) == 0, "test server at %s", p.host);
-	snprintf(hosts, sizeof hosts, "127.0.0.2%s,%s", p.host + 9, p.host);
+	ck_assert_int_lt(snprintf(hosts, sizeof hosts, "127.0.0.2%s,%s", p.host + 9, p.host),
+	                 (int)sizeof hosts);
 	rc = open_with(hosts, "max_retries=0&connect_timeout=5&target_session_attrs=read-write",
 	               &r, &err);
 	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), err.message);

@@ -1535,7 +1535,7 @@ START_TEST(test_mysql_wsrep_check_refuses_non_galera)
 }
 END_TEST
 
-START_TEST(test_pgsql_multi_host_and_session_attrs)
+START_TEST(test_server_multi_host_failover)
 {
 	struct url_parts p;
 	char hosts[1024];
@@ -1543,23 +1543,35 @@ START_TEST(test_pgsql_multi_host_and_session_attrs)
 	dal_error err;
 	int rc;
 
-	if (dl.kind != K_PGSQL)
-		return; /* libpq's multi-host URLs */
+	if (dl.kind == K_SQLITE)
+		return; /* no hosts */
 	url_split(url, &p);
 	/* The first host refuses connections (the server listens on 127.0.0.1
-	 * only); libpq moves on to the next. One port serves every host. */
+	 * only); the next one is tried. One port serves every host. */
 	ck_assert_msg(strncmp(p.host, "127.0.0.1:", 10) == 0, "test server at %s", p.host);
 	ck_assert_int_lt(snprintf(hosts, sizeof hosts, "127.0.0.2%s,%s", p.host + 9, p.host),
 	                 (int)sizeof hosts);
-	rc = open_with(hosts, "max_retries=0&connect_timeout=5&target_session_attrs=read-write",
+	rc = open_with(hosts, dl.kind == K_PGSQL ? "max_retries=0&connect_timeout=5&"
+	                                           "target_session_attrs=read-write"
+	                                         : "max_retries=0&connect_timeout=5",
 	               &r, &err);
 	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), err.message);
 	ck_assert_int_eq(query_int(r, "SELECT 7"), 7);
 	dal_repo_close(r);
-	/* A standalone server is never a standby. */
-	rc = open_with(NULL, "max_retries=0&target_session_attrs=standby", &r, &err);
+	/* Every host down: one connection error naming what was tried. */
+	ck_assert_int_lt(snprintf(hosts, sizeof hosts, "127.0.0.2%s,127.0.0.3%s", p.host + 9,
+	                          p.host + 9), (int)sizeof hosts);
+	rc = open_with(hosts, "max_retries=0&connect_timeout=5", &r, &err);
 	ck_assert_ptr_null(r);
 	ck_assert_msg(rc == DAL_ECONNECT, "%s: %s", dal_code_name(rc), err.message);
+	ck_assert_msg(tu_contains(err.message, "127.0.0.2") && tu_contains(err.message, "127.0.0.3"),
+	              "message: %s", err.message);
+	if (dl.kind == K_PGSQL) {
+		/* A standalone server is never a standby. */
+		rc = open_with(NULL, "max_retries=0&target_session_attrs=standby", &r, &err);
+		ck_assert_ptr_null(r);
+		ck_assert_msg(rc == DAL_ECONNECT, "%s: %s", dal_code_name(rc), err.message);
+	}
 }
 END_TEST
 
@@ -2179,7 +2191,7 @@ static Suite *conformance_suite(void)
 	add(s, "telemetry", (const TTest *const[]){test_telemetry_counts, NULL});
 	add(s, "server options", (const TTest *const[]){
 		test_server_streaming_one_result_at_a_time, test_server_bad_options_are_config_errors,
-		test_mysql_wsrep_check_refuses_non_galera, test_pgsql_multi_host_and_session_attrs,
+		test_mysql_wsrep_check_refuses_non_galera, test_server_multi_host_failover,
 		test_pgsql_last_insert_id_is_lastval, NULL});
 	add(s, "observability", (const TTest *const[]){
 		test_trace_hooks_deliver_otel_attributes, test_slow_query_log_and_redaction, NULL});

@@ -212,6 +212,75 @@ START_TEST(test_cli_url_round_trip_table)
 }
 END_TEST
 
+/* The decoded password of a server URL, for "never printed" checks. */
+static void url_password(const char *url, char *out, size_t size)
+{
+	const char *s = strstr(url, "://"), *at, *colon;
+	size_t k = 0;
+
+	out[0] = '\0';
+	if (!s || !(at = strrchr(s, '@')))
+		return;
+	colon = memchr(s + 3, ':', (size_t)(at - s - 3));
+	if (!colon)
+		return;
+	for (const char *p = colon + 1; p < at && k + 1 < size; p++) {
+		unsigned v;
+		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1) {
+			out[k++] = (char)v;
+			p += 2;
+		} else {
+			out[k++] = *p;
+		}
+	}
+	out[k] = '\0';
+}
+
+START_TEST(test_cli_server_backends_round_trip)
+{
+	static const char *const vars[] = { "DAL_TEST_MYSQL_URL", "DAL_TEST_PGSQL_URL" };
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *url = getenv(vars[i]);
+		char pass[128];
+		struct run r;
+
+		if (!url || !*url) {
+			/* CI always starts both servers (scripts/test-all.sh). */
+			ck_assert_msg(getenv("CI") == NULL, "%s not set", vars[i]);
+			fprintf(stderr, "test_cli: %s not set; server round trip skipped\n", vars[i]);
+			continue;
+		}
+		url_password(url, pass, sizeof pass);
+		run_dal(&r, "-u", url, "exec", "DROP TABLE IF EXISTS dalcli_x", "exec",
+		        "CREATE TABLE dalcli_x (id INT, name VARCHAR(10))", "exec",
+		        "INSERT INTO dalcli_x VALUES (1, 'a'), (2, 'b')", "query",
+		        "SELECT id, name FROM dalcli_x ORDER BY id", "query", "--csv",
+		        "SELECT count(*) AS n FROM dalcli_x", "ping", "config", "exec",
+		        "DROP TABLE dalcli_x", NULL);
+		assert_run(&r, 0);
+		assert_has(r.out, "2 row(s) affected\n");
+		assert_has(r.out, "id | name\n---+-----\n 1 | a\n 2 | b\n(2 rows)\n");
+		assert_has(r.out, "n\r\n2\r\n");
+		assert_has(r.out, "ok: main (");
+		assert_has(r.out, "***");
+		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
+		              "password printed:\n%s%s", r.out, r.err);
+		run_free(&r);
+
+		/* An SQL error: one line on stderr with the category and SQLSTATE,
+		 * non-zero exit, no password. */
+		run_dal(&r, "-u", url, "query", "SELECT * FROM dalcli_missing", NULL);
+		assert_run(&r, 1);
+		ck_assert_int_eq(count_lines(r.err), 1);
+		assert_has(r.err, "DAL_ENOTFOUND");
+		assert_has(r.err, "[42");
+		ck_assert_msg(!pass[0] || !tu_contains(r.err, pass), "password printed: %s", r.err);
+		run_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(test_cli_config_file_round_trip)
 {
 	char *ini = write_ini("");
@@ -893,6 +962,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(t, test_cli_stats_after_round_trip);
 	tcase_add_test(t, test_cli_stats_telemetry_off);
 	tcase_add_test(t, test_cli_stats_prometheus_passes_promtool);
+	tcase_add_test(t, test_cli_server_backends_round_trip);
 	tcase_add_test(t, test_cli_config_sources_and_masking);
 	tcase_add_test(t, test_cli_config_url_password_redacted);
 	tcase_add_test(t, test_cli_plugins_lists_sqlite);

@@ -113,6 +113,14 @@ for m in meta:
     p(m)
 p("```")
 
+spreads = sorted(max(v) / min(v) for v in times.values() if v and min(v) > 0)
+if spreads:
+    mid = spreads[len(spreads) // 2]
+    p("")
+    p(f"Run-to-run spread (max/min of a cell), median over all cells: ×{mid:.2f}."
+      + (" The machine was busy while this ran: wall-time ratios within that spread are"
+         " noise; read the callgrind tables, which do not depend on load." if mid > 1.15 else ""))
+
 for b in BACKENDS:
     stacks = present(b)
     if not stacks:

@@ -16,6 +16,7 @@
 #include "internal.h"
 #include "loader.h"
 #include "placeholder.h"
+#include "telemetry.h"
 
 static void link_stmt(dal_repo *r, dal_stmt *s)
 {
@@ -73,6 +74,8 @@ int dal_stmt_prepare(dal_repo *r, const char *sql, dal_stmt **out)
 	ph.nparams = 0;
 	ph_free(&ph);
 	s->ncols = r->drv->column_count(s->h);
+	s->cdrv = r->tel ? telemetry_inner(r->tel) : r->drv;
+	s->ch = r->tel ? telemetry_stmt_inner(s->h) : s->h;
 	s->state = STMT_READY;
 	dal_error_clear(&s->err);
 	link_stmt(r, s);
@@ -263,7 +266,7 @@ const char *dal_stmt_column_name(const dal_stmt *s, unsigned col)
 {
 	if (!s || col >= s->ncols)
 		return NULL;
-	return s->repo->drv->column_name(s->h, col);
+	return s->cdrv->column_name(s->ch, col);
 }
 
 /* ---- column getters ----------------------------------------------------- */
@@ -275,7 +278,7 @@ static inline void get(dal_stmt *s, unsigned col, dal_value *v)
 		v->type = DAL_TYPE_NULL;
 		return;
 	}
-	s->repo->drv->column_value(s->h, col, v);
+	s->cdrv->column_value(s->ch, col, v);
 }
 
 dal_type dal_stmt_column_type(dal_stmt *s, unsigned col)

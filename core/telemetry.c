@@ -425,6 +425,16 @@ static void t_finalize(dal_bstmt *stmt)
 	free(s);
 }
 
+dal_bstmt *telemetry_stmt_inner(dal_bstmt *stmt)
+{
+	return ((struct tstmt *)stmt)->inner;
+}
+
+const struct dal_driver *telemetry_inner(const struct telemetry *t)
+{
+	return t->inner;
+}
+
 static unsigned t_column_count(dal_bstmt *stmt)
 {
 	struct tstmt *s = (struct tstmt *)stmt;

@@ -45,6 +45,11 @@ struct telemetry *telemetry_new(const struct dal_driver *inner, const char *repo
 int telemetry_set_target(struct telemetry *t, const char *system_name,
                          const char *db_namespace, const char *address, unsigned port);
 
+/* The plugin's statement under a decorated one, and the plugin's table:
+ * for the untimed column accessors. */
+dal_bstmt *telemetry_stmt_inner(dal_bstmt *stmt);
+const struct dal_driver *telemetry_inner(const struct telemetry *t);
+
 /* The decorating table. Valid until telemetry_free(). */
 const struct dal_driver *telemetry_table(const struct telemetry *t);
 

@@ -4,38 +4,49 @@
  * Owns the translation between the plugin contract (include/dal/plugin.h)
  * and libpq: connecting with PQconnectdbParams (several hosts and
  * target_session_attrs passed through to libpq), named prepared statements,
- * parameter and result encoding, streaming in single-row mode, error mapping
- * to dal_code + SQLSTATE, and transactions. It does not parse configuration
- * and does not rewrite placeholders (the core hands us $1, $2, ...).
+ * parameter and result encoding, streaming (single-row or chunked mode),
+ * error mapping to dal_code + SQLSTATE, and transactions. It does not parse
+ * configuration and does not rewrite placeholders (the core hands us $1,
+ * $2, ...).
  *
  * Encoding choices:
- *  - Parameters travel as text with their types left to the server (0),
- *    except blobs, which travel binary. The server infers each parameter's
- *    type from the SQL, so `WHERE id = $1` works with an int64 on an int4
- *    column, a text on a varchar column, and so on, exactly as a literal
- *    would; typed binary parameters would instead fail on any mismatch of
- *    width. Booleans are sent as t/f or 1/0 depending on the inferred type.
+ *  - Parameter types are left to the server (0): it infers each one from
+ *    the SQL, so `WHERE id = $1` works with an int64 on an int4 column, a
+ *    text on a varchar column, and so on, exactly as a literal would. The
+ *    inferred types come back at prepare, and a value travels binary when
+ *    its binary form means exactly what its text would: int64 into int8
+ *    (and into int4/int2 when it fits), double into float8 (and into float4
+ *    when the float holds it exactly), bool into bool, int64 into float8
+ *    when the double holds it exactly, and blobs. That saves printing
+ *    numbers on every execution. Anything else travels as text so that the
+ *    server converts it, or refuses it (an int64 too large for an int4
+ *    column), just as it would a literal. Booleans bound to non-bool
+ *    parameters are sent as t/f or 1/0 depending on the inferred type.
  *  - Results come binary when every column has a type whose binary form is
  *    trivial (integers, floats, bool, bytea, text-like): no parsing, and
  *    bytea without hex decoding. A statement returning anything else
- *    (numeric, dates, arrays, ...) gets text results, parsed on demand.
- *    The column types are known at prepare: the statement is prepared and
- *    described in one round trip (pipeline mode).
+ *    (numeric, dates, arrays, ...) gets text results, parsed on demand:
+ *    libpq asks for one format for all columns of a result. The column
+ *    types are known at prepare: the statement is prepared and described
+ *    in one round trip (pipeline mode).
  *
- * Results are streamed by default (single-row mode): memory stays flat on
- * any result size. While one statement's result is unfinished, libpq accepts
- * no other command on the connection, so every other use is refused with
- * DAL_EMISUSE until the result is read to the end or the statement is reset.
- * The option `buffered = on` reads each result whole instead.
+ * Results are streamed by default (single-row mode, or chunks of CHUNK_ROWS
+ * rows where libpq has chunked mode): memory stays flat on any result size.
+ * While one statement's result is unfinished, libpq accepts no other command
+ * on the connection, so every other use is refused with DAL_EMISUSE until
+ * the result is read to the end or the statement is reset. The option
+ * `buffered = on` reads each result whole instead.
  *
  * Fetch path: column_value() hands out pointers into the PGresult of the
  * current row; nothing is allocated by this file per row (libpq allocates
- * one PGresult per row in single-row mode).
+ * one PGresult per row in single-row mode, per chunk in chunked mode), nor
+ * per execution: parameters are encoded into buffers of the statement.
  *
  * Threading: the core never uses one connection from two threads at once;
  * there is no global state.
  */
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <locale.h>
@@ -64,6 +75,11 @@
 /* Deallocations of finalized statements are batched: sent together once
  * this many are pending (server-side statements die with the session). */
 #define ZOMBIE_BATCH 32
+
+/* Rows per streamed result in libpq's chunked mode (libpq 17 and later):
+ * few enough that memory stays small with large rows, enough that libpq's
+ * cost per result is spread thin. */
+#define CHUNK_ROWS 64
 
 #define KNOWN_OPTIONS \
 	"buffered, sslmode, sslrootcert, sslcert, sslkey, sslcrl, application_name, " \
@@ -107,13 +123,14 @@ struct dal_bconn {
 	locale_t c_locale;        /* for locale-independent number text */
 };
 
-enum col_kind { K_INT, K_FLOAT4, K_FLOAT8, K_BOOL, K_BYTEA, K_TEXT };
+/* K_OID is apart from K_INT because its 4 bytes are unsigned. */
+enum col_kind { K_INT, K_OID, K_FLOAT4, K_FLOAT8, K_BOOL, K_BYTEA, K_TEXT };
 
 struct param {
 	const char *value; /* what libpq sends: NULL is SQL NULL */
 	int length;
 	int format;        /* 0 text, 1 binary */
-	char num[40];      /* text of a number */
+	char num[40];      /* text or binary form of a number or bool */
 	char *data;        /* owned copy of text and blob values */
 	size_t cap;
 };
@@ -522,13 +539,20 @@ static int be_ping(dal_bconn *c, dal_error *err)
  * other row-returning commands that change nothing) count 0. */
 static int64_t affected_of(const PGresult *r)
 {
-	const char *tag = PQcmdStatus((PGresult *)r);
-	const char *n = PQcmdTuples((PGresult *)r);
+	const char *tag = PQcmdStatus((PGresult *)r), *n;
+	int64_t v = 0;
 
-	if (!n || !*n || strncmp(tag, "SELECT", 6) == 0 ||
-	    strncmp(tag, "FETCH", 5) == 0 || strncmp(tag, "MOVE", 4) == 0)
+	/* Run on every execution, hence no strncmp and strtoll. Of the tags
+	 * that carry a count (INSERT, UPDATE, DELETE, MERGE, COPY, SELECT,
+	 * FETCH, MOVE), those starting S, F or MO are the row-returning ones;
+	 * other tags starting so carry none (SET, SHOW...). The count is all
+	 * digits (PQcmdTuples checks). */
+	if (!tag || tag[0] == 'S' || tag[0] == 'F' || (tag[0] == 'M' && tag[1] == 'O'))
 		return 0;
-	return (int64_t)strtoll(n, NULL, 10);
+	n = PQcmdTuples((PGresult *)r);
+	for (; n && *n >= '0' && *n <= '9'; n++)
+		v = v * 10 + (*n - '0');
+	return v;
 }
 
 static int be_exec(dal_bconn *c, const char *sql, int64_t *affected,
@@ -657,8 +681,9 @@ static enum col_kind kind_of(Oid t, int *binary_ok)
 	case OID_INT8:
 	case OID_INT4:
 	case OID_INT2:
-	case OID_OID:
 		return K_INT;
+	case OID_OID:
+		return K_OID;
 	case OID_FLOAT4:
 		return K_FLOAT4;
 	case OID_FLOAT8:
@@ -858,6 +883,87 @@ static int param_reserve(struct param *pm, size_t len)
 	return 0;
 }
 
+/* Network byte order, as the binary wire format wants it. */
+static void put_be(char *p, uint64_t v, int width)
+{
+	for (int i = width - 1; i >= 0; i--, v >>= 8)
+		p[i] = (char)(v & 0xff);
+}
+
+/* Point the parameter at the first width bytes of its num[], binary. */
+static void param_binary(struct param *pm, uint64_t bits, int width)
+{
+	put_be(pm->num, bits, width);
+	pm->value = pm->num;
+	pm->length = width;
+	pm->format = 1;
+}
+
+/*
+ * Binary forms of an int64 for the parameter type the server inferred, when
+ * they say exactly what the text would. Returns 0 when the value must go as
+ * text: other types, and values out of the type's range, whose error (or
+ * conversion) is left to the server as for a literal.
+ */
+static int int64_binary(struct param *pm, Oid type, int64_t i)
+{
+	double d;
+	uint64_t bits;
+
+	switch (type) {
+	case OID_INT8:
+		param_binary(pm, (uint64_t)i, 8);
+		return 1;
+	case OID_INT4:
+		if (i < INT32_MIN || i > INT32_MAX)
+			return 0;
+		param_binary(pm, (uint32_t)(int32_t)i, 4);
+		return 1;
+	case OID_INT2:
+		if (i < INT16_MIN || i > INT16_MAX)
+			return 0;
+		param_binary(pm, (uint16_t)(int16_t)i, 2);
+		return 1;
+	case OID_FLOAT8:
+		/* Beyond 2^53 the text goes through the server's own rounding. */
+		if (i < -(INT64_C(1) << 53) || i > INT64_C(1) << 53)
+			return 0;
+		d = (double)i;
+		memcpy(&bits, &d, sizeof bits);
+		param_binary(pm, bits, 8);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The same for a double. float4 only takes values a float holds exactly:
+ * the server would round the text itself, or refuse it as out of range. */
+static int double_binary(struct param *pm, Oid type, double d)
+{
+	uint64_t bits;
+	uint32_t fbits;
+	float f;
+
+	switch (type) {
+	case OID_FLOAT8:
+		memcpy(&bits, &d, sizeof bits);
+		param_binary(pm, bits, 8);
+		return 1;
+	case OID_FLOAT4:
+		if (isfinite(d) && (d > FLT_MAX || d < -FLT_MAX))
+			return 0;
+		f = (float)d;
+		if (isfinite(d) && (double)f != d)
+			return 0;
+		memcpy(&fbits, &f, sizeof fbits);
+		param_binary(pm, fbits, 4);
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 static int is_int_type(Oid t)
 {
 	return t == OID_INT2 || t == OID_INT4 || t == OID_INT8 || t == OID_NUMERIC ||
@@ -888,10 +994,16 @@ static int be_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
 		pm->value = NULL;
 		break;
 	case DAL_TYPE_INT64:
+		if (int64_binary(pm, s->ptypes[pos - 1], v->u.i))
+			break;
 		snprintf(pm->num, sizeof pm->num, "%" PRId64, v->u.i);
 		pm->value = pm->num;
 		break;
 	case DAL_TYPE_BOOL:
+		if (s->ptypes[pos - 1] == OID_BOOL) {
+			param_binary(pm, v->u.i != 0, 1);
+			break;
+		}
 		/* "1"/"0" are valid input for bool too, but "t"/"f" also suit
 		 * text and unknown parameters; integers need digits. */
 		if (is_int_type(s->ptypes[pos - 1]))
@@ -901,6 +1013,8 @@ static int be_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
 		pm->value = pm->num;
 		break;
 	case DAL_TYPE_DOUBLE:
+		if (double_binary(pm, s->ptypes[pos - 1], v->u.d))
+			break;
 		if (isnan(v->u.d))
 			strcpy(pm->num, "NaN");
 		else if (isinf(v->u.d))
@@ -988,6 +1102,14 @@ static int next_result(struct dal_bstmt *s, dal_error *err)
 		s->rowgen++;
 		s->state = ST_ROW;
 		return DAL_ROW;
+#ifdef LIBPQ_HAS_CHUNK_MODE
+	case PGRES_TUPLES_CHUNK: /* never empty */
+		s->res = r;
+		s->nrows = PQntuples(r);
+		s->rowgen++;
+		s->state = ST_ROW;
+		return DAL_ROW;
+#endif
 	case PGRES_TUPLES_OK:
 		if (PQntuples(r) > 0) { /* buffered: the whole result */
 			s->affected = affected_of(r);
@@ -1016,6 +1138,22 @@ static int next_result(struct dal_bstmt *s, dal_error *err)
 	}
 }
 
+/*
+ * Have the result streamed. Single-row mode costs libpq a PGresult, with
+ * its allocations and a copy of the column descriptions, per row; where
+ * libpq has it, chunked mode spreads that over CHUNK_ROWS rows, and memory
+ * stays bounded by one chunk instead of one row. (A chunk is handed over
+ * when full, so rows the server produces slowly arrive in bursts.)
+ */
+static void stream_rows(PGconn *pg)
+{
+#ifdef LIBPQ_HAS_CHUNK_MODE
+	if (PQsetChunkedRowsMode(pg, CHUNK_ROWS))
+		return;
+#endif
+	PQsetSingleRowMode(pg);
+}
+
 static int execute(struct dal_bstmt *s, dal_error *err)
 {
 	struct dal_bconn *c = s->conn;
@@ -1030,10 +1168,10 @@ static int execute(struct dal_bstmt *s, dal_error *err)
 		return connection_lost(c, err, "step");
 	}
 	c->active = s;
-	/* Single-row mode must be chosen right after sending. Statements
-	 * without result columns have nothing to stream. */
+	/* The mode must be chosen right after sending. Statements without
+	 * result columns have nothing to stream. */
 	if (!c->buffered && s->ncols)
-		PQsetSingleRowMode(c->pg);
+		stream_rows(c->pg);
 	return next_result(s, err);
 }
 
@@ -1051,13 +1189,14 @@ static int be_step(dal_bstmt *s, dal_error *err)
 	case ST_ROW:
 		break;
 	}
-	if (s->conn->active == s)
-		return next_result(s, err);
-	/* Buffered: walk the rows held in res. */
+	/* Walk the rows held in res: a whole buffered result, one streamed
+	 * row, or a streamed chunk. */
 	if (++s->row < s->nrows) {
 		s->rowgen++;
 		return DAL_ROW;
 	}
+	if (s->conn->active == s)
+		return next_result(s, err);
 	drop_res(s);
 	s->state = ST_DONE;
 	return DAL_DONE;
@@ -1159,72 +1298,113 @@ static size_t bytea_decode(char *p, size_t len)
 	return o;
 }
 
-static void be_column_value(dal_bstmt *s, unsigned col, dal_value *out)
+/* A column of a text-format result (a statement with a column whose binary
+ * form this file does not read, see kind_of). */
+static void text_value(struct dal_bstmt *s, unsigned col, unsigned char *v,
+                       int len, dal_value *out)
 {
-	const unsigned char *v;
-	int c = (int)col, len;
 	locale_t old;
 
-	if (PQgetisnull(s->res, s->row, c)) {
-		out->type = DAL_TYPE_NULL;
-		return;
-	}
-	v = (const unsigned char *)PQgetvalue(s->res, s->row, c);
-	len = PQgetlength(s->res, s->row, c);
 	switch (s->kinds[col]) {
 	case K_INT:
+	case K_OID:
 		out->type = DAL_TYPE_INT64;
-		if (!s->binary)
-			out->u.i = (int64_t)strtoll((const char *)v, NULL, 10);
-		else if (len == 8)
-			out->u.i = be64(v);
-		else if (len == 4 && PQftype(s->res, c) == OID_OID)
-			out->u.i = (int64_t)be32(v);
-		else if (len == 4)
-			out->u.i = (int32_t)be32(v);
-		else
-			out->u.i = (int16_t)(v[0] << 8 | v[1]);
+		out->u.i = (int64_t)strtoll((const char *)v, NULL, 10);
 		return;
 	case K_FLOAT4:
 	case K_FLOAT8:
 		out->type = DAL_TYPE_DOUBLE;
-		if (!s->binary) {
-			old = uselocale(s->conn->c_locale);
-			out->u.d = s->kinds[col] == K_FLOAT4
-			                   ? (double)strtof((const char *)v, NULL)
-			                   : strtod((const char *)v, NULL);
-			uselocale(old);
-		} else if (len == 8) {
-			uint64_t u = (uint64_t)be64(v);
-			memcpy(&out->u.d, &u, sizeof out->u.d);
-		} else {
-			uint32_t u = be32(v);
-			float f;
-			memcpy(&f, &u, sizeof f);
-			out->u.d = f;
-		}
+		old = uselocale(s->conn->c_locale);
+		out->u.d = s->kinds[col] == K_FLOAT4 ? (double)strtof((const char *)v, NULL)
+		                                     : strtod((const char *)v, NULL);
+		uselocale(old);
 		return;
 	case K_BOOL:
 		out->type = DAL_TYPE_BOOL;
-		out->u.i = s->binary ? v[0] != 0 : v[0] == 't';
+		out->u.i = v[0] == 't';
+		return;
+	case K_BYTEA:
+		/* Decode once per row, in the result's own memory (rowgen
+		 * starts at 1, so a zeroed entry never matches). */
+		if (s->decoded[col].gen != s->rowgen) {
+			s->decoded[col].len = bytea_decode((char *)v, (size_t)len);
+			s->decoded[col].gen = s->rowgen;
+		}
+		out->type = DAL_TYPE_BLOB;
+		out->u.b.ptr = v;
+		out->u.b.len = s->decoded[col].len;
+		return;
+	case K_TEXT:
+		out->type = DAL_TYPE_TEXT;
+		out->u.b.ptr = v;
+		out->u.b.len = (size_t)len;
+		return;
+	}
+}
+
+/*
+ * The fetch path's hot spot: a scan calls this for every column of every
+ * row. Each libpq accessor re-checks its row and column numbers, so it is
+ * called as little as possible, and the decoding depends only on kinds[],
+ * fixed at prepare (a prepared statement's result columns cannot change).
+ */
+static void be_column_value(dal_bstmt *s, unsigned col, dal_value *out)
+{
+	const PGresult *res = s->res;
+	int c = (int)col, row = s->row;
+	int len = PQgetlength(res, row, c);
+	const unsigned char *v;
+	uint64_t u;
+	uint32_t u32;
+	float f;
+
+	/* PQgetlength gives 0 for NULL: only an empty value needs the flag. */
+	if (len == 0 && PQgetisnull(res, row, c)) {
+		out->type = DAL_TYPE_NULL;
+		return;
+	}
+	v = (const unsigned char *)PQgetvalue(res, row, c);
+	if (!s->binary) {
+		text_value(s, col, (unsigned char *)v, len, out);
+		return;
+	}
+	/* Binary widths are fixed by the type; a short value (which no server
+	 * sends) reads as 0 rather than past its end. */
+	switch (s->kinds[col]) {
+	case K_INT:
+		out->type = DAL_TYPE_INT64;
+		if (len == 8)
+			out->u.i = be64(v);
+		else if (len == 4)
+			out->u.i = (int32_t)be32(v);
+		else if (len == 2)
+			out->u.i = (int16_t)(v[0] << 8 | v[1]);
+		else
+			out->u.i = 0;
+		return;
+	case K_OID:
+		out->type = DAL_TYPE_INT64;
+		out->u.i = len == 4 ? (int64_t)be32(v) : 0;
+		return;
+	case K_FLOAT8:
+		out->type = DAL_TYPE_DOUBLE;
+		u = len == 8 ? (uint64_t)be64(v) : 0;
+		memcpy(&out->u.d, &u, sizeof out->u.d);
+		return;
+	case K_FLOAT4:
+		out->type = DAL_TYPE_DOUBLE;
+		u32 = len == 4 ? be32(v) : 0;
+		memcpy(&f, &u32, sizeof f);
+		out->u.d = f;
+		return;
+	case K_BOOL:
+		out->type = DAL_TYPE_BOOL;
+		out->u.i = len > 0 && v[0] != 0;
 		return;
 	case K_BYTEA:
 		out->type = DAL_TYPE_BLOB;
-		if (!s->binary) {
-			/* Decode once per row, in the result's own memory
-			 * (rowgen starts at 1, so a zeroed entry never matches). */
-			char *w = PQgetvalue(s->res, s->row, c);
-
-			if (s->decoded[col].gen != s->rowgen) {
-				s->decoded[col].len = bytea_decode(w, (size_t)len);
-				s->decoded[col].gen = s->rowgen;
-			}
-			out->u.b.ptr = w;
-			out->u.b.len = s->decoded[col].len;
-		} else {
-			out->u.b.ptr = v;
-			out->u.b.len = (size_t)len;
-		}
+		out->u.b.ptr = v;
+		out->u.b.len = (size_t)len;
 		return;
 	case K_TEXT:
 		out->type = DAL_TYPE_TEXT;

@@ -20,7 +20,15 @@
  * Fetch path: each result column is bound once to a buffer owned by the
  * statement (a fixed inline buffer for text and blobs); a value longer than
  * that is fetched whole into a per-column overflow buffer that only grows.
- * Nothing is allocated per row.
+ * Numbers land directly in the dal_value that column_value() hands out, so
+ * per row only text, blob and BIGINT UNSIGNED columns need any work. Nothing
+ * is allocated per row.
+ *
+ * Parameters are bound to the connector once: it keeps a copy of the
+ * MYSQL_BIND array but reads the values (buffer contents, length, is_null)
+ * through its pointers at every execute, so a new value is written in place.
+ * mysql_stmt_bind_param() is called again only when a parameter's type or
+ * buffer address changes, which also makes the connector resend the types.
  *
  * Threading: the core never uses one connection from two threads at once;
  * there is no global state. The connector's own library initialisation
@@ -51,6 +59,15 @@
 #define INLINE_MAX 4096
 #define INLINE_MIN 64
 
+/* For the rarer branches of a hot function (executing, long values, text
+ * parameters): inlined, their register saves and stack frame would be paid
+ * on every row or every bind. */
+#if defined(__GNUC__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
 #define KNOWN_OPTIONS \
 	"buffered, wsrep_check, ssl_mode, ssl_ca, ssl_capath, ssl_cert, ssl_key, " \
 	"ssl_cipher, ssl_crl, ssl_crlpath, tls_version"
@@ -75,26 +92,37 @@ struct dal_bconn {
 
 enum col_kind { K_I64, K_U64, K_DOUBLE, K_TEXT, K_BLOB };
 
+/* The connector writes INT64 and DOUBLE results straight into dal_value. */
+_Static_assert(sizeof(long long) == sizeof(int64_t), "BIGINT buffer is int64_t");
+
+/*
+ * The current row's value of a column, kept apart from struct col so that
+ * column_value() reads one small array. val.type is set when the column is
+ * bound; ptr/len (TEXT, BLOB) and BIGINT UNSIGNED are set per row by
+ * finish_row(), INT64 and DOUBLE and is_null by the connector.
+ */
+struct cell {
+	dal_value val;
+	my_bool is_null;
+};
+
 struct col {
 	enum col_kind kind;
 	/* What the binding was made for; a change after execute rebinds. */
 	enum enum_field_types ftype;
 	unsigned charsetnr, flags;
 	unsigned long length;
-	my_bool is_null, error;
-	union {
-		long long i;
-		unsigned long long u;
-		double d;
-	} num;
+	my_bool error;
+	unsigned long long u;  /* K_U64's bound buffer */
 	char *inl;             /* inline buffer, inl_cap + 1 bytes */
 	unsigned long inl_cap;
 	char *big;             /* overflow buffer, grows, big_cap bytes */
 	size_t big_cap;
-	const char *cur;       /* this row's text or blob: inl or big */
 	char u64text[24];      /* BIGINT UNSIGNED beyond INT64_MAX, as text */
 };
 
+/* One parameter. pbind[i] points at num (numbers) or data (text, blob),
+ * length and is_null, so a value of the same type is bound by storing it. */
 struct param {
 	union {
 		long long i;
@@ -122,7 +150,10 @@ struct dal_bstmt {
 	int pdirty;       /* bindings changed since mysql_stmt_bind_param */
 	unsigned ncols;   /* fixed at prepare */
 	struct col *cols;
+	struct cell *cells;
 	MYSQL_BIND *rbind;
+	unsigned *perrow; /* columns finish_row() visits: text, blob, unsigned */
+	unsigned nperrow;
 	char **names;     /* pointer array followed by the strings */
 	int64_t affected;
 };
@@ -758,26 +789,35 @@ static int same_shape(const struct col *col, const MYSQL_FIELD *f)
 static int bind_column(struct dal_bstmt *s, unsigned i, const MYSQL_FIELD *f)
 {
 	struct col *col = &s->cols[i];
+	dal_value *val = &s->cells[i].val;
 	MYSQL_BIND *b = &s->rbind[i];
 
 	col->kind = kind_of(f);
 	col->ftype = f->type;
 	col->charsetnr = f->charsetnr;
 	col->flags = f->flags;
+	memset(val, 0, sizeof *val);
 	memset(b, 0, sizeof *b);
-	b->is_null = &col->is_null;
+	b->is_null = &s->cells[i].is_null;
 	b->error = &col->error;
 	b->length = &col->length;
 	switch (col->kind) {
 	case K_I64:
-	case K_U64:
+		val->type = DAL_TYPE_INT64;
 		b->buffer_type = MYSQL_TYPE_LONGLONG;
-		b->buffer = &col->num.i;
-		b->is_unsigned = col->kind == K_U64;
+		b->buffer = &val->u.i;
+		break;
+	case K_U64:
+		/* Own buffer: a value beyond INT64_MAX turns val into text. */
+		val->type = DAL_TYPE_INT64;
+		b->buffer_type = MYSQL_TYPE_LONGLONG;
+		b->buffer = &col->u;
+		b->is_unsigned = 1;
 		break;
 	case K_DOUBLE:
+		val->type = DAL_TYPE_DOUBLE;
 		b->buffer_type = MYSQL_TYPE_DOUBLE;
-		b->buffer = &col->num.d;
+		b->buffer = &val->u.d;
 		break;
 	case K_TEXT:
 	case K_BLOB:
@@ -792,12 +832,23 @@ static int bind_column(struct dal_bstmt *s, unsigned i, const MYSQL_FIELD *f)
 				return -1;
 			col->inl_cap = want;
 		}
+		val->type = col->kind == K_TEXT ? DAL_TYPE_TEXT : DAL_TYPE_BLOB;
 		b->buffer_type = col->kind == K_TEXT ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB;
 		b->buffer = col->inl;
 		b->buffer_length = col->inl_cap;
 		break;
 	}
 	return 0;
+}
+
+/* List the columns whose value needs work after each fetch, so that a row
+ * of numbers costs nothing beyond the connector's own decoding. */
+static void list_perrow(struct dal_bstmt *s)
+{
+	s->nperrow = 0;
+	for (unsigned i = 0; i < s->ncols; i++)
+		if (s->cols[i].kind != K_I64 && s->cols[i].kind != K_DOUBLE)
+			s->perrow[s->nperrow++] = i;
 }
 
 static int copy_names(struct dal_bstmt *s, const MYSQL_FIELD *f)
@@ -826,10 +877,9 @@ static int copy_names(struct dal_bstmt *s, const MYSQL_FIELD *f)
  * (table altered under a `SELECT *`) cannot be followed, as the core sized
  * its per-column state at prepare.
  */
-static int check_shape(struct dal_bstmt *s, dal_error *err)
+static int check_shape(struct dal_bstmt *s, unsigned n, dal_error *err)
 {
 	MYSQL_FIELD *f = mariadb_stmt_fetch_fields(s->st);
-	unsigned n = mysql_stmt_field_count(s->st);
 	int changed = 0;
 
 	if (n != s->ncols)
@@ -843,7 +893,10 @@ static int check_shape(struct dal_bstmt *s, dal_error *err)
 				return oom(err, "step");
 			changed = 1;
 		}
-	if (changed && mysql_stmt_bind_result(s->st, s->rbind))
+	if (!changed)
+		return DAL_OK;
+	list_perrow(s);
+	if (mysql_stmt_bind_result(s->st, s->rbind))
 		return report_stmt(err, s, "step (binding result columns)");
 	return DAL_OK;
 }
@@ -861,7 +914,9 @@ static void stmt_free(struct dal_bstmt *s)
 	for (unsigned i = 0; s->params && i < s->nparams; i++)
 		free(s->params[i].data);
 	free(s->cols);
+	free(s->cells);
 	free(s->rbind);
+	free(s->perrow);
 	free(s->params);
 	free(s->pbind);
 	free(s->names);
@@ -903,7 +958,8 @@ static int be_prepare(dal_bconn *c, const char *sql, size_t len,
 			rc = oom(err, "prepare");
 			goto fail;
 		}
-		/* Unbound parameters are NULL, as on the other backends. */
+		/* Unbound parameters are NULL, as on the other backends. The
+		 * length and is_null pointers never change. */
 		for (unsigned i = 0; i < nparams; i++) {
 			s->pbind[i].buffer_type = MYSQL_TYPE_NULL;
 			s->pbind[i].is_null = &s->params[i].is_null;
@@ -918,8 +974,10 @@ static int be_prepare(dal_bconn *c, const char *sql, size_t len,
 		MYSQL_FIELD *f = mariadb_stmt_fetch_fields(s->st);
 
 		s->cols = calloc(s->ncols, sizeof *s->cols);
+		s->cells = calloc(s->ncols, sizeof *s->cells);
 		s->rbind = calloc(s->ncols, sizeof *s->rbind);
-		if (!f || !s->cols || !s->rbind || copy_names(s, f)) {
+		s->perrow = calloc(s->ncols, sizeof *s->perrow);
+		if (!f || !s->cols || !s->cells || !s->rbind || !s->perrow || copy_names(s, f)) {
 			rc = oom(err, "prepare");
 			goto fail;
 		}
@@ -928,6 +986,7 @@ static int be_prepare(dal_bconn *c, const char *sql, size_t len,
 				rc = oom(err, "prepare");
 				goto fail;
 			}
+		list_perrow(s);
 		if (mysql_stmt_bind_result(s->st, s->rbind)) {
 			rc = report_stmt(err, s, "prepare (binding result columns)");
 			goto fail;
@@ -942,16 +1001,24 @@ fail:
 	return rc;
 }
 
-/* Copy len bytes into the parameter's own buffer, growing it if needed. */
+/* Copy len bytes into the parameter's own buffer. The buffer grows at
+ * least twofold, so that values creeping up in size move it (and cost a
+ * mysql_stmt_bind_param()) only a logarithmic number of times. */
 static int param_copy(struct param *pm, const void *ptr, size_t len)
 {
 	if (len > ULONG_MAX)
 		return -1;
 	if (len > pm->cap || !pm->data) {
-		size_t cap = len < 64 ? 64 : len;
-		char *d = realloc(pm->data, cap);
+		size_t cap = pm->cap > SIZE_MAX / 2 ? SIZE_MAX : 2 * pm->cap;
+		char *d;
 
-		if (!d)
+		if (cap < len)
+			cap = len;
+		if (cap < 64)
+			cap = 64;
+		/* realloc, not free + malloc: on failure the connector's copy
+		 * of the binding must still point at live memory. */
+		if (!(d = realloc(pm->data, cap)))
 			return -1;
 		pm->data = d;
 		pm->cap = cap;
@@ -962,11 +1029,41 @@ static int param_copy(struct param *pm, const void *ptr, size_t len)
 	return 0;
 }
 
+/* Point parameter pos's binding at buf with the given type, noting whether
+ * the connector must be told (see the top of the file). A new binding after
+ * DONE or FAILED starts a new execution. */
+static inline int set_binding(struct dal_bstmt *s, MYSQL_BIND *b,
+                              enum enum_field_types type, void *buf)
+{
+	if (b->buffer_type != type || b->buffer != buf) {
+		b->buffer_type = type;
+		b->buffer = buf;
+		s->pdirty = 1;
+	}
+	s->state = ST_READY;
+	return DAL_OK;
+}
+
+/* Text and blob values, kept out of be_bind() so that binding a number
+ * calls nothing. */
+static NOINLINE int bind_bytes(struct dal_bstmt *s, unsigned pos,
+                               const dal_value *v, dal_error *err)
+{
+	struct param *pm = &s->params[pos - 1];
+
+	if (param_copy(pm, v->u.b.ptr, v->u.b.len))
+		return oom(err, "bind");
+	pm->is_null = 0;
+	return set_binding(s, &s->pbind[pos - 1],
+	                   v->type == DAL_TYPE_TEXT ? MYSQL_TYPE_STRING : MYSQL_TYPE_BLOB,
+	                   pm->data);
+}
+
 static int be_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
                        dal_error *err)
 {
 	struct param *pm;
-	MYSQL_BIND *b;
+	enum enum_field_types type;
 
 	if (pos < 1 || pos > s->nparams)
 		return dal_error_set(err, DAL_EMISUSE, "07009", CR_INVALID_PARAMETER_NO,
@@ -977,98 +1074,122 @@ static int be_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
 		                     "bind: parameter %u: the statement has unread rows; "
 		                     "reset it first", pos);
 	pm = &s->params[pos - 1];
-	b = &s->pbind[pos - 1];
-	pm->is_null = 0;
-	b->is_unsigned = 0;
 	switch (v->type) {
 	case DAL_TYPE_NULL:
-		b->buffer_type = MYSQL_TYPE_NULL;
+		/* The connector sends NULL for is_null whatever the type, so
+		 * the binding stays as it is. */
 		pm->is_null = 1;
-		break;
+		s->state = ST_READY;
+		return DAL_OK;
 	case DAL_TYPE_INT64:
-		b->buffer_type = MYSQL_TYPE_LONGLONG;
+		type = MYSQL_TYPE_LONGLONG;
 		pm->num.i = v->u.i;
-		b->buffer = &pm->num.i;
 		break;
 	case DAL_TYPE_BOOL:
 		/* MySQL's BOOLEAN is TINYINT(1). */
-		b->buffer_type = MYSQL_TYPE_TINY;
+		type = MYSQL_TYPE_TINY;
 		pm->num.b = v->u.i != 0;
-		b->buffer = &pm->num.b;
 		break;
 	case DAL_TYPE_DOUBLE:
-		b->buffer_type = MYSQL_TYPE_DOUBLE;
+		type = MYSQL_TYPE_DOUBLE;
 		pm->num.d = v->u.d;
-		b->buffer = &pm->num.d;
 		break;
 	case DAL_TYPE_TEXT:
 	case DAL_TYPE_BLOB:
-		if (param_copy(pm, v->u.b.ptr, v->u.b.len))
-			return oom(err, "bind");
-		b->buffer_type = v->type == DAL_TYPE_TEXT ? MYSQL_TYPE_STRING
-		                                          : MYSQL_TYPE_BLOB;
-		b->buffer = pm->data;
-		b->buffer_length = pm->length;
-		break;
+		return bind_bytes(s, pos, v, err);
 	default:
 		return dal_error_set(err, DAL_EMISUSE, "HY004", 0,
 		                     "bind: parameter %u has unknown type %d", pos,
 		                     (int)v->type);
 	}
-	s->pdirty = 1;
-	/* A new binding after DONE or FAILED starts a new execution. */
-	if (s->state != ST_READY)
-		s->state = ST_READY;
-	return DAL_OK;
+	pm->is_null = 0;
+	return set_binding(s, &s->pbind[pos - 1], type, &pm->num);
 }
 
 /*
- * A fetched row: point each text/blob column at its bytes. A value longer
- * than the inline buffer (the connector flags it as truncated) is fetched
- * again, whole, into the column's overflow buffer.
+ * Column i's value of the current row is longer than its inline buffer (the
+ * connector flagged it as truncated): fetch it again, whole, into the
+ * column's overflow buffer, which only grows.
  */
+static NOINLINE int fetch_long(struct dal_bstmt *s, unsigned i, dal_error *err)
+{
+	struct col *col = &s->cols[i];
+	size_t need = (size_t)col->length + 1;
+	MYSQL_BIND b;
+	unsigned long len;
+	my_bool is_null, trunc;
+
+	if (need > col->big_cap) {
+		size_t cap = col->big_cap ? col->big_cap : 2 * INLINE_MAX;
+
+		while (cap < need)
+			cap *= 2;
+		/* No old contents to keep: free + malloc avoids a copy. */
+		free(col->big);
+		col->big_cap = 0;
+		if (!(col->big = malloc(cap)))
+			return oom(err, "step (long column value)");
+		col->big_cap = cap;
+	}
+	memset(&b, 0, sizeof b);
+	b.buffer_type = s->rbind[i].buffer_type;
+	b.buffer = col->big;
+	b.buffer_length = col->length;
+	b.length = &len;
+	b.is_null = &is_null;
+	b.error = &trunc;
+	if (mysql_stmt_fetch_column(s->st, &b, i, 0))
+		return report_stmt(err, s, "step (long column value)");
+	col->big[col->length] = '\0';
+	s->cells[i].val.u.b.ptr = col->big;
+	return DAL_OK;
+}
+
+/* BIGINT UNSIGNED: an int64 when it fits, else exact as text rather than
+ * wrapped. */
+static void finish_u64(struct col *col, dal_value *val)
+{
+	if (col->u <= (unsigned long long)INT64_MAX) {
+		val->type = DAL_TYPE_INT64;
+		val->u.i = (int64_t)col->u;
+	} else {
+		int w = snprintf(col->u64text, sizeof col->u64text, "%llu", col->u);
+
+		val->type = DAL_TYPE_TEXT;
+		val->u.b.ptr = col->u64text;
+		val->u.b.len = (size_t)w;
+	}
+}
+
+/* A fetched row: point each text/blob column's value at its bytes, NUL
+ * terminated, and give BIGINT UNSIGNED its representation. */
 static int finish_row(struct dal_bstmt *s, dal_error *err)
 {
-	for (unsigned i = 0; i < s->ncols; i++) {
-		struct col *col = &s->cols[i];
-		MYSQL_BIND b;
-		unsigned long len;
-		my_bool is_null, trunc;
-		size_t need;
+	/* Locals: the NUL stores below may alias anything, so fields of s
+	 * would be reloaded on every pass. */
+	const unsigned *perrow = s->perrow, n = s->nperrow;
+	struct col *cols = s->cols;
+	struct cell *cells = s->cells;
+	int rc;
 
-		if (col->kind != K_TEXT && col->kind != K_BLOB)
+	for (unsigned k = 0; k < n; k++) {
+		unsigned i = perrow[k];
+		struct col *col = &cols[i];
+		dal_value *val = &cells[i].val;
+
+		if (cells[i].is_null)
 			continue;
-		if (col->is_null)
+		if (col->kind == K_U64) {
+			finish_u64(col, val);
 			continue;
+		}
+		val->u.b.len = col->length;
 		if (col->length <= col->inl_cap) {
 			col->inl[col->length] = '\0';
-			col->cur = col->inl;
-			continue;
+			val->u.b.ptr = col->inl;
+		} else if ((rc = fetch_long(s, i, err))) {
+			return rc;
 		}
-		need = (size_t)col->length + 1;
-		if (need > col->big_cap) {
-			size_t cap = col->big_cap ? col->big_cap : 2 * INLINE_MAX;
-
-			while (cap < need)
-				cap *= 2;
-			/* No old contents to keep: free + malloc avoids a copy. */
-			free(col->big);
-			col->big_cap = 0;
-			if (!(col->big = malloc(cap)))
-				return oom(err, "step (long column value)");
-			col->big_cap = cap;
-		}
-		memset(&b, 0, sizeof b);
-		b.buffer_type = s->rbind[i].buffer_type;
-		b.buffer = col->big;
-		b.buffer_length = col->length;
-		b.length = &len;
-		b.is_null = &is_null;
-		b.error = &trunc;
-		if (mysql_stmt_fetch_column(s->st, &b, i, 0))
-			return report_stmt(err, s, "step (long column value)");
-		col->big[col->length] = '\0';
-		col->cur = col->big;
 	}
 	return DAL_OK;
 }
@@ -1088,6 +1209,15 @@ static int fetch(struct dal_bstmt *s, dal_error *err)
 		return DAL_ROW;
 	}
 	if (rc == MYSQL_NO_DATA) {
+		/* A streamed result read to its end leaves the connector ready
+		 * for the next command; only further result sets (CALL) or a
+		 * stored result's memory need discard_result(). */
+		if (c->active == s && !mysql_stmt_more_results(s->st)) {
+			s->has_result = 0;
+			release_active(c);
+			s->state = ST_DONE;
+			return DAL_DONE;
+		}
 		rc = discard_result(s, err);
 		s->state = rc ? ST_FAILED : ST_DONE;
 		return rc ? rc : DAL_DONE;
@@ -1101,9 +1231,10 @@ static int fetch(struct dal_bstmt *s, dal_error *err)
 	return rc;
 }
 
-static int execute(struct dal_bstmt *s, dal_error *err)
+static NOINLINE int execute(struct dal_bstmt *s, dal_error *err)
 {
 	struct dal_bconn *c = s->conn;
+	unsigned n;
 	int rc;
 
 	if (c->active)
@@ -1120,7 +1251,7 @@ static int execute(struct dal_bstmt *s, dal_error *err)
 		s->state = ST_FAILED;
 		return report_stmt(err, s, "step");
 	}
-	if (mysql_stmt_field_count(s->st) == 0) {
+	if ((n = mysql_stmt_field_count(s->st)) == 0) {
 		s->affected = (int64_t)mysql_stmt_affected_rows(s->st);
 		note_insert_id(c, mysql_stmt_insert_id(s->st));
 		s->has_result = mysql_stmt_more_results(s->st);
@@ -1132,7 +1263,7 @@ static int execute(struct dal_bstmt *s, dal_error *err)
 		return DAL_DONE;
 	}
 	s->has_result = 1;
-	if ((rc = check_shape(s, err))) {
+	if ((rc = check_shape(s, n, err))) {
 		/* Executed: the result must still be read off the wire. */
 		c->active = s;
 		discard_result(s, NULL);
@@ -1153,19 +1284,16 @@ static int execute(struct dal_bstmt *s, dal_error *err)
 
 static int be_step(dal_bstmt *s, dal_error *err)
 {
-	switch (s->state) {
-	case ST_DONE:
-		return DAL_DONE;
-	case ST_FAILED:
-		return dal_error_set(err, DAL_EMISUSE, "HY010", 0,
-		                     "step: the last execution failed; reset the statement "
-		                     "before stepping again");
-	case ST_READY:
+	/* The next row first: it is the step taken most often. */
+	if (s->state == ST_ROW)
+		return fetch(s, err);
+	if (s->state == ST_READY)
 		return execute(s, err);
-	case ST_ROW:
-		break;
-	}
-	return fetch(s, err);
+	if (s->state == ST_DONE)
+		return DAL_DONE;
+	return dal_error_set(err, DAL_EMISUSE, "HY010", 0,
+	                     "step: the last execution failed; reset the statement "
+	                     "before stepping again");
 }
 
 static int be_reset(dal_bstmt *s, dal_error *err)
@@ -1226,41 +1354,12 @@ static const char *be_column_name(dal_bstmt *s, unsigned col)
 
 static void be_column_value(dal_bstmt *s, unsigned i, dal_value *out)
 {
-	struct col *col = &s->cols[i];
+	const struct cell *cell = &s->cells[i];
 
-	if (col->is_null) {
+	if (cell->is_null)
 		out->type = DAL_TYPE_NULL;
-		return;
-	}
-	switch (col->kind) {
-	case K_I64:
-		out->type = DAL_TYPE_INT64;
-		out->u.i = (int64_t)col->num.i;
-		return;
-	case K_U64:
-		if (col->num.u <= (unsigned long long)INT64_MAX) {
-			out->type = DAL_TYPE_INT64;
-			out->u.i = (int64_t)col->num.u;
-		} else {
-			/* Beyond int64: exact as text rather than wrapped. */
-			int n = snprintf(col->u64text, sizeof col->u64text, "%llu",
-			                 col->num.u);
-			out->type = DAL_TYPE_TEXT;
-			out->u.b.ptr = col->u64text;
-			out->u.b.len = (size_t)n;
-		}
-		return;
-	case K_DOUBLE:
-		out->type = DAL_TYPE_DOUBLE;
-		out->u.d = col->num.d;
-		return;
-	case K_TEXT:
-	case K_BLOB:
-		out->type = col->kind == K_TEXT ? DAL_TYPE_TEXT : DAL_TYPE_BLOB;
-		out->u.b.ptr = col->cur;
-		out->u.b.len = col->length;
-		return;
-	}
+	else
+		*out = cell->val;
 }
 
 static int64_t be_rows_affected(dal_bstmt *s)

@@ -34,9 +34,9 @@ enum stmt_state { STMT_READY, STMT_ROW, STMT_DONE };
 struct dal_stmt {
 	dal_repo *repo;
 	dal_bstmt *h;
-	/* Column reads go straight to the plugin: the decorator neither counts
-	 * nor times them, and skipping its forwarding call saves an indirect
-	 * call per column per row. Same as repo->drv / h without telemetry. */
+	/* Binds and column reads go straight to the plugin: the decorator
+	 * neither counts nor times them, and skipping its forwarding call saves
+	 * an indirect call per value. Same as repo->drv / h without telemetry. */
 	const struct dal_driver *cdrv;
 	dal_bstmt *ch;
 	struct dal_stmt *prev, *next;

@@ -144,10 +144,10 @@ static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
 		s->state = STMT_READY;
 	}
 	if (!s->pos_param)
-		return d->bind(s->h, idx, v, &s->err);
+		return s->cdrv->bind(s->ch, idx, v, &s->err);
 	for (unsigned p = 0; p < s->npos && rc == DAL_OK; p++)
 		if (s->pos_param[p] == idx)
-			rc = d->bind(s->h, p + 1, v, &s->err);
+			rc = s->cdrv->bind(s->ch, p + 1, v, &s->err);
 	return rc;
 }
 

@@ -20,6 +20,76 @@ const dal_option *dal_params_option(const struct dal_connect_params *p,
 	return NULL;
 }
 
+int dal_host_next(const char **list, char *host, size_t size, unsigned *port,
+                  dal_error *err)
+{
+	const char *p, *end, *name, *name_end, *port_text = NULL;
+	size_t len;
+
+	*port = 0;
+	if (!list || !*list || !host || !size)
+		return dal_error_set(err, DAL_EMISUSE, "HY000", 0, "dal_host_next: NULL argument");
+	p = *list;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return 0;
+	end = p;
+	if (*p == '[') { /* [v6] keeps its colons and commas to itself */
+		end = strchr(p, ']');
+		end = end ? end + 1 : p + strlen(p);
+	}
+	end += strcspn(end, ",");
+	*list = *end ? end + 1 : end;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	name = p;
+	name_end = end;
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', (size_t)(end - p));
+		if (!rb)
+			return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+			                     "host '%.*s': missing ']'", (int)(end - p), p);
+		name = p + 1;
+		name_end = rb;
+		if (rb + 1 < end) {
+			if (rb[1] != ':')
+				return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+				                     "host '%.*s': junk after ']'", (int)(end - p), p);
+			port_text = rb + 2;
+		}
+	} else if (*p != '/') {
+		const char *colon = memchr(p, ':', (size_t)(end - p));
+		/* One colon: host:port. More: a bare IPv6 address, no port. */
+		if (colon && !memchr(colon + 1, ':', (size_t)(end - colon - 1))) {
+			name_end = colon;
+			port_text = colon + 1;
+		}
+	}
+	len = (size_t)(name_end - name);
+	if (len == 0)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0, "empty host in the host list");
+	if (len >= size)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "host '%.*s...' is longer than %zu characters", 20, name,
+		                     size - 1);
+	if (port_text) {
+		unsigned long v = 0;
+		const char *q = port_text;
+
+		for (; q < end && *q >= '0' && *q <= '9' && v <= 65535; q++)
+			v = v * 10 + (unsigned long)(*q - '0');
+		if (q == port_text || q != end || v < 1 || v > 65535)
+			return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+			                     "host '%.*s': port '%.*s' is not a number in 1..65535",
+			                     (int)(end - p), p, (int)(end - port_text), port_text);
+		*port = (unsigned)v;
+	}
+	memcpy(host, name, len);
+	host[len] = '\0';
+	return 1;
+}
+
 static const char *origin_of(const dal_option *opt)
 {
 	return opt->origin ? opt->origin : "option";

@@ -660,7 +660,7 @@ static int validate(struct resolver *r)
 		const char *user = s->value[SK_USER];
 		char port[16] = "";
 
-		if (s->port)
+		if (s->port && !strchr(host, ','))
 			snprintf(port, sizeof port, ":%u", s->port);
 		return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
 		                     "repository '%s': empty password for %s@%s%s; "

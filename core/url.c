@@ -510,28 +510,48 @@ static int parse_host_item(struct parse_ctx *c, const char *item, size_t n,
 	return DAL_OK;
 }
 
+/* Append item to the comma-separated *list. */
+static int list_append(char **list, const char *item)
+{
+	char *joined;
+
+	if (!*list)
+		return (*list = strdup(item)) != NULL;
+	if (asprintf(&joined, "%s,%s", *list, item) < 0)
+		return 0;
+	free(*list);
+	*list = joined;
+	return 1;
+}
+
 /*
  * Several hosts, "h1:5432,h2,[::1]:5432". RFC 3986 has no such thing, and
  * uriparser rejects it as soon as a port precedes a comma, so the list is cut
  * out by hand here: each item is validated on its own by parse_host_item(),
  * and the rest of the URL is parsed by uriparser with the list replaced by
- * the single host "h". The host field then holds "h1,h2,::1". A single port
- * is all struct dal_url can carry: hosts naming different ports are refused;
- * a host without a port uses the port given for the others.
+ * the single host "h".
+ *
+ * When every host uses one port (or none names one), the host field holds
+ * "h1,h2,::1" and port that port. When they differ, each item keeps its own
+ * port in the host field ("h1:5432,h2:5433,[::1]:5434", the form
+ * dal_host_next() reads) and port is 0; then every host must name its port,
+ * since "the port given for the others" would be ambiguous.
  */
 static int parse_host_list(struct parse_ctx *c, size_t hs, size_t ae,
                            struct dal_url *u, char **rest)
 {
 	const char *list = c->url + hs;
-	size_t n = ae - hs, i = 0;
-	unsigned port = 0;
-	int rc;
+	size_t n = ae - hs, i = 0, count = 0, cap = 0;
+	char **names = NULL;
+	unsigned *ports = NULL, port = 0;
+	int rc = DAL_OK, differ = 0, missing = 0;
 
 	*rest = NULL;
-	while (i <= n) {
+	while (i <= n && rc == DAL_OK) {
 		size_t j = i;
-		unsigned p;
 		int in_brackets = 0;
+		char *name = NULL;
+		unsigned p;
 
 		while (j < n && (in_brackets || list[j] != ',')) {
 			if (list[j] == '[')
@@ -540,17 +560,59 @@ static int parse_host_list(struct parse_ctx *c, size_t hs, size_t ae,
 				in_brackets = 0;
 			j++;
 		}
-		rc = parse_host_item(c, list + i, j - i, &u->host, &p);
+		rc = parse_host_item(c, list + i, j - i, &name, &p);
 		if (rc != DAL_OK)
-			return rc;
+			break;
+		if (count == cap) {
+			size_t nc = cap ? 2 * cap : 8;
+			char **nn = realloc(names, nc * sizeof *nn);
+			unsigned *np = nn ? realloc(ports, nc * sizeof *np) : NULL;
+
+			if (nn)
+				names = nn;
+			if (!nn || !np) {
+				free(name);
+				rc = fail_nomem(c);
+				break;
+			}
+			ports = np;
+			cap = nc;
+		}
+		names[count] = name;
+		ports[count++] = p;
 		if (p && port && p != port)
-			return fail(c, "hosts use different ports (%u and %u); "
-			               "one port must serve every host", port, p);
-		if (p)
+			differ = 1;
+		if (p && !port)
 			port = p;
+		missing |= !p;
 		i = j + 1;
 	}
-	u->port = port;
+	if (rc == DAL_OK && differ && missing) {
+		for (size_t k = 0; k < count; k++)
+			if (!ports[k]) {
+				rc = fail(c, "hosts use different ports, and '%s' names none; "
+				             "give every host its port", names[k]);
+				break;
+			}
+	}
+	for (size_t k = 0; k < count && rc == DAL_OK; k++) {
+		char item[300];
+
+		if (differ)
+			snprintf(item, sizeof item, strchr(names[k], ':') ? "[%s]:%u" : "%s:%u",
+			         names[k], ports[k]);
+		else
+			snprintf(item, sizeof item, "%s", names[k]);
+		if (!list_append(&u->host, item))
+			rc = fail_nomem(c);
+	}
+	for (size_t k = 0; k < count; k++)
+		free(names[k]);
+	free(names);
+	free(ports);
+	if (rc != DAL_OK)
+		return rc;
+	u->port = differ ? 0 : port;
 	if (asprintf(rest, "%.*sh%s", (int)hs, c->url, c->url + ae) < 0)
 		return fail_nomem(c);
 	return DAL_OK;

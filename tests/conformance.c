@@ -1547,9 +1547,15 @@ START_TEST(test_server_multi_host_failover)
 		return; /* no hosts */
 	url_split(url, &p);
 	/* The first host refuses connections (the server listens on 127.0.0.1
-	 * only); the next one is tried. One port serves every host. */
+	 * only); the next one is tried. */
 	ck_assert_msg(strncmp(p.host, "127.0.0.1:", 10) == 0, "test server at %s", p.host);
 	ck_assert_int_lt(snprintf(hosts, sizeof hosts, "127.0.0.2%s,%s", p.host + 9, p.host),
+	                 (int)sizeof hosts);
+	rc = open_with(hosts, "max_retries=0&connect_timeout=5", &r, &err);
+	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), err.message);
+	dal_repo_close(r);
+	/* Each host with its own port: port 1 on the same address is closed. */
+	ck_assert_int_lt(snprintf(hosts, sizeof hosts, "127.0.0.1:1,%s", p.host),
 	                 (int)sizeof hosts);
 	rc = open_with(hosts, dl.kind == K_PGSQL ? "max_retries=0&connect_timeout=5&"
 	                                           "target_session_attrs=read-write"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <dal/dal.h>
+#include <dal/plugin.h>
 
 #include "url.h"
 
@@ -254,15 +255,71 @@ START_TEST(test_url_multi_host_forms)
 }
 END_TEST
 
-START_TEST(test_url_multi_host_different_ports_refused)
+START_TEST(test_url_multi_host_different_ports_kept_per_host)
 {
+	struct dal_url u;
 	dal_error e;
 
-	parse_bad("postgresql://u:topsecret@h1:5432,h2:5433/db", "DB_URL", &e);
+	/* Each host keeps its own port, in the form dal_host_next() reads. */
+	parse_ok("postgresql://u:pw@h1:5432,h2:5433,[::1]:5434/db", &u);
+	ck_assert_str_eq(u.host, "h1:5432,h2:5433,[::1]:5434");
+	ck_assert_uint_eq(u.port, 0);
+	url_free(&u);
+	/* With differing ports, a host without one would be ambiguous. */
+	parse_bad("postgresql://u:topsecret@h1:5432,h2,h3:5433/db", "DB_URL", &e);
 	ck_assert_str_eq(e.message,
-	                 "DB_URL: URL 'postgresql://u:***@h1:5432,h2:5433/db': hosts "
-	                 "use different ports (5432 and 5433); one port must serve "
-	                 "every host");
+	                 "DB_URL: URL 'postgresql://u:***@h1:5432,h2,h3:5433/db': hosts "
+	                 "use different ports, and 'h2' names none; give every host its port");
+}
+END_TEST
+
+START_TEST(test_host_next_reads_every_item_form)
+{
+	const char *list = " db1 ,db2:5433,[::1]:5434,::1,/run/postgresql, [fe80::1] ";
+	static const struct {
+		const char *host;
+		unsigned port;
+	} want[] = {{"db1", 0}, {"db2", 5433}, {"::1", 5434}, {"::1", 0},
+	            {"/run/postgresql", 0}, {"fe80::1", 0}};
+	char host[64];
+	unsigned port;
+	dal_error e;
+
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		ck_assert_int_eq(dal_host_next(&list, host, sizeof host, &port, &e), 1);
+		ck_assert_str_eq(host, want[i].host);
+		ck_assert_uint_eq(port, want[i].port);
+	}
+	ck_assert_int_eq(dal_host_next(&list, host, sizeof host, &port, &e), 0);
+}
+END_TEST
+
+START_TEST(test_host_next_bad_items)
+{
+	static const struct {
+		const char *list, *msg;
+	} bad[] = {
+		{"h1,,h2", "empty host in the host list"},
+		{"h1:0", "port '0' is not a number in 1..65535"},
+		{"h1:99999", "port '99999'"},
+		{"h1:5x", "port '5x'"},
+		{"[::1", "missing ']'"},
+		{"[::1]x", "junk after ']'"},
+		{"averyveryveryverylonghostname.example", "longer than 15 characters"},
+	};
+	char host[16];
+	unsigned port;
+	dal_error e;
+
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *list = bad[i].list;
+		int rc;
+
+		while ((rc = dal_host_next(&list, host, sizeof host, &port, &e)) == 1)
+			;
+		ck_assert_msg(rc == DAL_ECONFIG, "'%s' gave %d", bad[i].list, rc);
+		ck_assert_msg(strstr(e.message, bad[i].msg), "'%s': %s", bad[i].list, e.message);
+	}
 }
 END_TEST
 
@@ -494,7 +551,7 @@ START_TEST(test_url_password_never_in_any_message)
 		"mysql://u:SeCrEt@h/d b",
 		"mysql://u:SeCrEt/x@h/db",
 		"mysql://u:Se?CrEt@h/db?",
-		"postgresql://u:SeCrEt@h1:1,h2:2/db",
+		"postgresql://u:SeCrEt@h1:1,h2,h3:2/db",
 		"postgresql://u:SeCrEt@h1,,h2/db",
 		"sqlite://u:SeCrEt@/x",
 		"mysql:u:SeCrEt@h",
@@ -580,8 +637,10 @@ int main(void)
 	tcase_add_test(tc, test_url_ipv6_host);
 	tcase_add_test(tc, test_url_multi_host_with_port_on_first);
 	tcase_add_test(tc, test_url_multi_host_forms);
-	tcase_add_test(tc, test_url_multi_host_different_ports_refused);
+	tcase_add_test(tc, test_url_multi_host_different_ports_kept_per_host);
 	tcase_add_test(tc, test_url_multi_host_bad_items);
+	tcase_add_test(tc, test_host_next_reads_every_item_form);
+	tcase_add_test(tc, test_host_next_bad_items);
 	tcase_add_test(tc, test_url_multi_host_error_position_maps_to_original);
 	tcase_add_test(tc, test_url_options_without_value_or_name_refused);
 	tcase_add_test(tc, test_url_malformed_names_the_character);

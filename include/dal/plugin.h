@@ -109,7 +109,9 @@ struct dal_connect_params {
 	size_t struct_size;        /* sizeof(struct dal_connect_params) of the core */
 	const char *repo_name;     /* repository name, for messages */
 	const char *path;          /* file databases: absolute path or ":memory:" */
-	const char *host;          /* server backends; may be a comma-separated list */
+	const char *host;          /* server backends; may be a comma-separated list,
+	                              each item with its own port: iterate with
+	                              dal_host_next() */
 	unsigned port;             /* 0 = backend default */
 	const char *dbname;        /* database name */
 	const char *user;
@@ -270,6 +272,21 @@ DAL_API int dal_option_bool(const dal_option *opt, int *out, dal_error *err);
  */
 DAL_API int dal_option_int(const dal_option *opt, long long min, long long max,
                            long long *out, dal_error *err);
+
+/*
+ * Take the next item off a host list, as found in dal_connect_params.host:
+ * "db1", "db1:5433", "[::1]:5433", a bare IPv6 address "::1" (no port), or a
+ * unix socket path "/run/postgresql" (no port). Items are separated by
+ * commas; blanks around them are skipped.
+ *
+ * *list is advanced past the item. The host (without brackets) is copied
+ * into host[size] and its port stored in *port, 0 when the item gives none
+ * (use dal_connect_params.port, or the backend's default). Returns 1 for an
+ * item, 0 at the end of the list, DAL_ECONFIG (with *err set) for an item
+ * that is empty, too long for host[size], or has a bad port.
+ */
+DAL_API int dal_host_next(const char **list, char *host, size_t size, unsigned *port,
+                          dal_error *err);
 
 #ifdef __cplusplus
 }

@@ -527,9 +527,9 @@ static void conn_free(struct dal_bconn *c)
  */
 static int connect_one(struct dal_bconn *c, const struct dal_connect_params *p,
                        const struct conn_options *o, const char *host,
-                       dal_error *err)
+                       unsigned host_port, dal_error *err)
 {
-	unsigned port = p->port ? p->port : DEFAULT_PORT;
+	unsigned port = host_port ? host_port : p->port ? p->port : DEFAULT_PORT;
 	const char *socket = NULL;
 	const char *info;
 	int rc;
@@ -581,9 +581,11 @@ static int be_connect(const struct dal_connect_params *p, dal_bconn **out,
 	struct conn_options o;
 	struct dal_bconn *c;
 	const char *hosts = p->host && *p->host ? p->host : "127.0.0.1";
-	char *list, *save = NULL, *h;
+	const char *next = hosts;
 	char tried[DAL_ERROR_MESSAGE_SIZE] = "";
-	int rc, n = 0;
+	char h[256];
+	unsigned port;
+	int rc, more, n = 0;
 
 	if ((rc = parse_options(p, &o, err)))
 		return rc;
@@ -591,28 +593,28 @@ static int be_connect(const struct dal_connect_params *p, dal_bconn **out,
 		return oom(err, "mysql connect");
 	c->buffered = o.buffered;
 	c->read_timeout = p->read_timeout;
-	if (!(list = strdup(hosts))) {
-		free(c);
-		return oom(err, "mysql connect");
-	}
-	/* Several hosts: tried in order, the first that accepts (and, with
-	 * wsrep_check, is a ready Galera node) wins. A configuration error is
-	 * not a reason to try the next host. */
+	/* Several hosts, each with its own port or the common one: tried in
+	 * order, the first that accepts (and, with wsrep_check, is a ready
+	 * Galera node) wins. A configuration error is not a reason to try the
+	 * next host. */
 	rc = DAL_ECONNECT;
-	for (h = strtok_r(list, ",", &save); h; h = strtok_r(NULL, ",", &save)) {
-		while (*h == ' ')
-			h++;
-		if (!*h)
-			continue;
+	while ((more = dal_host_next(&next, h, sizeof h, &port, err)) == 1) {
 		if (n++)
 			snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "; ");
-		rc = connect_one(c, p, &o, h, err);
+		rc = connect_one(c, p, &o, h, port, err);
 		if (rc == DAL_OK || rc == DAL_ECONFIG || rc == DAL_ENOMEM)
 			break;
 		snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "%s",
 		         err->message);
 	}
-	free(list);
+	if (more < 0) {
+		char why[DAL_ERROR_MESSAGE_SIZE];
+
+		memcpy(why, err->message, sizeof why);
+		conn_free(c);
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0, "repository '%s': mysql %s",
+		                     p->repo_name ? p->repo_name : "?", why);
+	}
 	if (rc == DAL_OK) {
 		*out = c;
 		return DAL_OK;

@@ -387,13 +387,60 @@ static void conn_free(struct dal_bconn *c)
 	free(c);
 }
 
+/* Append "sep text" to buf[size]; 0 when it does not fit. */
+static int append(char *buf, size_t size, const char *sep, const char *text)
+{
+	size_t len = strlen(buf);
+	int n = snprintf(buf + len, size - len, "%s%s", len ? sep : "", text);
+
+	return n >= 0 && (size_t)n < size - len;
+}
+
+/*
+ * Split params->host ("h1:5433,h2,[::1]:5434") into libpq's parallel host
+ * and port lists, each item's own port or else the common one, plus the
+ * same as "h1:5433,h2:5432,..." for messages.
+ */
+static int host_lists(const struct dal_connect_params *p, char *hosts, size_t hsize,
+                      char *ports, size_t psize, char *shown, size_t ssize, dal_error *err)
+{
+	const char *next = p->host && *p->host ? p->host : "localhost";
+	unsigned common = p->port ? p->port : DEFAULT_PORT, port;
+	char h[256], num[16], pair[300];
+	int more;
+
+	hosts[0] = ports[0] = shown[0] = '\0';
+	while ((more = dal_host_next(&next, h, sizeof h, &port, err)) == 1) {
+		snprintf(num, sizeof num, "%u", port ? port : common);
+		snprintf(pair, sizeof pair, strchr(h, ':') ? "[%s]:%s" : "%s:%s", h, num);
+		if (!append(hosts, hsize, ",", h) || !append(ports, psize, ",", num) ||
+		    !append(shown, ssize, ",", pair))
+			return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+			                     "repository '%s': postgresql host list is too long",
+			                     p->repo_name ? p->repo_name : "?");
+	}
+	if (more < 0) {
+		char why[DAL_ERROR_MESSAGE_SIZE];
+
+		memcpy(why, err->message, sizeof why);
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0, "repository '%s': postgresql %s",
+		                     p->repo_name ? p->repo_name : "?", why);
+	}
+	if (!hosts[0])
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "repository '%s': postgresql host list '%s' names no host",
+		                     p->repo_name ? p->repo_name : "?", p->host);
+	return DAL_OK;
+}
+
 static int be_connect(const struct dal_connect_params *p, dal_bconn **out,
                       dal_error *err)
 {
 	const char *keys[32], *vals[32];
-	char port[16], timeout[16], idle[16], interval[16], user_timeout[16];
+	char timeout[16], idle[16], interval[16], user_timeout[16];
+	/* libpq takes parallel host and port lists; shown as host:port pairs. */
+	char host[1024], port[256], shown[1280];
 	const char *repo = p->repo_name ? p->repo_name : "?";
-	const char *host = p->host && *p->host ? p->host : "localhost";
 	const char *app = DEFAULT_APPLICATION_NAME;
 	struct dal_bconn *c;
 	int n = 0, buffered = 0, rc;
@@ -426,7 +473,8 @@ static int be_connect(const struct dal_connect_params *p, dal_bconn **out,
 		vals[n++] = opt->value;
 	}
 
-	snprintf(port, sizeof port, "%u", p->port ? p->port : DEFAULT_PORT);
+	if ((rc = host_lists(p, host, sizeof host, port, sizeof port, shown, sizeof shown, err)))
+		return rc;
 	snprintf(timeout, sizeof timeout, "%u",
 	         p->connect_timeout ? p->connect_timeout : DEFAULT_CONNECT_TIMEOUT);
 	keys[n] = "host", vals[n++] = host;
@@ -484,7 +532,7 @@ static int be_connect(const struct dal_connect_params *p, dal_bconn **out,
 		code = connect_category(msg, &state);
 		rc = dal_error_set(err, code, state, 0,
 		                   "repository '%s': cannot connect to postgresql server "
-		                   "%s:%s as user '%s'%s%s%s: %s", repo, host, port,
+		                   "%s as user '%s'%s%s%s: %s", repo, shown,
 		                   p->user ? p->user : "", p->dbname ? " (database '" : "",
 		                   p->dbname ? p->dbname : "", p->dbname ? "')" : "", msg);
 		conn_free(c);

@@ -455,13 +455,13 @@ static int parse_userinfo(struct parse_ctx *c, const UriUriA *uri, struct dal_ur
 
 /*
  * One item of a host list, "host", "host:port" or "[v6]:port", checked by
- * parsing "//item" as a URI of its own. Appends the host to *hosts (comma
- * separated) and returns its port (0 if none) in *port.
+ * parsing "//item" as a URI of its own. Returns the host (malloc'd, without
+ * brackets) in *host and its port (0 if none) in *port.
  */
 static int parse_host_item(struct parse_ctx *c, const char *item, size_t n,
-                           char **hosts, unsigned *port)
+                           char **host, unsigned *port)
 {
-	char *text, *host, *joined;
+	char *text;
 	const char *errpos = NULL;
 	char portbuf[32];
 	UriUriA uri;
@@ -492,22 +492,10 @@ static int parse_host_item(struct parse_ctx *c, const char *item, size_t n,
 		free(text);
 		return rc;
 	}
-	host = range_dup(&uri.hostText);
+	*host = range_dup(&uri.hostText);
 	uriFreeUriMembersA(&uri);
 	free(text);
-	if (!host)
-		return fail_nomem(c);
-	if (*hosts) {
-		rc = asprintf(&joined, "%s,%s", *hosts, host);
-		free(host);
-		if (rc < 0)
-			return fail_nomem(c);
-		free(*hosts);
-		*hosts = joined;
-	} else {
-		*hosts = host;
-	}
-	return DAL_OK;
+	return *host ? DAL_OK : fail_nomem(c);
 }
 
 /* Append item to the comma-separated *list. */

@@ -1332,24 +1332,6 @@ static void url_split(const char *u, struct url_parts *p)
 		snprintf(p->query, sizeof p->query, "%s", q + 1);
 }
 
-/* Decode %XX escapes (the password in DAL_TEST_URL is percent-encoded). */
-static void pct_decode(const char *in, char *out, size_t size)
-{
-	size_t k = 0;
-
-	for (; *in && k + 1 < size; in++) {
-		unsigned v;
-
-		if (in[0] == '%' && sscanf(in + 1, "%2x", &v) == 1) {
-			out[k++] = (char)v;
-			in += 2;
-		} else {
-			out[k++] = *in;
-		}
-	}
-	out[k] = '\0';
-}
-
 static char *url_build(const struct url_parts *p, const char *pass, const char *host,
                        const char *extra_query)
 {
@@ -1379,7 +1361,7 @@ START_TEST(test_wrong_password_is_auth_error)
 		                "DAL_TEST_URL has no password; not testable\n");
 		return;
 	}
-	pct_decode(p.pass, real, sizeof real);
+	tu_pct_decode(p.pass, real, sizeof real);
 	u = url_build(&p, wrong, p.host, "max_retries=0");
 	rc = dal_repo_open(&r, NULL, NULL, u, &err);
 	ck_assert_ptr_null(r);
@@ -1420,7 +1402,7 @@ START_TEST(test_server_down_is_connect_error)
 	if (p.pass[0]) {
 		char real[128];
 
-		pct_decode(p.pass, real, sizeof real);
+		tu_pct_decode(p.pass, real, sizeof real);
 		ck_assert_msg(!tu_contains(err.message, real), "password in message: %s",
 		              err.message);
 	}
@@ -1903,7 +1885,7 @@ START_TEST(test_slow_query_log_and_redaction)
 	if (dl.kind != K_SQLITE)
 		url_split(url, &p);
 	if (p.pass[0])
-		pct_decode(p.pass, real, sizeof real);
+		tu_pct_decode(p.pass, real, sizeof real);
 	dal_log_set(on_log, lines);
 	u = dl.kind == K_SQLITE ? sqlite_url_with("slow_query_ms=25")
 	                        : url_build(&p, p.pass[0] ? p.pass : NULL, p.host,

@@ -216,7 +216,7 @@ END_TEST
 static void url_password(const char *url, char *out, size_t size)
 {
 	const char *s = strstr(url, "://"), *at, *colon;
-	size_t k = 0;
+	char enc[256];
 
 	out[0] = '\0';
 	if (!s || !(at = strrchr(s, '@')))
@@ -224,16 +224,8 @@ static void url_password(const char *url, char *out, size_t size)
 	colon = memchr(s + 3, ':', (size_t)(at - s - 3));
 	if (!colon)
 		return;
-	for (const char *p = colon + 1; p < at && k + 1 < size; p++) {
-		unsigned v;
-		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1) {
-			out[k++] = (char)v;
-			p += 2;
-		} else {
-			out[k++] = *p;
-		}
-	}
-	out[k] = '\0';
+	snprintf(enc, sizeof enc, "%.*s", (int)(at - colon - 1), colon + 1);
+	tu_pct_decode(enc, out, size);
 }
 
 START_TEST(test_cli_server_backends_round_trip)

@@ -63,6 +63,23 @@ void tu_clear_env(void)
 		unsetenv(*v);
 }
 
+void tu_pct_decode(const char *in, char *out, size_t size)
+{
+	size_t k = 0;
+
+	for (; *in && k + 1 < size; in++) {
+		unsigned v;
+
+		if (in[0] == '%' && sscanf(in + 1, "%2x", &v) == 1) {
+			out[k++] = (char)v;
+			in += 2;
+		} else {
+			out[k++] = *in;
+		}
+	}
+	out[k] = '\0';
+}
+
 int tu_contains(const char *haystack, const char *needle)
 {
 	return haystack && needle && strstr(haystack, needle) != NULL;

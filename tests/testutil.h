@@ -21,6 +21,10 @@ char *tu_write_file(const char *dir, const char *name, const char *text);
 /* Unset every variable libdal reads except DAL_PLUGIN_PATH. */
 void tu_clear_env(void);
 
+/* Decode %XX escapes of in into out[size] (always NUL-terminated): the
+ * passwords in the test server URLs are percent-encoded. */
+void tu_pct_decode(const char *in, char *out, size_t size);
+
 /* 1 if haystack contains needle. */
 int tu_contains(const char *haystack, const char *needle);
 

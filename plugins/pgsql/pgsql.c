@@ -1382,10 +1382,7 @@ static void text_value(struct dal_bstmt *s, unsigned col, unsigned char *v,
 		out->u.b.ptr = v;
 		out->u.b.len = s->decoded[col].len;
 		return;
-	case K_TEXT:
-		out->type = DAL_TYPE_TEXT;
-		out->u.b.ptr = v;
-		out->u.b.len = (size_t)len;
+	case K_TEXT: /* the same in both formats: be_column_value() */
 		return;
 	}
 }
@@ -1412,6 +1409,12 @@ static void be_column_value(dal_bstmt *s, unsigned col, dal_value *out)
 		return;
 	}
 	v = (const unsigned char *)PQgetvalue(res, row, c);
+	if (s->kinds[col] == K_TEXT) {
+		out->type = DAL_TYPE_TEXT;
+		out->u.b.ptr = v;
+		out->u.b.len = (size_t)len;
+		return;
+	}
 	if (!s->binary) {
 		text_value(s, col, (unsigned char *)v, len, out);
 		return;
@@ -1454,10 +1457,7 @@ static void be_column_value(dal_bstmt *s, unsigned col, dal_value *out)
 		out->u.b.ptr = v;
 		out->u.b.len = (size_t)len;
 		return;
-	case K_TEXT:
-		out->type = DAL_TYPE_TEXT;
-		out->u.b.ptr = v;
-		out->u.b.len = (size_t)len;
+	case K_TEXT: /* handled above */
 		return;
 	}
 }

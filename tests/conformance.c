@@ -1495,6 +1495,24 @@ START_TEST(test_server_bad_options_are_config_errors)
 	              "message: %s", err.message);
 	ck_assert_int_eq(open_with(NULL, "max_retries=0&buffered=perhaps", &r, &err), DAL_ECONFIG);
 	ck_assert_msg(tu_contains(err.message, "buffered"), "message: %s", err.message);
+	{
+		/* A host list from the INI file reaches the plugin unparsed: its
+		 * bad port is still a configuration error naming the item. */
+		dal_config *cfg = NULL;
+		int rc;
+
+		ck_assert_int_eq(dal_config_parse(&cfg, sqlf("[main]\ntype = %s\nhost = 127.0.0.1,"
+		                                             "127.0.0.2:5x\npassword = x\n"
+		                                             "max_retries = 0\n", dl.backend),
+		                                  "t.ini", &err), DAL_OK);
+		rc = dal_repo_open(&r, cfg, NULL, NULL, &err);
+		dal_config_free(cfg);
+		ck_assert_ptr_null(r);
+		ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
+		ck_assert_msg(tu_contains(err.message, "127.0.0.2:5x") &&
+		                  tu_contains(err.message, "port '5x'"),
+		              "message: %s", err.message);
+	}
 }
 END_TEST
 

@@ -1,0 +1,452 @@
+/*
+ * backend_mysql: connections. Parses the plugin's options, sets up a
+ * connector handle (timeouts, utf8mb4, TLS), connects to the first usable
+ * host of the list (checking, when asked, that it is a ready Galera node),
+ * and runs what needs no prepared statement: exec, ping, transactions, the
+ * last insert id, the server's kind and version. Prepared statements are
+ * stmt.c's.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <errmsg.h>
+
+#include "mysql_int.h"
+
+#define DEFAULT_CONNECT_TIMEOUT 10 /* seconds, when the config gives none */
+
+#define KNOWN_OPTIONS \
+	"buffered, wsrep_check, ssl_mode, ssl_ca, ssl_capath, ssl_cert, ssl_key, " \
+	"ssl_cipher, ssl_crl, ssl_crlpath, tls_version"
+
+/* ------------------------------------------------------------------------ */
+/* Options and the handle                                                   */
+/* ------------------------------------------------------------------------ */
+
+enum ssl_mode { SSL_DISABLED, SSL_PREFERRED, SSL_REQUIRED, SSL_VERIFY_IDENTITY };
+
+static const char *const ssl_modes[] = {
+	"disabled", "preferred", "required", "verify_identity", NULL,
+};
+
+/* TLS file and string options, in the order of the table below. */
+static const struct {
+	const char *key;
+	enum mysql_option opt;
+} tls_options[] = {
+	{"ssl_ca", MYSQL_OPT_SSL_CA},         {"ssl_capath", MYSQL_OPT_SSL_CAPATH},
+	{"ssl_cert", MYSQL_OPT_SSL_CERT},     {"ssl_key", MYSQL_OPT_SSL_KEY},
+	{"ssl_cipher", MYSQL_OPT_SSL_CIPHER}, {"ssl_crl", MYSQL_OPT_SSL_CRL},
+	{"ssl_crlpath", MYSQL_OPT_SSL_CRLPATH},
+	{"tls_version", MARIADB_OPT_TLS_VERSION},
+};
+#define N_TLS (sizeof tls_options / sizeof tls_options[0])
+
+struct conn_options {
+	int buffered;
+	int wsrep_check;
+	enum ssl_mode ssl_mode;
+	const dal_option *tls[N_TLS];
+	const dal_option *tls_given; /* first TLS option given, for messages */
+};
+
+static const char *origin_of(const dal_option *opt)
+{
+	return opt->origin ? opt->origin : "option";
+}
+
+static int parse_options(const struct dal_connect_params *p,
+                         struct conn_options *o, dal_error *err)
+{
+	const dal_option *mode_opt = NULL;
+	int rc = DAL_OK;
+
+	memset(o, 0, sizeof *o);
+	o->ssl_mode = SSL_PREFERRED;
+	for (size_t i = 0; i < p->n_options; i++) {
+		const dal_option *opt = &p->options[i];
+		size_t t;
+
+		/* First occurrence wins, as with dal_params_option(). */
+		if (dal_params_option(p, opt->key) != opt)
+			continue;
+		for (t = 0; t < N_TLS; t++)
+			if (strcmp(opt->key, tls_options[t].key) == 0)
+				break;
+		if (t < N_TLS) {
+			o->tls[t] = opt;
+			if (!o->tls_given)
+				o->tls_given = opt;
+		} else if (strcmp(opt->key, "buffered") == 0) {
+			rc = dal_option_bool(opt, &o->buffered, err);
+		} else if (strcmp(opt->key, "wsrep_check") == 0) {
+			rc = dal_option_bool(opt, &o->wsrep_check, err);
+		} else if (strcmp(opt->key, "ssl_mode") == 0) {
+			int m;
+
+			for (m = 0; ssl_modes[m]; m++)
+				if (strcasecmp(opt->value, ssl_modes[m]) == 0)
+					break;
+			if (!ssl_modes[m])
+				rc = dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+				                   "%s: mysql option ssl_mode = '%s' is not one of "
+				                   "disabled, preferred, required, verify_identity",
+				                   origin_of(opt), opt->value);
+			o->ssl_mode = (enum ssl_mode)m;
+			mode_opt = opt;
+		} else {
+			rc = dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+			                   "%s: unknown mysql option '%s' (known: " KNOWN_OPTIONS ")",
+			                   origin_of(opt), opt->key);
+		}
+		if (rc != DAL_OK)
+			return rc;
+	}
+	if (o->ssl_mode == SSL_DISABLED && o->tls_given)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "%s: mysql option %s is set but %s says ssl_mode = disabled",
+		                     origin_of(o->tls_given), o->tls_given->key,
+		                     origin_of(mode_opt));
+	return DAL_OK;
+}
+
+static int set_opt(MYSQL *my, enum mysql_option opt, const void *value,
+                   const char *name, dal_error *err)
+{
+	if (mysql_optionsv(my, opt, value) == 0)
+		return DAL_OK;
+	return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+	                     "mysql: the connector refused option %s", name);
+}
+
+/* Everything set on a fresh handle before connecting. */
+static int configure(MYSQL *my, const struct dal_connect_params *p,
+                     const struct conn_options *o, dal_error *err)
+{
+	unsigned ct = p->connect_timeout ? p->connect_timeout : DEFAULT_CONNECT_TIMEOUT;
+	unsigned rt = p->read_timeout, wt = p->write_timeout;
+	my_bool off = 0, on = 1;
+	unsigned zero = 0;
+	int rc;
+
+	if ((rc = set_opt(my, MYSQL_OPT_CONNECT_TIMEOUT, &ct, "connect_timeout", err)) ||
+	    (rt && (rc = set_opt(my, MYSQL_OPT_READ_TIMEOUT, &rt, "read_timeout", err))) ||
+	    (wt && (rc = set_opt(my, MYSQL_OPT_WRITE_TIMEOUT, &wt, "write_timeout", err))) ||
+	    (rc = set_opt(my, MYSQL_SET_CHARSET_NAME, "utf8mb4", "charset utf8mb4", err)) ||
+	    /* A silent reconnect would lose prepared statements, session state
+	     * and the open transaction; the pool reconnects instead. */
+	    (rc = set_opt(my, MYSQL_OPT_RECONNECT, &off, "reconnect", err)) ||
+	    (rc = set_opt(my, MYSQL_OPT_LOCAL_INFILE, &zero, "local_infile", err)) ||
+	    (rc = set_opt(my, MYSQL_REPORT_DATA_TRUNCATION, &on, "report_data_truncation", err)))
+		return rc;
+	for (size_t t = 0; t < N_TLS; t++)
+		if (o->tls[t] &&
+		    (rc = set_opt(my, tls_options[t].opt, o->tls[t]->value,
+		                  tls_options[t].key, err)))
+			return rc;
+	if (o->ssl_mode >= SSL_REQUIRED &&
+	    (rc = set_opt(my, MYSQL_OPT_SSL_ENFORCE, &on, "ssl_mode", err)))
+		return rc;
+	if (o->ssl_mode == SSL_VERIFY_IDENTITY &&
+	    (rc = set_opt(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on, "ssl_mode", err)))
+		return rc;
+	return DAL_OK;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Connecting                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* The value column of the first row of a SHOW result, copied, or "" when
+ * the result has no row (the variable does not exist). */
+static void show_value(MYSQL_RES *res, char *buf, size_t size)
+{
+	MYSQL_ROW row = res ? mysql_fetch_row(res) : NULL;
+
+	snprintf(buf, size, "%s", row && row[1] ? row[1] : "");
+}
+
+/*
+ * Galera: refuse a node that is not ready for queries (joining, donor, or
+ * cut off from the primary component). A server where wsrep is off or
+ * absent is not a Galera node, which is a configuration mistake. Both
+ * values come in one round trip.
+ */
+static int check_wsrep(struct dal_bconn *c, dal_error *err)
+{
+	static const char q[] = "SHOW GLOBAL VARIABLES LIKE 'wsrep_on'; "
+	                        "SHOW GLOBAL STATUS LIKE 'wsrep_ready'";
+	char on[32] = "", ready[32] = "";
+	int n = 0, more;
+
+	if (mysql_real_query(c->my, q, sizeof q - 1))
+		return my_report_conn(err, c, "wsrep_check");
+	do {
+		MYSQL_RES *res = mysql_store_result(c->my);
+
+		if (!res && mysql_field_count(c->my))
+			return my_report_conn(err, c, "wsrep_check");
+		show_value(res, n == 0 ? on : ready, sizeof on);
+		mysql_free_result(res);
+		n++;
+		if ((more = mysql_next_result(c->my)) > 0)
+			return my_report_conn(err, c, "wsrep_check");
+	} while (more == 0);
+	if (strcasecmp(on, "ON") != 0)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "wsrep_check: mysql server %s is not a Galera node "
+		                     "(wsrep_on is %s); set wsrep_check = off for a server "
+		                     "outside a cluster", c->where,
+		                     *on ? on : "absent");
+	if (strcasecmp(ready, "ON") != 0)
+		return dal_error_set(err, DAL_ECONNECT, "08004", 0,
+		                     "wsrep_check: Galera node %s is not ready (wsrep_ready "
+		                     "= %s): it is joining, a donor, or not part of the "
+		                     "primary component", c->where, *ready ? ready : "absent");
+	return DAL_OK;
+}
+
+/*
+ * The connector (3.3) refuses a server without TLS before authenticating
+ * only when it verifies the certificate; for ssl_mode = required, check
+ * that the session really is encrypted.
+ */
+static int check_tls(struct dal_bconn *c, const struct conn_options *o,
+                     dal_error *err)
+{
+	if (o->ssl_mode < SSL_REQUIRED || mysql_get_ssl_cipher(c->my))
+		return DAL_OK;
+	return dal_error_set(err, DAL_ECONNECT, "08001", CR_SSL_CONNECTION_ERROR,
+	                     "mysql server %s: ssl_mode = %s but the connection is not "
+	                     "encrypted (the server offers no TLS)", c->where,
+	                     ssl_modes[o->ssl_mode]);
+}
+
+static void conn_free(struct dal_bconn *c)
+{
+	my_close_zombies(c);
+	free(c->zombies);
+	if (c->my)
+		mysql_close(c->my);
+	free(c);
+}
+
+/*
+ * One attempt at one host (a name, an address, or a unix socket path when it
+ * starts with '/'). On failure c->my is closed and NULL.
+ */
+static int connect_one(struct dal_bconn *c, const struct dal_connect_params *p,
+                       const struct conn_options *o, const char *host,
+                       unsigned host_port, dal_error *err)
+{
+	unsigned port = host_port ? host_port : p->port ? p->port : DEFAULT_PORT;
+	const char *socket = NULL;
+	const char *info;
+	int rc;
+
+	if (host[0] == '/') {
+		socket = host;
+		host = "localhost";
+		snprintf(c->where, sizeof c->where, "%s", socket);
+	} else {
+		snprintf(c->where, sizeof c->where, "%s:%u", host, port);
+	}
+	if (!(c->my = mysql_init(NULL)))
+		return my_oom(err, "mysql_init");
+	if ((rc = configure(c->my, p, o, err)))
+		goto fail;
+	/* FOUND_ROWS: an UPDATE reports the rows it matched, as PostgreSQL
+	 * and SQLite do, not only those whose value changed. */
+	if (!mysql_real_connect(c->my, host, p->user, p->password, p->dbname, port,
+	                        socket, CLIENT_MULTI_STATEMENTS | CLIENT_FOUND_ROWS)) {
+		const char *state;
+		unsigned no = mysql_errno(c->my);
+		int code = my_map_error(no, mysql_sqlstate(c->my), &state);
+
+		rc = dal_error_set(err, code, state, (long)no,
+		                   "repository '%s': cannot connect to mysql server %s as "
+		                   "user '%s'%s%s%s: %s (error %u)",
+		                   p->repo_name ? p->repo_name : "?", c->where,
+		                   p->user ? p->user : "", p->dbname ? " (database '" : "",
+		                   p->dbname ? p->dbname : "", p->dbname ? "')" : "",
+		                   mysql_error(c->my), no);
+		goto fail;
+	}
+	info = mysql_get_server_info(c->my);
+	c->kind = info && strstr(info, "MariaDB") ? "mariadb" : "mysql";
+	if ((rc = check_tls(c, o, err)))
+		goto fail;
+	if (o->wsrep_check && (rc = check_wsrep(c, err)))
+		goto fail;
+	return DAL_OK;
+fail:
+	mysql_close(c->my);
+	c->my = NULL;
+	return rc;
+}
+
+int my_connect(const struct dal_connect_params *p, dal_bconn **out,
+               dal_error *err)
+{
+	struct conn_options o;
+	struct dal_bconn *c;
+	const char *hosts = p->host && *p->host ? p->host : "127.0.0.1";
+	const char *next = hosts;
+	char tried[DAL_ERROR_MESSAGE_SIZE] = "";
+	char h[256];
+	unsigned port;
+	int rc, more, n = 0;
+
+	if ((rc = parse_options(p, &o, err)))
+		return rc;
+	if (!(c = calloc(1, sizeof *c)))
+		return my_oom(err, "mysql connect");
+	c->buffered = o.buffered;
+	c->read_timeout = p->read_timeout;
+	/* Several hosts, each with its own port or the common one: tried in
+	 * order, the first that accepts (and, with wsrep_check, is a ready
+	 * Galera node) wins. A configuration error is not a reason to try the
+	 * next host. */
+	rc = DAL_ECONNECT;
+	while ((more = dal_host_next(&next, h, sizeof h, &port, err)) == 1) {
+		if (n++)
+			snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "; ");
+		rc = connect_one(c, p, &o, h, port, err);
+		if (rc == DAL_OK || rc == DAL_ECONFIG || rc == DAL_ENOMEM)
+			break;
+		snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "%s",
+		         err->message);
+	}
+	if (more < 0) {
+		char why[DAL_ERROR_MESSAGE_SIZE];
+
+		memcpy(why, err->message, sizeof why);
+		conn_free(c);
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0, "repository '%s': mysql %s",
+		                     p->repo_name ? p->repo_name : "?", why);
+	}
+	if (rc == DAL_OK) {
+		*out = c;
+		return DAL_OK;
+	}
+	if (n == 0)
+		rc = dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                   "repository '%s': mysql host list '%s' names no host",
+		                   p->repo_name ? p->repo_name : "?", hosts);
+	else if (n > 1 && rc != DAL_ECONFIG && rc != DAL_ENOMEM)
+		/* Keep the last attempt's category and SQLSTATE; say what each
+		 * host answered. */
+	{
+		char msg[DAL_ERROR_MESSAGE_SIZE];
+		int k = snprintf(msg, sizeof msg, "no usable mysql server among %d hosts: ", n);
+
+		snprintf(msg + k, sizeof msg - (size_t)k, "%s", tried);
+		memcpy(err->message, msg, sizeof msg);
+	}
+	conn_free(c);
+	return rc;
+}
+
+void my_disconnect(dal_bconn *c)
+{
+	if (!c)
+		return;
+	/* Every statement was finalized; a streamed result left behind by a
+	 * failed fetch is dropped with the connection. */
+	conn_free(c);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Commands on the connection                                               */
+/* ------------------------------------------------------------------------ */
+
+int my_ping(dal_bconn *c, dal_error *err)
+{
+	if (c->active)
+		return my_busy(err, "ping");
+	if (mysql_ping(c->my))
+		return my_report_conn(err, c, "ping");
+	return DAL_OK;
+}
+
+int my_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err)
+{
+	int64_t aff = 0;
+	unsigned n = 1;
+	int more;
+
+	if (c->active)
+		return my_busy(err, "exec");
+	if (mysql_real_query(c->my, sql, strlen(sql)))
+		return my_report_conn(err, c, "exec");
+	/* Every result must be consumed, or the connection stays out of sync;
+	 * a failing statement ends the batch. */
+	do {
+		MYSQL_RES *res = mysql_store_result(c->my);
+
+		if (res) {
+			mysql_free_result(res);
+			aff = 0;
+		} else if (mysql_field_count(c->my) != 0) {
+			return my_report_conn(err, c, "exec (reading a result)");
+		} else {
+			aff = (int64_t)mysql_affected_rows(c->my);
+			my_note_insert_id(c, mysql_insert_id(c->my));
+		}
+		more = mysql_next_result(c->my);
+		if (more > 0) {
+			char what[48];
+
+			snprintf(what, sizeof what, "exec (statement %u)", n + 1);
+			return my_report_conn(err, c, what);
+		}
+		n++;
+	} while (more == 0);
+	if (affected)
+		*affected = aff;
+	return DAL_OK;
+}
+
+int my_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err)
+{
+	(void)err;
+	*out = c->last_id;
+	return DAL_OK;
+}
+
+static int simple(struct dal_bconn *c, const char *sql, size_t len,
+                  const char *what, dal_error *err)
+{
+	if (c->active)
+		return my_busy(err, what);
+	if (mysql_real_query(c->my, sql, len))
+		return my_report_conn(err, c, what);
+	return DAL_OK;
+}
+
+int my_begin(dal_bconn *c, dal_error *err)
+{
+	return simple(c, "START TRANSACTION", 17, "BEGIN", err);
+}
+
+int my_commit(dal_bconn *c, dal_error *err)
+{
+	return simple(c, "COMMIT", 6, "COMMIT", err);
+}
+
+int my_rollback(dal_bconn *c, dal_error *err)
+{
+	return simple(c, "ROLLBACK", 8, "ROLLBACK", err);
+}
+
+const char *my_server_kind(dal_bconn *c)
+{
+	return c->kind;
+}
+
+const char *my_server_version(dal_bconn *c)
+{
+	return mysql_get_server_info(c->my);
+}

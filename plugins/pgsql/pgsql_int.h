@@ -1,0 +1,166 @@
+/*
+ * backend_pgsql: the private header, shared by the plugin's files and by
+ * nothing else. The connection and statement structs, the type oids and
+ * column kinds, and the functions used from more than one file (prefixed
+ * pgb_; everything else stays static in its file). The plugin exports only
+ * its registration symbol (plugin.c): these are hidden by -fvisibility=hidden.
+ *
+ * The plugin owns the translation between the plugin contract
+ * (include/dal/plugin.h) and libpq: connecting with PQconnectdbParams
+ * (several hosts and target_session_attrs passed through to libpq), named
+ * prepared statements, parameter and result encoding, streaming (single-row
+ * or chunked mode), error mapping to dal_code + SQLSTATE, and transactions.
+ * It does not parse configuration and does not rewrite placeholders (the
+ * core hands us $1, $2, ...).
+ *
+ * Files: errors.c (error mapping), connect.c (options, connecting, exec,
+ * transactions), stmt.c (prepare, execute, step, reset, finalize), bind.c
+ * (parameters), decode.c (result columns, the fetch path), plugin.c
+ * (registration).
+ *
+ * The open-result rule: results are streamed by default (single-row mode,
+ * or chunks of CHUNK_ROWS rows where libpq has chunked mode; stmt.c): memory
+ * stays flat on any result size. While one statement's result is
+ * unfinished, libpq accepts no other command on the connection, so every
+ * other use is refused with DAL_EMISUSE until the result is read to the end
+ * or the statement is reset. The option `buffered = on` reads each result
+ * whole instead.
+ *
+ * Threading: the core never uses one connection from two threads at once;
+ * there is no global state.
+ */
+#ifndef DAL_PGSQL_INT_H
+#define DAL_PGSQL_INT_H
+
+#include <locale.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include <dal/dal.h>
+#include <dal/plugin.h>
+
+#define DEFAULT_PORT 5432
+
+/* Type oids (pg_type.h is server-side only). */
+enum {
+	OID_BOOL = 16,
+	OID_BYTEA = 17,
+	OID_CHAR = 18,
+	OID_NAME = 19,
+	OID_INT8 = 20,
+	OID_INT2 = 21,
+	OID_INT4 = 23,
+	OID_TEXT = 25,
+	OID_OID = 26,
+	OID_JSON = 114,
+	OID_XML = 142,
+	OID_FLOAT4 = 700,
+	OID_FLOAT8 = 701,
+	OID_UNKNOWN = 705,
+	OID_BPCHAR = 1042,
+	OID_VARCHAR = 1043,
+	OID_NUMERIC = 1700,
+};
+
+struct dal_bstmt;
+
+struct dal_bconn {
+	PGconn *pg;
+	char where[300];          /* "host:port" reached, for messages */
+	int buffered;
+	struct dal_bstmt *active; /* statement whose result is still arriving */
+	unsigned long counter;    /* for statement names */
+	char **zombies;           /* names of finalized statements */
+	size_t n_zombies, cap_zombies;
+	locale_t c_locale;        /* for locale-independent number text */
+};
+
+/* K_OID is apart from K_INT because its 4 bytes are unsigned. */
+enum col_kind { K_INT, K_OID, K_FLOAT4, K_FLOAT8, K_BOOL, K_BYTEA, K_TEXT };
+
+struct param {
+	const char *value; /* what libpq sends: NULL is SQL NULL */
+	int length;
+	int format;        /* 0 text, 1 binary */
+	char num[40];      /* text or binary form of a number or bool */
+	char *data;        /* owned copy of text and blob values */
+	size_t cap;
+};
+
+enum st_state { ST_READY, ST_ROW, ST_DONE, ST_FAILED };
+
+struct dal_bstmt {
+	struct dal_bconn *conn;
+	char name[32];
+	enum st_state state;
+	unsigned nparams;
+	struct param *params;
+	const char **values;   /* nparams entries each, passed to libpq */
+	int *lengths, *formats;
+	Oid *ptypes;           /* inferred parameter types */
+	unsigned ncols;
+	enum col_kind *kinds;
+	int binary;            /* result format */
+	char **names;          /* pointer array followed by the strings */
+	PGresult *res;         /* current row's result (or the whole result) */
+	int row, nrows;        /* position in res */
+	unsigned long rowgen;  /* counts rows, for decoded[] */
+	struct {
+		unsigned long gen; /* rowgen whose text bytea was decoded in place */
+		size_t len;        /* its decoded length */
+	} *decoded;
+	int64_t affected;
+};
+
+/* errors.c */
+void pgb_one_line(char *dst, size_t size, const char *msg);
+int pgb_connection_lost(struct dal_bconn *c, dal_error *err, const char *what);
+int pgb_report_result(dal_error *err, struct dal_bconn *c,
+                      const PGresult *res, const char *what);
+int pgb_busy(dal_error *err, const char *what);
+int pgb_oom(dal_error *err, const char *what);
+int pgb_connect_category(const char *msg, const char **state);
+
+/* connect.c: slots */
+int pgb_connect(const struct dal_connect_params *p, dal_bconn **out,
+                dal_error *err);
+void pgb_disconnect(dal_bconn *c);
+int pgb_ping(dal_bconn *c, dal_error *err);
+int pgb_exec(dal_bconn *c, const char *sql, int64_t *affected,
+             dal_error *err);
+int pgb_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err);
+int pgb_begin(dal_bconn *c, dal_error *err);
+int pgb_commit(dal_bconn *c, dal_error *err);
+int pgb_rollback(dal_bconn *c, dal_error *err);
+const char *pgb_server_kind(dal_bconn *c);
+const char *pgb_server_version(dal_bconn *c);
+
+/* stmt.c */
+int64_t pgb_affected_of(const PGresult *r);
+/* slots */
+int pgb_prepare(dal_bconn *c, const char *sql, size_t len,
+                unsigned nparams, dal_bstmt **out, dal_error *err);
+int pgb_step(dal_bstmt *s, dal_error *err);
+int pgb_reset(dal_bstmt *s, dal_error *err);
+void pgb_finalize(dal_bstmt *s);
+int64_t pgb_rows_affected(dal_bstmt *s);
+
+/* bind.c: slot */
+int pgb_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
+             dal_error *err);
+
+/* decode.c */
+/* The kind a column of type t is decoded as; clears *binary_ok for a type
+ * whose binary form is not read here (the statement then goes text). */
+enum col_kind pgb_kind_of(Oid t, int *binary_ok);
+/* Copy the column names of describe result d into s->names; -1 when out of
+ * memory. */
+int pgb_copy_names(struct dal_bstmt *s, const PGresult *d);
+/* slots */
+unsigned pgb_column_count(dal_bstmt *s);
+const char *pgb_column_name(dal_bstmt *s, unsigned col);
+void pgb_column_value(dal_bstmt *s, unsigned col, dal_value *out);
+
+#endif

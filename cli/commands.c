@@ -246,6 +246,10 @@ static void print_plugin(const dal_plugin_info *p, void *userdata)
 		printf(" %s", *a);
 	putchar('\n');
 	printf("  abi:          %u.%u\n", p->abi_major, p->abi_minor);
+	if (p->kind == 1)
+		printf("  kind:         server (default port %u)\n", p->default_port);
+	else
+		printf("  kind:         file\n");
 	fputs("  capabilities:", stdout);
 	if (!caps)
 		fputs(" (none)", stdout);

@@ -12,6 +12,7 @@
 #include "loader.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <dirent.h>
 #include <dlfcn.h>
 #include <limits.h>
@@ -35,9 +36,18 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct loaded_plugin *cache;
 static int ltdl_ready;
 
-/* The size of the ABI 1.0 registration: a plugin may not be smaller. */
-#define MIN_PLUGIN_SIZE (offsetof(struct dal_plugin, driver) + \
-	offsetof(struct dal_driver, server_kind))
+/*
+ * Exact sizes of the two structs per minor version of this major, index =
+ * minor. A plugin of a minor we know must match its size exactly; one of a
+ * newer minor must be at least as large as our newest.
+ */
+static const uint32_t plugin_sizes[] = {
+	[0] = sizeof(struct dal_plugin),
+};
+static const uint32_t driver_sizes[] = {
+	[0] = sizeof(struct dal_driver),
+};
+#define N_MINORS (sizeof plugin_sizes / sizeof plugin_sizes[0])
 
 static int ensure_ltdl(dal_error *err)
 {
@@ -82,58 +92,154 @@ static void module_name(const char *path, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-static const char *const required_slots[] = {
-	"connect", "disconnect", "ping", "prepare", "bind", "step", "reset",
-	"finalize", "column_count", "column_name", "column_value", "rows_affected",
-};
-
-static int validate(const char *path, const struct dal_plugin *raw,
-                    struct dal_plugin *reg, dal_error *err)
+/* A type name or alias: what a user writes as `type` and as URL scheme. */
+int loader_valid_name(const char *t)
 {
-	unsigned major = raw->abi_version >> 16, minor = raw->abi_version & 0xffff;
-	size_t size;
+	if (!t || !*t || strlen(t) > 64)
+		return 0;
+	for (; *t; t++)
+		if (!islower((unsigned char)*t) && !isdigit((unsigned char)*t) && *t != '_')
+			return 0;
+	return 1;
+}
+
+/*
+ * Check one versioned struct's header: same major, size exact for a minor we
+ * know, at least our newest for a newer minor. what: "registration" or
+ * "function table".
+ */
+static int check_version(const char *path, const char *what, uint32_t version,
+                         uint32_t size, const uint32_t *sizes, dal_error *err)
+{
+	unsigned major = DAL_ABI_MAJOR_OF(version), minor = DAL_ABI_MINOR_OF(version);
 
 	if (major != DAL_PLUGIN_ABI_MAJOR)
 		return dal_error_set(err, DAL_EPLUGIN_ABI, NULL, 0,
-		                     "plugin %s was built for libdal plugin ABI %u.%u, but this "
-		                     "libdal speaks ABI %u.%u; rebuild the plugin against this "
-		                     "libdal's <dal/plugin.h>",
-		                     path, major, minor, DAL_PLUGIN_ABI_MAJOR, DAL_PLUGIN_ABI_MINOR);
-	if (raw->struct_size < MIN_PLUGIN_SIZE || raw->struct_size > 65536)
+		                     "plugin %s: its %s was built for libdal plugin ABI %u.%u, "
+		                     "but this libdal speaks ABI %u.%u; rebuild the plugin "
+		                     "against this libdal's <dal/plugin.h>",
+		                     path, what, major, minor, DAL_PLUGIN_ABI_MAJOR,
+		                     DAL_PLUGIN_ABI_MINOR);
+	if (minor < N_MINORS && size != sizes[minor])
 		return dal_error_set(err, DAL_EPLUGIN_ABI, NULL, 0,
-		                     "plugin %s declares a registration struct of %u bytes; ABI %u "
-		                     "needs at least %zu",
-		                     path, raw->struct_size, DAL_PLUGIN_ABI_MAJOR, MIN_PLUGIN_SIZE);
-	/* A newer plugin may have appended fields we do not know: read only ours.
-	 * An older one lacks our newest slots: they stay NULL (= unsupported). */
-	size = raw->struct_size < sizeof *reg ? raw->struct_size : sizeof *reg;
-	memset(reg, 0, sizeof *reg);
-	memcpy(reg, raw, size);
-	if (!reg->name || !*reg->name)
-		return dal_error_set(err, DAL_EPLUGIN_INVALID, NULL, 0,
-		                     "plugin %s has no backend name in its registration", path);
-	if (reg->param_style != DAL_PARAM_QMARK && reg->param_style != DAL_PARAM_DOLLAR)
-		return dal_error_set(err, DAL_EPLUGIN_INVALID, NULL, 0,
-		                     "plugin %s (%s) declares unknown param_style %u", path,
-		                     reg->name, reg->param_style);
-	{
-		const struct dal_driver *d = &reg->driver;
-		const void *slots[] = {
-			(const void *)d->connect, (const void *)d->disconnect,
-			(const void *)d->ping, (const void *)d->prepare,
-			(const void *)d->bind, (const void *)d->step,
-			(const void *)d->reset, (const void *)d->finalize,
-			(const void *)d->column_count, (const void *)d->column_name,
-			(const void *)d->column_value, (const void *)d->rows_affected,
-		};
-		for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
-			if (!slots[i])
-				return dal_error_set(err, DAL_EPLUGIN_INVALID, NULL, 0,
-				                     "plugin %s (%s) does not implement the required "
-				                     "function '%s'",
-				                     path, reg->name, required_slots[i]);
-	}
+		                     "plugin %s: its %s declares %u bytes, but ABI %u.%u's is "
+		                     "exactly %u; it was built with a mismatched <dal/plugin.h>",
+		                     path, what, size, major, minor, sizes[minor]);
+	if (minor >= N_MINORS && (size < sizes[N_MINORS - 1] || size > 65536))
+		return dal_error_set(err, DAL_EPLUGIN_ABI, NULL, 0,
+		                     "plugin %s: its %s (ABI %u.%u) declares %u bytes, less than "
+		                     "ABI %u.%u's %u: a newer minor only appends",
+		                     path, what, major, minor, size, DAL_PLUGIN_ABI_MAJOR,
+		                     DAL_PLUGIN_ABI_MINOR, sizes[N_MINORS - 1]);
 	return DAL_OK;
+}
+
+static int invalid(dal_error *err, const char *path, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int invalid(dal_error *err, const char *path, const char *name, const char *fmt, ...)
+{
+	char what[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	return dal_error_set(err, DAL_EPLUGIN_INVALID, NULL, 0, "plugin %s%s%s%s: %s", path,
+	                     name ? " (" : "", name ? name : "", name ? ")" : "", what);
+}
+
+/* Everything the core relies on, checked once at load time so that no call
+ * path needs to. */
+static int check_registration(const char *path, const struct dal_plugin *reg,
+                              const struct dal_driver *d, dal_error *err)
+{
+	static const char *const required[] = {
+		"connect", "disconnect", "ping", "prepare", "bind", "step", "reset",
+		"finalize", "column_count", "column_name", "column_value", "rows_affected",
+	};
+	const void *slots[] = {
+		(const void *)d->connect, (const void *)d->disconnect,
+		(const void *)d->ping, (const void *)d->prepare,
+		(const void *)d->bind, (const void *)d->step,
+		(const void *)d->reset, (const void *)d->finalize,
+		(const void *)d->column_count, (const void *)d->column_name,
+		(const void *)d->column_value, (const void *)d->rows_affected,
+	};
+	const char *n = reg->name;
+
+	if (!n || !*n)
+		return invalid(err, path, NULL, "no backend name in its registration");
+	if (!loader_valid_name(n))
+		return invalid(err, path, NULL, "backend name '%s' is not lower-case letters, "
+		               "digits and '_'", n);
+	for (const char *const *a = reg->aliases; a && *a; a++)
+		if (!loader_valid_name(*a))
+			return invalid(err, path, n, "alias '%s' is not lower-case letters, digits "
+			               "and '_'", *a);
+	if (reg->kind != DAL_KIND_FILE && reg->kind != DAL_KIND_SERVER)
+		return invalid(err, path, n, "unknown kind %u (expected DAL_KIND_FILE or "
+		               "DAL_KIND_SERVER)", reg->kind);
+	if (reg->param_style != DAL_PARAM_QMARK && reg->param_style != DAL_PARAM_DOLLAR)
+		return invalid(err, path, n, "unknown param_style %u", reg->param_style);
+	if (reg->ident_quote && strlen(reg->ident_quote) != 2)
+		return invalid(err, path, n, "ident_quote '%s' is not two characters (opening "
+		               "and closing quote)", reg->ident_quote);
+	if (reg->n_options && !reg->options)
+		return invalid(err, path, n, "n_options is %zu but options is NULL",
+		               reg->n_options);
+	for (size_t i = 0; i < reg->n_options; i++)
+		if (!reg->options[i].key || !loader_valid_name(reg->options[i].key))
+			return invalid(err, path, n, "option %zu has no valid key", i);
+	if (d->inner || d->conn_inner || d->stmt_inner)
+		return invalid(err, path, n, "its function table sets inner, conn_inner or "
+		               "stmt_inner, which are for the core's layers only");
+	for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
+		if (!slots[i])
+			return invalid(err, path, n, "does not implement the required function '%s'",
+			               required[i]);
+	return DAL_OK;
+}
+
+/*
+ * Call the entry point and take a validated copy of what it returns, each
+ * struct zero-extended to this core's size (an older minor's missing slots
+ * read as NULL: unsupported) or cut to it (a newer minor's extra members are
+ * not ours to read).
+ */
+static int take_registration(const char *path, dal_plugin_init_fn *init,
+                             struct loaded_plugin *lp, dal_error *err)
+{
+	const struct dal_plugin *raw;
+	dal_error perr;
+	int rc;
+
+	dal_error_clear(&perr);
+	raw = init(DAL_PLUGIN_ABI_VERSION, &perr);
+	if (!raw)
+		return dal_error_set(err, perr.code < 0 ? perr.code : DAL_EPLUGIN_ABI, NULL, 0,
+		                     "plugin %s refused to load into this libdal (plugin ABI "
+		                     "%u.%u): %s", path, DAL_PLUGIN_ABI_MAJOR, DAL_PLUGIN_ABI_MINOR,
+		                     perr.code ? perr.message : "no reason given");
+	if ((rc = check_version(path, "registration", raw->abi_version, raw->struct_size,
+	                        plugin_sizes, err)) != DAL_OK)
+		return rc;
+	memset(&lp->reg, 0, sizeof lp->reg);
+	memcpy(&lp->reg, raw, raw->struct_size < sizeof lp->reg ? raw->struct_size
+	                                                       : sizeof lp->reg);
+	if (!lp->reg.driver)
+		return invalid(err, path, lp->reg.name, "its registration has no function table");
+	if ((rc = check_version(path, "function table", lp->reg.driver->abi_version,
+	                        lp->reg.driver->struct_size, driver_sizes, err)) != DAL_OK)
+		return rc;
+	memset(&lp->drv, 0, sizeof lp->drv);
+	memcpy(&lp->drv, lp->reg.driver,
+	       lp->reg.driver->struct_size < sizeof lp->drv ? lp->reg.driver->struct_size
+	                                                    : sizeof lp->drv);
+	lp->reg.driver = &lp->drv;
+	if (!lp->reg.ident_quote)
+		lp->reg.ident_quote = "\"\"";
+	return check_registration(path, &lp->reg, &lp->drv, err);
 }
 
 /* Called with cache_lock held. */
@@ -164,15 +270,59 @@ static void shared_object_for(const char *path, char *buf, size_t size)
 	}
 }
 
+/* Called with cache_lock held. Takes ownership of h. */
+static int register_handle(const char *path, lt_dlhandle h, const struct loaded_plugin **out,
+                           dal_error *err)
+{
+	struct loaded_plugin *lp;
+	dal_plugin_init_fn *init;
+	char mod[256];
+	int rc;
+
+	module_name(path, mod, sizeof mod);
+	/* libltdl tries <module>_LTX_dal_plugin_init first, then the plain name. */
+	init = (dal_plugin_init_fn *)lt_dlsym(h, DAL_PLUGIN_SYMBOL);
+	if (!init) {
+		/* ABI 1 exported its registration as data, "dal_plugin", with
+		 * the version first: name the version rather than "not a plugin". */
+		const uint32_t *old = lt_dlsym(h, "dal_plugin");
+		if (old) {
+			unsigned major = DAL_ABI_MAJOR_OF(*old), minor = DAL_ABI_MINOR_OF(*old);
+			lt_dlclose(h);
+			return dal_error_set(err, DAL_EPLUGIN_ABI, NULL, 0,
+			                     "plugin %s was built for libdal plugin ABI %u.%u, but "
+			                     "this libdal speaks ABI %u.%u; rebuild the plugin against "
+			                     "this libdal's <dal/plugin.h>", path, major, minor,
+			                     DAL_PLUGIN_ABI_MAJOR, DAL_PLUGIN_ABI_MINOR);
+		}
+		lt_dlclose(h);
+		return invalid(err, path, NULL, "not a libdal plugin: it exports neither "
+		               "'%s_LTX_%s' nor '%s'", mod, DAL_PLUGIN_SYMBOL, DAL_PLUGIN_SYMBOL);
+	}
+	lp = calloc(1, sizeof *lp);
+	if (!lp || !(lp->path = strdup(path))) {
+		free(lp);
+		lt_dlclose(h);
+		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory loading %s", path);
+	}
+	if ((rc = take_registration(path, init, lp, err)) != DAL_OK) {
+		free(lp->path);
+		free(lp);
+		lt_dlclose(h);
+		return rc;
+	}
+	lp->next = cache;
+	cache = lp;
+	*out = lp;
+	return DAL_OK;
+}
+
 /* Called with cache_lock held. */
 static int load_locked(const char *path, const struct loaded_plugin **out,
                        dal_error *err)
 {
-	struct loaded_plugin *lp;
+	const struct loaded_plugin *lp;
 	lt_dlhandle h;
-	const struct dal_plugin *raw;
-	struct dal_plugin reg;
-	char mod[256], sym[300];
 	int rc;
 
 	if ((lp = cache_by_path(path))) {
@@ -198,30 +348,7 @@ static int load_locked(const char *path, const struct loaded_plugin **out,
 		return dal_error_set(err, DAL_EPLUGIN_LOAD, NULL, 0,
 		                     "cannot load plugin %s: %s", path, why ? why : "unknown error");
 	}
-	module_name(path, mod, sizeof mod);
-	snprintf(sym, sizeof sym, "%s_LTX_%s", mod, DAL_PLUGIN_SYMBOL);
-	raw = lt_dlsym(h, DAL_PLUGIN_SYMBOL);
-	if (!raw) {
-		lt_dlclose(h);
-		return dal_error_set(err, DAL_EPLUGIN_INVALID, NULL, 0,
-		                     "%s is not a libdal plugin: it exports neither '%s' nor '%s'",
-		                     path, sym, DAL_PLUGIN_SYMBOL);
-	}
-	if ((rc = validate(path, raw, &reg, err)) != DAL_OK) {
-		lt_dlclose(h);
-		return rc;
-	}
-	lp = calloc(1, sizeof *lp);
-	if (!lp || !(lp->path = strdup(path))) {
-		free(lp);
-		lt_dlclose(h);
-		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory loading %s", path);
-	}
-	lp->reg = reg;
-	lp->next = cache;
-	cache = lp;
-	*out = lp;
-	return DAL_OK;
+	return register_handle(path, h, out, err);
 }
 
 int loader_load_path(const char *path, const struct loaded_plugin **out,
@@ -263,15 +390,25 @@ static int each_dir(const char *plugin_dir,
 	return fn(DAL_PLUGINDIR, "built-in", ud);
 }
 
+/* 1 if a directory entry looks like a plugin file. */
+static int plugin_file_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(name, "backend_", 8) == 0 && n > 11 &&
+	       (strcmp(name + n - 3, ".so") == 0 || strcmp(name + n - 3, ".la") == 0);
+}
+
 struct find_ctx {
 	const char *type;      /* the name asked for */
-	const char *file;      /* module file base name to try: backend_<x> */
+	const char *file;      /* module file base name to try: backend_<type> */
 	const struct loaded_plugin *found;
 	struct strbuf searched;
 	dal_error *err;
 	int rc;                /* first hard error (file exists but bad) */
 };
 
+/* Step 1: the file named after the type, backend_<type>.la/.so. */
 static int try_dir(const char *dir, const char *origin, void *ud)
 {
 	struct find_ctx *c = ud;
@@ -303,99 +440,71 @@ static int try_dir(const char *dir, const char *origin, void *ud)
 	return 0;
 }
 
-/* libltdl's preloaded modules (a static binary linked with -dlpreopen). */
-static const struct loaded_plugin *try_preloaded(const char *file)
+/* libltdl's preloaded modules (a static binary linked with -dlpreopen).
+ * Absent is not an error; present but broken is. */
+static int try_preloaded(const char *file, const struct loaded_plugin **out, dal_error *err)
 {
 	lt_dladvise advise;
 	lt_dlhandle h = NULL;
-	const struct dal_plugin *raw;
-	struct dal_plugin reg;
 	struct loaded_plugin *lp;
 	char path[300];
-	dal_error ignore;
 
+	*out = NULL;
 	snprintf(path, sizeof path, "%s (preloaded)", file);
-	if ((lp = cache_by_path(path)))
-		return lp;
+	if ((lp = cache_by_path(path))) {
+		*out = lp;
+		return DAL_OK;
+	}
 	if (lt_dladvise_init(&advise) || lt_dladvise_preload(&advise)) {
 		lt_dladvise_destroy(&advise);
-		return NULL;
+		return DAL_OK;
 	}
 	h = lt_dlopenadvise(file, advise);
 	lt_dladvise_destroy(&advise);
 	if (!h)
-		return NULL;
-	raw = lt_dlsym(h, DAL_PLUGIN_SYMBOL);
-	if (!raw || validate(path, raw, &reg, &ignore) != DAL_OK)
-		return NULL;
-	lp = calloc(1, sizeof *lp);
-	if (!lp || !(lp->path = strdup(path))) {
-		free(lp);
-		return NULL;
-	}
-	lp->reg = reg;
-	lp->next = cache;
-	cache = lp;
-	return lp;
+		return DAL_OK;
+	return register_handle(path, h, out, err);
 }
 
-static int valid_type(const char *t)
-{
-	if (!t || !*t || strlen(t) > 64)
-		return 0;
-	for (; *t; t++)
-		if (!islower((unsigned char)*t) && !isdigit((unsigned char)*t) && *t != '_')
-			return 0;
-	return 1;
-}
-
-/* Aliases of the backends shipped with libdal, so their files are found
- * without scanning. A third-party plugin's aliases are found by the scan. */
-static const char *shipped_file(const char *type)
-{
-	static const struct {
-		const char *alias, *file;
-	} map[] = {
-		{"sqlite3", "sqlite"}, {"mariadb", "mysql"},
-		{"postgresql", "pgsql"}, {"postgres", "pgsql"},
-	};
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(map[i].alias, type) == 0)
-			return map[i].file;
-	return type;
-}
-
-struct scan_ctx {
-	const char *type;
-	const struct loaded_plugin *found;
-};
-
-/* Last resort for an alias: load every backend_*.so and ask it. Files that
- * fail to load are skipped here; dal_plugin_list() reports them. */
+/*
+ * Step 2, for an alias: read the registrations of every plugin file in the
+ * search path (each is loaded once per process and cached) and ask them.
+ * Files that fail to load are skipped here; dal_plugin_list() reports them.
+ */
 static int scan_dir(const char *dir, const char *origin, void *ud)
 {
-	struct scan_ctx *c = ud;
+	struct find_ctx *c = ud;
 	DIR *d = opendir(dir);
 	struct dirent *e;
 
 	(void)origin;
 	if (!d)
 		return 0;
-	while (!c->found && (e = readdir(d))) {
-		size_t n = strlen(e->d_name);
+	while ((e = readdir(d))) {
 		const struct loaded_plugin *lp;
 		char path[PATH_MAX];
 		dal_error ignore;
 
-		if (strncmp(e->d_name, "backend_", 8) != 0 || n < 4 ||
-		    (strcmp(e->d_name + n - 3, ".so") != 0 && strcmp(e->d_name + n - 3, ".la") != 0))
+		if (!plugin_file_name(e->d_name))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (load_locked(path, &lp, &ignore) == DAL_OK && loader_matches(lp, c->type))
+		if (load_locked(path, &lp, &ignore) == DAL_OK && !c->found &&
+		    loader_matches(lp, c->type))
 			c->found = lp;
 	}
 	closedir(d);
-	return c->found != NULL;
+	return 0; /* keep going: the whole path is scanned, for the message */
+}
+
+/* "sqlite, sqlite3 (file); pgsql, postgresql (server)": the names every
+ * plugin loaded so far answers to. Called with cache_lock held. */
+static void known_names(struct strbuf *sb)
+{
+	for (const struct loaded_plugin *p = cache; p; p = p->next) {
+		sb_printf(sb, "%s%s", sb->len ? "; " : "", p->reg.name);
+		for (const char *const *a = p->reg.aliases; a && *a; a++)
+			sb_printf(sb, ", %s", *a);
+	}
 }
 
 int loader_find(const char *type, const char *plugin_dir,
@@ -406,12 +515,11 @@ int loader_find(const char *type, const char *plugin_dir,
 	int rc;
 
 	*out = NULL;
-	if (!valid_type(type))
+	if (!loader_valid_name(type))
 		return dal_error_set(err, DAL_ECONFIG, NULL, 0,
 		                     "invalid database type '%s': use lower-case letters, digits "
-		                     "and '_' (e.g. sqlite, mysql, postgresql)",
-		                     type ? type : "(null)");
-	snprintf(file, sizeof file, "backend_%s", shipped_file(type));
+		                     "and '_'", type ? type : "(null)");
+	snprintf(file, sizeof file, "backend_%s", type);
 	c.file = file;
 
 	pthread_mutex_lock(&cache_lock);
@@ -423,26 +531,29 @@ int loader_find(const char *type, const char *plugin_dir,
 		}
 	if ((rc = ensure_ltdl(err)) != DAL_OK)
 		goto out;
-	if ((c.found = try_preloaded(file)))
-		goto found;
-	each_dir(plugin_dir, try_dir, &c);
+	if ((rc = try_preloaded(file, &c.found, err)) != DAL_OK)
+		goto out;
+	if (!c.found)
+		each_dir(plugin_dir, try_dir, &c);
 	if (c.rc) {
 		rc = c.rc;
 		goto out;
 	}
+	if (!c.found)
+		each_dir(plugin_dir, scan_dir, &c);
 	if (!c.found) {
-		struct scan_ctx s = {.type = type};
-		each_dir(plugin_dir, scan_dir, &s);
-		c.found = s.found;
-	}
-	if (!c.found) {
+		struct strbuf names = {0};
+
+		known_names(&names);
 		rc = dal_error_set(err, DAL_EPLUGIN_NOTFOUND, NULL, 0,
-		                   "no plugin for database type '%s': %s.so not found in %s; "
-		                   "install the backend or set plugin_dir / DAL_PLUGIN_PATH",
-		                   type, file, c.searched.data ? c.searched.data : "(no directory)");
+		                   "no plugin for database type '%s': no %s.so, and no installed "
+		                   "plugin has that alias (installed: %s); searched %s; install "
+		                   "the backend or set plugin_dir / DAL_PLUGIN_PATH",
+		                   type, file, names.data ? names.data : "none",
+		                   c.searched.data ? c.searched.data : "(no directory)");
+		sb_free(&names);
 		goto out;
 	}
-found:
 	*out = c.found;
 	rc = DAL_OK;
 out:
@@ -502,10 +613,7 @@ static int list_dir(const char *dir, const char *origin, void *ud)
 	if (!d)
 		return 0;
 	while ((e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		if (strncmp(e->d_name, "backend_", 8) != 0 || len < 4)
-			continue;
-		if (strcmp(e->d_name + len - 3, ".so") != 0 && strcmp(e->d_name + len - 3, ".la") != 0)
+		if (!plugin_file_name(e->d_name))
 			continue;
 		if (n == cap) {
 			char **p = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof *p);
@@ -545,9 +653,11 @@ static int list_dir(const char *dir, const char *origin, void *ud)
 			info.aliases = lp->reg.aliases;
 			info.version = lp->reg.version;
 			info.description = lp->reg.description;
-			info.abi_major = lp->reg.abi_version >> 16;
-			info.abi_minor = lp->reg.abi_version & 0xffff;
+			info.abi_major = DAL_ABI_MAJOR_OF(lp->reg.abi_version);
+			info.abi_minor = DAL_ABI_MINOR_OF(lp->reg.abi_version);
 			info.capabilities = lp->reg.capabilities;
+			info.kind = lp->reg.kind;
+			info.default_port = lp->reg.default_port;
 		} else {
 			info.error = err.message;
 		}

@@ -14,28 +14,33 @@
 
 struct loaded_plugin {
 	char *path;              /* file that was loaded ("(preloaded)" if static) */
-	struct dal_plugin reg;   /* the registration, zero-extended to our size */
+	struct dal_plugin reg;   /* the registration, zero-extended to our size;
+	                            reg.driver points to drv */
+	struct dal_driver drv;   /* the function table, likewise */
 	struct loaded_plugin *next;
 };
 
 /*
- * Find the plugin for `type` (a name or alias). plugin_dir may be NULL.
- * Search order: preloaded modules, plugin_dir, $DAL_PLUGIN_PATH, the
- * compiled-in directory. Errors: DAL_EPLUGIN_NOTFOUND (lists every directory
+ * Find the plugin for `type` (a name or alias, which is also a URL scheme).
+ * plugin_dir may be NULL. First the file named after the type
+ * (backend_<type>): preloaded modules, then plugin_dir, $DAL_PLUGIN_PATH and
+ * the compiled-in directory. Failing that, the type may be an alias: every
+ * plugin file in the search path is loaded (once per process) and its
+ * registration asked. The core has no table of backends. Errors: DAL_EPLUGIN_NOTFOUND (lists every directory
  * searched), DAL_EPLUGIN_LOAD (the dynamic loader's own words, e.g. a missing
  * dependency), DAL_EPLUGIN_INVALID, DAL_EPLUGIN_ABI.
  */
 int loader_find(const char *type, const char *plugin_dir,
                 const struct loaded_plugin **out, dal_error *err);
 
+/* 1 if t is a valid type name: lower-case letters, digits, '_'. */
+int loader_valid_name(const char *t);
+
 /* 1 if type is p's name or one of its aliases. */
 int loader_matches(const struct loaded_plugin *p, const char *type);
 
-/*
- * Load one plugin file by path and validate it (used by dal_plugin_list()
- * and tests). expect_module is the module name derived from the file name
- * ("backend_sqlite") or NULL.
- */
+/* Load one plugin file by path and validate it (used by dal_plugin_list()
+ * and tests). */
 int loader_load_path(const char *path, const struct loaded_plugin **out,
                      dal_error *err);
 

@@ -90,9 +90,9 @@ int dal_host_next(const char **list, char *host, size_t size, unsigned *port,
 	return 1;
 }
 
-static const char *origin_of(const dal_option *opt)
+const char *dal_option_origin(const dal_option *opt)
 {
-	return opt->origin ? opt->origin : "option";
+	return opt && opt->origin ? opt->origin : "option";
 }
 
 int dal_option_bool(const dal_option *opt, int *out, dal_error *err)
@@ -108,7 +108,7 @@ int dal_option_bool(const dal_option *opt, int *out, dal_error *err)
 	}
 	return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
 	                     "%s: %s = '%s' is not a boolean (use on/off, true/false, yes/no, 1/0)",
-	                     origin_of(opt), opt->key, opt->value);
+	                     dal_option_origin(opt), opt->key, opt->value);
 }
 
 int dal_option_int(const dal_option *opt, long long min, long long max,
@@ -121,12 +121,12 @@ int dal_option_int(const dal_option *opt, long long min, long long max,
 	v = strtoll(opt->value, &end, 10);
 	if (end == opt->value || *end != '\0' || errno == ERANGE)
 		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
-		                     "%s: %s = '%s' is not an integer", origin_of(opt),
+		                     "%s: %s = '%s' is not an integer", dal_option_origin(opt),
 		                     opt->key, opt->value);
 	if (v < min || v > max)
 		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
 		                     "%s: %s = %lld is out of range [%lld, %lld]",
-		                     origin_of(opt), opt->key, v, min, max);
+		                     dal_option_origin(opt), opt->key, v, min, max);
 	*out = v;
 	return DAL_OK;
 }

@@ -10,7 +10,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "internal.h"
+#include "layer.h"
 #include "loader.h"
 #include "settings.h"
 #include "telemetry.h"
@@ -76,18 +78,53 @@ static unsigned backoff_ms(unsigned retry_delay_s, unsigned attempt)
 	return (unsigned)ms;
 }
 
+/* Resolve the connection's slots through the layers (see layer.h). */
+static void conn_ops_resolve(struct conn_ops *ops, const struct dal_driver *top, dal_bconn *conn)
+{
+#define RESOLVE(slot)                                          \
+	do {                                                   \
+		const struct dal_driver *d_ = top;             \
+		dal_bconn *h_ = conn;                          \
+		LAYER_FIND_CONN(d_, h_, slot);                 \
+		ops->slot.fn = d_->slot;                       \
+		ops->slot.h = h_;                              \
+	} while (0)
+	ops->top = top;
+	ops->conn = conn;
+	RESOLVE(disconnect);
+	RESOLVE(ping);
+	RESOLVE(begin);
+	RESOLVE(commit);
+	RESOLVE(rollback);
+	RESOLVE(exec);
+	RESOLVE(prepare);
+	RESOLVE(last_insert_id);
+	RESOLVE(server_kind);
+	RESOLVE(server_version);
+#undef RESOLVE
+	{
+		const struct dal_driver *d = top;
+		dal_bconn *h = conn;
+		LAYER_FIND_CONN(d, h, prepare);
+		ops->prepare.d = d;
+	}
+}
+
 static int connect_with_retries(dal_repo *r, const struct dal_settings *s,
-                                struct core_connect_params *cp, dal_error *err)
+                                const struct dal_connect_params *cp, dal_error *err)
 {
 	unsigned attempts = (r->plugin->reg.capabilities & DAL_CAP_EMBEDDED) ? 1 : s->max_retries + 1;
+	const struct dal_driver *d = layer_connector(r->top);
+	dal_bconn *conn = NULL;
 	int rc = DAL_ECONNECT;
 
 	for (unsigned a = 1; a <= attempts; a++) {
-		rc = r->drv->connect(&cp->pub, &r->conn, err);
+		rc = d->connect(d, cp, &conn, err);
 		if (rc == DAL_OK) {
 			if (a > 1)
 				dal_log_emit(DAL_LOG_INFO, "%s: connected on attempt %u of %u", r->name,
 				             a, attempts);
+			conn_ops_resolve(&r->ops, d, conn);
 			return DAL_OK;
 		}
 		if (!dal_code_is_transient(rc) || a == attempts)
@@ -109,18 +146,51 @@ static int connect_with_retries(dal_repo *r, const struct dal_settings *s,
 	return rc;
 }
 
-static int open_resolved(dal_repo **out, const struct dal_settings *s, dal_error *err)
+static void free_layers(dal_repo *r)
 {
-	const struct loaded_plugin *lp;
-	struct core_connect_params cp;
+	telemetry_free(r->tel);
+	fault_free(r->fault);
+	r->tel = NULL;
+	r->fault = NULL;
+}
+
+/*
+ * Build the table stack, bottom up: the plugin's table, the fault-injection
+ * layer when tests asked for one, then telemetry (outermost, so that it
+ * sees injected failures exactly as the application does).
+ */
+static int build_stack(dal_repo *r, const struct dal_settings *s,
+                       const struct fault_rule *faults, size_t n_faults, dal_error *err)
+{
+	const struct loaded_plugin *lp = r->plugin;
+
+	r->top = &lp->drv;
+	if (n_faults) {
+		if (!(r->fault = fault_new(r->top, faults, n_faults)))
+			return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
+		r->top = fault_table(r->fault);
+	}
+	if (s->telemetry) {
+		r->tel = telemetry_new(r->top, r->name, lp->reg.name, s->slow_query_ms,
+		                       s->latency_buckets, s->n_latency_buckets);
+		if (!r->tel)
+			return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
+		r->top = telemetry_table(r->tel);
+	}
+	return DAL_OK;
+}
+
+static int open_resolved(dal_repo **out, const struct dal_settings *s,
+                         const struct fault_rule *faults, size_t n_faults, dal_error *err)
+{
+	const struct loaded_plugin *lp = s->plugin;
+	struct dal_connect_params cp;
 	dal_option *opts = NULL;
 	size_t nopts = 0;
 	dal_repo *r;
 	int rc;
 
 	memset(&cp, 0, sizeof cp);
-	if ((rc = loader_find(s->type, s->plugin_dir, &lp, err)) != DAL_OK)
-		return rc;
 	r = calloc(1, sizeof *r);
 	if (!r || !(r->name = strdup(s->name ? s->name : "main"))) {
 		free(r);
@@ -131,44 +201,34 @@ static int open_resolved(dal_repo **out, const struct dal_settings *s, dal_error
 		rc = dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
 		goto fail;
 	}
-	if (s->telemetry) {
-		r->tel = telemetry_new(&lp->reg.driver, r->name, lp->reg.name, s->slow_query_ms,
-		                       s->latency_buckets, s->n_latency_buckets);
-		if (!r->tel) {
-			rc = dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
-			goto fail;
-		}
-		r->drv = telemetry_table(r->tel);
-	} else {
-		r->drv = &lp->reg.driver;
-	}
-	cp.tel = r->tel;
-	cp.pub.struct_size = sizeof cp.pub;
-	cp.pub.repo_name = r->name;
-	cp.pub.path = s->path;
-	cp.pub.host = s->value[SK_HOST];
-	cp.pub.port = s->port;
-	cp.pub.dbname = s->value[SK_NAME];
-	cp.pub.user = s->value[SK_USER];
-	cp.pub.password = s->password;
-	cp.pub.connect_timeout = s->connect_timeout;
-	cp.pub.read_timeout = s->read_timeout;
-	cp.pub.write_timeout = s->write_timeout;
-	cp.pub.options = opts;
-	cp.pub.n_options = nopts;
+	if ((rc = build_stack(r, s, faults, n_faults, err)) != DAL_OK)
+		goto fail;
+	cp.struct_size = sizeof cp;
+	cp.repo_name = r->name;
+	cp.path = s->path;
+	cp.host = s->value[SK_HOST];
+	cp.port = s->port;
+	cp.dbname = s->value[SK_NAME];
+	cp.user = s->value[SK_USER];
+	cp.password = s->password;
+	cp.connect_timeout = s->connect_timeout;
+	cp.read_timeout = s->read_timeout;
+	cp.write_timeout = s->write_timeout;
+	cp.options = opts;
+	cp.n_options = nopts;
 	rc = connect_with_retries(r, s, &cp, err);
 	free(opts);
 	opts = NULL;
 	if (rc != DAL_OK)
 		goto fail;
-	r->server_kind = r->drv->server_kind ? r->drv->server_kind(r->conn) : NULL;
+	r->server_kind = r->ops.server_kind.fn ? r->ops.server_kind.fn(r->ops.server_kind.h) : NULL;
 	if (!r->server_kind)
 		r->server_kind = lp->reg.name;
 	if (r->tel && telemetry_set_target(r->tel, r->server_kind,
 	                                   s->value[SK_NAME] ? s->value[SK_NAME] : s->path,
 	                                   s->value[SK_HOST],
 	                                   s->port ? s->port : lp->reg.default_port) != DAL_OK) {
-		r->drv->disconnect(r->conn);
+		r->ops.disconnect.fn(r->ops.disconnect.h);
 		rc = dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
 		goto fail;
 	}
@@ -177,14 +237,15 @@ static int open_resolved(dal_repo **out, const struct dal_settings *s, dal_error
 	return DAL_OK;
 fail:
 	free(opts);
-	telemetry_free(r->tel);
+	free_layers(r);
 	free(r->name);
 	free(r);
 	return rc;
 }
 
-int dal_repo_open(dal_repo **out, const dal_config *cfg, const char *name,
-                  const char *url, dal_error *err)
+/* dal_repo_open() and the internal variant with fault injection. */
+int repo_open_faulty(dal_repo **out, const dal_config *cfg, const char *name, const char *url,
+                     const struct fault_rule *faults, size_t n_faults, dal_error *err)
 {
 	struct dal_settings s;
 	dal_error local;
@@ -196,12 +257,22 @@ int dal_repo_open(dal_repo **out, const dal_config *cfg, const char *name,
 	if (!out)
 		return dal_error_set(err, DAL_EMISUSE, NULL, 0, "dal_repo_open: out is NULL");
 	*out = NULL;
+	if (!fault_rules_valid(faults, n_faults))
+		return dal_error_set(err, DAL_EMISUSE, NULL, 0,
+		                     "fault injection: bad rule (slot, nth >= 1, negative code, "
+		                     "at most 8 rules)");
 	rc = settings_resolve(cfg, name, url, settings_is_default(cfg, name), &s, err);
 	if (rc != DAL_OK)
 		return rc;
-	rc = open_resolved(out, &s, err);
+	rc = open_resolved(out, &s, faults, n_faults, err);
 	settings_free(&s);
 	return rc;
+}
+
+int dal_repo_open(dal_repo **out, const dal_config *cfg, const char *name,
+                  const char *url, dal_error *err)
+{
+	return repo_open_faulty(out, cfg, name, url, NULL, 0, err);
 }
 
 int dal_repo_open_url(dal_repo **out, const char *url, dal_error *err)
@@ -221,7 +292,7 @@ int dal_repo_open_url(dal_repo **out, const char *url, dal_error *err)
 	rc = settings_resolve(NULL, NULL, url, 0, &s, err);
 	if (rc != DAL_OK)
 		return rc;
-	rc = open_resolved(out, &s, err);
+	rc = open_resolved(out, &s, NULL, 0, err);
 	settings_free(&s);
 	return rc;
 }
@@ -232,8 +303,8 @@ void dal_repo_close(dal_repo *r)
 		return;
 	while (r->stmts)
 		dal_stmt_close(r->stmts);
-	r->drv->disconnect(r->conn);
-	telemetry_free(r->tel);
+	r->ops.disconnect.fn(r->ops.disconnect.h);
+	free_layers(r);
 	free(r->name);
 	free(r);
 }
@@ -283,7 +354,7 @@ int dal_repo_ping(dal_repo *r, int64_t *latency_ns)
 
 	CHECK_REPO(r);
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	rc = r->drv->ping(r->conn, &r->err);
+	rc = r->ops.ping.fn(r->ops.ping.h, &r->err);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	if (latency_ns)
 		*latency_ns = (int64_t)(b.tv_sec - a.tv_sec) * 1000000000 + (b.tv_nsec - a.tv_nsec);
@@ -298,8 +369,8 @@ int dal_repo_exec(dal_repo *r, const char *sql, int64_t *affected)
 	CHECK_REPO(r);
 	if (!sql)
 		return dal_error_set(&r->err, DAL_EMISUSE, NULL, 0, "dal_repo_exec: sql is NULL");
-	if (r->drv->exec) {
-		rc = r->drv->exec(r->conn, sql, &n, &r->err);
+	if (r->ops.exec.fn) {
+		rc = r->ops.exec.fn(r->ops.exec.h, sql, &n, &r->err);
 	} else {
 		dal_stmt *st;
 		rc = dal_stmt_prepare(r, sql, &st);
@@ -325,14 +396,14 @@ int dal_repo_begin(dal_repo *r)
 	int rc;
 
 	CHECK_REPO(r);
-	if (!r->drv->begin)
+	if (!r->ops.begin.fn)
 		return dal_error_set(&r->err, DAL_EUNSUPPORTED, NULL, 0,
 		                     "backend %s does not support transactions", r->plugin->reg.name);
 	if (r->in_txn)
 		return dal_error_set(&r->err, DAL_EMISUSE, "25001", 0,
 		                     "a transaction is already open on repository '%s' "
 		                     "(nested transactions are not supported)", r->name);
-	rc = r->drv->begin(r->conn, &r->err);
+	rc = r->ops.begin.fn(r->ops.begin.h, &r->err);
 	if (rc == DAL_OK)
 		r->in_txn = 1;
 	return rc;
@@ -343,14 +414,15 @@ static int end_txn(dal_repo *r, int commit)
 	int rc;
 
 	CHECK_REPO(r);
-	if (!(commit ? r->drv->commit : r->drv->rollback))
+	if (!(commit ? r->ops.commit.fn : r->ops.rollback.fn))
 		return dal_error_set(&r->err, DAL_EUNSUPPORTED, NULL, 0,
 		                     "backend %s does not support transactions", r->plugin->reg.name);
 	if (!r->in_txn)
 		return dal_error_set(&r->err, DAL_EMISUSE, "25000", 0,
 		                     "%s without an open transaction on repository '%s'",
 		                     commit ? "commit" : "rollback", r->name);
-	rc = commit ? r->drv->commit(r->conn, &r->err) : r->drv->rollback(r->conn, &r->err);
+	rc = commit ? r->ops.commit.fn(r->ops.commit.h, &r->err)
+	            : r->ops.rollback.fn(r->ops.rollback.h, &r->err);
 	/* A failed COMMIT ends the transaction on every supported server. */
 	r->in_txn = 0;
 	return rc;
@@ -371,11 +443,11 @@ int dal_repo_last_insert_id(dal_repo *r, int64_t *out)
 	CHECK_REPO(r);
 	if (!out)
 		return dal_error_set(&r->err, DAL_EMISUSE, NULL, 0, "dal_repo_last_insert_id: out is NULL");
-	if (!r->drv->last_insert_id)
+	if (!r->ops.last_insert_id.fn)
 		return dal_error_set(&r->err, DAL_EUNSUPPORTED, NULL, 0,
 		                     "backend %s has no last insert id; use INSERT ... RETURNING",
 		                     r->plugin->reg.name);
-	return r->drv->last_insert_id(r->conn, out, &r->err);
+	return r->ops.last_insert_id.fn(r->ops.last_insert_id.h, out, &r->err);
 }
 
 int dal_repo_stats(const dal_repo *r, dal_op op, dal_op_stats *out)

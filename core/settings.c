@@ -8,16 +8,20 @@
  * Layers, lowest first; a higher layer overrides what it sets:
  *   default < INI [name] < DB_* variables < DB_URL (or DATABASE_URL) < url
  *
- * A URL describes where to connect as a whole: applying one first forgets the
- * target given by lower layers (type, host, port, name, path), so that, for
- * example, a port from the INI meant for MySQL never sticks to a PostgreSQL
- * URL. Credentials are different: user and password are replaced only when
- * the URL carries them, so a URL without a password can be combined with
- * DB_PASS or password_file, which keeps secrets out of URLs.
+ * A URL says where to connect and as whom, as a whole: applying one forgets
+ * the target and the identity given by lower layers (type, host, port, name,
+ * path, user, password, password_file), so that a port from the INI meant
+ * for MySQL never sticks to a PostgreSQL URL, and, above all, a password
+ * meant for one server is never sent to the host another URL names. To keep
+ * a secret out of a URL, give `?password_file=FILE` in it. Everything else
+ * (pool, retries, timeouts, telemetry, backend options) is inherited.
  *
  * Inside the INI section, `url` is the base and the component keys of the
  * same section (host, port, password_file, ...) override it, whatever their
  * order in the file: the components are the more specific statement.
+ *
+ * What a type is (file or server database, its default port or file) is
+ * asked of its plugin: the resolver loads it (loader.c caches plugins).
  */
 #define _GNU_SOURCE
 #include "settings.h"
@@ -32,6 +36,8 @@
 #include <unistd.h>
 
 #include "cfgfile.h"
+#include "internal.h"
+#include "loader.h"
 #include "url.h"
 
 /* Same order as enum setting_key. */
@@ -81,6 +87,7 @@ enum opt_slot { OS_URL, OS_DBURL, OS_INI_SECTION, OS_INI_URL, OS__COUNT };
 
 struct resolver {
 	const struct dal_config *cfg;
+	const char *plugin_dir; /* [dal] plugin_dir, resolved, or NULL */
 	struct dal_settings *s;
 	enum rank rank[SK__COUNT];
 	struct setting_option *opts[OS__COUNT];
@@ -213,6 +220,20 @@ static int key_from_name(const char *name)
 	return -1;
 }
 
+/* A URL whose scheme no plugin claims: say so in URL terms, keeping the
+ * loader's list of installed plugins and directories. */
+static int url_plugin_error(struct resolver *r, const char *origin, const char *scheme,
+                            int rc)
+{
+	char msg[DAL_ERROR_MESSAGE_SIZE];
+
+	if (rc != DAL_EPLUGIN_NOTFOUND)
+		return rc;
+	memcpy(msg, r->err->message, sizeof msg);
+	return dal_error_set(r->err, rc, NULL, 0, "%s: URL scheme '%s': %s", origin, scheme,
+	                     msg);
+}
+
 /*
  * Apply a URL as the layer `rank`. origin names it in messages ("DB_URL",
  * "argument", "dal.ini:4"); source is what describe shows.
@@ -220,15 +241,24 @@ static int key_from_name(const char *name)
 static int apply_url(struct resolver *r, const char *text, const char *origin,
                      const char *source, enum rank rank, enum opt_slot slot)
 {
-	static const enum setting_key target[] = {SK_TYPE, SK_HOST, SK_PORT,
-	                                          SK_NAME, SK_PATH};
+	static const enum setting_key target[] = {SK_TYPE, SK_HOST, SK_PORT, SK_NAME,
+	                                          SK_PATH, SK_USER, SK_PASSWORD,
+	                                          SK_PASSWORD_FILE};
+	const struct loaded_plugin *lp;
 	struct dal_url u;
-	char port[16];
+	char port[16], scheme[72];
 	int rc;
 
-	rc = url_parse(text, origin, &u, r->err);
+	if ((rc = url_scheme(text, origin, scheme, sizeof scheme, r->err)) != DAL_OK)
+		return rc;
+	if ((rc = loader_find(scheme, r->plugin_dir, &lp, r->err)) != DAL_OK)
+		return url_plugin_error(r, origin, scheme, rc);
+	rc = url_parse(text, origin, (int)lp->reg.kind, &u, r->err);
 	if (rc != DAL_OK)
 		return rc;
+	if (u.driver)
+		dal_log_emit(DAL_LOG_DEBUG, "%s: URL driver '+%s' ignored: libdal uses its %s "
+		             "plugin", origin, u.driver, lp->reg.name);
 	for (size_t i = 0; i < sizeof target / sizeof target[0]; i++)
 		unset(r, target[i]);
 	rc = set(r, SK_TYPE, u.scheme, source, rank);
@@ -239,7 +269,7 @@ static int apply_url(struct resolver *r, const char *text, const char *origin,
 		rc = set(r, SK_PORT, port, source, rank);
 	}
 	if (rc == DAL_OK && u.path)
-		rc = set(r, strcmp(u.scheme, "sqlite") == 0 ? SK_PATH : SK_NAME,
+		rc = set(r, lp->reg.kind == DAL_KIND_FILE ? SK_PATH : SK_NAME,
 		         u.path, source, rank);
 	if (rc == DAL_OK && u.user)
 		rc = set(r, SK_USER, u.user, source, rank);
@@ -548,23 +578,16 @@ fail:
 	                     r->s->source[SK_PASSWORD_FILE], path, strerror(e));
 }
 
-static const char *default_port(const char *type)
-{
-	if (strcmp(type, "mysql") == 0 || strcmp(type, "mariadb") == 0)
-		return "3306";
-	if (strcmp(type, "postgresql") == 0 || strcmp(type, "postgres") == 0 ||
-	    strcmp(type, "pgsql") == 0)
-		return "5432";
-	return NULL;
-}
-
 static int apply_defaults(struct resolver *r)
 {
 	struct dal_settings *s = r->s;
+	const struct dal_plugin *reg;
 	int rc = DAL_OK;
 
+	/* The configured default type (configure --with-default-type, passed
+	 * in by core/Makefile.am) is the only backend name the core holds. */
 	if (!s->value[SK_TYPE])
-		rc = set(r, SK_TYPE, "sqlite", "default", R_DEFAULT);
+		rc = set(r, SK_TYPE, DAL_DEFAULT_TYPE, "default", R_DEFAULT);
 	if (rc != DAL_OK)
 		return rc;
 	s->type = strdup(s->value[SK_TYPE]);
@@ -572,11 +595,20 @@ static int apply_defaults(struct resolver *r)
 		return nomem(r->err);
 	for (char *p = s->type; *p; p++)
 		*p = (char)tolower((unsigned char)*p);
-	if (!*s->type || strspn(s->type, "abcdefghijklmnopqrstuvwxyz0123456789_") !=
-	                         strlen(s->type))
-		return bad_value(r, SK_TYPE, "is not a backend name (letters, digits "
-		                             "and _, e.g. sqlite, mysql, postgresql)");
-	if (strcmp(s->type, "sqlite") == 0 && r->rank[SK_NAME] > r->rank[SK_PATH]) {
+	if (!loader_valid_name(s->type))
+		return bad_value(r, SK_TYPE, "is not a backend name (lower-case letters, "
+		                             "digits and _; `dal plugins` lists them)");
+	if ((rc = loader_find(s->type, r->plugin_dir, &s->plugin, r->err)) != DAL_OK) {
+		if (rc == DAL_EPLUGIN_NOTFOUND) {
+			char msg[DAL_ERROR_MESSAGE_SIZE];
+			memcpy(msg, r->err->message, sizeof msg);
+			dal_error_set(r->err, rc, NULL, 0, "%s: type = '%s': %s",
+			              s->source[SK_TYPE], s->type, msg);
+		}
+		return rc;
+	}
+	reg = &s->plugin->reg;
+	if (reg->kind == DAL_KIND_FILE && r->rank[SK_NAME] > r->rank[SK_PATH]) {
 		/* DB_TYPE=sqlite DB_NAME=app.db: for a file database the
 		 * database name is the file. */
 		char *src = strdup(s->source[SK_NAME]);
@@ -588,10 +620,20 @@ static int apply_defaults(struct resolver *r)
 			return rc;
 		unset(r, SK_NAME);
 	}
-	if (strcmp(s->type, "sqlite") == 0 && !s->value[SK_PATH])
-		rc = set(r, SK_PATH, "dal.db", "default", R_DEFAULT);
-	if (rc == DAL_OK && !s->value[SK_PORT] && default_port(s->type))
-		rc = set(r, SK_PORT, default_port(s->type), "default", R_DEFAULT);
+	if (reg->kind == DAL_KIND_FILE && !s->value[SK_PATH]) {
+		if (!reg->default_path)
+			return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+			                     "repository '%s': a %s database needs a path (path = "
+			                     "FILE, DB_NAME, or a URL like %s:///FILE)",
+			                     s->name, s->type, s->type);
+		rc = set(r, SK_PATH, reg->default_path, "default", R_DEFAULT);
+	}
+	if (rc == DAL_OK && reg->kind == DAL_KIND_SERVER && !s->value[SK_PORT] &&
+	    reg->default_port) {
+		char port[16];
+		snprintf(port, sizeof port, "%u", reg->default_port);
+		rc = set(r, SK_PORT, port, "default", R_DEFAULT);
+	}
 	for (size_t i = 0; rc == DAL_OK && i < sizeof numbers / sizeof numbers[0]; i++)
 		if (!s->value[numbers[i].key] && numbers[i].def)
 			rc = set(r, numbers[i].key, numbers[i].def, "default", R_DEFAULT);
@@ -655,7 +697,7 @@ static int validate(struct resolver *r)
 	 * with trust authentication. Sockets (host "/...", or no host: the
 	 * client's local default) are left alone: peer authentication is
 	 * normal there. */
-	if (strcmp(s->type, "sqlite") != 0 && host && *host && host[0] != '/' &&
+	if (s->plugin->reg.kind == DAL_KIND_SERVER && host && *host && host[0] != '/' &&
 	    (!s->password || !*s->password) && !s->allow_empty_password) {
 		const char *user = s->value[SK_USER];
 		char port[16] = "";
@@ -779,6 +821,7 @@ int settings_resolve(const struct dal_config *cfg, const char *name,
                      dal_error *err)
 {
 	struct resolver r = {.cfg = cfg, .s = out, .err = err};
+	char *plugin_dir = NULL;
 	int rc;
 
 	memset(out, 0, sizeof *out);
@@ -800,7 +843,10 @@ int settings_resolve(const struct dal_config *cfg, const char *name,
 		return nomem(err);
 
 	rc = DAL_OK;
-	if (cfg)
+	if (cfg && config_find(cfg, "dal", "plugin_dir") && !(plugin_dir = settings_plugin_dir(cfg)))
+		rc = nomem(err);
+	r.plugin_dir = plugin_dir;
+	if (rc == DAL_OK && cfg)
 		rc = apply_ini(&r, name);
 	if (rc == DAL_OK && use_env)
 		rc = apply_env(&r);
@@ -828,6 +874,7 @@ int settings_resolve(const struct dal_config *cfg, const char *name,
 			free_option(&r.opts[i][j]);
 		free(r.opts[i]);
 	}
+	free(plugin_dir);
 	if (rc != DAL_OK) {
 		settings_free(out);
 		return rc;

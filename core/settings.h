@@ -5,6 +5,9 @@
  * Precedence (highest first): explicit url argument > DB_URL / DATABASE_URL >
  * DB_* variables > INI [name] section > built-in default. The environment is
  * consulted only when use_env is set (the default repository).
+ *
+ * Resolving loads the plugin of the type (loader.c), because what a URL and
+ * the generic keys mean depends on what the plugin declares.
  */
 #ifndef DAL_CORE_SETTINGS_H
 #define DAL_CORE_SETTINGS_H
@@ -13,6 +16,8 @@
 
 #include <dal/dal.h>
 #include <dal/plugin.h>
+
+struct loaded_plugin;
 
 /* The generic keys of a [name] section; order is the order `dal config`
  * prints them in. */
@@ -54,9 +59,9 @@ struct dal_settings {
 	char *source[SK__COUNT]; /* "file:line", "env DB_HOST", "url", "DB_URL", "default" */
 
 	/* Typed and validated views of value[]. */
-	char *type;          /* lower-case type as given ("postgres"); the loader
-	                        maps aliases */
-	char *path;          /* sqlite: absolute path or ":memory:" (relative paths
+	char *type;          /* lower-case type as given ("postgres") */
+	const struct loaded_plugin *plugin; /* the plugin that answers to type */
+	char *path;          /* file databases: absolute path or ":memory:" (relative paths
 	                        resolved against the INI file's directory, or the
 	                        cwd when there is no file) */
 	unsigned port;       /* 0 = backend default */

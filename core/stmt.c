@@ -14,9 +14,9 @@
 #include <string.h>
 
 #include "internal.h"
+#include "layer.h"
 #include "loader.h"
 #include "placeholder.h"
-#include "telemetry.h"
 
 static void link_stmt(dal_repo *r, dal_stmt *s)
 {
@@ -36,9 +36,31 @@ static void unlink_stmt(dal_stmt *s)
 		s->next->prev = s->prev;
 }
 
+void stmt_ops_resolve(struct stmt_ops *ops, const struct dal_driver *top, dal_bstmt *top_h)
+{
+#define RESOLVE(slot)                                          \
+	do {                                                   \
+		const struct dal_driver *d_ = top;             \
+		dal_bstmt *h_ = top_h;                         \
+		LAYER_FIND_STMT(d_, h_, slot);                 \
+		ops->slot.fn = d_->slot;                       \
+		ops->slot.h = h_;                              \
+	} while (0)
+	RESOLVE(bind);
+	RESOLVE(step);
+	RESOLVE(reset);
+	RESOLVE(finalize);
+	RESOLVE(column_count);
+	RESOLVE(column_name);
+	RESOLVE(column_value);
+	RESOLVE(rows_affected);
+#undef RESOLVE
+}
+
 int dal_stmt_prepare(dal_repo *r, const char *sql, dal_stmt **out)
 {
 	struct ph_result ph;
+	dal_bstmt *h = NULL;
 	dal_stmt *s;
 	int rc;
 
@@ -58,7 +80,7 @@ int dal_stmt_prepare(dal_repo *r, const char *sql, dal_stmt **out)
 		ph_free(&ph);
 		return dal_error_set(&r->err, DAL_ENOMEM, "HY001", 0, "out of memory");
 	}
-	rc = r->drv->prepare(r->conn, ph.sql, ph.len, ph.npos, &s->h, &r->err);
+	rc = r->ops.prepare.fn(r->ops.prepare.h, ph.sql, ph.len, ph.npos, &h, &r->err);
 	if (rc != DAL_OK) {
 		ph_free(&ph);
 		free(s);
@@ -73,9 +95,8 @@ int dal_stmt_prepare(dal_repo *r, const char *sql, dal_stmt **out)
 	ph.names = NULL;
 	ph.nparams = 0;
 	ph_free(&ph);
-	s->ncols = r->drv->column_count(s->h);
-	s->cdrv = r->tel ? telemetry_inner(r->tel) : r->drv;
-	s->ch = r->tel ? telemetry_stmt_inner(s->h) : s->h;
+	stmt_ops_resolve(&s->ops, r->ops.prepare.d, h);
+	s->ncols = s->ops.column_count.fn(s->ops.column_count.h);
 	s->state = STMT_READY;
 	dal_error_clear(&s->err);
 	link_stmt(r, s);
@@ -88,7 +109,7 @@ void dal_stmt_close(dal_stmt *s)
 	if (!s)
 		return;
 	unlink_stmt(s);
-	s->repo->drv->finalize(s->h);
+	s->ops.finalize.fn(s->ops.finalize.h);
 	if (s->names)
 		for (unsigned i = 0; i < s->nparams; i++)
 			free(s->names[i]);
@@ -125,7 +146,6 @@ unsigned dal_stmt_param_index(const dal_stmt *s, const char *name)
 
 static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
 {
-	const struct dal_driver *d;
 	int rc = DAL_OK;
 
 	if (!s)
@@ -136,18 +156,17 @@ static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
 		                     "parameter index %u out of range: the statement has %u "
 		                     "parameter%s (indexes start at 1)",
 		                     idx, s->nparams, s->nparams == 1 ? "" : "s");
-	d = s->repo->drv;
 	/* Binding after the statement ran starts a new execution. */
 	if (s->state != STMT_READY) {
-		if ((rc = d->reset(s->h, &s->err)) != DAL_OK)
+		if ((rc = s->ops.reset.fn(s->ops.reset.h, &s->err)) != DAL_OK)
 			return rc;
 		s->state = STMT_READY;
 	}
 	if (!s->pos_param)
-		return s->cdrv->bind(s->ch, idx, v, &s->err);
+		return s->ops.bind.fn(s->ops.bind.h, idx, v, &s->err);
 	for (unsigned p = 0; p < s->npos && rc == DAL_OK; p++)
 		if (s->pos_param[p] == idx)
-			rc = s->cdrv->bind(s->ch, p + 1, v, &s->err);
+			rc = s->ops.bind.fn(s->ops.bind.h, p + 1, v, &s->err);
 	return rc;
 }
 
@@ -231,7 +250,7 @@ int dal_stmt_step(dal_stmt *s)
 	if (s->state == STMT_DONE)
 		return DAL_DONE;
 	s->err.code = DAL_OK;
-	rc = s->repo->drv->step(s->h, &s->err);
+	rc = s->ops.step.fn(s->ops.step.h, &s->err);
 	if (rc == DAL_ROW) {
 		s->state = STMT_ROW;
 		return rc;
@@ -247,14 +266,14 @@ int dal_stmt_reset(dal_stmt *s)
 	if (!s)
 		return DAL_EMISUSE;
 	s->err.code = DAL_OK;
-	rc = s->repo->drv->reset(s->h, &s->err);
+	rc = s->ops.reset.fn(s->ops.reset.h, &s->err);
 	s->state = STMT_READY;
 	return rc;
 }
 
 int64_t dal_stmt_rows_affected(const dal_stmt *s)
 {
-	return s ? s->repo->drv->rows_affected(s->h) : 0;
+	return s ? s->ops.rows_affected.fn(s->ops.rows_affected.h) : 0;
 }
 
 unsigned dal_stmt_column_count(const dal_stmt *s)
@@ -266,7 +285,7 @@ const char *dal_stmt_column_name(const dal_stmt *s, unsigned col)
 {
 	if (!s || col >= s->ncols)
 		return NULL;
-	return s->cdrv->column_name(s->ch, col);
+	return s->ops.column_name.fn(s->ops.column_name.h, col);
 }
 
 /* ---- column getters ----------------------------------------------------- */
@@ -278,7 +297,7 @@ static inline void get(dal_stmt *s, unsigned col, dal_value *v)
 		v->type = DAL_TYPE_NULL;
 		return;
 	}
-	s->cdrv->column_value(s->ch, col, v);
+	s->ops.column_value.fn(s->ops.column_value.h, col, v);
 }
 
 dal_type dal_stmt_column_type(dal_stmt *s, unsigned col)

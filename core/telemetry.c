@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "layer.h"
 
 struct op_counters {
 	uint64_t calls, errors, rows, affected, total_ns, max_ns;
@@ -25,8 +26,7 @@ struct op_counters {
 };
 
 struct telemetry {
-	struct dal_driver table; /* the decorating table */
-	const struct dal_driver *inner;
+	struct dal_driver table; /* this layer: .inner is the table below */
 	char *repo_name, *backend, *system_name, *db_namespace, *address;
 	unsigned port;
 	uint64_t slow_ns;
@@ -40,18 +40,24 @@ struct telemetry {
 	struct op_counters ops[DAL_OP__COUNT];
 };
 
-struct tconn {
+/* This layer's connection and statement: each wraps the one of the table
+ * below. */
+struct dal_bconn {
 	struct telemetry *tel;
 	dal_bconn *inner;
 };
 
-struct tstmt {
+struct dal_bstmt {
 	struct telemetry *tel;
 	dal_bstmt *inner;
 	int executed;     /* first step since prepare/reset done */
 	char *sql;        /* for the slow-query log and db.query.text */
 	char *collection; /* db.collection.name, when hooks wanted it */
 };
+
+/* Forward a call to the table below (which may pass it further down). */
+#define DOWN_CONN(c, slot, ...) LAYER_DOWN_CONN((c)->tel->table.inner, (c)->inner, slot, ##__VA_ARGS__)
+#define DOWN_STMT(s, slot, ...) LAYER_DOWN_STMT((s)->tel->table.inner, (s)->inner, slot, ##__VA_ARGS__)
 
 const double telemetry_default_bounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10};
 const unsigned telemetry_default_nbounds = 9;
@@ -194,11 +200,12 @@ again:
 
 /* ---- connection slots --------------------------------------------------- */
 
-static int t_connect(const struct dal_connect_params *params, dal_bconn **out,
-                     dal_error *err)
+static int t_connect(const struct dal_driver *self, const struct dal_connect_params *params,
+                     dal_bconn **out, dal_error *err)
 {
-	struct telemetry *t = ((const struct core_connect_params *)params)->tel;
-	struct tconn *c = malloc(sizeof *c);
+	struct telemetry *t = self->state;
+	const struct dal_driver *below = layer_connector(self->inner);
+	struct dal_bconn *c = malloc(sizeof *c);
 	dal_bconn *inner = NULL;
 	uint64_t t0;
 	int rc;
@@ -206,7 +213,7 @@ static int t_connect(const struct dal_connect_params *params, dal_bconn **out,
 	if (!c)
 		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
 	t0 = now_ns();
-	rc = t->inner->connect(params, &inner, err);
+	rc = below->connect(below, params, &inner, err);
 	record(t, DAL_OP_CONNECT, rc, now_ns() - t0, 0);
 	if (rc != DAL_OK) {
 		free(c);
@@ -214,20 +221,25 @@ static int t_connect(const struct dal_connect_params *params, dal_bconn **out,
 	}
 	c->tel = t;
 	c->inner = inner;
-	*out = (dal_bconn *)c;
+	*out = c;
 	return DAL_OK;
 }
 
-static void t_disconnect(dal_bconn *conn)
+static void t_disconnect(dal_bconn *c)
 {
-	struct tconn *c = (struct tconn *)conn;
-	c->tel->inner->disconnect(c->inner);
+	DOWN_CONN(c, disconnect);
 	free(c);
 }
 
+static dal_bconn *t_conn_inner(dal_bconn *c)
+{
+	return c->inner;
+}
+
+enum conn_call { CC_PING, CC_BEGIN, CC_COMMIT, CC_ROLLBACK };
+
 /* Connection-level calls that take only (conn, err): ping and transactions. */
-static int timed_conn_call(struct tconn *c, dal_op op,
-                           int (*fn)(dal_bconn *, dal_error *), dal_error *err)
+static int timed_conn_call(dal_bconn *c, dal_op op, enum conn_call which, dal_error *err)
 {
 	struct telemetry *t = c->tel;
 	dal_span sp;
@@ -240,7 +252,20 @@ static int timed_conn_call(struct tconn *c, dal_op op,
 		span_start(t, &sp, &ctx);
 	}
 	t0 = now_ns();
-	rc = fn(c->inner, err);
+	switch (which) {
+	case CC_PING:
+		rc = DOWN_CONN(c, ping, err);
+		break;
+	case CC_BEGIN:
+		rc = DOWN_CONN(c, begin, err);
+		break;
+	case CC_COMMIT:
+		rc = DOWN_CONN(c, commit, err);
+		break;
+	default:
+		rc = DOWN_CONN(c, rollback, err);
+		break;
+	}
 	ns = now_ns() - t0;
 	record(t, op, rc, ns, 0);
 	if (t->hooked)
@@ -248,33 +273,28 @@ static int timed_conn_call(struct tconn *c, dal_op op,
 	return rc;
 }
 
-static int t_ping(dal_bconn *conn, dal_error *err)
+static int t_ping(dal_bconn *c, dal_error *err)
 {
-	struct tconn *c = (struct tconn *)conn;
-	return timed_conn_call(c, DAL_OP_PING, c->tel->inner->ping, err);
+	return timed_conn_call(c, DAL_OP_PING, CC_PING, err);
 }
 
-static int t_begin(dal_bconn *conn, dal_error *err)
+static int t_begin(dal_bconn *c, dal_error *err)
 {
-	struct tconn *c = (struct tconn *)conn;
-	return timed_conn_call(c, DAL_OP_BEGIN, c->tel->inner->begin, err);
+	return timed_conn_call(c, DAL_OP_BEGIN, CC_BEGIN, err);
 }
 
-static int t_commit(dal_bconn *conn, dal_error *err)
+static int t_commit(dal_bconn *c, dal_error *err)
 {
-	struct tconn *c = (struct tconn *)conn;
-	return timed_conn_call(c, DAL_OP_COMMIT, c->tel->inner->commit, err);
+	return timed_conn_call(c, DAL_OP_COMMIT, CC_COMMIT, err);
 }
 
-static int t_rollback(dal_bconn *conn, dal_error *err)
+static int t_rollback(dal_bconn *c, dal_error *err)
 {
-	struct tconn *c = (struct tconn *)conn;
-	return timed_conn_call(c, DAL_OP_ROLLBACK, c->tel->inner->rollback, err);
+	return timed_conn_call(c, DAL_OP_ROLLBACK, CC_ROLLBACK, err);
 }
 
-static int t_exec(dal_bconn *conn, const char *sql, int64_t *affected, dal_error *err)
+static int t_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err)
 {
-	struct tconn *c = (struct tconn *)conn;
 	struct telemetry *t = c->tel;
 	dal_span sp;
 	void *ctx = NULL;
@@ -288,7 +308,7 @@ static int t_exec(dal_bconn *conn, const char *sql, int64_t *affected, dal_error
 		span_start(t, &sp, &ctx);
 	}
 	t0 = now_ns();
-	rc = t->inner->exec(c->inner, sql, affected, err);
+	rc = DOWN_CONN(c, exec, sql, affected, err);
 	ns = now_ns() - t0;
 	record(t, DAL_OP_EXEC, rc, ns, 0);
 	if (rc == DAL_OK && *affected > 0) {
@@ -305,12 +325,11 @@ static int t_exec(dal_bconn *conn, const char *sql, int64_t *affected, dal_error
 	return rc;
 }
 
-static int t_prepare(dal_bconn *conn, const char *sql, size_t len, unsigned nparams,
+static int t_prepare(dal_bconn *c, const char *sql, size_t len, unsigned nparams,
                      dal_bstmt **out, dal_error *err)
 {
-	struct tconn *c = (struct tconn *)conn;
 	struct telemetry *t = c->tel;
-	struct tstmt *s = calloc(1, sizeof *s);
+	struct dal_bstmt *s = calloc(1, sizeof *s);
 	dal_bstmt *inner = NULL;
 	dal_span sp;
 	void *ctx = NULL;
@@ -331,7 +350,7 @@ static int t_prepare(dal_bconn *conn, const char *sql, size_t len, unsigned npar
 		span_start(t, &sp, &ctx);
 	}
 	t0 = now_ns();
-	rc = t->inner->prepare(c->inner, sql, len, nparams, &inner, err);
+	rc = DOWN_CONN(c, prepare, sql, len, nparams, &inner, err);
 	ns = now_ns() - t0;
 	record(t, DAL_OP_PREPARE, rc, ns, 0);
 	if (t->hooked)
@@ -344,21 +363,19 @@ static int t_prepare(dal_bconn *conn, const char *sql, size_t len, unsigned npar
 	}
 	s->tel = t;
 	s->inner = inner;
-	*out = (dal_bstmt *)s;
+	*out = s;
 	return DAL_OK;
 }
 
 /* ---- statement slots ---------------------------------------------------- */
 
-static int t_bind(dal_bstmt *stmt, unsigned pos, const dal_value *v, dal_error *err)
-{
-	struct tstmt *s = (struct tstmt *)stmt;
-	return s->tel->inner->bind(s->inner, pos, v, err);
-}
+/* bind, column_count, column_name, column_value and rows_affected are left
+ * NULL: the core calls the table below directly (layer.h), so the
+ * per-value paths cost nothing extra with telemetry on. */
 
-static void count_affected(struct tstmt *s, dal_op op)
+static void count_affected(dal_bstmt *s, dal_op op)
 {
-	int64_t n = s->tel->inner->rows_affected(s->inner);
+	int64_t n = DOWN_STMT(s, rows_affected);
 
 	if (n > 0) {
 		write_begin(s->tel);
@@ -367,9 +384,8 @@ static void count_affected(struct tstmt *s, dal_op op)
 	}
 }
 
-static int t_step(dal_bstmt *stmt, dal_error *err)
+static int t_step(dal_bstmt *s, dal_error *err)
 {
-	struct tstmt *s = (struct tstmt *)stmt;
 	struct telemetry *t = s->tel;
 	dal_span sp;
 	void *ctx = NULL;
@@ -378,7 +394,7 @@ static int t_step(dal_bstmt *stmt, dal_error *err)
 
 	if (s->executed) {
 		struct op_counters *f = &t->ops[DAL_OP_FETCH];
-		rc = t->inner->step(s->inner, err);
+		rc = DOWN_STMT(s, step, err);
 		write_begin(t);
 		BUMP(f->calls, 1);
 		if (rc == DAL_ROW)
@@ -396,7 +412,7 @@ static int t_step(dal_bstmt *stmt, dal_error *err)
 		span_start(t, &sp, &ctx);
 	}
 	t0 = now_ns();
-	rc = t->inner->step(s->inner, err);
+	rc = DOWN_STMT(s, step, err);
 	ns = now_ns() - t0;
 	s->executed = 1;
 	record(t, DAL_OP_EXECUTE, rc, ns, rc == DAL_ROW);
@@ -409,74 +425,23 @@ static int t_step(dal_bstmt *stmt, dal_error *err)
 	return rc;
 }
 
-static int t_reset(dal_bstmt *stmt, dal_error *err)
+static int t_reset(dal_bstmt *s, dal_error *err)
 {
-	struct tstmt *s = (struct tstmt *)stmt;
 	s->executed = 0;
-	return s->tel->inner->reset(s->inner, err);
+	return DOWN_STMT(s, reset, err);
 }
 
-static void t_finalize(dal_bstmt *stmt)
+static void t_finalize(dal_bstmt *s)
 {
-	struct tstmt *s = (struct tstmt *)stmt;
-	s->tel->inner->finalize(s->inner);
+	DOWN_STMT(s, finalize);
 	free(s->sql);
 	free(s->collection);
 	free(s);
 }
 
-dal_bstmt *telemetry_stmt_inner(dal_bstmt *stmt)
+static dal_bstmt *t_stmt_inner(dal_bstmt *s)
 {
-	return ((struct tstmt *)stmt)->inner;
-}
-
-const struct dal_driver *telemetry_inner(const struct telemetry *t)
-{
-	return t->inner;
-}
-
-static unsigned t_column_count(dal_bstmt *stmt)
-{
-	struct tstmt *s = (struct tstmt *)stmt;
-	return s->tel->inner->column_count(s->inner);
-}
-
-static const char *t_column_name(dal_bstmt *stmt, unsigned col)
-{
-	struct tstmt *s = (struct tstmt *)stmt;
-	return s->tel->inner->column_name(s->inner, col);
-}
-
-static void t_column_value(dal_bstmt *stmt, unsigned col, dal_value *out)
-{
-	struct tstmt *s = (struct tstmt *)stmt;
-	s->tel->inner->column_value(s->inner, col, out);
-}
-
-static int64_t t_rows_affected(dal_bstmt *stmt)
-{
-	struct tstmt *s = (struct tstmt *)stmt;
-	return s->tel->inner->rows_affected(s->inner);
-}
-
-/* ---- optional connection slots ------------------------------------------ */
-
-static int t_last_insert_id(dal_bconn *conn, int64_t *out, dal_error *err)
-{
-	struct tconn *c = (struct tconn *)conn;
-	return c->tel->inner->last_insert_id(c->inner, out, err);
-}
-
-static const char *t_server_kind(dal_bconn *conn)
-{
-	struct tconn *c = (struct tconn *)conn;
-	return c->tel->inner->server_kind(c->inner);
-}
-
-static const char *t_server_version(dal_bconn *conn)
-{
-	struct tconn *c = (struct tconn *)conn;
-	return c->tel->inner->server_version(c->inner);
+	return s->inner;
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
@@ -513,28 +478,28 @@ struct telemetry *telemetry_new(const struct dal_driver *in, const char *repo_na
 		t->bounds[i] = bounds[i];
 		t->bounds_ns[i] = (uint64_t)(bounds[i] * 1e9 + 0.5);
 	}
-	t->inner = in;
 	t->slow_ns = (uint64_t)slow_query_ms * 1000000u;
+	/* A slot the tables below lack stays NULL here too, so that the core
+	 * sees exactly the plugin's capabilities; slots this layer does not
+	 * measure are NULL and pass through. */
 	t->table = (struct dal_driver){
+		.abi_version = DAL_PLUGIN_ABI_VERSION,
+		.struct_size = sizeof(struct dal_driver),
+		.inner = in,
+		.state = t,
 		.connect = t_connect,
 		.disconnect = t_disconnect,
 		.ping = t_ping,
-		.exec = in->exec ? t_exec : NULL,
+		.exec = LAYER_BELOW_HAS(in, exec) ? t_exec : NULL,
 		.prepare = t_prepare,
-		.bind = t_bind,
+		.begin = LAYER_BELOW_HAS(in, begin) ? t_begin : NULL,
+		.commit = LAYER_BELOW_HAS(in, commit) ? t_commit : NULL,
+		.rollback = LAYER_BELOW_HAS(in, rollback) ? t_rollback : NULL,
+		.conn_inner = t_conn_inner,
 		.step = t_step,
 		.reset = t_reset,
 		.finalize = t_finalize,
-		.column_count = t_column_count,
-		.column_name = t_column_name,
-		.column_value = t_column_value,
-		.rows_affected = t_rows_affected,
-		.last_insert_id = in->last_insert_id ? t_last_insert_id : NULL,
-		.begin = in->begin ? t_begin : NULL,
-		.commit = in->commit ? t_commit : NULL,
-		.rollback = in->rollback ? t_rollback : NULL,
-		.server_kind = in->server_kind ? t_server_kind : NULL,
-		.server_version = in->server_version ? t_server_version : NULL,
+		.stmt_inner = t_stmt_inner,
 	};
 	return t;
 }

@@ -1,10 +1,12 @@
 /*
- * Internal: the telemetry decorator.
+ * Internal: the telemetry layer.
  *
  * A struct telemetry owns a function table (`table`) of the same type as a
- * plugin's, whose slots time and count each call and then delegate to the
- * plugin's table. Optional slots the plugin lacks stay NULL in the decorator
- * too, so callers see exactly the plugin's capabilities.
+ * plugin's, a layer in the sense of layer.h: its slots time and count each
+ * call and then forward it to the table below. Slots it does not measure
+ * (binds, column reads, rows_affected, last_insert_id, server info) are NULL
+ * and pass through; optional slots the tables below lack stay NULL too, so
+ * callers see exactly the plugin's capabilities.
  *
  * Hot-path cost: two monotonic clock reads per timed call, a histogram
  * bucket search over at most DAL_HISTOGRAM_MAX_BUCKETS bounds, plain
@@ -21,19 +23,12 @@
 
 struct telemetry;
 
-/* connect() parameters as the core passes them: the decorator's connect
- * finds its telemetry through the enclosing struct. */
-struct core_connect_params {
-	struct dal_connect_params pub;
-	struct telemetry *tel;
-};
-
 /* The OpenTelemetry default boundaries of db.client.operation.duration. */
 extern const double telemetry_default_bounds[];
 extern const unsigned telemetry_default_nbounds;
 
 /*
- * Create a decorator around `inner`. Strings are copied. bounds (seconds,
+ * Create the layer around `inner`. Strings are copied. bounds (seconds,
  * strictly increasing, at most DAL_HISTOGRAM_MAX_BUCKETS) may be NULL for
  * the defaults. Returns NULL on allocation failure.
  */
@@ -44,11 +39,6 @@ struct telemetry *telemetry_new(const struct dal_driver *inner, const char *repo
 /* Record what the repository is connected to (after connect). */
 int telemetry_set_target(struct telemetry *t, const char *system_name,
                          const char *db_namespace, const char *address, unsigned port);
-
-/* The plugin's statement under a decorated one, and the plugin's table:
- * for the untimed column accessors. */
-dal_bstmt *telemetry_stmt_inner(dal_bstmt *stmt);
-const struct dal_driver *telemetry_inner(const struct telemetry *t);
 
 /* The decorating table. Valid until telemetry_free(). */
 const struct dal_driver *telemetry_table(const struct telemetry *t);

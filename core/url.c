@@ -1,9 +1,11 @@
 /*
  * Database URL parsing: turns "scheme://user:pass@host:port/db?k=v" and the
- * sqlite forms into a struct dal_url (see url.h). RFC 3986 syntax is checked
- * by liburiparser; this file adds what a database URL means on top of it
- * (known schemes, port range, sqlite paths, several hosts) and produces
- * messages that never show the password. What the fields then mean for a
+ * file-database forms into a struct dal_url (see url.h). RFC 3986 syntax is
+ * checked by liburiparser; this file adds what a database URL means on top
+ * of it (the SQLAlchemy driver suffix, port range, file paths, several
+ * hosts) and produces messages that never show the password. Which schemes
+ * exist, and whether one names a file or a server database, is the plugins'
+ * say (settings.c asks the loader); what the fields then mean for a
  * repository is settings.c's job.
  */
 #define _GNU_SOURCE
@@ -18,12 +20,6 @@
 #include <uriparser/Uri.h>
 
 #include <dal/plugin.h>
-
-#define KNOWN_SCHEMES "sqlite, mysql, mariadb, postgresql, postgres, pgsql"
-
-static const char *const server_schemes[] = {
-	"mysql", "mariadb", "postgresql", "postgres", "pgsql", NULL,
-};
 
 /* Redacted copy of the URL, for messages. */
 struct redacted {
@@ -164,14 +160,6 @@ static int decode(char *s)
 	const char *end = uriUnescapeInPlaceExA(s, URI_FALSE, URI_BR_DONT_TOUCH);
 
 	return (size_t)(end - s) == strlen(s);
-}
-
-static int is_server_scheme(const char *scheme)
-{
-	for (const char *const *p = server_schemes; *p; p++)
-		if (strcmp(*p, scheme) == 0)
-			return 1;
-	return 0;
 }
 
 /* Describe the character at url[pos] for a message ("'x'", "end of URL"). */
@@ -606,7 +594,15 @@ static int parse_host_list(struct parse_ctx *c, size_t hs, size_t ae,
 	return DAL_OK;
 }
 
-static int parse_sqlite(struct parse_ctx *c, const UriUriA *uri, struct dal_url *u)
+/*
+ * A file database, in the SQLAlchemy convention: "scheme:///rel.db" and
+ * "scheme:rel.db" are relative (to the current directory, or to the INI
+ * file's for a url in it), "scheme:////abs.db" and "scheme:/abs.db"
+ * absolute; "scheme:///:memory:" and "scheme::memory:" pass ":memory:" on.
+ * After "//" comes an empty authority, and the path is everything after the
+ * third slash, as written.
+ */
+static int parse_file(struct parse_ctx *c, const UriUriA *uri, struct dal_url *u)
 {
 	int has_authority = uri->hostText.first != NULL || uri->userInfo.first ||
 	                    uri->portText.first;
@@ -616,21 +612,24 @@ static int parse_sqlite(struct parse_ctx *c, const UriUriA *uri, struct dal_url 
 		char *host = range_dup(&uri->hostText);
 		if (!host)
 			return fail_nomem(c);
-		rc = fail(c, "a sqlite URL has no host (got '%s'): write "
-		             "sqlite:%s for a file relative to the current "
-		             "directory, or sqlite:///ABSOLUTE/PATH", host, host);
+		rc = fail(c, "a %s URL names a file, not a host (got host '%s'): write "
+		             "%s:///FILE for a file relative to the current directory, or "
+		             "%s:////ABSOLUTE/PATH", u->scheme, host, u->scheme, u->scheme);
 		free(host);
 		return rc;
 	}
 	if (uri->userInfo.first || range_len(&uri->portText))
-		return fail(c, "a sqlite URL has no user, password or port: write "
-		               "sqlite:FILE or sqlite:///ABSOLUTE/PATH");
-	rc = join_path(c, uri, has_authority || uri->absolutePath, &u->path);
+		return fail(c, "a %s URL has no user, password or port: write %s:///FILE or "
+		               "%s:////ABSOLUTE/PATH", u->scheme, u->scheme, u->scheme);
+	/* "scheme:/abs" (no authority) keeps its leading slash; with an
+	 * authority the segments already start after "///". */
+	rc = join_path(c, uri, !has_authority && uri->absolutePath, &u->path);
 	if (rc != DAL_OK)
 		return rc;
 	if (strcmp(u->path, "") == 0 || strcmp(u->path, "/") == 0)
-		return fail(c, "no database file: use sqlite:FILE, "
-		               "sqlite:///ABSOLUTE/PATH or sqlite::memory:");
+		return fail(c, "no database file: write %s:///FILE (relative), "
+		               "%s:////ABSOLUTE/PATH or %s:///:memory:", u->scheme, u->scheme,
+		            u->scheme);
 	return DAL_OK;
 }
 
@@ -641,8 +640,9 @@ static int parse_server(struct parse_ctx *c, const UriUriA *uri,
 	int rc;
 
 	if (!uri->hostText.first && !uri->userInfo.first) {
-		return fail(c, "expected %s://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE",
-		            u->scheme);
+		return fail(c, "%s is a database server: expected "
+		               "%s://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE",
+		            u->scheme, u->scheme);
 	}
 	rc = parse_userinfo(c, uri, u);
 	if (rc != DAL_OK)
@@ -675,7 +675,55 @@ static int parse_server(struct parse_ctx *c, const UriUriA *uri,
 	return DAL_OK;
 }
 
-int url_parse(const char *url, const char *origin, struct dal_url *out,
+/* Split "mysql+pymysql" into scheme and driver; lower-case both. */
+static int split_scheme(struct parse_ctx *c, const UriUriA *uri, struct dal_url *u)
+{
+	char *plus;
+
+	u->scheme = range_dup(&uri->scheme);
+	if (!u->scheme)
+		return fail_nomem(c);
+	for (char *p = u->scheme; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if ((plus = strchr(u->scheme, '+'))) {
+		*plus = '\0';
+		if (!plus[1])
+			return fail(c, "empty driver name after '%s+'", u->scheme);
+		if (!(u->driver = strdup(plus + 1)))
+			return fail_nomem(c);
+	}
+	if (!*u->scheme)
+		return fail(c, "empty scheme before '+'");
+	for (const char *p = u->scheme; *p; p++)
+		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || *p == '_'))
+			return fail(c, "scheme '%s' is not a backend name (letters, digits and "
+			               "'_', optionally followed by +DRIVER)", u->scheme);
+	return DAL_OK;
+}
+
+int url_scheme(const char *url, const char *origin, char *buf, size_t size, dal_error *err)
+{
+	struct parse_ctx c = {url, origin ? origin : "URL", err};
+	size_t n = url ? strcspn(url, ":") : 0;
+	size_t base;
+
+	if (!url || !*url)
+		return dal_error_set(err, DAL_ECONFIG, NULL, 0, "%s: empty URL", c.origin);
+	if (!url[n] || n == 0)
+		return fail(&c, "no scheme (expected TYPE:///FILE or "
+		                "TYPE://HOST/DATABASE; `dal plugins` lists the types)");
+	base = strcspn(url, "+:");
+	if (base == 0)
+		return fail(&c, "empty scheme before '+'");
+	if (base >= size)
+		return fail(&c, "scheme too long");
+	for (size_t i = 0; i < base; i++)
+		buf[i] = (char)tolower((unsigned char)url[i]);
+	buf[base] = '\0';
+	return DAL_OK;
+}
+
+int url_parse(const char *url, const char *origin, int kind, struct dal_url *out,
               dal_error *err)
 {
 	struct parse_ctx c = {url, origin ? origin : "URL", err};
@@ -713,32 +761,22 @@ int url_parse(const char *url, const char *origin, struct dal_url *out,
 		return fail_syntax(&c, pos);
 	}
 	if (!uri.scheme.first) {
-		rc = fail(&c, "no scheme (expected one of " KNOWN_SCHEMES
-		              ", e.g. sqlite:app.db or postgresql://HOST/DB)");
+		rc = fail(&c, "no scheme (expected TYPE:///FILE or "
+		              "TYPE://HOST/DATABASE; `dal plugins` lists the types)");
 		goto done;
 	}
-	out->scheme = range_dup(&uri.scheme);
-	if (!out->scheme) {
-		rc = fail_nomem(&c);
+	if ((rc = split_scheme(&c, &uri, out)) != DAL_OK)
 		goto done;
-	}
-	for (char *p = out->scheme; *p; p++)
-		*p = (char)tolower((unsigned char)*p);
-	if (strcmp(out->scheme, "sqlite") != 0 && !is_server_scheme(out->scheme)) {
-		rc = fail(&c, "unknown scheme '%s' (known: " KNOWN_SCHEMES ")",
-		          out->scheme);
-		goto done;
-	}
 	if (uri.fragment.first) {
 		rc = fail(&c, "unexpected fragment '#%.*s'",
 		          (int)range_len(&uri.fragment), uri.fragment.first);
 		goto done;
 	}
-	if (strcmp(out->scheme, "sqlite") == 0) {
+	if (kind == DAL_KIND_FILE) {
 		if (multi)
-			rc = fail(&c, "a sqlite URL has no host");
+			rc = fail(&c, "a %s URL names a file, not hosts", out->scheme);
 		else
-			rc = parse_sqlite(&c, &uri, out);
+			rc = parse_file(&c, &uri, out);
 	} else {
 		rc = parse_server(&c, &uri, out, multi);
 	}
@@ -759,6 +797,7 @@ void url_free(struct dal_url *u)
 	if (!u)
 		return;
 	free(u->scheme);
+	free(u->driver);
 	free(u->user);
 	if (u->password) {
 		/* Do not leave the secret lying in freed heap memory. */

@@ -1,9 +1,13 @@
 /*
  * Internal: database URL parsing (liburiparser).
  *
- *   sqlite:///abs/path.db   sqlite:rel.db   sqlite::memory:
- *   mysql://user:pass@host:3306/db?opt=v   (also mariadb://)
- *   postgresql://user:pass@h1:5432,h2/db?sslmode=require  (also postgres://, pgsql://)
+ * File databases (DAL_KIND_FILE), in the SQLAlchemy convention:
+ *   TYPE:///rel.db   TYPE:////abs/path.db   TYPE:rel.db   TYPE:///:memory:
+ * Database servers (DAL_KIND_SERVER):
+ *   TYPE://user:pass@host:3306/db?opt=v
+ *   TYPE://user:pass@h1:5432,h2/db?sslmode=require
+ * TYPE may carry a SQLAlchemy driver suffix, "mysql+pymysql", kept apart in
+ * `driver` (and ignored by libdal). Which types exist is the plugins' say.
  *
  * User, password and query values are percent-decoded. No message ever
  * contains the password: errors quote the URL with its password as ***.
@@ -21,20 +25,27 @@ struct url_option {
 };
 
 struct dal_url {
-	char *scheme;   /* lower-case, as written: "postgres" */
+	char *scheme;   /* lower-case, as written, without +driver: "postgres" */
+	char *driver;   /* the SQLAlchemy driver suffix ("psycopg2"), or NULL */
 	char *user;     /* decoded, or NULL */
 	char *password; /* decoded, or NULL */
-	char *host;     /* NULL for sqlite; "h1,h2" for several hosts */
+	char *host;     /* NULL for files; "h1,h2" for several hosts */
 	unsigned port;  /* 0 if absent */
-	char *path;     /* sqlite: file path (may be relative) or ":memory:";
+	char *path;     /* files: the path as written (may be relative);
 	                   servers: database name without '/', or NULL */
 	struct url_option *options;
 	size_t n_options;
 };
 
-/* Parse url into *out. On error returns DAL_ECONFIG with a message naming
- * `origin` (e.g. "DB_URL") and what is wrong; *out is then empty. */
-int url_parse(const char *url, const char *origin, struct dal_url *out,
+/* The scheme of url without any +driver, lower-case, into buf[size]: what
+ * selects the plugin, before the URL can be parsed by its kind. DAL_ECONFIG
+ * naming origin when there is none. */
+int url_scheme(const char *url, const char *origin, char *buf, size_t size, dal_error *err);
+
+/* Parse url, a URL of a backend of `kind` (enum dal_backend_kind), into
+ * *out. On error returns DAL_ECONFIG with a message naming `origin` (e.g.
+ * "DB_URL") and what is wrong; *out is then empty. */
+int url_parse(const char *url, const char *origin, int kind, struct dal_url *out,
               dal_error *err);
 
 /* Free what url_parse() allocated. Safe on a zeroed struct. */

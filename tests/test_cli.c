@@ -149,12 +149,12 @@ static void teardown(void)
 	tmpdir = NULL;
 }
 
-/* "sqlite:///<tmpdir>/name"; caller frees. */
+/* "sqlite:////<tmpdir>/name" (absolute: four slashes); caller frees. */
 static char *db_url(const char *name)
 {
 	char *url;
 
-	ck_assert(asprintf(&url, "sqlite://%s/%s", tmpdir, name) > 0);
+	ck_assert(asprintf(&url, "sqlite:///%s/%s", tmpdir, name) > 0);
 	return url;
 }
 
@@ -717,7 +717,8 @@ START_TEST(test_cli_plugins_lists_sqlite)
 	assert_has(r.out, "  file:         " TOP_BUILDDIR "/plugins/sqlite/");
 	assert_has(r.out, "backend_sqlite");
 	assert_has(r.out, "  aliases:      sqlite3\n");
-	assert_has(r.out, "  abi:          1.");
+	assert_has(r.out, "  abi:          2.");
+	assert_has(r.out, "  kind:         file\n");
 	assert_has(r.out, " transactions ");
 	assert_has(r.out, " embedded");
 	run_free(&r);
@@ -733,7 +734,7 @@ START_TEST(test_cli_plugins_reports_unusable_files)
 	setenv("DAL_PLUGIN_PATH", TESTS_BUILDDIR "/.libs", 1);
 	run_dal(&r, "plugins", NULL);
 	assert_has(r.out, "  " TESTS_BUILDDIR "/.libs\n");
-	assert_has(r.out, "unusable: " TESTS_BUILDDIR "/.libs/backend_badabi");
+	assert_has(r.out, "unusable: " TESTS_BUILDDIR "/.libs/backend_abi1");
 	assert_has(r.out, "  error:        DAL_EPLUGIN_ABI: ");
 	assert_has(r.out, "unusable: " TESTS_BUILDDIR "/.libs/backend_nosym");
 	assert_has(r.out, "  error:        DAL_EPLUGIN_INVALID: ");

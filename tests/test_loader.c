@@ -42,6 +42,7 @@ START_TEST(test_loader_not_found_lists_every_directory)
 	                 DAL_EPLUGIN_NOTFOUND);
 	ck_assert_ptr_null(p);
 	ck_assert_msg(tu_contains(err.message, "no plugin for database type 'nosuchdb'"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "installed: "), "%s", err.message);
 	ck_assert_msg(tu_contains(err.message, "backend_nosuchdb.so"), "%s", err.message);
 	ck_assert_msg(tu_contains(err.message, "/nonexistent/cfg (plugin_dir)"), "%s", err.message);
 	ck_assert_msg(tu_contains(err.message, "/nonexistent/one (DAL_PLUGIN_PATH)"), "%s", err.message);
@@ -50,15 +51,85 @@ START_TEST(test_loader_not_found_lists_every_directory)
 }
 END_TEST
 
-START_TEST(test_loader_refuses_other_abi_major)
+/* Rule: a plugin of another major is refused, naming both versions. */
+START_TEST(test_loader_refuses_abi1_plugin_naming_versions)
 {
 	const struct loaded_plugin *p;
 	dal_error err;
 
-	ck_assert_int_eq(loader_find("badabi", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
-	ck_assert_msg(tu_contains(err.message, "backend_badabi"), "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "ABI 2.0"), "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI 1.0"), "%s", err.message);
+	ck_assert_int_eq(loader_find("abi1", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
+	ck_assert_msg(tu_contains(err.message, "backend_abi1"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "built for libdal plugin ABI 1.0"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI 2.0"), "%s", err.message);
+}
+END_TEST
+
+START_TEST(test_loader_refuses_newer_major)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+
+	ck_assert_int_eq(loader_find("major3", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
+	ck_assert_msg(tu_contains(err.message, "backend_major3"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "ABI 3.0"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI 2.0"), "%s", err.message);
+}
+END_TEST
+
+/* Rule: for a minor the core knows, each struct's size is exact. */
+START_TEST(test_loader_refuses_registration_of_wrong_size)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+	char want[64];
+
+	ck_assert_int_eq(loader_find("shortreg", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
+	snprintf(want, sizeof want, "registration declares %zu bytes",
+	         sizeof(struct dal_plugin) - 8);
+	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
+	snprintf(want, sizeof want, "ABI 2.0's is exactly %zu", sizeof(struct dal_plugin));
+	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
+}
+END_TEST
+
+START_TEST(test_loader_refuses_function_table_of_wrong_size)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+	char want[64];
+
+	ck_assert_int_eq(loader_find("shortdrv", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
+	snprintf(want, sizeof want, "function table declares %zu bytes",
+	         sizeof(struct dal_driver) + 8);
+	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
+}
+END_TEST
+
+/* Rule: a newer minor only appends, so it is never smaller than ours. */
+START_TEST(test_loader_refuses_newer_minor_smaller_than_ours)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+
+	ck_assert_int_eq(loader_find("newshort", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
+	ck_assert_msg(tu_contains(err.message, "(ABI 2.3)"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "a newer minor only appends"), "%s", err.message);
+}
+END_TEST
+
+/* Rule: the entry point learns the core's ABI and may refuse it; its
+ * reason reaches the user. */
+START_TEST(test_loader_reports_plugin_refusing_older_core)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+
+	ck_assert_int_eq(loader_find("picky", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
+	ck_assert_msg(tu_contains(err.message, "backend_picky"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "refused to load into this libdal (plugin ABI 2.0)"),
+	              "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "needs a core of plugin ABI 2.9 or newer, got 2.0"),
+	              "%s", err.message);
 }
 END_TEST
 
@@ -68,8 +139,8 @@ START_TEST(test_loader_refuses_file_without_symbol)
 	dal_error err;
 
 	ck_assert_int_eq(loader_find("nosym", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_INVALID);
-	ck_assert_msg(tu_contains(err.message, "is not a libdal plugin"), "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "backend_nosym_LTX_dal_plugin"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "not a libdal plugin"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "backend_nosym_LTX_dal_plugin_init"), "%s", err.message);
 }
 END_TEST
 
@@ -83,6 +154,9 @@ START_TEST(test_loader_refuses_missing_required_slot)
 }
 END_TEST
 
+/* Rule: a newer minor is accepted; the core reads only the members it
+ * knows, of both structs, and finds the plugin by an alias it declares
+ * (no table of names in the core). */
 START_TEST(test_loader_accepts_newer_minor_abi)
 {
 	const struct loaded_plugin *p;
@@ -92,7 +166,10 @@ START_TEST(test_loader_accepts_newer_minor_abi)
 	              err.message);
 	ck_assert_str_eq(p->reg.name, "newer");
 	ck_assert_str_eq(p->reg.version, "9.9.9");
-	ck_assert_uint_eq(p->reg.abi_version & 0xffff, 7);
+	ck_assert_uint_eq(DAL_ABI_MINOR_OF(p->reg.abi_version), 7);
+	ck_assert_ptr_eq(p->reg.driver, &p->drv); /* our copy, cut to our size */
+	ck_assert_ptr_nonnull(p->drv.rows_affected);
+	ck_assert_ptr_null(p->drv.stmt_inner);
 }
 END_TEST
 
@@ -189,9 +266,10 @@ START_TEST(test_plugin_list_reports_good_and_broken)
 	ck_assert_int_eq(n, s.ok + s.bad);
 	ck_assert_msg(tu_contains(s.names, "sqlite "), "%s", s.names);
 	ck_assert_msg(tu_contains(s.names, "newer "), "%s", s.names);
-	ck_assert_msg(tu_contains(s.errors, "ABI 2.0"), "%s", s.errors);
+	ck_assert_msg(tu_contains(s.errors, "ABI 1.0"), "%s", s.errors);
+	ck_assert_msg(tu_contains(s.errors, "ABI 3.0"), "%s", s.errors);
 	ck_assert_msg(tu_contains(s.errors, "required function 'prepare'"), "%s", s.errors);
-	ck_assert_msg(tu_contains(s.errors, "is not a libdal plugin"), "%s", s.errors);
+	ck_assert_msg(tu_contains(s.errors, "not a libdal plugin"), "%s", s.errors);
 	ck_assert_int_ge(s.bad, 3);
 }
 END_TEST
@@ -221,7 +299,12 @@ int main(void)
 
 	tcase_add_test(tc, test_loader_finds_sqlite_by_name_and_alias);
 	tcase_add_test(tc, test_loader_not_found_lists_every_directory);
-	tcase_add_test(tc, test_loader_refuses_other_abi_major);
+	tcase_add_test(tc, test_loader_refuses_abi1_plugin_naming_versions);
+	tcase_add_test(tc, test_loader_refuses_newer_major);
+	tcase_add_test(tc, test_loader_refuses_registration_of_wrong_size);
+	tcase_add_test(tc, test_loader_refuses_function_table_of_wrong_size);
+	tcase_add_test(tc, test_loader_refuses_newer_minor_smaller_than_ours);
+	tcase_add_test(tc, test_loader_reports_plugin_refusing_older_core);
 	tcase_add_test(tc, test_loader_refuses_file_without_symbol);
 	tcase_add_test(tc, test_loader_refuses_missing_required_slot);
 	tcase_add_test(tc, test_loader_accepts_newer_minor_abi);

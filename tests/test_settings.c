@@ -9,6 +9,7 @@
 
 #include <dal/dal.h>
 
+#include "loader.h"
 #include "settings.h"
 #include "testutil.h"
 
@@ -172,6 +173,125 @@ START_TEST(test_settings_precedence_url_dburl_env_ini)
 }
 END_TEST
 
+/* A URL says where and as whom: it never inherits a user or password (or
+ * password_file) from a lower layer, so that a secret meant for one server
+ * is never sent to the host another URL names. */
+START_TEST(test_settings_url_never_inherits_credentials)
+{
+	char *dir = tu_mkdtemp();
+	char *secret = tu_write_file(dir, "secret", "FileSecret1\n");
+	char ini[4300];
+	dal_config *cfg;
+	struct dal_settings s;
+	char url[4400];
+
+	snprintf(ini, sizeof ini, "[main]\ntype = mysql\nhost = prod\nuser = produser\n"
+	         "password_file = %s\npool_size = 7\n[main.mysql]\nssl_mode = required\n", secret);
+	cfg = cfg_of(ini);
+	setenv("DB_USER", "envuser", 1);
+	setenv("DB_PASS", "EnvSecret2", 1);
+	setenv("DB_URL", "mysql://dburluser:DbUrlSecret3@dburlhost/db", 1);
+	/* The explicit URL (dal -u) names another host and no credentials. */
+	resolve_ok(cfg, NULL, "mysql://otherhost/db?allow_empty_password=yes", &s);
+	ck_assert_str_eq(s.value[SK_HOST], "otherhost");
+	ck_assert_ptr_null(s.value[SK_USER]);
+	ck_assert_ptr_null(s.password);
+	ck_assert_ptr_null(s.value[SK_PASSWORD_FILE]);
+	/* What it inherits: the rest of the settings and backend options. */
+	ck_assert_uint_eq(s.pool_size, 7);
+	ck_assert_str_eq(opt(&s, "ssl_mode"), "required");
+	settings_free(&s);
+	/* Without allow_empty_password the empty password is refused, not
+	 * quietly filled in from the environment. */
+	{
+		dal_error e;
+		resolve_bad(cfg, NULL, "mysql://otherhost/db", &e);
+		ck_assert_msg(tu_contains(e.message, "empty password for (default user)@otherhost"),
+		              "%s", e.message);
+	}
+	/* DB_URL is a URL too: DB_USER/DB_PASS below it are not mixed in... */
+	setenv("DB_URL", "mysql://dburlhost/db?allow_empty_password=yes", 1);
+	resolve_ok(cfg, NULL, NULL, &s);
+	ck_assert_str_eq(s.value[SK_HOST], "dburlhost");
+	ck_assert_ptr_null(s.value[SK_USER]);
+	ck_assert_ptr_null(s.password);
+	settings_free(&s);
+	/* ...but the URL may name a password file in its query string, which
+	 * keeps the secret out of the URL. */
+	snprintf(url, sizeof url, "mysql://app@otherhost/db?password_file=%s", secret);
+	resolve_ok(cfg, NULL, url, &s);
+	ck_assert_str_eq(s.value[SK_USER], "app");
+	ck_assert_str_eq(s.password, "FileSecret1");
+	ck_assert_str_eq(s.source[SK_PASSWORD_FILE], "url");
+	settings_free(&s);
+	/* A URL's own credentials are used. */
+	resolve_ok(cfg, NULL, "mysql://u2:UrlSecret4@otherhost/db", &s);
+	ck_assert_str_eq(s.value[SK_USER], "u2");
+	ck_assert_str_eq(s.password, "UrlSecret4");
+	settings_free(&s);
+	unsetenv("DB_URL");
+	unsetenv("DB_USER");
+	unsetenv("DB_PASS");
+	dal_config_free(cfg);
+	free(secret);
+	tu_rmtree(dir);
+}
+END_TEST
+
+/* SQLAlchemy URLs as applications already have them in their environment. */
+START_TEST(test_settings_sqlalchemy_urls)
+{
+	struct dal_settings s;
+	char cwd[4096], want[4200];
+
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
+	resolve_ok(NULL, NULL, "sqlite:///./app.db", &s);
+	snprintf(want, sizeof want, "%s/./app.db", cwd);
+	ck_assert_str_eq(s.path, want); /* relative, not /app.db */
+	settings_free(&s);
+	resolve_ok(NULL, NULL, "sqlite+aiosqlite:////var/tmp/abs.db", &s);
+	ck_assert_str_eq(s.type, "sqlite");
+	ck_assert_str_eq(s.path, "/var/tmp/abs.db");
+	settings_free(&s);
+	resolve_ok(NULL, NULL, "sqlite3:///:memory:", &s);
+	ck_assert_str_eq(s.type, "sqlite3");
+	ck_assert_str_eq(s.plugin->reg.name, "sqlite");
+	ck_assert_str_eq(s.path, ":memory:");
+	settings_free(&s);
+	resolve_ok(NULL, NULL, "mysql+pymysql://u:p@h/db", &s);
+	ck_assert_str_eq(s.type, "mysql");
+	ck_assert_str_eq(s.value[SK_NAME], "db");
+	settings_free(&s);
+	resolve_ok(NULL, NULL, "mysql+asyncmy://u:p@h/db", &s);
+	ck_assert_str_eq(s.plugin->reg.name, "mysql");
+	settings_free(&s);
+	resolve_ok(NULL, NULL, "postgresql+psycopg2://u:p@h/db", &s);
+	ck_assert_str_eq(s.type, "postgresql");
+	ck_assert_uint_eq(s.port, 5432); /* the plugin's default_port */
+	settings_free(&s);
+}
+END_TEST
+
+/* A scheme no installed plugin claims: the error lists what is installed
+ * and where it looked, and never the password. */
+START_TEST(test_settings_unknown_scheme_lists_installed_plugins)
+{
+	struct dal_settings s;
+	dal_error e;
+
+	ck_assert_int_eq(settings_resolve(NULL, NULL, "oracle://scott:Tiger9@h/db", 0, &s, &e),
+	                 DAL_EPLUGIN_NOTFOUND);
+	ck_assert_msg(tu_contains(e.message, "argument: URL scheme 'oracle'"), "%s", e.message);
+	ck_assert_msg(tu_contains(e.message, "installed: "), "%s", e.message);
+	ck_assert_msg(tu_contains(e.message, "sqlite, sqlite3"), "%s", e.message);
+	ck_assert_msg(tu_contains(e.message, "(DAL_PLUGIN_PATH)"), "%s", e.message);
+	ck_assert_msg(!tu_contains(e.message, "Tiger9"), "%s", e.message);
+	ck_assert_int_eq(settings_resolve(NULL, NULL, "oracle+cx://h/db", 0, &s, &e),
+	                 DAL_EPLUGIN_NOTFOUND);
+	ck_assert_msg(tu_contains(e.message, "URL scheme 'oracle'"), "%s", e.message);
+}
+END_TEST
+
 START_TEST(test_settings_ini_relative_path_is_relative_to_file)
 {
 	char *dir = tu_mkdtemp();
@@ -192,7 +312,7 @@ START_TEST(test_settings_ini_relative_path_is_relative_to_file)
 	ck_assert_str_eq(s.password, "hunter2");
 	/* A URL query option beats the [main.sqlite] one. */
 	settings_free(&s);
-	resolve_ok(cfg, NULL, "sqlite:y.db?journal_mode=DELETE", &s);
+	resolve_ok(cfg, NULL, "sqlite:///y.db?journal_mode=DELETE", &s);
 	ck_assert_str_eq(opt(&s, "journal_mode"), "DELETE");
 	ck_assert_uint_eq(s.n_options, 1);
 	settings_free(&s);
@@ -393,6 +513,9 @@ int main(void)
 	tcase_add_test(tc, test_settings_bad_env_names_variable);
 	tcase_add_test(tc, test_settings_missing_section);
 	tcase_add_test(tc, test_settings_empty_password_over_tcp_refused);
+	tcase_add_test(tc, test_settings_url_never_inherits_credentials);
+	tcase_add_test(tc, test_settings_sqlalchemy_urls);
+	tcase_add_test(tc, test_settings_unknown_scheme_lists_installed_plugins);
 	tcase_add_test(tc, test_settings_password_file_errors);
 	tcase_add_test(tc, test_settings_describe_redacts_passwords);
 	tcase_add_test(tc, test_settings_errors_never_hold_passwords);

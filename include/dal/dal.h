@@ -436,11 +436,14 @@ typedef struct dal_plugin_info {
 	int status;                 /* DAL_OK, or why it cannot be used */
 	const char *error;          /* message when status != DAL_OK */
 	const char *name;           /* NULL unless status == DAL_OK */
-	const char *const *aliases; /* NULL-terminated, may be NULL */
+	const char *const *aliases; /* other type names and URL schemes;
+	                               NULL-terminated, may be NULL */
 	const char *version;
 	const char *description;
 	unsigned abi_major, abi_minor;
 	unsigned capabilities;
+	unsigned kind;              /* 0: file database, 1: database server */
+	unsigned default_port;      /* servers; 0 for files */
 } dal_plugin_info;
 
 typedef void (*dal_plugin_fn)(const dal_plugin_info *info, void *userdata);

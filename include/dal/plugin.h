@@ -1,12 +1,18 @@
 /*
- * libdal backend plugin SDK.
+ * libdal backend plugin SDK (plugin ABI 2).
  *
  * This is the whole contract between the libdal core and a database backend.
  * A backend is a shared object named backend_<name>.so that exports exactly
- * one symbol: a const struct dal_plugin, declared with DAL_PLUGIN_DEFINE().
- * The core finds the file with libltdl, reads the struct, checks its ABI
- * version and size, verifies that every required slot of the function table
- * is set, and from then on calls the backend only through that table.
+ * one symbol, its entry point, declared with DAL_PLUGIN_ENTRY(). The core
+ * finds the file with libltdl, calls the entry point with the ABI version it
+ * speaks, checks the registration it gets back (ABI version, exact struct
+ * sizes, required slots) and from then on calls the backend only through its
+ * function table. docs/abi.md states the compatibility rules.
+ *
+ * The registration declares everything the core needs to know about the
+ * backend: its type name and aliases (which are also its URL schemes),
+ * whether it is a file or a server database, its default port or file, its
+ * SQL dialect and its options. The core has no list of backends.
  *
  * What a backend never does: read the INI file or the environment (the core
  * hands it resolved, typed parameters in struct dal_connect_params), rewrite
@@ -34,18 +40,24 @@ extern "C" {
 #endif
 
 /*
- * ABI version. A core accepts a plugin whose major equals its own and whose
- * minor is any value: newer minors only append slots at the end of the
- * structs, and the core reads no further than the plugin's struct_size. A
- * different major is refused with DAL_EPLUGIN_ABI.
+ * ABI version, major << 16 | minor. A core loads a plugin of its own major
+ * and any minor: a minor only appends members at the end of struct
+ * dal_plugin and struct dal_driver, and each struct's size is exact for its
+ * version (docs/abi.md). A different major is refused with DAL_EPLUGIN_ABI.
  */
-#define DAL_PLUGIN_ABI_MAJOR 1
+#define DAL_PLUGIN_ABI_MAJOR 2
 #define DAL_PLUGIN_ABI_MINOR 0
 #define DAL_PLUGIN_ABI_VERSION \
 	((uint32_t)((DAL_PLUGIN_ABI_MAJOR << 16) | DAL_PLUGIN_ABI_MINOR))
+#define DAL_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
+#define DAL_ABI_MINOR_OF(v) ((unsigned)((v) & 0xffffu))
 
 /* The symbol the core asks libltdl for (after <module>_LTX_, see below). */
-#define DAL_PLUGIN_SYMBOL "dal_plugin"
+#define DAL_PLUGIN_SYMBOL "dal_plugin_init"
+
+/* ------------------------------------------------------------------------ */
+/* Dialect                                                                   */
+/* ------------------------------------------------------------------------ */
 
 /* How the backend's SQL writes a parameter. The core rewrites the
  * application's ? and :name markers into this style before prepare(). */
@@ -63,6 +75,17 @@ enum dal_param_style {
 #define DAL_SYNTAX_DOLLAR_QUOTE (1u << 3)     /* $tag$ ... $tag$ strings, E'' strings */
 #define DAL_SYNTAX_NESTED_COMMENT (1u << 4)   /* C comments nest */
 #define DAL_SYNTAX_BRACKET_IDENT (1u << 5)    /* [identifier] */
+
+/* What kind of database a backend reaches; it decides how a URL and the
+ * generic settings map onto struct dal_connect_params. */
+enum dal_backend_kind {
+	/* A database in a local file: URL "scheme:FILE" or "scheme:///FILE",
+	 * setting `path` (DB_NAME too); no host, port, user or password. */
+	DAL_KIND_FILE = 0,
+	/* A database server: URL "scheme://user:pass@host:port/dbname",
+	 * settings host, port, name, user, password. */
+	DAL_KIND_SERVER = 1
+};
 
 /* Capability flags (DAL_CAP_*) are in <dal/types.h>. */
 
@@ -88,11 +111,15 @@ typedef struct dal_value {
 	} u;
 } dal_value;
 
+/* ------------------------------------------------------------------------ */
+/* Options                                                                   */
+/* ------------------------------------------------------------------------ */
+
 /*
  * One backend-specific option: a key/value from the [<repo>.<backend>] INI
- * section or from a URL's query string. A backend must reject a key it does
- * not know with DAL_ECONFIG and a message naming the key, and say where it came
- * from (origin, e.g. "etc/dal.ini:14" or "DB_URL").
+ * section or from a URL's query string, with where it came from (origin,
+ * e.g. "etc/dal.ini:14" or "DB_URL"). Strongest source first: of a key given
+ * twice, the first occurrence wins.
  */
 typedef struct dal_option {
 	const char *key;
@@ -100,48 +127,108 @@ typedef struct dal_option {
 	const char *origin;
 } dal_option;
 
+/* The type of a declared option, checked by dal_options_parse(). */
+enum dal_option_type {
+	DAL_OPTION_TEXT = 0,   /* any text */
+	DAL_OPTION_BOOL = 1,   /* 1/0, on/off, true/false, yes/no */
+	DAL_OPTION_INT = 2,    /* decimal integer in [min, max] */
+	DAL_OPTION_CHOICE = 3  /* one of choices[], any case */
+};
+
 /*
- * Resolved connection parameters, handed to connect(). Strings are NUL-terminated
- * and owned by the core; they are valid only during connect() (copy what you keep).
- * Unset strings are NULL, unset numbers 0.
+ * The declaration of one backend option, in the registration's option
+ * table: the SDK parses a connection's options against it, and `dal plugins`
+ * shows it. Keys are lower-case; a key whose name contains "pass" is a
+ * secret and is never shown.
+ */
+struct dal_option_spec {
+	const char *key;
+	uint32_t type;               /* enum dal_option_type */
+	const char *default_value;   /* as text; NULL: none (the driver's own) */
+	const char *const *choices;  /* CHOICE: NULL-terminated */
+	long long min, max;          /* INT */
+	const char *help;            /* one line */
+};
+
+/* A parsed option, filled by dal_options_parse() per spec. */
+struct dal_option_value {
+	const dal_option *given; /* the option given, or NULL: the default */
+	const char *text;        /* given->value, else the spec's default (may be NULL) */
+	long long i;             /* BOOL (0/1) and INT */
+	int choice;              /* CHOICE: index into choices, -1 when no value */
+};
+
+/* ------------------------------------------------------------------------ */
+/* Connection parameters                                                     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Resolved connection parameters, handed to connect(). Strings are
+ * NUL-terminated and owned by the core; they are valid only during connect()
+ * (copy what you keep). Unset strings are NULL, unset numbers 0. Members are
+ * only ever appended; struct_size says how many this core filled.
  */
 struct dal_connect_params {
 	size_t struct_size;        /* sizeof(struct dal_connect_params) of the core */
 	const char *repo_name;     /* repository name, for messages */
-	const char *path;          /* file databases: absolute path or ":memory:" */
-	const char *host;          /* server backends; may be a comma-separated list,
-	                              each item with its own port: iterate with
-	                              dal_host_next() */
-	unsigned port;             /* 0 = backend default */
+	const char *path;          /* DAL_KIND_FILE: absolute path, or a name the
+	                              backend gives a meaning (":memory:") */
+	const char *host;          /* DAL_KIND_SERVER; may be a comma-separated
+	                              list, each item with its own port: iterate
+	                              with dal_host_next() */
+	unsigned port;             /* 0 = the registration's default_port */
 	const char *dbname;        /* database name */
 	const char *user;
 	const char *password;      /* never copy into a message */
 	unsigned connect_timeout;  /* seconds, 0 = backend default */
 	unsigned read_timeout;     /* seconds, 0 = none */
 	unsigned write_timeout;    /* seconds, 0 = none */
-	const dal_option *options; /* backend-specific options */
+	const dal_option *options; /* backend-specific options, strongest first */
 	size_t n_options;
 };
 
+/* ------------------------------------------------------------------------ */
+/* The function table                                                        */
+/* ------------------------------------------------------------------------ */
+
 /*
- * Opaque backend handles. A backend defines these structs privately.
+ * Opaque handles. Each table that creates them defines the structs
+ * privately (a plugin its own, a layer its own wrapper).
  */
 typedef struct dal_bconn dal_bconn;
 typedef struct dal_bstmt dal_bstmt;
 
 /*
  * The function table. The same type is implemented by backends and by the
- * core's telemetry decorator, which wraps one table in another.
+ * core's layers (telemetry, fault injection), each of which wraps the table
+ * below it. Every slot receives the object it belongs to: connect() the
+ * table itself (`self`, whose `state` a layer uses), connection slots the
+ * connection that table's connect() made, statement slots the statement that
+ * table's prepare() made.
  *
- * Conventions for every slot that returns int: DAL_OK (or DAL_ROW/DAL_DONE for
- * step) on success; on failure a negative dal_code, with *err filled in (see
- * dal_error_set()). err is never NULL. Slots marked (optional) may be NULL; the
- * core then reports DAL_EUNSUPPORTED or uses a fallback named below.
+ * Conventions for every slot that returns int: DAL_OK (or DAL_ROW/DAL_DONE
+ * for step) on success; on failure a negative dal_code, with *err filled in
+ * (see dal_error_set()). err is never NULL. Slots marked (optional) may be
+ * NULL in a plugin; the core then reports DAL_EUNSUPPORTED or uses the
+ * fallback named. In a layer, a NULL slot passes the call through to the
+ * table below (docs/abi.md, "Layers").
+ *
+ * Members are only appended, in minor versions; struct_size is exact.
  */
 struct dal_driver {
+	uint32_t abi_version; /* DAL_PLUGIN_ABI_VERSION */
+	uint32_t struct_size; /* sizeof(struct dal_driver) */
+
+	/* Layers only; a plugin leaves both NULL. inner: the table this one
+	 * wraps. state: the layer's own data, for connect(). */
+	const struct dal_driver *inner;
+	void *state;
+
+	/* ---- connections ---- */
+
 	/* Open a connection. On failure *out is untouched and nothing leaks. */
-	int (*connect)(const struct dal_connect_params *params, dal_bconn **out,
-	               dal_error *err);
+	int (*connect)(const struct dal_driver *self, const struct dal_connect_params *params,
+	               dal_bconn **out, dal_error *err);
 	/* Close a connection. Every statement has been finalized before. */
 	void (*disconnect)(dal_bconn *conn);
 	/* Check that the connection is alive with one round trip (or the
@@ -150,15 +237,32 @@ struct dal_driver {
 	/* (optional) Run SQL that takes no parameters and returns no rows; may
 	 * hold several statements if DAL_CAP_MULTI_STATEMENT. *affected gets the
 	 * rows changed by the last statement, or 0. Fallback: prepare/step. */
-	int (*exec)(dal_bconn *conn, const char *sql, int64_t *affected,
-	            dal_error *err);
+	int (*exec)(dal_bconn *conn, const char *sql, int64_t *affected, dal_error *err);
 	/* Prepare one statement whose SQL is already in the backend's
-	 * param_style with exactly nparams parameters. */
-	int (*prepare)(dal_bconn *conn, const char *sql, size_t len,
-	               unsigned nparams, dal_bstmt **out, dal_error *err);
+	 * param_style with exactly nparams parameters. sql[len] is NUL. */
+	int (*prepare)(dal_bconn *conn, const char *sql, size_t len, unsigned nparams,
+	               dal_bstmt **out, dal_error *err);
+	/* (optional, with DAL_CAP_TRANSACTIONS) Transaction control.
+	 * Fallback for a missing slot: DAL_EUNSUPPORTED. */
+	int (*begin)(dal_bconn *conn, dal_error *err);
+	int (*commit)(dal_bconn *conn, dal_error *err);
+	int (*rollback)(dal_bconn *conn, dal_error *err);
+	/* (optional, with DAL_CAP_LAST_INSERT_ID) Id generated by the most
+	 * recent INSERT on this connection. */
+	int (*last_insert_id)(dal_bconn *conn, int64_t *out, dal_error *err);
+	/* (optional) The server actually reached, as an OpenTelemetry
+	 * db.system.name ("mariadb" when a mysql backend talks to MariaDB).
+	 * Static or valid until disconnect. Fallback: the plugin name. */
+	const char *(*server_kind)(dal_bconn *conn);
+	/* (optional) Server version as text, valid until disconnect. */
+	const char *(*server_version)(dal_bconn *conn);
+	/* Layers only: the connection of the table below that conn wraps. */
+	dal_bconn *(*conn_inner)(dal_bconn *conn);
+
+	/* ---- statements ---- */
+
 	/* Bind parameter pos (1-based, <= nparams). The value is copied. */
-	int (*bind)(dal_bstmt *stmt, unsigned pos, const dal_value *value,
-	            dal_error *err);
+	int (*bind)(dal_bstmt *stmt, unsigned pos, const dal_value *value, dal_error *err);
 	/* Execute on the first call after prepare/reset, then advance one row:
 	 * DAL_ROW, DAL_DONE, or an error. */
 	int (*step)(dal_bstmt *stmt, dal_error *err);
@@ -178,64 +282,102 @@ struct dal_driver {
 	void (*column_value)(dal_bstmt *stmt, unsigned col, dal_value *out);
 	/* Rows inserted, updated or deleted by the last execution. */
 	int64_t (*rows_affected)(dal_bstmt *stmt);
-	/* (optional) Id generated by the most recent INSERT on this connection. */
-	int (*last_insert_id)(dal_bconn *conn, int64_t *out, dal_error *err);
-	/* (optional, with DAL_CAP_TRANSACTIONS) Transaction control.
-	 * Fallback for a missing slot: DAL_EUNSUPPORTED. */
-	int (*begin)(dal_bconn *conn, dal_error *err);
-	int (*commit)(dal_bconn *conn, dal_error *err);
-	int (*rollback)(dal_bconn *conn, dal_error *err);
-	/* (optional) The server actually reached, e.g. "mariadb" when a mysql
-	 * backend talks to MariaDB; used for telemetry. Static or valid until
-	 * disconnect. Fallback: the plugin name. */
-	const char *(*server_kind)(dal_bconn *conn);
-	/* (optional) Server version as text, valid until disconnect. */
-	const char *(*server_version)(dal_bconn *conn);
+	/* Layers only: the statement of the table below that stmt wraps. */
+	dal_bstmt *(*stmt_inner)(dal_bstmt *stmt);
+	/* ABI 2.1 and later append optional slots here. */
 };
 
+/* ------------------------------------------------------------------------ */
+/* The registration                                                          */
+/* ------------------------------------------------------------------------ */
+
 /*
- * The registration struct: the one symbol a plugin exports.
- *
- * abi_version and struct_size come first and never move, so that any core
- * can read them. Fill the rest with designated initializers.
+ * What a plugin's entry point returns. abi_version and struct_size come
+ * first and never move. Fill the rest with designated initializers.
  */
 struct dal_plugin {
 	uint32_t abi_version;       /* DAL_PLUGIN_ABI_VERSION */
 	uint32_t struct_size;       /* sizeof(struct dal_plugin) */
-	const char *name;           /* canonical type name: "sqlite" */
-	const char *const *aliases; /* NULL-terminated, or NULL: {"pgsql", NULL} */
+	const char *name;           /* canonical type name and URL scheme: "pgsql";
+	                               lower-case letters, digits and '_' */
+	const char *const *aliases; /* other type names, also URL schemes;
+	                               NULL-terminated, or NULL */
 	const char *version;        /* the plugin's own version: "1.0.0" */
 	const char *description;    /* one line, e.g. "SQLite 3 (libsqlite3 3.40.1)" */
 	uint32_t capabilities;      /* DAL_CAP_* */
+	uint32_t kind;              /* enum dal_backend_kind */
+	unsigned default_port;      /* DAL_KIND_SERVER: the port used when none
+	                               is given; 0 for DAL_KIND_FILE */
+	const char *default_path;   /* DAL_KIND_FILE: the file used when none is
+	                               given ("dal.db"; relative to the INI file),
+	                               or NULL: a path is required */
 	uint32_t param_style;       /* enum dal_param_style */
-	unsigned default_port;      /* 0 for embedded databases */
 	uint32_t syntax;            /* DAL_SYNTAX_* flags of the SQL dialect */
-	struct dal_driver driver;
+	const char *ident_quote;    /* identifier quotes, opening and closing:
+	                               "\"\"", "``" or "[]" */
+	const struct dal_option_spec *options; /* the backend's options */
+	size_t n_options;
+	const struct dal_driver *driver;        /* the function table */
+	/* ABI 2.1 and later append members here. */
 };
 
 /*
- * Define the registration symbol of module backend_<NAME>:
+ * The entry point's type. core_abi is the DAL_PLUGIN_ABI_VERSION of the
+ * core that loads the plugin: a plugin may adapt to an older core or
+ * refuse it. Return the registration (static storage, valid while the
+ * plugin is loaded), or NULL after dal_error_set(err, DAL_EPLUGIN_ABI, ...)
+ * with a message saying what the plugin needs. Called once per process
+ * (more is harmless), under the loader's lock.
+ */
+typedef const struct dal_plugin *dal_plugin_init_fn(uint32_t core_abi, dal_error *err);
+
+/*
+ * Define the entry point of module backend_<NAME>:
  *
- *     DAL_PLUGIN_DEFINE(backend_sqlite) = {
+ *     static const struct dal_plugin registration = {
  *             .abi_version = DAL_PLUGIN_ABI_VERSION,
  *             .struct_size = sizeof(struct dal_plugin),
  *             .name = "sqlite",
  *             ...
  *     };
  *
- * The symbol is named <module>_LTX_dal_plugin, which libltdl looks up first;
- * this lets several backends be preloaded into one static binary without a
- * clash. Build the plugin with -fvisibility=hidden so that this is the only
- * exported symbol.
+ *     DAL_PLUGIN_ENTRY(backend_sqlite)
+ *     {
+ *             return dal_plugin_accept(core_abi, &registration, err);
+ *     }
+ *
+ * The symbol is named <module>_LTX_dal_plugin_init, which libltdl looks up
+ * first; this lets several backends be preloaded into one static binary
+ * without a clash. Build the plugin with -fvisibility=hidden so that this is
+ * the only exported symbol.
  */
 #if defined(__GNUC__)
 #define DAL_PLUGIN_EXPORT __attribute__((visibility("default")))
 #else
 #define DAL_PLUGIN_EXPORT
 #endif
-#define DAL_PLUGIN_DEFINE(module) \
-	DAL_PLUGIN_EXPORT extern const struct dal_plugin module##_LTX_dal_plugin; \
-	const struct dal_plugin module##_LTX_dal_plugin
+#define DAL_PLUGIN_ENTRY(module)                                                  \
+	DAL_PLUGIN_EXPORT const struct dal_plugin *module##_LTX_dal_plugin_init(   \
+		uint32_t core_abi, dal_error *err);                                \
+	const struct dal_plugin *module##_LTX_dal_plugin_init(uint32_t core_abi,  \
+	                                                       dal_error *err)
+
+/* ------------------------------------------------------------------------ */
+/* The plugin kit: helpers exported by libdal for every backend              */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The usual entry point body: return reg if the core's major version is the
+ * one this plugin was built for, else NULL with DAL_EPLUGIN_ABI in *err
+ * naming both versions. A core of an older minor is accepted: it reads only
+ * the members it knows.
+ */
+DAL_API const struct dal_plugin *dal_plugin_accept(uint32_t core_abi,
+                                                   const struct dal_plugin *reg,
+                                                   dal_error *err);
+
+/* The ABI version this libdal speaks (DAL_PLUGIN_ABI_VERSION of its build). */
+DAL_API uint32_t dal_plugin_abi(void);
 
 /*
  * Fill *err: code, SQLSTATE (NULL gives "HY000"), native code and a printf-style
@@ -253,11 +395,26 @@ DAL_API int dal_error_set(dal_error *err, int code, const char *sqlstate,
 DAL_API void dal_error_clear(dal_error *err);
 
 /*
- * Look up a backend option by key in params (first match), or NULL.
- * Marks nothing: a backend checks for unknown keys itself.
+ * Parse params->options against a backend's option table. For each spec i,
+ * out[i] gets the option given (the first occurrence of its key) or the
+ * spec's default, checked and converted by type. Errors (DAL_ECONFIG, the
+ * message naming the origin, the key and the backend): a key not in specs
+ * ("unknown <backend> option 'k' (known: a, b, c)"), a value that is not a
+ * boolean, an integer in range, or one of the choices.
+ */
+DAL_API int dal_options_parse(const struct dal_connect_params *params, const char *backend,
+                              const struct dal_option_spec *specs, size_t n_specs,
+                              struct dal_option_value *out, dal_error *err);
+
+/*
+ * Look up a backend option by key in params (the first, strongest, match),
+ * or NULL.
  */
 DAL_API const dal_option *dal_params_option(const struct dal_connect_params *params,
                                             const char *key);
+
+/* Where an option came from, for messages: its origin, or "option". */
+DAL_API const char *dal_option_origin(const dal_option *opt);
 
 /*
  * Parse a boolean option value: 1/0, on/off, true/false, yes/no (any case).
@@ -287,6 +444,25 @@ DAL_API int dal_option_int(const dal_option *opt, long long min, long long max,
  */
 DAL_API int dal_host_next(const char **list, char *host, size_t size, unsigned *port,
                           dal_error *err);
+
+/*
+ * Deferred releases: handles a backend cannot free yet (a server statement
+ * that cannot be closed while another statement's result is being read off
+ * the connection), kept until the connection is free. Zero-initialise;
+ * dal_defer_push() keeps item (DAL_ENOMEM if it cannot: the caller then
+ * frees it some other way), dal_defer_drain() calls fn on every item kept,
+ * oldest first (fn must not push to the same list), and empties the
+ * list, dal_defer_free() releases the list's
+ * own memory (drain first).
+ */
+typedef struct dal_defer_list {
+	void **items;
+	size_t n, cap;
+} dal_defer_list;
+
+DAL_API int dal_defer_push(dal_defer_list *list, void *item);
+DAL_API void dal_defer_drain(dal_defer_list *list, void (*fn)(void *item, void *ud), void *ud);
+DAL_API void dal_defer_free(dal_defer_list *list);
 
 #ifdef __cplusplus
 }

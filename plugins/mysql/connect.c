@@ -17,10 +17,6 @@
 
 #define DEFAULT_CONNECT_TIMEOUT 10 /* seconds, when the config gives none */
 
-#define KNOWN_OPTIONS \
-	"buffered, wsrep_check, ssl_mode, ssl_ca, ssl_capath, ssl_cert, ssl_key, " \
-	"ssl_cipher, ssl_crl, ssl_crlpath, tls_version"
-
 /* ------------------------------------------------------------------------ */
 /* Options and the handle                                                   */
 /* ------------------------------------------------------------------------ */
@@ -31,18 +27,44 @@ static const char *const ssl_modes[] = {
 	"disabled", "preferred", "required", "verify_identity", NULL,
 };
 
-/* TLS file and string options, in the order of the table below. */
-static const struct {
-	const char *key;
-	enum mysql_option opt;
-} tls_options[] = {
-	{"ssl_ca", MYSQL_OPT_SSL_CA},         {"ssl_capath", MYSQL_OPT_SSL_CAPATH},
-	{"ssl_cert", MYSQL_OPT_SSL_CERT},     {"ssl_key", MYSQL_OPT_SSL_KEY},
-	{"ssl_cipher", MYSQL_OPT_SSL_CIPHER}, {"ssl_crl", MYSQL_OPT_SSL_CRL},
-	{"ssl_crlpath", MYSQL_OPT_SSL_CRLPATH},
-	{"tls_version", MARIADB_OPT_TLS_VERSION},
+/* The options this backend declares; the SDK checks them (unknown keys,
+ * types, choices) and the registration publishes them. Order = enum below:
+ * the TLS file and string options come last, from O_TLS on, in the order
+ * of tls_options[]. */
+enum {
+	O_BUFFERED, O_WSREP, O_SSL_MODE,
+	O_TLS, /* first of the N_TLS TLS options */
+	O__COUNT = MY_N_OPTION_SPECS
+};
+
+#define TLS_SPEC(key, help) {key, DAL_OPTION_TEXT, NULL, NULL, 0, 0, help}
+
+const struct dal_option_spec my_option_specs[O__COUNT] = {
+	[O_BUFFERED] = {"buffered", DAL_OPTION_BOOL, "off", NULL, 0, 0,
+	                "read every result whole (mysql_stmt_store_result) instead of "
+	                "streaming it"},
+	[O_WSREP] = {"wsrep_check", DAL_OPTION_BOOL, "off", NULL, 0, 0,
+	             "Galera: require a node with wsrep_ready = ON"},
+	[O_SSL_MODE] = {"ssl_mode", DAL_OPTION_CHOICE, "preferred", ssl_modes, 0, 0,
+	                "TLS: disabled, preferred, required or verify_identity"},
+	[O_TLS + 0] = TLS_SPEC("ssl_ca", "TLS: CA certificate file"),
+	[O_TLS + 1] = TLS_SPEC("ssl_capath", "TLS: directory of CA certificates"),
+	[O_TLS + 2] = TLS_SPEC("ssl_cert", "TLS: client certificate file"),
+	[O_TLS + 3] = TLS_SPEC("ssl_key", "TLS: client private key file"),
+	[O_TLS + 4] = TLS_SPEC("ssl_cipher", "TLS: permitted ciphers"),
+	[O_TLS + 5] = TLS_SPEC("ssl_crl", "TLS: certificate revocation list file"),
+	[O_TLS + 6] = TLS_SPEC("ssl_crlpath", "TLS: directory of revocation lists"),
+	[O_TLS + 7] = TLS_SPEC("tls_version", "TLS: permitted protocol versions, e.g. TLSv1.2,TLSv1.3"),
+};
+
+/* The connector's option for each TLS option, in the order of the specs. */
+static const enum mysql_option tls_options[] = {
+	MYSQL_OPT_SSL_CA,     MYSQL_OPT_SSL_CAPATH, MYSQL_OPT_SSL_CERT,
+	MYSQL_OPT_SSL_KEY,    MYSQL_OPT_SSL_CIPHER, MYSQL_OPT_SSL_CRL,
+	MYSQL_OPT_SSL_CRLPATH, MARIADB_OPT_TLS_VERSION,
 };
 #define N_TLS (sizeof tls_options / sizeof tls_options[0])
+_Static_assert(O_TLS + N_TLS == O__COUNT, "one spec per TLS option");
 
 struct conn_options {
 	int buffered;
@@ -52,63 +74,32 @@ struct conn_options {
 	const dal_option *tls_given; /* first TLS option given, for messages */
 };
 
-static const char *origin_of(const dal_option *opt)
-{
-	return opt->origin ? opt->origin : "option";
-}
-
 static int parse_options(const struct dal_connect_params *p,
                          struct conn_options *o, dal_error *err)
 {
-	const dal_option *mode_opt = NULL;
-	int rc = DAL_OK;
+	struct dal_option_value v[O__COUNT];
+	int rc;
 
 	memset(o, 0, sizeof *o);
-	o->ssl_mode = SSL_PREFERRED;
-	for (size_t i = 0; i < p->n_options; i++) {
-		const dal_option *opt = &p->options[i];
-		size_t t;
+	if ((rc = dal_options_parse(p, "mysql", my_option_specs, O__COUNT, v, err)) != DAL_OK)
+		return rc;
+	o->buffered = (int)v[O_BUFFERED].i;
+	o->wsrep_check = (int)v[O_WSREP].i;
+	o->ssl_mode = (enum ssl_mode)v[O_SSL_MODE].choice;
+	for (size_t t = 0; t < N_TLS; t++) {
+		const dal_option *opt = v[O_TLS + t].given;
 
-		/* First occurrence wins, as with dal_params_option(). */
-		if (dal_params_option(p, opt->key) != opt)
-			continue;
-		for (t = 0; t < N_TLS; t++)
-			if (strcmp(opt->key, tls_options[t].key) == 0)
-				break;
-		if (t < N_TLS) {
-			o->tls[t] = opt;
-			if (!o->tls_given)
-				o->tls_given = opt;
-		} else if (strcmp(opt->key, "buffered") == 0) {
-			rc = dal_option_bool(opt, &o->buffered, err);
-		} else if (strcmp(opt->key, "wsrep_check") == 0) {
-			rc = dal_option_bool(opt, &o->wsrep_check, err);
-		} else if (strcmp(opt->key, "ssl_mode") == 0) {
-			int m;
-
-			for (m = 0; ssl_modes[m]; m++)
-				if (strcasecmp(opt->value, ssl_modes[m]) == 0)
-					break;
-			if (!ssl_modes[m])
-				rc = dal_error_set(err, DAL_ECONFIG, "HY000", 0,
-				                   "%s: mysql option ssl_mode = '%s' is not one of "
-				                   "disabled, preferred, required, verify_identity",
-				                   origin_of(opt), opt->value);
-			o->ssl_mode = (enum ssl_mode)m;
-			mode_opt = opt;
-		} else {
-			rc = dal_error_set(err, DAL_ECONFIG, "HY000", 0,
-			                   "%s: unknown mysql option '%s' (known: " KNOWN_OPTIONS ")",
-			                   origin_of(opt), opt->key);
-		}
-		if (rc != DAL_OK)
-			return rc;
+		o->tls[t] = opt;
+		/* The first given in the options' order (strongest first):
+		 * given options all point into p->options. */
+		if (opt && (!o->tls_given || opt < o->tls_given))
+			o->tls_given = opt;
 	}
 	if (o->ssl_mode == SSL_DISABLED && o->tls_given)
 		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
 		                     "%s: mysql option %s is set but %s says ssl_mode = disabled",
-		                     origin_of(o->tls_given), o->tls_given->key,
-		                     origin_of(mode_opt));
+		                     dal_option_origin(o->tls_given), o->tls_given->key,
+		                     dal_option_origin(v[O_SSL_MODE].given));
 	return DAL_OK;
 }
 
@@ -143,8 +134,8 @@ static int configure(MYSQL *my, const struct dal_connect_params *p,
 		return rc;
 	for (size_t t = 0; t < N_TLS; t++)
 		if (o->tls[t] &&
-		    (rc = set_opt(my, tls_options[t].opt, o->tls[t]->value,
-		                  tls_options[t].key, err)))
+		    (rc = set_opt(my, tls_options[t], o->tls[t]->value,
+		                  my_option_specs[O_TLS + t].key, err)))
 			return rc;
 	if (o->ssl_mode >= SSL_REQUIRED &&
 	    (rc = set_opt(my, MYSQL_OPT_SSL_ENFORCE, &on, "ssl_mode", err)))
@@ -227,7 +218,7 @@ static int check_tls(struct dal_bconn *c, const struct conn_options *o,
 static void conn_free(struct dal_bconn *c)
 {
 	my_close_zombies(c);
-	free(c->zombies);
+	dal_defer_free(&c->zombies);
 	if (c->my)
 		mysql_close(c->my);
 	free(c);
@@ -287,8 +278,8 @@ fail:
 	return rc;
 }
 
-int my_connect(const struct dal_connect_params *p, dal_bconn **out,
-               dal_error *err)
+int my_connect(const struct dal_driver *self, const struct dal_connect_params *p,
+               dal_bconn **out, dal_error *err)
 {
 	struct conn_options o;
 	struct dal_bconn *c;
@@ -299,6 +290,7 @@ int my_connect(const struct dal_connect_params *p, dal_bconn **out,
 	unsigned port;
 	int rc, more, n = 0;
 
+	(void)self;
 	if ((rc = parse_options(p, &o, err)))
 		return rc;
 	if (!(c = calloc(1, sizeof *c)))

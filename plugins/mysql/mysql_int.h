@@ -17,7 +17,7 @@
  * handles, and the constants and functions its files share. Shared
  * functions are named my_*, never dal_* (the library's names); nothing here
  * is exported, as the plugin is built with -fvisibility=hidden and exports
- * only its registration. The files, by job:
+ * only its entry point. The files, by job:
  *
  *   errors.c   native error numbers to dal_code + SQLSTATE; the messages
  *   connect.c  options, connecting (TLS, host lists, Galera), exec, ping,
@@ -25,7 +25,8 @@
  *   stmt.c     prepared statements: prepare, parameters, execute and step,
  *              reset and finalize; the open-result rule
  *   decode.c   result columns: binding, fetching rows, values and names
- *   plugin.c   the registration, the one exported symbol
+ *   plugin.c   the function table, the registration and the entry point,
+ *              the one exported symbol
  */
 #ifndef DAL_MYSQL_INT_H
 #define DAL_MYSQL_INT_H
@@ -57,8 +58,8 @@ struct dal_bconn {
 	int buffered;             /* option buffered */
 	struct dal_bstmt *active; /* statement whose streamed result is open */
 	int64_t last_id;          /* last AUTO_INCREMENT value generated */
-	MYSQL_STMT **zombies;     /* closes deferred while a result was open */
-	size_t n_zombies, cap_zombies;
+	dal_defer_list zombies;   /* MYSQL_STMT closes deferred while a result
+	                             was open */
 	const char *kind;         /* "mariadb" or "mysql" */
 	unsigned read_timeout;    /* seconds, for messages */
 };
@@ -139,12 +140,16 @@ struct dal_bstmt {
  * my_fetch()) releases the connection, and closing a connection closes the
  * zombies (connect.c). */
 
-/* Close the statements whose close had to wait for a free connection. */
+/* dal_defer_drain()'s callback: close one deferred MYSQL_STMT. */
+void my_close_zombie(void *st, void *unused);
+
+/* Close the statements whose close had to wait for a free connection. The
+ * test keeps the end of a result free of a call into libdal when, as
+ * almost always, there is nothing to close. */
 static inline void my_close_zombies(struct dal_bconn *c)
 {
-	for (size_t i = 0; i < c->n_zombies; i++)
-		mysql_stmt_close(c->zombies[i]);
-	c->n_zombies = 0;
+	if (c->zombies.n)
+		dal_defer_drain(&c->zombies, my_close_zombie, NULL);
 }
 
 /* The streamed result of the active statement has been read or discarded. */
@@ -187,8 +192,16 @@ static inline void my_note_insert_id(struct dal_bconn *c, my_ulonglong id)
 		c->last_id = (int64_t)id;
 }
 
-int my_connect(const struct dal_connect_params *p, dal_bconn **out,
-               dal_error *err);
+/* The options the plugin declares: connect.c parses them, the registration
+ * publishes them. A count, not a const variable, as the registration's
+ * static initializer needs a constant; the array's declared size makes the
+ * compiler check it against the table. */
+#define MY_N_OPTION_SPECS 11
+extern const struct dal_option_spec my_option_specs[MY_N_OPTION_SPECS];
+
+/* connect() ignores self: the plugin keeps no state in its table. */
+int my_connect(const struct dal_driver *self, const struct dal_connect_params *p,
+               dal_bconn **out, dal_error *err);
 void my_disconnect(dal_bconn *c);
 int my_ping(dal_bconn *c, dal_error *err);
 int my_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err);

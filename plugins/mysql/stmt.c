@@ -56,6 +56,12 @@ int my_discard_result(struct dal_bstmt *s, dal_error *err)
 	return rc;
 }
 
+void my_close_zombie(void *st, void *unused)
+{
+	(void)unused;
+	mysql_stmt_close(st);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Preparing                                                                */
 /* ------------------------------------------------------------------------ */
@@ -398,20 +404,10 @@ void my_finalize(dal_bstmt *s)
 	c = s->conn;
 	if (c->active && c->active != s) {
 		/* Closing now would read the other statement's rows off the
-		 * wire; close when the connection is free. */
-		if (c->n_zombies == c->cap_zombies) {
-			size_t cap = c->cap_zombies ? 2 * c->cap_zombies : 8;
-			MYSQL_STMT **z = realloc(c->zombies, cap * sizeof *z);
-
-			if (z) {
-				c->zombies = z;
-				c->cap_zombies = cap;
-			}
-		}
-		if (c->n_zombies < c->cap_zombies)
-			c->zombies[c->n_zombies++] = s->st;
-		/* Out of memory: leave the server-side statement to the end of
-		 * the connection rather than corrupt the open result. */
+		 * wire; close when the connection is free. Out of memory:
+		 * leave the server-side statement to the end of the connection
+		 * rather than corrupt the open result. */
+		(void)dal_defer_push(&c->zombies, s->st);
 	} else {
 		mysql_stmt_close(s->st);
 		if (c->active == s)

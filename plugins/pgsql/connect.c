@@ -1,8 +1,9 @@
 /*
- * backend_pgsql: connections. Checks the backend options and builds libpq's
- * connection parameters (host and port lists, timeouts, passthrough keys),
- * connects and disconnects, and runs what needs no prepared statement:
- * ping, exec, transactions, last_insert_id, the server's kind and version.
+ * backend_pgsql: connections. Declares the backend options (checked by the
+ * SDK's dal_options_parse()), builds libpq's connection parameters (host and
+ * port lists, timeouts, passthrough keys), connects and disconnects, and
+ * runs what needs no prepared statement: ping, exec, transactions,
+ * last_insert_id, the server's kind and version.
  * Not statements (stmt.c) nor the mapping of errors (errors.c).
  */
 #include <locale.h>
@@ -15,60 +16,58 @@
 #define DEFAULT_CONNECT_TIMEOUT 10 /* seconds, when the config gives none */
 #define DEFAULT_APPLICATION_NAME "libdal"
 
-#define KNOWN_OPTIONS \
-	"buffered, sslmode, sslrootcert, sslcert, sslkey, sslcrl, application_name, " \
-	"target_session_attrs, options"
-
-/* libpq keywords passed through from options of the same name. */
-static const char *const passthrough[] = {
-	"sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl",
-	"application_name", "target_session_attrs", "options", NULL,
+/* libpq's values (case-sensitive there): the SDK matches them in any case,
+ * so libpq is handed the spelling from these tables, not the user's. */
+static const char *const sslmodes[] = {
+	"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL,
 };
-#define N_PASS 8
-
-static const char *origin_of(const dal_option *opt)
-{
-	return opt->origin ? opt->origin : "option";
-}
+static const char *const session_attrs[] = {
+	"any", "read-write", "read-only", "primary", "standby", "prefer-standby", NULL,
+};
 
 /*
- * Check one passthrough value against what libpq accepts, so that a typo is
+ * The backend's options: buffered, and libpq keywords passed through from
+ * options of the same name (application_name with the plugin's default).
+ * The SDK checks them (unknown keys, booleans, choices), so that a typo is
  * reported as a configuration error naming the key and where it came from,
- * not as a connection failure.
+ * not as a connection failure. Order = the enum in pgsql_int.h.
  */
-static int check_choice(const dal_option *opt, dal_error *err)
-{
-	static const char *const sslmodes[] = {
-		"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL,
-	};
-	static const char *const tsa[] = {
-		"any", "read-write", "read-only", "primary", "standby", "prefer-standby", NULL,
-	};
-	const char *const *list;
-	const char *choices;
+const struct dal_option_spec pgb_option_specs[PGB_O__COUNT] = {
+	[PGB_O_BUFFERED] = {"buffered", DAL_OPTION_BOOL, "off", NULL, 0, 0,
+	                    "read each result whole instead of streaming it, so that "
+	                    "several may be open at once"},
+	[PGB_O_SSLMODE] = {"sslmode", DAL_OPTION_CHOICE, NULL, sslmodes, 0, 0,
+	                   "libpq sslmode; libpq's default (prefer) when unset"},
+	[PGB_O_SSLROOTCERT] = {"sslrootcert", DAL_OPTION_TEXT, NULL, NULL, 0, 0,
+	                       "libpq sslrootcert: CA certificate file"},
+	[PGB_O_SSLCERT] = {"sslcert", DAL_OPTION_TEXT, NULL, NULL, 0, 0,
+	                   "libpq sslcert: client certificate file"},
+	[PGB_O_SSLKEY] = {"sslkey", DAL_OPTION_TEXT, NULL, NULL, 0, 0,
+	                  "libpq sslkey: client private key file"},
+	[PGB_O_SSLCRL] = {"sslcrl", DAL_OPTION_TEXT, NULL, NULL, 0, 0,
+	                  "libpq sslcrl: certificate revocation list file"},
+	[PGB_O_APPLICATION_NAME] = {"application_name", DAL_OPTION_TEXT,
+	                            DEFAULT_APPLICATION_NAME, NULL, 0, 0,
+	                            "application_name shown by the server"},
+	[PGB_O_TARGET_SESSION_ATTRS] = {"target_session_attrs", DAL_OPTION_CHOICE, NULL,
+	                                session_attrs, 0, 0,
+	                                "libpq target_session_attrs: which of several "
+	                                "hosts is acceptable"},
+	[PGB_O_OPTIONS] = {"options", DAL_OPTION_TEXT, NULL, NULL, 0, 0,
+	                   "libpq options: server settings sent at connection start "
+	                   "(-c name=value)"},
+};
 
-	if (strcmp(opt->key, "sslmode") == 0) {
-		list = sslmodes;
-		choices = "disable, allow, prefer, require, verify-ca, verify-full";
-	} else if (strcmp(opt->key, "target_session_attrs") == 0) {
-		list = tsa;
-		choices = "any, read-write, read-only, primary, standby, prefer-standby";
-	} else {
-		return DAL_OK;
-	}
-	for (int i = 0; list[i]; i++)
-		if (strcmp(opt->value, list[i]) == 0)
-			return DAL_OK;
-	return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
-	                     "%s: postgresql option %s = '%s' is not one of %s",
-	                     origin_of(opt), opt->key, opt->value, choices);
+static void free_name(void *name, void *ud)
+{
+	(void)ud;
+	free(name);
 }
 
 static void conn_free(struct dal_bconn *c)
 {
-	for (size_t i = 0; i < c->n_zombies; i++)
-		free(c->zombies[i]);
-	free(c->zombies);
+	dal_defer_drain(&c->zombies, free_name, NULL);
+	dal_defer_free(&c->zombies);
 	if (c->pg)
 		PQfinish(c->pg);
 	if (c->c_locale)
@@ -122,44 +121,33 @@ static int host_lists(const struct dal_connect_params *p, char *hosts, size_t hs
 	return DAL_OK;
 }
 
-int pgb_connect(const struct dal_connect_params *p, dal_bconn **out,
-                dal_error *err)
+int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *p,
+                dal_bconn **out, dal_error *err)
 {
 	const char *keys[32], *vals[32];
 	char timeout[16], idle[16], interval[16], user_timeout[16];
 	/* libpq takes parallel host and port lists; shown as host:port pairs. */
 	char host[1024], port[256], shown[1280];
 	const char *repo = p->repo_name ? p->repo_name : "?";
-	const char *app = DEFAULT_APPLICATION_NAME;
+	struct dal_option_value v[PGB_O__COUNT];
+	const char *app;
 	struct dal_bconn *c;
-	int n = 0, buffered = 0, rc;
+	int n = 0, buffered, rc;
 
-	for (size_t i = 0; i < p->n_options; i++) {
-		const dal_option *opt = &p->options[i];
-		int k;
+	(void)self;
+	if ((rc = dal_options_parse(p, "postgresql", pgb_option_specs, PGB_O__COUNT, v, err)))
+		return rc;
+	buffered = (int)v[PGB_O_BUFFERED].i;
+	app = v[PGB_O_APPLICATION_NAME].text;
+	/* The passthrough keys that were given, under their own names. */
+	for (int k = 0; k < PGB_O__COUNT; k++) {
+		const struct dal_option_spec *sp = &pgb_option_specs[k];
 
-		if (dal_params_option(p, opt->key) != opt)
-			continue; /* first occurrence wins */
-		if (strcmp(opt->key, "buffered") == 0) {
-			if ((rc = dal_option_bool(opt, &buffered, err)))
-				return rc;
+		if (k == PGB_O_BUFFERED || k == PGB_O_APPLICATION_NAME || !v[k].given)
 			continue;
-		}
-		for (k = 0; passthrough[k]; k++)
-			if (strcmp(opt->key, passthrough[k]) == 0)
-				break;
-		if (!passthrough[k])
-			return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
-			                     "%s: unknown postgresql option '%s' (known: "
-			                     KNOWN_OPTIONS ")", origin_of(opt), opt->key);
-		if ((rc = check_choice(opt, err)))
-			return rc;
-		if (strcmp(opt->key, "application_name") == 0) {
-			app = opt->value;
-			continue;
-		}
-		keys[n] = opt->key;
-		vals[n++] = opt->value;
+		keys[n] = sp->key;
+		vals[n++] = sp->type == DAL_OPTION_CHOICE && v[k].choice >= 0
+		                    ? sp->choices[v[k].choice] : v[k].text;
 	}
 
 	if ((rc = host_lists(p, host, sizeof host, port, sizeof port, shown, sizeof shown, err)))

@@ -3,7 +3,7 @@
  * nothing else. The connection and statement structs, the type oids and
  * column kinds, and the functions used from more than one file (prefixed
  * pgb_; everything else stays static in its file). The plugin exports only
- * its registration symbol (plugin.c): these are hidden by -fvisibility=hidden.
+ * its entry point (plugin.c): these are hidden by -fvisibility=hidden.
  *
  * The plugin owns the translation between the plugin contract
  * (include/dal/plugin.h) and libpq: connecting with PQconnectdbParams
@@ -16,7 +16,7 @@
  * Files: errors.c (error mapping), connect.c (options, connecting, exec,
  * transactions), stmt.c (prepare, execute, step, reset, finalize), bind.c
  * (parameters), decode.c (result columns, the fetch path), plugin.c
- * (registration).
+ * (the function table, the registration and the entry point).
  *
  * The open-result rule: results are streamed by default (single-row mode,
  * or chunks of CHUNK_ROWS rows where libpq has chunked mode; stmt.c): memory
@@ -72,8 +72,8 @@ struct dal_bconn {
 	int buffered;
 	struct dal_bstmt *active; /* statement whose result is still arriving */
 	unsigned long counter;    /* for statement names */
-	char **zombies;           /* names of finalized statements */
-	size_t n_zombies, cap_zombies;
+	dal_defer_list zombies;   /* names (char *) of finalized statements,
+	                             to deallocate in a batch (stmt.c) */
 	locale_t c_locale;        /* for locale-independent number text */
 };
 
@@ -123,9 +123,25 @@ int pgb_busy(dal_error *err, const char *what);
 int pgb_oom(dal_error *err, const char *what);
 int pgb_connect_category(const char *msg, const char **state);
 
-/* connect.c: slots */
-int pgb_connect(const struct dal_connect_params *p, dal_bconn **out,
-                dal_error *err);
+/* connect.c */
+/* The backend's options, parsed by connect() and published by the
+ * registration; indexed by the enum. */
+enum {
+	PGB_O_BUFFERED,
+	PGB_O_SSLMODE,
+	PGB_O_SSLROOTCERT,
+	PGB_O_SSLCERT,
+	PGB_O_SSLKEY,
+	PGB_O_SSLCRL,
+	PGB_O_APPLICATION_NAME,
+	PGB_O_TARGET_SESSION_ATTRS,
+	PGB_O_OPTIONS,
+	PGB_O__COUNT
+};
+extern const struct dal_option_spec pgb_option_specs[PGB_O__COUNT];
+/* slots */
+int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *p,
+                dal_bconn **out, dal_error *err);
 void pgb_disconnect(dal_bconn *c);
 int pgb_ping(dal_bconn *c, dal_error *err);
 int pgb_exec(dal_bconn *c, const char *sql, int64_t *affected,

@@ -39,6 +39,15 @@ static void drain(struct dal_bconn *c)
 	c->active = NULL;
 }
 
+/* Append "DEALLOCATE name;" at *(char **)ud and free the name. */
+static void dealloc_sql(void *name, void *ud)
+{
+	char **p = ud;
+
+	*p += sprintf(*p, "DEALLOCATE %s;", (const char *)name);
+	free(name);
+}
+
 /*
  * Send the pending DEALLOCATEs, only outside a transaction: inside one, a
  * failure (say the application ran DISCARD ALL) would abort the
@@ -50,42 +59,30 @@ static void flush_zombies(struct dal_bconn *c, size_t threshold)
 	size_t size = 1;
 	PGresult *r;
 
-	if (c->n_zombies < threshold || c->active ||
+	if (c->zombies.n < threshold || c->active ||
 	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		return;
-	for (size_t i = 0; i < c->n_zombies; i++)
-		size += strlen(c->zombies[i]) + 13;
+	for (size_t i = 0; i < c->zombies.n; i++)
+		size += strlen(c->zombies.items[i]) + 13;
 	if (!(p = sql = malloc(size)))
-		return;
-	for (size_t i = 0; i < c->n_zombies; i++)
-		p += sprintf(p, "DEALLOCATE %s;", c->zombies[i]);
+		return; /* kept for the next flush */
+	/* The names are dropped whatever the outcome: on failure, retrying
+	 * would fail the same way, and the session's end frees them in any
+	 * case. */
+	dal_defer_drain(&c->zombies, dealloc_sql, &p);
 	r = PQexec(c->pg, sql);
 	free(sql);
-	/* On failure the names are dropped too: retrying would fail the
-	 * same way, and the session's end frees them in any case. */
 	PQclear(r);
-	for (size_t i = 0; i < c->n_zombies; i++)
-		free(c->zombies[i]);
-	c->n_zombies = 0;
 }
 
 /* Queue a statement name for deallocation. On out of memory the server-side
  * statement simply lives until the session ends. */
 static void add_zombie(struct dal_bconn *c, const char *name)
 {
-	char *copy;
+	char *copy = strdup(name);
 
-	if (c->n_zombies == c->cap_zombies) {
-		size_t cap = c->cap_zombies ? 2 * c->cap_zombies : ZOMBIE_BATCH;
-		char **z = realloc(c->zombies, cap * sizeof *z);
-
-		if (!z)
-			return;
-		c->zombies = z;
-		c->cap_zombies = cap;
-	}
-	if ((copy = strdup(name)))
-		c->zombies[c->n_zombies++] = copy;
+	if (copy && dal_defer_push(&c->zombies, copy) != DAL_OK)
+		free(copy);
 }
 
 /* Rows changed by a finished command, per its command tag: SELECT (and

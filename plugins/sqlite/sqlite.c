@@ -30,11 +30,8 @@
 /* Defaults applied on every connect; each can be overridden by an option. */
 #define DEFAULT_JOURNAL_MODE "WAL"
 #define DEFAULT_SYNCHRONOUS "NORMAL"
-#define DEFAULT_BUSY_TIMEOUT_MS 30000
-#define DEFAULT_FOREIGN_KEYS 1
-
-#define KNOWN_OPTIONS \
-	"journal_mode, synchronous, busy_timeout, foreign_keys, cache_size, transaction_mode"
+#define DEFAULT_BUSY_TIMEOUT_MS "30000"
+#define DEFAULT_FOREIGN_KEYS "on"
 
 enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_PING, TX__COUNT };
 
@@ -231,15 +228,6 @@ static int report(dal_error *err, struct dal_bconn *conn, int rc,
 /* Connections                                                               */
 /* ------------------------------------------------------------------------ */
 
-/* Index of value (case-insensitive) in a NULL-terminated list, or -1. */
-static int lookup(const char *const *list, const char *value)
-{
-	for (int i = 0; list[i]; i++)
-		if (strcasecmp(list[i], value) == 0)
-			return i;
-	return -1;
-}
-
 static const char *const journal_modes[] = {
 	"DELETE", "TRUNCATE", "PERSIST", "MEMORY", "WAL", "OFF", NULL,
 };
@@ -247,6 +235,24 @@ static const char *const sync_modes[] = {"OFF", "NORMAL", "FULL", "EXTRA", NULL}
 static const char *const tx_modes[] = {"DEFERRED", "IMMEDIATE", "EXCLUSIVE", NULL};
 static const char *const begin_sql[] = {
 	"BEGIN", "BEGIN IMMEDIATE", "BEGIN EXCLUSIVE",
+};
+
+/* The options this backend declares; the SDK checks them (unknown keys,
+ * types, choices) and the registration publishes them. Order = enum below. */
+enum { O_JOURNAL, O_SYNC, O_BUSY, O_FK, O_CACHE, O_TXMODE, O__COUNT };
+static const struct dal_option_spec option_specs[O__COUNT] = {
+	[O_JOURNAL] = {"journal_mode", DAL_OPTION_CHOICE, DEFAULT_JOURNAL_MODE, journal_modes,
+	               0, 0, "PRAGMA journal_mode (an in-memory database keeps MEMORY)"},
+	[O_SYNC] = {"synchronous", DAL_OPTION_CHOICE, DEFAULT_SYNCHRONOUS, sync_modes, 0, 0,
+	            "PRAGMA synchronous"},
+	[O_BUSY] = {"busy_timeout", DAL_OPTION_INT, DEFAULT_BUSY_TIMEOUT_MS, NULL, 0, INT_MAX,
+	            "milliseconds to wait for a lock before DAL_EBUSY"},
+	[O_FK] = {"foreign_keys", DAL_OPTION_BOOL, DEFAULT_FOREIGN_KEYS, NULL, 0, 0,
+	          "PRAGMA foreign_keys"},
+	[O_CACHE] = {"cache_size", DAL_OPTION_INT, NULL, NULL, INT_MIN, INT_MAX,
+	             "PRAGMA cache_size (pages, or -KiB); SQLite's default when unset"},
+	[O_TXMODE] = {"transaction_mode", DAL_OPTION_CHOICE, "DEFERRED", tx_modes, 0, 0,
+	              "how dal_repo_begin() starts a transaction"},
 };
 
 /* The options after validation; strings point into the static tables. */
@@ -260,73 +266,25 @@ struct conn_options {
 	const char *begin_sql;
 };
 
-static const char *origin_of(const dal_option *opt)
-{
-	return opt->origin ? opt->origin : "option";
-}
-
-static int enum_option(const dal_option *opt, const char *const *list,
-                       const char *choices, const char **out, dal_error *err)
-{
-	int i = lookup(list, opt->value);
-
-	if (i < 0)
-		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
-		                     "%s: sqlite option %s = '%s' is not one of %s",
-		                     origin_of(opt), opt->key, opt->value, choices);
-	*out = list[i];
-	return DAL_OK;
-}
-
 /* Validate every option before the file is touched, so that a typo never
  * creates a database. */
 static int parse_options(const struct dal_connect_params *p, int memory,
                          struct conn_options *o, dal_error *err)
 {
+	struct dal_option_value v[O__COUNT];
 	int rc;
 
-	o->journal_mode = memory ? NULL : DEFAULT_JOURNAL_MODE;
-	o->synchronous = DEFAULT_SYNCHRONOUS;
-	o->busy_timeout = DEFAULT_BUSY_TIMEOUT_MS;
-	o->foreign_keys = DEFAULT_FOREIGN_KEYS;
-	o->has_cache_size = 0;
-	o->cache_size = 0;
-	o->begin_sql = begin_sql[0];
-
-	for (size_t i = 0; i < p->n_options; i++) {
-		const dal_option *opt = &p->options[i];
-		const char *tx;
-
-		/* dal_params_option() semantics: the first occurrence of a key
-		 * wins, later duplicates are ignored. */
-		if (dal_params_option(p, opt->key) != opt)
-			continue;
-		if (strcmp(opt->key, "journal_mode") == 0)
-			rc = enum_option(opt, journal_modes,
-			                 "DELETE, TRUNCATE, PERSIST, MEMORY, WAL, OFF",
-			                 &o->journal_mode, err);
-		else if (strcmp(opt->key, "synchronous") == 0)
-			rc = enum_option(opt, sync_modes, "OFF, NORMAL, FULL, EXTRA",
-			                 &o->synchronous, err);
-		else if (strcmp(opt->key, "busy_timeout") == 0)
-			rc = dal_option_int(opt, 0, INT_MAX, &o->busy_timeout, err);
-		else if (strcmp(opt->key, "foreign_keys") == 0)
-			rc = dal_option_bool(opt, &o->foreign_keys, err);
-		else if (strcmp(opt->key, "cache_size") == 0) {
-			rc = dal_option_int(opt, INT_MIN, INT_MAX, &o->cache_size, err);
-			o->has_cache_size = 1;
-		} else if (strcmp(opt->key, "transaction_mode") == 0) {
-			rc = enum_option(opt, tx_modes, "DEFERRED, IMMEDIATE, EXCLUSIVE",
-			                 &tx, err);
-			if (rc == DAL_OK)
-				o->begin_sql = begin_sql[lookup(tx_modes, tx)];
-		} else
-			rc = dal_error_set(err, DAL_ECONFIG, "HY000", 0,
-			                   "%s: unknown sqlite option '%s' (known: " KNOWN_OPTIONS ")",
-			                   origin_of(opt), opt->key);
-		if (rc != DAL_OK)
-			return rc;
-	}
+	if ((rc = dal_options_parse(p, "sqlite", option_specs, O__COUNT, v, err)) != DAL_OK)
+		return rc;
+	/* An in-memory database has no journal file: only an explicit
+	 * journal_mode is applied (and checked) there. */
+	o->journal_mode = memory && !v[O_JOURNAL].given ? NULL : journal_modes[v[O_JOURNAL].choice];
+	o->synchronous = sync_modes[v[O_SYNC].choice];
+	o->busy_timeout = v[O_BUSY].i;
+	o->foreign_keys = (int)v[O_FK].i;
+	o->has_cache_size = v[O_CACHE].given != NULL;
+	o->cache_size = v[O_CACHE].i;
+	o->begin_sql = begin_sql[v[O_TXMODE].choice];
 	return DAL_OK;
 }
 
@@ -410,14 +368,15 @@ static void conn_free(struct dal_bconn *c)
 	free(c);
 }
 
-static int sqlite_connect(const struct dal_connect_params *p, dal_bconn **out,
-                          dal_error *err)
+static int sqlite_connect(const struct dal_driver *self, const struct dal_connect_params *p,
+                          dal_bconn **out, dal_error *err)
 {
 	const char *repo = p->repo_name ? p->repo_name : "?";
 	struct conn_options o;
 	struct dal_bconn *c;
 	int memory, rc;
 
+	(void)self;
 	if (!p->path || !*p->path)
 		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
 		                     "repository '%s': an sqlite database needs a path "
@@ -879,7 +838,31 @@ static int64_t sqlite_rows_affected(dal_bstmt *s)
 
 static const char *const sqlite_aliases[] = {"sqlite3", NULL};
 
-DAL_PLUGIN_DEFINE(backend_sqlite) = {
+static const struct dal_driver sqlite_driver = {
+	.abi_version = DAL_PLUGIN_ABI_VERSION,
+	.struct_size = sizeof(struct dal_driver),
+	.connect = sqlite_connect,
+	.disconnect = sqlite_disconnect,
+	.ping = sqlite_ping,
+	.exec = sqlite_exec,
+	.prepare = sqlite_prepare,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.last_insert_id = sqlite_last_insert_id,
+	.server_kind = sqlite_server_kind,
+	.server_version = sqlite_server_version,
+	.bind = sqlite_bind,
+	.step = sqlite_step,
+	.reset = sqlite_reset,
+	.finalize = sqlite_finalize,
+	.column_count = sqlite_column_count,
+	.column_name = sqlite_column_name,
+	.column_value = sqlite_column_value,
+	.rows_affected = sqlite_rows_affected,
+};
+
+static const struct dal_plugin sqlite_registration = {
 	.abi_version = DAL_PLUGIN_ABI_VERSION,
 	.struct_size = sizeof(struct dal_plugin),
 	.name = "sqlite",
@@ -889,30 +872,19 @@ DAL_PLUGIN_DEFINE(backend_sqlite) = {
 	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_TRANSACTIONAL_DDL |
 	                DAL_CAP_LAST_INSERT_ID | DAL_CAP_STREAMING |
 	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_EMBEDDED,
+	.kind = DAL_KIND_FILE,
+	.default_path = "dal.db",
 	.param_style = DAL_PARAM_QMARK,
-	.default_port = 0,
 	/* SQLite accepts `name` and [name] as identifiers; backslash is not
 	 * an escape, # is not a comment, comments do not nest. */
 	.syntax = DAL_SYNTAX_BACKTICK | DAL_SYNTAX_BRACKET_IDENT,
-	.driver = {
-		.connect = sqlite_connect,
-		.disconnect = sqlite_disconnect,
-		.ping = sqlite_ping,
-		.exec = sqlite_exec,
-		.prepare = sqlite_prepare,
-		.bind = sqlite_bind,
-		.step = sqlite_step,
-		.reset = sqlite_reset,
-		.finalize = sqlite_finalize,
-		.column_count = sqlite_column_count,
-		.column_name = sqlite_column_name,
-		.column_value = sqlite_column_value,
-		.rows_affected = sqlite_rows_affected,
-		.last_insert_id = sqlite_last_insert_id,
-		.begin = sqlite_begin,
-		.commit = sqlite_commit,
-		.rollback = sqlite_rollback,
-		.server_kind = sqlite_server_kind,
-		.server_version = sqlite_server_version,
-	},
+	.ident_quote = "\"\"",
+	.options = option_specs,
+	.n_options = O__COUNT,
+	.driver = &sqlite_driver,
 };
+
+DAL_PLUGIN_ENTRY(backend_sqlite)
+{
+	return dal_plugin_accept(core_abi, &sqlite_registration, err);
+}

@@ -1,23 +1,25 @@
 /*
  * Loader test plugins: trivial slot implementations so that a registration
- * can pass validation. They are never connected to anything: every call
- * reports DAL_EUNSUPPORTED.
+ * can pass validation, and a complete ABI 2.0 function table. They are
+ * never connected to anything: every call reports DAL_EUNSUPPORTED.
  */
 #ifndef DAL_TEST_PLUGIN_COMMON_H
 #define DAL_TEST_PLUGIN_COMMON_H
 
 #include <dal/plugin.h>
 
-static int tp_connect(const struct dal_connect_params *p, dal_bconn **out, dal_error *err)
+static int tp_connect(const struct dal_driver *d, const struct dal_connect_params *p,
+                      dal_bconn **out, dal_error *err)
 {
+	(void)d;
 	(void)p;
 	(void)out;
-	err->code = DAL_EUNSUPPORTED;
-	return DAL_EUNSUPPORTED;
+	return dal_error_set(err, DAL_EUNSUPPORTED, NULL, 0, "test plugin: no connections");
 }
 static void tp_disconnect(dal_bconn *c) { (void)c; }
 static int tp_conn(dal_bconn *c, dal_error *e) { (void)c; (void)e; return DAL_EUNSUPPORTED; }
-__attribute__((unused)) static int tp_prepare(dal_bconn *c, const char *s, size_t l, unsigned n, dal_bstmt **o, dal_error *e)
+__attribute__((unused)) static int tp_prepare(dal_bconn *c, const char *s, size_t l, unsigned n,
+                                              dal_bstmt **o, dal_error *e)
 {
 	(void)c; (void)s; (void)l; (void)n; (void)o; (void)e;
 	return DAL_EUNSUPPORTED;
@@ -33,5 +35,12 @@ static unsigned tp_ncols(dal_bstmt *s) { (void)s; return 0; }
 static const char *tp_colname(dal_bstmt *s, unsigned c) { (void)s; (void)c; return ""; }
 static void tp_colval(dal_bstmt *s, unsigned c, dal_value *v) { (void)s; (void)c; v->type = DAL_TYPE_NULL; }
 static int64_t tp_affected(dal_bstmt *s) { (void)s; return 0; }
+
+/* Every required slot, for designated initializers. */
+#define TP_SLOTS                                                                  \
+	.connect = tp_connect, .disconnect = tp_disconnect, .ping = tp_conn,      \
+	.prepare = tp_prepare, .bind = tp_bind, .step = tp_stmt, .reset = tp_stmt, \
+	.finalize = tp_finalize, .column_count = tp_ncols, .column_name = tp_colname, \
+	.column_value = tp_colval, .rows_affected = tp_affected
 
 #endif

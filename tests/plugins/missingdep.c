@@ -2,14 +2,23 @@
  * exists, so the dynamic loader refuses it. */
 #include "common.h"
 
-DAL_PLUGIN_DEFINE(backend_missingdep) = {
+static const struct dal_driver driver = {
+	.abi_version = DAL_PLUGIN_ABI_VERSION,
+	.struct_size = sizeof(struct dal_driver),
+	TP_SLOTS,
+};
+
+static const struct dal_plugin registration = {
 	.abi_version = DAL_PLUGIN_ABI_VERSION,
 	.struct_size = sizeof(struct dal_plugin),
 	.name = "missingdep",
-	.driver = {
-		.connect = tp_connect, .disconnect = tp_disconnect, .ping = tp_conn,
-		.prepare = tp_prepare, .bind = tp_bind, .step = tp_stmt, .reset = tp_stmt,
-		.finalize = tp_finalize, .column_count = tp_ncols, .column_name = tp_colname,
-		.column_value = tp_colval, .rows_affected = tp_affected,
-	},
+	.kind = DAL_KIND_FILE,
+	.driver = &driver,
 };
+
+DAL_PLUGIN_ENTRY(backend_missingdep)
+{
+	(void)core_abi;
+	(void)err;
+	return &registration;
+}

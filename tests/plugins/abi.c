@@ -1,0 +1,77 @@
+/*
+ * Loader test plugins for the ABI rules of docs/abi.md, one source built
+ * several times with different -D flags (tests/Makefile.am), each imitating
+ * a plugin built against another <dal/plugin.h>:
+ *
+ *   TP_NAME        the backend name, and the module (backend_TP_NAME)
+ *   TP_MAJOR, TP_MINOR   the ABI version the plugin claims (both structs)
+ *   TP_REG_EXTRA   bytes added to (or, negative, taken from) the
+ *                  registration's size: a newer minor's members, or a
+ *                  mismatched header
+ *   TP_DRV_EXTRA   the same for the function table
+ *   TP_NEED_MINOR  refuse a core of an older minor (version negotiation)
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "common.h"
+
+#ifndef TP_REG_EXTRA
+#define TP_REG_EXTRA 0
+#endif
+#ifndef TP_DRV_EXTRA
+#define TP_DRV_EXTRA 0
+#endif
+#define TP_VERSION ((uint32_t)((TP_MAJOR << 16) | TP_MINOR))
+#define STR2(x) #x
+#define STR(x) STR2(x)
+#define CAT2(a, b) a##b
+#define CAT(a, b) CAT2(a, b)
+
+static const char *const aliases[] = {STR(TP_NAME) "_alias", NULL};
+
+/* A newer header's structs: ours, then members this core does not know. */
+static const struct {
+	struct dal_driver base;
+	void *future[4];
+} driver = {
+	.base = {
+		.abi_version = TP_VERSION,
+		.struct_size = (uint32_t)((int)sizeof(struct dal_driver) + TP_DRV_EXTRA),
+		TP_SLOTS,
+	},
+};
+
+static const struct {
+	struct dal_plugin base;
+	void *future[4];
+} registration = {
+	.base = {
+		.abi_version = TP_VERSION,
+		.struct_size = (uint32_t)((int)sizeof(struct dal_plugin) + TP_REG_EXTRA),
+		.name = STR(TP_NAME),
+		.aliases = aliases,
+		.version = "9.9.9",
+		.description = "loader test plugin claiming ABI " STR(TP_MAJOR) "." STR(TP_MINOR),
+		.capabilities = DAL_CAP_EMBEDDED,
+		.kind = DAL_KIND_FILE,
+		.driver = &driver.base,
+	},
+};
+
+/* One more level so that CAT() expands before DAL_PLUGIN_ENTRY pastes. */
+#define ENTRY(module) DAL_PLUGIN_ENTRY(module)
+ENTRY(CAT(backend_, TP_NAME))
+{
+#ifdef TP_NEED_MINOR
+	if (DAL_ABI_MINOR_OF(core_abi) < TP_NEED_MINOR) {
+		dal_error_set(err, DAL_EPLUGIN_ABI, NULL, 0,
+		              "needs a core of plugin ABI 2.%d or newer, got %u.%u", TP_NEED_MINOR,
+		              DAL_ABI_MAJOR_OF(core_abi), DAL_ABI_MINOR_OF(core_abi));
+		return NULL;
+	}
+#endif
+	(void)core_abi;
+	(void)err;
+	return &registration.base;
+}

@@ -4,5 +4,5 @@
 # locking are tested for real), then an in-memory one.
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dal-conf.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
-DAL_TEST_URL="sqlite:///$dir/conformance.db" ./conformance || exit $?
-DAL_TEST_URL="sqlite::memory:" exec ./conformance
+DAL_TEST_URL="sqlite:///$dir/conformance.db" ./dal-conformance || exit $?
+DAL_TEST_URL="sqlite::memory:" exec ./dal-conformance

@@ -1,0 +1,172 @@
+/*
+ * Shared declarations of the conformance suite: what the run knows about the
+ * repository under test (struct conf), the per-backend SQL spellings (struct
+ * dialect), the case registry every area file fills in (struct conf_case,
+ * struct conf_area) and the helpers the tests use.
+ *
+ * Tests go through the public API (dal.h) only. Whether a case runs is
+ * decided in main.c from its registry entry, never inside the test: a case
+ * that is registered runs its assertions in full.
+ */
+#ifndef DAL_CONFORMANCE_COMMON_H
+#define DAL_CONFORMANCE_COMMON_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <dal/dal.h>
+
+#include "../testutil.h"
+
+/* ------------------------------------------------------------------------ */
+/* The repository under test                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* Conditions of the run that are not plugin capabilities (conf_case.needs). */
+#define NEED_SHARED_DB (1u << 0)    /* two opens of the URL reach one database */
+#define NEED_URL_PASSWORD (1u << 1) /* the URL holds a password */
+
+/* Filled in by main() before any test runs (each test runs in its own
+ * process, forked after that). */
+struct conf {
+	const char *url;         /* $DAL_TEST_URL; never printed (password) */
+	const char *backend;     /* dal_repo_backend() */
+	const char *server_kind; /* dal_repo_server_kind() */
+	unsigned caps;           /* dal_repo_capabilities(): DAL_CAP_* */
+	unsigned have;           /* NEED_* conditions that hold */
+};
+extern struct conf conf;
+
+/*
+ * How a backend spells what SQL does not standardise, and which dialect
+ * features a generic test may additionally exercise. Chosen by backend name
+ * in common.c; a backend without an entry gets standard SQL spellings.
+ */
+struct dialect {
+	const char *backend;     /* dal_repo_backend(), NULL for the fallback */
+	const char *blob;        /* a column type for up to a few MiB of bytes */
+	const char *serial;      /* an auto-increment BIGINT primary key */
+	char q;                  /* identifier quote */
+	int bool_is_integer;     /* BOOLEAN is an integer type (MySQL TINYINT(1)) */
+	int cast_operator;       /* expr::type casts (PostgreSQL) */
+	int native_codes;        /* errors carry a non-zero native error code */
+	const char *otel_system; /* db.system.name; NULL: the server kind */
+	const char *tls_option;  /* the server's TLS mode option */
+	int session_attrs;       /* target_session_attrs (libpq host lists) */
+	const char *slow_sql;    /* well over 25 ms, one text parameter */
+};
+extern const struct dialect *dl;
+
+/* The dialect of backend (never NULL). */
+const struct dialect *dialect_for(const char *backend);
+
+/* ------------------------------------------------------------------------ */
+/* Case registry                                                             */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One test case and what it needs to apply. main.c registers it with Check
+ * only if the plugin declares every capability in caps, none in caps_absent,
+ * the run has every NEED_* condition in needs and, for a case about one
+ * backend's own features, dal_repo_backend() is backend. The name and the
+ * function come from the Check test (START_TEST).
+ */
+struct conf_case {
+	const TTest *const *test; /* &test_name */
+	unsigned caps;            /* DAL_CAP_* required */
+	unsigned caps_absent;     /* DAL_CAP_* that must not be declared */
+	unsigned needs;           /* NEED_* required */
+	const char *backend;      /* NULL: any backend */
+};
+
+#define CASE(t, caps, absent, needs) {&(t), (caps), (absent), (needs), NULL}
+#define BACKEND_CASE(be, t, caps, needs) {&(t), (caps), 0, (needs), (be)}
+
+/* The cases of one file: one Check test case (TCase) per area. */
+struct conf_area {
+	const char *name;
+	const struct conf_case *cases; /* ends with {NULL} */
+};
+
+extern const struct conf_area conf_connection, conf_statements, conf_placeholders,
+	conf_types, conf_transactions, conf_errors, conf_streaming, conf_telemetry,
+	conf_server, conf_sqlite, conf_mysql, conf_pgsql;
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#define CK_REPO(r, call)                                                          \
+	do {                                                                          \
+		int rc_ = (call);                                                     \
+		ck_assert_msg(rc_ == DAL_OK, "%s -> %s: %s", #call, dal_code_name(rc_), \
+		              dal_repo_error(r)->message);                            \
+	} while (0)
+
+#define CK_STMT(s, call)                                                          \
+	do {                                                                          \
+		int rc_ = (call);                                                     \
+		ck_assert_msg(rc_ == DAL_OK, "%s -> %s: %s", #call, dal_code_name(rc_), \
+		              dal_stmt_error(s)->message);                            \
+	} while (0)
+
+#define CK_STEP(s, want)                                                          \
+	do {                                                                          \
+		int rc_ = dal_stmt_step(s);                                           \
+		ck_assert_msg(rc_ == (want), "step -> %s, wanted %s: %s",             \
+		              dal_code_name(rc_), dal_code_name(want),                \
+		              dal_stmt_error(s)->message);                            \
+	} while (0)
+
+/* Open a URL (or the one under test), failing the test if it does not open. */
+dal_repo *open_url(const char *u);
+dal_repo *open_repo(void);
+
+/* Format SQL into one of a few static buffers (tests are single-threaded);
+ * the rotation lets one sqlf() result be an argument of the next. */
+const char *sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void exec_ok(dal_repo *r, const char *sql);
+dal_stmt *prep(dal_repo *r, const char *sql);
+
+/* A table name no other test or concurrent run uses. */
+const char *table_name(char *buf, size_t size, const char *tag);
+/* Create table `name` with the given column list; drop it. */
+void create_table(dal_repo *r, const char *name, const char *cols);
+void drop_table(dal_repo *r, const char *name);
+
+/* Run a one-row, one-column query and return its integer / its text (copied
+ * into buf). */
+int64_t query_int(dal_repo *r, const char *sql);
+const char *query_text(dal_repo *r, const char *sql, char *buf, size_t size);
+
+/*
+ * Prepare and run sql, expecting a failure: a backend may report it at
+ * prepare (SQLite, MySQL) or at the first step (a server that defers the
+ * round trip). Copies the error into *err and returns its code.
+ */
+int expect_failure(dal_repo *r, const char *sql, dal_error *err);
+
+/* Seconds since *a (CLOCK_MONOTONIC). */
+double elapsed_s(const struct timespec *a);
+
+/* The parts of a server URL scheme://[user[:pass]@]host[:port][/db][?query]. */
+struct url_parts {
+	char scheme[32], user[128], pass[128], host[256], db[128], query[512];
+};
+
+/* Split a server URL (fails the test if it is not scheme://...). */
+void url_split(const char *u, struct url_parts *p);
+/* Rebuild it with another password (NULL: none) and host, adding
+ * extra_query; malloc'd. */
+char *url_build(const struct url_parts *p, const char *pass, const char *host,
+                const char *extra_query);
+/* The URL under test with query options appended; malloc'd. */
+char *url_with_query(const char *query);
+/* Open the server URL under test on host (NULL: its own) with extra query
+ * options; returns the code, *out the repository or NULL. */
+int open_with(const char *host, const char *extra, dal_repo **out, dal_error *err);
+
+#endif /* DAL_CONFORMANCE_COMMON_H */

@@ -1,0 +1,54 @@
+/*
+ * Conformance: repositories themselves. Open, ping and close through the URL
+ * under test, and two repositories on one database that do not disturb each
+ * other.
+ */
+#include "common.h"
+
+START_TEST(test_open_ping_close)
+{
+	dal_repo *r = open_repo();
+	int64_t ns = -1;
+
+	ck_assert_str_eq(dal_repo_backend(r), conf.backend);
+	ck_assert_ptr_nonnull(dal_repo_server_kind(r));
+	ck_assert_ptr_nonnull(dal_repo_name(r));
+	ck_assert_uint_ne(dal_repo_capabilities(r) & DAL_CAP_TRANSACTIONS, 0);
+	CK_REPO(r, dal_repo_ping(r, &ns));
+	ck_assert_int_ge(ns, 0);
+	ck_assert_int_lt(ns, 5 * (int64_t)1000000000);
+	CK_REPO(r, dal_repo_ping(r, NULL));
+	ck_assert_int_eq(dal_repo_error(r)->code, DAL_OK);
+	dal_repo_close(r);
+	dal_repo_close(NULL);
+}
+END_TEST
+
+/* Needs NEED_SHARED_DB: an in-memory SQLite database is private to its
+ * connection. */
+START_TEST(test_two_repositories_are_independent)
+{
+	dal_repo *a = open_repo(), *b = open_repo();
+	char t[64];
+	dal_stmt *s;
+
+	table_name(t, sizeof t, "two");
+	create_table(a, t, "n BIGINT");
+	exec_ok(a, sqlf("INSERT INTO %s (n) VALUES (41)", t));
+	/* b sees a's committed row; a failure on b leaves a untouched. */
+	ck_assert_int_eq(query_int(b, sqlf("SELECT n FROM %s", t)), 41);
+	ck_assert_int_lt(dal_stmt_prepare(b, "SELEC nothing", &s), 0);
+	ck_assert_int_eq(dal_repo_error(a)->code, DAL_OK);
+	drop_table(a, t);
+	dal_repo_close(a);
+	dal_repo_close(b);
+}
+END_TEST
+
+static const struct conf_case cases[] = {
+	CASE(test_open_ping_close, 0, 0, 0),
+	CASE(test_two_repositories_are_independent, 0, 0, NEED_SHARED_DB),
+	{NULL},
+};
+
+const struct conf_area conf_connection = {"connection", cases};

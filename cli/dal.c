@@ -48,7 +48,7 @@ static const char usage_text[] =
 	"  config                      print the resolved settings and their sources\n"
 	"\n"
 	"Example:\n"
-	"  dal -u sqlite:///tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
+	"  dal -u sqlite:////tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
 	"      exec \"INSERT INTO t VALUES (1)\" query \"SELECT * FROM t\" stats\n"
 	"\n"
 	"Exit status: 0 success, 1 a command failed, 2 usage error.\n";

@@ -283,6 +283,17 @@ static int register_handle(const char *path, lt_dlhandle h, const struct loaded_
 	/* libltdl tries <module>_LTX_dal_plugin_init first, then the plain name. */
 	init = (dal_plugin_init_fn *)lt_dlsym(h, DAL_PLUGIN_SYMBOL);
 	if (!init) {
+		/* An alias installed as a symlink (backend_sqlite3.so ->
+		 * backend_sqlite.so): the symbol carries the real file's module
+		 * name, which lt_dlsym() takes verbatim as the plain name. */
+		char real[PATH_MAX], rmod[256], sym[320];
+		if (realpath(path, real) && (module_name(real, rmod, sizeof rmod), 1) &&
+		    strcmp(rmod, mod) != 0) {
+			snprintf(sym, sizeof sym, "%s_LTX_%s", rmod, DAL_PLUGIN_SYMBOL);
+			init = (dal_plugin_init_fn *)lt_dlsym(h, sym);
+		}
+	}
+	if (!init) {
 		/* ABI 1 exported its registration as data, "dal_plugin", with
 		 * the version first: name the version rather than "not a plugin". */
 		const uint32_t *old = lt_dlsym(h, "dal_plugin");

@@ -1,6 +1,6 @@
 /*
  * Repositories: resolving settings, loading the backend, connecting with
- * retries and backoff, installing the telemetry decorator, and the
+ * retries and backoff, installing the telemetry layer, and the
  * connection-level calls (exec, ping, transactions).
  */
 #define _GNU_SOURCE

@@ -1,5 +1,5 @@
 /*
- * The telemetry decorator; see telemetry.h for its contract and costs.
+ * The telemetry layer; see telemetry.h for its contract and costs.
  *
  * Counters have one writer (the thread using the repository) and may have
  * readers on other threads (an exporter). The writer brackets each update

@@ -173,6 +173,25 @@ START_TEST(test_loader_accepts_newer_minor_abi)
 }
 END_TEST
 
+/* docs/abi.md: a packager may install an alias as a symlink, so that the
+ * loader finds it by file name without reading every registration. */
+START_TEST(test_loader_finds_alias_installed_as_symlink)
+{
+	char *dir = tu_mkdtemp();
+	char link[4096];
+	const struct loaded_plugin *p;
+	dal_error err;
+
+	snprintf(link, sizeof link, "%s/backend_sqlite3.so", dir);
+	ck_assert_int_eq(symlink(TOP_BUILDDIR "/plugins/sqlite/.libs/backend_sqlite.so", link), 0);
+	unsetenv("DAL_PLUGIN_PATH");
+	ck_assert_msg(loader_find("sqlite3", dir, &p, &err) == DAL_OK, "%s", err.message);
+	ck_assert_str_eq(p->reg.name, "sqlite");
+	ck_assert_str_eq(p->path, link); /* found as a file, not by the scan */
+	tu_rmtree(dir);
+}
+END_TEST
+
 START_TEST(test_loader_reports_missing_dependency_by_name)
 {
 	const struct loaded_plugin *p;
@@ -308,6 +327,7 @@ int main(void)
 	tcase_add_test(tc, test_loader_refuses_file_without_symbol);
 	tcase_add_test(tc, test_loader_refuses_missing_required_slot);
 	tcase_add_test(tc, test_loader_accepts_newer_minor_abi);
+	tcase_add_test(tc, test_loader_finds_alias_installed_as_symlink);
 	tcase_add_test(tc, test_loader_reports_missing_dependency_by_name);
 	tcase_add_test(tc, test_loader_reports_garbage_file);
 	tcase_add_test(tc, test_loader_never_searches_current_directory);

@@ -6,7 +6,7 @@
  *   dal_config  a parsed INI file plus environment overrides
  *   dal_repo    a repository: one open database connection, reached through a
  *               backend plugin and (unless telemetry = off) the telemetry
- *               decorator
+ *               layer
  *   dal_stmt    a prepared statement on a repository
  *
  * Conventions, true of every function below unless it says otherwise:
@@ -138,9 +138,16 @@ DAL_API int dal_config_describe(const dal_config *cfg, const char *name,
  * applies to the default repository only, so that DB_HOST cannot silently
  * redirect a second, named repository. cfg may be NULL: no file.
  *
- * The backend plugin backend_<type> is loaded on first use (see
- * dal_plugin_find()); connection failures are retried max_retries times with
- * exponential backoff and jitter, each attempt logged.
+ * A URL (the url argument, DB_URL, or an INI `url`) says where and as whom
+ * to connect: type, host, port, database, path, user, password and
+ * password_file come from the URL alone, never from a lower layer; the other
+ * settings are inherited. URLs follow SQLAlchemy's conventions
+ * ("sqlite:///rel.db", "sqlite:////abs.db", "mysql+pymysql://u@h/db").
+ *
+ * The plugin of the type is loaded on first use (the file backend_<type>,
+ * or the installed plugin that declares <type> as an alias; see
+ * dal_plugin_list()); connection failures are retried max_retries times
+ * with exponential backoff and jitter, each attempt logged.
  *
  * On success *out is a repository; close it with dal_repo_close(). On failure
  * *out is NULL and err (if not NULL) says why.
@@ -149,8 +156,9 @@ DAL_API int dal_repo_open(dal_repo **out, const dal_config *cfg,
                           const char *name, const char *url, dal_error *err);
 
 /*
- * Shorthand: open by URL ("sqlite:app.db", "postgresql://u@h/db", ...) with no
- * configuration file and no environment.
+ * Shorthand: open by URL ("sqlite:///app.db", "postgresql://u@h/db", or the
+ * scheme of any installed plugin) with no configuration file and no
+ * environment.
  */
 DAL_API int dal_repo_open_url(dal_repo **out, const char *url, dal_error *err);
 
@@ -172,7 +180,7 @@ DAL_API const char *dal_repo_server_kind(const dal_repo *repo);
 /* The backend's DAL_CAP_* flags. */
 DAL_API unsigned dal_repo_capabilities(const dal_repo *repo);
 
-/* 1 if the telemetry decorator is installed on this repository, else 0. */
+/* 1 if the telemetry layer is installed on this repository, else 0. */
 DAL_API int dal_repo_telemetry_enabled(const dal_repo *repo);
 
 /*
@@ -296,7 +304,7 @@ DAL_API const void *dal_stmt_column_blob(dal_stmt *stmt, unsigned col,
 /* Telemetry                                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* Operations measured by the telemetry decorator. */
+/* Operations measured by the telemetry layer. */
 typedef enum dal_op {
 	DAL_OP_CONNECT = 0,
 	DAL_OP_PING,

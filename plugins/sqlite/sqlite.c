@@ -380,7 +380,7 @@ static int sqlite_connect(const struct dal_driver *self, const struct dal_connec
 	if (!p->path || !*p->path)
 		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
 		                     "repository '%s': an sqlite database needs a path "
-		                     "(path = FILE, or a URL like sqlite:///abs/file.db "
+		                     "(path = FILE, or a URL like sqlite:////abs/file.db "
 		                     "or sqlite::memory:)", repo);
 	memory = strcmp(p->path, ":memory:") == 0;
 	if ((rc = parse_options(p, memory, &o, err)))

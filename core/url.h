@@ -51,6 +51,10 @@ int url_parse(const char *url, const char *origin, int kind, struct dal_url *out
 /* Free what url_parse() allocated. Safe on a zeroed struct. */
 void url_free(struct dal_url *u);
 
+/* Where the password sits in url: [*start, *end), or 0 if there is none.
+ * Errs on the side of hiding too much (url_redact.c). */
+int url_find_password(const char *url, size_t *start, size_t *end);
+
 /* Copy url into buf with any password replaced by ***; always NUL-terminates. */
 void url_redact(const char *url, char *buf, size_t size);
 

@@ -22,207 +22,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include <sqlite3.h>
-
-#include <dal/dal.h>
-#include <dal/plugin.h>
+#include "sqlite_int.h"
 
 /* Defaults applied on every connect; each can be overridden by an option. */
 #define DEFAULT_JOURNAL_MODE "WAL"
 #define DEFAULT_SYNCHRONOUS "NORMAL"
 #define DEFAULT_BUSY_TIMEOUT_MS "30000"
 #define DEFAULT_FOREIGN_KEYS "on"
-
-enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_PING, TX__COUNT };
-
-struct dal_bconn {
-	sqlite3 *db;
-	char *path;                      /* for messages */
-	long busy_timeout;               /* ms, for the "database is locked" hint */
-	const char *begin_sql;           /* "BEGIN", "BEGIN IMMEDIATE", ... */
-	sqlite3_stmt *cached[TX__COUNT]; /* prepared on first use */
-};
-
-/*
- * Statement states. SQLite would silently re-run a statement stepped after
- * SQLITE_DONE (automatic reset), which for an INSERT means a second insert;
- * the contract wants "no more rows" until reset, so we track it ourselves.
- */
-enum st_state { ST_READY, ST_ROW, ST_DONE, ST_FAILED };
-
-struct dal_bstmt {
-	struct dal_bconn *conn;
-	sqlite3_stmt *st;
-	unsigned ncols;
-	unsigned nparams;
-	enum st_state state;
-	sqlite3_int64 total_before; /* sqlite3_total_changes64() at execution */
-	int64_t changes;            /* rows_affected of the last execution */
-	uint64_t boolcols;          /* bit i: column i is declared BOOL/BOOLEAN */
-	char **names;               /* copied column names, made on first use */
-};
-
-/* ------------------------------------------------------------------------ */
-/* Error mapping                                                             */
-/* ------------------------------------------------------------------------ */
-
-static int has(const char *msg, const char *needle)
-{
-	return msg && strstr(msg, needle) != NULL;
-}
-
-/*
- * Map an extended result code (and, for the catch-all SQLITE_ERROR, the
- * message: SQLite has no finer code for syntax errors or missing objects) to
- * a category and SQLSTATE. SQLSTATEs follow PostgreSQL's where the standard
- * has no entry, so that applications see the same state on every backend.
- *
- * SQLITE_BUSY/LOCKED become DAL_EBUSY with "40001": the category that tells
- * an application "retry the transaction", and the SQLSTATE that maps back to
- * the same category. SQLITE_RANGE only arises from a bind index out of range,
- * which is API misuse, not bad data.
- */
-static int map_code(int rc, const char *msg, const char **state)
-{
-	switch (rc) {
-	case SQLITE_CONSTRAINT_UNIQUE:
-	case SQLITE_CONSTRAINT_PRIMARYKEY:
-	case SQLITE_CONSTRAINT_ROWID:
-		*state = "23505";
-		return DAL_ECONSTRAINT;
-	case SQLITE_CONSTRAINT_FOREIGNKEY:
-		*state = "23503";
-		return DAL_ECONSTRAINT;
-	case SQLITE_CONSTRAINT_NOTNULL:
-		*state = "23502";
-		return DAL_ECONSTRAINT;
-	case SQLITE_CONSTRAINT_CHECK:
-		*state = "23514";
-		return DAL_ECONSTRAINT;
-#ifdef SQLITE_CONSTRAINT_DATATYPE
-	case SQLITE_CONSTRAINT_DATATYPE: /* STRICT table, wrong value type */
-		*state = "22000";
-		return DAL_EDATA;
-#endif
-	}
-
-	switch (rc & 0xff) {
-	case SQLITE_CONSTRAINT:
-		*state = "23000";
-		return DAL_ECONSTRAINT;
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		*state = "40001";
-		return DAL_EBUSY;
-	case SQLITE_CANTOPEN:
-		*state = "08001";
-		return DAL_ECONNECT;
-	case SQLITE_READONLY:
-		*state = "25006";
-		return DAL_EREADONLY;
-	case SQLITE_TOOBIG:
-		*state = "22001";
-		return DAL_EDATA;
-	case SQLITE_MISMATCH:
-		*state = "22000";
-		return DAL_EDATA;
-	case SQLITE_RANGE:
-		*state = "07009";
-		return DAL_EMISUSE;
-	case SQLITE_NOMEM:
-		*state = "HY001";
-		return DAL_ENOMEM;
-	case SQLITE_MISUSE:
-		*state = "HY010";
-		return DAL_EMISUSE;
-	case SQLITE_INTERRUPT:
-		*state = "57014";
-		return DAL_ETIMEOUT;
-	case SQLITE_AUTH:
-		*state = "42501";
-		return DAL_ESYNTAX;
-	case SQLITE_FULL:
-		*state = "53100";
-		return DAL_EBACKEND;
-	case SQLITE_IOERR:
-		*state = "58030";
-		return DAL_EBACKEND;
-	case SQLITE_CORRUPT:
-	case SQLITE_NOTADB:
-		*state = "XX001";
-		return DAL_EBACKEND;
-	case SQLITE_ERROR:
-		if (has(msg, "syntax error") || has(msg, "incomplete input") ||
-		    has(msg, "unrecognized token")) {
-			*state = "42601";
-			return DAL_ESYNTAX;
-		}
-		if (has(msg, "no such table")) {
-			*state = "42P01";
-			return DAL_ENOTFOUND;
-		}
-		if (has(msg, "no such column")) {
-			*state = "42703";
-			return DAL_ENOTFOUND;
-		}
-		if (has(msg, "no such function")) {
-			*state = "42883";
-			return DAL_ENOTFOUND;
-		}
-		if (has(msg, "no such ")) { /* index, view, trigger, ... */
-			*state = "42704";
-			return DAL_ENOTFOUND;
-		}
-		if (has(msg, "already exists")) {
-			*state = "42P07";
-			return DAL_ESYNTAX;
-		}
-		if (has(msg, "ambiguous column name")) {
-			*state = "42702";
-			return DAL_ESYNTAX;
-		}
-		if (has(msg, "within a transaction")) {
-			*state = "25001";
-			return DAL_EMISUSE;
-		}
-		if (has(msg, "no transaction is active")) {
-			*state = "25P01";
-			return DAL_EMISUSE;
-		}
-		break;
-	}
-	*state = "HY000";
-	return DAL_EBACKEND;
-}
-
-/*
- * Report rc (an extended result code) for an operation on conn: the message
- * is "<what>: <sqlite message>" plus a hint where SQLite's own text leaves
- * the reader guessing. Returns the dal_code.
- */
-static int report(dal_error *err, struct dal_bconn *conn, int rc,
-                  const char *what)
-{
-	const char *msg = conn && conn->db ? sqlite3_errmsg(conn->db)
-	                                   : sqlite3_errstr(rc);
-	const char *state;
-	char hint[160] = "";
-	int code = map_code(rc, msg, &state);
-
-	if (rc == SQLITE_BUSY_SNAPSHOT)
-		snprintf(hint, sizeof hint,
-		         " (the transaction read an older snapshot: roll back and retry)");
-	else if ((rc & 0xff) == SQLITE_BUSY && conn)
-		snprintf(hint, sizeof hint, " (gave up after busy_timeout = %ld ms)",
-		         conn->busy_timeout);
-#if SQLITE_VERSION_NUMBER >= 3038000
-	else if (code == DAL_ESYNTAX && conn && conn->db &&
-	         sqlite3_error_offset(conn->db) >= 0)
-		snprintf(hint, sizeof hint, " at offset %d",
-		         sqlite3_error_offset(conn->db));
-#endif
-	return dal_error_set(err, code, state, rc, "%s: %s%s", what, msg, hint);
-}
 
 /* ------------------------------------------------------------------------ */
 /* Connections                                                               */
@@ -296,7 +102,7 @@ static int run_pragma(struct dal_bconn *c, const char *sql, dal_error *err)
 	if (rc == SQLITE_OK)
 		return DAL_OK;
 	snprintf(what, sizeof what, "sqlite database '%s': %s", c->path, sql);
-	return report(err, c, rc, what);
+	return sq_report(err, c, rc, what);
 }
 
 /* Set journal_mode and check the mode SQLite reports back: it answers with
@@ -313,10 +119,10 @@ static int set_journal_mode(struct dal_bconn *c, const char *mode, dal_error *er
 	snprintf(what, sizeof what, "sqlite database '%s': %s", c->path, sql);
 	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return report(err, c, rc, what);
+		return sq_report(err, c, rc, what);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
-		ret = report(err, c, rc, what);
+		ret = sq_report(err, c, rc, what);
 	} else {
 		got = (const char *)sqlite3_column_text(st, 0);
 		if (!got || strcasecmp(got, mode) != 0)
@@ -405,7 +211,7 @@ static int sqlite_connect(const struct dal_driver *self, const struct dal_connec
 	if (rc != SQLITE_OK) {
 		int sys = c->db ? sqlite3_system_errno(c->db) : 0;
 		const char *state;
-		int code = map_code(rc, NULL, &state);
+		int code = sq_map_code(rc, NULL, &state);
 
 		rc = dal_error_set(err, code, state, rc,
 		                   "repository '%s': cannot open sqlite database '%s': %s%s%s%s",
@@ -442,14 +248,14 @@ static int run_cached(struct dal_bconn *c, int which, const char *sql,
 		rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
 		                        NULL);
 		if (rc != SQLITE_OK)
-			return report(err, c, rc, sql);
+			return sq_report(err, c, rc, sql);
 	}
 	do
 		rc = sqlite3_step(*st);
 	while (rc == SQLITE_ROW);
 	sqlite3_reset(*st);
 	if (rc != SQLITE_DONE)
-		return report(err, c, rc, sql);
+		return sq_report(err, c, rc, sql);
 	return DAL_OK;
 }
 
@@ -467,7 +273,7 @@ static int sqlite_exec(dal_bconn *c, const char *sql, int64_t *affected,
 	int rc = sqlite3_exec(c->db, sql, NULL, NULL, NULL);
 
 	if (rc != SQLITE_OK)
-		return report(err, c, rc, "exec");
+		return sq_report(err, c, rc, "exec");
 	/* sqlite3_changes64() keeps the count of the last DML statement even
 	 * when the SQL just run was DDL: only trust it if something changed. */
 	if (affected)
@@ -572,7 +378,7 @@ static int sqlite_prepare(dal_bconn *c, const char *sql, size_t len,
 	rc = sqlite3_prepare_v3(c->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT,
 	                        &st, &tail);
 	if (rc != SQLITE_OK)
-		return report(err, c, rc, "prepare");
+		return sq_report(err, c, rc, "prepare");
 	if (!st)
 		return dal_error_set(err, DAL_ESYNTAX, "42601", 0,
 		                     "prepare: the SQL holds no statement (empty or only comments)");
@@ -585,7 +391,7 @@ static int sqlite_prepare(dal_bconn *c, const char *sql, size_t len,
 
 		rc = sqlite3_prepare_v2(c->db, tail, (int)(end - tail), &next, NULL);
 		if (rc != SQLITE_OK) {
-			rc = report(err, c, rc, "prepare (second statement)");
+			rc = sq_report(err, c, rc, "prepare (second statement)");
 			sqlite3_finalize(st);
 			return rc;
 		}
@@ -683,7 +489,7 @@ static int sqlite_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
 		char what[48];
 
 		snprintf(what, sizeof what, "bind parameter %u", pos);
-		return report(err, s->conn, rc, what);
+		return sq_report(err, s->conn, rc, what);
 	}
 	return DAL_OK;
 }
@@ -722,7 +528,7 @@ static int sqlite_step(dal_bstmt *s, dal_error *err)
 		return DAL_DONE;
 	}
 	s->state = ST_FAILED;
-	return report(err, s->conn, rc, "step");
+	return sq_report(err, s->conn, rc, "step");
 }
 
 static int sqlite_reset(dal_bstmt *s, dal_error *err)

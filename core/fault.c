@@ -25,11 +25,13 @@ struct fault {
 struct dal_bconn {
 	struct fault *f;
 	dal_bconn *inner;
+	struct conn_ops below; /* the slots below, resolved once */
 };
 
 struct dal_bstmt {
 	struct fault *f;
 	dal_bstmt *inner;
+	struct stmt_ops below;
 };
 
 static const char *const slot_names[FAULT__COUNT] = {
@@ -76,8 +78,8 @@ static int hit(struct fault *f, enum fault_slot slot, dal_error *err)
 }
 
 /* Forward a call to the table below (which may pass it further down). */
-#define DOWN_CONN(c, slot, ...) LAYER_DOWN_CONN((c)->f->table.inner, (c)->inner, slot, ##__VA_ARGS__)
-#define DOWN_STMT(s, slot, ...) LAYER_DOWN_STMT((s)->f->table.inner, (s)->inner, slot, ##__VA_ARGS__)
+#define DOWN_CONN(c, slot, ...) (c)->below.slot.fn((c)->below.slot.h, ##__VA_ARGS__)
+#define DOWN_STMT(s, slot, ...) (s)->below.slot.fn((s)->below.slot.h, ##__VA_ARGS__)
 static int f_connect(const struct dal_driver *self, const struct dal_connect_params *p,
                      dal_bconn **out, dal_error *err)
 {
@@ -95,6 +97,7 @@ static int f_connect(const struct dal_driver *self, const struct dal_connect_par
 		free(c);
 		return rc;
 	}
+	conn_ops_resolve(&c->below, below, c->inner);
 	*out = c;
 	return DAL_OK;
 }
@@ -142,6 +145,7 @@ static int f_prepare(dal_bconn *c, const char *sql, size_t len, unsigned nparams
 		free(s);
 		return rc;
 	}
+	stmt_ops_resolve(&s->below, c->below.prepare.d, s->inner);
 	*out = s;
 	return DAL_OK;
 }

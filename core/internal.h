@@ -77,7 +77,10 @@ struct dal_stmt {
 	dal_error err;
 };
 
-/* Resolve a statement's slots from d (the table whose prepare() made h). */
+/* Resolve a connection's slots from d (the table whose connect() made
+ * conn, or a layer's inner table and the connection it wraps), and a
+ * statement's from d (the table whose prepare() made h). layer.c. */
+void conn_ops_resolve(struct conn_ops *ops, const struct dal_driver *d, dal_bconn *conn);
 void stmt_ops_resolve(struct stmt_ops *ops, const struct dal_driver *d, dal_bstmt *h);
 
 #define STMT_SCRATCH 32

@@ -17,10 +17,12 @@
  *    layer on the way. The plugin at the bottom has no inner table; there a
  *    NULL optional slot means "unsupported".
  *
- * The core resolves every slot once, when a connection is made or a
- * statement prepared (struct conn_ops, struct stmt_ops), so a passed-through
- * slot costs nothing per call: binds and column reads go straight to the
- * plugin unless a layer implements them.
+ * Every slot is resolved once, when a connection is made or a statement
+ * prepared (struct conn_ops, struct stmt_ops; layer.c): by the core for its
+ * own calls, and by each layer for the calls it forwards to the table below.
+ * So a passed-through slot costs nothing per call (binds and column reads go
+ * straight to the plugin unless a layer implements them), and forwarding
+ * costs one indirect call.
  */
 #ifndef DAL_CORE_LAYER_H
 #define DAL_CORE_LAYER_H
@@ -40,24 +42,6 @@
 	for (; !(d)->slot && (d)->inner; (d) = (d)->inner)     \
 		if ((d)->stmt_inner)                           \
 			(h) = (d)->stmt_inner(h)
-
-/* Call `slot` of the first table from `below` down that implements it, with
- * the connection `conn` of `below` (unwrapped on the way). A GNU statement
- * expression: its value is the call's. For layers forwarding a call. */
-#define LAYER_DOWN_CONN(below, conn, slot, ...)                        \
-	({                                                             \
-		const struct dal_driver *d_ = (below);                 \
-		dal_bconn *h_ = (conn);                                \
-		LAYER_FIND_CONN(d_, h_, slot);                         \
-		d_->slot(h_, ##__VA_ARGS__);                           \
-	})
-#define LAYER_DOWN_STMT(below, stmt, slot, ...)                        \
-	({                                                             \
-		const struct dal_driver *d_ = (below);                 \
-		dal_bstmt *h_ = (stmt);                                \
-		LAYER_FIND_STMT(d_, h_, slot);                         \
-		d_->slot(h_, ##__VA_ARGS__);                           \
-	})
 
 /* 1 if some table from d down implements slot: a layer sets an optional
  * slot only then, so that the core sees the plugin's capabilities. */

@@ -78,38 +78,6 @@ static unsigned backoff_ms(unsigned retry_delay_s, unsigned attempt)
 	return (unsigned)ms;
 }
 
-/* Resolve the connection's slots through the layers (see layer.h). */
-static void conn_ops_resolve(struct conn_ops *ops, const struct dal_driver *top, dal_bconn *conn)
-{
-#define RESOLVE(slot)                                          \
-	do {                                                   \
-		const struct dal_driver *d_ = top;             \
-		dal_bconn *h_ = conn;                          \
-		LAYER_FIND_CONN(d_, h_, slot);                 \
-		ops->slot.fn = d_->slot;                       \
-		ops->slot.h = h_;                              \
-	} while (0)
-	ops->top = top;
-	ops->conn = conn;
-	RESOLVE(disconnect);
-	RESOLVE(ping);
-	RESOLVE(begin);
-	RESOLVE(commit);
-	RESOLVE(rollback);
-	RESOLVE(exec);
-	RESOLVE(prepare);
-	RESOLVE(last_insert_id);
-	RESOLVE(server_kind);
-	RESOLVE(server_version);
-#undef RESOLVE
-	{
-		const struct dal_driver *d = top;
-		dal_bconn *h = conn;
-		LAYER_FIND_CONN(d, h, prepare);
-		ops->prepare.d = d;
-	}
-}
-
 static int connect_with_retries(dal_repo *r, const struct dal_settings *s,
                                 const struct dal_connect_params *cp, dal_error *err)
 {

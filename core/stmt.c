@@ -36,27 +36,6 @@ static void unlink_stmt(dal_stmt *s)
 		s->next->prev = s->prev;
 }
 
-void stmt_ops_resolve(struct stmt_ops *ops, const struct dal_driver *top, dal_bstmt *top_h)
-{
-#define RESOLVE(slot)                                          \
-	do {                                                   \
-		const struct dal_driver *d_ = top;             \
-		dal_bstmt *h_ = top_h;                         \
-		LAYER_FIND_STMT(d_, h_, slot);                 \
-		ops->slot.fn = d_->slot;                       \
-		ops->slot.h = h_;                              \
-	} while (0)
-	RESOLVE(bind);
-	RESOLVE(step);
-	RESOLVE(reset);
-	RESOLVE(finalize);
-	RESOLVE(column_count);
-	RESOLVE(column_name);
-	RESOLVE(column_value);
-	RESOLVE(rows_affected);
-#undef RESOLVE
-}
-
 int dal_stmt_prepare(dal_repo *r, const char *sql, dal_stmt **out)
 {
 	struct ph_result ph;

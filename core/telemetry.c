@@ -45,19 +45,22 @@ struct telemetry {
 struct dal_bconn {
 	struct telemetry *tel;
 	dal_bconn *inner;
+	struct conn_ops below; /* the slots below, resolved once */
 };
 
 struct dal_bstmt {
 	struct telemetry *tel;
 	dal_bstmt *inner;
+	struct stmt_ops below;
 	int executed;     /* first step since prepare/reset done */
 	char *sql;        /* for the slow-query log and db.query.text */
 	char *collection; /* db.collection.name, when hooks wanted it */
 };
 
-/* Forward a call to the table below (which may pass it further down). */
-#define DOWN_CONN(c, slot, ...) LAYER_DOWN_CONN((c)->tel->table.inner, (c)->inner, slot, ##__VA_ARGS__)
-#define DOWN_STMT(s, slot, ...) LAYER_DOWN_STMT((s)->tel->table.inner, (s)->inner, slot, ##__VA_ARGS__)
+/* Forward a call to the table below, through the slots resolved when the
+ * connection or statement was made: one indirect call, as for the core. */
+#define DOWN_CONN(c, slot, ...) (c)->below.slot.fn((c)->below.slot.h, ##__VA_ARGS__)
+#define DOWN_STMT(s, slot, ...) (s)->below.slot.fn((s)->below.slot.h, ##__VA_ARGS__)
 
 const double telemetry_default_bounds[] = {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10};
 const unsigned telemetry_default_nbounds = 9;
@@ -221,6 +224,7 @@ static int t_connect(const struct dal_driver *self, const struct dal_connect_par
 	}
 	c->tel = t;
 	c->inner = inner;
+	conn_ops_resolve(&c->below, below, inner);
 	*out = c;
 	return DAL_OK;
 }
@@ -363,6 +367,7 @@ static int t_prepare(dal_bconn *c, const char *sql, size_t len, unsigned nparams
 	}
 	s->tel = t;
 	s->inner = inner;
+	stmt_ops_resolve(&s->below, c->below.prepare.d, inner);
 	*out = s;
 	return DAL_OK;
 }

@@ -7,7 +7,6 @@
 
 #include "sqlite_int.h"
 
-
 static int has(const char *msg, const char *needle)
 {
 	return msg && strstr(msg, needle) != NULL;

@@ -8,6 +8,10 @@
  *          measured is the cost of producing the span, not of exporting it)
  * The URL is the one bench/run gives every stack (sqlite:PATH or the test
  * servers' URLs); the variant adds its query option.
+ *
+ * One connection is acquired from the repository's pool at open and every
+ * operation runs on it, so the loops measure statement execution, not the
+ * pool.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -22,6 +26,7 @@ const char *const stack_name = "dal";
 
 struct dalh {
 	dal_repo *repo;
+	dal_conn *conn;
 	dal_stmt *ins, *pt, *scan;
 	unsigned long spans;
 };
@@ -40,9 +45,9 @@ static void span_end(const dal_span *sp, void *ud, void *ctx)
 	((struct dalh *)ud)->spans++;
 }
 
-static void fail_repo(struct bench_ctx *c, const char *what)
+static void fail_conn(struct bench_ctx *c, const char *what)
 {
-	const dal_error *e = dal_repo_error(((struct dalh *)c->h)->repo);
+	const dal_error *e = dal_conn_error(((struct dalh *)c->h)->conn);
 	bench_fail(c, "%s: %s", what, e->message);
 }
 
@@ -55,8 +60,8 @@ static dal_stmt *prepare(struct bench_ctx *c, const char *sql)
 {
 	dal_stmt *st;
 
-	if (dal_stmt_prepare(((struct dalh *)c->h)->repo, sql, &st) != DAL_OK)
-		fail_repo(c, sql);
+	if (dal_stmt_prepare(((struct dalh *)c->h)->conn, sql, &st) != DAL_OK)
+		fail_conn(c, sql);
 	return st;
 }
 
@@ -81,16 +86,23 @@ int stack_open(struct bench_ctx *c, char *why, size_t size)
 	if (strcmp(c->variant, "trace") == 0) {
 		dal_trace_hooks hooks = {.start = span_start, .end = span_end};
 
-		if (dal_repo_trace_set(d->repo, &hooks, d) != DAL_OK)
-			fail_repo(c, "dal_repo_trace_set");
+		int rc = dal_repo_trace_set(d->repo, &hooks, d);
+
+		if (rc != DAL_OK)
+			bench_fail(c, "dal_repo_trace_set: %s", dal_code_name(rc));
+	}
+	if (dal_conn_acquire(d->repo, &d->conn, &err) != DAL_OK) {
+		snprintf(why, size, "dal_conn_acquire: %s", err.message);
+		dal_repo_close(d->repo);
+		return 1;
 	}
 	return 0;
 }
 
 void stack_exec(struct bench_ctx *c, const char *sql)
 {
-	if (dal_repo_exec(((struct dalh *)c->h)->repo, sql, NULL) != DAL_OK)
-		fail_repo(c, sql);
+	if (dal_conn_exec(((struct dalh *)c->h)->conn, sql, NULL) != DAL_OK)
+		fail_conn(c, sql);
 }
 
 void stack_insert(struct bench_ctx *c, long n, bench_sum *sum)
@@ -101,8 +113,8 @@ void stack_insert(struct bench_ctx *c, long n, bench_sum *sum)
 
 	if (!d->ins)
 		d->ins = prepare(c, bench_sql_insert);
-	if (dal_repo_begin(d->repo) != DAL_OK)
-		fail_repo(c, "begin");
+	if (dal_conn_begin(d->conn) != DAL_OK)
+		fail_conn(c, "begin");
 	for (int64_t id = 1; id <= n; id++) {
 		size_t len = bench_row_name(id, name);
 
@@ -116,8 +128,8 @@ void stack_insert(struct bench_ctx *c, long n, bench_sum *sum)
 			fail_stmt(c, d->ins, "insert");
 		bench_sum_insert(sum, id, dal_stmt_rows_affected(d->ins));
 	}
-	if (dal_repo_commit(d->repo) != DAL_OK)
-		fail_repo(c, "commit");
+	if (dal_conn_commit(d->conn) != DAL_OK)
+		fail_conn(c, "commit");
 }
 
 static long rows(struct bench_ctx *c, dal_stmt *st, bench_sum *sum)
@@ -174,6 +186,7 @@ void stack_close(struct bench_ctx *c)
 	dal_stmt_close(d->ins);
 	dal_stmt_close(d->pt);
 	dal_stmt_close(d->scan);
+	dal_conn_release(d->conn);
 	dal_repo_close(d->repo);
 	free(d);
 }

@@ -40,6 +40,11 @@ static const char *const create_sql[] = {
 	                "score DOUBLE PRECISION NOT NULL, payload BYTEA NOT NULL)",
 };
 
+const char *bench_create_sql(enum bench_backend b)
+{
+	return create_sql[b];
+}
+
 static struct bench_ctx *current; /* for bench_fail() from anywhere */
 
 void bench_fail(const struct bench_ctx *c, const char *fmt, ...)
@@ -217,7 +222,7 @@ static void pct_decode(char *dst, size_t cap, const char *s, size_t n)
 }
 
 /* scheme://user:password@host:port/dbname[?...] into c->srv. */
-static void split_url(struct bench_ctx *c)
+void bench_split_url(struct bench_ctx *c)
 {
 	const char *p = strstr(c->url, "://"), *at, *end, *colon, *slash, *q;
 
@@ -246,6 +251,31 @@ static void split_url(struct bench_ctx *c)
 		pct_decode(c->srv.dbname, sizeof c->srv.dbname, slash + 1, (size_t)(q - slash - 1));
 }
 
+uint64_t bench_now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The W2 keys: a fixed-seed splitmix64 sequence, the same for every stack,
+ * computed before the clock starts. */
+int64_t *bench_point_ids(long count, long rows, uint64_t seed)
+{
+	int64_t *ids = malloc((size_t)count * sizeof *ids);
+	uint64_t s = seed;
+
+	if (!ids)
+		bench_fail(NULL, "out of memory");
+	for (long i = 0; i < count; i++) {
+		s += 0x9e3779b97f4a7c15ULL;
+		ids[i] = (int64_t)(mix(s) % (uint64_t)rows) + 1;
+	}
+	return ids;
+}
+
+#ifndef BENCH_NO_MAIN
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -256,13 +286,6 @@ static void usage(void)
 	exit(2);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void report(const struct bench_ctx *c, const char *w, long ops, uint64_t ns,
                    const bench_sum *sum)
 {
@@ -270,22 +293,6 @@ static void report(const struct bench_ctx *c, const char *w, long ops, uint64_t 
 	       "\n",
 	       c->stack, c->backend_name, w, ops, ops ? (double)ns / (double)ops : 0.0, sum->v);
 	fflush(stdout);
-}
-
-/* The W2 keys: a fixed-seed splitmix64 sequence over 1..n, the same for
- * every stack, computed before the clock starts. */
-static int64_t *point_ids(long n)
-{
-	int64_t *ids = malloc((size_t)n * sizeof *ids);
-	uint64_t s = 0x5eed5eed5eedULL;
-
-	if (!ids)
-		bench_fail(NULL, "out of memory");
-	for (long i = 0; i < n; i++) {
-		s += 0x9e3779b97f4a7c15ULL;
-		ids[i] = (int64_t)(mix(s) % (uint64_t)n) + 1;
-	}
-	return ids;
 }
 
 int main(int argc, char **argv)
@@ -337,7 +344,7 @@ int main(int argc, char **argv)
 			usage();
 		c.path = c.url + 7;
 	} else {
-		split_url(&c);
+		bench_split_url(&c);
 	}
 	current = &c;
 
@@ -358,14 +365,14 @@ int main(int argc, char **argv)
 	}
 	stack_exec(&c, "DROP TABLE IF EXISTS bench_t");
 	stack_exec(&c, create_sql[c.backend]);
-	ids = point_ids(n);
+	ids = bench_point_ids(n, n, BENCH_POINT_SEED);
 
 	/* W1: insert n rows in one transaction. */
 	sum.v = 0;
 	CALLGRIND_ZERO_STATS;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	stack_insert(&c, n, &sum);
-	ns = now_ns() - t0;
+	ns = bench_now_ns() - t0;
 	CALLGRIND_DUMP_STATS_AT("W1");
 	report(&c, "W1", n, ns, &sum);
 	/* SQLite: move the inserted pages from the WAL into the database file,
@@ -376,9 +383,9 @@ int main(int argc, char **argv)
 	/* W2: n point selects by primary key. */
 	sum.v = 0;
 	CALLGRIND_ZERO_STATS;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	stack_point(&c, ids, n, &sum);
-	ns = now_ns() - t0;
+	ns = bench_now_ns() - t0;
 	CALLGRIND_DUMP_STATS_AT("W2");
 	report(&c, "W2", n, ns, &sum);
 
@@ -386,18 +393,20 @@ int main(int argc, char **argv)
 	sum.v = 0;
 	rows = 0;
 	CALLGRIND_ZERO_STATS;
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	for (long r = 0; r < reps; r++)
 		rows += stack_scan(&c, &sum);
-	ns = now_ns() - t0;
+	ns = bench_now_ns() - t0;
 	CALLGRIND_DUMP_STATS_AT("W3");
 	if (rows != n * reps)
 		bench_fail(&c, "W3 read %ld rows, expected %ld", rows, n * reps);
 	report(&c, "W3", rows, ns, &sum);
 
-	/* More workloads (pool checkout, copy) go here, each bracketed the same
-	 * way and reported under its own W<k> name. */
+	/* More workloads (copy, ...) go here, each bracketed the same way and
+	 * reported under its own W<k> name. The pool has its own program
+	 * (bench_pool.c): it needs threads and several stacks side by side. */
 	free(ids);
 	stack_close(&c);
 	return 0;
 }
+#endif /* BENCH_NO_MAIN */

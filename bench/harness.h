@@ -97,6 +97,24 @@ extern const char *const bench_sql_scan;   /* every row, every column */
  * the number). Returns a static buffer. */
 const char *bench_sql_numbered(const char *sql, const char *prefix);
 
+/* ---- helpers for programs with their own main() ------------------------- */
+
+/* bench_pool.c has its own main() (threads, several stacks in one process)
+ * and links harness.c compiled with -DBENCH_NO_MAIN: everything above, and
+ * these, without main() and without the stack_* functions below (except
+ * stack_name, which bench_fail() prints). */
+
+/* CREATE TABLE bench_t in the backend's dialect. */
+const char *bench_create_sql(enum bench_backend b);
+/* Split c->url (a server URL) into c->srv. */
+void bench_split_url(struct bench_ctx *c);
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t bench_now_ns(void);
+/* count point-select keys in 1..rows: a splitmix64 sequence from seed.
+ * W2 uses bench_point_ids(n, n, BENCH_POINT_SEED). malloc'ed. */
+#define BENCH_POINT_SEED 0x5eed5eed5eedULL
+int64_t *bench_point_ids(long count, long rows, uint64_t seed);
+
 /* ---- what a driver program implements ----------------------------------- */
 
 /* The stack's name as printed ("raw", "dal", "dbi", ...). */

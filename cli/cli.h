@@ -18,16 +18,23 @@ enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 /* Output formats of `query` and `stats`. */
 enum out_format { FMT_TABLE = 0, FMT_CSV, FMT_JSON, FMT_TEXT, FMT_PROMETHEUS };
 
-/* The state of one invocation. The configuration and the repository are
- * opened on first use, so `dal plugins` works without any database and one
- * process's chained commands share one connection (and its statistics). */
+/* The state of one invocation. The configuration, the repository and the
+ * connection are opened on first use, so `dal plugins` works without any
+ * database, and one process's chained commands share one connection (one
+ * session: what `exec` changes, a later `query` sees) and one repository's
+ * statistics. The connection is released before the repository is closed. */
 struct cli {
 	const char *config_path; /* -c, or NULL */
 	const char *repo_name;   /* -r, or NULL */
 	const char *url;         /* -u, or NULL */
+	int quiet;               /* -q */
 	dal_config *cfg;
 	int cfg_loaded;
 	dal_repo *repo;
+	dal_conn *conn;          /* acquired from repo for the whole chain */
+	/* Set while the tool parses configuration text it made itself, whose
+	 * warnings were already logged once (see health.c). */
+	int mute_log;
 	/* Strings that must never reach the terminal: passwords given through
 	 * -u, DB_PASS, DB_URL or DATABASE_URL (raw and percent-decoded). */
 	char *secrets[8];
@@ -42,6 +49,7 @@ struct command {
 	const char *name;
 	const char *arg;        /* the SQL of exec/query, else NULL */
 	enum out_format format;
+	unsigned timeout_s;     /* health --timeout */
 	command_fn run;
 };
 
@@ -56,6 +64,9 @@ void cli_fail(const struct cli *cli, const char *cmd, const char *fmt, ...)
 /* Print "dal: <cmd>: DAL_EXXX: <message> [SQLSTATE]" on stderr for err. */
 void cli_fail_error(const struct cli *cli, const char *cmd, const dal_error *err);
 
+/* Print a log line as libdal's own are printed (subject to -q and -v). */
+void cli_log(const struct cli *cli, dal_log_level level, const char *msg);
+
 /* Load the configuration (once). Returns 0, or prints the error for cmd and
  * returns -1. */
 int cli_config(struct cli *cli, const char *cmd);
@@ -63,9 +74,16 @@ int cli_config(struct cli *cli, const char *cmd);
 /* Open the repository (once). Returns 0, or prints the error and returns -1. */
 int cli_repo(struct cli *cli, const char *cmd);
 
+/* Open the repository and acquire the invocation's connection (once).
+ * Returns 0, or prints the error and returns -1. */
+int cli_conn(struct cli *cli, const char *cmd);
+
 /* Write s to buf (size > 0) with every secret replaced by "***" and every
  * URL password redacted; always NUL-terminates, truncating if needed. */
 void cli_redact(const struct cli *cli, const char *s, char *buf, size_t size);
+
+/* cli_redact(), then made one line: control characters become blanks. */
+void cli_clean(const struct cli *cli, const char *s, char *buf, size_t size);
 
 /* Commands (commands.c). Each returns EXIT_OK or EXIT_RUNTIME, having printed
  * its own error. */
@@ -75,6 +93,11 @@ int cmd_ping(struct cli *cli, const struct command *cmd);
 int cmd_stats(struct cli *cli, const struct command *cmd);
 int cmd_plugins(struct cli *cli, const struct command *cmd);
 int cmd_config(struct cli *cli, const struct command *cmd);
+
+/* health.c. The default and the largest --timeout, in seconds. */
+#define HEALTH_TIMEOUT_DEFAULT 5
+#define HEALTH_TIMEOUT_MAX 3600
+int cmd_health(struct cli *cli, const struct command *cmd);
 
 /* Result formatters (format.c). Each streams the rows of a statement whose
  * first dal_stmt_step() returned first_rc (DAL_ROW or DAL_DONE) to out, and
@@ -87,6 +110,10 @@ int format_json(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
 /* Write s[0..len) to out as a JSON string literal, quotes included. Invalid
  * UTF-8 bytes become U+FFFD. */
 void json_string(FILE *out, const char *s, size_t len);
+
+/* Write the figures of a pool as a JSON object: {"max":...,"acquired":...},
+ * the names of dal_pool_stats and of the library's JSON export. */
+void json_pool(FILE *out, const dal_pool_stats *ps);
 
 /* Rows the table format buffers to compute column widths; later rows are
  * streamed with the widths found. Also a byte budget for the buffer. */

@@ -1,9 +1,10 @@
 /*
- * The commands of the `dal` tool: exec, query, ping, stats, plugins, config.
- * Each runs against the invocation's shared configuration and repository
- * (opened on first use by dal.c) and prints its result on stdout, or one
- * error line on stderr. Argument parsing and help texts live in dal.c; how
- * rows are rendered lives in format.c.
+ * The commands of the `dal` tool: exec, query, ping, stats, plugins, config
+ * (health, which opens its own repository, is in health.c). Each runs
+ * against the invocation's shared configuration, repository and connection
+ * (opened and acquired on first use by dal.c) and prints its result on
+ * stdout, or one error line on stderr. Argument parsing and help texts live
+ * in dal.c; how rows are rendered lives in format.c.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -20,10 +21,10 @@ int cmd_exec(struct cli *cli, const struct command *cmd)
 {
 	int64_t affected = 0;
 
-	if (cli_repo(cli, cmd->name))
+	if (cli_conn(cli, cmd->name))
 		return EXIT_RUNTIME;
-	if (dal_repo_exec(cli->repo, cmd->arg, &affected) != DAL_OK) {
-		cli_fail_error(cli, cmd->name, dal_repo_error(cli->repo));
+	if (dal_conn_exec(cli->conn, cmd->arg, &affected) != DAL_OK) {
+		cli_fail_error(cli, cmd->name, dal_conn_error(cli->conn));
 		return EXIT_RUNTIME;
 	}
 	printf("%" PRId64 " row(s) affected\n", affected);
@@ -36,10 +37,10 @@ int cmd_query(struct cli *cli, const struct command *cmd)
 	uint64_t nrows = 0;
 	int rc;
 
-	if (cli_repo(cli, cmd->name))
+	if (cli_conn(cli, cmd->name))
 		return EXIT_RUNTIME;
-	if (dal_stmt_prepare(cli->repo, cmd->arg, &stmt) != DAL_OK) {
-		cli_fail_error(cli, cmd->name, dal_repo_error(cli->repo));
+	if (dal_stmt_prepare(cli->conn, cmd->arg, &stmt) != DAL_OK) {
+		cli_fail_error(cli, cmd->name, dal_conn_error(cli->conn));
 		return EXIT_RUNTIME;
 	}
 	rc = dal_stmt_step(stmt);
@@ -77,10 +78,10 @@ int cmd_ping(struct cli *cli, const struct command *cmd)
 	const char *kind;
 	int64_t ns = 0;
 
-	if (cli_repo(cli, cmd->name))
+	if (cli_conn(cli, cmd->name))
 		return EXIT_RUNTIME;
-	if (dal_repo_ping(cli->repo, &ns) != DAL_OK) {
-		cli_fail_error(cli, cmd->name, dal_repo_error(cli->repo));
+	if (dal_conn_ping(cli->conn, &ns) != DAL_OK) {
+		cli_fail_error(cli, cmd->name, dal_conn_error(cli->conn));
 		return EXIT_RUNTIME;
 	}
 	kind = dal_repo_server_kind(cli->repo);
@@ -142,13 +143,58 @@ static void stats_text(const dal_op_stats *st)
 	}
 }
 
+#define POOL_COLS 10
+
+/* The pool as a second table: a header line and one line of figures. */
+static void stats_pool_text(const char *repo, const dal_pool_stats *ps)
+{
+	static const char *head[POOL_COLS] = { "pool", "max", "idle_max", "idle", "used",
+	                                       "pending", "timeouts", "created", "closed",
+	                                       "acquired" };
+	char cell[POOL_COLS][32];
+	int w;
+
+	snprintf(cell[0], sizeof cell[0], "%s", repo);
+	snprintf(cell[1], sizeof cell[1], "%u", ps->max);
+	snprintf(cell[2], sizeof cell[2], "%u", ps->idle_max);
+	snprintf(cell[3], sizeof cell[3], "%u", ps->idle);
+	snprintf(cell[4], sizeof cell[4], "%u", ps->used);
+	snprintf(cell[5], sizeof cell[5], "%u", ps->pending);
+	snprintf(cell[6], sizeof cell[6], "%" PRIu64, ps->timeouts);
+	snprintf(cell[7], sizeof cell[7], "%" PRIu64, ps->created);
+	snprintf(cell[8], sizeof cell[8], "%" PRIu64, ps->closed);
+	snprintf(cell[9], sizeof cell[9], "%" PRIu64, ps->acquired);
+	/* The repository name left-aligned, figures right-aligned. */
+	w = (int)(strlen(repo) > 4 ? strlen(repo) : 4);
+	printf("%-*s", w, head[0]);
+	for (int c = 1; c < POOL_COLS; c++) {
+		int cw = (int)(strlen(cell[c]) > strlen(head[c]) ? strlen(cell[c])
+		                                                   : strlen(head[c]));
+		printf("  %*s", cw, head[c]);
+	}
+	putchar('\n');
+	printf("%-*s", w, cell[0]);
+	for (int c = 1; c < POOL_COLS; c++) {
+		int cw = (int)(strlen(cell[c]) > strlen(head[c]) ? strlen(cell[c])
+		                                                   : strlen(head[c]));
+		printf("  %*s", cw, cell[c]);
+	}
+	putchar('\n');
+}
+
 int cmd_stats(struct cli *cli, const struct command *cmd)
 {
 	dal_op_stats st[DAL_OP__COUNT];
+	dal_pool_stats ps;
 	int rc;
 
 	if (cli_repo(cli, cmd->name))
 		return EXIT_RUNTIME;
+	if ((rc = dal_repo_pool_stats(cli->repo, &ps)) != DAL_OK) {
+		cli_fail(cli, cmd->name, "cannot read the pool figures: %s: %s",
+		         dal_code_name(rc), dal_strerror(rc));
+		return EXIT_RUNTIME;
+	}
 	if (!dal_repo_telemetry_enabled(cli->repo)) {
 		const char *name = dal_repo_name(cli->repo);
 
@@ -159,10 +205,15 @@ int cmd_stats(struct cli *cli, const struct command *cmd)
 			json_string(stdout, name, strlen(name));
 			fputs(",\"backend\":", stdout);
 			json_string(stdout, backend, strlen(backend));
-			fputs(",\"telemetry\":false}\n", stdout);
+			fputs(",\"telemetry\":false,\"pool\":", stdout);
+			json_pool(stdout, &ps);
+			fputs("}\n", stdout);
+		} else if (cmd->format == FMT_PROMETHEUS) {
+			printf("# telemetry is off for %s\n", name);
 		} else {
-			printf("%stelemetry is off for %s\n",
-			       cmd->format == FMT_PROMETHEUS ? "# " : "", name);
+			/* The pool keeps its figures with telemetry off too. */
+			printf("telemetry is off for %s\n\n", name);
+			stats_pool_text(name, &ps);
 		}
 		return EXIT_OK;
 	}
@@ -179,12 +230,15 @@ int cmd_stats(struct cli *cli, const struct command *cmd)
 		return EXIT_OK;
 	}
 	for (int op = 0; op < DAL_OP__COUNT; op++) {
-		if (dal_repo_stats(cli->repo, (dal_op)op, &st[op]) != DAL_OK) {
-			cli_fail_error(cli, cmd->name, dal_repo_error(cli->repo));
+		if ((rc = dal_repo_stats(cli->repo, (dal_op)op, &st[op])) != DAL_OK) {
+			cli_fail(cli, cmd->name, "cannot read the figures of %s: %s: %s",
+			         dal_op_name((dal_op)op), dal_code_name(rc), dal_strerror(rc));
 			return EXIT_RUNTIME;
 		}
 	}
 	stats_text(st);
+	putchar('\n');
+	stats_pool_text(dal_repo_name(cli->repo), &ps);
 	return EXIT_OK;
 }
 

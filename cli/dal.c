@@ -1,9 +1,10 @@
 /*
  * `dal`: the libdal command-line tool. This file owns the command line
  * (global options, the chain of commands and their options, help texts), the
- * shared state of one invocation (configuration and repository opened on
- * first use), error lines, the log sink, and keeping passwords off the
- * terminal. The commands are in commands.c, row output in format.c.
+ * shared state of one invocation (configuration, repository and the one
+ * connection the chain runs on, opened on first use), error lines, the log
+ * sink, and keeping passwords off the terminal. The commands are in
+ * commands.c and health.c, row output in format.c.
  *
  * The whole command line is parsed before anything runs, so a usage error
  * late in a chain (exit 2) never leaves half the chain executed.
@@ -25,8 +26,8 @@
 static const char usage_text[] =
 	"Usage: dal [OPTION]... COMMAND [ARG]... [COMMAND [ARG]...]...\n"
 	"Run commands against a libdal repository. Several commands may follow\n"
-	"one another; they share one connection, run in order and stop at the\n"
-	"first failure.\n"
+	"one another; they share one connection (one session), run in order and\n"
+	"stop at the first failure.\n"
 	"\n"
 	"Options (before the first command):\n"
 	"  -c, --config FILE  configuration file (default: $DAL_CONFIG, else the\n"
@@ -34,7 +35,7 @@ static const char usage_text[] =
 	"  -r, --repo NAME    repository to use (default: [dal] default, else main)\n"
 	"  -u, --url URL      database URL, overriding the default repository's\n"
 	"                     connection settings (not with -r)\n"
-	"  -q, --quiet        print no log lines\n"
+	"  -q, --quiet        print no log lines (health: print nothing at all)\n"
 	"  -v, --verbose      also print debug log lines\n"
 	"  -h, --help         print this help; 'dal COMMAND --help' for a command\n"
 	"      --version      print the version\n"
@@ -43,7 +44,12 @@ static const char usage_text[] =
 	"  exec SQL                    run SQL, print the number of rows affected\n"
 	"  query [--csv|--json] SQL    run SQL, print the rows it returns\n"
 	"  ping                        check the connection, print the round trip\n"
-	"  stats [--format F]         telemetry figures (text, json, prometheus)\n"
+	"  stats [--format F]          telemetry and pool figures (text, json,\n"
+	"                              prometheus)\n"
+	"  health [--timeout S] [--json]\n"
+	"                              health check for containers: exit 0 healthy,\n"
+	"                              1 unhealthy, within S seconds (default 5);\n"
+	"                              the only command of its invocation\n"
 	"  plugins                     list backend plugins and where they were sought\n"
 	"  config                      print the resolved settings and their sources\n"
 	"\n"
@@ -63,6 +69,7 @@ struct command_def {
 
 #define ACCEPT_CSV_JSON 1
 #define ACCEPT_FORMAT 2
+#define ACCEPT_HEALTH 4 /* --timeout SECONDS, --json */
 
 static const struct command_def command_defs[] = {
 	{ "exec", 1, 0, cmd_exec,
@@ -86,21 +93,25 @@ static const struct command_def command_defs[] = {
 	  "An SQL argument that starts with '-' goes after '--'.\n" },
 	{ "ping", 0, 0, cmd_ping,
 	  "Usage: dal ping\n"
-	  "Check the connection with one round trip and print\n"
+	  "Check the invocation's connection with one round trip and print\n"
 	  "\"ok: <repository> (<backend>, <server kind>) in <ms> ms\".\n" },
 	{ "stats", 0, ACCEPT_FORMAT, cmd_stats,
 	  "Usage: dal stats [--format text|json|prometheus]\n"
-	  "Print the telemetry figures of this process's connection, per\n"
-	  "operation: calls, errors, rows, total, mean and max latency. Run it\n"
-	  "after other commands in the same invocation, e.g.\n"
+	  "Print the telemetry figures of this process's repository, per\n"
+	  "operation: calls, errors, rows, total, mean and max latency, and its\n"
+	  "connection pool: max, idle_max, idle, used, pending, timeouts,\n"
+	  "created, closed, acquired. Run it after other commands in the same\n"
+	  "invocation, e.g.\n"
 	  "  dal exec \"...\" query \"...\" stats\n"
-	  "  --format text        an aligned table (the default)\n"
-	  "  --format json        the figures with latency histograms and errors\n"
-	  "                       by type, as one JSON object\n"
+	  "  --format text        two aligned tables (the default)\n"
+	  "  --format json        the figures with latency histograms, errors by\n"
+	  "                       type and the pool, as one JSON object\n"
 	  "  --format prometheus  the Prometheus text exposition (OpenTelemetry\n"
-	  "                       names: db_client_operation_duration_seconds...)\n"
+	  "                       names: db_client_operation_duration_seconds,\n"
+	  "                       db_client_connection_count, ...)\n"
 	  "With telemetry = off it prints \"telemetry is off for <repository>\"\n"
-	  "(as a comment line in prometheus format, {\"telemetry\":false} in json).\n" },
+	  "followed by the pool table in text format; as a comment line in\n"
+	  "prometheus format; {\"telemetry\":false,\"pool\":{...}} in json.\n" },
 	{ "plugins", 0, 0, cmd_plugins,
 	  "Usage: dal plugins\n"
 	  "List the directories searched for backend plugins, then every\n"
@@ -112,6 +123,27 @@ static const struct command_def command_defs[] = {
 	  "connect, with its source (file:line, env DB_*, url, default), then any\n"
 	  "configuration file warnings. Passwords are shown as ***. Nothing is\n"
 	  "connected.\n" },
+	{ "health", 0, ACCEPT_HEALTH, cmd_health,
+	  "Usage: dal health [--timeout SECONDS] [--json]\n"
+	  "A health check for containers and scripts: open the repository, take a\n"
+	  "connection from its pool, make one round trip, and print one line:\n"
+	  "  healthy: <backend> <server kind> at <target>, ping <ms> ms, pool <used>/<max> used\n"
+	  "  unhealthy: <DAL_CODE>: <message>\n"
+	  "Exit status 0 when healthy, 1 when not.\n"
+	  "\n"
+	  "  --timeout SECONDS  give up after this many whole seconds (1 to 3600,\n"
+	  "                     default 5): the check ends within the limit even\n"
+	  "                     when the server is down or never answers; connect\n"
+	  "                     failures are not retried (max_retries = 0) and the\n"
+	  "                     connect, read and write timeouts are set to at\n"
+	  "                     most SECONDS - 1 (at least 1)\n"
+	  "  --json             one JSON object instead: status, repository,\n"
+	  "                     backend, server_kind, target, latency_ms, pool,\n"
+	  "                     timeout_s, error\n"
+	  "\n"
+	  "health must be the only command of its invocation; with -q it prints\n"
+	  "nothing, the exit status says it all. Example (Docker):\n"
+	  "  HEALTHCHECK --timeout=10s CMD dal -q health --timeout 5\n" },
 };
 
 #define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
@@ -318,13 +350,18 @@ static void one_line(char *msg)
 	*w = '\0';
 }
 
+void cli_clean(const struct cli *cli, const char *s, char *buf, size_t size)
+{
+	cli_redact(cli, s, buf, size);
+	one_line(buf);
+}
+
 static void print_line(const struct cli *cli, const char *prefix, const char *cmd,
                        const char *text)
 {
 	char buf[2 * DAL_ERROR_MESSAGE_SIZE + 256];
 
-	cli_redact(cli, text, buf, sizeof buf);
-	one_line(buf);
+	cli_clean(cli, text, buf, sizeof buf);
 	fflush(stdout); /* keep stdout and stderr in order on a terminal */
 	if (cmd)
 		fprintf(stderr, "dal: %s%s: %s\n", prefix, cmd, buf);
@@ -368,10 +405,20 @@ static void log_sink(dal_log_level level, const char *msg, void *userdata)
 	const struct log_state *ls = userdata;
 	static const char *names[] = { "debug: ", "info: ", "warning: ", "error: " };
 
-	if ((int)level < ls->min_level)
+	if ((int)level < ls->min_level || ls->cli->mute_log)
 		return;
 	print_line(ls->cli, (unsigned)level <= DAL_LOG_ERROR ? names[level] : "",
 	           NULL, msg);
+}
+
+/* The sink's state, for the tool's own log lines (cli_log). */
+static const struct log_state *tool_log;
+
+void cli_log(const struct cli *cli, dal_log_level level, const char *msg)
+{
+	(void)cli;
+	if (tool_log)
+		log_sink(level, msg, (void *)tool_log);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -403,6 +450,22 @@ int cli_repo(struct cli *cli, const char *cmd)
 	if (dal_repo_open(&cli->repo, cli->cfg, cli->repo_name, cli->url, &err) !=
 	    DAL_OK) {
 		cli->repo = NULL;
+		cli_fail_error(cli, cmd, &err);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_conn(struct cli *cli, const char *cmd)
+{
+	dal_error err = { 0 };
+
+	if (cli->conn)
+		return 0;
+	if (cli_repo(cli, cmd))
+		return -1;
+	if (dal_conn_acquire(cli->repo, &cli->conn, &err) != DAL_OK) {
+		cli->conn = NULL;
 		cli_fail_error(cli, cmd, &err);
 		return -1;
 	}
@@ -514,7 +577,8 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 	memset(cmd, 0, sizeof *cmd);
 	cmd->name = def->name;
 	cmd->run = def->run;
-	cmd->format = def->formats & ACCEPT_FORMAT ? FMT_TEXT : FMT_TABLE;
+	cmd->format = def->formats & (ACCEPT_FORMAT | ACCEPT_HEALTH) ? FMT_TEXT : FMT_TABLE;
+	cmd->timeout_s = HEALTH_TIMEOUT_DEFAULT;
 
 	while (*i < argc && !end_of_options && looks_like_option(argv[*i])) {
 		const char *opt = argv[(*i)++];
@@ -552,6 +616,29 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 			else
 				return usage_error(def->name, "unknown format '%s' "
 				                   "(expected text, json or prometheus)", value);
+		} else if ((def->formats & ACCEPT_HEALTH) && strcmp(opt, "--json") == 0) {
+			cmd->format = FMT_JSON;
+		} else if ((def->formats & ACCEPT_HEALTH) &&
+		           strncmp(opt, "--timeout", 9) == 0 &&
+		           (opt[9] == '\0' || opt[9] == '=')) {
+			char *end;
+			unsigned long t;
+
+			if (opt[9] == '=')
+				value = opt + 10;
+			else if (*i < argc)
+				value = argv[(*i)++];
+			else
+				return usage_error(def->name, "option '--timeout' needs "
+				                   "an argument (SECONDS)");
+			errno = 0;
+			t = strtoul(value, &end, 10);
+			if (!isdigit((unsigned char)value[0]) || *end || errno ||
+			    t < 1 || t > HEALTH_TIMEOUT_MAX)
+				return usage_error(def->name, "--timeout '%s' is not a "
+				                   "whole number of seconds from 1 to %d",
+				                   value, HEALTH_TIMEOUT_MAX);
+			cmd->timeout_s = (unsigned)t;
 		} else if (is_global_option(opt)) {
 			return usage_error(NULL, "option '%s' must come before the "
 			                   "first command", opt);
@@ -579,6 +666,7 @@ int main(int argc, char **argv)
 
 	/* Installed first: loading the configuration already logs warnings. */
 	dal_log_set(log_sink, &log);
+	tool_log = &log;
 
 	for (; i < argc && looks_like_option(argv[i]); i++) {
 		const char *arg = argv[i], *value;
@@ -594,6 +682,7 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		} else if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
 			log.min_level = DAL_LOG_ERROR + 1;
+			cli.quiet = 1;
 		} else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
 			log.min_level = DAL_LOG_DEBUG;
 		} else if ((r = option_value(argc, argv, &i, 'c', "--config", "FILE",
@@ -637,6 +726,16 @@ int main(int argc, char **argv)
 		}
 		ncmds++;
 	}
+	/* health opens the repository itself, with its own time limits, so it
+	 * cannot share the chain's connection. */
+	for (size_t k = 0; k < ncmds && ncmds > 1; k++) {
+		if (cmds[k].run == cmd_health) {
+			free(cmds);
+			return usage_error("health", "health must be the only command "
+			                   "(it opens the repository with its own time "
+			                   "limit)");
+		}
+	}
 
 	add_url_secret(&cli, cli.url);
 	add_url_secret(&cli, getenv("DB_URL"));
@@ -649,9 +748,11 @@ int main(int argc, char **argv)
 		fflush(stdout);
 	}
 
+	dal_conn_release(cli.conn);
 	dal_repo_close(cli.repo);
 	dal_config_free(cli.cfg);
 	dal_log_set(NULL, NULL);
+	tool_log = NULL;
 	for (size_t k = 0; k < cli.n_secrets; k++)
 		free(cli.secrets[k]);
 	free(cmds);

@@ -521,6 +521,15 @@ void json_string(FILE *out, const char *s, size_t len)
 	fputc('"', out);
 }
 
+void json_pool(FILE *out, const dal_pool_stats *ps)
+{
+	fprintf(out, "{\"max\":%u,\"idle_max\":%u,\"idle\":%u,\"used\":%u,"
+	        "\"pending\":%u,\"timeouts\":%" PRIu64 ",\"created\":%" PRIu64
+	        ",\"closed\":%" PRIu64 ",\"acquired\":%" PRIu64 "}",
+	        ps->max, ps->idle_max, ps->idle, ps->used, ps->pending, ps->timeouts,
+	        ps->created, ps->closed, ps->acquired);
+}
+
 static void json_base64(FILE *out, const unsigned char *p, size_t len)
 {
 	static const char b64[] =

@@ -20,6 +20,12 @@ struct config_entry {
 	unsigned line;
 };
 
+/* A hash index into one of the arrays below (config.c). */
+struct config_index {
+	size_t *slots; /* array index + 1, 0: empty */
+	size_t cap, n;
+};
+
 struct dal_config {
 	char *path;    /* file read, or NULL (string / no file) */
 	char *origin;  /* name used in messages: path, or "<string>" */
@@ -30,6 +36,8 @@ struct dal_config {
 	size_t n_sections, cap_sections;
 	char **warnings;
 	size_t n_warnings, cap_warnings;
+	struct config_index entry_index;   /* (section, key) -> latest entry */
+	struct config_index section_index; /* section name -> sections[] */
 };
 
 /* Last entry for (section, key), or NULL (later lines win). */

@@ -8,6 +8,7 @@
 #include "cfgfile.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -69,12 +70,86 @@ static int add_string(char ***arr, size_t *n, size_t *cap, char *s)
 	return 1;
 }
 
+/*
+ * Hash indexes over entries (section + key -> the latest entry) and
+ * sections, so that parsing and lookups take time linear in the file's size
+ * whatever the number of keys. Open addressing, power-of-two capacity, at
+ * most half full; a slot holds an array index + 1 (0: empty).
+ */
+static uint64_t hash2(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull; /* a separator no name contains */
+	for (; b && *b; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211ull;
+	return h;
+}
+
+/* The slot for (a, b) in idx: where it is, or the empty slot it would take.
+ * match(i) says whether array element i is (a, b). */
+static size_t *probe(const struct config_index *idx, uint64_t h, const struct dal_config *cfg,
+                     int (*match)(const struct dal_config *, size_t, const char *, const char *),
+                     const char *a, const char *b)
+{
+	size_t mask = idx->cap - 1;
+
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask)
+		if (!idx->slots[i] || match(cfg, idx->slots[i] - 1, a, b))
+			return &idx->slots[i];
+}
+
+static int entry_is(const struct dal_config *cfg, size_t i, const char *section, const char *key)
+{
+	return strcmp(cfg->entries[i].key, key) == 0 && strcmp(cfg->entries[i].section, section) == 0;
+}
+
+static int section_is(const struct dal_config *cfg, size_t i, const char *name, const char *unused)
+{
+	(void)unused;
+	return strcmp(cfg->sections[i], name) == 0;
+}
+
+/* Make room for one more key in idx, rehashing from the array. */
+static int index_reserve(struct config_index *idx, const struct dal_config *cfg, int entries)
+{
+	struct config_index bigger;
+	size_t n = entries ? cfg->n_entries : cfg->n_sections;
+
+	if (idx->cap && (idx->n + 1) * 2 <= idx->cap)
+		return 1;
+	bigger.cap = idx->cap ? idx->cap * 2 : 64;
+	bigger.n = 0;
+	if (!(bigger.slots = calloc(bigger.cap, sizeof *bigger.slots)))
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *a = entries ? cfg->entries[i].section : cfg->sections[i];
+		const char *b = entries ? cfg->entries[i].key : NULL;
+		size_t *slot = probe(&bigger, hash2(a, b), cfg, entries ? entry_is : section_is, a, b);
+		if (!*slot)
+			bigger.n++;
+		*slot = i + 1; /* later entries replace earlier ones */
+	}
+	free(idx->slots);
+	*idx = bigger;
+	return 1;
+}
+
 static int add_section(struct dal_config *cfg, const char *name)
 {
+	size_t *slot;
+
 	if (config_has_section(cfg, name))
 		return 1;
-	return add_string(&cfg->sections, &cfg->n_sections, &cfg->cap_sections,
-	                  strdup(name));
+	if (!index_reserve(&cfg->section_index, cfg, 0) ||
+	    !add_string(&cfg->sections, &cfg->n_sections, &cfg->cap_sections, strdup(name)))
+		return 0;
+	slot = probe(&cfg->section_index, hash2(name, NULL), cfg, section_is, name, NULL);
+	*slot = cfg->n_sections;
+	cfg->section_index.n++;
+	return 1;
 }
 
 /* Store a warning and log it. */
@@ -99,24 +174,19 @@ static int add_warning(struct dal_config *cfg, const char *fmt, ...)
 const struct config_entry *config_find(const struct dal_config *cfg,
                                        const char *section, const char *key)
 {
-	if (!cfg)
+	const size_t *slot;
+
+	if (!cfg || !cfg->entry_index.cap)
 		return NULL;
-	for (size_t i = cfg->n_entries; i-- > 0;) {
-		const struct config_entry *e = &cfg->entries[i];
-		if (strcmp(e->key, key) == 0 && strcmp(e->section, section) == 0)
-			return e;
-	}
-	return NULL;
+	slot = probe(&cfg->entry_index, hash2(section, key), cfg, entry_is, section, key);
+	return *slot ? &cfg->entries[*slot - 1] : NULL;
 }
 
 int config_has_section(const struct dal_config *cfg, const char *section)
 {
-	if (!cfg)
+	if (!cfg || !cfg->section_index.cap)
 		return 0;
-	for (size_t i = 0; i < cfg->n_sections; i++)
-		if (strcmp(cfg->sections[i], section) == 0)
-			return 1;
-	return 0;
+	return *probe(&cfg->section_index, hash2(section, NULL), cfg, section_is, section, NULL) != 0;
 }
 
 static int is_known_key(const char *section, const char *key)
@@ -276,7 +346,8 @@ static int on_entry(void *user, const char *section, const char *key,
 	                         cfg->origin, st->line, key, section, prev->line))
 		st->nomem = 1;
 	if (!grow((void **)&cfg->entries, &cfg->cap_entries, cfg->n_entries,
-	          sizeof *cfg->entries)) {
+	          sizeof *cfg->entries) ||
+	    !index_reserve(&cfg->entry_index, cfg, 1)) {
 		st->nomem = 1;
 		return 1;
 	}
@@ -293,6 +364,13 @@ static int on_entry(void *user, const char *section, const char *key,
 		return 1;
 	}
 	cfg->n_entries++;
+	{
+		size_t *slot = probe(&cfg->entry_index, hash2(section, key), cfg, entry_is,
+		                     section, key);
+		if (!*slot)
+			cfg->entry_index.n++;
+		*slot = cfg->n_entries; /* the latest line wins */
+	}
 	return 1;
 }
 
@@ -346,6 +424,8 @@ static void config_free_parts(struct dal_config *cfg)
 	for (size_t i = 0; i < cfg->n_warnings; i++)
 		free(cfg->warnings[i]);
 	free(cfg->warnings);
+	free(cfg->entry_index.slots);
+	free(cfg->section_index.slots);
 	free(cfg->path);
 	free(cfg->origin);
 	free(cfg->basedir);

@@ -59,14 +59,29 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 		case SK_ALLOW_EMPTY_PASSWORD:
 			v = s.allow_empty_password ? "on" : "off";
 			break;
-		case SK_PORT: case SK_POOL_SIZE: case SK_MAX_RETRIES:
-		case SK_RETRY_DELAY: case SK_CONNECT_TIMEOUT: case SK_READ_TIMEOUT:
+		case SK_PRE_PING:
+			v = s.pre_ping ? "on" : "off";
+			break;
+		case SK_RETRY_DELAY: case SK_RETRY_MAX_DELAY: case SK_POOL_TIMEOUT:
+		case SK_IDLE_TIMEOUT: case SK_MAX_LIFETIME: {
+			/* Seconds, as parsed ("0.250" shows as 0.25). */
+			unsigned ms = k == SK_RETRY_DELAY ? s.retry_delay_ms
+			            : k == SK_RETRY_MAX_DELAY ? s.retry_max_delay_ms
+			            : k == SK_POOL_TIMEOUT ? s.pool_timeout_ms
+			            : k == SK_IDLE_TIMEOUT ? s.idle_timeout_ms
+			            : s.max_lifetime_ms;
+			snprintf(num, sizeof num, "%g", ms / 1000.0);
+			v = num;
+			break;
+		}
+		case SK_PORT: case SK_POOL_SIZE: case SK_MAX_OVERFLOW: case SK_MAX_RETRIES:
+		case SK_CONNECT_TIMEOUT: case SK_READ_TIMEOUT:
 		case SK_WRITE_TIMEOUT: case SK_SLOW_QUERY_MS: {
 			/* Print the parsed number ("010" shows as 10). */
 			unsigned n = k == SK_PORT ? s.port
 			           : k == SK_POOL_SIZE ? s.pool_size
+			           : k == SK_MAX_OVERFLOW ? s.max_overflow
 			           : k == SK_MAX_RETRIES ? s.max_retries
-			           : k == SK_RETRY_DELAY ? s.retry_delay
 			           : k == SK_CONNECT_TIMEOUT ? s.connect_timeout
 			           : k == SK_READ_TIMEOUT ? s.read_timeout
 			           : k == SK_WRITE_TIMEOUT ? s.write_timeout

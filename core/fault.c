@@ -121,8 +121,20 @@ static dal_bconn *f_conn_inner(dal_bconn *c)
 	}
 CONN_CALL(ping, ping, FAULT_PING)
 CONN_CALL(begin, begin, FAULT_BEGIN)
-CONN_CALL(commit, commit, FAULT_COMMIT)
 CONN_CALL(rollback, rollback, FAULT_ROLLBACK)
+
+/* A failed COMMIT ends the transaction on every server libdal supports, so
+ * an injected one does too: the transaction below is rolled back. */
+static int f_commit(dal_bconn *c, dal_error *err)
+{
+	int rc = hit(c->f, FAULT_COMMIT, err);
+	dal_error ignored;
+
+	if (rc == DAL_OK)
+		return DOWN_CONN(c, commit, err);
+	DOWN_CONN(c, rollback, &ignored);
+	return rc;
+}
 
 static int f_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err)
 {

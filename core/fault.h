@@ -6,8 +6,10 @@
  * makes calls nth .. nth+times-1 of that slot (counted per repository, from
  * 1) return `code` with a message "injected fault: ..." and a SQLSTATE
  * fitting the code, without reaching the plugin. Everything else passes
- * through. Error-path tests use it instead of a broken server; it is not
- * reachable through the public API or the configuration.
+ * through. An injected commit failure rolls the transaction below back, as
+ * a failed COMMIT does on every supported server. Error-path tests use it
+ * instead of a broken server; it is not reachable through the public API or
+ * the configuration.
  */
 #ifndef DAL_CORE_FAULT_H
 #define DAL_CORE_FAULT_H

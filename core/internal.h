@@ -14,6 +14,8 @@
 #include <dal/dal.h>
 #include <dal/plugin.h>
 
+#include "settings.h"
+
 struct loaded_plugin;
 struct telemetry;
 struct fault;
@@ -47,23 +49,45 @@ struct stmt_ops {
 	struct { int64_t (*fn)(dal_bstmt *); dal_bstmt *h; } rows_affected;
 };
 
+/*
+ * A pooled connection: what dal_conn_acquire() hands out. Owned by the pool;
+ * between acquire and release only the acquiring thread touches it (the
+ * pool's lock orders the hand-over).
+ */
+struct dal_conn {
+	dal_repo *repo;
+	struct conn_ops ops;
+	int in_txn;
+	int broken;              /* lost its server: closed, not pooled, on release */
+	struct dal_stmt *stmts;  /* open statements, finalized on release */
+	uint64_t created_ms;     /* coarse clock, for max_lifetime */
+	uint64_t idle_since_ms;  /* coarse clock, for idle_timeout and pre_ping */
+	uint64_t acquired_ns;    /* for db.client.connection.use_time */
+	struct dal_conn *next;   /* the pool's idle stack */
+	dal_error err;
+};
+
+struct pool;
+
 struct dal_repo {
 	char *name;
 	const struct loaded_plugin *plugin;
 	const struct dal_driver *top; /* the outermost table: a layer or the plugin's */
-	struct conn_ops ops;
+	struct dal_settings *settings; /* kept: every new connection needs them */
+	struct dal_option *options;    /* the plugin's share of settings->options */
+	size_t n_options;
 	struct telemetry *tel; /* NULL when telemetry = off */
 	struct fault *fault;   /* fault-injection layer (tests), or NULL */
-	const char *server_kind;
-	int in_txn;
-	struct dal_stmt *stmts; /* open statements, finalized on close */
-	dal_error err;
+	char *server_kind;
+	struct pool *pool;
 };
 
-enum stmt_state { STMT_READY, STMT_ROW, STMT_DONE };
+/* FAILED: the last step failed; stepping again needs a reset (a retried
+ * failed INSERT must not look like it worked). */
+enum stmt_state { STMT_READY, STMT_ROW, STMT_DONE, STMT_FAILED };
 
 struct dal_stmt {
-	dal_repo *repo;
+	dal_conn *conn;      /* NULL once the connection was released */
 	struct stmt_ops ops;
 	struct dal_stmt *prev, *next;
 	enum stmt_state state;
@@ -76,6 +100,41 @@ struct dal_stmt {
 	char *scratch;      /* ncols * STMT_SCRATCH bytes for number -> text */
 	dal_error err;
 };
+
+/* Finalize every statement still open on c and leave their handles as
+ * zombies that answer DAL_EMISUSE until dal_stmt_close(). stmt.c. */
+void stmt_orphan_all(dal_conn *c);
+
+/* Make a new connection for r's pool: the table stack's connect with
+ * retries and backoff, bounded by deadline_ms (coarse clock; 0: none).
+ * repo.c. */
+int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *err);
+
+/* Close a connection that is no longer pooled. repo.c. */
+void repo_disconnect(dal_conn *c);
+
+/* Free a repository whose pool has no connection left. repo.c. */
+void repo_free(dal_repo *r);
+
+/* 1 if a failure with this code on a connection means the connection is
+ * gone (it is then discarded on release). */
+static inline int code_loses_connection(int code)
+{
+	return code == DAL_ECONNECT || code == DAL_EOUTCOME;
+}
+
+/* Clocks: monotonic ns for measurements; a coarse ms clock (a few ms
+ * resolution, much cheaper) for pool bookkeeping. */
+uint64_t clock_ns(void);
+uint64_t clock_coarse_ms(void);
+
+/* Delay before retry `attempt` (1-based): full jitter over
+ * min(cap_ms, base_ms * 2^(attempt-1)), from a per-thread generator
+ * seeded from getrandom(). backoff.c. */
+unsigned backoff_ms(unsigned base_ms, unsigned cap_ms, unsigned attempt);
+
+/* Sleep ms milliseconds (restarted on signals). */
+void sleep_ms(unsigned ms);
 
 /* Resolve a connection's slots from d (the table whose connect() made
  * conn, or a layer's inner table and the connection it wraps), and a

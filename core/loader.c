@@ -512,6 +512,13 @@ static int scan_dir(const char *dir, const char *origin, void *ud)
 static void known_names(struct strbuf *sb)
 {
 	for (const struct loaded_plugin *p = cache; p; p = p->next) {
+		int seen = 0;
+		/* One plugin may be cached under two paths (backend_x.la and
+		 * .so, a symlinked alias): name it once. */
+		for (const struct loaded_plugin *q = cache; q != p && !seen; q = q->next)
+			seen = strcmp(q->reg.name, p->reg.name) == 0;
+		if (seen)
+			continue;
 		sb_printf(sb, "%s%s", sb->len ? "; " : "", p->reg.name);
 		for (const char *const *a = p->reg.aliases; a && *a; a++)
 			sb_printf(sb, ", %s", *a);

@@ -1,6 +1,7 @@
 /*
  * Metrics export: Prometheus text exposition (format 0.0.4) and JSON, from a
- * repository's telemetry snapshot.
+ * repository's telemetry snapshot and its pool's figures
+ * (db.client.connection.*).
  *
  * Names follow the OpenTelemetry -> Prometheus mapping: dots become
  * underscores, the unit is appended (seconds), counters end in _total.
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "pool.h"
 #include "strbuf.h"
 #include "telemetry.h"
 
@@ -171,7 +173,126 @@ static void prometheus(struct out *o, const struct telemetry *t)
 	}
 }
 
-static void json(struct out *o, const struct telemetry *t)
+/* The pool's name label: the repository's name. */
+static void pool_label(struct out *o, const struct telemetry *t)
+{
+	sb_puts(&o->sb, "db_client_connection_pool_name=\"");
+	prom_escape(&o->sb, telemetry_repo_name(t));
+	sb_puts(&o->sb, "\"");
+}
+
+static void prom_gauge(struct out *o, const struct telemetry *t, const char *name,
+                       const char *help, const char *extra, unsigned long long v)
+{
+	sb_printf(&o->sb, "# HELP %s %s\n# TYPE %s gauge\n%s{", name, help, name, name);
+	pool_label(o, t);
+	sb_printf(&o->sb, "%s} %llu\n", extra ? extra : "", v);
+}
+
+static void prom_pool_hist(struct out *o, const struct telemetry *t, const char *name,
+                           const char *help, const struct pool_hist *h)
+{
+	uint64_t cum = 0;
+
+	sb_printf(&o->sb, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+	for (unsigned b = 0; b < h->n_buckets; b++) {
+		cum += h->buckets[b];
+		sb_printf(&o->sb, "%s_bucket{", name);
+		pool_label(o, t);
+		sb_puts(&o->sb, ",le=\"");
+		num(&o->sb, telemetry_default_bounds[b]);
+		sb_printf(&o->sb, "\"} %llu\n", (unsigned long long)cum);
+	}
+	sb_printf(&o->sb, "%s_bucket{", name);
+	pool_label(o, t);
+	sb_printf(&o->sb, ",le=\"+Inf\"} %llu\n%s_sum{", (unsigned long long)h->count, name);
+	pool_label(o, t);
+	sb_puts(&o->sb, "} ");
+	num(&o->sb, (double)h->sum_ns / 1e9);
+	sb_printf(&o->sb, "\n%s_count{", name);
+	pool_label(o, t);
+	sb_printf(&o->sb, "} %llu\n", (unsigned long long)h->count);
+}
+
+static void prometheus_pool(struct out *o, const struct telemetry *t, struct pool *p)
+{
+	dal_pool_stats ps;
+	struct pool_hist wait, use, create;
+
+	pool_stats(p, &ps);
+	pool_histograms(p, &wait, &use, &create);
+	/* OpenTelemetry's db.client.connection.count; the mapped name would end
+	 * in _count, which Prometheus reserves for histograms and summaries
+	 * (promtool refuses it), so the gauge is db_client_connections. */
+	sb_puts(&o->sb, "# HELP db_client_connections Connections by state "
+	                "(db.client.connection.count).\n"
+	                "# TYPE db_client_connections gauge\n"
+	                "db_client_connections{");
+	pool_label(o, t);
+	sb_printf(&o->sb, ",db_client_connection_state=\"idle\"} %u\n"
+	                  "db_client_connections{", ps.idle);
+	pool_label(o, t);
+	sb_printf(&o->sb, ",db_client_connection_state=\"used\"} %u\n", ps.used);
+	prom_gauge(o, t, "db_client_connection_idle_max", "Most idle connections kept.", NULL,
+	           ps.idle_max);
+	prom_gauge(o, t, "db_client_connection_max", "Most open connections allowed.", NULL,
+	           ps.max);
+	prom_gauge(o, t, "db_client_connection_pending_requests",
+	           "Requests waiting for a connection.", NULL, ps.pending);
+	sb_puts(&o->sb, "# HELP db_client_connection_timeouts_total Acquires that timed out.\n"
+	                "# TYPE db_client_connection_timeouts_total counter\n"
+	                "db_client_connection_timeouts_total{");
+	pool_label(o, t);
+	sb_printf(&o->sb, "} %llu\n", (unsigned long long)ps.timeouts);
+	prom_pool_hist(o, t, "db_client_connection_create_time_seconds",
+	               "Time to create a connection.", &create);
+	prom_pool_hist(o, t, "db_client_connection_wait_time_seconds",
+	               "Time to obtain a connection from the pool.", &wait);
+	prom_pool_hist(o, t, "db_client_connection_use_time_seconds",
+	               "Time a connection was held.", &use);
+	maybe_flush(o);
+}
+
+static void json_pool_hist(struct out *o, const char *name, const struct pool_hist *h)
+{
+	uint64_t cum = 0;
+
+	sb_printf(&o->sb, ",\"%s\":{\"count\":%llu,\"sum\":", name,
+	          (unsigned long long)h->count);
+	num(&o->sb, (double)h->sum_ns / 1e9);
+	sb_puts(&o->sb, ",\"buckets\":[");
+	for (unsigned b = 0; b <= h->n_buckets; b++) {
+		cum += h->buckets[b];
+		sb_printf(&o->sb, "%s{\"le\":", b ? "," : "");
+		if (b < h->n_buckets)
+			num(&o->sb, telemetry_default_bounds[b]);
+		else
+			sb_puts(&o->sb, "\"+Inf\"");
+		sb_printf(&o->sb, ",\"count\":%llu}", (unsigned long long)cum);
+	}
+	sb_puts(&o->sb, "]}");
+}
+
+static void json_pool(struct out *o, struct pool *p)
+{
+	dal_pool_stats ps;
+	struct pool_hist wait, use, create;
+
+	pool_stats(p, &ps);
+	pool_histograms(p, &wait, &use, &create);
+	sb_printf(&o->sb, ",\"pool\":{\"max\":%u,\"idle_max\":%u,\"idle\":%u,\"used\":%u,"
+	                  "\"pending\":%u,\"timeouts\":%llu,\"created\":%llu,\"closed\":%llu,"
+	                  "\"acquired\":%llu",
+	          ps.max, ps.idle_max, ps.idle, ps.used, ps.pending,
+	          (unsigned long long)ps.timeouts, (unsigned long long)ps.created,
+	          (unsigned long long)ps.closed, (unsigned long long)ps.acquired);
+	json_pool_hist(o, "create_time_seconds", &create);
+	json_pool_hist(o, "wait_time_seconds", &wait);
+	json_pool_hist(o, "use_time_seconds", &use);
+	sb_puts(&o->sb, "}");
+}
+
+static void json(struct out *o, const struct telemetry *t, struct pool *p)
 {
 	sb_puts(&o->sb, "{\"repository\":");
 	json_escape(&o->sb, telemetry_repo_name(t));
@@ -218,7 +339,9 @@ static void json(struct out *o, const struct telemetry *t)
 		sb_puts(&o->sb, "}}");
 		maybe_flush(o);
 	}
-	sb_puts(&o->sb, "}}\n");
+	sb_puts(&o->sb, "}");
+	json_pool(o, p);
+	sb_puts(&o->sb, "}\n");
 }
 
 int dal_repo_metrics_write(const dal_repo *r, dal_metrics_format fmt, dal_write_fn fn,
@@ -230,10 +353,12 @@ int dal_repo_metrics_write(const dal_repo *r, dal_metrics_format fmt, dal_write_
 		return DAL_EMISUSE;
 	if (!r->tel)
 		return DAL_EUNSUPPORTED;
-	if (fmt == DAL_METRICS_PROMETHEUS)
+	if (fmt == DAL_METRICS_PROMETHEUS) {
 		prometheus(&o, r->tel);
-	else
-		json(&o, r->tel);
+		prometheus_pool(&o, r->tel, r->pool);
+	} else {
+		json(&o, r->tel, r->pool);
+	}
 	if (o.sb.failed) {
 		sb_free(&o.sb);
 		return DAL_ENOMEM;

@@ -37,6 +37,9 @@ struct res_number {
 };
 extern const struct res_number res_numbers[];
 extern const size_t res_n_numbers;
+/* Durations in seconds with decimals (min and max in whole seconds). */
+extern const struct res_number res_durations[];
+extern const size_t res_n_durations;
 
 /* The INI key names, in the order of enum setting_key. */
 extern const char *const res_key_names[SK__COUNT];

@@ -48,6 +48,8 @@ const char *const res_key_names[SK__COUNT] = {
 	"password_file", "pool_size", "max_retries", "retry_delay",
 	"connect_timeout", "read_timeout", "write_timeout", "telemetry",
 	"slow_query_ms", "allow_empty_password", "latency_buckets",
+	"max_overflow", "pool_timeout", "idle_timeout", "max_lifetime", "pre_ping",
+	"retry_max_delay",
 };
 
 /* The environment variable of each key, or NULL. */
@@ -61,20 +63,34 @@ static const char *const env_names[SK__COUNT] = {
 	[SK_POOL_SIZE] = "DB_POOL_SIZE",
 	[SK_MAX_RETRIES] = "DB_MAX_RETRIES",
 	[SK_RETRY_DELAY] = "DB_RETRY_DELAY",
+	[SK_MAX_OVERFLOW] = "DB_MAX_OVERFLOW",
+	[SK_POOL_TIMEOUT] = "DB_POOL_TIMEOUT",
+	[SK_MAX_LIFETIME] = "DB_POOL_RECYCLE",
+	[SK_PRE_PING] = "DB_POOL_PRE_PING",
 };
 
 /* Numeric keys: range and default (NULL default: unset). */
 const struct res_number res_numbers[] = {
 	{SK_PORT, 1, 65535, NULL},
 	{SK_POOL_SIZE, 1, 10000, "10"},
+	{SK_MAX_OVERFLOW, 0, 10000, "10"},
 	{SK_MAX_RETRIES, 0, 100, "5"},
-	{SK_RETRY_DELAY, 0, 3600, "5"},
 	{SK_CONNECT_TIMEOUT, 0, 86400, "10"},
 	{SK_READ_TIMEOUT, 0, 86400, "0"},
 	{SK_WRITE_TIMEOUT, 0, 86400, "0"},
 	{SK_SLOW_QUERY_MS, 0, 86400000, "0"},
 };
 const size_t res_n_numbers = sizeof res_numbers / sizeof res_numbers[0];
+
+/* Durations in seconds, decimals allowed ("0.25"): maximum and default. */
+const struct res_number res_durations[] = {
+	{SK_RETRY_DELAY, 0, 3600, "5"},
+	{SK_RETRY_MAX_DELAY, 0, 3600, "30"},
+	{SK_POOL_TIMEOUT, 0, 86400, "30"},
+	{SK_IDLE_TIMEOUT, 0, 86400 * 7, "600"},
+	{SK_MAX_LIFETIME, 0, 86400 * 7, "0"},
+};
+const size_t res_n_durations = sizeof res_durations / sizeof res_durations[0];
 
 
 const char *settings_key_name(enum setting_key k)

@@ -40,6 +40,12 @@ enum setting_key {
 	SK_SLOW_QUERY_MS,
 	SK_ALLOW_EMPTY_PASSWORD,
 	SK_LATENCY_BUCKETS,
+	SK_MAX_OVERFLOW,
+	SK_POOL_TIMEOUT,
+	SK_IDLE_TIMEOUT,
+	SK_MAX_LIFETIME,
+	SK_PRE_PING,
+	SK_RETRY_MAX_DELAY,
 	SK__COUNT
 };
 
@@ -66,7 +72,12 @@ struct dal_settings {
 	                        cwd when there is no file) */
 	unsigned port;       /* 0 = backend default */
 	char *password;      /* from password or password_file; NULL if none */
-	unsigned pool_size, max_retries, retry_delay;
+	unsigned pool_size, max_overflow, max_retries;
+	/* Durations, given in seconds (decimals allowed), kept in ms; 0 = off
+	 * for idle_timeout and max_lifetime. */
+	unsigned retry_delay_ms, retry_max_delay_ms, pool_timeout_ms;
+	unsigned idle_timeout_ms, max_lifetime_ms;
+	int pre_ping;        /* 1 on, 0 off; default: on for server backends */
 	unsigned connect_timeout, read_timeout, write_timeout;
 	int telemetry;       /* 1 on (default), 0 off */
 	unsigned slow_query_ms;

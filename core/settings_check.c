@@ -78,6 +78,38 @@ static int check_number(struct resolver *r, enum setting_key k, unsigned min,
 }
 
 /*
+ * A duration in seconds, decimals allowed ("5", "0.25", "1.5"), in
+ * [0, max_s], stored in ms (rounded; a nonzero value never rounds to 0).
+ * Strict like parse_uint(): no sign, no blanks, no unit suffix.
+ */
+static int check_duration(struct resolver *r, enum setting_key k, unsigned max_s,
+                          unsigned *out_ms)
+{
+	const char *v = r->s->value[k];
+	char why[96];
+	double d;
+	char *end;
+
+	*out_ms = 0;
+	if (!v)
+		return DAL_OK;
+	errno = 0;
+	d = strtod(v, &end);
+	if (end == v || *end || errno || !isdigit((unsigned char)v[0]) || !(d >= 0)) {
+		snprintf(why, sizeof why, "is not a duration (seconds, e.g. 5 or 0.25)");
+		return res_bad_value(r, k, why);
+	}
+	if (d > max_s) {
+		snprintf(why, sizeof why, "is out of range (expected 0..%u seconds)", max_s);
+		return res_bad_value(r, k, why);
+	}
+	*out_ms = (unsigned)(d * 1000 + 0.5);
+	if (d > 0 && *out_ms == 0)
+		*out_ms = 1;
+	return DAL_OK;
+}
+
+/*
  * latency_buckets: histogram upper bounds in seconds, comma-separated,
  * strictly increasing, each in (0, 3600], at most DAL_HISTOGRAM_MAX_BUCKETS
  * ("0.0001, 0.00025, 0.0005, 0.001"). Fast local databases finish most
@@ -267,6 +299,15 @@ int res_apply_defaults(struct resolver *r)
 	for (size_t i = 0; rc == DAL_OK && i < res_n_numbers; i++)
 		if (!s->value[res_numbers[i].key] && res_numbers[i].def)
 			rc = res_set(r, res_numbers[i].key, res_numbers[i].def, "default", R_DEFAULT);
+	for (size_t i = 0; rc == DAL_OK && i < res_n_durations; i++)
+		if (!s->value[res_durations[i].key])
+			rc = res_set(r, res_durations[i].key, res_durations[i].def, "default",
+			             R_DEFAULT);
+	/* Checking a connection before handing it out costs a round trip on
+	 * a server and proves nothing for a file. */
+	if (rc == DAL_OK && !s->value[SK_PRE_PING])
+		rc = res_set(r, SK_PRE_PING, reg->kind == DAL_KIND_SERVER ? "on" : "off",
+		             "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_TELEMETRY])
 		rc = res_set(r, SK_TELEMETRY, "on", "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_ALLOW_EMPTY_PASSWORD])
@@ -280,8 +321,8 @@ int res_validate(struct resolver *r)
 	unsigned *dst[SK__COUNT] = {
 		[SK_PORT] = &s->port,
 		[SK_POOL_SIZE] = &s->pool_size,
+		[SK_MAX_OVERFLOW] = &s->max_overflow,
 		[SK_MAX_RETRIES] = &s->max_retries,
-		[SK_RETRY_DELAY] = &s->retry_delay,
 		[SK_CONNECT_TIMEOUT] = &s->connect_timeout,
 		[SK_READ_TIMEOUT] = &s->read_timeout,
 		[SK_WRITE_TIMEOUT] = &s->write_timeout,
@@ -296,6 +337,21 @@ int res_validate(struct resolver *r)
 		if (rc != DAL_OK)
 			return rc;
 	}
+	{
+		unsigned *ms[SK__COUNT] = {
+			[SK_RETRY_DELAY] = &s->retry_delay_ms,
+			[SK_RETRY_MAX_DELAY] = &s->retry_max_delay_ms,
+			[SK_POOL_TIMEOUT] = &s->pool_timeout_ms,
+			[SK_IDLE_TIMEOUT] = &s->idle_timeout_ms,
+			[SK_MAX_LIFETIME] = &s->max_lifetime_ms,
+		};
+		for (size_t i = 0; i < res_n_durations; i++)
+			if ((rc = check_duration(r, res_durations[i].key, res_durations[i].max,
+			                         ms[res_durations[i].key])) != DAL_OK)
+				return rc;
+	}
+	if ((rc = check_bool(r, SK_PRE_PING, &s->pre_ping)) != DAL_OK)
+		return rc;
 	s->telemetry = 1;
 	if ((rc = check_bool(r, SK_TELEMETRY, &s->telemetry)) != DAL_OK ||
 	    (rc = check_bool(r, SK_ALLOW_EMPTY_PASSWORD, &s->allow_empty_password)) ||

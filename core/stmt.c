@@ -18,12 +18,12 @@
 #include "loader.h"
 #include "placeholder.h"
 
-static void link_stmt(dal_repo *r, dal_stmt *s)
+static void link_stmt(dal_conn *c, dal_stmt *s)
 {
-	s->next = r->stmts;
-	if (r->stmts)
-		r->stmts->prev = s;
-	r->stmts = s;
+	s->next = c->stmts;
+	if (c->stmts)
+		c->stmts->prev = s;
+	c->stmts = s;
 }
 
 static void unlink_stmt(dal_stmt *s)
@@ -31,41 +31,134 @@ static void unlink_stmt(dal_stmt *s)
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		s->repo->stmts = s->next;
+		s->conn->stmts = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
+	s->prev = s->next = NULL;
 }
 
-int dal_stmt_prepare(dal_repo *r, const char *sql, dal_stmt **out)
+/* ---- zombies ------------------------------------------------------------ */
+
+/*
+ * A statement whose connection was released (or whose repository closed)
+ * keeps its handle until dal_stmt_close(), so that closing in any order is
+ * safe. Its slots are these: every call reports the misuse instead of
+ * touching a connection that now belongs to someone else.
+ */
+static int zombie_error(dal_error *err)
 {
+	return dal_error_set(err, DAL_EMISUSE, "HY010", 0,
+	                     "the statement's connection was released (dal_conn_release() "
+	                     "or dal_repo_close()); only dal_stmt_close() is allowed");
+}
+
+static int z_bind(dal_bstmt *h, unsigned pos, const dal_value *v, dal_error *err)
+{
+	(void)h, (void)pos, (void)v;
+	return zombie_error(err);
+}
+
+static int z_call(dal_bstmt *h, dal_error *err)
+{
+	(void)h;
+	return zombie_error(err);
+}
+
+static void z_finalize(dal_bstmt *h)
+{
+	(void)h;
+}
+
+static unsigned z_count(dal_bstmt *h)
+{
+	(void)h;
+	return 0;
+}
+
+static const char *z_name(dal_bstmt *h, unsigned col)
+{
+	(void)h, (void)col;
+	return NULL;
+}
+
+static void z_value(dal_bstmt *h, unsigned col, dal_value *out)
+{
+	(void)h, (void)col;
+	out->type = DAL_TYPE_NULL;
+}
+
+static int64_t z_affected(dal_bstmt *h)
+{
+	(void)h;
+	return 0;
+}
+
+static const struct stmt_ops zombie_ops = {
+	.bind = {z_bind, NULL},
+	.step = {z_call, NULL},
+	.reset = {z_call, NULL},
+	.finalize = {z_finalize, NULL},
+	.column_count = {z_count, NULL},
+	.column_name = {z_name, NULL},
+	.column_value = {z_value, NULL},
+	.rows_affected = {z_affected, NULL},
+};
+
+/* Finalize s's backend statement and turn s into a zombie. */
+static void orphan(dal_stmt *s)
+{
+	s->ops.finalize.fn(s->ops.finalize.h);
+	s->ops = zombie_ops;
+	s->conn = NULL;
+	s->state = STMT_READY; /* so that step and bind reach the zombie slots */
+	s->ncols = 0;
+}
+
+void stmt_orphan_all(dal_conn *c)
+{
+	while (c->stmts) {
+		dal_stmt *s = c->stmts;
+		unlink_stmt(s);
+		orphan(s);
+	}
+}
+
+/* ---- lifecycle ---------------------------------------------------------- */
+
+int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
+{
+	const struct dal_plugin *reg;
 	struct ph_result ph;
 	dal_bstmt *h = NULL;
 	dal_stmt *s;
 	int rc;
 
-	if (!r)
+	if (!c)
 		return DAL_EMISUSE;
-	r->err.code = DAL_OK;
+	c->err.code = DAL_OK;
 	if (!out)
-		return dal_error_set(&r->err, DAL_EMISUSE, NULL, 0, "dal_stmt_prepare: out is NULL");
+		return dal_error_set(&c->err, DAL_EMISUSE, NULL, 0, "dal_stmt_prepare: out is NULL");
 	*out = NULL;
 	if (!sql)
-		return dal_error_set(&r->err, DAL_EMISUSE, NULL, 0, "dal_stmt_prepare: sql is NULL");
-	rc = ph_rewrite(sql, r->plugin->reg.param_style, r->plugin->reg.syntax, &ph, &r->err);
+		return dal_error_set(&c->err, DAL_EMISUSE, NULL, 0, "dal_stmt_prepare: sql is NULL");
+	reg = &c->repo->plugin->reg;
+	rc = ph_rewrite(sql, reg->param_style, reg->syntax, &ph, &c->err);
 	if (rc != DAL_OK)
 		return rc;
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		ph_free(&ph);
-		return dal_error_set(&r->err, DAL_ENOMEM, "HY001", 0, "out of memory");
+		return dal_error_set(&c->err, DAL_ENOMEM, "HY001", 0, "out of memory");
 	}
-	rc = r->ops.prepare.fn(r->ops.prepare.h, ph.sql, ph.len, ph.npos, &h, &r->err);
+	rc = c->ops.prepare.fn(c->ops.prepare.h, ph.sql, ph.len, ph.npos, &h, &c->err);
 	if (rc != DAL_OK) {
 		ph_free(&ph);
 		free(s);
+		if (code_loses_connection(rc))
+			c->broken = 1;
 		return rc;
 	}
-	s->repo = r;
+	s->conn = c;
 	s->nparams = ph.nparams;
 	s->npos = ph.npos;
 	s->pos_param = ph.pos_param;
@@ -74,11 +167,11 @@ int dal_stmt_prepare(dal_repo *r, const char *sql, dal_stmt **out)
 	ph.names = NULL;
 	ph.nparams = 0;
 	ph_free(&ph);
-	stmt_ops_resolve(&s->ops, r->ops.prepare.d, h);
+	stmt_ops_resolve(&s->ops, c->ops.prepare.d, h);
 	s->ncols = s->ops.column_count.fn(s->ops.column_count.h);
 	s->state = STMT_READY;
 	dal_error_clear(&s->err);
-	link_stmt(r, s);
+	link_stmt(c, s);
 	*out = s;
 	return DAL_OK;
 }
@@ -87,8 +180,10 @@ void dal_stmt_close(dal_stmt *s)
 {
 	if (!s)
 		return;
-	unlink_stmt(s);
-	s->ops.finalize.fn(s->ops.finalize.h);
+	if (s->conn) {
+		unlink_stmt(s);
+		s->ops.finalize.fn(s->ops.finalize.h);
+	}
 	if (s->names)
 		for (unsigned i = 0; i < s->nparams; i++)
 			free(s->names[i]);
@@ -226,15 +321,33 @@ int dal_stmt_step(dal_stmt *s)
 
 	if (!s)
 		return DAL_EMISUSE;
-	if (s->state == STMT_DONE)
-		return DAL_DONE;
+	if (s->state >= STMT_DONE) {
+		if (s->state == STMT_DONE)
+			return DAL_DONE;
+		return dal_error_set(&s->err, DAL_EMISUSE, "HY010", 0,
+		                     "the statement's last step failed; reset it (or bind "
+		                     "again) before stepping again");
+	}
 	s->err.code = DAL_OK;
 	rc = s->ops.step.fn(s->ops.step.h, &s->err);
 	if (rc == DAL_ROW) {
 		s->state = STMT_ROW;
 		return rc;
 	}
-	s->state = STMT_DONE;
+	if (rc == DAL_DONE) {
+		s->state = STMT_DONE;
+		return rc;
+	}
+	s->state = STMT_FAILED;
+	if (s->conn) {
+		/* The server is gone: the connection will not be pooled again,
+		 * and the statement is not re-run (it may have been a write). */
+		if (code_loses_connection(rc))
+			s->conn->broken = 1;
+		/* The connection's last error covers its statements too (the
+		 * transaction runner reads it). */
+		error_copy(&s->conn->err, &s->err);
+	}
 	return rc;
 }
 

@@ -1,15 +1,21 @@
 /*
  * The telemetry layer; see telemetry.h for its contract and costs.
  *
- * Counters have one writer (the thread using the repository) and may have
- * readers on other threads (an exporter). The writer brackets each update
- * with a sequence counter (odd while writing); a reader copies and retries
- * until it saw the same even sequence before and after, so a snapshot is
- * consistent across counters. On x86 the writer's fences compile to nothing.
+ * Counters are kept per connection (a shard), so each has one writer: the
+ * thread that holds the connection (the pool's lock orders hand-overs).
+ * Readers on other threads (an exporter) sum the shards of the open
+ * connections and the totals folded in from closed ones. The writer brackets
+ * each update with its shard's sequence counter (odd while writing); a
+ * reader copies and retries until it saw the same even sequence before and
+ * after, so a shard's snapshot is consistent. On x86 the writer's fences
+ * compile to nothing. A reset bumps a generation: a shard of an older
+ * generation zeroes itself at its next update and reads as zero until then,
+ * so the reset never writes into another thread's shard.
  */
 #define _GNU_SOURCE
 #include "telemetry.h"
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +42,30 @@ struct telemetry {
 	int hooked; /* hooks installed: the only test on the hot path */
 	dal_trace_hooks hooks;
 	void *hooks_ud;
-	unsigned seq;
+	unsigned gen;            /* bumped by telemetry_reset() */
+	pthread_mutex_t lock;    /* the shard list and `retired` */
+	struct shard *shards;    /* one per open connection */
+	struct op_counters retired[DAL_OP__COUNT]; /* folded in from closed ones */
+};
+
+struct shard {
+	unsigned seq, gen;
 	struct op_counters ops[DAL_OP__COUNT];
+	struct shard *prev, *next;
 };
 
 /* This layer's connection and statement: each wraps the one of the table
  * below. */
 struct dal_bconn {
 	struct telemetry *tel;
+	struct shard *sh;
 	dal_bconn *inner;
 	struct conn_ops below; /* the slots below, resolved once */
 };
 
 struct dal_bstmt {
 	struct telemetry *tel;
+	struct shard *sh;        /* its connection's */
 	dal_bstmt *inner;
 	struct stmt_ops below;
 	int executed;     /* first step since prepare/reset done */
@@ -69,33 +85,40 @@ const unsigned telemetry_default_nbounds = 9;
 #define STORE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define BUMP(x, n) STORE(x, LOAD(x) + (n))
 
-static inline void write_begin(struct telemetry *t)
+static inline void write_begin(struct telemetry *t, struct shard *sh)
 {
-	STORE(t->seq, LOAD(t->seq) + 1);
+	unsigned gen = LOAD(t->gen);
+
+	STORE(sh->seq, LOAD(sh->seq) + 1);
 	__atomic_thread_fence(__ATOMIC_RELEASE);
+	if (__builtin_expect(sh->gen != gen, 0)) {
+		/* The counters are all uint64_t: clear them word by word with
+		 * relaxed stores, as readers load them. */
+		uint64_t *w = (uint64_t *)sh->ops;
+		size_t words = DAL_OP__COUNT * (sizeof(struct op_counters) / sizeof(uint64_t));
+		for (size_t k = 0; k < words; k++)
+			STORE(w[k], 0);
+		STORE(sh->gen, gen);
+	}
 }
 
-static inline void write_end(struct telemetry *t)
+static inline void write_end(struct shard *sh)
 {
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	STORE(t->seq, LOAD(t->seq) + 1);
+	STORE(sh->seq, LOAD(sh->seq) + 1);
 }
 
-static inline uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
+#define now_ns clock_ns
 
-static inline void record(struct telemetry *t, dal_op op, int rc, uint64_t ns, uint64_t rows)
+static inline void record(struct telemetry *t, struct shard *sh, dal_op op, int rc, uint64_t ns,
+                          uint64_t rows)
 {
-	struct op_counters *c = &t->ops[op];
+	struct op_counters *c = &sh->ops[op];
 	unsigned b = 0;
 
 	while (b < t->nbounds && ns > t->bounds_ns[b])
 		b++;
-	write_begin(t);
+	write_begin(t, sh);
 	BUMP(c->calls, 1);
 	if (rc < 0) {
 		BUMP(c->errors, 1);
@@ -107,7 +130,7 @@ static inline void record(struct telemetry *t, dal_op op, int rc, uint64_t ns, u
 	BUMP(c->buckets[b], 1);
 	if (ns > LOAD(c->max_ns))
 		STORE(c->max_ns, ns);
-	write_end(t);
+	write_end(sh);
 }
 
 static void slow_log(struct telemetry *t, const char *sql, uint64_t ns)
@@ -201,6 +224,33 @@ again:
 	return NULL;
 }
 
+/* ---- shards ------------------------------------------------------------- */
+
+static void add_counters(struct op_counters *dst, const struct op_counters *src)
+{
+	dst->calls += src->calls;
+	dst->errors += src->errors;
+	dst->rows += src->rows;
+	dst->affected += src->affected;
+	dst->total_ns += src->total_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+	for (unsigned i = 0; i <= DAL_HISTOGRAM_MAX_BUCKETS; i++)
+		dst->buckets[i] += src->buckets[i];
+	for (unsigned i = 0; i < DAL_ERROR_CODE_SLOTS; i++)
+		dst->by_code[i] += src->by_code[i];
+}
+
+/* Fold a closing connection's shard into `retired`. Called with t->lock held
+ * by the shard's own writer, so it reads without the sequence dance. */
+static void fold(struct telemetry *t, struct shard *sh)
+{
+	if (sh->gen != t->gen)
+		return; /* counted before the last reset */
+	for (int i = 0; i < DAL_OP__COUNT; i++)
+		add_counters(&t->retired[i], &sh->ops[i]);
+}
+
 /* ---- connection slots --------------------------------------------------- */
 
 static int t_connect(const struct dal_driver *self, const struct dal_connect_params *params,
@@ -209,20 +259,35 @@ static int t_connect(const struct dal_driver *self, const struct dal_connect_par
 	struct telemetry *t = self->state;
 	const struct dal_driver *below = layer_connector(self->inner);
 	struct dal_bconn *c = malloc(sizeof *c);
+	struct shard *sh = calloc(1, sizeof *sh);
 	dal_bconn *inner = NULL;
 	uint64_t t0;
 	int rc;
 
-	if (!c)
+	if (!c || !sh) {
+		free(c);
+		free(sh);
 		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	}
+	sh->gen = LOAD(t->gen);
 	t0 = now_ns();
 	rc = below->connect(below, params, &inner, err);
-	record(t, DAL_OP_CONNECT, rc, now_ns() - t0, 0);
+	record(t, sh, DAL_OP_CONNECT, rc, now_ns() - t0, 0);
+	pthread_mutex_lock(&t->lock);
 	if (rc != DAL_OK) {
+		fold(t, sh);
+		pthread_mutex_unlock(&t->lock);
+		free(sh);
 		free(c);
 		return rc;
 	}
+	sh->next = t->shards;
+	if (t->shards)
+		t->shards->prev = sh;
+	t->shards = sh;
+	pthread_mutex_unlock(&t->lock);
 	c->tel = t;
+	c->sh = sh;
 	c->inner = inner;
 	conn_ops_resolve(&c->below, below, inner);
 	*out = c;
@@ -231,7 +296,20 @@ static int t_connect(const struct dal_driver *self, const struct dal_connect_par
 
 static void t_disconnect(dal_bconn *c)
 {
+	struct telemetry *t = c->tel;
+	struct shard *sh = c->sh;
+
 	DOWN_CONN(c, disconnect);
+	pthread_mutex_lock(&t->lock);
+	fold(t, sh);
+	if (sh->prev)
+		sh->prev->next = sh->next;
+	else
+		t->shards = sh->next;
+	if (sh->next)
+		sh->next->prev = sh->prev;
+	pthread_mutex_unlock(&t->lock);
+	free(sh);
 	free(c);
 }
 
@@ -271,7 +349,7 @@ static int timed_conn_call(dal_bconn *c, dal_op op, enum conn_call which, dal_er
 		break;
 	}
 	ns = now_ns() - t0;
-	record(t, op, rc, ns, 0);
+	record(t, c->sh, op, rc, ns, 0);
 	if (t->hooked)
 		span_end(t, &sp, ctx, rc, err, ns, 0);
 	return rc;
@@ -314,11 +392,11 @@ static int t_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *e
 	t0 = now_ns();
 	rc = DOWN_CONN(c, exec, sql, affected, err);
 	ns = now_ns() - t0;
-	record(t, DAL_OP_EXEC, rc, ns, 0);
+	record(t, c->sh, DAL_OP_EXEC, rc, ns, 0);
 	if (rc == DAL_OK && *affected > 0) {
-		write_begin(t);
-		BUMP(t->ops[DAL_OP_EXEC].affected, (uint64_t)*affected);
-		write_end(t);
+		write_begin(t, c->sh);
+		BUMP(c->sh->ops[DAL_OP_EXEC].affected, (uint64_t)*affected);
+		write_end(c->sh);
 	}
 	if (t->slow_ns && ns >= t->slow_ns)
 		slow_log(t, sql, ns);
@@ -356,7 +434,7 @@ static int t_prepare(dal_bconn *c, const char *sql, size_t len, unsigned nparams
 	t0 = now_ns();
 	rc = DOWN_CONN(c, prepare, sql, len, nparams, &inner, err);
 	ns = now_ns() - t0;
-	record(t, DAL_OP_PREPARE, rc, ns, 0);
+	record(t, c->sh, DAL_OP_PREPARE, rc, ns, 0);
 	if (t->hooked)
 		span_end(t, &sp, ctx, rc, err, ns, 0);
 	if (rc != DAL_OK) {
@@ -366,6 +444,7 @@ static int t_prepare(dal_bconn *c, const char *sql, size_t len, unsigned nparams
 		return rc;
 	}
 	s->tel = t;
+	s->sh = c->sh;
 	s->inner = inner;
 	stmt_ops_resolve(&s->below, c->below.prepare.d, inner);
 	*out = s;
@@ -383,9 +462,9 @@ static void count_affected(dal_bstmt *s, dal_op op)
 	int64_t n = DOWN_STMT(s, rows_affected);
 
 	if (n > 0) {
-		write_begin(s->tel);
-		BUMP(s->tel->ops[op].affected, (uint64_t)n);
-		write_end(s->tel);
+		write_begin(s->tel, s->sh);
+		BUMP(s->sh->ops[op].affected, (uint64_t)n);
+		write_end(s->sh);
 	}
 }
 
@@ -398,9 +477,9 @@ static int t_step(dal_bstmt *s, dal_error *err)
 	int rc;
 
 	if (s->executed) {
-		struct op_counters *f = &t->ops[DAL_OP_FETCH];
+		struct op_counters *f = &s->sh->ops[DAL_OP_FETCH];
 		rc = DOWN_STMT(s, step, err);
-		write_begin(t);
+		write_begin(t, s->sh);
 		BUMP(f->calls, 1);
 		if (rc == DAL_ROW)
 			BUMP(f->rows, 1);
@@ -409,7 +488,7 @@ static int t_step(dal_bstmt *s, dal_error *err)
 			if (-rc < DAL_ERROR_CODE_SLOTS)
 				BUMP(f->by_code[-rc], 1);
 		}
-		write_end(t);
+		write_end(s->sh);
 		return rc;
 	}
 	if (t->hooked) {
@@ -420,7 +499,7 @@ static int t_step(dal_bstmt *s, dal_error *err)
 	rc = DOWN_STMT(s, step, err);
 	ns = now_ns() - t0;
 	s->executed = 1;
-	record(t, DAL_OP_EXECUTE, rc, ns, rc == DAL_ROW);
+	record(t, s->sh, DAL_OP_EXECUTE, rc, ns, rc == DAL_ROW);
 	if (rc == DAL_DONE)
 		count_affected(s, DAL_OP_EXECUTE);
 	if (t->slow_ns && ns >= t->slow_ns)
@@ -469,6 +548,7 @@ struct telemetry *telemetry_new(const struct dal_driver *in, const char *repo_na
 
 	if (!t)
 		return NULL;
+	pthread_mutex_init(&t->lock, NULL);
 	if (set_str(&t->repo_name, repo_name ? repo_name : "") ||
 	    set_str(&t->backend, backend ? backend : "")) {
 		telemetry_free(t);
@@ -537,46 +617,71 @@ void telemetry_set_hooks(struct telemetry *t, const dal_trace_hooks *hooks, void
 	}
 }
 
-void telemetry_get(const struct telemetry *t, dal_op op, dal_op_stats *out)
+/* A consistent copy of one shard's counters of op; 0 if the shard belongs
+ * to an older generation (it reads as zero). */
+static int shard_read(const struct shard *sh, dal_op op, unsigned gen, struct op_counters *out)
 {
-	const struct op_counters *c = &t->ops[op];
-	unsigned s1, s2;
+	const struct op_counters *c = &sh->ops[op];
+	unsigned s1, s2, g;
 
-	memset(out, 0, sizeof *out);
 	do {
-		s1 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+		s1 = __atomic_load_n(&sh->seq, __ATOMIC_ACQUIRE);
+		g = LOAD(sh->gen);
 		out->calls = LOAD(c->calls);
 		out->errors = LOAD(c->errors);
 		out->rows = LOAD(c->rows);
-		out->rows_affected = LOAD(c->affected);
+		out->affected = LOAD(c->affected);
 		out->total_ns = LOAD(c->total_ns);
 		out->max_ns = LOAD(c->max_ns);
-		for (unsigned i = 0; i <= t->nbounds; i++)
-			out->bucket_counts[i] = LOAD(c->buckets[i]);
+		for (unsigned i = 0; i <= DAL_HISTOGRAM_MAX_BUCKETS; i++)
+			out->buckets[i] = LOAD(c->buckets[i]);
 		for (unsigned i = 0; i < DAL_ERROR_CODE_SLOTS; i++)
-			out->errors_by_code[i] = LOAD(c->by_code[i]);
+			out->by_code[i] = LOAD(c->by_code[i]);
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		s2 = __atomic_load_n(&t->seq, __ATOMIC_RELAXED);
+		s2 = __atomic_load_n(&sh->seq, __ATOMIC_RELAXED);
 	} while ((s1 & 1) || s1 != s2);
+	return g == gen;
+}
+
+void telemetry_get(const struct telemetry *t, dal_op op, dal_op_stats *out)
+{
+	struct telemetry *mt = (struct telemetry *)t; /* the lock only */
+	struct op_counters sum, one;
+
+	memset(out, 0, sizeof *out);
+	pthread_mutex_lock(&mt->lock);
+	sum = t->retired[op];
+	for (const struct shard *sh = t->shards; sh; sh = sh->next)
+		if (shard_read(sh, op, LOAD(t->gen), &one))
+			add_counters(&sum, &one);
+	pthread_mutex_unlock(&mt->lock);
+	out->calls = sum.calls;
+	out->errors = sum.errors;
+	out->rows = sum.rows;
+	out->rows_affected = sum.affected;
+	out->total_ns = sum.total_ns;
+	out->max_ns = sum.max_ns;
+	for (unsigned i = 0; i <= t->nbounds; i++)
+		out->bucket_counts[i] = sum.buckets[i];
+	memcpy(out->errors_by_code, sum.by_code, sizeof out->errors_by_code);
 	out->n_buckets = t->nbounds;
 	memcpy(out->bucket_bounds, t->bounds, t->nbounds * sizeof t->bounds[0]);
 }
 
 void telemetry_reset(struct telemetry *t)
 {
-	write_begin(t);
-	for (int i = 0; i < DAL_OP__COUNT; i++) {
-		uint64_t *w = (uint64_t *)&t->ops[i];
-		for (size_t k = 0; k < sizeof t->ops[i] / sizeof *w; k++)
-			STORE(w[k], 0);
-	}
-	write_end(t);
+	pthread_mutex_lock(&t->lock);
+	memset(t->retired, 0, sizeof t->retired);
+	__atomic_fetch_add(&t->gen, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&t->lock);
 }
 
 void telemetry_free(struct telemetry *t)
 {
 	if (!t)
 		return;
+	/* Every connection is closed by now: their shards are gone. */
+	pthread_mutex_destroy(&t->lock);
 	free(t->repo_name);
 	free(t->backend);
 	free(t->system_name);

@@ -57,6 +57,7 @@ int main(int argc, char **argv)
 	dal_trace_hooks hooks = {.end = span_end, .include_query_text = 1};
 	dal_error err;
 	dal_repo *repo;
+	dal_conn *conn;
 	dal_stmt *st;
 
 	if (dal_repo_open_url(&repo, url, &err) != DAL_OK) {
@@ -64,19 +65,29 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dal_repo_trace_set(repo, &hooks, stderr);
+	/* A one-shot call: the repository lends itself a pooled connection. */
 	dal_repo_exec(repo, "CREATE TABLE IF NOT EXISTS trace_demo (id INTEGER PRIMARY KEY, name TEXT)",
-	              NULL);
-	if (dal_stmt_prepare(repo, "INSERT INTO trace_demo (name) VALUES (:name)", &st) == DAL_OK) {
+	              NULL, NULL);
+	/* Statements run on a connection acquired from the pool. */
+	if (dal_conn_acquire(repo, &conn, &err) != DAL_OK) {
+		fprintf(stderr, "trace_json: %s: %s\n", dal_code_name(err.code), err.message);
+		dal_repo_close(repo);
+		return 1;
+	}
+	if (dal_stmt_prepare(conn, "INSERT INTO trace_demo (name) VALUES (:name)", &st) == DAL_OK) {
 		dal_stmt_bind_named_text(st, "name", "not in any span", -1);
 		dal_stmt_step(st);
 		dal_stmt_close(st);
 	}
-	if (dal_stmt_prepare(repo, "SELECT count(*) FROM trace_demo", &st) == DAL_OK) {
+	if (dal_stmt_prepare(conn, "SELECT count(*) FROM trace_demo", &st) == DAL_OK) {
 		if (dal_stmt_step(st) == DAL_ROW)
 			printf("rows: %" PRId64 "\n", dal_stmt_column_int64(st, 0));
 		dal_stmt_close(st);
 	}
-	dal_repo_exec(repo, "SELECT * FROM no_such_table", NULL);
+	/* Released before the next one-shot call: an in-memory database has a
+	 * pool of one connection. */
+	dal_conn_release(conn);
+	dal_repo_exec(repo, "SELECT * FROM no_such_table", NULL, NULL);
 	dal_repo_close(repo);
 	return 0;
 }

@@ -2,7 +2,8 @@
 # The README's second command (and what CI runs): install everything, start
 # throwaway MariaDB and PostgreSQL servers on 127.0.0.1, then build and run
 # the whole test suite twice -- a normal build and an AddressSanitizer +
-# UBSan build -- against all three backends, and finally `make distcheck`.
+# UBSan build -- against all three backends, the plugin SDK end to end
+# (scripts/test-sdk.sh), and finally `make distcheck`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -36,6 +37,14 @@ run_suite() { # name configure-args...
 }
 
 run_suite plain
+# The fault tests (tests/test_recovery.c) SIGKILL and restart the servers, so
+# they run alone, after the suites that share them; they leave them up.
+echo "=== recovery: server crash, restart, dead connections ==="
+DAL_TEST_SERVER_DIR=$servers make -C "$top/build-plain" -s check-recovery
+# The plugin SDK as a third party uses it: install the release tree into a
+# temporary prefix, build examples/plugin out of tree against it, use it.
+echo "=== SDK: out-of-tree plugin ==="
+scripts/test-sdk.sh "$top/build-plain"
 # detect_leaks: LeakSanitizer in the forked Check children; dlclose is never
 # called on plugins, so their frames stay symbolised.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

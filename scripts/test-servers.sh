@@ -5,6 +5,15 @@
 #                                       servers under DIR, write DIR/env
 #   scripts/test-servers.sh stop DIR    stop them by their pid files
 #   scripts/test-servers.sh env DIR     print the export lines of DIR/env
+#   scripts/test-servers.sh kill DIR mysql|pgsql
+#                                       crash one server: SIGKILL it (for
+#                                       PostgreSQL the postmaster and all its
+#                                       children) and wait until it is gone
+#   scripts/test-servers.sh restart DIR mysql|pgsql
+#                                       start that server again on the same
+#                                       port and data directory (after `kill`
+#                                       or `stop`; crash recovery included)
+#                                       and wait until it accepts connections
 #
 # Both servers listen on 127.0.0.1 only, at non-default ports (33061 and
 # 54321, or the next free ones), with their unix sockets, data and logs inside
@@ -18,7 +27,10 @@
 # `postgres` system users; every MariaDB program gets --no-defaults first so
 # that /etc/mysql is ignored. Nothing is ever stopped by process name, and
 # `stop` deletes nothing. Re-running `start` on a DIR whose servers are up
-# only re-checks them and rewrites DIR/env.
+# only re-checks them and rewrites DIR/env; `restart` of a server that is up
+# only re-checks it. `kill` and `restart` are for the fault tests
+# (tests/test_recovery.c): `kill` leaves DIR as a crash would, with stale pid
+# files and sockets, which `restart` copes with.
 #
 # Environment: DAL_TEST_MYSQL_PORT, DAL_TEST_PGSQL_PORT (first port to try),
 # DAL_TEST_SERVER_WAIT (seconds to wait for each server, default 30).
@@ -40,6 +52,7 @@ die() {
 
 usage() {
 	echo "usage: $0 start|stop|env DIR" >&2
+	echo "       $0 kill|restart DIR mysql|pgsql" >&2
 	exit 2
 }
 
@@ -58,13 +71,43 @@ free_port() {
 	echo "$p"
 }
 
+# 0 if process $1 is gone: it does not exist, or it is a zombie waiting to
+# be reaped (kill -0 still succeeds on those, and a server killed hard is
+# one until the init process gets round to it).
+pid_gone() {
+	local state
+	kill -0 "$1" 2>/dev/null || return 0
+	state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)
+	[ -z "$state" ] || [ "$state" = Z ]
+}
+
 # 0 if the pid in file $1 names a live process.
 pid_alive() {
 	local pid
 	[ -s "$1" ] || return 1
 	pid=$(head -n 1 "$1")
 	case $pid in '' | *[!0-9]*) return 1 ;; esac
-	kill -0 "$pid" 2>/dev/null
+	! pid_gone "$pid"
+}
+
+# SIGKILL process $2 and its direct children, and wait until all are gone; $1
+# names the server in messages. The process is stopped first so that it forks
+# no child between listing its children and the kill.
+kill_tree() {
+	local what=$1 pid=$2 pids p i=0
+	kill -STOP "$pid" 2>/dev/null || true
+	pids="$pid $( (ps -o pid= --ppid "$pid" 2>/dev/null || true) | tr -s ' \n' '  ')"
+	for p in $pids; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for p in $pids; do
+		until pid_gone "$p"; do
+			i=$((i + 1))
+			[ "$i" -le $((WAIT * 20)) ] || die "$what: pid $p still there ${WAIT}s after SIGKILL"
+			sleep 0.05
+		done
+	done
+	echo "test-servers: $what killed (pids ${pids% })"
 }
 
 log_tail() {
@@ -80,6 +123,45 @@ my_dir() { echo "$DIR/mysql"; }
 my_client() {
 	mariadb --no-defaults --protocol=socket --socket="$(my_dir)/mysqld.sock" \
 		-uroot --batch --skip-column-names "$@"
+}
+
+# Start mariadbd on port $1 (its data directory exists, no server runs on it)
+# and wait until it accepts connections. The error log is appended to.
+my_launch() {
+	local d port=$1
+	d=$(my_dir)
+	rm -f "$d/mysqld.sock"
+	touch "$d/error.log"
+	chown mysql:mysql "$d/error.log"
+	setsid mariadbd --no-defaults --user=mysql --datadir="$d/data" \
+		--bind-address=127.0.0.1 --port="$port" \
+		--socket="$d/mysqld.sock" --pid-file="$d/mysqld.pid" \
+		--log-error="$d/error.log" --skip-name-resolve \
+		--character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
+		--innodb-buffer-pool-size=64M --skip-log-bin \
+		</dev/null >>"$d/error.log" 2>&1 &
+	echo $! >"$d/launcher.pid"
+	my_wait "$port" "$!"
+}
+
+# Wait until MariaDB (process $2) accepts connections on its socket and on
+# 127.0.0.1:$1.
+my_wait() {
+	local d port=$1 pid=$2 i=0
+	d=$(my_dir)
+	until my_client -e 'SELECT 1' </dev/null >/dev/null 2>&1 && port_busy "$port"; do
+		i=$((i + 1))
+		if [ "$i" -gt $((WAIT * 5)) ]; then
+			log_tail "$d/error.log"
+			die "MariaDB did not accept connections on $d/mysqld.sock and port $port within ${WAIT}s"
+		fi
+		# mariadbd does not fork: a dead launcher means a failed start.
+		if pid_gone "$pid"; then
+			log_tail "$d/error.log"
+			die "mariadbd exited during startup (log: $d/error.log)"
+		fi
+		sleep 0.2
+	done
 }
 
 my_start() {
@@ -100,35 +182,13 @@ my_start() {
 	fi
 	if pid_alive "$d/mysqld.pid"; then
 		port=$(cat "$d/port")
+		my_wait "$port" "$(head -n 1 "$d/mysqld.pid")"
 	else
 		port=$(free_port "${DAL_TEST_MYSQL_PORT:-33061}")
 		echo "$port" >"$d/port"
-		rm -f "$d/mysqld.sock"
 		: >"$d/error.log"
-		chown mysql:mysql "$d/error.log"
-		setsid mariadbd --no-defaults --user=mysql --datadir="$d/data" \
-			--bind-address=127.0.0.1 --port="$port" \
-			--socket="$d/mysqld.sock" --pid-file="$d/mysqld.pid" \
-			--log-error="$d/error.log" --skip-name-resolve \
-			--character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
-			--innodb-buffer-pool-size=64M --skip-log-bin \
-			</dev/null >>"$d/error.log" 2>&1 &
-		echo $! >"$d/launcher.pid"
+		my_launch "$port"
 	fi
-	local i=0
-	until my_client -e 'SELECT 1' </dev/null >/dev/null 2>&1; do
-		i=$((i + 1))
-		if [ "$i" -gt $((WAIT * 5)) ]; then
-			log_tail "$d/error.log"
-			die "MariaDB did not accept connections on $d/mysqld.sock within ${WAIT}s"
-		fi
-		# mariadbd does not fork: a dead launcher means a failed start.
-		if ! pid_alive "$d/launcher.pid"; then
-			log_tail "$d/error.log"
-			die "mariadbd exited during startup (log: $d/error.log)"
-		fi
-		sleep 0.2
-	done
 	# With --skip-name-resolve, 'dal'@'localhost' would not match a TCP login
 	# from 127.0.0.1, so the TCP account is for 127.0.0.1.
 	my_client <<-SQL >"$d/setup.log" 2>&1 || { log_tail "$d/setup.log"; die "MariaDB setup failed"; }
@@ -142,6 +202,34 @@ my_start() {
 	echo "test-servers: MariaDB up at 127.0.0.1:$port (data $d/data)"
 }
 
+# SIGKILL by pid file: a crash, for the fault tests.
+my_kill() {
+	local d
+	d=$(my_dir)
+	pid_alive "$d/mysqld.pid" || { echo "test-servers: MariaDB not running"; return 0; }
+	kill_tree MariaDB "$(head -n 1 "$d/mysqld.pid")"
+}
+
+# Start again on the port of the last start, with the same data.
+my_restart() {
+	local d port
+	d=$(my_dir)
+	if [ ! -s "$d/port" ] || [ ! -d "$d/data/mysql" ]; then
+		die "no MariaDB in $d: run '$0 start $DIR' first"
+	fi
+	port=$(cat "$d/port")
+	if pid_alive "$d/mysqld.pid"; then
+		my_wait "$port" "$(head -n 1 "$d/mysqld.pid")"
+		echo "test-servers: MariaDB already up at 127.0.0.1:$port"
+		return 0
+	fi
+	if port_busy "$port"; then
+		die "port $port of MariaDB is taken by another process"
+	fi
+	my_launch "$port"
+	echo "test-servers: MariaDB up again at 127.0.0.1:$port"
+}
+
 # Stop by pid file; never by name. SIGTERM is a clean shutdown.
 my_stop() {
 	local d pid i=0
@@ -149,7 +237,7 @@ my_stop() {
 	pid_alive "$d/mysqld.pid" || { echo "test-servers: MariaDB not running"; return 0; }
 	pid=$(head -n 1 "$d/mysqld.pid")
 	kill -TERM "$pid"
-	while kill -0 "$pid" 2>/dev/null; do
+	until pid_gone "$pid"; do
 		i=$((i + 1))
 		if [ "$i" -gt $((WAIT * 5)) ]; then
 			echo "test-servers: MariaDB pid $pid ignored SIGTERM for ${WAIT}s, sending SIGKILL" >&2
@@ -177,8 +265,47 @@ pg_client() {
 		-p "$(cat "$(pg_dir)/port")" -U postgres -d postgres "$@"
 }
 
+# Start PostgreSQL on port $1 (its data directory exists, no server runs on
+# it) and wait until it accepts connections. The server log is appended to.
+# A postmaster killed hard may leave backends holding its shared memory
+# (`kill` kills them too, but a crash from elsewhere may not); the new one
+# refuses to start until they are gone, so the start is retried within the
+# wait budget.
+pg_launch() {
+	local d port=$1 i=0
+	d=$(pg_dir)
+	touch "$d/server.log"
+	chown postgres:postgres "$d/server.log"
+	until as_postgres "$PGBIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w \
+		-t "$WAIT" -o "-c listen_addresses=127.0.0.1 -p $port -k $d -c password_encryption=scram-sha-256" \
+		start </dev/null >"$d/pg_ctl.log" 2>&1; do
+		i=$((i + 1))
+		if [ "$i" -gt $((WAIT * 2)) ]; then
+			cat "$d/pg_ctl.log" >&2
+			log_tail "$d/server.log"
+			die "PostgreSQL did not start within ${WAIT}s"
+		fi
+		sleep 0.5
+	done
+	pg_wait "$port"
+}
+
+# Wait until PostgreSQL accepts TCP connections on 127.0.0.1:$1.
+pg_wait() {
+	local d port=$1 i=0
+	d=$(pg_dir)
+	until as_postgres "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" </dev/null; do
+		i=$((i + 1))
+		if [ "$i" -gt $((WAIT * 5)) ]; then
+			log_tail "$d/server.log"
+			die "PostgreSQL did not accept connections on 127.0.0.1:$port within ${WAIT}s"
+		fi
+		sleep 0.2
+	done
+}
+
 pg_start() {
-	local d port pid
+	local d port
 	d=$(pg_dir)
 	[ -x "$PGBIN/initdb" ] || die "$PGBIN/initdb not found: apt-get install postgresql"
 	mkdir -p "$d"
@@ -196,31 +323,13 @@ pg_start() {
 	fi
 	if pid_alive "$d/data/postmaster.pid"; then
 		port=$(cat "$d/port")
+		pg_wait "$port"
 	else
 		port=$(free_port "${DAL_TEST_PGSQL_PORT:-54321}")
 		echo "$port" >"$d/port"
-		# A postmaster killed hard may leave backends holding shared
-		# memory; they exit on their own once they notice, so the start
-		# below is retried within the wait budget.
 		: >"$d/server.log"
-		chown postgres:postgres "$d/server.log"
-		if ! as_postgres "$PGBIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w \
-			-t "$WAIT" -o "-c listen_addresses=127.0.0.1 -p $port -k $d -c password_encryption=scram-sha-256" \
-			start </dev/null >"$d/pg_ctl.log" 2>&1; then
-			cat "$d/pg_ctl.log" >&2
-			log_tail "$d/server.log"
-			die "PostgreSQL did not start within ${WAIT}s"
-		fi
+		pg_launch "$port"
 	fi
-	local i=0
-	until as_postgres "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" </dev/null; do
-		i=$((i + 1))
-		if [ "$i" -gt $((WAIT * 5)) ]; then
-			log_tail "$d/server.log"
-			die "PostgreSQL did not accept connections on 127.0.0.1:$port within ${WAIT}s"
-		fi
-		sleep 0.2
-	done
 	pg_client >"$d/setup.log" 2>&1 <<-SQL || { log_tail "$d/setup.log"; die "PostgreSQL setup failed"; }
 		SELECT 'CREATE ROLE $DBUSER LOGIN'
 		 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DBUSER') \gexec
@@ -232,6 +341,35 @@ pg_start() {
 	echo "test-servers: PostgreSQL up at 127.0.0.1:$port (data $d/data)"
 }
 
+# SIGKILL the postmaster and its backends by the pid file: a crash, for the
+# fault tests. Restarting runs crash recovery.
+pg_kill() {
+	local d
+	d=$(pg_dir)
+	pid_alive "$d/data/postmaster.pid" || { echo "test-servers: PostgreSQL not running"; return 0; }
+	kill_tree PostgreSQL "$(head -n 1 "$d/data/postmaster.pid")"
+}
+
+# Start again on the port of the last start, with the same data.
+pg_restart() {
+	local d port
+	d=$(pg_dir)
+	if [ ! -s "$d/port" ] || [ ! -s "$d/data/PG_VERSION" ]; then
+		die "no PostgreSQL in $d: run '$0 start $DIR' first"
+	fi
+	port=$(cat "$d/port")
+	if pid_alive "$d/data/postmaster.pid"; then
+		pg_wait "$port"
+		echo "test-servers: PostgreSQL already up at 127.0.0.1:$port"
+		return 0
+	fi
+	if port_busy "$port"; then
+		die "port $port of PostgreSQL is taken by another process"
+	fi
+	pg_launch "$port"
+	echo "test-servers: PostgreSQL up again at 127.0.0.1:$port"
+}
+
 # Fast shutdown (SIGINT): aborts open transactions and disconnects clients.
 # If that does not finish in time, SIGQUIT (immediate shutdown), which still
 # lets the postmaster reap its backends, unlike SIGKILL.
@@ -241,7 +379,7 @@ pg_stop() {
 	pid_alive "$d/data/postmaster.pid" || { echo "test-servers: PostgreSQL not running"; return 0; }
 	pid=$(head -n 1 "$d/data/postmaster.pid")
 	kill -INT "$pid"
-	while kill -0 "$pid" 2>/dev/null; do
+	until pid_gone "$pid"; do
 		i=$((i + 1))
 		if [ "$i" -eq $((WAIT * 5)) ]; then
 			echo "test-servers: PostgreSQL pid $pid still up after ${WAIT}s, sending SIGQUIT" >&2
@@ -256,9 +394,16 @@ pg_stop() {
 
 # ---- main -------------------------------------------------------------------
 
-[ $# -eq 2 ] || usage
+[ $# -ge 2 ] || usage
 CMD=$1
 DIR=$2
+case $CMD in
+kill | restart)
+	[ $# -eq 3 ] || usage
+	case $3 in mysql | pgsql) SERVER=$3 ;; *) usage ;; esac
+	;;
+*) [ $# -eq 2 ] || usage ;;
+esac
 case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
 # The path ends up in server command lines and socket paths.
 case $DIR in *[[:space:]]*) die "DIR must not contain white space: '$DIR'" ;; esac
@@ -285,6 +430,15 @@ stop)
 	my_stop || rc=1
 	pg_stop || rc=1
 	exit $rc
+	;;
+kill)
+	[ -d "$DIR" ] || die "$DIR: no such directory"
+	case $SERVER in mysql) my_kill ;; pgsql) pg_kill ;; esac
+	;;
+restart)
+	[ "$(id -u)" -eq 0 ] || die "restart must run as root (the servers run as the mysql and postgres users)"
+	[ -d "$DIR" ] || die "$DIR: no such directory"
+	case $SERVER in mysql) my_restart ;; pgsql) pg_restart ;; esac
 	;;
 env)
 	[ -s "$DIR/env" ] || die "$DIR/env not found: run '$0 start $DIR' first"

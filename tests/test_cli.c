@@ -1,22 +1,30 @@
 /*
  * Tests of the `dal` command-line tool, run as a separate process exactly as
  * a user runs it (the libtool wrapper in the build tree, through /bin/sh),
- * against real SQLite databases in temporary directories. Each test checks
- * stdout, stderr and the exit status; output formats are compared as exact
- * text.
+ * against real SQLite databases in temporary directories, and against the
+ * test servers when DAL_TEST_MYSQL_URL / DAL_TEST_PGSQL_URL are set. Each
+ * test checks stdout, stderr and the exit status; output formats are
+ * compared as exact text. The health check's time bound is measured against
+ * loopback addresses only: a port nothing listens on, and a listener that
+ * never accepts (the client then waits for a server greeting forever).
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <check.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -179,6 +187,30 @@ static int count_lines(const char *s)
 	return n;
 }
 
+/* Check the figures of the pool table of `stats` text output: used,
+ * created and acquired (and idle + used == created, none closed). */
+static void assert_pool_line_at(const char *out, unsigned used, unsigned long created,
+                                unsigned long acquired, int line)
+{
+	static const char head[] = "pool  max  idle_max  idle  used  pending  timeouts  "
+	                           "created  closed  acquired\n";
+	const char *p = strstr(out, head);
+	unsigned max = 0, idle_max = 0, idle = 0, u = 0, pending = 0;
+	unsigned long timeouts = 0, c = 0, closed = 0, a = 0;
+
+	ck_assert_msg(p != NULL, "line %d: no pool table in:\n%s", line, out);
+	p += strlen(head);
+	ck_assert_msg(sscanf(p, "%*s %u %u %u %u %u %lu %lu %lu %lu", &max, &idle_max, &idle, &u,
+	                     &pending, &timeouts, &c, &closed, &a) == 9,
+	              "line %d: pool line: %s", line, p);
+	ck_assert_msg(u == used && c == created && a == acquired && idle + u == c &&
+	              closed == 0 && pending == 0 && timeouts == 0 && max >= idle_max &&
+	              idle_max >= 1,
+	              "line %d: pool line: %s", line, p);
+}
+#define assert_pool_line(out, used, created, acquired) \
+	assert_pool_line_at((out), (used), (created), (acquired), __LINE__)
+
 /* ------------------------------------------------------------------------ */
 /* Round trips and output formats                                            */
 /* ------------------------------------------------------------------------ */
@@ -258,6 +290,16 @@ START_TEST(test_cli_server_backends_round_trip)
 		assert_has(r.out, "***");
 		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
 		              "password printed:\n%s%s", r.out, r.err);
+		run_free(&r);
+
+		/* One session for the whole chain: a temporary table made by
+		 * exec is seen by query; stats shows the connection held. */
+		run_dal(&r, "-u", url, "exec", "CREATE TEMPORARY TABLE dalcli_tmp (x INT)", "exec",
+		        "INSERT INTO dalcli_tmp VALUES (7)", "query", "--csv",
+		        "SELECT x FROM dalcli_tmp", "stats", NULL);
+		assert_run(&r, 0);
+		assert_has(r.out, "x\r\n7\r\n");
+		assert_pool_line(r.out, 1, 1, 1);
 		run_free(&r);
 
 		/* An SQL error: one line on stderr with the category and SQLSTATE,
@@ -455,6 +497,10 @@ START_TEST(test_cli_stats_after_round_trip)
 	ck_assert_int_eq(stats_calls(r.out, "prepare"), 1);
 	ck_assert_int_eq(stats_calls(r.out, "execute"), 1);
 	ck_assert_int_eq(stats_calls(r.out, "ping"), 1);
+	/* The pool: the chain's one connection, held while stats runs. */
+	assert_has(r.out, "\n\npool  max  idle_max  idle  used  pending  timeouts  created  "
+	                  "closed  acquired\n");
+	assert_pool_line(r.out, 1, 1, 1);
 	{
 		/* fetch steps are counted but not timed: no made-up zeros. */
 		const char *f = strstr(r.out, "\nfetch "), *eol = f ? strchr(f + 1, '\n') : NULL;
@@ -471,6 +517,23 @@ START_TEST(test_cli_stats_after_round_trip)
 	assert_has(r.out, "\"exec\":{\"calls\":0,");
 	assert_has(r.out, "{\"le\":\"+Inf\",\"count\":1}");
 	run_free(&r);
+
+	/* stats alone takes no connection: the one made by the open is idle. */
+	run_dal(&r, "-u", url, "stats", NULL);
+	assert_run(&r, 0);
+	assert_pool_line(r.out, 0, 1, 0);
+	run_free(&r);
+	{
+		char *sized;
+
+		ck_assert(asprintf(&sized, "%s?pool_size=3&max_overflow=2", url) > 0);
+		run_dal(&r, "-u", sized, "ping", "stats", NULL);
+		assert_run(&r, 0);
+		assert_has(r.out, "\nmain    5         3     0     1        0         0        1"
+		                  "       0         1\n");
+		run_free(&r);
+		free(sized);
+	}
 
 	run_dal(&r, "-u", url, "stats", "--format", "xml", NULL);
 	assert_run(&r, 2);
@@ -563,15 +626,22 @@ START_TEST(test_cli_stats_telemetry_off)
 	char *ini = write_ini("telemetry = off\n");
 	struct run r;
 
+	/* The pool keeps its figures without telemetry. */
 	run_dal(&r, "-c", ini, "exec", "CREATE TABLE t(x)", "stats", NULL);
 	assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "0 row(s) affected\ntelemetry is off for main\n");
+	ck_assert_str_eq(r.out, "0 row(s) affected\ntelemetry is off for main\n\n"
+	                        "pool  max  idle_max  idle  used  pending  timeouts  created  "
+	                        "closed  acquired\n"
+	                        "main   20        10     0     1        0         0        1  "
+	                        "     0         1\n");
 	run_free(&r);
 
 	run_dal(&r, "-c", ini, "stats", "--format=json", NULL);
 	assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "{\"repository\":\"main\",\"backend\":\"sqlite\","
-	                        "\"telemetry\":false}\n");
+	                        "\"telemetry\":false,\"pool\":{\"max\":20,\"idle_max\":10,"
+	                        "\"idle\":1,\"used\":0,\"pending\":0,\"timeouts\":0,"
+	                        "\"created\":1,\"closed\":0,\"acquired\":0}}\n");
 	run_free(&r);
 
 	run_dal(&r, "-c", ini, "stats", "--format", "prometheus", NULL);
@@ -753,6 +823,431 @@ START_TEST(test_cli_plugins_reports_unusable_files)
 END_TEST
 
 /* ------------------------------------------------------------------------ */
+/* Health check                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* A minimal JSON syntax check (RFC 8259): returns the end of the value at
+ * p, or NULL if it is not one. */
+static const char *json_value(const char *p, int depth);
+
+static const char *json_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *json_str(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	for (; *p != '"'; p++) {
+		if (!*p || (unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int k = 1; k <= 4; k++)
+					if (!isxdigit((unsigned char)p[k]))
+						return NULL;
+				p += 4;
+			} else if (!*p || !strchr("\"\\/bfnrt", *p)) {
+				return NULL;
+			}
+		}
+	}
+	return p + 1;
+}
+
+static const char *json_digits(const char *p)
+{
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	while (isdigit((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static const char *json_num(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (!(p = json_digits(p)))
+		return NULL;
+	if (*p == '.' && !(p = json_digits(p + 1)))
+		return NULL;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!(p = json_digits(p)))
+			return NULL;
+	}
+	return p;
+}
+
+static const char *json_value(const char *p, int depth)
+{
+	char close;
+
+	if (depth > 32)
+		return NULL;
+	p = json_ws(p);
+	if (*p == '"')
+		return json_str(p);
+	if (strncmp(p, "true", 4) == 0 || strncmp(p, "null", 4) == 0)
+		return p + 4;
+	if (strncmp(p, "false", 5) == 0)
+		return p + 5;
+	if (*p != '{' && *p != '[')
+		return json_num(p);
+	close = *p == '{' ? '}' : ']';
+	p = json_ws(p + 1);
+	if (*p == close)
+		return p + 1;
+	for (;;) {
+		if (close == '}') {
+			if (!(p = json_str(json_ws(p))))
+				return NULL;
+			p = json_ws(p);
+			if (*p++ != ':')
+				return NULL;
+		}
+		if (!(p = json_value(p, depth + 1)))
+			return NULL;
+		p = json_ws(p);
+		if (*p == close)
+			return p + 1;
+		if (*p++ != ',')
+			return NULL;
+	}
+}
+
+/* Check that text is one JSON object on one line holding every key. */
+static void assert_health_json(const char *text, const char *status)
+{
+	static const char *const keys[] = { "\"status\":", "\"repository\":", "\"backend\":",
+		                             "\"server_kind\":", "\"target\":",
+		                             "\"latency_ms\":", "\"pool\":", "\"timeout_s\":",
+		                             "\"error\":", NULL };
+	const char *end = json_value(text, 0);
+	char want[64];
+
+	ck_assert_msg(end && strcmp(end, "\n") == 0 && text[0] == '{',
+	              "not one JSON object and a newline: %s", text);
+	ck_assert_int_eq(count_lines(text), 1);
+	for (const char *const *k = keys; *k; k++)
+		assert_has(text, *k);
+	snprintf(want, sizeof want, "{\"status\":\"%s\",", status);
+	ck_assert_msg(strncmp(text, want, strlen(want)) == 0, "status: %s", text);
+	if (strcmp(status, "healthy") == 0) {
+		assert_has(text, "\"error\":null}");
+		assert_has(text, "\"pool\":{\"max\":");
+	} else {
+		assert_has(text, "\"latency_ms\":null,\"pool\":null,");
+		assert_has(text, "\"error\":{\"code\":\"DAL_E");
+		assert_has(text, "\"message\":\"");
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A server URL's plugin was not built: skip, loudly (never in CI). */
+static int plugin_missing(const struct run *r, const char *scheme)
+{
+	if (!tu_contains(r->out, "DAL_EPLUGIN_NOTFOUND"))
+		return 0;
+	ck_assert_msg(getenv("CI") == NULL, "no %s plugin: %s", scheme, r->out);
+	fprintf(stderr, "test_cli: no %s plugin; health check against it skipped\n", scheme);
+	return 1;
+}
+
+START_TEST(test_cli_health_sqlite)
+{
+	char *url = db_url("h.db"), *want, *sized;
+	struct run r;
+	double ms = -1;
+
+	run_dal(&r, "-u", url, "health", NULL);
+	assert_run(&r, 0);
+	ck_assert(asprintf(&want, "healthy: sqlite sqlite at %s/h.db, ping ", tmpdir) > 0);
+	ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0, "unexpected: %s", r.out);
+	ck_assert_msg(sscanf(r.out + strlen(want), "%lf ms, pool ", &ms) == 1 && ms >= 0,
+	              "unexpected: %s", r.out);
+	assert_has(r.out, " ms, pool 1/20 used\n");
+	ck_assert_int_eq(count_lines(r.out), 1);
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+	free(want);
+
+	/* The pool figures are the repository's, as configured. */
+	ck_assert(asprintf(&sized, "%s?pool_size=2&max_overflow=1", url) > 0);
+	run_dal(&r, "-u", sized, "health", "--timeout", "3", NULL);
+	assert_run(&r, 0);
+	assert_has(r.out, " ms, pool 1/3 used\n");
+	run_free(&r);
+	free(sized);
+
+	run_dal(&r, "-u", url, "health", "--json", NULL);
+	assert_run(&r, 0);
+	assert_health_json(r.out, "healthy");
+	assert_has(r.out, "\"repository\":\"main\",\"backend\":\"sqlite\",\"server_kind\":"
+	                  "\"sqlite\",\"target\":\"");
+	assert_has(r.out, "\"used\":1,");
+	assert_has(r.out, "\"timeout_s\":5,");
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+
+	/* -q: nothing at all, the exit status says it. */
+	run_dal(&r, "-q", "-u", url, "health", "--timeout=2", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "");
+	ck_assert_str_eq(r.err, "");
+	run_free(&r);
+
+	/* A configured repository; -v tells where the limits came from. */
+	{
+		char *ini = write_ini("max_retries = 7\nconnect_timeout = 60\n");
+
+		run_dal(&r, "-v", "-c", ini, "health", "--timeout", "3", NULL);
+		assert_run(&r, 0);
+		assert_has(r.out, "healthy: sqlite sqlite at ");
+		assert_has(r.err, "dal: debug: health: limit 3 s; max_retries 0 (");
+		assert_has(r.err, "connect_timeout 2 s (");
+		run_free(&r);
+		free(ini);
+	}
+
+	/* Unhealthy: a database that cannot be opened. */
+	run_dal(&r, "-u", "sqlite:////nonexistent-dir/x/h.db", "health", NULL);
+	assert_run(&r, 1);
+	ck_assert_msg(strncmp(r.out, "unhealthy: DAL_E", 16) == 0, "unexpected: %s", r.out);
+	ck_assert_int_eq(count_lines(r.out), 1);
+	run_free(&r);
+	run_dal(&r, "-u", "sqlite:////nonexistent-dir/x/h.db", "health", "--json", NULL);
+	assert_run(&r, 1);
+	assert_health_json(r.out, "unhealthy");
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+START_TEST(test_cli_health_servers)
+{
+	static const char *const vars[] = { "DAL_TEST_MYSQL_URL", "DAL_TEST_PGSQL_URL" };
+	static const char *const backends[] = { "healthy: mysql ", "healthy: postgresql " };
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *url = getenv(vars[i]);
+		char pass[128];
+		struct run r;
+
+		if (!url || !*url) {
+			ck_assert_msg(getenv("CI") == NULL, "%s not set", vars[i]);
+			fprintf(stderr, "test_cli: %s not set; health check skipped\n", vars[i]);
+			continue;
+		}
+		url_password(url, pass, sizeof pass);
+		run_dal(&r, "-u", url, "health", NULL);
+		assert_run(&r, 0);
+		ck_assert_msg(strncmp(r.out, backends[i], strlen(backends[i])) == 0,
+		              "unexpected: %s", r.out);
+		assert_has(r.out, " at 127.0.0.1:");
+		assert_has(r.out, " ms, pool 1/");
+		ck_assert_int_eq(count_lines(r.out), 1);
+		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
+		              "password printed:\n%s%s", r.out, r.err);
+		run_free(&r);
+
+		/* The same settings through DB_URL, in JSON. */
+		setenv("DB_URL", url, 1);
+		run_dal(&r, "health", "--json", "--timeout", "4", NULL);
+		unsetenv("DB_URL");
+		assert_run(&r, 0);
+		assert_health_json(r.out, "healthy");
+		assert_has(r.out, "\"timeout_s\":4,");
+		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
+		              "password printed:\n%s%s", r.out, r.err);
+		run_free(&r);
+	}
+}
+END_TEST
+
+/* A port nothing listens on: refused at once, and not retried although
+ * every layer asks for retries. */
+START_TEST(test_cli_health_refused_is_not_retried)
+{
+	static const char *const urls[] = {
+		"mysql://app:HealthPw77@127.0.0.1:1/db?max_retries=5&retry_delay=2",
+		"postgresql://app:HealthPw77@127.0.0.1:1/db?max_retries=5&retry_delay=2",
+	};
+	char *ini = write_ini("max_retries = 5\nretry_delay = 2\n");
+
+	setenv("DB_MAX_RETRIES", "5", 1);
+	setenv("DB_RETRY_DELAY", "2", 1);
+	for (size_t i = 0; i < 2; i++) {
+		struct run r;
+		double t0 = now_s(), took;
+
+		run_dal(&r, "-c", ini, "-u", urls[i], "health", "--timeout", "3", NULL);
+		took = now_s() - t0;
+		if (plugin_missing(&r, urls[i])) {
+			run_free(&r);
+			continue;
+		}
+		assert_run(&r, 1);
+		ck_assert_msg(strncmp(r.out, "unhealthy: DAL_ECONNECT: ", 25) == 0, "unexpected: %s",
+		              r.out);
+		ck_assert_int_eq(count_lines(r.out), 1);
+		assert_has(r.out, "127.0.0.1");
+		/* No retry: none logged, none counted, and quick. */
+		assert_lacks(r.err, "attempt");
+		assert_lacks(r.out, "attempts");
+		ck_assert_msg(took < 3 + 2, "took %.1f s", took);
+		assert_lacks(r.out, "HealthPw77");
+		assert_lacks(r.err, "HealthPw77");
+		run_free(&r);
+
+		run_dal(&r, "-u", urls[i], "health", "--json", NULL);
+		assert_run(&r, 1);
+		assert_health_json(r.out, "unhealthy");
+		assert_has(r.out, "\"code\":\"DAL_ECONNECT\"");
+		assert_has(r.out, "\"target\":\"127.0.0.1:1\"");
+		assert_lacks(r.out, "HealthPw77");
+		assert_lacks(r.err, "HealthPw77");
+		run_free(&r);
+
+		/* -q: the exit status alone. */
+		run_dal(&r, "-q", "-u", urls[i], "health", NULL);
+		assert_run(&r, 1);
+		ck_assert_str_eq(r.out, "");
+		ck_assert_str_eq(r.err, "");
+		run_free(&r);
+	}
+	free(ini);
+}
+END_TEST
+
+/* A server that accepts the TCP connection (the kernel does, into the
+ * backlog) and never says a word: only the time limit ends the check. */
+START_TEST(test_cli_health_silent_server_times_out)
+{
+	static const char *const schemes[] = { "mysql", "postgresql" };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	ck_assert_int_ge(fd, 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+	ck_assert_int_eq(listen(fd, 16), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+
+	for (size_t i = 0; i < 2; i++) {
+		static const char *const limits[] = { "1", "2" };
+
+		for (size_t k = 0; k < 2; k++) {
+			char *url;
+			struct run r;
+			double t0, took, limit = atof(limits[k]);
+
+			ck_assert(asprintf(&url, "%s://app:SilentPw55@127.0.0.1:%u/db?"
+			                   "connect_timeout=60&max_retries=3", schemes[i],
+			                   (unsigned)ntohs(sa.sin_port)) > 0);
+			t0 = now_s();
+			run_dal(&r, "-u", url, "health", "--timeout", limits[k],
+			        k ? "--json" : NULL, NULL);
+			took = now_s() - t0;
+			if (plugin_missing(&r, schemes[i])) {
+				run_free(&r);
+				free(url);
+				break;
+			}
+			assert_run(&r, 1);
+			ck_assert_msg(took < limit + 2, "%s --timeout %s took %.1f s", schemes[i],
+			              limits[k], took);
+			if (k == 0) {
+				ck_assert_msg(strncmp(r.out, "unhealthy: DAL_E", 16) == 0,
+				              "unexpected: %s", r.out);
+				ck_assert_int_eq(count_lines(r.out), 1);
+			} else {
+				assert_health_json(r.out, "unhealthy");
+			}
+			assert_lacks(r.out, "SilentPw55");
+			assert_lacks(r.err, "SilentPw55");
+			run_free(&r);
+			free(url);
+		}
+	}
+	close(fd);
+}
+END_TEST
+
+START_TEST(test_cli_health_usage)
+{
+	char *url = db_url("t.db");
+	struct run r;
+
+	run_dal(&r, "-u", url, "health", "ping", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: health: health must be the only command (it opens the "
+	                        "repository with its own time limit); try 'dal health --help'\n");
+	ck_assert_str_eq(r.out, "");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x)", "health", NULL);
+	assert_run(&r, 2);
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "health", "--timeout", "0", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: health: --timeout '0' is not a whole number of seconds "
+	                        "from 1 to 3600; try 'dal health --help'\n");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "health", "--timeout", "1.5", NULL);
+	assert_run(&r, 2);
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "health", "--timeout", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: health: option '--timeout' needs an argument (SECONDS); "
+	                        "try 'dal health --help'\n");
+	run_free(&r);
+
+	run_dal(&r, "-u", url, "health", "--csv", NULL);
+	assert_run(&r, 2);
+	ck_assert_str_eq(r.err, "dal: health: unknown option '--csv'; try 'dal health --help'\n");
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+/* The chain runs on one connection: what exec does to the session, query
+ * sees (a temporary table exists in its own session only). */
+START_TEST(test_cli_chain_shares_one_session)
+{
+	char *url = db_url("t.db");
+	struct run r;
+
+	run_dal(&r, "-u", url, "exec", "CREATE TEMP TABLE tmp_x(x)", "exec",
+	        "INSERT INTO tmp_x VALUES (42)", "query", "--csv", "SELECT x FROM tmp_x", NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "0 row(s) affected\n1 row(s) affected\nx\r\n42\r\n");
+	run_free(&r);
+	free(url);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
 /* Bad input                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -836,7 +1331,7 @@ END_TEST
 START_TEST(test_cli_help_and_version)
 {
 	static const char *cmds[] = { "exec", "query", "ping", "stats", "plugins",
-	                              "config", NULL };
+	                              "config", "health", NULL };
 	struct run r;
 
 	run_dal(&r, "--help", NULL);
@@ -965,6 +1460,12 @@ static Suite *cli_suite(void)
 	tcase_add_test(t, test_cli_sql_error_one_line);
 	tcase_add_test(t, test_cli_missing_config_file);
 	tcase_add_test(t, test_cli_unknown_repository);
+	tcase_add_test(t, test_cli_chain_shares_one_session);
+	tcase_add_test(t, test_cli_health_sqlite);
+	tcase_add_test(t, test_cli_health_servers);
+	tcase_add_test(t, test_cli_health_refused_is_not_retried);
+	tcase_add_test(t, test_cli_health_silent_server_times_out);
+	tcase_add_test(t, test_cli_health_usage);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -29,14 +29,25 @@ static dal_repo *open_faulty(const char *url, const struct fault_rule *rules, si
 	return r;
 }
 
+/* Acquire a connection of r for statements and transactions. */
+static dal_conn *acquire(dal_repo *r)
+{
+	dal_conn *c = NULL;
+	dal_error e;
+
+	ck_assert_msg(dal_conn_acquire(r, &c, &e) == DAL_OK, "%s", e.message);
+	return c;
+}
+
 START_TEST(test_fault_step_fails_once_then_recovers)
 {
 	const struct fault_rule rule = {FAULT_STEP, 2, 1, DAL_EBUSY};
 	dal_repo *r = open_faulty("sqlite:///:memory:", &rule, 1);
+	dal_conn *c = acquire(r);
 	dal_op_stats st;
 	dal_stmt *s;
 
-	ck_assert_int_eq(dal_stmt_prepare(r, "SELECT ?", &s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT ?", &s), DAL_OK);
 	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 7), DAL_OK);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW); /* step call 1 */
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 7);
@@ -58,6 +69,7 @@ START_TEST(test_fault_step_fails_once_then_recovers)
 	ck_assert_uint_eq(st.calls, 3);
 	ck_assert_uint_eq(st.errors, 1);
 	ck_assert_uint_eq(st.errors_by_code[-DAL_EBUSY], 1);
+	dal_conn_release(c);
 	dal_repo_close(r);
 }
 END_TEST
@@ -84,30 +96,35 @@ START_TEST(test_fault_prepare_commit_and_bind)
 		{FAULT_BIND, 1, 1, DAL_EDATA},
 	};
 	dal_repo *r = open_faulty("sqlite:///:memory:", rules, 3);
+	dal_conn *c;
 	dal_stmt *s;
 	int64_t n = -1;
 
-	ck_assert_int_eq(dal_repo_exec(r, "CREATE TABLE t (x INTEGER)", NULL), DAL_OK);
-	ck_assert_int_eq(dal_stmt_prepare(r, "INSERT INTO t VALUES (?)", &s), DAL_OK);
+	ck_assert_int_eq(dal_repo_exec(r, "CREATE TABLE t (x INTEGER)", NULL, NULL), DAL_OK);
+	c = acquire(r);
+	ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO t VALUES (?)", &s), DAL_OK);
 	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 1), DAL_EDATA); /* bind call 1 */
 	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 1), DAL_OK);
-	ck_assert_int_eq(dal_repo_begin(r), DAL_OK);
+	ck_assert_int_eq(dal_conn_begin(c), DAL_OK);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
 	/* The failed commit ends the transaction, as on the servers. */
-	ck_assert_int_eq(dal_repo_commit(r), DAL_EBUSY);
-	ck_assert_msg(tu_contains(dal_repo_error(r)->message, "injected fault: commit call 1"),
-	              "%s", dal_repo_error(r)->message);
+	ck_assert_int_eq(dal_conn_commit(c), DAL_EBUSY);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "injected fault: commit call 1"),
+	              "%s", dal_conn_error(c)->message);
 	dal_stmt_close(s);
-	ck_assert_int_eq(dal_stmt_prepare(r, "SELECT 1", &s), DAL_ESYNTAX); /* prepare 2 */
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT 1", &s), DAL_ESYNTAX); /* prepare 2 */
 	ck_assert_ptr_null(s);
-	/* The injected commit never reached SQLite: its transaction is still
-	 * open below; roll it back through the plugin's own state check. */
-	ck_assert_int_eq(dal_repo_exec(r, "ROLLBACK", NULL), DAL_OK);
-	ck_assert_int_eq(dal_stmt_prepare(r, "SELECT count(*) FROM t", &s), DAL_OK);
+	/* The injected commit failure ended the transaction below too (the
+	 * fault layer rolls it back, as a server does on a failed COMMIT): a
+	 * new transaction begins cleanly and the row is gone. */
+	ck_assert_int_eq(dal_conn_begin(c), DAL_OK);
+	ck_assert_int_eq(dal_conn_rollback(c), DAL_OK);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT count(*) FROM t", &s), DAL_OK);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
 	n = dal_stmt_column_int64(s, 0);
 	ck_assert_int_eq(n, 0);
 	dal_stmt_close(s);
+	dal_conn_release(c);
 	dal_repo_close(r);
 }
 END_TEST
@@ -120,28 +137,34 @@ START_TEST(test_layers_pass_column_reads_straight_to_plugin)
 	const struct fault_rule rule = {FAULT_EXEC, 100, 1, DAL_EBUSY};
 	const struct loaded_plugin *lp;
 	dal_repo *plain, *faulty;
+	dal_conn *c;
 	dal_stmt *s;
 	dal_error e;
 
 	ck_assert_int_eq(dal_repo_open_url(&plain, "sqlite:///:memory:", &e), DAL_OK);
 	ck_assert(dal_repo_telemetry_enabled(plain));
 	lp = plain->plugin;
-	ck_assert_int_eq(dal_stmt_prepare(plain, "SELECT 1", &s), DAL_OK);
+	c = acquire(plain);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT 1", &s), DAL_OK);
 	ck_assert_ptr_eq(s->ops.bind.fn, lp->drv.bind);
 	ck_assert_ptr_eq(s->ops.column_value.fn, lp->drv.column_value);
 	ck_assert_ptr_eq(s->ops.column_name.fn, lp->drv.column_name);
 	ck_assert_ptr_ne(s->ops.step.fn, lp->drv.step); /* telemetry times steps */
 	dal_stmt_close(s);
-	ck_assert_ptr_eq(plain->ops.last_insert_id.fn, lp->drv.last_insert_id);
-	ck_assert_ptr_eq(plain->ops.server_version.fn, lp->drv.server_version);
+	/* The connection's slots, resolved when it was made. */
+	ck_assert_ptr_eq(c->ops.last_insert_id.fn, lp->drv.last_insert_id);
+	ck_assert_ptr_eq(c->ops.server_version.fn, lp->drv.server_version);
+	dal_conn_release(c);
 	dal_repo_close(plain);
 
 	faulty = open_faulty("sqlite:///:memory:", &rule, 1);
-	ck_assert_int_eq(dal_stmt_prepare(faulty, "SELECT 'x'", &s), DAL_OK);
+	c = acquire(faulty);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT 'x'", &s), DAL_OK);
 	ck_assert_ptr_eq(s->ops.column_value.fn, lp->drv.column_value);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
 	ck_assert_str_eq(dal_stmt_column_text(s, 0, NULL), "x");
 	dal_stmt_close(s);
+	dal_conn_release(c);
 	dal_repo_close(faulty);
 }
 END_TEST
@@ -163,7 +186,7 @@ static void connect_retried(const char *env)
 	         strchr(base, '?') ? "&" : "?");
 	r = open_faulty(url, &rule, 1);
 	ck_assert_uint_eq(fault_calls(repo_fault(r), FAULT_CONNECT), 3);
-	ck_assert_int_eq(dal_repo_ping(r, NULL), DAL_OK);
+	ck_assert_int_eq(dal_repo_ping(r, NULL, NULL), DAL_OK);
 	dal_repo_close(r);
 }
 

@@ -64,7 +64,7 @@ START_TEST(test_settings_defaults_without_config)
 	ck_assert_str_eq(s.path, want);
 	ck_assert_uint_eq(s.pool_size, 10);
 	ck_assert_uint_eq(s.max_retries, 5);
-	ck_assert_uint_eq(s.retry_delay, 5);
+	ck_assert_uint_eq(s.retry_delay_ms, 5000); /* 5 s */
 	ck_assert_uint_eq(s.connect_timeout, 10);
 	ck_assert_int_eq(s.telemetry, 1);
 	ck_assert_str_eq(s.source[SK_POOL_SIZE], "default");
@@ -120,7 +120,7 @@ START_TEST(test_settings_env_overrides_ini_for_default_only)
 	ck_assert_uint_eq(s.port, 4000);
 	ck_assert_uint_eq(s.pool_size, 7);
 	ck_assert_uint_eq(s.max_retries, 0);
-	ck_assert_uint_eq(s.retry_delay, 1);
+	ck_assert_uint_eq(s.retry_delay_ms, 1000); /* 1 s */
 	ck_assert_str_eq(s.value[SK_USER], "envuser");
 	ck_assert_str_eq(s.password, "envpass");
 	ck_assert_str_eq(s.value[SK_NAME], "envdb");
@@ -350,7 +350,7 @@ START_TEST(test_settings_bad_numbers_name_source_and_key)
 		{"[main]\nport = 33o6\n", "t.ini:2: port = '33o6' is not a number"},
 		{"[main]\npool_size = -1\n", "t.ini:2: pool_size = '-1' is not a number"},
 		{"[main]\n\nmax_retries = 1000\n", "t.ini:3: max_retries = '1000' is out of range"},
-		{"[main]\nretry_delay = 5s\n", "t.ini:2: retry_delay = '5s' is not a number"},
+		{"[main]\nretry_delay = 5s\n", "t.ini:2: retry_delay = '5s' is not a duration"},
 		{"[main]\ntelemetry = maybe\n", "t.ini:2: telemetry = 'maybe' is not a boolean"},
 		{"[main]\ntype = my-sql\n", "t.ini:2: type = 'my-sql' is not a backend name"},
 		{"[main]\npath =\n", "t.ini:2: path is empty"},

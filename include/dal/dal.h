@@ -4,20 +4,42 @@
  * This is the only header applications include. The objects:
  *
  *   dal_config  a parsed INI file plus environment overrides
- *   dal_repo    a repository: one open database connection, reached through a
- *               backend plugin and (unless telemetry = off) the telemetry
- *               layer
- *   dal_stmt    a prepared statement on a repository
+ *   dal_repo    a repository: the settings, the backend plugin, a pool of
+ *               connections and the telemetry of one database. Shared.
+ *   dal_conn    a connection acquired from a repository's pool. One thread.
+ *   dal_stmt    a prepared statement on a connection. Same thread.
+ *
+ * Thread model:
+ *  - A dal_repo is thread-safe: any number of threads may acquire
+ *    connections from it, run the one-shot calls (dal_repo_exec(),
+ *    dal_repo_ping(), dal_repo_transact()) and read its statistics at the
+ *    same time. Open it once per database and share it.
+ *  - A dal_conn belongs to one thread at a time, with its statements and its
+ *    transaction: between dal_conn_acquire() and dal_conn_release() only one
+ *    thread may use it (it may be handed to another thread with the usual
+ *    synchronisation). Different connections run in parallel.
+ *  - dal_conn_release() returns the connection to the pool: an open
+ *    transaction is rolled back, and statements still open on it are
+ *    finalized. Their handles stay allocated, but every call on them returns
+ *    DAL_EMISUSE until dal_stmt_close() frees them. A connection that lost
+ *    its server is discarded instead of pooled.
+ *  - dal_repo_close() may be called while connections are still acquired:
+ *    idle connections are closed at once; an acquired one keeps working
+ *    until it is released, and is then closed; the repository's memory goes
+ *    with the last of them. New acquires fail with DAL_EMISUSE. Close a
+ *    repository only once, and not while another thread is still acquiring
+ *    from it.
+ *  - dal_config is read-only once loaded and may be shared; install the log
+ *    sink (dal_log_set()) and trace hooks before sharing.
  *
  * Conventions, true of every function below unless it says otherwise:
  *  - Functions that can fail return DAL_OK (0) or a negative dal_code.
- *  - Details of the last failure on a repository or statement are in
- *    dal_repo_error() / dal_stmt_error(). Functions that create a handle take a
- *    `dal_error *err` (may be NULL) because no handle exists yet to hold it.
+ *  - Details of the last failure on a connection or statement are in
+ *    dal_conn_error() / dal_stmt_error(). Functions on the shared repository
+ *    and functions that create a handle take a `dal_error *err` (may be
+ *    NULL) instead.
  *  - Strings returned by libdal are owned by libdal; each function says how
  *    long they live. Strings passed in are copied if kept.
- *  - Handles are not thread-safe: use one repository (and its statements) from
- *    one thread at a time. Different repositories may be used in parallel.
  *  - No message, log line or statistic ever contains a password.
  */
 #ifndef DAL_DAL_H
@@ -43,6 +65,7 @@ DAL_API const char *dal_version(void);
 
 typedef struct dal_config dal_config;
 typedef struct dal_repo dal_repo;
+typedef struct dal_conn dal_conn;
 typedef struct dal_stmt dal_stmt;
 
 /* ------------------------------------------------------------------------ */
@@ -162,13 +185,11 @@ DAL_API int dal_repo_open(dal_repo **out, const dal_config *cfg,
  */
 DAL_API int dal_repo_open_url(dal_repo **out, const char *url, dal_error *err);
 
-/* Close a repository, finalizing any statements still open on it. NULL is a
- * no-op. */
+/*
+ * Close a repository: see the thread model above for connections still
+ * acquired. NULL is a no-op.
+ */
 DAL_API void dal_repo_close(dal_repo *repo);
-
-/* The last error on repo (code DAL_OK if the last call succeeded). Valid
- * until the next call on repo. */
-DAL_API const dal_error *dal_repo_error(const dal_repo *repo);
 
 /* The repository name ("main"), backend name ("sqlite") and the server kind
  * reached ("mariadb" for a mysql backend talking to MariaDB). Valid until
@@ -184,30 +205,113 @@ DAL_API unsigned dal_repo_capabilities(const dal_repo *repo);
 DAL_API int dal_repo_telemetry_enabled(const dal_repo *repo);
 
 /*
- * Check the connection with one round trip. If latency_ns is not NULL it gets
- * the round trip time in nanoseconds.
+ * One-shot calls: each acquires a connection, makes the call and releases
+ * it. err (may be NULL) gets the failure.
+ *
+ * dal_repo_ping(): one round trip on a pooled connection (a new one if none
+ * is idle). latency_ns (may be NULL) gets the round trip time.
+ * dal_repo_exec(): SQL without parameters or result rows (several
+ * statements separated by ';' with DAL_CAP_MULTI_STATEMENT); affected (may
+ * be NULL) gets the rows changed.
  */
-DAL_API int dal_repo_ping(dal_repo *repo, int64_t *latency_ns);
+DAL_API int dal_repo_ping(dal_repo *repo, int64_t *latency_ns, dal_error *err);
+DAL_API int dal_repo_exec(dal_repo *repo, const char *sql, int64_t *affected,
+                          dal_error *err);
 
 /*
- * Run SQL without parameters or result rows. Backends with
- * DAL_CAP_MULTI_STATEMENT accept several statements separated by ';'.
- * affected (may be NULL) gets the rows changed.
+ * The unit of work of dal_repo_transact(): run the transaction's statements
+ * on c (do not begin, commit or release it) and return DAL_OK to commit, or
+ * a negative dal_code to roll back. It may run more than once: keep its side
+ * effects inside the transaction.
  */
-DAL_API int dal_repo_exec(dal_repo *repo, const char *sql, int64_t *affected);
-
-/* Transactions. Nested begin is DAL_EMISUSE. */
-DAL_API int dal_repo_begin(dal_repo *repo);
-DAL_API int dal_repo_commit(dal_repo *repo);
-DAL_API int dal_repo_rollback(dal_repo *repo);
+typedef int (*dal_txn_fn)(dal_conn *c, void *userdata);
 
 /*
- * The id generated by the most recent INSERT on this repository. On SQLite
+ * Run fn inside a transaction on an acquired connection and commit, retrying
+ * the whole unit when the failure means "try again": DAL_EBUSY at any point
+ * (deadlock, serialization failure, a Galera certification conflict: the
+ * server rolled the transaction back), and before the commit was sent also
+ * DAL_ETIMEOUT (lock wait timeout) and DAL_ECONNECT (on a fresh
+ * connection). Retries: max_retries, with exponential backoff and full
+ * jitter starting at 10 ms, capped at retry_max_delay; each is logged.
+ *
+ * Returns DAL_OK when committed, fn's own error (after a rollback) when it
+ * is not one to retry, the last error when retries ran out, or
+ * DAL_EOUTCOME when the connection was lost (or the commit timed out) while
+ * the commit was in flight: then the transaction may or may not have been
+ * committed, and it is not retried.
+ */
+DAL_API int dal_repo_transact(dal_repo *repo, dal_txn_fn fn, void *userdata,
+                              dal_error *err);
+
+/* ------------------------------------------------------------------------ */
+/* Connections and the pool                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Acquire a connection from repo's pool, for the calling thread. An idle
+ * connection is reused (checked with a round trip first when pre_ping is on
+ * and it has been idle for a second or more, and replaced if it is stale or
+ * past max_lifetime / idle_timeout); otherwise a new one is made, with
+ * connect retries, while the pool has fewer than pool_size + max_overflow;
+ * otherwise the call waits up to pool_timeout for one to be released and
+ * then fails with DAL_ETIMEOUT naming the repository and the pool size.
+ * Checks and connects run outside the pool's lock.
+ *
+ * On success *out is the connection; give it back with dal_conn_release().
+ * On failure *out is NULL and err (may be NULL) says why.
+ */
+DAL_API int dal_conn_acquire(dal_repo *repo, dal_conn **out, dal_error *err);
+
+/*
+ * Return c to its pool (see the thread model). NULL is a no-op. c must not
+ * be used afterwards.
+ */
+DAL_API void dal_conn_release(dal_conn *c);
+
+/* The last error on c (code DAL_OK if the last call succeeded). Valid until
+ * the next call on c. */
+DAL_API const dal_error *dal_conn_error(const dal_conn *c);
+
+/* The repository c belongs to. */
+DAL_API dal_repo *dal_conn_repo(const dal_conn *c);
+
+/* Check the connection with one round trip; latency_ns (may be NULL) gets
+ * the round trip time in nanoseconds. */
+DAL_API int dal_conn_ping(dal_conn *c, int64_t *latency_ns);
+
+/* Run SQL without parameters or result rows (see dal_repo_exec()). */
+DAL_API int dal_conn_exec(dal_conn *c, const char *sql, int64_t *affected);
+
+/* Transactions. Nested begin is DAL_EMISUSE. A failed commit ends the
+ * transaction. */
+DAL_API int dal_conn_begin(dal_conn *c);
+DAL_API int dal_conn_commit(dal_conn *c);
+DAL_API int dal_conn_rollback(dal_conn *c);
+
+/*
+ * The id generated by the most recent INSERT on this connection. On SQLite
  * and MySQL the rowid / AUTO_INCREMENT value; on PostgreSQL lastval(), the
  * value most recently returned by a sequence in this session (prefer
  * INSERT ... RETURNING there). DAL_EUNSUPPORTED if the backend has no notion.
  */
-DAL_API int dal_repo_last_insert_id(dal_repo *repo, int64_t *out);
+DAL_API int dal_conn_last_insert_id(dal_conn *c, int64_t *out);
+
+/* A snapshot of a repository's pool. */
+typedef struct dal_pool_stats {
+	unsigned max;            /* pool_size + max_overflow: db.client.connection.max */
+	unsigned idle_max;       /* pool_size: db.client.connection.idle.max */
+	unsigned idle;           /* open and idle */
+	unsigned used;           /* acquired */
+	unsigned pending;        /* threads waiting in dal_conn_acquire() */
+	uint64_t timeouts;       /* acquires that gave up after pool_timeout */
+	uint64_t created;        /* connections made */
+	uint64_t closed;         /* connections closed: stale, expired, broken, surplus */
+	uint64_t acquired;       /* successful acquires */
+} dal_pool_stats;
+
+/* Fill *out. Safe from any thread. */
+DAL_API int dal_repo_pool_stats(const dal_repo *repo, dal_pool_stats *out);
 
 /* ------------------------------------------------------------------------ */
 /* Statements                                                                */
@@ -220,12 +324,14 @@ DAL_API int dal_repo_last_insert_id(dal_repo *repo, int64_t *out);
  * identifiers, comments, dollar-quoted strings and `::` casts are left alone.
  * The core rewrites them for the backend (e.g. $1 for PostgreSQL).
  *
- * On success *out is a statement; close it with dal_stmt_close(). On failure
- * *out is NULL and dal_repo_error(repo) says why.
+ * The statement belongs to connection c (and its thread). On success *out is
+ * a statement; close it with dal_stmt_close(). On failure *out is NULL and
+ * dal_conn_error(c) says why.
  */
-DAL_API int dal_stmt_prepare(dal_repo *repo, const char *sql, dal_stmt **out);
+DAL_API int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out);
 
-/* Finalize a statement. NULL is a no-op. */
+/* Finalize a statement; also frees one whose connection was released. NULL
+ * is a no-op. */
 DAL_API void dal_stmt_close(dal_stmt *stmt);
 
 /* The last error on stmt. Valid until the next call on stmt. */

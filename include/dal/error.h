@@ -57,7 +57,10 @@ typedef enum dal_code {
 	DAL_EDATA = -27,        /* data exception: bad value, overflow, type */
 	DAL_EREADONLY = -28,    /* database or connection is read-only */
 	DAL_EUNSUPPORTED = -29, /* the backend does not support this call */
-	DAL_EBACKEND = -30      /* any other database error */
+	DAL_EBACKEND = -30,     /* any other database error */
+	DAL_EOUTCOME = -31      /* the connection was lost after a commit was sent:
+	                           it may or may not have been applied; not
+	                           transient (a blind retry could apply it twice) */
 } dal_code;
 
 /* Size of dal_error.message including the terminating NUL. */

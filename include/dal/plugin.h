@@ -137,9 +137,9 @@ enum dal_option_type {
 
 /*
  * The declaration of one backend option, in the registration's option
- * table: the SDK parses a connection's options against it, and `dal plugins`
- * shows it. Keys are lower-case; a key whose name contains "pass" is a
- * secret and is never shown.
+ * table: dal_options_parse() checks a connection's options against it.
+ * Keys are lower-case; a key whose name contains "pass" is a secret, and
+ * the core never shows its value.
  */
 struct dal_option_spec {
 	const char *key;
@@ -315,7 +315,8 @@ struct dal_plugin {
 	uint32_t syntax;            /* DAL_SYNTAX_* flags of the SQL dialect */
 	const char *ident_quote;    /* identifier quotes, opening and closing:
 	                               "\"\"", "``" or "[]" */
-	const struct dal_option_spec *options; /* the backend's options */
+	const struct dal_option_spec *options; /* the backend's options, for
+	                                          dal_options_parse() */
 	size_t n_options;
 	const struct dal_driver *driver;        /* the function table */
 	/* ABI 2.1 and later append members here. */

@@ -1,6 +1,6 @@
 /*
  * Shared helpers of the conformance suite: the per-backend SQL spellings,
- * opening repositories, running SQL with failure messages that say what went
+ * opening repositories and acquiring a connection from them, running SQL with failure messages that say what went
  * wrong, unique table names, and taking the server URL under test apart to
  * build variants of it (wrong password, other hosts, extra options).
  */
@@ -101,6 +101,35 @@ dal_repo *open_repo(void)
 	return open_url(conf.url);
 }
 
+dal_conn *acquire(dal_repo *r)
+{
+	dal_conn *c = NULL;
+	dal_error err;
+	int rc = dal_conn_acquire(r, &c, &err);
+
+	ck_assert_msg(rc == DAL_OK, "dal_conn_acquire: %s: %s", dal_code_name(rc), err.message);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_ptr_eq(dal_conn_repo(c), r);
+	return c;
+}
+
+dal_conn *open_conn_url(const char *u, dal_repo **r)
+{
+	*r = open_url(u);
+	return acquire(*r);
+}
+
+dal_conn *open_conn(dal_repo **r)
+{
+	return open_conn_url(conf.url, r);
+}
+
+void close_conn(dal_repo *r, dal_conn *c)
+{
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+
 const char *sqlf(const char *fmt, ...)
 {
 	static char bufs[4][4096];
@@ -116,21 +145,21 @@ const char *sqlf(const char *fmt, ...)
 	return buf;
 }
 
-void exec_ok(dal_repo *r, const char *sql)
+void exec_ok(dal_conn *c, const char *sql)
 {
-	int rc = dal_repo_exec(r, sql, NULL);
+	int rc = dal_conn_exec(c, sql, NULL);
 
 	ck_assert_msg(rc == DAL_OK, "exec \"%s\" -> %s: %s", sql, dal_code_name(rc),
-	              dal_repo_error(r)->message);
+	              dal_conn_error(c)->message);
 }
 
-dal_stmt *prep(dal_repo *r, const char *sql)
+dal_stmt *prep(dal_conn *c, const char *sql)
 {
 	dal_stmt *s = NULL;
-	int rc = dal_stmt_prepare(r, sql, &s);
+	int rc = dal_stmt_prepare(c, sql, &s);
 
 	ck_assert_msg(rc == DAL_OK, "prepare \"%s\" -> %s: %s", sql, dal_code_name(rc),
-	              dal_repo_error(r)->message);
+	              dal_conn_error(c)->message);
 	return s;
 }
 
@@ -142,19 +171,19 @@ const char *table_name(char *buf, size_t size, const char *tag)
 	return buf;
 }
 
-void create_table(dal_repo *r, const char *name, const char *cols)
+void create_table(dal_conn *c, const char *name, const char *cols)
 {
-	exec_ok(r, sqlf("CREATE TABLE %s (%s)", name, cols));
+	exec_ok(c, sqlf("CREATE TABLE %s (%s)", name, cols));
 }
 
-void drop_table(dal_repo *r, const char *name)
+void drop_table(dal_conn *c, const char *name)
 {
-	exec_ok(r, sqlf("DROP TABLE %s", name));
+	exec_ok(c, sqlf("DROP TABLE %s", name));
 }
 
-int64_t query_int(dal_repo *r, const char *sql)
+int64_t query_int(dal_conn *c, const char *sql)
 {
-	dal_stmt *s = prep(r, sql);
+	dal_stmt *s = prep(c, sql);
 	int64_t v;
 
 	CK_STEP(s, DAL_ROW);
@@ -164,9 +193,9 @@ int64_t query_int(dal_repo *r, const char *sql)
 	return v;
 }
 
-const char *query_text(dal_repo *r, const char *sql, char *buf, size_t size)
+const char *query_text(dal_conn *c, const char *sql, char *buf, size_t size)
 {
-	dal_stmt *s = prep(r, sql);
+	dal_stmt *s = prep(c, sql);
 
 	CK_STEP(s, DAL_ROW);
 	snprintf(buf, size, "%s", dal_stmt_column_text(s, 0, NULL));
@@ -174,14 +203,14 @@ const char *query_text(dal_repo *r, const char *sql, char *buf, size_t size)
 	return buf;
 }
 
-int expect_failure(dal_repo *r, const char *sql, dal_error *err)
+int expect_failure(dal_conn *c, const char *sql, dal_error *err)
 {
 	dal_stmt *s = NULL;
-	int rc = dal_stmt_prepare(r, sql, &s);
+	int rc = dal_stmt_prepare(c, sql, &s);
 
 	if (rc != DAL_OK) {
 		ck_assert_ptr_null(s);
-		*err = *dal_repo_error(r);
+		*err = *dal_conn_error(c);
 		ck_assert_int_eq(err->code, rc);
 		return rc;
 	}

@@ -98,11 +98,27 @@ extern const struct conf_area conf_connection, conf_statements, conf_placeholder
 /* Helpers                                                                   */
 /* ------------------------------------------------------------------------ */
 
-#define CK_REPO(r, call)                                                          \
+/* A call on connection c; its error is in dal_conn_error(c). */
+#define CK_CONN(c, call)                                                          \
 	do {                                                                          \
 		int rc_ = (call);                                                     \
 		ck_assert_msg(rc_ == DAL_OK, "%s -> %s: %s", #call, dal_code_name(rc_), \
-		              dal_repo_error(r)->message);                            \
+		              dal_conn_error(c)->message);                            \
+	} while (0)
+
+/* A call on the shared repository that reports into dal_error e. */
+#define CK_ERR(e, call)                                                           \
+	do {                                                                          \
+		int rc_ = (call);                                                     \
+		ck_assert_msg(rc_ == DAL_OK, "%s -> %s: %s", #call, dal_code_name(rc_), \
+		              (e).message);                                           \
+	} while (0)
+
+/* A call that reports nothing but its code (dal_repo_stats()). */
+#define CK_OK(call)                                                               \
+	do {                                                                          \
+		int rc_ = (call);                                                     \
+		ck_assert_msg(rc_ == DAL_OK, "%s -> %s", #call, dal_code_name(rc_));  \
 	} while (0)
 
 #define CK_STMT(s, call)                                                          \
@@ -124,30 +140,47 @@ extern const struct conf_area conf_connection, conf_statements, conf_placeholder
 dal_repo *open_url(const char *u);
 dal_repo *open_repo(void);
 
+/*
+ * Connection-level work happens on a dal_conn acquired from the repository.
+ * A test opens its repository and acquires one connection (open_conn(),
+ * open_conn_url()), does its work on that connection and ends with
+ * close_conn(): release, then close. acquire() fails the test if the pool
+ * gives no connection.
+ *
+ * While a test holds its connection it makes no one-shot call on the same
+ * repository (dal_repo_exec(), dal_repo_ping()): for a database private to
+ * its connection (sqlite::memory:) the pool holds exactly one, and such a
+ * call would wait for pool_timeout.
+ */
+dal_conn *acquire(dal_repo *r);
+dal_conn *open_conn(dal_repo **r);
+dal_conn *open_conn_url(const char *u, dal_repo **r);
+void close_conn(dal_repo *r, dal_conn *c);
+
 /* Format SQL into one of a few static buffers (tests are single-threaded);
  * the rotation lets one sqlf() result be an argument of the next. */
 const char *sqlf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-void exec_ok(dal_repo *r, const char *sql);
-dal_stmt *prep(dal_repo *r, const char *sql);
+void exec_ok(dal_conn *c, const char *sql);
+dal_stmt *prep(dal_conn *c, const char *sql);
 
 /* A table name no other test or concurrent run uses. */
 const char *table_name(char *buf, size_t size, const char *tag);
 /* Create table `name` with the given column list; drop it. */
-void create_table(dal_repo *r, const char *name, const char *cols);
-void drop_table(dal_repo *r, const char *name);
+void create_table(dal_conn *c, const char *name, const char *cols);
+void drop_table(dal_conn *c, const char *name);
 
 /* Run a one-row, one-column query and return its integer / its text (copied
  * into buf). */
-int64_t query_int(dal_repo *r, const char *sql);
-const char *query_text(dal_repo *r, const char *sql, char *buf, size_t size);
+int64_t query_int(dal_conn *c, const char *sql);
+const char *query_text(dal_conn *c, const char *sql, char *buf, size_t size);
 
 /*
  * Prepare and run sql, expecting a failure: a backend may report it at
  * prepare (SQLite, MySQL) or at the first step (a server that defers the
  * round trip). Copies the error into *err and returns its code.
  */
-int expect_failure(dal_repo *r, const char *sql, dal_error *err);
+int expect_failure(dal_conn *c, const char *sql, dal_error *err);
 
 /* Seconds since *a (CLOCK_MONOTONIC). */
 double elapsed_s(const struct timespec *a);

@@ -1,26 +1,38 @@
 /*
- * Conformance: repositories themselves. Open, ping and close through the URL
- * under test, and two repositories on one database that do not disturb each
- * other.
+ * Conformance: repositories themselves. Open, ping (one-shot and on an
+ * acquired connection) and close through the URL under test, and two
+ * repositories on one database that do not disturb each other.
  */
 #include "common.h"
 
 START_TEST(test_open_ping_close)
 {
 	dal_repo *r = open_repo();
+	dal_error err;
+	dal_conn *c;
 	int64_t ns = -1;
 
 	ck_assert_str_eq(dal_repo_backend(r), conf.backend);
 	ck_assert_ptr_nonnull(dal_repo_server_kind(r));
 	ck_assert_ptr_nonnull(dal_repo_name(r));
 	ck_assert_uint_ne(dal_repo_capabilities(r) & DAL_CAP_TRANSACTIONS, 0);
-	CK_REPO(r, dal_repo_ping(r, &ns));
+	/* The one-shot ping on the repository... */
+	CK_ERR(err, dal_repo_ping(r, &ns, &err));
 	ck_assert_int_ge(ns, 0);
 	ck_assert_int_lt(ns, 5 * (int64_t)1000000000);
-	CK_REPO(r, dal_repo_ping(r, NULL));
-	ck_assert_int_eq(dal_repo_error(r)->code, DAL_OK);
-	dal_repo_close(r);
+	ck_assert_int_eq(err.code, DAL_OK);
+	CK_ERR(err, dal_repo_ping(r, NULL, NULL));
+	/* ...and on an acquired connection. */
+	c = acquire(r);
+	ns = -1;
+	CK_CONN(c, dal_conn_ping(c, &ns));
+	ck_assert_int_ge(ns, 0);
+	ck_assert_int_lt(ns, 5 * (int64_t)1000000000);
+	CK_CONN(c, dal_conn_ping(c, NULL));
+	ck_assert_int_eq(dal_conn_error(c)->code, DAL_OK);
+	close_conn(r, c);
 	dal_repo_close(NULL);
+	dal_conn_release(NULL);
 }
 END_TEST
 
@@ -28,7 +40,8 @@ END_TEST
  * connection. */
 START_TEST(test_two_repositories_are_independent)
 {
-	dal_repo *a = open_repo(), *b = open_repo();
+	dal_repo *ra, *rb;
+	dal_conn *a = open_conn(&ra), *b = open_conn(&rb);
 	char t[64];
 	dal_stmt *s;
 
@@ -38,10 +51,10 @@ START_TEST(test_two_repositories_are_independent)
 	/* b sees a's committed row; a failure on b leaves a untouched. */
 	ck_assert_int_eq(query_int(b, sqlf("SELECT n FROM %s", t)), 41);
 	ck_assert_int_lt(dal_stmt_prepare(b, "SELEC nothing", &s), 0);
-	ck_assert_int_eq(dal_repo_error(a)->code, DAL_OK);
+	ck_assert_int_eq(dal_conn_error(a)->code, DAL_OK);
 	drop_table(a, t);
-	dal_repo_close(a);
-	dal_repo_close(b);
+	close_conn(ra, a);
+	close_conn(rb, b);
 }
 END_TEST
 

@@ -141,6 +141,7 @@ static Suite *conformance_suite(char *skipped, size_t size)
 static int probe_shared_db(dal_repo *a)
 {
 	dal_repo *b = NULL;
+	dal_conn *bc = NULL;
 	dal_stmt *s = NULL;
 	dal_error err;
 	char t[64], sql[128];
@@ -148,10 +149,10 @@ static int probe_shared_db(dal_repo *a)
 
 	snprintf(t, sizeof t, "dalconf_probe_%ld", (long)getpid());
 	snprintf(sql, sizeof sql, "CREATE TABLE %s (n BIGINT)", t);
-	rc = dal_repo_exec(a, sql, NULL);
+	rc = dal_repo_exec(a, sql, NULL, &err);
 	if (rc != DAL_OK) {
 		fprintf(stderr, "conformance: cannot create a table: %s: %s\n", dal_code_name(rc),
-		        dal_repo_error(a)->message);
+		        err.message);
 		return -1;
 	}
 	rc = dal_repo_open(&b, NULL, NULL, conf.url, &err);
@@ -159,17 +160,23 @@ static int probe_shared_db(dal_repo *a)
 		fprintf(stderr, "conformance: cannot open DAL_TEST_URL a second time: %s: %s\n",
 		        dal_code_name(rc), err.message);
 		shared = -1;
+	} else if ((rc = dal_conn_acquire(b, &bc, &err)) != DAL_OK) {
+		fprintf(stderr, "conformance: cannot acquire a connection of the second "
+		                "repository: %s: %s\n", dal_code_name(rc), err.message);
+		shared = -1;
+		dal_repo_close(b);
 	} else {
 		snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", t);
-		shared = dal_stmt_prepare(b, sql, &s) == DAL_OK && dal_stmt_step(s) == DAL_ROW;
+		shared = dal_stmt_prepare(bc, sql, &s) == DAL_OK && dal_stmt_step(s) == DAL_ROW;
 		dal_stmt_close(s);
+		dal_conn_release(bc);
 		dal_repo_close(b);
 	}
 	snprintf(sql, sizeof sql, "DROP TABLE %s", t);
-	rc = dal_repo_exec(a, sql, NULL);
+	rc = dal_repo_exec(a, sql, NULL, &err);
 	if (rc != DAL_OK) {
 		fprintf(stderr, "conformance: cannot drop table %s: %s: %s\n", t, dal_code_name(rc),
-		        dal_repo_error(a)->message);
+		        err.message);
 		return -1;
 	}
 	return shared;

@@ -10,13 +10,14 @@
 
 START_TEST(test_placeholders_named_and_positional)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s;
 	char t[64];
 
 	table_name(t, sizeof t, "ph");
-	create_table(r, t, "a BIGINT, b VARCHAR(50), c BIGINT");
-	s = prep(r, sqlf("INSERT INTO %s (a, b, c) VALUES (:x, ?, :x)", t));
+	create_table(c, t, "a BIGINT, b VARCHAR(50), c BIGINT");
+	s = prep(c, sqlf("INSERT INTO %s (a, b, c) VALUES (:x, ?, :x)", t));
 	/* :x used twice is one parameter. */
 	ck_assert_uint_eq(dal_stmt_param_count(s), 2);
 	ck_assert_uint_eq(dal_stmt_param_index(s, ":x"), 1);
@@ -32,7 +33,7 @@ START_TEST(test_placeholders_named_and_positional)
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
 
-	s = prep(r, sqlf("SELECT a, b, c FROM %s WHERE a = :v OR c = :v ORDER BY a", t));
+	s = prep(c, sqlf("SELECT a, b, c FROM %s WHERE a = :v OR c = :v ORDER BY a", t));
 	ck_assert_uint_eq(dal_stmt_param_count(s), 1);
 	CK_STMT(s, dal_stmt_bind_named_int64(s, "v", 8));
 	CK_STEP(s, DAL_ROW);
@@ -41,28 +42,29 @@ START_TEST(test_placeholders_named_and_positional)
 	ck_assert_int_eq(dal_stmt_column_int64(s, 2), 8);
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
-	ck_assert_int_eq(query_int(r, sqlf("SELECT SUM(c) FROM %s", t)), 15);
-	drop_table(r, t);
-	dal_repo_close(r);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT SUM(c) FROM %s", t)), 15);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_placeholders_skip_literals_identifiers_comments)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	char t[64], sql[1024];
 	dal_stmt *s;
 	size_t len;
 
 	table_name(t, sizeof t, "lit");
 	/* A column whose quoted name holds ? and :name. */
-	create_table(r, t, sqlf("%cq?:c%c BIGINT, b VARCHAR(20)", dl->q, dl->q));
-	exec_ok(r, sqlf("INSERT INTO %s (%cq?:c%c, b) VALUES (5, 'k')", t, dl->q, dl->q));
+	create_table(c, t, sqlf("%cq?:c%c BIGINT, b VARCHAR(20)", dl->q, dl->q));
+	exec_ok(c, sqlf("INSERT INTO %s (%cq?:c%c, b) VALUES (5, 'k')", t, dl->q, dl->q));
 	snprintf(sql, sizeof sql,
 	         "SELECT %cq?:c%c, '?', ':lit', 'it''s ?' -- ? :c1 \n"
 	         "FROM %s /* ? :c2 */ WHERE b = ?",
 	         dl->q, dl->q, t);
-	s = prep(r, sql);
+	s = prep(c, sql);
 	ck_assert_uint_eq(dal_stmt_param_count(s), 1);
 	ck_assert_uint_eq(dal_stmt_param_index(s, "lit"), 0);
 	ck_assert_uint_eq(dal_stmt_param_index(s, "c1"), 0);
@@ -79,7 +81,7 @@ START_TEST(test_placeholders_skip_literals_identifiers_comments)
 
 	if (dl->cast_operator) {
 		/* :: is a cast, not a parameter named :bigint. */
-		s = prep(r, sqlf("SELECT %cq?:c%c::text FROM %s WHERE b = :b", dl->q, dl->q, t));
+		s = prep(c, sqlf("SELECT %cq?:c%c::text FROM %s WHERE b = :b", dl->q, dl->q, t));
 		ck_assert_uint_eq(dal_stmt_param_count(s), 1);
 		ck_assert_uint_eq(dal_stmt_param_index(s, "b"), 1);
 		CK_STMT(s, dal_stmt_bind_named_text(s, "b", "k", -1));
@@ -88,8 +90,8 @@ START_TEST(test_placeholders_skip_literals_identifiers_comments)
 		ck_assert_str_eq(dal_stmt_column_text(s, 0, NULL), "5");
 		dal_stmt_close(s);
 	}
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 

@@ -76,33 +76,36 @@ END_TEST
 START_TEST(test_server_streaming_one_result_at_a_time)
 {
 	dal_repo *r;
+	dal_conn *c;
 	dal_stmt *a, *b = NULL;
 	dal_error err;
 	int rc, n = 0;
 
 	ck_assert_int_eq(open_with(NULL, "max_retries=0", &r, &err), DAL_OK);
-	a = prep(r, "SELECT 1 UNION ALL SELECT 2");
+	c = acquire(r);
+	a = prep(c, "SELECT 1 UNION ALL SELECT 2");
 	CK_STEP(a, DAL_ROW);
 	/* A second statement while the first result streams: refused, with
 	 * the reason and the way out. */
-	rc = dal_stmt_prepare(r, "SELECT 3", &b);
+	rc = dal_stmt_prepare(c, "SELECT 3", &b);
 	ck_assert_int_eq(rc, DAL_EMISUSE);
 	ck_assert_ptr_null(b);
-	ck_assert_msg(tu_contains(dal_repo_error(r)->message, "unfinished result") &&
-	                  tu_contains(dal_repo_error(r)->message, "buffered = on"),
-	              "message: %s", dal_repo_error(r)->message);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "unfinished result") &&
+	                  tu_contains(dal_conn_error(c)->message, "buffered = on"),
+	              "message: %s", dal_conn_error(c)->message);
 	/* The first statement is unharmed and the connection recovers. */
 	CK_STEP(a, DAL_ROW);
 	CK_STEP(a, DAL_DONE);
 	dal_stmt_close(a);
-	ck_assert_int_eq(query_int(r, "SELECT 3"), 3);
-	dal_repo_close(r);
+	ck_assert_int_eq(query_int(c, "SELECT 3"), 3);
+	close_conn(r, c);
 
 	/* buffered = on: results are fetched whole, so two may be open. */
 	ck_assert_int_eq(open_with(NULL, "max_retries=0&buffered=on", &r, &err), DAL_OK);
-	a = prep(r, "SELECT 1 UNION ALL SELECT 2");
+	c = acquire(r);
+	a = prep(c, "SELECT 1 UNION ALL SELECT 2");
 	CK_STEP(a, DAL_ROW);
-	b = prep(r, "SELECT 3");
+	b = prep(c, "SELECT 3");
 	CK_STEP(b, DAL_ROW);
 	ck_assert_int_eq(dal_stmt_column_int64(b, 0), 3);
 	while (dal_stmt_step(a) == DAL_ROW)
@@ -110,7 +113,7 @@ START_TEST(test_server_streaming_one_result_at_a_time)
 	ck_assert_int_eq(n, 1);
 	dal_stmt_close(a);
 	dal_stmt_close(b);
-	dal_repo_close(r);
+	close_conn(r, c);
 }
 END_TEST
 
@@ -161,6 +164,7 @@ START_TEST(test_server_multi_host_failover)
 	struct url_parts p;
 	char hosts[1024];
 	dal_repo *r;
+	dal_conn *c;
 	dal_error err;
 	int rc;
 
@@ -181,8 +185,9 @@ START_TEST(test_server_multi_host_failover)
 	                                        : "max_retries=0&connect_timeout=5",
 	               &r, &err);
 	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), err.message);
-	ck_assert_int_eq(query_int(r, "SELECT 7"), 7);
-	dal_repo_close(r);
+	c = acquire(r);
+	ck_assert_int_eq(query_int(c, "SELECT 7"), 7);
+	close_conn(r, c);
 	/* Every host down: one connection error naming what was tried. */
 	ck_assert_int_lt(snprintf(hosts, sizeof hosts, "127.0.0.2%s,127.0.0.3%s", p.host + 9,
 	                          p.host + 9), (int)sizeof hosts);

@@ -18,40 +18,42 @@ static int memory_db(void)
 START_TEST(test_sqlite_default_pragmas)
 {
 	dal_repo *r;
+	dal_conn *c;
 	char buf[32];
 
-	r = open_repo();
+	c = open_conn(&r);
 	ck_assert_str_eq(dal_repo_server_kind(r), "sqlite");
 	ck_assert_uint_eq(dal_repo_capabilities(r),
 	                  DAL_CAP_TRANSACTIONS | DAL_CAP_TRANSACTIONAL_DDL |
 	                          DAL_CAP_LAST_INSERT_ID | DAL_CAP_STREAMING |
 	                          DAL_CAP_MULTI_STATEMENT | DAL_CAP_EMBEDDED);
-	ck_assert_str_eq(query_text(r, "PRAGMA journal_mode", buf, sizeof buf),
+	ck_assert_str_eq(query_text(c, "PRAGMA journal_mode", buf, sizeof buf),
 	                 memory_db() ? "memory" : "wal");
-	ck_assert_int_eq(query_int(r, "PRAGMA synchronous"), 1); /* NORMAL */
-	ck_assert_int_eq(query_int(r, "PRAGMA foreign_keys"), 1);
-	ck_assert_int_eq(query_int(r, "PRAGMA busy_timeout"), 30000);
-	dal_repo_close(r);
+	ck_assert_int_eq(query_int(c, "PRAGMA synchronous"), 1); /* NORMAL */
+	ck_assert_int_eq(query_int(c, "PRAGMA foreign_keys"), 1);
+	ck_assert_int_eq(query_int(c, "PRAGMA busy_timeout"), 30000);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_sqlite_options_override)
 {
 	dal_repo *r;
+	dal_conn *c;
 	char *u, buf[32];
 
 	u = url_with_query(memory_db() ? "synchronous=full&busy_timeout=1234&foreign_keys=off"
 	                                 "&cache_size=-4000"
 	                               : "journal_mode=delete&synchronous=full&busy_timeout=1234"
 	                                 "&foreign_keys=off&cache_size=-4000");
-	r = open_url(u);
+	c = open_conn_url(u, &r);
 	if (!memory_db())
-		ck_assert_str_eq(query_text(r, "PRAGMA journal_mode", buf, sizeof buf), "delete");
-	ck_assert_int_eq(query_int(r, "PRAGMA synchronous"), 2);
-	ck_assert_int_eq(query_int(r, "PRAGMA busy_timeout"), 1234);
-	ck_assert_int_eq(query_int(r, "PRAGMA foreign_keys"), 0);
-	ck_assert_int_eq(query_int(r, "PRAGMA cache_size"), -4000);
-	dal_repo_close(r);
+		ck_assert_str_eq(query_text(c, "PRAGMA journal_mode", buf, sizeof buf), "delete");
+	ck_assert_int_eq(query_int(c, "PRAGMA synchronous"), 2);
+	ck_assert_int_eq(query_int(c, "PRAGMA busy_timeout"), 1234);
+	ck_assert_int_eq(query_int(c, "PRAGMA foreign_keys"), 0);
+	ck_assert_int_eq(query_int(c, "PRAGMA cache_size"), -4000);
+	close_conn(r, c);
 	free(u);
 }
 END_TEST
@@ -120,19 +122,20 @@ END_TEST
 
 START_TEST(test_sqlite_locked_is_busy)
 {
-	dal_repo *a, *b;
+	dal_repo *ra, *rb;
+	dal_conn *a, *b;
 	struct timespec t0;
 	char t[64], *u;
 	dal_error err;
 	double took;
 	int rc;
 
-	a = open_repo();
+	a = open_conn(&ra);
 	u = url_with_query("busy_timeout=200");
-	b = open_url(u);
+	b = open_conn_url(u, &rb);
 	table_name(t, sizeof t, "lock");
 	create_table(a, t, "n BIGINT");
-	CK_REPO(a, dal_repo_begin(a));
+	CK_CONN(a, dal_conn_begin(a));
 	exec_ok(a, sqlf("INSERT INTO %s (n) VALUES (1)", t));
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -145,12 +148,12 @@ START_TEST(test_sqlite_locked_is_busy)
 	              err.message);
 	ck_assert_msg(took >= 0.15 && took < 5.0, "waited %.3f s", took);
 
-	CK_REPO(a, dal_repo_commit(a));
+	CK_CONN(a, dal_conn_commit(a));
 	exec_ok(b, sqlf("INSERT INTO %s (n) VALUES (2)", t));
 	ck_assert_int_eq(query_int(a, sqlf("SELECT SUM(n) FROM %s", t)), 3);
 	drop_table(a, t);
-	dal_repo_close(a);
-	dal_repo_close(b);
+	close_conn(ra, a);
+	close_conn(rb, b);
 	free(u);
 }
 END_TEST
@@ -158,22 +161,23 @@ END_TEST
 START_TEST(test_sqlite_prepare_refuses_two_statements)
 {
 	dal_repo *r;
+	dal_conn *c;
 	dal_stmt *s = NULL;
 	int rc;
 
-	r = open_repo();
-	rc = dal_stmt_prepare(r, "SELECT 1; SELECT 2", &s);
+	c = open_conn(&r);
+	rc = dal_stmt_prepare(c, "SELECT 1; SELECT 2", &s);
 	ck_assert_int_eq(rc, DAL_ESYNTAX);
-	ck_assert_msg(tu_contains(dal_repo_error(r)->message, "more than one statement"),
-	              "message: %s", dal_repo_error(r)->message);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "more than one statement"),
+	              "message: %s", dal_conn_error(c)->message);
 	/* Trailing comments are not a statement. */
-	s = prep(r, "SELECT 1; -- done");
+	s = prep(c, "SELECT 1; -- done");
 	dal_stmt_close(s);
-	rc = dal_stmt_prepare(r, "  /* nothing */ ", &s);
+	rc = dal_stmt_prepare(c, "  /* nothing */ ", &s);
 	ck_assert_int_eq(rc, DAL_ESYNTAX);
-	ck_assert_msg(tu_contains(dal_repo_error(r)->message, "no statement"), "message: %s",
-	              dal_repo_error(r)->message);
-	dal_repo_close(r);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "no statement"), "message: %s",
+	              dal_conn_error(c)->message);
+	close_conn(r, c);
 }
 END_TEST
 

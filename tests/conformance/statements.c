@@ -15,35 +15,37 @@
 
 START_TEST(test_exec_ddl_and_affected)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	char t[64];
 	int64_t n = -1;
 
 	table_name(t, sizeof t, "exec");
-	create_table(r, t, "n BIGINT, s VARCHAR(20)");
-	CK_REPO(r, dal_repo_exec(r, sqlf("INSERT INTO %s (n, s) VALUES (1, 'a'), (2, 'b'), (3, 'c')", t), &n));
+	create_table(c, t, "n BIGINT, s VARCHAR(20)");
+	CK_CONN(c, dal_conn_exec(c, sqlf("INSERT INTO %s (n, s) VALUES (1, 'a'), (2, 'b'), (3, 'c')", t), &n));
 	ck_assert_int_eq(n, 3);
-	CK_REPO(r, dal_repo_exec(r, sqlf("UPDATE %s SET s = 'x' WHERE n >= 2", t), &n));
+	CK_CONN(c, dal_conn_exec(c, sqlf("UPDATE %s SET s = 'x' WHERE n >= 2", t), &n));
 	ck_assert_int_eq(n, 2);
-	CK_REPO(r, dal_repo_exec(r, sqlf("DELETE FROM %s WHERE n = 99", t), &n));
+	CK_CONN(c, dal_conn_exec(c, sqlf("DELETE FROM %s WHERE n = 99", t), &n));
 	ck_assert_int_eq(n, 0);
-	ck_assert_int_eq(query_int(r, sqlf("SELECT COUNT(*) FROM %s WHERE s = 'x'", t)), 2);
-	drop_table(r, t);
-	dal_repo_close(r);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT COUNT(*) FROM %s WHERE s = 'x'", t)), 2);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_exec_multi_statement)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	char t[64];
 
 	table_name(t, sizeof t, "multi");
-	create_table(r, t, "n BIGINT");
-	exec_ok(r, sqlf("INSERT INTO %s (n) VALUES (1); INSERT INTO %s (n) VALUES (2)", t, t));
-	ck_assert_int_eq(query_int(r, sqlf("SELECT SUM(n) FROM %s", t)), 3);
-	drop_table(r, t);
-	dal_repo_close(r);
+	create_table(c, t, "n BIGINT");
+	exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (1); INSERT INTO %s (n) VALUES (2)", t, t));
+	ck_assert_int_eq(query_int(c, sqlf("SELECT SUM(n) FROM %s", t)), 3);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
@@ -53,15 +55,16 @@ END_TEST
 
 START_TEST(test_column_metadata)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s;
 	char t[64];
 
 	table_name(t, sizeof t, "meta");
-	create_table(r, t, "i BIGINT, s VARCHAR(10), d DOUBLE PRECISION");
-	exec_ok(r, sqlf("INSERT INTO %s (i, s, d) VALUES (1, NULL, 0.5)", t));
+	create_table(c, t, "i BIGINT, s VARCHAR(10), d DOUBLE PRECISION");
+	exec_ok(c, sqlf("INSERT INTO %s (i, s, d) VALUES (1, NULL, 0.5)", t));
 
-	s = prep(r, sqlf("SELECT i AS alpha, s AS beta, d AS gamma FROM %s", t));
+	s = prep(c, sqlf("SELECT i AS alpha, s AS beta, d AS gamma FROM %s", t));
 	/* Known after prepare, before any step. */
 	ck_assert_uint_eq(dal_stmt_column_count(s), 3);
 	ck_assert_str_eq(dal_stmt_column_name(s, 0), "alpha");
@@ -83,30 +86,31 @@ START_TEST(test_column_metadata)
 	ck_assert_str_eq(dal_stmt_column_name(s, 1), "beta");
 	dal_stmt_close(s);
 
-	s = prep(r, sqlf("UPDATE %s SET i = 2", t));
+	s = prep(c, sqlf("UPDATE %s SET i = 2", t));
 	ck_assert_uint_eq(dal_stmt_column_count(s), 0);
 	ck_assert_ptr_null(dal_stmt_column_name(s, 0));
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_column_conversions)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s;
 	char t[64];
 	size_t len;
 
 	table_name(t, sizeof t, "conv");
-	create_table(r, t, "i BIGINT, s VARCHAR(30), d DOUBLE PRECISION, n BIGINT");
-	exec_ok(r, sqlf("INSERT INTO %s (i, s, d, n) VALUES "
+	create_table(c, t, "i BIGINT, s VARCHAR(30), d DOUBLE PRECISION, n BIGINT");
+	exec_ok(c, sqlf("INSERT INTO %s (i, s, d, n) VALUES "
 	                "(-9223372036854775807, '123', 2.5, NULL)", t));
-	exec_ok(r, sqlf("UPDATE %s SET i = i - 1", t));
+	exec_ok(c, sqlf("UPDATE %s SET i = i - 1", t));
 
-	s = prep(r, sqlf("SELECT i, s, d, n FROM %s", t));
+	s = prep(c, sqlf("SELECT i, s, d, n FROM %s", t));
 	CK_STEP(s, DAL_ROW);
 	/* integer as text: decimal */
 	ck_assert_str_eq(dal_stmt_column_text(s, 0, &len), "-9223372036854775808");
@@ -128,13 +132,13 @@ START_TEST(test_column_conversions)
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
 
-	exec_ok(r, sqlf("UPDATE %s SET s = 'abc'", t));
-	s = prep(r, sqlf("SELECT s FROM %s", t));
+	exec_ok(c, sqlf("UPDATE %s SET s = 'abc'", t));
+	s = prep(c, sqlf("SELECT s FROM %s", t));
 	CK_STEP(s, DAL_ROW);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 0); /* not a number */
 	dal_stmt_close(s);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
@@ -144,15 +148,16 @@ END_TEST
 
 START_TEST(test_rows_affected)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s;
 	char t[64];
 
 	table_name(t, sizeof t, "aff");
-	create_table(r, t, "n BIGINT, s VARCHAR(10)");
-	exec_ok(r, sqlf("INSERT INTO %s (n, s) VALUES (1,'a'),(2,'a'),(3,'a'),(4,'a'),(5,'a')", t));
+	create_table(c, t, "n BIGINT, s VARCHAR(10)");
+	exec_ok(c, sqlf("INSERT INTO %s (n, s) VALUES (1,'a'),(2,'a'),(3,'a'),(4,'a'),(5,'a')", t));
 
-	s = prep(r, sqlf("UPDATE %s SET s = ? WHERE n <= ?", t));
+	s = prep(c, sqlf("UPDATE %s SET s = ? WHERE n <= ?", t));
 	CK_STMT(s, dal_stmt_bind_text(s, 1, "b", -1));
 	CK_STMT(s, dal_stmt_bind_int64(s, 2, 3));
 	CK_STEP(s, DAL_DONE);
@@ -163,60 +168,62 @@ START_TEST(test_rows_affected)
 	ck_assert_int_eq(dal_stmt_rows_affected(s), 0);
 	dal_stmt_close(s);
 
-	s = prep(r, sqlf("DELETE FROM %s WHERE n > ?", t));
+	s = prep(c, sqlf("DELETE FROM %s WHERE n > ?", t));
 	CK_STMT(s, dal_stmt_bind_int64(s, 1, 3));
 	CK_STEP(s, DAL_DONE);
 	ck_assert_int_eq(dal_stmt_rows_affected(s), 2);
 	dal_stmt_close(s);
 
 	/* A query reports no changed rows, whatever ran before it. */
-	s = prep(r, sqlf("SELECT n FROM %s", t));
+	s = prep(c, sqlf("SELECT n FROM %s", t));
 	while (dal_stmt_step(s) == DAL_ROW)
 		;
 	ck_assert_int_eq(dal_stmt_rows_affected(s), 0);
 	dal_stmt_close(s);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_last_insert_id)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	int64_t id1 = -1, id2 = -1;
 	dal_stmt *s;
 	char t[64];
 
 	ck_assert_uint_ne(dal_repo_capabilities(r) & DAL_CAP_LAST_INSERT_ID, 0);
 	table_name(t, sizeof t, "lid");
-	create_table(r, t, sqlf("id %s, s VARCHAR(10)", dl->serial));
-	s = prep(r, sqlf("INSERT INTO %s (s) VALUES (?)", t));
+	create_table(c, t, sqlf("id %s, s VARCHAR(10)", dl->serial));
+	s = prep(c, sqlf("INSERT INTO %s (s) VALUES (?)", t));
 	CK_STMT(s, dal_stmt_bind_text(s, 1, "one", -1));
 	CK_STEP(s, DAL_DONE);
-	CK_REPO(r, dal_repo_last_insert_id(r, &id1));
+	CK_CONN(c, dal_conn_last_insert_id(c, &id1));
 	CK_STMT(s, dal_stmt_bind_text(s, 1, "two", -1));
 	CK_STEP(s, DAL_DONE);
-	CK_REPO(r, dal_repo_last_insert_id(r, &id2));
+	CK_CONN(c, dal_conn_last_insert_id(c, &id2));
 	dal_stmt_close(s);
 	ck_assert_int_gt(id1, 0);
 	ck_assert_int_gt(id2, id1);
-	ck_assert_int_eq(query_int(r, sqlf("SELECT id FROM %s WHERE s = 'one'", t)), id1);
-	ck_assert_int_eq(query_int(r, sqlf("SELECT id FROM %s WHERE s = 'two'", t)), id2);
-	drop_table(r, t);
-	dal_repo_close(r);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT id FROM %s WHERE s = 'one'", t)), id1);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT id FROM %s WHERE s = 'two'", t)), id2);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_reset_and_rebind_many_times)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *ins, *sel;
 	char t[64], buf[32];
 
 	table_name(t, sizeof t, "rebind");
-	create_table(r, t, "n BIGINT, s VARCHAR(20)");
-	ins = prep(r, sqlf("INSERT INTO %s (n, s) VALUES (?, ?)", t));
-	CK_REPO(r, dal_repo_begin(r));
+	create_table(c, t, "n BIGINT, s VARCHAR(20)");
+	ins = prep(c, sqlf("INSERT INTO %s (n, s) VALUES (?, ?)", t));
+	CK_CONN(c, dal_conn_begin(c));
 	for (int i = 0; i < 500; i++) {
 		snprintf(buf, sizeof buf, "v%d", i);
 		CK_STMT(ins, dal_stmt_bind_int64(ins, 1, i));
@@ -224,10 +231,10 @@ START_TEST(test_reset_and_rebind_many_times)
 		CK_STEP(ins, DAL_DONE);
 		CK_STMT(ins, dal_stmt_reset(ins));
 	}
-	CK_REPO(r, dal_repo_commit(r));
+	CK_CONN(c, dal_conn_commit(c));
 	dal_stmt_close(ins);
 
-	sel = prep(r, sqlf("SELECT s FROM %s WHERE n = ?", t));
+	sel = prep(c, sqlf("SELECT s FROM %s WHERE n = ?", t));
 	for (int i = 0; i < 500; i += 7) {
 		snprintf(buf, sizeof buf, "v%d", i);
 		CK_STMT(sel, dal_stmt_bind_int64(sel, 1, i));
@@ -242,22 +249,23 @@ START_TEST(test_reset_and_rebind_many_times)
 		CK_STMT(sel, dal_stmt_reset(sel));
 	}
 	dal_stmt_close(sel);
-	ck_assert_int_eq(query_int(r, sqlf("SELECT COUNT(*) FROM %s", t)), 500);
-	drop_table(r, t);
-	dal_repo_close(r);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT COUNT(*) FROM %s", t)), 500);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_bind_index_out_of_range)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s;
 	char t[64];
 	int rc;
 
 	table_name(t, sizeof t, "bidx");
-	create_table(r, t, "a BIGINT, b BIGINT");
-	s = prep(r, sqlf("INSERT INTO %s (a, b) VALUES (?, :b)", t));
+	create_table(c, t, "a BIGINT, b BIGINT");
+	s = prep(c, sqlf("INSERT INTO %s (a, b) VALUES (?, :b)", t));
 	rc = dal_stmt_bind_int64(s, 0, 1);
 	ck_assert_int_eq(rc, DAL_EMISUSE);
 	ck_assert_int_eq(dal_stmt_error(s)->code, DAL_EMISUSE);
@@ -278,72 +286,102 @@ START_TEST(test_bind_index_out_of_range)
 	CK_STEP(s, DAL_DONE);
 	ck_assert_int_eq(dal_stmt_error(s)->code, DAL_OK);
 	dal_stmt_close(s);
-	ck_assert_int_eq(query_int(r, sqlf("SELECT a + b FROM %s", t)), 3);
-	drop_table(r, t);
-	dal_repo_close(r);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT a + b FROM %s", t)), 3);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_step_after_done)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s;
 	char t[64];
 
 	table_name(t, sizeof t, "sad");
-	create_table(r, t, "n BIGINT");
-	s = prep(r, sqlf("INSERT INTO %s (n) VALUES (1)", t));
+	create_table(c, t, "n BIGINT");
+	s = prep(c, sqlf("INSERT INTO %s (n) VALUES (1)", t));
 	CK_STEP(s, DAL_DONE);
 	/* Not run again: still one row. */
 	CK_STEP(s, DAL_DONE);
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
-	ck_assert_int_eq(query_int(r, sqlf("SELECT COUNT(*) FROM %s", t)), 1);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT COUNT(*) FROM %s", t)), 1);
 
-	s = prep(r, sqlf("SELECT n FROM %s", t));
+	s = prep(c, sqlf("SELECT n FROM %s", t));
 	CK_STEP(s, DAL_ROW);
 	CK_STEP(s, DAL_DONE);
 	CK_STEP(s, DAL_DONE);
 	/* No current row after DONE. */
 	ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_NULL);
 	dal_stmt_close(s);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_unfinished_statement_at_close)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s, *idle;
 	char t[64];
 
 	table_name(t, sizeof t, "unf");
-	create_table(r, t, "n BIGINT");
-	exec_ok(r, sqlf("INSERT INTO %s (n) VALUES (1), (2), (3)", t));
-	s = prep(r, sqlf("SELECT n FROM %s ORDER BY n", t));
+	create_table(c, t, "n BIGINT");
+	exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (1), (2), (3)", t));
+	s = prep(c, sqlf("SELECT n FROM %s ORDER BY n", t));
 	CK_STEP(s, DAL_ROW);
 	CK_STMT(s, dal_stmt_reset(s)); /* stop mid-result, no leak */
 	CK_STEP(s, DAL_ROW);
 	dal_stmt_close(s);
-	drop_table(r, t);
+	drop_table(c, t);
 
-	/* Left open on purpose: dal_repo_close() finalizes them (valgrind
-	 * checks that nothing leaks). */
-	create_table(r, t, "n BIGINT");
-	exec_ok(r, sqlf("INSERT INTO %s (n) VALUES (1), (2), (3)", t));
+	/* Left open on purpose: releasing the connection finalizes them and
+	 * leaves their handles as zombies that refuse every call until
+	 * dal_stmt_close() (valgrind checks that nothing leaks). */
+	create_table(c, t, "n BIGINT");
+	exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (1), (2), (3)", t));
 	/* idle is prepared first: a streaming server backend refuses a new
 	 * statement while a result is still being read. */
-	idle = prep(r, sqlf("SELECT n FROM %s", t));
-	s = prep(r, sqlf("SELECT n FROM %s ORDER BY n", t));
+	idle = prep(c, sqlf("SELECT n FROM %s", t));
+	s = prep(c, sqlf("SELECT n FROM %s ORDER BY n", t));
 	CK_STEP(s, DAL_ROW);
-	(void)idle;
+	dal_conn_release(c);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_EMISUSE);
+	ck_assert_int_eq(dal_stmt_error(s)->code, DAL_EMISUSE);
+	ck_assert_int_eq(dal_stmt_reset(s), DAL_EMISUSE);
+	ck_assert_int_eq(dal_stmt_step(idle), DAL_EMISUSE);
+	ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_NULL);
+	/* The connection went back to the pool clean: the next user can
+	 * prepare and read at once. */
+	c = acquire(r);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT COUNT(*) FROM %s", t)), 3);
+	dal_conn_release(c);
 	dal_repo_close(r);
+	/* Zombies outlive the repository until closed. */
+	dal_stmt_close(s);
+	dal_stmt_close(idle);
 
-	r = open_repo();
-	if (conf.have & NEED_SHARED_DB)
-		drop_table(r, t);
+	/* The repository closed while a connection with an unfinished result
+	 * is still acquired: the connection is closed when released. */
+	c = open_conn(&r);
+	if (!(conf.have & NEED_SHARED_DB)) {
+		create_table(c, t, "n BIGINT");
+		exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (1), (2), (3)", t));
+	}
+	s = prep(c, sqlf("SELECT n FROM %s ORDER BY n", t));
+	CK_STEP(s, DAL_ROW);
 	dal_repo_close(r);
+	dal_conn_release(c);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_EMISUSE);
+	dal_stmt_close(s);
+
+	c = open_conn(&r);
+	if (conf.have & NEED_SHARED_DB)
+		drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 

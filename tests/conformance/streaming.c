@@ -10,7 +10,8 @@
 START_TEST(test_stream_100k_rows)
 {
 	enum { ROWS = 100000, BATCH = 100 };
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_op_stats ex, fe;
 	char t[64], sql[4096];
 	int64_t sum = 0, count = 0, len_sum = 0;
@@ -18,15 +19,15 @@ START_TEST(test_stream_100k_rows)
 	dal_stmt *s;
 
 	table_name(t, sizeof t, "stream");
-	create_table(r, t, "n BIGINT, s VARCHAR(20)");
+	create_table(c, t, "n BIGINT, s VARCHAR(20)");
 	/* Multi-row inserts keep this fast on servers (one round trip per
 	 * BATCH rows). */
 	off = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s (n, s) VALUES ", t);
 	for (int i = 0; i < BATCH; i++)
 		off += (size_t)snprintf(sql + off, sizeof sql - off, "%s(?, ?)", i ? ", " : "");
-	s = prep(r, sql);
+	s = prep(c, sql);
 	ck_assert_uint_eq(dal_stmt_param_count(s), 2 * BATCH);
-	CK_REPO(r, dal_repo_begin(r));
+	CK_CONN(c, dal_conn_begin(c));
 	for (int i = 1; i <= ROWS; i += BATCH) {
 		for (int j = 0; j < BATCH; j++) {
 			char buf[20];
@@ -38,11 +39,11 @@ START_TEST(test_stream_100k_rows)
 		CK_STEP(s, DAL_DONE);
 		ck_assert_int_eq(dal_stmt_rows_affected(s), BATCH);
 	}
-	CK_REPO(r, dal_repo_commit(r));
+	CK_CONN(c, dal_conn_commit(c));
 	dal_stmt_close(s);
 
 	dal_repo_stats_reset(r);
-	s = prep(r, sqlf("SELECT n, s FROM %s", t));
+	s = prep(c, sqlf("SELECT n, s FROM %s", t));
 	while (dal_stmt_step(s) == DAL_ROW) {
 		size_t len;
 
@@ -59,12 +60,12 @@ START_TEST(test_stream_100k_rows)
 	ck_assert_int_eq(len_sum, 9 * 2 + 90 * 3 + 900 * 4 + 9000 * 5 + 90000 * 6 + 7);
 
 	/* Telemetry saw every row: the first with EXECUTE, the rest FETCH. */
-	CK_REPO(r, dal_repo_stats(r, DAL_OP_EXECUTE, &ex));
-	CK_REPO(r, dal_repo_stats(r, DAL_OP_FETCH, &fe));
+	CK_OK(dal_repo_stats(r, DAL_OP_EXECUTE, &ex));
+	CK_OK(dal_repo_stats(r, DAL_OP_FETCH, &fe));
 	ck_assert_uint_eq(ex.calls, 1);
 	ck_assert_uint_eq(ex.rows + fe.rows, ROWS);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 

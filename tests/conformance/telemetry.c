@@ -21,7 +21,7 @@ static uint64_t total_errors(dal_repo *r)
 	for (int op = 0; op < DAL_OP__COUNT; op++) {
 		dal_op_stats st;
 
-		CK_REPO(r, dal_repo_stats(r, (dal_op)op, &st));
+		CK_OK(dal_repo_stats(r, (dal_op)op, &st));
 		n += st.errors;
 	}
 	return n;
@@ -29,7 +29,8 @@ static uint64_t total_errors(dal_repo *r)
 
 START_TEST(test_telemetry_counts)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_op_stats pr, ex, fe, xc, pg;
 	dal_error err;
 	dal_stmt *s;
@@ -38,14 +39,14 @@ START_TEST(test_telemetry_counts)
 
 	ck_assert_int_eq(dal_repo_telemetry_enabled(r), 1);
 	table_name(t, sizeof t, "tel");
-	create_table(r, t, "n BIGINT");
-	exec_ok(r, sqlf("INSERT INTO %s (n) VALUES (1), (2), (3), (4), (5)", t));
+	create_table(c, t, "n BIGINT");
+	exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (1), (2), (3), (4), (5)", t));
 
 	dal_repo_stats_reset(r);
-	CK_REPO(r, dal_repo_stats(r, DAL_OP_PREPARE, &pr));
+	CK_OK(dal_repo_stats(r, DAL_OP_PREPARE, &pr));
 	ck_assert_uint_eq(pr.calls, 0);
 
-	s = prep(r, sqlf("SELECT n FROM %s WHERE n > ?", t));
+	s = prep(c, sqlf("SELECT n FROM %s WHERE n > ?", t));
 	for (int round = 0; round < 2; round++) {
 		CK_STMT(s, dal_stmt_bind_int64(s, 1, 1));
 		while (dal_stmt_step(s) == DAL_ROW)
@@ -53,14 +54,14 @@ START_TEST(test_telemetry_counts)
 	}
 	dal_stmt_close(s);
 	ck_assert_int_eq(rows, 8);
-	CK_REPO(r, dal_repo_ping(r, NULL));
-	CK_REPO(r, dal_repo_exec(r, sqlf("UPDATE %s SET n = n + 1 WHERE n < 3", t), NULL));
+	CK_CONN(c, dal_conn_ping(c, NULL));
+	CK_CONN(c, dal_conn_exec(c, sqlf("UPDATE %s SET n = n + 1 WHERE n < 3", t), NULL));
 
-	CK_REPO(r, dal_repo_stats(r, DAL_OP_PREPARE, &pr));
-	CK_REPO(r, dal_repo_stats(r, DAL_OP_EXECUTE, &ex));
-	CK_REPO(r, dal_repo_stats(r, DAL_OP_FETCH, &fe));
-	CK_REPO(r, dal_repo_stats(r, DAL_OP_EXEC, &xc));
-	CK_REPO(r, dal_repo_stats(r, DAL_OP_PING, &pg));
+	CK_OK(dal_repo_stats(r, DAL_OP_PREPARE, &pr));
+	CK_OK(dal_repo_stats(r, DAL_OP_EXECUTE, &ex));
+	CK_OK(dal_repo_stats(r, DAL_OP_FETCH, &fe));
+	CK_OK(dal_repo_stats(r, DAL_OP_EXEC, &xc));
+	CK_OK(dal_repo_stats(r, DAL_OP_PING, &pg));
 	ck_assert_uint_eq(pr.calls, 1);
 	ck_assert_uint_eq(ex.calls, 2);
 	ck_assert_uint_eq(ex.rows + fe.rows, 8);
@@ -73,17 +74,17 @@ START_TEST(test_telemetry_counts)
 	ck_assert_uint_gt(ex.max_ns, 0);
 
 	/* A failure is counted once, wherever the backend reports it. */
-	expect_failure(r, sqlf("SELECT * FROM %s_nope", t), &err);
+	expect_failure(c, sqlf("SELECT * FROM %s_nope", t), &err);
 	ck_assert_uint_eq(total_errors(r), 1);
-	ck_assert_int_lt(dal_repo_exec(r, "SELEC 2", NULL), 0);
-	CK_REPO(r, dal_repo_stats(r, DAL_OP_EXEC, &xc));
+	ck_assert_int_lt(dal_conn_exec(c, "SELEC 2", NULL), 0);
+	CK_OK(dal_repo_stats(r, DAL_OP_EXEC, &xc));
 	ck_assert_uint_eq(xc.errors, 1);
 	ck_assert_uint_eq(total_errors(r), 2);
 
 	dal_repo_stats_reset(r);
 	ck_assert_uint_eq(total_errors(r), 0);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
@@ -215,23 +216,24 @@ START_TEST(test_trace_hooks_deliver_otel_attributes)
 	static const char secret_value[] = "ParamValue-9f3c";
 	dal_trace_hooks hooks = {.start = on_start, .end = on_end};
 	struct span_log *log = calloc(1, sizeof *log);
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	const struct seen_span *sp;
 	char t[64], buf[64];
 	dal_error err;
 	dal_stmt *s;
 
 	table_name(t, sizeof t, "trc");
-	create_table(r, t, "id BIGINT PRIMARY KEY, v VARCHAR(40)");
+	create_table(c, t, "id BIGINT PRIMARY KEY, v VARCHAR(40)");
 	ck_assert_int_eq(dal_repo_trace_set(r, &hooks, log), DAL_OK);
 
-	CK_REPO(r, dal_repo_ping(r, NULL));
+	CK_CONN(c, dal_conn_ping(c, NULL));
 	sp = last_span(log, DAL_OP_PING);
 	check_common(r, sp);
 	ck_assert_int_eq(sp->status, DAL_OK);
 	ck_assert_msg(!sp->has_error_type && !sp->has_status, "success span has error.type");
 
-	s = prep(r, sqlf("INSERT INTO %s (id, v) VALUES (?, ?)", t));
+	s = prep(c, sqlf("INSERT INTO %s (id, v) VALUES (?, ?)", t));
 	sp = last_span(log, DAL_OP_PREPARE);
 	check_common(r, sp);
 	ck_assert_str_eq(unquoted(sp->collection, buf, sizeof buf), t);
@@ -261,7 +263,7 @@ START_TEST(test_trace_hooks_deliver_otel_attributes)
 	/* Opt in: the parameterised text, never the values. */
 	hooks.include_query_text = 1;
 	ck_assert_int_eq(dal_repo_trace_set(r, &hooks, log), DAL_OK);
-	s = prep(r, sqlf("SELECT v FROM %s WHERE v = ?", t));
+	s = prep(c, sqlf("SELECT v FROM %s WHERE v = ?", t));
 	CK_STMT(s, dal_stmt_bind_text(s, 1, secret_value, -1));
 	CK_STEP(s, DAL_ROW);
 	sp = last_span(log, DAL_OP_EXECUTE);
@@ -271,9 +273,9 @@ START_TEST(test_trace_hooks_deliver_otel_attributes)
 	ck_assert_str_eq(unquoted(sp->collection, buf, sizeof buf), t);
 	dal_stmt_close(s);
 
-	CK_REPO(r, dal_repo_begin(r));
-	CK_REPO(r, dal_repo_exec(r, sqlf("UPDATE %s SET v = 'x' WHERE id = 1", t), NULL));
-	CK_REPO(r, dal_repo_rollback(r));
+	CK_CONN(c, dal_conn_begin(c));
+	CK_CONN(c, dal_conn_exec(c, sqlf("UPDATE %s SET v = 'x' WHERE id = 1", t), NULL));
+	CK_CONN(c, dal_conn_rollback(c));
 	check_common(r, last_span(log, DAL_OP_BEGIN));
 	sp = last_span(log, DAL_OP_EXEC);
 	check_common(r, sp);
@@ -281,7 +283,7 @@ START_TEST(test_trace_hooks_deliver_otel_attributes)
 	ck_assert_msg(tu_contains(sp->query_text, "UPDATE"), "exec query text: %s", sp->query_text);
 	check_common(r, last_span(log, DAL_OP_ROLLBACK));
 
-	expect_failure(r, "SELEC 1", &err);
+	expect_failure(c, "SELEC 1", &err);
 	sp = &log->spans[log->n - 1];
 	ck_assert_int_eq(sp->status, DAL_ESYNTAX);
 	ck_assert_str_eq(sp->error_type, dal_code_label(DAL_ESYNTAX));
@@ -300,10 +302,10 @@ START_TEST(test_trace_hooks_deliver_otel_attributes)
 	/* Removing the hooks stops the calls. */
 	ck_assert_int_eq(dal_repo_trace_set(r, NULL, NULL), DAL_OK);
 	log->n = 0;
-	CK_REPO(r, dal_repo_ping(r, NULL));
+	CK_CONN(c, dal_conn_ping(c, NULL));
 	ck_assert_int_eq(log->n, 0);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 	free(log);
 }
 END_TEST
@@ -351,6 +353,7 @@ START_TEST(test_slow_query_log_and_redaction)
 	struct url_parts p;
 	char real[128] = "", *u;
 	dal_repo *r = NULL;
+	dal_conn *c;
 	dal_error err;
 	dal_stmt *s;
 	int rc;
@@ -365,14 +368,15 @@ START_TEST(test_slow_query_log_and_redaction)
 	rc = dal_repo_open(&r, NULL, "slowrepo", u, &err);
 	ck_assert_msg(rc == DAL_OK, "%s", err.message);
 	ck_assert_int_eq(dal_repo_trace_set(r, &hooks, spans), DAL_OK);
+	c = acquire(r);
 
 	/* Well over 25 ms, with one text parameter. */
-	s = prep(r, dl->slow_sql);
+	s = prep(c, dl->slow_sql);
 	CK_STMT(s, dal_stmt_bind_text(s, 1, secret_value, -1));
 	CK_STEP(s, DAL_ROW);
 	dal_stmt_close(s);
 	/* Fast, so not logged (the threshold leaves room for a loaded machine). */
-	CK_REPO(r, dal_repo_exec(r, "SELECT 1", NULL));
+	CK_CONN(c, dal_conn_exec(c, "SELECT 1", NULL));
 
 	ck_assert_msg(lines->n == 1, "%d log lines:\n%s", lines->n, lines->text);
 	/* Repository, backend, duration and the statement text... */
@@ -403,7 +407,7 @@ START_TEST(test_slow_query_log_and_redaction)
 		ck_assert_msg(!tu_contains(all, secret_value), "value in span: %s", all);
 		ck_assert_msg(!real[0] || !tu_contains(all, real), "password in span: %s", all);
 	}
-	dal_repo_close(r);
+	close_conn(r, c);
 	dal_log_set(NULL, NULL);
 	free(prom.buf);
 	free(json.buf);

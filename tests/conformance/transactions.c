@@ -7,63 +7,65 @@
 
 START_TEST(test_transactions)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	char t[64];
 	int rc;
 
 	table_name(t, sizeof t, "txn");
-	create_table(r, t, "n BIGINT");
+	create_table(c, t, "n BIGINT");
 
-	CK_REPO(r, dal_repo_begin(r));
-	exec_ok(r, sqlf("INSERT INTO %s (n) VALUES (1)", t));
-	CK_REPO(r, dal_repo_commit(r));
-	ck_assert_int_eq(query_int(r, sqlf("SELECT COUNT(*) FROM %s", t)), 1);
+	CK_CONN(c, dal_conn_begin(c));
+	exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (1)", t));
+	CK_CONN(c, dal_conn_commit(c));
+	ck_assert_int_eq(query_int(c, sqlf("SELECT COUNT(*) FROM %s", t)), 1);
 
-	CK_REPO(r, dal_repo_begin(r));
-	exec_ok(r, sqlf("INSERT INTO %s (n) VALUES (2)", t));
+	CK_CONN(c, dal_conn_begin(c));
+	exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (2)", t));
 	/* Visible inside the transaction... */
-	ck_assert_int_eq(query_int(r, sqlf("SELECT COUNT(*) FROM %s", t)), 2);
-	CK_REPO(r, dal_repo_rollback(r));
+	ck_assert_int_eq(query_int(c, sqlf("SELECT COUNT(*) FROM %s", t)), 2);
+	CK_CONN(c, dal_conn_rollback(c));
 	/* ...and gone after the rollback. */
-	ck_assert_int_eq(query_int(r, sqlf("SELECT COUNT(*) FROM %s", t)), 1);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT COUNT(*) FROM %s", t)), 1);
 
-	CK_REPO(r, dal_repo_begin(r));
-	rc = dal_repo_begin(r);
+	CK_CONN(c, dal_conn_begin(c));
+	rc = dal_conn_begin(c);
 	ck_assert_int_eq(rc, DAL_EMISUSE);
-	ck_assert_msg(tu_contains(dal_repo_error(r)->message, "already"), "message: %s",
-	              dal_repo_error(r)->message);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "already"), "message: %s",
+	              dal_conn_error(c)->message);
 	/* The outer transaction is intact. */
-	exec_ok(r, sqlf("INSERT INTO %s (n) VALUES (3)", t));
-	CK_REPO(r, dal_repo_commit(r));
-	ck_assert_int_eq(query_int(r, sqlf("SELECT SUM(n) FROM %s", t)), 4);
+	exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (3)", t));
+	CK_CONN(c, dal_conn_commit(c));
+	ck_assert_int_eq(query_int(c, sqlf("SELECT SUM(n) FROM %s", t)), 4);
 
-	rc = dal_repo_commit(r);
+	rc = dal_conn_commit(c);
 	ck_assert_int_eq(rc, DAL_EMISUSE);
-	ck_assert_msg(tu_contains(dal_repo_error(r)->message, "without an open transaction"),
-	              "message: %s", dal_repo_error(r)->message);
-	drop_table(r, t);
-	dal_repo_close(r);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "without an open transaction"),
+	              "message: %s", dal_conn_error(c)->message);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_transaction_isolated_from_other_connection)
 {
-	dal_repo *a, *b;
+	dal_repo *ra, *rb;
+	dal_conn *a, *b;
 	char t[64];
 
-	a = open_repo();
-	b = open_repo();
+	a = open_conn(&ra);
+	b = open_conn(&rb);
 	table_name(t, sizeof t, "iso");
 	create_table(a, t, "n BIGINT");
-	CK_REPO(a, dal_repo_begin(a));
+	CK_CONN(a, dal_conn_begin(a));
 	exec_ok(a, sqlf("INSERT INTO %s (n) VALUES (1)", t));
 	/* Uncommitted: b does not see it (and is not blocked reading). */
 	ck_assert_int_eq(query_int(b, sqlf("SELECT COUNT(*) FROM %s", t)), 0);
-	CK_REPO(a, dal_repo_commit(a));
+	CK_CONN(a, dal_conn_commit(a));
 	ck_assert_int_eq(query_int(b, sqlf("SELECT COUNT(*) FROM %s", t)), 1);
 	drop_table(a, t);
-	dal_repo_close(a);
-	dal_repo_close(b);
+	close_conn(ra, a);
+	close_conn(rb, b);
 }
 END_TEST
 

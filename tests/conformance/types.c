@@ -13,13 +13,14 @@ START_TEST(test_type_int64_roundtrip)
 {
 	static const int64_t vals[] = {INT64_MIN, INT64_MAX, 0, -1, 1, 4294967296LL};
 	const size_t n = sizeof vals / sizeof vals[0];
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s;
 	char t[64];
 
 	table_name(t, sizeof t, "i64");
-	create_table(r, t, "k BIGINT, v BIGINT");
-	s = prep(r, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
+	create_table(c, t, "k BIGINT, v BIGINT");
+	s = prep(c, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
 	for (size_t i = 0; i <= n; i++) {
 		CK_STMT(s, dal_stmt_bind_int64(s, 1, (int64_t)i));
 		if (i < n)
@@ -31,7 +32,7 @@ START_TEST(test_type_int64_roundtrip)
 	}
 	dal_stmt_close(s);
 
-	s = prep(r, sqlf("SELECT v FROM %s ORDER BY k", t));
+	s = prep(c, sqlf("SELECT v FROM %s ORDER BY k", t));
 	for (size_t i = 0; i < n; i++) {
 		CK_STEP(s, DAL_ROW);
 		ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_INT64);
@@ -47,14 +48,14 @@ START_TEST(test_type_int64_roundtrip)
 	dal_stmt_close(s);
 
 	/* Bound parameters compare exactly at the extremes. */
-	s = prep(r, sqlf("SELECT k FROM %s WHERE v = ?", t));
+	s = prep(c, sqlf("SELECT k FROM %s WHERE v = ?", t));
 	CK_STMT(s, dal_stmt_bind_int64(s, 1, INT64_MIN));
 	CK_STEP(s, DAL_ROW);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 0);
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
@@ -63,13 +64,14 @@ START_TEST(test_type_double_roundtrip)
 	static const double vals[] = {0.0, 1e308, -1e308, 0.1, -2.5, 123456789.125,
 	                              2.2250738585072014e-308, 3.141592653589793};
 	const size_t n = sizeof vals / sizeof vals[0];
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s;
 	char t[64];
 
 	table_name(t, sizeof t, "dbl");
-	create_table(r, t, "k BIGINT, v DOUBLE PRECISION");
-	s = prep(r, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
+	create_table(c, t, "k BIGINT, v DOUBLE PRECISION");
+	s = prep(c, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
 	for (size_t i = 0; i <= n; i++) {
 		CK_STMT(s, dal_stmt_bind_int64(s, 1, (int64_t)i));
 		if (i < n)
@@ -80,7 +82,7 @@ START_TEST(test_type_double_roundtrip)
 	}
 	dal_stmt_close(s);
 
-	s = prep(r, sqlf("SELECT v FROM %s ORDER BY k", t));
+	s = prep(c, sqlf("SELECT v FROM %s ORDER BY k", t));
 	for (size_t i = 0; i < n; i++) {
 		CK_STEP(s, DAL_ROW);
 		ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_DOUBLE);
@@ -93,8 +95,8 @@ START_TEST(test_type_double_roundtrip)
 	ck_assert(dal_stmt_column_double(s, 0) == 0.0);
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
@@ -102,7 +104,8 @@ START_TEST(test_type_text_roundtrip)
 {
 	const char *utf8 = "\xc5\xbelu\xc5\xa5ou\xc4\x8dk\xc3\xbd k\xc5\xaf\xc5\x88 "
 	                   "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xf0\x9f\x90\x98";
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	char t[64], *big;
 	const char *got;
 	dal_stmt *s;
@@ -115,8 +118,8 @@ START_TEST(test_type_text_roundtrip)
 	big[20000] = '\0';
 
 	table_name(t, sizeof t, "txt");
-	create_table(r, t, "k BIGINT, v TEXT");
-	s = prep(r, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
+	create_table(c, t, "k BIGINT, v TEXT");
+	s = prep(c, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
 	CK_STMT(s, dal_stmt_bind_int64(s, 1, 1));
 	CK_STMT(s, dal_stmt_bind_text(s, 2, "", 0));
 	CK_STEP(s, DAL_DONE);
@@ -140,7 +143,7 @@ START_TEST(test_type_text_roundtrip)
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
 
-	s = prep(r, sqlf("SELECT v FROM %s ORDER BY k", t));
+	s = prep(c, sqlf("SELECT v FROM %s ORDER BY k", t));
 	CK_STEP(s, DAL_ROW); /* '' is not NULL */
 	ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_TEXT);
 	ck_assert_int_eq(dal_stmt_column_is_null(s, 0), 0);
@@ -168,22 +171,23 @@ START_TEST(test_type_text_roundtrip)
 	dal_stmt_close(s);
 
 	/* UTF-8 compares equal as a bound parameter too. */
-	s = prep(r, sqlf("SELECT k FROM %s WHERE v = ?", t));
+	s = prep(c, sqlf("SELECT k FROM %s WHERE v = ?", t));
 	CK_STMT(s, dal_stmt_bind_text(s, 1, utf8, -1));
 	CK_STEP(s, DAL_ROW);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 3);
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
 	free(big);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_type_blob_roundtrip)
 {
 	const size_t size = 1024 * 1024;
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	unsigned char *data;
 	const void *got;
 	dal_stmt *s;
@@ -196,8 +200,8 @@ START_TEST(test_type_blob_roundtrip)
 		data[i] = (unsigned char)(i ^ (i >> 8));
 
 	table_name(t, sizeof t, "blob");
-	create_table(r, t, sqlf("k BIGINT, v %s", dl->blob));
-	s = prep(r, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
+	create_table(c, t, sqlf("k BIGINT, v %s", dl->blob));
+	s = prep(c, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
 	CK_STMT(s, dal_stmt_bind_int64(s, 1, 1));
 	CK_STMT(s, dal_stmt_bind_blob(s, 2, data, size));
 	CK_STEP(s, DAL_DONE);
@@ -212,7 +216,7 @@ START_TEST(test_type_blob_roundtrip)
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
 
-	s = prep(r, sqlf("SELECT v FROM %s ORDER BY k", t));
+	s = prep(c, sqlf("SELECT v FROM %s ORDER BY k", t));
 	CK_STEP(s, DAL_ROW);
 	ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_BLOB);
 	got = dal_stmt_column_blob(s, 0, &len);
@@ -236,21 +240,22 @@ START_TEST(test_type_blob_roundtrip)
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
 	free(data);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 
 START_TEST(test_type_bool_roundtrip)
 {
-	dal_repo *r = open_repo();
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
 	dal_stmt *s;
 	dal_type ty;
 	char t[64];
 
 	table_name(t, sizeof t, "bool");
-	create_table(r, t, "k BIGINT, v BOOLEAN");
-	s = prep(r, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
+	create_table(c, t, "k BIGINT, v BOOLEAN");
+	s = prep(c, sqlf("INSERT INTO %s (k, v) VALUES (?, ?)", t));
 	CK_STMT(s, dal_stmt_bind_int64(s, 1, 1));
 	CK_STMT(s, dal_stmt_bind_bool(s, 2, 1));
 	CK_STEP(s, DAL_DONE);
@@ -265,7 +270,7 @@ START_TEST(test_type_bool_roundtrip)
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
 
-	s = prep(r, sqlf("SELECT v FROM %s ORDER BY k", t));
+	s = prep(c, sqlf("SELECT v FROM %s ORDER BY k", t));
 	CK_STEP(s, DAL_ROW);
 	/* MySQL has no boolean type (BOOLEAN is TINYINT(1)). */
 	ty = dal_stmt_column_type(s, 0);
@@ -286,13 +291,13 @@ START_TEST(test_type_bool_roundtrip)
 	dal_stmt_close(s);
 
 	/* A bool parameter filters a boolean column. */
-	s = prep(r, sqlf("SELECT COUNT(*) FROM %s WHERE v = ?", t));
+	s = prep(c, sqlf("SELECT COUNT(*) FROM %s WHERE v = ?", t));
 	CK_STMT(s, dal_stmt_bind_bool(s, 1, 1));
 	CK_STEP(s, DAL_ROW);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 2);
 	dal_stmt_close(s);
-	drop_table(r, t);
-	dal_repo_close(r);
+	drop_table(c, t);
+	close_conn(r, c);
 }
 END_TEST
 

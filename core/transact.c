@@ -1,0 +1,108 @@
+/*
+ * dal_repo_transact(): an application's unit of work in a transaction,
+ * retried as a whole when the failure means "try again".
+ *
+ * What is retried: DAL_EBUSY anywhere (deadlock, serialization failure,
+ * Galera certification conflict: the server rolled back), and DAL_ETIMEOUT
+ * (lock wait timeout) and DAL_ECONNECT before the commit was sent, each time
+ * on a freshly acquired connection after a backoff with full jitter. A
+ * connection lost, or a timeout, while the commit is in flight leaves the
+ * outcome unknown; that is DAL_EOUTCOME, reported and not retried, because
+ * applying the unit twice is worse than asking.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define FIRST_DELAY_MS 10
+
+enum stage { ST_BEGIN, ST_BODY, ST_COMMIT };
+
+static int retryable(int rc, enum stage st)
+{
+	if (rc == DAL_EBUSY)
+		return 1; /* the server rolled the transaction back */
+	return (rc == DAL_ETIMEOUT || rc == DAL_ECONNECT) && st != ST_COMMIT;
+}
+
+/* One attempt on a fresh connection; *stage says how far it got. */
+static int attempt(dal_repo *r, dal_txn_fn fn, void *ud, enum stage *stage, dal_error *err)
+{
+	dal_conn *c;
+	int rc;
+
+	*stage = ST_BEGIN;
+	if ((rc = dal_conn_acquire(r, &c, err)) != DAL_OK)
+		return rc;
+	if ((rc = dal_conn_begin(c)) != DAL_OK) {
+		error_copy(err, &c->err);
+		dal_conn_release(c);
+		return rc;
+	}
+	*stage = ST_BODY;
+	dal_error_clear(&c->err);
+	rc = fn(c, ud);
+	if (rc != DAL_OK) {
+		if (rc > 0)
+			rc = dal_error_set(err, DAL_EMISUSE, NULL, 0,
+			                   "transaction body returned %d, not DAL_OK or an error", rc);
+		else if (c->err.code == rc)
+			error_copy(err, &c->err);
+		else
+			dal_error_set(err, rc, NULL, 0, "the transaction body failed with %s",
+			              dal_code_name(rc));
+		if (c->in_txn)
+			dal_conn_rollback(c); /* a failure here marks c broken */
+		dal_conn_release(c);
+		return rc;
+	}
+	*stage = ST_COMMIT;
+	rc = dal_conn_commit(c);
+	if (rc != DAL_OK) {
+		error_copy(err, &c->err);
+		/* Lost, or no answer in time: the server may have committed. */
+		if (code_loses_connection(rc) || rc == DAL_ETIMEOUT) {
+			char msg[DAL_ERROR_MESSAGE_SIZE];
+			memcpy(msg, err->message, sizeof msg);
+			dal_error_set(err, DAL_EOUTCOME, "08007", 0,
+			              "repository '%s': the connection was lost (or timed out) while "
+			              "the commit was in flight; the transaction may or may not be "
+			              "committed (%.300s)", r->name, msg);
+			rc = DAL_EOUTCOME;
+		}
+	}
+	dal_conn_release(c);
+	return rc;
+}
+
+int dal_repo_transact(dal_repo *r, dal_txn_fn fn, void *ud, dal_error *err)
+{
+	dal_error local;
+	unsigned attempts;
+	enum stage st;
+	int rc;
+
+	if (!err)
+		err = &local;
+	dal_error_clear(err);
+	if (!r || !fn)
+		return dal_error_set(err, DAL_EMISUSE, NULL, 0,
+		                     "dal_repo_transact: repo and fn must not be NULL");
+	attempts = r->settings->max_retries + 1;
+	for (unsigned a = 1;; a++) {
+		unsigned ms;
+
+		rc = attempt(r, fn, ud, &st, err);
+		if (rc == DAL_OK)
+			return DAL_OK;
+		if (!retryable(rc, st) || a >= attempts)
+			return rc;
+		ms = backoff_ms(FIRST_DELAY_MS, r->settings->retry_max_delay_ms, a);
+		dal_log_emit(DAL_LOG_INFO, "%s: transaction attempt %u of %u failed (%s: %s); "
+		             "retrying in %u ms", r->name, a, attempts, dal_code_name(rc),
+		             err->message, ms);
+		sleep_ms(ms);
+	}
+}

@@ -1,0 +1,357 @@
+#!/bin/bash
+# End-to-end test of the backend SDK, done the way a new user would do it:
+# take the release tree of a configured libdal build (`make distdir`, what the
+# tarball holds), configure and install it into a fresh temporary prefix,
+# build examples/plugin/backend_memkv.c out of tree from a copy, against that
+# installation only (pkg-config), install it into the plugin directory that
+# pkg-config names, and reach it by type, by URL scheme (`dal -u`), through
+# DB_URL and through dal_repo_open_url() from a C program.
+#
+#   scripts/test-sdk.sh BUILD_DIR          e.g. scripts/test-sdk.sh build-plain
+#
+# Needs a C compiler, make, pkg-config, nm and sqlite3's development files
+# (scripts/deps.sh). One line per check; the last line is "N passed, M failed",
+# and the exit status is 1 if anything failed. On failure the temporary
+# directory is kept for inspection.
+set -uo pipefail
+
+if [ $# -ne 1 ] || [ ! -f "$1/Makefile" ]; then
+	echo "usage: $0 BUILD_DIR   (a configured libdal build directory)" >&2
+	exit 2
+fi
+build=$(cd "$1" && pwd)
+srcdir=$(sed -n 's/^abs_top_srcdir = //p' "$build/Makefile")
+release=$(sed -n 's/^PACKAGE = //p' "$build/Makefile")-$(sed -n 's/^VERSION = //p' "$build/Makefile")
+tmp=$(mktemp -d /tmp/dal-sdk.XXXXXX)
+prefix=$tmp/prefix
+dal=$prefix/bin/dal
+
+pass=0
+fail=0
+ok() { echo "ok: $1"; pass=$((pass + 1)); }
+bad() { # what [detail file or text]
+	echo "FAIL: $1"
+	fail=$((fail + 1))
+	if [ -n "${2:-}" ] && [ -f "$2" ]; then
+		tail -n 15 "$2" | sed 's/^/    /'
+	elif [ -n "${2:-}" ]; then
+		printf '%s\n' "$2" | tail -n 15 | sed 's/^/    /'
+	fi
+}
+check() { # what condition-status [detail]
+	if [ "$2" -eq 0 ]; then ok "$1"; else bad "$1" "${3:-}"; fi
+}
+finish() {
+	echo "$pass passed, $fail failed"
+	if [ "$fail" -eq 0 ]; then
+		rm -rf "$tmp"
+		exit 0
+	fi
+	echo "(kept $tmp for inspection)" >&2
+	exit 1
+}
+
+# ---- 1. a fresh installation from the release tree ------------------------
+
+rm -rf "${build:?}/$release"
+if make -s -C "$build" distdir >"$tmp/distdir.log" 2>&1 && mv "$build/$release" "$tmp/src"; then
+	missing=
+	for f in backend_memkv.c README.md Makefile.standalone; do
+		[ -f "$tmp/src/examples/plugin/$f" ] || missing="$missing examples/plugin/$f"
+	done
+	check "the release tree ships examples/plugin" "$([ -z "$missing" ]; echo $?)" \
+		"missing:$missing"
+else
+	rm -rf "${build:?}/$release"
+	bad "make distdir in $build" "$tmp/distdir.log"
+	finish
+fi
+
+if (cd "$tmp/src" &&
+	./configure -q --prefix="$prefix" --with-sqlite=yes --with-mysql=no --with-pgsql=no &&
+	make -s -j"$(nproc)" install) >"$tmp/install.log" 2>&1; then
+	ok "libdal configured and installed into a fresh prefix"
+else
+	bad "configure && make install into $prefix" "$tmp/install.log"
+	finish
+fi
+
+# From here on, nothing but the installation: no source tree, no settings of
+# the caller's that could point elsewhere.
+unset DAL_CONFIG DAL_PLUGIN_PATH DB_URL DATABASE_URL DB_TYPE DB_HOST DB_PORT DB_NAME \
+	DB_USER DB_PASS DB_POOL_SIZE DB_MAX_RETRIES DB_RETRY_DELAY PKG_CONFIG_SYSROOT_DIR \
+	CPATH C_INCLUDE_PATH LIBRARY_PATH
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+export LD_LIBRARY_PATH=$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+
+# Is a path inside a source tree (the original one or the release copy)?
+in_tree() { [[ $1 == "$srcdir"/* || $1 == "$srcdir" || $1 == "$tmp/src"* ]]; }
+
+cflags=$(pkg-config --cflags libdal 2>&1)
+cflags=${cflags% }
+plugindir=$(pkg-config --variable=plugindir libdal 2>&1)
+bad_flags=
+for f in $cflags; do
+	case $f in
+	-I*) [[ ${f#-I} == "$prefix"/* ]] || bad_flags="$bad_flags $f" ;;
+	esac
+done
+check "pkg-config libdal: cflags '$cflags' point into the prefix only" \
+	"$([ -n "$cflags" ] && [ -z "$bad_flags" ]; echo $?)" "outside the prefix:$bad_flags"
+check "pkg-config plugindir is $plugindir" \
+	"$([[ $plugindir == "$prefix"/* ]] && ! in_tree "$plugindir"; echo $?)"
+
+# ---- 2. the plugin, built out of tree --------------------------------------
+
+ext=$tmp/thirdparty/memkv
+mkdir -p "$(dirname "$ext")"
+cp -R "$tmp/src/examples/plugin" "$ext"
+cd "$ext" || finish
+
+# The exact command of examples/plugin/README.md.
+cmd="cc -shared -fPIC -fvisibility=hidden -o backend_memkv.so backend_memkv.c $(pkg-config --cflags --libs libdal)"
+leak=
+for f in $cmd; do
+	case $f in -I* | -L*) in_tree "${f#-[IL]}" && leak="$leak $f" ;; esac
+done
+out=$($cmd 2>&1)
+status=$?
+check "builds out of tree: $cmd" "$([ $status -eq 0 ] && [ -z "$leak" ]; echo $?)" \
+	"${leak:+source-tree flags:$leak }$out"
+
+# Every libdal header the compiler reads comes from the installed SDK.
+# shellcheck disable=SC2086,SC1003,SC2020 # split cflags; tr: blanks and backslashes
+deps=$(cc -M $cflags backend_memkv.c 2>&1 | tr ' \\' '\n\n' | grep '/dal/' | sort -u)
+foreign=$(grep -v "^$prefix/include/dal/" <<<"$deps")
+check "it includes only the installed <dal/*.h> ($(wc -l <<<"$deps") headers)" \
+	"$([ -n "$deps" ] && [ -z "$foreign" ]; echo $?)" "$foreign"
+
+out=$(make -f Makefile.standalone clean backend_memkv.so install 2>&1)
+status=$?
+warnings=$(grep -v -e '^rm -f' -e '^cc ' -e '^install ' -e "^${CC:-cc} " <<<"$out")
+check "Makefile.standalone builds it with -Wall -Wextra, no warnings" \
+	"$([ $status -eq 0 ] && [ -z "$warnings" ]; echo $?)" "$out"
+check "Makefile.standalone installs it into the plugindir" \
+	"$([ -f "$plugindir/backend_memkv.so" ]; echo $?)" "$out"
+
+exports=$(nm -D --defined-only "$plugindir/backend_memkv.so" 2>&1 | awk '{print $NF}')
+check "it exports one symbol: backend_memkv_LTX_dal_plugin_init" \
+	"$([ "$exports" = backend_memkv_LTX_dal_plugin_init ]; echo $?)" "$exports"
+
+# ---- 3. the installed dal tool ---------------------------------------------
+
+cd "$tmp" || finish
+out=$("$dal" plugins 2>&1)
+block=$(awk '/^memkv /{p=1} p && /^$/{exit} p' <<<"$out")
+check "dal plugins: memkv, file $plugindir/backend_memkv.so, alias kv, kind: file" \
+	"$(grep -q "file: *$plugindir/backend_memkv.so\$" <<<"$block" &&
+		grep -q 'aliases: *kv$' <<<"$block" && grep -q 'kind: *file$' <<<"$block"
+	echo $?)" "$out"
+
+out=$("$dal" -u memkv:///store exec "SET 'greeting' 'hello, world'" \
+	query --csv "GET 'greeting'" query --csv COUNT exec "del 'greeting'" \
+	query --csv "GET 'greeting'" query --csv count 2>&1)
+out=${out//$'\r'/} # CSV lines end in CRLF
+want=$(printf '%s\n' '1 row(s) affected' key,value 'greeting,"hello, world"' count 1 \
+	'1 row(s) affected' key,value count 0)
+check "dal -u memkv:///store: SET, GET, COUNT, DEL round trip" \
+	"$([ "$out" = "$want" ]; echo $?)" "$out"
+
+out=$(DB_URL=kv:///store "$dal" ping 2>&1)
+status=$?
+check "DB_URL=kv:///store dal ping (the alias as URL scheme)" \
+	"$([ $status -eq 0 ] && grep -q '^ok: main (memkv, ' <<<"$out"; echo $?)" "$out"
+
+out=$(DB_TYPE=memkv "$dal" ping 2>&1)
+status=$?
+check "DB_TYPE=memkv dal ping (the type)" \
+	"$([ $status -eq 0 ] && grep -q '^ok: main (memkv, ' <<<"$out"; echo $?)" "$out"
+
+printf '[main]\ntype = memkv\npath = store\n\n[main.memkv]\ncase_fold = on\nmax_keys = 1\n' \
+	>"$tmp/memkv.ini"
+out=$("$dal" -c "$tmp/memkv.ini" exec "SET 'Key' 'v'" query --csv "GET 'KEY'" 2>&1)
+out=${out//$'\r'/}
+check "an INI file with type = memkv and [main.memkv] case_fold = on" \
+	"$([ "$out" = "$(printf '1 row(s) affected\nkey,value\nKey,v')" ]; echo $?)" "$out"
+
+out=$("$dal" -c "$tmp/memkv.ini" exec "SET 'a' '1'" exec "SET 'b' '2'" 2>&1)
+status=$?
+check "[main.memkv] max_keys = 1: a second key is DAL_EDATA" \
+	"$([ $status -eq 1 ] && grep -q 'DAL_EDATA: .*max_keys = 1' <<<"$out"; echo $?)" "$out"
+
+out=$("$dal" -u memkv:///store exec "FROB 'x'" 2>&1)
+status=$?
+check "an unknown statement is DAL_ESYNTAX [42601]" \
+	"$([ $status -eq 1 ] && grep -q 'DAL_ESYNTAX: .*FROB.*\[42601\]' <<<"$out"; echo $?)" "$out"
+
+out=$("$dal" -u nosuch:///x ping 2>&1)
+status=$?
+check "dal -u nosuch:///x: not found, listing the installed schemes incl. memkv, kv" \
+	"$([ $status -eq 1 ] && grep -q 'DAL_EPLUGIN_NOTFOUND' <<<"$out" &&
+		grep -Eq 'installed: .*memkv, kv[;)]' <<<"$out" && grep -q 'sqlite' <<<"$out"
+	echo $?)" "$out"
+
+# ---- 4. an application, with parameters ------------------------------------
+
+mkdir -p "$tmp/app"
+cat >"$tmp/app/sdk_app.c" <<'EOF'
+/* Uses the memkv plugin through the installed <dal/dal.h> only. One line per
+ * check: "ok - ..." or "FAIL - ...". */
+#include <dal/dal.h>
+#include <stdio.h>
+#include <string.h>
+
+static int failures;
+
+static void check(int cond, const char *what, const char *detail)
+{
+	printf("%s - %s%s%s\n", cond ? "ok" : "FAIL", what, cond || !detail ? "" : ": ",
+	       cond || !detail ? "" : detail);
+	failures += !cond;
+}
+
+/* Prepare sql, bind up to two texts, step once: the step's result. */
+static int run(dal_conn *c, dal_stmt **st, const char *sql, const char *a, const char *b)
+{
+	if (dal_stmt_prepare(c, sql, st) != DAL_OK)
+		return dal_conn_error(c)->code;
+	if (a)
+		dal_stmt_bind_text(*st, 1, a, -1);
+	if (b)
+		dal_stmt_bind_text(*st, 2, b, -1);
+	return dal_stmt_step(*st);
+}
+
+int main(void)
+{
+	dal_repo *r, *r2;
+	dal_conn *c, *c2;
+	dal_stmt *st, *get, *set;
+	dal_error err;
+	const char *t;
+	int rc;
+
+	rc = dal_repo_open_url(&r, "memkv:///x", &err);
+	check(rc == DAL_OK, "dal_repo_open_url(memkv:///x)", rc ? err.message : NULL);
+	if (rc)
+		return 1;
+	check(strcmp(dal_repo_backend(r), "memkv") == 0, "dal_repo_backend() is memkv",
+	      dal_repo_backend(r));
+	rc = dal_conn_acquire(r, &c, &err);
+	check(rc == DAL_OK, "dal_conn_acquire()", rc ? err.message : NULL);
+	if (rc)
+		return 1;
+
+	rc = run(c, &st, "SET ?, ?", "alpha", "one");
+	check(rc == DAL_DONE && dal_stmt_rows_affected(st) == 1,
+	      "SET ?, ? with bound text: DONE, 1 row affected", dal_stmt_error(st)->message);
+	dal_stmt_reset(st);
+	dal_stmt_bind_text(st, 1, "n", -1);
+	dal_stmt_bind_int64(st, 2, 42);
+	check(dal_stmt_step(st) == DAL_DONE, "SET re-bound with an int64 value",
+	      dal_stmt_error(st)->message);
+	dal_stmt_close(st);
+
+	rc = run(c, &get, "GET :key", "alpha", NULL);
+	t = rc == DAL_ROW ? dal_stmt_column_text(get, 1, NULL) : NULL;
+	check(rc == DAL_ROW && dal_stmt_column_count(get) == 2 &&
+	      strcmp(dal_stmt_column_name(get, 0), "key") == 0 &&
+	      strcmp(dal_stmt_column_name(get, 1), "value") == 0 &&
+	      strcmp(dal_stmt_column_text(get, 0, NULL), "alpha") == 0 && t && strcmp(t, "one") == 0,
+	      "GET :key (named, bound) returns the row (alpha, one)", dal_stmt_error(get)->message);
+	rc = run(c, &set, "PUT ? ?", "alpha", "two");
+	dal_stmt_close(set);
+	t = dal_stmt_column_text(get, 1, NULL);
+	check(rc == DAL_DONE && t && strcmp(t, "one") == 0,
+	      "a fetched row stays valid while another statement overwrites it", t);
+	check(dal_stmt_step(get) == DAL_DONE, "GET has one row only", NULL);
+	dal_stmt_reset(get);
+	check(dal_stmt_step(get) == DAL_ROW &&
+	      strcmp(dal_stmt_column_text(get, 1, NULL), "two") == 0,
+	      "GET after reset sees the new value", NULL);
+	dal_stmt_bind_text(get, 1, "n", -1);
+	check(dal_stmt_step(get) == DAL_ROW && dal_stmt_column_type(get, 1) == DAL_TYPE_INT64 &&
+	      dal_stmt_column_int64(get, 1) == 42, "GET of an int64 value: DAL_TYPE_INT64 42",
+	      NULL);
+	dal_stmt_bind_text(get, 1, "missing", -1);
+	check(dal_stmt_step(get) == DAL_DONE, "GET of a missing key: no row", NULL);
+	dal_stmt_close(get);
+
+	rc = run(c, &st, "COUNT", NULL, NULL);
+	check(rc == DAL_ROW && dal_stmt_column_int64(st, 0) == 2, "COUNT is 2", NULL);
+	dal_stmt_close(st);
+	rc = run(c, &st, "DEL ?", "alpha", NULL);
+	check(rc == DAL_DONE && dal_stmt_rows_affected(st) == 1, "DEL ?: 1 row affected", NULL);
+	dal_stmt_reset(st);
+	check(dal_stmt_step(st) == DAL_DONE && dal_stmt_rows_affected(st) == 0,
+	      "DEL ? again: 0 rows affected", NULL);
+	dal_stmt_close(st);
+	rc = dal_stmt_prepare(c, "SELECT 1", &st);
+	check(rc == DAL_ESYNTAX && strcmp(dal_conn_error(c)->sqlstate, "42601") == 0,
+	      "prepare of an unknown statement: DAL_ESYNTAX [42601]", dal_conn_error(c)->message);
+	dal_conn_release(c);
+	dal_repo_close(r);
+
+	rc = dal_repo_open_url(&r, "memkv:///y?max_keys=2", &err);
+	check(rc == DAL_OK, "dal_repo_open_url(memkv:///y?max_keys=2)", rc ? err.message : NULL);
+	if (rc == DAL_OK && (rc = dal_conn_acquire(r, &c, &err)) == DAL_OK) {
+		dal_conn_exec(c, "SET 'a' 'b'", NULL);
+		dal_conn_exec(c, "SET 'c' 'd'", NULL);
+		rc = dal_conn_exec(c, "SET 'e' 'f'", NULL);
+		check(rc == DAL_EDATA, "a third key with max_keys=2: DAL_EDATA",
+		      dal_conn_error(c)->message);
+		rc = dal_repo_open_url(&r2, "memkv:///y", &err);
+		if (rc == DAL_OK && dal_conn_acquire(r2, &c2, &err) == DAL_OK &&
+		    run(c2, &st, "COUNT", NULL, NULL) == DAL_ROW) {
+			check(dal_stmt_column_int64(st, 0) == 0,
+			      "a second connection to memkv:///y has its own, empty store", NULL);
+			dal_stmt_close(st);
+			dal_conn_release(c2);
+		} else {
+			check(0, "a second connection to memkv:///y", err.message);
+		}
+		if (rc == DAL_OK)
+			dal_repo_close(r2);
+		dal_conn_release(c);
+		dal_repo_close(r);
+	}
+
+	rc = dal_repo_open_url(&r, "kv:///z?case_fold=on", &err);
+	check(rc == DAL_OK, "dal_repo_open_url(kv:///z?case_fold=on), the alias",
+	      rc ? err.message : NULL);
+	if (rc == DAL_OK && (rc = dal_conn_acquire(r, &c, &err)) == DAL_OK) {
+		dal_conn_exec(c, "SET 'Key' 'v'", NULL);
+		check(run(c, &st, "GET 'KEY'", NULL, NULL) == DAL_ROW,
+		      "case_fold=on: GET 'KEY' finds 'Key'", NULL);
+		dal_stmt_close(st);
+		dal_conn_release(c);
+		dal_repo_close(r);
+	}
+
+	rc = dal_repo_open_url(&r, "memkv:///x?no_such_opt=1", &err);
+	check(rc == DAL_ECONFIG && strstr(err.message, "'no_such_opt'"),
+	      "an unknown URL option: DAL_ECONFIG naming the key", rc ? err.message : "opened");
+	if (rc == DAL_OK)
+		dal_repo_close(r);
+	return failures != 0;
+}
+EOF
+# shellcheck disable=SC2046
+out=$(cd "$tmp/app" && cc -Wall -Wextra -o sdk_app sdk_app.c $(pkg-config --cflags --libs libdal) 2>&1)
+status=$?
+check "a C program builds against the installed libdal (pkg-config)" \
+	"$([ $status -eq 0 ] && [ -z "$out" ]; echo $?)" "$out"
+if [ -x "$tmp/app/sdk_app" ]; then
+	out=$("$tmp/app/sdk_app" 2>&1)
+	status=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) ok "C: ${line#ok - }" ;;
+		"FAIL - "*) bad "C: ${line#FAIL - }" ;;
+		*) bad "C: unexpected output" "$line" ;;
+		esac
+	done <<<"$out"
+	[ $status -eq 0 ] || grep -q '^FAIL - ' <<<"$out" || bad "C: exit status $status" "$out"
+fi
+
+finish

@@ -362,13 +362,15 @@ struct setting_list {
 };
 
 /* Keys whose value is a secret even if the core did not mask it (a backend
- * option such as sslpassword). A *_file key holds a path, not a secret. */
+ * option such as sslpassword). A *_file key holds a path, not a secret, and
+ * allow_empty_password a switch. */
 static int key_is_secret(const char *key)
 {
 	static const char *words[] = { "pass", "secret", "token", "credential", NULL };
 	size_t n = strlen(key);
 
-	if (n > 5 && strcmp(key + n - 5, "_file") == 0)
+	if ((n > 5 && strcmp(key + n - 5, "_file") == 0) ||
+	    strcmp(key, "allow_empty_password") == 0)
 		return 0;
 	for (const char **w = words; *w; w++)
 		if (strcasestr(key, *w))

@@ -708,6 +708,9 @@ START_TEST(test_cli_config_sources_and_masking)
 	assert_has(line, "env DB_HOST");
 	ck_assert_ptr_nonnull(line = config_line(r.out, "max_retries"));
 	assert_has(line, "default");
+	/* a switch whose name contains "password" is not a secret */
+	ck_assert_ptr_nonnull(line = config_line(r.out, "allow_empty_password"));
+	assert_has(line, " off ");
 	/* the unknown key is reported on stdout and logged on stderr */
 	assert_has(r.out, "\nwarnings:\n");
 	assert_has(r.out, "bogus_key");

@@ -83,8 +83,11 @@ int dal_conn_exec(dal_conn *c, const char *sql, int64_t *affected)
 	CHECK_CONN(c);
 	if (!sql)
 		return dal_error_set(&c->err, DAL_EMISUSE, NULL, 0, "dal_conn_exec: sql is NULL");
+	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	if (c->ops.exec.fn) {
 		rc = c->ops.exec.fn(c->ops.exec.h, sql, &n, &c->err);
+		if (rc != DAL_OK)
+			rc = conn_canceled(c, rc, &c->err);
 	} else {
 		dal_stmt *st;
 		rc = dal_stmt_prepare(c, sql, &st);
@@ -169,6 +172,44 @@ int dal_conn_last_insert_id(dal_conn *c, int64_t *out)
 		                     "backend %s has no last insert id; use INSERT ... RETURNING",
 		                     dal_repo_backend(c->repo));
 	return c->ops.last_insert_id.fn(c->ops.last_insert_id.h, out, &c->err);
+}
+
+int dal_conn_cancel(dal_conn *c)
+{
+	dal_error e;
+	int rc;
+
+	if (!c)
+		return DAL_EMISUSE;
+	if (!c->ops.cancel.fn)
+		return DAL_EUNSUPPORTED;
+	/* Set first: the interrupted call may return before cancel does. */
+	__atomic_store_n(&c->cancel_pending, 1, __ATOMIC_RELEASE);
+	rc = c->ops.cancel.fn(c->ops.cancel.h, &e);
+	if (rc != DAL_OK)
+		dal_log_emit(DAL_LOG_WARN, "%s: cancel failed (%s: %s)", c->repo->name,
+		             dal_code_name(rc), e.message);
+	return rc;
+}
+
+int conn_canceled(dal_conn *c, int rc, dal_error *err)
+{
+	if (!__atomic_exchange_n(&c->cancel_pending, 0, __ATOMIC_ACQ_REL))
+		return rc;
+	/* A backend reports a cancel as its own timeout or interrupt. */
+	if (rc != DAL_ETIMEOUT && rc != DAL_ECANCELED && rc != DAL_EBACKEND)
+		return rc;
+	{
+		char msg[DAL_ERROR_MESSAGE_SIZE];
+		memcpy(msg, err->message, sizeof msg);
+		return dal_error_set(err, DAL_ECANCELED, "57014", err->native,
+		                     "cancelled by dal_conn_cancel(): %.400s", msg);
+	}
+}
+
+const char *dal_conn_tls(const dal_conn *c)
+{
+	return c && c->ops.tls_info.fn ? c->ops.tls_info.fn(c->ops.tls_info.h) : NULL;
 }
 
 /* ---- one-shot calls on the repository ----------------------------------- */

@@ -63,13 +63,14 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 			v = s.pre_ping ? "on" : "off";
 			break;
 		case SK_RETRY_DELAY: case SK_RETRY_MAX_DELAY: case SK_POOL_TIMEOUT:
-		case SK_IDLE_TIMEOUT: case SK_MAX_LIFETIME: {
+		case SK_IDLE_TIMEOUT: case SK_MAX_LIFETIME: case SK_STATEMENT_TIMEOUT: {
 			/* Seconds, as parsed ("0.250" shows as 0.25). */
 			unsigned ms = k == SK_RETRY_DELAY ? s.retry_delay_ms
 			            : k == SK_RETRY_MAX_DELAY ? s.retry_max_delay_ms
 			            : k == SK_POOL_TIMEOUT ? s.pool_timeout_ms
 			            : k == SK_IDLE_TIMEOUT ? s.idle_timeout_ms
-			            : s.max_lifetime_ms;
+			            : k == SK_MAX_LIFETIME ? s.max_lifetime_ms
+			            : s.statement_timeout_ms;
 			snprintf(num, sizeof num, "%g", ms / 1000.0);
 			v = num;
 			break;

@@ -37,7 +37,8 @@ static const struct {
 	{DAL_EREADONLY, "DAL_EREADONLY", "database is read-only"},
 	{DAL_EUNSUPPORTED, "DAL_EUNSUPPORTED", "not supported by this backend"},
 	{DAL_EBACKEND, "DAL_EBACKEND", "database error"},
-	{DAL_EOUTCOME, "DAL_EOUTCOME", "outcome unknown: connection lost after the commit was sent"},
+	{DAL_EOUTCOME, "DAL_EOUTCOME", "outcome unknown: connection lost after the request was sent"},
+	{DAL_ECANCELED, "DAL_ECANCELED", "statement cancelled"},
 };
 
 const char *dal_code_name(int code)
@@ -66,7 +67,7 @@ const char *dal_code_label(int code)
 		[-DAL_EBUSY] = "busy", [-DAL_ECONSTRAINT] = "constraint", [-DAL_ESYNTAX] = "syntax",
 		[-DAL_ENOTFOUND] = "notfound", [-DAL_EDATA] = "data", [-DAL_EREADONLY] = "readonly",
 		[-DAL_EUNSUPPORTED] = "unsupported", [-DAL_EBACKEND] = "backend",
-		[-DAL_EOUTCOME] = "outcome_unknown",
+		[-DAL_EOUTCOME] = "outcome_unknown", [-DAL_ECANCELED] = "canceled",
 	};
 	if (code < 0 && (size_t)-code < sizeof labels / sizeof labels[0] && labels[-code])
 		return labels[-code];

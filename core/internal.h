@@ -36,6 +36,8 @@ struct conn_ops {
 	} prepare;
 	struct { int (*fn)(dal_bconn *, int64_t *, dal_error *); dal_bconn *h; } last_insert_id;
 	struct { const char *(*fn)(dal_bconn *); dal_bconn *h; } server_kind, server_version;
+	struct { int (*fn)(dal_bconn *, dal_error *); dal_bconn *h; } cancel;
+	struct { const char *(*fn)(dal_bconn *); dal_bconn *h; } tls_info;
 };
 
 /* One statement's slots, resolved when it is prepared. */
@@ -59,6 +61,7 @@ struct dal_conn {
 	struct conn_ops ops;
 	int in_txn;
 	int broken;              /* lost its server: closed, not pooled, on release */
+	int cancel_pending;      /* dal_conn_cancel() was called (atomic) */
 	struct dal_stmt *stmts;  /* open statements, finalized on release */
 	uint64_t created_ms;     /* coarse clock, for max_lifetime */
 	uint64_t idle_since_ms;  /* coarse clock, for idle_timeout and pre_ping */
@@ -100,6 +103,10 @@ struct dal_stmt {
 	char *scratch;      /* ncols * STMT_SCRATCH bytes for number -> text */
 	dal_error err;
 };
+
+/* A call on c failed with rc: if dal_conn_cancel() asked for it, the code
+ * becomes DAL_ECANCELED (err rewritten); the request is consumed. conn.c. */
+int conn_canceled(dal_conn *c, int rc, dal_error *err);
 
 /* Finalize every statement still open on c and leave their handles as
  * zombies that answer DAL_EMISUSE until dal_stmt_close(). stmt.c. */

@@ -29,6 +29,8 @@ void conn_ops_resolve(struct conn_ops *ops, const struct dal_driver *top, dal_bc
 	RESOLVE(last_insert_id);
 	RESOLVE(server_kind);
 	RESOLVE(server_version);
+	RESOLVE(cancel);
+	RESOLVE(tls_info);
 #undef RESOLVE
 	{
 		const struct dal_driver *d = top;

@@ -34,3 +34,20 @@ void dal_log_emit(dal_log_level level, const char *fmt, ...)
 	va_end(ap);
 	log_fn(level, line, log_userdata);
 }
+
+void dal_plugin_log(int level, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	if (!log_fn)
+		return;
+	if (level < DAL_LOG_DEBUG)
+		level = DAL_LOG_DEBUG;
+	if (level > DAL_LOG_ERROR)
+		level = DAL_LOG_ERROR;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	log_fn((dal_log_level)level, line, log_userdata);
+}

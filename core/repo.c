@@ -99,6 +99,7 @@ int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *e
 	cp.write_timeout = s->write_timeout;
 	cp.options = r->options;
 	cp.n_options = r->n_options;
+	cp.statement_timeout_ms = s->statement_timeout_ms;
 	target_of(r, target, sizeof target);
 	for (a = 1; a <= attempts; a++) {
 		unsigned ms;

@@ -49,7 +49,7 @@ const char *const res_key_names[SK__COUNT] = {
 	"connect_timeout", "read_timeout", "write_timeout", "telemetry",
 	"slow_query_ms", "allow_empty_password", "latency_buckets",
 	"max_overflow", "pool_timeout", "idle_timeout", "max_lifetime", "pre_ping",
-	"retry_max_delay",
+	"retry_max_delay", "statement_timeout",
 };
 
 /* The environment variable of each key, or NULL. */
@@ -89,6 +89,7 @@ const struct res_number res_durations[] = {
 	{SK_POOL_TIMEOUT, 0, 86400, "30"},
 	{SK_IDLE_TIMEOUT, 0, 86400 * 7, "600"},
 	{SK_MAX_LIFETIME, 0, 86400 * 7, "0"},
+	{SK_STATEMENT_TIMEOUT, 0, 86400, "0"},
 };
 const size_t res_n_durations = sizeof res_durations / sizeof res_durations[0];
 

@@ -46,6 +46,7 @@ enum setting_key {
 	SK_MAX_LIFETIME,
 	SK_PRE_PING,
 	SK_RETRY_MAX_DELAY,
+	SK_STATEMENT_TIMEOUT,
 	SK__COUNT
 };
 
@@ -76,7 +77,7 @@ struct dal_settings {
 	/* Durations, given in seconds (decimals allowed), kept in ms; 0 = off
 	 * for idle_timeout and max_lifetime. */
 	unsigned retry_delay_ms, retry_max_delay_ms, pool_timeout_ms;
-	unsigned idle_timeout_ms, max_lifetime_ms;
+	unsigned idle_timeout_ms, max_lifetime_ms, statement_timeout_ms;
 	int pre_ping;        /* 1 on, 0 off; default: on for server backends */
 	unsigned connect_timeout, read_timeout, write_timeout;
 	int telemetry;       /* 1 on (default), 0 off */

@@ -344,6 +344,7 @@ int res_validate(struct resolver *r)
 			[SK_POOL_TIMEOUT] = &s->pool_timeout_ms,
 			[SK_IDLE_TIMEOUT] = &s->idle_timeout_ms,
 			[SK_MAX_LIFETIME] = &s->max_lifetime_ms,
+			[SK_STATEMENT_TIMEOUT] = &s->statement_timeout_ms,
 		};
 		for (size_t i = 0; i < res_n_durations; i++)
 			if ((rc = check_duration(r, res_durations[i].key, res_durations[i].max,

@@ -329,6 +329,9 @@ int dal_stmt_step(dal_stmt *s)
 		                     "again) before stepping again");
 	}
 	s->err.code = DAL_OK;
+	/* A cancel asked before this execution started is not for it. */
+	if (s->state == STMT_READY && s->conn)
+		__atomic_store_n(&s->conn->cancel_pending, 0, __ATOMIC_RELAXED);
 	rc = s->ops.step.fn(s->ops.step.h, &s->err);
 	if (rc == DAL_ROW) {
 		s->state = STMT_ROW;
@@ -340,6 +343,7 @@ int dal_stmt_step(dal_stmt *s)
 	}
 	s->state = STMT_FAILED;
 	if (s->conn) {
+		rc = conn_canceled(s->conn, rc, &s->err);
 		/* The server is gone: the connection will not be pooled again,
 		 * and the statement is not re-run (it may have been a write). */
 		if (code_loses_connection(rc))

@@ -24,7 +24,10 @@ static int retryable(int rc, enum stage st)
 {
 	if (rc == DAL_EBUSY)
 		return 1; /* the server rolled the transaction back */
-	return (rc == DAL_ETIMEOUT || rc == DAL_ECONNECT) && st != ST_COMMIT;
+	/* Before the commit, a lost connection takes the uncommitted
+	 * transaction with it: whether or not the last request was sent
+	 * (DAL_ECONNECT, DAL_EOUTCOME), nothing of the unit was applied. */
+	return (rc == DAL_ETIMEOUT || rc == DAL_ECONNECT || rc == DAL_EOUTCOME) && st != ST_COMMIT;
 }
 
 /* One attempt on a fresh connection; *stage says how far it got. */

@@ -231,8 +231,9 @@ typedef int (*dal_txn_fn)(dal_conn *c, void *userdata);
  * the whole unit when the failure means "try again": DAL_EBUSY at any point
  * (deadlock, serialization failure, a Galera certification conflict: the
  * server rolled the transaction back), and before the commit was sent also
- * DAL_ETIMEOUT (lock wait timeout) and DAL_ECONNECT (on a fresh
- * connection). Retries: max_retries, with exponential backoff and full
+ * DAL_ETIMEOUT (lock wait timeout) and a lost connection, DAL_ECONNECT or
+ * DAL_EOUTCOME (the uncommitted transaction died with it; the unit runs
+ * again on a fresh connection). Retries: max_retries, with exponential backoff and full
  * jitter starting at 10 ms, capped at retry_max_delay; each is logged.
  *
  * Returns DAL_OK when committed, fn's own error (after a rollback) when it
@@ -296,6 +297,20 @@ DAL_API int dal_conn_rollback(dal_conn *c);
  * INSERT ... RETURNING there). DAL_EUNSUPPORTED if the backend has no notion.
  */
 DAL_API int dal_conn_last_insert_id(dal_conn *c, int64_t *out);
+
+/*
+ * Ask the server to stop the statement c is running: safe to call from
+ * another thread than the one using c (that is its point), at any moment;
+ * when nothing runs it does nothing. The interrupted call on c's thread
+ * fails with DAL_ECANCELED, and c stays usable. DAL_EUNSUPPORTED if the
+ * backend cannot cancel. c must stay acquired meanwhile: synchronise the
+ * cancelling thread with the release.
+ */
+DAL_API int dal_conn_cancel(dal_conn *c);
+
+/* How c is encrypted ("TLSv1.3 TLS_AES_256_GCM_SHA384"), or NULL when it
+ * is not (or the backend cannot say). Valid until dal_conn_release(). */
+DAL_API const char *dal_conn_tls(const dal_conn *c);
 
 /* A snapshot of a repository's pool. */
 typedef struct dal_pool_stats {
@@ -430,7 +445,7 @@ DAL_API const char *dal_op_name(dal_op op);
 /* Most histogram boundaries a repository can have (latency_buckets). */
 #define DAL_HISTOGRAM_MAX_BUCKETS 24
 /* Slots of dal_op_stats.errors_by_code: index -code for every error code. */
-#define DAL_ERROR_CODE_SLOTS 32
+#define DAL_ERROR_CODE_SLOTS 40
 
 /*
  * Figures for one operation, as a consistent snapshot. Times are in

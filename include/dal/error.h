@@ -47,7 +47,8 @@ typedef enum dal_code {
 	DAL_EPLUGIN_LOAD = -13,     /* the dynamic loader refused the file */
 
 	/* Database errors, portable across backends. */
-	DAL_ECONNECT = -20,     /* cannot connect, or the connection was lost */
+	DAL_ECONNECT = -20,     /* cannot connect, or the connection was lost
+	                           before the request was sent: safe to retry */
 	DAL_EAUTH = -21,        /* authentication failed */
 	DAL_ETIMEOUT = -22,     /* a timeout expired */
 	DAL_EBUSY = -23,        /* locked, deadlock or serialization conflict */
@@ -58,9 +59,10 @@ typedef enum dal_code {
 	DAL_EREADONLY = -28,    /* database or connection is read-only */
 	DAL_EUNSUPPORTED = -29, /* the backend does not support this call */
 	DAL_EBACKEND = -30,     /* any other database error */
-	DAL_EOUTCOME = -31      /* the connection was lost after a commit was sent:
-	                           it may or may not have been applied; not
+	DAL_EOUTCOME = -31,     /* the connection was lost after the request was
+	                           sent: it may or may not have been applied; not
 	                           transient (a blind retry could apply it twice) */
+	DAL_ECANCELED = -32     /* the statement was cancelled (dal_conn_cancel()) */
 } dal_code;
 
 /* Size of dal_error.message including the terminating NUL. */

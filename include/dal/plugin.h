@@ -185,6 +185,9 @@ struct dal_connect_params {
 	unsigned write_timeout;    /* seconds, 0 = none */
 	const dal_option *options; /* backend-specific options, strongest first */
 	size_t n_options;
+	unsigned statement_timeout_ms; /* a statement running longer is stopped
+	                                  by the server (or the backend) and
+	                                  fails with DAL_ETIMEOUT; 0 = none */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -256,6 +259,17 @@ struct dal_driver {
 	const char *(*server_kind)(dal_bconn *conn);
 	/* (optional) Server version as text, valid until disconnect. */
 	const char *(*server_version)(dal_bconn *conn);
+	/* (optional) Ask the server to stop what conn is running now. Called
+	 * from ANOTHER thread than the one using conn, at any moment (also
+	 * when nothing runs: then it does nothing): make it safe for that. The
+	 * interrupted call fails as it would on a server-side cancel (the core
+	 * reports it as DAL_ECANCELED); conn stays usable. Fallback:
+	 * DAL_EUNSUPPORTED. */
+	int (*cancel)(dal_bconn *conn, dal_error *err);
+	/* (optional) The connection's encryption, e.g. "TLSv1.3
+	 * TLS_AES_256_GCM_SHA384", or NULL when it is not encrypted. Static or
+	 * valid until disconnect. Fallback: not encrypted. */
+	const char *(*tls_info)(dal_bconn *conn);
 	/* Layers only: the connection of the table below that conn wraps. */
 	dal_bconn *(*conn_inner)(dal_bconn *conn);
 
@@ -394,6 +408,18 @@ DAL_API int dal_error_set(dal_error *err, int code, const char *sqlstate,
 
 /* Clear *err to DAL_OK / "00000". */
 DAL_API void dal_error_clear(dal_error *err);
+
+/*
+ * Log a line through the application's log sink (dal_log_set(); nothing
+ * without one): for what the client library reports on the side, such as
+ * server notices. level is a dal_log_level (0 debug .. 3 error). Never log
+ * a password.
+ */
+DAL_API void dal_plugin_log(int level, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
 
 /*
  * Parse params->options against a backend's option table. For each spec i,

@@ -256,6 +256,8 @@ static const struct {
 	{ DAL_CAP_STREAMING, "streaming" },
 	{ DAL_CAP_MULTI_STATEMENT, "multi_statement" },
 	{ DAL_CAP_EMBEDDED, "embedded" },
+	{ DAL_CAP_CANCEL, "cancel" },
+	{ DAL_CAP_TLS, "tls" },
 };
 
 struct plugin_walk {

@@ -28,5 +28,7 @@ typedef enum dal_type {
 #define DAL_CAP_STREAMING (1u << 3)         /* rows are streamed, not buffered */
 #define DAL_CAP_MULTI_STATEMENT (1u << 4)   /* exec() runs several statements */
 #define DAL_CAP_EMBEDDED (1u << 5)          /* in-process, no server */
+#define DAL_CAP_CANCEL (1u << 6)            /* dal_conn_cancel() and statement_timeout work */
+#define DAL_CAP_TLS (1u << 7)               /* connections can be encrypted (tls_* options) */
 
 #endif /* DAL_TYPES_H */

@@ -17,6 +17,7 @@
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -397,6 +398,19 @@ out:
 /* CSV                                                                       */
 /* ------------------------------------------------------------------------ */
 
+/* 1 while CSV goes to a terminal: control bytes are then shown as \xHH,
+ * so that data cannot drive the terminal (escape sequences). Into a pipe or
+ * file the bytes go out exactly, as CSV consumers expect. */
+static int csv_tty;
+
+static void csv_byte(FILE *out, unsigned char c)
+{
+	if (csv_tty && ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f))
+		fprintf(out, "\\x%02x", c);
+	else
+		fputc(c, out);
+}
+
 /* RFC 4180 field: quoted when it holds a comma, quote, CR or LF, and when it
  * is empty, so that an empty string ("") differs from NULL (nothing). */
 static void csv_text(FILE *out, const char *s, size_t len)
@@ -406,17 +420,15 @@ static void csv_text(FILE *out, const char *s, size_t len)
 	for (size_t k = 0; k < len && !quote; k++)
 		if (s[k] == ',' || s[k] == '"' || s[k] == '\r' || s[k] == '\n')
 			quote = 1;
-	if (!quote) {
-		fwrite(s, 1, len, out);
-		return;
-	}
-	fputc('"', out);
+	if (quote)
+		fputc('"', out);
 	for (size_t k = 0; k < len; k++) {
 		if (s[k] == '"')
 			fputc('"', out);
-		fputc(s[k], out);
+		csv_byte(out, (unsigned char)s[k]);
 	}
-	fputc('"', out);
+	if (quote)
+		fputc('"', out);
 }
 
 static void csv_cell(FILE *out, const struct cell *c)
@@ -456,6 +468,7 @@ int format_csv(FILE *out, dal_stmt *stmt, int rc, uint64_t *nrows)
 	unsigned ncols = dal_stmt_column_count(stmt);
 
 	*nrows = 0;
+	csv_tty = isatty(fileno(out));
 	for (unsigned c = 0; c < ncols; c++) {
 		const char *name = dal_stmt_column_name(stmt, c);
 

@@ -8,6 +8,7 @@
 #include "cfgfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -544,9 +545,34 @@ int dal_config_parse(dal_config **out, const char *text, const char *origin,
 }
 
 /* Read a whole file; on failure returns NULL with errno set. */
-static char *slurp(const char *path)
+FILE *open_regular_file(const char *path, int *not_regular)
 {
-	FILE *f = fopen(path, "r");
+	struct stat st;
+	FILE *f;
+	int fd;
+
+	*not_regular = 0;
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer, forever. Only regular files are read at all. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		int e = errno;
+		*not_regular = S_ISREG(st.st_mode) ? 0 : 1;
+		close(fd);
+		errno = *not_regular ? EINVAL : e;
+		return NULL;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (!(f = fdopen(fd, "r")))
+		close(fd);
+	return f;
+}
+
+static char *slurp(const char *path, int *not_regular)
+{
+	FILE *f = open_regular_file(path, not_regular);
 	char *buf;
 	size_t n;
 	int e;
@@ -581,7 +607,7 @@ int dal_config_load(dal_config **out, const char *path, dal_error *err)
 	static const char sysconf[] = DAL_SYSCONFDIR "/dal/dal.ini";
 	const char *env;
 	char *text;
-	int rc;
+	int rc, not_regular = 0;
 
 	if (!out)
 		return dal_error_set(err, DAL_EMISUSE, NULL, 0,
@@ -597,7 +623,7 @@ int dal_config_load(dal_config **out, const char *path, dal_error *err)
 			dal_error_clear(err);
 		return rc;
 	}
-	text = slurp(path);
+	text = slurp(path, &not_regular);
 	if (!text) {
 		int e = errno;
 		if (e == ENOMEM)
@@ -605,7 +631,9 @@ int dal_config_load(dal_config **out, const char *path, dal_error *err)
 			                     "out of memory reading '%s'", path);
 		return dal_error_set(err, DAL_ECONFIG, NULL, 0,
 		                     "cannot read config file '%s': %s", path,
-		                     e == EFBIG ? "larger than 1 MiB, not a config file"
+		                     not_regular ? "not a regular file (a FIFO, device or "
+		                                   "directory)"
+		                     : e == EFBIG ? "larger than 1 MiB, not a config file"
 		                     : e == EILSEQ ? "contains a NUL byte, not a text file"
 		                     : strerror(e));
 	}

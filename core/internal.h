@@ -130,6 +130,12 @@ static inline int code_loses_connection(int code)
 	return code == DAL_ECONNECT || code == DAL_EOUTCOME;
 }
 
+/* Open path for reading if it is a regular file; never blocks (a FIFO is
+ * refused, not waited on). NULL with errno set, and *not_regular = 1 when
+ * the path exists but is no regular file. config.c. */
+#include <stdio.h>
+FILE *open_regular_file(const char *path, int *not_regular);
+
 /* Clocks: monotonic ns for measurements; a coarse ms clock (a few ms
  * resolution, much cheaper) for pool bookkeeping. */
 uint64_t clock_ns(void);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cfgfile.h"
+#include "internal.h"
 #include "loader.h"
 #include "resolver.h"
 
@@ -200,11 +201,16 @@ static int read_password_file(struct resolver *r, const char *path)
 	char *buf;
 	size_t n;
 	FILE *f;
-	int e = 0;
+	int e = 0, not_regular = 0;
 
-	f = fopen(path, "r");
+	f = open_regular_file(path, &not_regular);
 	if (!f) {
 		e = errno;
+		if (not_regular)
+			return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+			                     "%s: password_file '%s' is not a regular file (a FIFO, "
+			                     "device or directory)", r->s->source[SK_PASSWORD_FILE],
+			                     path);
 		goto fail;
 	}
 	buf = malloc(MAX + 1);

@@ -230,7 +230,14 @@ static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
 		                     "parameter index %u out of range: the statement has %u "
 		                     "parameter%s (indexes start at 1)",
 		                     idx, s->nparams, s->nparams == 1 ? "" : "s");
-	/* Binding after the statement ran starts a new execution. */
+	/* Binding while rows are still unread would throw them away without
+	 * a word: refused. Binding after the statement finished (DONE, or a
+	 * failed step) starts the next execution, as in the usual
+	 * bind-step-bind-step loop. */
+	if (s->state == STMT_ROW)
+		return dal_error_set(&s->err, DAL_EMISUSE, "HY010", 0,
+		                     "bind: parameter %u: the statement has unread rows; "
+		                     "read them or call dal_stmt_reset() first", idx);
 	if (s->state != STMT_READY) {
 		if ((rc = s->ops.reset.fn(s->ops.reset.h, &s->err)) != DAL_OK)
 			return rc;

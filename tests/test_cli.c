@@ -409,6 +409,36 @@ START_TEST(test_cli_query_csv)
 }
 END_TEST
 
+/* CSV on a terminal shows control bytes as \xHH, so that data cannot send
+ * escape sequences to it; into a pipe the bytes go out exactly. The
+ * terminal is a pty from script(1). */
+START_TEST(test_cli_query_csv_escapes_controls_on_a_terminal)
+{
+	char *url = db_url("t.db");
+	const char *sql = "SELECT 'a' || char(27) || '[31mred' AS s";
+	char cmd[8192], out[4096];
+	size_t n;
+	FILE *p;
+	struct run r;
+
+	run_dal(&r, "-u", url, "query", "--csv", sql, NULL);
+	assert_run(&r, 0);
+	ck_assert_str_eq(r.out, "s\r\na\033[31mred\r\n"); /* a pipe: exact bytes */
+	run_free(&r);
+
+	snprintf(cmd, sizeof cmd, "script -qec \"%s -u '%s' query --csv \\\"%s\\\"\" /dev/null",
+	         DAL_BIN, url, sql);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_msg(strstr(out, "a\\x1b[31mred"), "%s", out);
+	ck_assert_msg(!strchr(out, 27), "raw ESC reached the terminal: %s", out);
+	free(url);
+}
+END_TEST
+
 START_TEST(test_cli_query_json)
 {
 	char *url = db_url("t.db");
@@ -1448,6 +1478,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(t, test_cli_config_file_round_trip);
 	tcase_add_test(t, test_cli_query_table_escapes_and_streams);
 	tcase_add_test(t, test_cli_query_csv);
+	tcase_add_test(t, test_cli_query_csv_escapes_controls_on_a_terminal);
 	tcase_add_test(t, test_cli_query_json);
 	tcase_add_test(t, test_cli_ping);
 	tcase_add_test(t, test_cli_stats_after_round_trip);

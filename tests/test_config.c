@@ -257,6 +257,52 @@ START_TEST(test_config_load_uses_dal_config_env)
 }
 END_TEST
 
+/* A FIFO (or device) as the config file is refused at once: opening it
+ * for reading used to wait for a writer forever. */
+START_TEST(test_config_fifo_refused_not_waited_on)
+{
+	char *dir = tu_mkdtemp();
+	char path[4200];
+	dal_config *cfg = (dal_config *)1;
+	dal_error e;
+
+	snprintf(path, sizeof path, "%s/fifo.ini", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(dal_config_load(&cfg, path, &e), DAL_ECONFIG);
+	ck_assert_msg(tu_contains(e.message, "not a regular file"), "%s", e.message);
+	ck_assert_msg(tu_contains(e.message, path), "%s", e.message);
+	ck_assert_int_eq(dal_config_load(&cfg, dir, &e), DAL_ECONFIG); /* a directory */
+	ck_assert_msg(tu_contains(e.message, "not a regular file"), "%s", e.message);
+	tu_rmtree(dir);
+}
+END_TEST
+
+/* Parsing is linear in the file's size: a 1 MiB file of ~100,000 distinct
+ * keys in many sections parses well within the test's timeout (it took over
+ * a minute when every key was compared with all earlier ones). */
+START_TEST(test_config_many_keys_parse_in_linear_time)
+{
+	size_t cap = 1024 * 1024, len = 0;
+	char *text = malloc(cap + 64);
+	dal_config *cfg;
+	dal_error e;
+	unsigned i = 0;
+
+	ck_assert_ptr_nonnull(text);
+	while (len < cap - 64) {
+		if (i % 50 == 0)
+			len += (size_t)snprintf(text + len, 64, "[s%u]\n", i);
+		len += (size_t)snprintf(text + len, 64, "k%u = v\n", i);
+		i++;
+	}
+	ck_assert_int_eq(dal_config_parse(&cfg, text, "big.ini", &e), DAL_OK);
+	ck_assert_ptr_nonnull(dal_config_warning(cfg, i - 1)); /* every key warned once */
+	ck_assert_ptr_null(dal_config_warning(cfg, i));
+	dal_config_free(cfg);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_config_misuse)
 {
 	dal_config *cfg;
@@ -330,6 +376,8 @@ int main(void)
 	tcase_add_test(tc, test_config_load_missing_file);
 	tcase_add_test(tc, test_config_load_unreadable_and_binary_files);
 	tcase_add_test(tc, test_config_load_uses_dal_config_env);
+	tcase_add_test(tc, test_config_fifo_refused_not_waited_on);
+	tcase_add_test(tc, test_config_many_keys_parse_in_linear_time);
 	tcase_add_test(tc, test_config_misuse);
 	tcase_add_test(tc, test_config_shipped_ini_is_clean);
 	tcase_add_test(tc, test_config_fuzz_never_crashes);

@@ -31,6 +31,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -138,8 +139,13 @@ static double now_s(void)
 
 static void sleep_s(double s)
 {
-	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-	while (nanosleep(&ts, &ts) != 0)
+	struct timespec ts;
+
+	if (s <= 0)
+		return;
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 }
 
@@ -557,6 +563,13 @@ START_TEST(test_crash_and_restart_under_load)
 	       ping_after, longest,
 	       (unsigned long long)ps1.created, (unsigned long long)ps1.closed,
 	       logs.connect_lines, logs.txn_lines);
+	for (int k = 1; k < DAL_ERROR_CODE_SLOTS; k++) {
+		unsigned n = 0;
+		for (int i = 0; i < WORKERS; i++)
+			n += w[i].by_code[k];
+		if (n)
+			printf("%s crash: %u calls failed with %s\n", b->key, n, dal_code_name(-k));
+	}
 	for (int i = 0; i < WORKERS; i++) {
 		if (*w[i].first_failure)
 			printf("%s crash: worker %d first failure: %s\n", b->key, i, w[i].first_failure);

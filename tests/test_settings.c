@@ -2,6 +2,7 @@
  * environment, INI and defaults; validation errors; secrets. */
 #define _GNU_SOURCE
 #include <check.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -440,6 +441,25 @@ START_TEST(test_settings_password_file_errors)
 }
 END_TEST
 
+/* A FIFO as password_file is refused at once instead of waited on. */
+START_TEST(test_settings_password_file_fifo_refused)
+{
+	char *dir = tu_mkdtemp();
+	char fifo[4200], ini[4400];
+	dal_config *cfg;
+	dal_error e;
+
+	snprintf(fifo, sizeof fifo, "%s/secret", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	snprintf(ini, sizeof ini, "[main]\npassword_file = %s\n", fifo);
+	cfg = cfg_of(ini);
+	resolve_bad(cfg, NULL, NULL, &e);
+	ck_assert_msg(tu_contains(e.message, "is not a regular file"), "%s", e.message);
+	dal_config_free(cfg);
+	tu_rmtree(dir);
+}
+END_TEST
+
 struct collected {
 	char text[4096];
 };
@@ -517,6 +537,7 @@ int main(void)
 	tcase_add_test(tc, test_settings_sqlalchemy_urls);
 	tcase_add_test(tc, test_settings_unknown_scheme_lists_installed_plugins);
 	tcase_add_test(tc, test_settings_password_file_errors);
+	tcase_add_test(tc, test_settings_password_file_fifo_refused);
 	tcase_add_test(tc, test_settings_describe_redacts_passwords);
 	tcase_add_test(tc, test_settings_errors_never_hold_passwords);
 	suite_add_tcase(s, tc);

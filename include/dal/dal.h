@@ -361,8 +361,11 @@ DAL_API unsigned dal_stmt_param_index(const dal_stmt *stmt, const char *name);
 
 /*
  * Bind parameter idx (1-based). Values are copied: the caller's buffers may
- * be reused as soon as the call returns. Binding is allowed after prepare and
- * after dal_stmt_reset(); bindings persist across resets.
+ * be reused as soon as the call returns. Binding is allowed after prepare,
+ * after dal_stmt_reset(), and after the statement finished (DAL_DONE or a
+ * failed step), which then starts the next execution; bindings persist
+ * across executions. While rows are unread (the last step gave DAL_ROW),
+ * binding is DAL_EMISUSE: reset first, so that no rows are dropped unseen.
  * Text: len is the byte length, or -1 for a NUL-terminated string.
  */
 DAL_API int dal_stmt_bind_null(dal_stmt *stmt, unsigned idx);

@@ -321,6 +321,50 @@ START_TEST(test_step_after_done)
 }
 END_TEST
 
+/* Binding while rows are unread is refused (they would be dropped unseen);
+ * a failed step must be reset (or bound again) before stepping again, and
+ * never reports DAL_DONE as if it had worked. */
+START_TEST(test_bind_with_unread_rows_and_step_after_failure)
+{
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
+	dal_stmt *s;
+	char t[64];
+
+	table_name(t, sizeof t, "bur");
+	create_table(c, t, "n BIGINT PRIMARY KEY");
+	exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (1), (2)", t));
+	s = prep(c, sqlf("SELECT n FROM %s WHERE n >= ? ORDER BY n", t));
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 1), DAL_OK);
+	CK_STEP(s, DAL_ROW);
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 2), DAL_EMISUSE);
+	ck_assert_msg(strstr(dal_stmt_error(s)->message, "unread rows"), "%s",
+	              dal_stmt_error(s)->message);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 1); /* the row is still there */
+	ck_assert_int_eq(dal_stmt_reset(s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 2), DAL_OK);
+	CK_STEP(s, DAL_ROW);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 2);
+	CK_STEP(s, DAL_DONE);
+	/* After DONE, binding starts the next execution. */
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 1), DAL_OK);
+	CK_STEP(s, DAL_ROW);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 1);
+	dal_stmt_close(s);
+
+	s = prep(c, sqlf("INSERT INTO %s (n) VALUES (?)", t));
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 1), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_ECONSTRAINT);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_EMISUSE); /* not a silent DAL_DONE */
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 3), DAL_OK);
+	CK_STEP(s, DAL_DONE);
+	dal_stmt_close(s);
+	ck_assert_int_eq(query_int(c, sqlf("SELECT COUNT(*) FROM %s", t)), 3);
+	drop_table(c, t);
+	close_conn(r, c);
+}
+END_TEST
+
 START_TEST(test_unfinished_statement_at_close)
 {
 	dal_repo *r;
@@ -396,6 +440,7 @@ static const struct conf_case cases[] = {
 	CASE(test_reset_and_rebind_many_times, DAL_CAP_TRANSACTIONS, 0, 0),
 	CASE(test_bind_index_out_of_range, 0, 0, 0),
 	CASE(test_step_after_done, 0, 0, 0),
+	CASE(test_bind_with_unread_rows_and_step_after_failure, 0, 0, 0),
 	CASE(test_unfinished_statement_at_close, 0, 0, 0),
 	{NULL},
 };

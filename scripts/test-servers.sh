@@ -90,13 +90,24 @@ pid_alive() {
 	! pid_gone "$pid"
 }
 
+# 0 if the command line of process $1 contains $2. Before a SIGKILL: the pid
+# in a pid file left by a crash may belong to an unrelated process by now.
+cmdline_has() {
+	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+
 # SIGKILL process $2 and its direct children, and wait until all are gone; $1
-# names the server in messages. The process is stopped first so that it forks
-# no child between listing its children and the kill.
+# names the server in messages. The process is stopped first, so that it
+# forks no child between the listing of its children and the kill, and the
+# children die first, so that none of them sees its parent die and says
+# goodbye to its client: to the clients, the whole server vanishes at once.
 kill_tree() {
-	local what=$1 pid=$2 pids p i=0
+	local what=$1 pid=$2 pids="" p i=0
 	kill -STOP "$pid" 2>/dev/null || true
-	pids="$pid $( (ps -o pid= --ppid "$pid" 2>/dev/null || true) | tr -s ' \n' '  ')"
+	for p in $(ps -o pid= --ppid "$pid" 2>/dev/null || true); do
+		pids="$pids $p"
+	done
+	pids="${pids# } $pid"
 	for p in $pids; do
 		kill -KILL "$p" 2>/dev/null || true
 	done
@@ -107,7 +118,7 @@ kill_tree() {
 			sleep 0.05
 		done
 	done
-	echo "test-servers: $what killed (pids ${pids% })"
+	echo "test-servers: $what killed (pids ${pids# })"
 }
 
 log_tail() {
@@ -204,10 +215,12 @@ my_start() {
 
 # SIGKILL by pid file: a crash, for the fault tests.
 my_kill() {
-	local d
+	local d pid
 	d=$(my_dir)
 	pid_alive "$d/mysqld.pid" || { echo "test-servers: MariaDB not running"; return 0; }
-	kill_tree MariaDB "$(head -n 1 "$d/mysqld.pid")"
+	pid=$(head -n 1 "$d/mysqld.pid")
+	cmdline_has "$pid" "--datadir=$d/data" || die "pid $pid of $d/mysqld.pid is not the MariaDB of $d"
+	kill_tree MariaDB "$pid"
 }
 
 # Start again on the port of the last start, with the same data.
@@ -344,10 +357,12 @@ pg_start() {
 # SIGKILL the postmaster and its backends by the pid file: a crash, for the
 # fault tests. Restarting runs crash recovery.
 pg_kill() {
-	local d
+	local d pid
 	d=$(pg_dir)
 	pid_alive "$d/data/postmaster.pid" || { echo "test-servers: PostgreSQL not running"; return 0; }
-	kill_tree PostgreSQL "$(head -n 1 "$d/data/postmaster.pid")"
+	pid=$(head -n 1 "$d/data/postmaster.pid")
+	cmdline_has "$pid" "-D $d/data" || die "pid $pid of $d/data/postmaster.pid is not the PostgreSQL of $d"
+	kill_tree PostgreSQL "$pid"
 }
 
 # Start again on the port of the last start, with the same data.

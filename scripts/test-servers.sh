@@ -15,6 +15,11 @@
 #                                       or `stop`; crash recovery included)
 #                                       and wait until it accepts connections
 #
+# Both servers offer TLS with a throwaway CA made under DIR/tls (ca.pem, a
+# server certificate for 127.0.0.1 and localhost, client.pem/client.key signed
+# by the same CA, and other-ca.pem that signed nothing), named in DIR/env as
+# DAL_TEST_TLS_DIR; they do not require it.
+#
 # Both servers listen on 127.0.0.1 only, at non-default ports (33061 and
 # 54321, or the next free ones), with their unix sockets, data and logs inside
 # DIR. Each gets a database `daltest` and a user `dal` whose password holds
@@ -129,6 +134,49 @@ log_tail() {
 
 # ---- MariaDB ----------------------------------------------------------------
 
+# ---- TLS ---------------------------------------------------------------------
+
+tls_dir() { echo "$DIR/tls"; }
+
+# A throwaway CA, a server certificate for 127.0.0.1 / localhost and a client
+# certificate signed by it, plus a second CA that signed nothing of ours (for
+# "wrong CA" tests). Made once per DIR; each server gets its own copy of the
+# key, owned by its user (both servers refuse keys others can read).
+tls_make() {
+	local t
+	t=$(tls_dir)
+	[ -s "$t/server.pem" ] && return 0
+	mkdir -p "$t"
+	(
+		cd "$t"
+		openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=libdal test CA" \
+			-keyout ca.key -out ca.pem
+		openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=libdal other CA" \
+			-keyout other-ca.key -out other-ca.pem
+		printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' >san.ext
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout server.key \
+			-out server.csr
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 30 -extfile san.ext -out server.pem
+		openssl req -newkey rsa:2048 -nodes -subj "/CN=dal" -keyout client.key -out client.csr
+		openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial \
+			-days 30 -out client.pem
+		rm -f ./*.csr san.ext
+	) >"$t/openssl.log" 2>&1 || { cat "$t/openssl.log" >&2; die "cannot make test certificates"; }
+	chmod 0755 "$t"
+	chmod 0644 "$t"/*.pem
+	chmod 0600 "$t"/*.key
+}
+
+# Copy the server key and certificates into server directory $1 for user $2.
+tls_install() {
+	local t
+	t=$(tls_dir)
+	cp "$t/server.pem" "$t/ca.pem" "$1/"
+	install -m 0600 -o "$2" -g "$2" "$t/server.key" "$1/server.key"
+	chown "$2:$2" "$1/server.pem" "$1/ca.pem"
+}
+
 my_dir() { echo "$DIR/mysql"; }
 
 my_client() {
@@ -144,8 +192,10 @@ my_launch() {
 	rm -f "$d/mysqld.sock"
 	touch "$d/error.log"
 	chown mysql:mysql "$d/error.log"
+	tls_install "$d" mysql
 	setsid mariadbd --no-defaults --user=mysql --datadir="$d/data" \
 		--bind-address=127.0.0.1 --port="$port" \
+		--ssl-ca="$d/ca.pem" --ssl-cert="$d/server.pem" --ssl-key="$d/server.key" \
 		--socket="$d/mysqld.sock" --pid-file="$d/mysqld.pid" \
 		--log-error="$d/error.log" --skip-name-resolve \
 		--character-set-server=utf8mb4 --collation-server=utf8mb4_bin \
@@ -289,8 +339,9 @@ pg_launch() {
 	d=$(pg_dir)
 	touch "$d/server.log"
 	chown postgres:postgres "$d/server.log"
+	tls_install "$d" postgres
 	until as_postgres "$PGBIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w \
-		-t "$WAIT" -o "-c listen_addresses=127.0.0.1 -p $port -k $d -c password_encryption=scram-sha-256" \
+		-t "$WAIT" -o "-c listen_addresses=127.0.0.1 -p $port -k $d -c password_encryption=scram-sha-256 -c ssl=on -c ssl_cert_file=$d/server.pem -c ssl_key_file=$d/server.key -c ssl_ca_file=$d/ca.pem" \
 		start </dev/null >"$d/pg_ctl.log" 2>&1; do
 		i=$((i + 1))
 		if [ "$i" -gt $((WAIT * 2)) ]; then
@@ -430,11 +481,13 @@ start)
 	mkdir -p "$DIR"
 	# The server users must be able to reach their subdirectories.
 	chmod 0755 "$DIR"
+	tls_make
 	my_start
 	pg_start
 	cat >"$DIR/env.tmp" <<-EOF
 		export DAL_TEST_MYSQL_URL='$MYSQL_URL'
 		export DAL_TEST_PGSQL_URL='$PGSQL_URL'
+		export DAL_TEST_TLS_DIR='$(tls_dir)'
 	EOF
 	mv "$DIR/env.tmp" "$DIR/env"
 	echo "test-servers: wrote $DIR/env"

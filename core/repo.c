@@ -109,10 +109,14 @@ int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *e
 			break;
 		/* Authentication and configuration errors never get better. */
 		if (!dal_code_is_transient(rc) || a == attempts) {
-			dal_log_emit(DAL_LOG_WARN, "%s: connect attempt %u of %u to %s at %s failed "
-			             "(%s: %s); %s", r->name, a, attempts, r->plugin->reg.name,
-			             target, dal_code_name(rc), err->message,
-			             dal_code_is_transient(rc) ? "giving up" : "not retried: not transient");
+			/* With retries configured, every attempt gets its line; a
+			 * single attempt's failure is the returned error alone. */
+			if (attempts > 1)
+				dal_log_emit(DAL_LOG_WARN, "%s: connect attempt %u of %u to %s at %s failed "
+				             "(%s: %s); %s", r->name, a, attempts, r->plugin->reg.name,
+				             target, dal_code_name(rc), err->message,
+				             dal_code_is_transient(rc) ? "giving up"
+				                                       : "not retried: not transient");
 			break;
 		}
 		ms = backoff_ms(s->retry_delay_ms, s->retry_max_delay_ms, a);

@@ -179,9 +179,14 @@ static char *absolute_path(struct resolver *r, enum setting_key k, const char *p
 	char cwd[PATH_MAX], *out;
 	const char *base;
 
-	if (p[0] == '/' || strcmp(p, ":memory:") == 0)
+	/* A leading ':' marks a name the backend gives a meaning (SQLite's
+	 * :memory:), not a file: never resolved against a directory. */
+	if (p[0] == '/' || p[0] == ':')
 		return strdup(p);
-	if (r->rank[k] <= R_INI && r->cfg) {
+	/* Only a path written in the INI file is relative to that file; a
+	 * default, the environment or a URL are relative to the current
+	 * directory (an installed dal.ini sits where users cannot write). */
+	if (r->rank[k] == R_INI && r->cfg) {
 		base = r->cfg->basedir;
 	} else {
 		if (!getcwd(cwd, sizeof cwd))

@@ -11,13 +11,15 @@ mkdir -p build
 cd build
 [ -f Makefile ] || ../configure --with-sqlite=yes -q
 make -j"$(nproc)" -s
-# The shipped config keeps its database next to itself; use a copy so the
-# source tree stays clean.
+# The shipped config puts its database, dal.db, in the current directory:
+# run in a scratch directory so the source tree stays clean.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp ../etc/dal.ini "$work/dal.ini"
 export DAL_PLUGIN_PATH="$PWD/plugins/sqlite"
-./cli/dal -c "$work/dal.ini" \
+dal=$PWD/cli/dal
+cd "$work"
+"$dal" -c dal.ini \
 	exec "CREATE TABLE IF NOT EXISTS greeting (id INTEGER PRIMARY KEY, lang TEXT NOT NULL, text TEXT NOT NULL)" \
 	exec "INSERT INTO greeting (lang, text) VALUES ('en', 'hello'), ('cs', 'ahoj'), ('ja', 'こんにちは')" \
 	query "SELECT id, lang, text FROM greeting ORDER BY id" \

@@ -76,7 +76,7 @@ int sq_map_code(int rc, const char *msg, const char **state)
 	case SQLITE_MISUSE:
 		*state = "HY010";
 		return DAL_EMISUSE;
-	case SQLITE_INTERRUPT:
+	case SQLITE_INTERRUPT: /* statement_timeout; sq_report() tells a cancel */
 		*state = "57014";
 		return DAL_ETIMEOUT;
 	case SQLITE_AUTH:
@@ -136,6 +136,19 @@ int sq_map_code(int rc, const char *msg, const char **state)
 	return DAL_EBACKEND;
 }
 
+static int rolls_back(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+	case SQLITE_BUSY:
+	case SQLITE_NOMEM:
+	case SQLITE_INTERRUPT:
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Report rc (an extended result code) for an operation on conn: the message
  * is "<what>: <sqlite message>" plus a hint where SQLite's own text leaves
@@ -145,9 +158,35 @@ int sq_report(dal_error *err, struct dal_bconn *conn, int rc, const char *what)
 {
 	const char *msg = conn && conn->db ? sqlite3_errmsg(conn->db)
 	                                   : sqlite3_errstr(rc);
-	const char *state;
+	const char *state, *txn = "";
 	char hint[160] = "";
 	int code = sq_map_code(rc, msg, &state);
+
+	/* The errors after which SQLite may roll the whole transaction back
+	 * by itself (lang_transaction.html: disk full, I/O error, busy, out of
+	 * memory, an interrupted write): say so when it did, once, since the
+	 * application still believes it is inside the transaction. */
+	if (conn && conn->in_txn && conn->db && rolls_back(rc) &&
+	    sqlite3_get_autocommit(conn->db)) {
+		conn->in_txn = 0;
+		txn = " (SQLite rolled the transaction back)";
+	}
+	/* Both statement_timeout (the progress handler) and dal_conn_cancel()
+	 * (sqlite3_interrupt()) end a statement with SQLITE_INTERRUPT. The
+	 * mapping above gives the timeout's category; a cancel is reported as
+	 * one here, so that it is DAL_ECANCELED even where the core has no
+	 * cancel pending to convert it (a prepare, or a statement started
+	 * while the cancel still held, see sqlite_cancel()). */
+	if ((rc & 0xff) == SQLITE_INTERRUPT && conn) {
+		if (conn->timed_out) {
+			conn->timed_out = 0;
+			return dal_error_set(err, DAL_ETIMEOUT, state, rc,
+			                     "%s: statement_timeout expired: the statement ran "
+			                     "longer than %u ms and was interrupted%s",
+			                     what, conn->stmt_timeout_ms, txn);
+		}
+		code = DAL_ECANCELED;
+	}
 
 	if (rc == SQLITE_BUSY_SNAPSHOT)
 		snprintf(hint, sizeof hint,
@@ -161,6 +200,6 @@ int sq_report(dal_error *err, struct dal_bconn *conn, int rc, const char *what)
 		snprintf(hint, sizeof hint, " at offset %d",
 		         sqlite3_error_offset(conn->db));
 #endif
-	return dal_error_set(err, code, state, rc, "%s: %s%s", what, msg, hint);
+	return dal_error_set(err, code, state, rc, "%s: %s%s%s", what, msg, hint, txn);
 }
 

@@ -15,12 +15,29 @@
 
 enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_PING, TX__COUNT };
 
+/*
+ * Cancel and statement_timeout. Both stop a running statement the same way:
+ * SQLite returns SQLITE_INTERRUPT, from sqlite3_interrupt() (cancel, called
+ * by another thread) or from the progress handler (timeout, in the thread
+ * running the statement). timed_out tells the two apart; it and deadline_ns
+ * are only touched by the thread using the connection. With
+ * stmt_timeout_ms == 0 no progress handler is installed, and a step pays
+ * one test of dal_bstmt.timed.
+ */
 struct dal_bconn {
 	sqlite3 *db;
 	char *path;                      /* for messages */
 	long busy_timeout;               /* ms, for the "database is locked" hint */
 	const char *begin_sql;           /* "BEGIN", "BEGIN IMMEDIATE", ... */
 	sqlite3_stmt *cached[TX__COUNT]; /* prepared on first use */
+	unsigned stmt_timeout_ms;        /* statement_timeout; 0 = none */
+	uint64_t timeout_ns;             /* the same plus the clock's resolution */
+	int timed_out;                   /* the progress handler stopped the last
+	                                    timed call (not a cancel) */
+	int in_txn;                      /* begin() succeeded, no commit/rollback yet */
+	uint64_t deadline_ns;            /* DEADLINE_CLOCK (sqlite.c); non-zero only
+	                                    during a timed sqlite3_step() or
+	                                    sqlite3_exec() */
 };
 
 /*
@@ -36,10 +53,13 @@ struct dal_bstmt {
 	unsigned ncols;
 	unsigned nparams;
 	enum st_state state;
+	int timed;                  /* the connection has a statement_timeout */
 	sqlite3_int64 total_before; /* sqlite3_total_changes64() at execution */
 	int64_t changes;            /* rows_affected of the last execution */
 	uint64_t boolcols;          /* bit i: column i is declared BOOL/BOOLEAN */
 	char **names;               /* copied column names, made on first use */
+	uint64_t deadline_ns;       /* statement_timeout: set at the first step of
+	                               each execution */
 };
 
 
@@ -48,7 +68,10 @@ struct dal_bstmt {
 int sq_map_code(int rc, const char *msg, const char **state);
 
 /* Report rc for an operation on conn (may be NULL) into *err: "<what>:
- * <sqlite message>" with a hint where useful. Returns the dal_code. */
+ * <sqlite message>" with a hint where useful. Returns the dal_code.
+ * SQLITE_INTERRUPT is DAL_ETIMEOUT when conn's statement_timeout stopped the
+ * call (conn->timed_out, consumed here), else DAL_ECANCELED: nothing but
+ * sqlite_cancel() calls sqlite3_interrupt(). */
 int sq_report(dal_error *err, struct dal_bconn *conn, int rc, const char *what);
 
 #endif

@@ -8,7 +8,8 @@
  * (the order rotating each round); bench/run-pool takes the medians.
  *
  * latency   T threads (--threads, default 1,2,4,8) share one repository
- *           with pool_size = the largest T and max_overflow = 0, so nobody
+ *           (a new one per measurement, default telemetry) with
+ *           pool_size = the largest T and max_overflow = 0, so nobody
  *           waits for a connection, and call dal_conn_acquire() +
  *           dal_conn_release() in a loop, --pairs pairs in all (split among
  *           the threads). Nothing runs on the connection: this is the pool's
@@ -41,7 +42,9 @@
  *             raw-each     reference for dal-each: raw connections that
  *                          prepare and finalize around every query, so that
  *                          dal-each's cost can be split into re-preparing
- *                          (raw-each / raw) and the pool
+ *                          (raw-each / raw) and libdal (dal-each / raw-each);
+ *                          PostgreSQL deallocates 32 statements per round
+ *                          trip, as libdal's plugin does
  *           Connecting and the first prepare happen before the clock starts
  *           for every stack. Every stack must produce the same checksum.
  *
@@ -53,18 +56,29 @@
  * Output (one line per measurement; bench/run-pool and report_pool.py read
  * them):
  *   POOL test=latency backend=B impl=dal|mutex threads=T run=R pairs=P
- *        ns_per_pair=X thread_ns_per_pair=Y
+ *        ns_per_pair=X thread_ns_per_pair=Y cpu_ns_per_pair=Z
  *   POOL test=qps backend=B stack=S threads=T run=R queries=Q seconds=S
- *        qps=X checksum=H
+ *        qps=X cpu_ns_per_query=Z checksum=H
  *   POOLCHECK backend=B test=... pings=0 created=N closed=0 timeouts=0
  * ns_per_pair is wall time / all pairs (the inverse of the pool's
  * throughput); thread_ns_per_pair is each thread's own elapsed time / its
  * pairs, averaged over threads (what one caller waits; with more threads
- * than cores it includes the time the thread was not scheduled).
+ * than cores it includes the time the thread was not scheduled). Wall time
+ * runs from the first thread's start to the last one's end (struct span).
+ * cpu_ns_* is the workers' CPU time (user + system) over their timed loops,
+ * per operation: the client's own cost, which other processes competing for
+ * the cores do not inflate the way they inflate wall time (on the servers
+ * it leaves out the server's work).
  *
- * --callgrind: run only the uncontended loop (one thread, the main one),
- * bracketed by callgrind's zero/dump client requests ("acquire+release"),
- * for instruction counts of the acquire/release path.
+ * --profile: run only the uncontended libdal loop (--pairs pairs on the main
+ * thread), bracketed by callgrind's zero/dump client requests
+ * ("acquire+release"), for callgrind or perf on the acquire/release path.
+ *
+ * --no-memstatus (SQLite): sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) before
+ * anything else, for raw and libdal alike (it is process-wide). With the
+ * statistics on (SQLite's default, Debian's build), every sqlite3_malloc and
+ * free takes one global mutex, which 8 threads contend for; the lines are
+ * reported under backend=sqlite-nomemstatus.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -97,7 +111,9 @@ static struct {
 	long rows, pairs, queries, runs;
 	int threads[16], n_threads;
 	int qps_threads;
-	int do_latency, do_qps, callgrind;
+	int do_latency, do_qps, profile;
+	int lat_dal, lat_mutex; /* --impl: which latency loops run */
+	const char *qps_only;    /* --stack: the one qps stack to run, or NULL */
 	int64_t *keys[MAX_THREADS]; /* qps: per-thread key sequences */
 } g;
 
@@ -146,8 +162,57 @@ static void conn_exec(dal_conn *c, const char *sql)
 		bench_fail(&g.c, "%s: %s", sql, dal_conn_error(c)->message);
 }
 
+/* One thread's timed loop: wall clock (CLOCK_MONOTONIC) and the thread's
+ * own CPU time (CLOCK_THREAD_CPUTIME_ID, user + system) at its start and
+ * end. A run's wall time is the last end minus the first start, so it does
+ * not depend on when the main thread gets scheduled; its CPU time is the sum
+ * over threads, which other processes competing for the cores do not
+ * inflate the way they inflate wall time. */
+struct span {
+	uint64_t t0, t1, c0, c1;
+};
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void span_begin(struct span *sp)
+{
+	sp->c0 = thread_cpu_ns();
+	sp->t0 = bench_now_ns();
+}
+
+static void span_end(struct span *sp)
+{
+	sp->t1 = bench_now_ns();
+	sp->c1 = thread_cpu_ns();
+}
+
+/* Wall and CPU time of n spans, each at stride bytes from the first. */
+static void spans_total(const struct span *first, size_t stride, int n, uint64_t *wall,
+                        uint64_t *cpu)
+{
+	uint64_t lo = UINT64_MAX, hi = 0, c = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct span *sp = (const struct span *)((const char *)first + stride * (size_t)i);
+
+		lo = sp->t0 < lo ? sp->t0 : lo;
+		hi = sp->t1 > hi ? sp->t1 : hi;
+		c += sp->c1 - sp->c0;
+	}
+	*wall = hi - lo;
+	*cpu = c;
+}
+
 /* A run's threads start together: every worker and the main thread wait on
- * `start`; the main thread reads the clock when it is released. */
+ * `ready` (all set up), then `start`; the workers time their own loops
+ * (struct span). qps workers meet on `ready` again when done, so that no
+ * connection is closed while another thread is still timed. */
 struct run {
 	pthread_barrier_t ready, start;
 	int nthreads;
@@ -232,7 +297,7 @@ static void seed(void)
 
 struct lat_thread {
 	struct run *run;
-	uint64_t ns;
+	struct span sp;
 	pthread_t tid;
 };
 
@@ -241,13 +306,12 @@ static void *lat_dal(void *arg)
 	struct lat_thread *t = arg;
 	struct run *run = t->run;
 	dal_conn *c = acquire(run->repo);
-	uint64_t t0;
 
 	/* Warm-up: all T hold a connection at once, so the pool has T. */
 	pthread_barrier_wait(&run->ready);
 	dal_conn_release(c);
 	pthread_barrier_wait(&run->start);
-	t0 = bench_now_ns();
+	span_begin(&t->sp);
 	for (long i = 0; i < run->per_thread; i++) {
 		dal_error err;
 
@@ -255,7 +319,7 @@ static void *lat_dal(void *arg)
 			bench_fail(&g.c, "dal_conn_acquire: %s", err.message);
 		dal_conn_release(c);
 	}
-	t->ns = bench_now_ns() - t0;
+	span_end(&t->sp);
 	return NULL;
 }
 
@@ -295,18 +359,17 @@ static void *lat_mutex(void *arg)
 	struct lat_thread *t = arg;
 	struct run *run = t->run;
 	struct mutex_pool *p = run->shared;
-	uint64_t t0;
 
 	pthread_barrier_wait(&run->ready);
 	pthread_barrier_wait(&run->start);
-	t0 = bench_now_ns();
+	span_begin(&t->sp);
 	for (long i = 0; i < run->per_thread; i++) {
 		struct node *n = mp_acquire(p);
 		/* Keep the compiler from folding the pair away. */
 		__asm__ volatile("" : : "r"(n) : "memory");
 		mp_release(p, n);
 	}
-	t->ns = bench_now_ns() - t0;
+	span_end(&t->sp);
 	return NULL;
 }
 
@@ -328,7 +391,7 @@ static void latency_one(const char *impl, int nthreads, long round)
 	struct pool_snap before;
 	char extra[256];
 	int is_dal = strcmp(impl, "dal") == 0;
-	uint64_t t0, wall;
+	uint64_t wall, cpu;
 	double thread_ns = 0;
 
 	if (is_dal) {
@@ -363,16 +426,16 @@ static void latency_one(const char *impl, int nthreads, long round)
 		snap(run.repo, &before);
 	}
 	pthread_barrier_wait(&run.start);
-	t0 = bench_now_ns();
 	for (int i = 0; i < nthreads; i++)
 		pthread_join(th[i].tid, NULL);
-	wall = bench_now_ns() - t0;
+	spans_total(&th[0].sp, sizeof th[0], nthreads, &wall, &cpu);
 	for (int i = 0; i < nthreads; i++)
-		thread_ns += (double)th[i].ns / (double)run.per_thread;
+		thread_ns += (double)(th[i].sp.t1 - th[i].sp.t0) / (double)run.per_thread;
 	printf("POOL test=latency backend=%s impl=%s threads=%d run=%ld pairs=%ld ns_per_pair=%.1f "
-	       "thread_ns_per_pair=%.1f\n",
+	       "thread_ns_per_pair=%.1f cpu_ns_per_pair=%.1f\n",
 	       g.c.backend_name, impl, nthreads, round, run.per_thread * nthreads,
-	       (double)wall / (double)(run.per_thread * nthreads), thread_ns / nthreads);
+	       (double)wall / (double)(run.per_thread * nthreads), thread_ns / nthreads,
+	       (double)cpu / (double)(run.per_thread * nthreads));
 	if (is_dal) {
 		check_quiet(run.repo, &before, "latency", nthreads);
 		dal_repo_close(run.repo);
@@ -384,14 +447,27 @@ static void latency_one(const char *impl, int nthreads, long round)
 	pthread_barrier_destroy(&run.start);
 }
 
-/* Uncontended loop on the main thread, for callgrind. */
-static void latency_callgrind(void)
+static void *noop_thread(void *arg)
+{
+	return arg;
+}
+
+/* --profile: the uncontended loop alone, on the main thread, for callgrind
+ * (the client requests bracket it) or perf. */
+static void latency_profile(void)
 {
 	char extra[64];
 	dal_repo *r;
 	dal_conn *c;
-	uint64_t t0, ns;
+	struct span sp;
+	pthread_t tid;
 
+	/* A process that has never started a thread lets glibc skip the
+	 * atomic instructions of pthread_mutex_lock/unlock (it knows nobody
+	 * can contend); a service with a pool is multi-threaded, so start and
+	 * end one thread first: the process stays "multi-threaded" for good. */
+	pthread_create(&tid, NULL, noop_thread, NULL);
+	pthread_join(tid, NULL);
 	snprintf(extra, sizeof extra, "pool_size=%d&max_overflow=0", max_threads());
 	r = open_repo(extra);
 	for (int i = 0; i < 1000; i++) {
@@ -399,7 +475,7 @@ static void latency_callgrind(void)
 		dal_conn_release(c);
 	}
 	CALLGRIND_ZERO_STATS;
-	t0 = bench_now_ns();
+	span_begin(&sp);
 	for (long i = 0; i < g.pairs; i++) {
 		dal_error err;
 
@@ -407,12 +483,12 @@ static void latency_callgrind(void)
 			bench_fail(&g.c, "dal_conn_acquire: %s", err.message);
 		dal_conn_release(c);
 	}
-	ns = bench_now_ns() - t0;
+	span_end(&sp);
 	CALLGRIND_DUMP_STATS_AT("acquire+release");
-	printf("POOL test=latency backend=%s impl=dal-callgrind threads=1 run=1 pairs=%ld "
-	       "ns_per_pair=%.1f thread_ns_per_pair=%.1f\n",
-	       g.c.backend_name, g.pairs, (double)ns / (double)g.pairs,
-	       (double)ns / (double)g.pairs);
+	printf("POOL test=latency backend=%s impl=dal-profile threads=1 run=1 pairs=%ld "
+	       "ns_per_pair=%.1f thread_ns_per_pair=%.1f cpu_ns_per_pair=%.1f\n",
+	       g.c.backend_name, g.pairs, (double)(sp.t1 - sp.t0) / (double)g.pairs,
+	       (double)(sp.t1 - sp.t0) / (double)g.pairs, (double)(sp.c1 - sp.c0) / (double)g.pairs);
 	dal_repo_close(r);
 }
 
@@ -422,6 +498,7 @@ struct qps_thread {
 	struct run *run;
 	int idx;
 	bench_sum sum;
+	struct span sp;
 	pthread_t tid;
 };
 
@@ -436,17 +513,22 @@ static sqlite3 *lite_open(void)
 	if (sqlite3_open_v2(g.c.path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
 	    SQLITE_OK)
 		bench_fail(&g.c, "sqlite3_open_v2 %s: %s", g.c.path, sqlite3_errmsg(db));
+	/* First, as libdal's plugin does: the first statements on a WAL file
+	 * that nobody has open may wait for another opener's recovery. */
+	sqlite3_busy_timeout(db, 30000);
 	if (sqlite3_exec(db, "PRAGMA cache_size=" SQLITE_CACHE, NULL, NULL, NULL) != SQLITE_OK)
 		bench_fail(&g.c, "cache_size: %s", sqlite3_errmsg(db));
-	sqlite3_busy_timeout(db, 30000);
 	return db;
 }
 
-static sqlite3_stmt *lite_prepare(sqlite3 *db)
+/* persistent: the statement is kept for the whole loop (libdal's plugin
+ * prepares with the same flag); raw-each's statements are transient. */
+static sqlite3_stmt *lite_prepare(sqlite3 *db, int persistent)
 {
 	sqlite3_stmt *st;
 
-	if (sqlite3_prepare_v2(db, bench_sql_point, -1, &st, NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v3(db, bench_sql_point, -1, persistent ? SQLITE_PREPARE_PERSISTENT : 0,
+	                       &st, NULL) != SQLITE_OK)
 		bench_fail(&g.c, "prepare: %s", sqlite3_errmsg(db));
 	return st;
 }
@@ -474,23 +556,25 @@ static void raw_sqlite(struct qps_thread *t, int each)
 	struct run *run = t->run;
 	const int64_t *keys = g.keys[t->idx];
 	sqlite3 *db = lite_open();
-	sqlite3_stmt *st = lite_prepare(db);
+	sqlite3_stmt *st = lite_prepare(db, 1);
 
 	pthread_barrier_wait(&run->ready);
 	pthread_barrier_wait(&run->start);
+	span_begin(&t->sp);
 	if (!each) {
 		for (long i = 0; i < run->per_thread; i++)
 			lite_point(db, st, keys[i], &t->sum);
 	} else {
 		sqlite3_finalize(st);
 		for (long i = 0; i < run->per_thread; i++) {
-			st = lite_prepare(db);
+			st = lite_prepare(db, 0);
 			lite_point(db, st, keys[i], &t->sum);
 			sqlite3_finalize(st);
 		}
 		st = NULL;
 	}
-	pthread_barrier_wait(&run->ready); /* the clock stops */
+	span_end(&t->sp);
+	pthread_barrier_wait(&run->ready);
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 }
@@ -574,6 +658,7 @@ static void raw_mysql(struct qps_thread *t, int each)
 	st = my_prepare(my, &row);
 	pthread_barrier_wait(&run->ready);
 	pthread_barrier_wait(&run->start);
+	span_begin(&t->sp);
 	if (!each) {
 		for (long i = 0; i < run->per_thread; i++)
 			my_point(st, &row, keys[i], &t->sum);
@@ -586,6 +671,7 @@ static void raw_mysql(struct qps_thread *t, int each)
 		}
 		st = NULL;
 	}
+	span_end(&t->sp);
 	pthread_barrier_wait(&run->ready);
 	if (st)
 		mysql_stmt_close(st);
@@ -664,6 +750,7 @@ static void raw_pgsql(struct qps_thread *t, int each)
 	pg_prepare(pg, "pt");
 	pthread_barrier_wait(&run->ready);
 	pthread_barrier_wait(&run->start);
+	span_begin(&t->sp);
 	if (!each) {
 		for (long i = 0; i < run->per_thread; i++)
 			pg_point(pg, "pt", keys[i], &t->sum);
@@ -681,6 +768,7 @@ static void raw_pgsql(struct qps_thread *t, int each)
 			}
 		}
 	}
+	span_end(&t->sp);
 	pthread_barrier_wait(&run->ready);
 	PQfinish(pg);
 }
@@ -748,8 +836,10 @@ static void *qps_dal(void *arg)
 	pthread_barrier_wait(&run->ready);
 	if (!each) {
 		pthread_barrier_wait(&run->start);
+		span_begin(&t->sp);
 		for (long i = 0; i < run->per_thread; i++)
 			dal_point(st, keys[i], &t->sum);
+		span_end(&t->sp);
 		pthread_barrier_wait(&run->ready);
 		dal_stmt_close(st);
 		dal_conn_release(c);
@@ -759,6 +849,7 @@ static void *qps_dal(void *arg)
 		dal_stmt_close(st);
 		dal_conn_release(c);
 		pthread_barrier_wait(&run->start);
+		span_begin(&t->sp);
 		for (long i = 0; i < run->per_thread; i++) {
 			c = acquire(run->repo);
 			st = dal_prepare(c);
@@ -766,6 +857,7 @@ static void *qps_dal(void *arg)
 			dal_stmt_close(st);
 			dal_conn_release(c);
 		}
+		span_end(&t->sp);
 		pthread_barrier_wait(&run->ready);
 	}
 	return NULL;
@@ -787,7 +879,7 @@ static void qps_one(const char *stack, long round)
 	struct pool_snap before;
 	char extra[256];
 	bench_sum total = {0};
-	uint64_t t0, wall;
+	uint64_t wall, cpu;
 
 	if (is_dal) {
 		snprintf(extra, sizeof extra, "pool_size=%d&max_overflow=0%s", n,
@@ -817,13 +909,12 @@ static void qps_one(const char *stack, long round)
 		snap(run.repo, &before);
 	}
 	pthread_barrier_wait(&run.start);
-	t0 = bench_now_ns();
 	pthread_barrier_wait(&run.ready); /* all done */
-	wall = bench_now_ns() - t0;
 	for (int i = 0; i < n; i++) {
 		pthread_join(th[i].tid, NULL);
 		total.v += th[i].sum.v;
 	}
+	spans_total(&th[0].sp, sizeof th[0], n, &wall, &cpu);
 	/* Every stack reads the same rows: the checksums must agree. */
 	if (!qps_ref_set) {
 		qps_ref = total.v;
@@ -833,9 +924,10 @@ static void qps_one(const char *stack, long round)
 		           ": it read different rows", stack, total.v, qps_ref);
 	}
 	printf("POOL test=qps backend=%s stack=%s threads=%d run=%ld queries=%ld seconds=%.4f "
-	       "qps=%.0f checksum=%016" PRIx64 "\n",
+	       "qps=%.0f cpu_ns_per_query=%.0f checksum=%016" PRIx64 "\n",
 	       g.c.backend_name, stack, n, round, g.queries * n, (double)wall / 1e9,
-	       (double)(g.queries * n) * 1e9 / (double)wall, total.v);
+	       (double)(g.queries * n) * 1e9 / (double)wall, (double)cpu / (double)(g.queries * n),
+	       total.v);
 	if (is_dal) {
 		check_quiet(run.repo, &before, stack, n);
 		dal_repo_close(run.repo);
@@ -852,7 +944,9 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: bench_pool --backend sqlite|mysql|pgsql --url URL [-n ROWS]\n"
 	        "       [--runs R] [--pairs P] [--threads 1,2,4,8] [--queries Q]\n"
-	        "       [--qps-threads T] [--only latency|qps] [--callgrind]\n"
+	        "       [--qps-threads T] [--only latency|qps]\n"
+	        "       [--impl dal|mutex|both] [--stack raw|dal|dal-notel|dal-each|raw-each]\n"
+	        "       [--profile] [--no-memstatus]\n"
 	        "URL: sqlite:PATH, mysql://user:pass@host:port/db, postgresql://...\n");
 	exit(2);
 }
@@ -877,6 +971,7 @@ static void parse_threads(const char *s)
 int main(int argc, char **argv)
 {
 	const char *backend = NULL;
+	int no_memstatus = 0;
 
 	g.c.variant = "";
 	g.c.stack = stack_name;
@@ -886,18 +981,17 @@ int main(int argc, char **argv)
 	g.queries = 0;
 	g.qps_threads = 8;
 	g.do_latency = g.do_qps = 1;
+	g.lat_dal = g.lat_mutex = 1;
 	parse_threads("1,2,4,8");
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-		if (strcmp(a, "--callgrind") == 0) {
-			g.callgrind = 1;
+		if (strcmp(a, "--profile") == 0) {
+			g.profile = 1;
 			continue;
 		}
 		if (strcmp(a, "--no-memstatus") == 0) {
-			/* Experiment: SQLite's malloc statistics off, process-wide. */
-			if (sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
-				bench_fail(&g.c, "sqlite3_config(SQLITE_CONFIG_MEMSTATUS) failed");
+			no_memstatus = 1;
 			continue;
 		}
 		if (!v)
@@ -916,7 +1010,14 @@ int main(int argc, char **argv)
 			parse_threads(v);
 		else if (strcmp(a, "--queries") == 0)
 			g.queries = strtol(v, NULL, 10);
-		else if (strcmp(a, "--qps-threads") == 0)
+		else if (strcmp(a, "--impl") == 0) {
+			g.lat_dal = strcmp(v, "dal") == 0 || strcmp(v, "both") == 0;
+			g.lat_mutex = strcmp(v, "mutex") == 0 || strcmp(v, "both") == 0;
+			if (!g.lat_dal && !g.lat_mutex)
+				usage();
+		} else if (strcmp(a, "--stack") == 0) {
+			g.qps_only = v;
+		} else if (strcmp(a, "--qps-threads") == 0)
 			g.qps_threads = (int)strtol(v, NULL, 10);
 		else if (strcmp(a, "--only") == 0) {
 			g.do_latency = strcmp(v, "latency") == 0;
@@ -939,6 +1040,15 @@ int main(int argc, char **argv)
 	else
 		usage();
 	g.c.backend_name = backend;
+	if (no_memstatus) {
+		/* SQLite's malloc statistics off, for the whole process (raw and
+		 * libdal alike): sqlite3_malloc then takes no global mutex. Must
+		 * come before SQLite initialises. Reported as its own backend. */
+		if (g.c.backend != BENCH_SQLITE ||
+		    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+			bench_fail(&g.c, "--no-memstatus: sqlite only, before SQLite initialises");
+		g.c.backend_name = "sqlite-nomemstatus";
+	}
 	if (g.c.backend == BENCH_SQLITE) {
 		if (strncmp(g.c.url, "sqlite:", 7) != 0 || strchr(g.c.url, '?'))
 			usage();
@@ -955,8 +1065,8 @@ int main(int argc, char **argv)
 	if (mysql_library_init(0, NULL, NULL))
 		bench_fail(&g.c, "mysql_library_init failed");
 
-	if (g.callgrind) {
-		latency_callgrind();
+	if (g.profile) {
+		latency_profile();
 		return 0;
 	}
 	if (g.do_qps) {
@@ -966,7 +1076,7 @@ int main(int argc, char **argv)
 	}
 	printf("POOLMETA backend=%s rows=%ld runs=%ld pairs=%ld queries_per_thread=%ld "
 	       "qps_threads=%d\n",
-	       backend, g.rows, g.runs, g.pairs, g.queries, g.qps_threads);
+	       g.c.backend_name, g.rows, g.runs, g.pairs, g.queries, g.qps_threads);
 	for (long round = 1; round <= g.runs; round++) {
 		if (g.do_latency)
 			for (int k = 0; k < g.n_threads; k++) {
@@ -974,12 +1084,20 @@ int main(int argc, char **argv)
 				const char *order[2] = {"dal", "mutex"};
 				int first = (int)(round + k) % 2;
 
-				latency_one(order[first], g.threads[k], round);
-				latency_one(order[!first], g.threads[k], round);
+				for (int j = 0; j < 2; j++) {
+					const char *impl = order[j ? !first : first];
+
+					if (impl[0] == 'd' ? g.lat_dal : g.lat_mutex)
+						latency_one(impl, g.threads[k], round);
+				}
 			}
 		if (g.do_qps)
-			for (size_t k = 0; k < N_QPS_STACKS; k++)
-				qps_one(qps_stacks[(k + (size_t)round - 1) % N_QPS_STACKS], round);
+			for (size_t k = 0; k < N_QPS_STACKS; k++) {
+				const char *st = qps_stacks[(k + (size_t)round - 1) % N_QPS_STACKS];
+
+				if (!g.qps_only || strcmp(g.qps_only, st) == 0)
+					qps_one(st, round);
+			}
 	}
 	for (int i = 0; i < g.qps_threads; i++)
 		free(g.keys[i]);

@@ -127,10 +127,11 @@ int dal_conn_begin(dal_conn *c)
 		                     "a transaction is already open on this connection of "
 		                     "repository '%s' (nested transactions are not supported)",
 		                     c->repo->name);
+	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	rc = c->ops.begin.fn(c->ops.begin.h, &c->err);
 	if (rc == DAL_OK)
 		c->in_txn = 1;
-	return rc == DAL_OK ? rc : failed(c, rc);
+	return rc == DAL_OK ? rc : failed(c, conn_canceled(c, rc, &c->err));
 }
 
 static int end_txn(dal_conn *c, int commit)
@@ -144,11 +145,12 @@ static int end_txn(dal_conn *c, int commit)
 		return dal_error_set(&c->err, DAL_EMISUSE, "25000", 0,
 		                     "%s without an open transaction on this connection of "
 		                     "repository '%s'", commit ? "commit" : "rollback", c->repo->name);
+	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	rc = commit ? c->ops.commit.fn(c->ops.commit.h, &c->err)
 	            : c->ops.rollback.fn(c->ops.rollback.h, &c->err);
 	/* A failed COMMIT ends the transaction on every supported server. */
 	c->in_txn = 0;
-	return rc == DAL_OK ? rc : failed(c, rc);
+	return rc == DAL_OK ? rc : failed(c, conn_canceled(c, rc, &c->err));
 }
 
 int dal_conn_commit(dal_conn *c)

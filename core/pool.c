@@ -49,11 +49,21 @@ struct pool {
 	struct hist wait, use, create;
 };
 
+/* The bounds of telemetry_default_bounds in ns, made once. */
+static uint64_t bounds_ns[DAL_HISTOGRAM_MAX_BUCKETS];
+static pthread_once_t bounds_once = PTHREAD_ONCE_INIT;
+
+static void make_bounds(void)
+{
+	for (unsigned b = 0; b < telemetry_default_nbounds; b++)
+		bounds_ns[b] = (uint64_t)(telemetry_default_bounds[b] * 1e9 + 0.5);
+}
+
 static void hist_add(struct hist *h, uint64_t ns)
 {
 	unsigned b = 0;
 
-	while (b < telemetry_default_nbounds && ns > (uint64_t)(telemetry_default_bounds[b] * 1e9))
+	while (b < telemetry_default_nbounds && ns > bounds_ns[b])
 		b++;
 	h->count++;
 	h->sum_ns += ns;
@@ -67,6 +77,7 @@ struct pool *pool_new(const struct dal_settings *s, int private_db)
 
 	if (!p)
 		return NULL;
+	pthread_once(&bounds_once, make_bounds);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -120,30 +131,30 @@ static void drop(dal_repo *r, dal_conn *c)
 	pthread_mutex_lock(&p->lock);
 	p->n_used--;
 	p->closed++;
-	pthread_cond_signal(&p->freed);
+	if (p->pending)
+		pthread_cond_signal(&p->freed);
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Is an idle connection fit to hand out? Runs without the lock. */
-static int fit(const struct pool *p, dal_conn *c, const char *repo_name)
+/* An idle connection too old to hand out (max_lifetime, idle_timeout).
+ * now: the coarse clock. */
+static int expired(const struct pool *p, const dal_conn *c, uint64_t now)
 {
-	uint64_t now = clock_coarse_ms();
+	return (p->max_lifetime_ms && now - c->created_ms >= p->max_lifetime_ms) ||
+	       (p->idle_timeout_ms && now - c->idle_since_ms >= p->idle_timeout_ms);
+}
 
-	if (p->max_lifetime_ms && now - c->created_ms >= p->max_lifetime_ms)
-		return 0;
-	if (p->idle_timeout_ms && now - c->idle_since_ms >= p->idle_timeout_ms)
-		return 0;
-	if (p->pre_ping && now - c->idle_since_ms >= PING_IDLE_MS) {
-		dal_error e;
-		int rc = c->ops.ping.fn(c->ops.ping.h, &e);
-		if (rc != DAL_OK) {
-			dal_log_emit(DAL_LOG_INFO, "%s: pooled connection failed its pre-ping "
-			             "(%s: %s); replacing it", repo_name, dal_code_name(rc),
-			             e.message);
-			return 0;
-		}
-	}
-	return 1;
+/* The pre-ping of a connection idle for PING_IDLE_MS or more. Runs
+ * without the lock: it is a round trip. */
+static int ping_ok(dal_conn *c, const char *repo_name)
+{
+	dal_error e;
+	int rc = c->ops.ping.fn(c->ops.ping.h, &e);
+
+	if (rc != DAL_OK)
+		dal_log_emit(DAL_LOG_INFO, "%s: pooled connection failed its pre-ping (%s: %s); "
+		             "replacing it", repo_name, dal_code_name(rc), e.message);
+	return rc == DAL_OK;
 }
 
 static struct timespec deadline_ts(uint64_t deadline_ns)
@@ -156,8 +167,7 @@ static struct timespec deadline_ts(uint64_t deadline_ns)
 int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 {
 	struct pool *p = r->pool;
-	uint64_t t0 = clock_ns();
-	uint64_t deadline_ns = t0 + (uint64_t)p->timeout_ms * 1000000u;
+	uint64_t t0 = 0, waited = 0;
 	dal_conn *c;
 	int rc, free_repo;
 
@@ -173,51 +183,74 @@ int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 			                     "repository is being closed: no connection to acquire");
 		}
 		if ((c = p->idle)) {
+			uint64_t now = clock_coarse_ms();
+			int old, ping;
+
 			p->idle = c->next;
 			p->n_idle--;
 			p->n_used++;
+			old = expired(p, c, now);
+			ping = !old && p->pre_ping && now - c->idle_since_ms >= PING_IDLE_MS;
+			if (!old && !ping) {
+				/* The fast path: one locked section, and only the
+				 * coarse clock. */
+				p->acquired++;
+				hist_add(&p->wait, waited);
+				pthread_mutex_unlock(&p->lock);
+				break;
+			}
 			pthread_mutex_unlock(&p->lock);
-			if (!fit(p, c, r->name)) {
+			if (old || !ping_ok(c, r->name)) {
 				drop(r, c);
 				pthread_mutex_lock(&p->lock);
 				continue;
 			}
+			pthread_mutex_lock(&p->lock);
+			p->acquired++;
+			hist_add(&p->wait, waited);
+			pthread_mutex_unlock(&p->lock);
 			break;
 		}
 		if (p->n_idle + p->n_used + p->n_opening < p->max) {
+			uint64_t c0;
 			p->n_opening++;
 			pthread_mutex_unlock(&p->lock);
-			{
-				uint64_t c0 = clock_ns();
-				rc = repo_connect(r, clock_coarse_ms() + p->timeout_ms, &c, err);
-				pthread_mutex_lock(&p->lock);
-				p->n_opening--;
-				if (rc == DAL_OK) {
-					hist_add(&p->create, clock_ns() - c0);
-					p->created++;
-					p->n_used++;
-				}
-			}
+			c0 = clock_ns();
+			rc = repo_connect(r, clock_coarse_ms() + p->timeout_ms, &c, err);
+			c0 = clock_ns() - c0;
+			pthread_mutex_lock(&p->lock);
+			p->n_opening--;
 			if (rc != DAL_OK) {
-				pthread_cond_signal(&p->freed); /* the slot is free again */
+				if (p->pending)
+					pthread_cond_signal(&p->freed); /* the slot is free again */
 				free_repo = last_out(p);
 				pthread_mutex_unlock(&p->lock);
 				if (free_repo)
 					repo_free(r);
 				return rc;
 			}
+			hist_add(&p->create, c0);
+			hist_add(&p->wait, waited + c0);
+			p->created++;
+			p->n_used++;
+			p->acquired++;
 			pthread_mutex_unlock(&p->lock);
 			break;
 		}
-		/* Full: wait for a release, up to pool_timeout. */
+		/* Full: wait for a release, up to pool_timeout. Only waiting
+		 * reads the clock. */
+		if (!t0)
+			t0 = clock_ns();
 		p->pending++;
 		{
+			uint64_t deadline_ns = t0 + (uint64_t)p->timeout_ms * 1000000u;
 			struct timespec ts = deadline_ts(deadline_ns);
 			int w = 0;
 			while (!p->idle && !p->closing && w != ETIMEDOUT &&
 			       p->n_idle + p->n_used + p->n_opening >= p->max)
 				w = pthread_cond_timedwait(&p->freed, &p->lock, &ts);
 			p->pending--;
+			waited = clock_ns() - t0;
 			if (w == ETIMEDOUT && !p->idle && !p->closing &&
 			    p->n_idle + p->n_used + p->n_opening >= p->max) {
 				unsigned used = p->n_used;
@@ -231,11 +264,7 @@ int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 			}
 		}
 	}
-	pthread_mutex_lock(&p->lock);
-	p->acquired++;
 	c->acquired_ns = clock_ns();
-	hist_add(&p->wait, c->acquired_ns - t0);
-	pthread_mutex_unlock(&p->lock);
 	c->broken = 0;
 	c->in_txn = 0;
 	dal_error_clear(&c->err);
@@ -248,6 +277,7 @@ void pool_release(dal_conn *c)
 	dal_repo *r = c->repo;
 	struct pool *p = r->pool;
 	dal_conn *to_close = NULL;
+	uint64_t used_ns, idle_since;
 	int free_repo;
 
 	/* Leave nothing of this user's session behind for the next one. */
@@ -263,20 +293,23 @@ void pool_release(dal_conn *c)
 		}
 	}
 	c->in_txn = 0;
+	used_ns = clock_ns() - c->acquired_ns;
+	idle_since = clock_coarse_ms();
 	pthread_mutex_lock(&p->lock);
-	hist_add(&p->use, clock_ns() - c->acquired_ns);
+	hist_add(&p->use, used_ns);
 	p->n_used--;
 	if (p->closing || c->broken || p->n_idle >= p->size) {
 		/* Broken, surplus (overflow beyond pool_size) or closing. */
 		to_close = c;
 		p->closed++;
 	} else {
-		c->idle_since_ms = clock_coarse_ms();
+		c->idle_since_ms = idle_since;
 		c->next = p->idle;
 		p->idle = c;
 		p->n_idle++;
 	}
-	pthread_cond_signal(&p->freed);
+	if (p->pending)
+		pthread_cond_signal(&p->freed);
 	free_repo = last_out(p);
 	pthread_mutex_unlock(&p->lock);
 	if (to_close)

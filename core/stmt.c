@@ -150,10 +150,12 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 		ph_free(&ph);
 		return dal_error_set(&c->err, DAL_ENOMEM, "HY001", 0, "out of memory");
 	}
+	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	rc = c->ops.prepare.fn(c->ops.prepare.h, ph.sql, ph.len, ph.npos, &h, &c->err);
 	if (rc != DAL_OK) {
 		ph_free(&ph);
 		free(s);
+		rc = conn_canceled(c, rc, &c->err);
 		if (code_loses_connection(rc))
 			c->broken = 1;
 		return rc;

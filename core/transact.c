@@ -3,12 +3,14 @@
  * retried as a whole when the failure means "try again".
  *
  * What is retried: DAL_EBUSY anywhere (deadlock, serialization failure,
- * Galera certification conflict: the server rolled back), and DAL_ETIMEOUT
- * (lock wait timeout) and DAL_ECONNECT before the commit was sent, each time
- * on a freshly acquired connection after a backoff with full jitter. A
- * connection lost, or a timeout, while the commit is in flight leaves the
- * outcome unknown; that is DAL_EOUTCOME, reported and not retried, because
- * applying the unit twice is worse than asking.
+ * Galera certification conflict: the server rolled back), DAL_ECONNECT
+ * anywhere (the request was not sent: an uncommitted transaction died with
+ * the connection), and before the commit DAL_ETIMEOUT (lock wait timeout)
+ * and DAL_EOUTCOME (lost after a statement was sent: still uncommitted),
+ * each time on a freshly acquired connection after a backoff with full
+ * jitter. A connection lost after the commit was sent, or a commit that
+ * timed out, leaves the outcome unknown; that is DAL_EOUTCOME, reported and
+ * not retried, because applying the unit twice is worse than asking.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -24,10 +26,12 @@ static int retryable(int rc, enum stage st)
 {
 	if (rc == DAL_EBUSY)
 		return 1; /* the server rolled the transaction back */
+	if (rc == DAL_ECONNECT)
+		return 1; /* not sent (a commit too): nothing was applied */
 	/* Before the commit, a lost connection takes the uncommitted
 	 * transaction with it: whether or not the last request was sent
 	 * (DAL_ECONNECT, DAL_EOUTCOME), nothing of the unit was applied. */
-	return (rc == DAL_ETIMEOUT || rc == DAL_ECONNECT || rc == DAL_EOUTCOME) && st != ST_COMMIT;
+	return (rc == DAL_ETIMEOUT || rc == DAL_EOUTCOME) && st != ST_COMMIT;
 }
 
 /* One attempt on a fresh connection; *stage says how far it got. */
@@ -65,8 +69,10 @@ static int attempt(dal_repo *r, dal_txn_fn fn, void *ud, enum stage *stage, dal_
 	rc = dal_conn_commit(c);
 	if (rc != DAL_OK) {
 		error_copy(err, &c->err);
-		/* Lost, or no answer in time: the server may have committed. */
-		if (code_loses_connection(rc) || rc == DAL_ETIMEOUT) {
+		/* Lost after the commit was sent, or no answer in time: the
+		 * server may have committed. (DAL_ECONNECT says it was not
+		 * sent: the transaction died with the connection; retried.) */
+		if (rc == DAL_EOUTCOME || rc == DAL_ETIMEOUT) {
 			char msg[DAL_ERROR_MESSAGE_SIZE];
 			memcpy(msg, err->message, sizeof msg);
 			dal_error_set(err, DAL_EOUTCOME, "08007", 0,

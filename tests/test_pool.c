@@ -334,11 +334,11 @@ START_TEST(test_transact_gives_up_after_max_retries)
 }
 END_TEST
 
-/* Connection lost while the commit is in flight: the outcome is unknown,
- * said with its own code, and the unit is not run again. */
+/* Connection lost after the commit was sent: the outcome is unknown, said
+ * with its own code, and the unit is not run again. */
 START_TEST(test_transact_unknown_commit_outcome_not_retried)
 {
-	const struct fault_rule rule = {FAULT_COMMIT, 1, 1, DAL_ECONNECT};
+	const struct fault_rule rule = {FAULT_COMMIT, 1, 1, DAL_EOUTCOME};
 	char *url = file_url("i.db", "max_retries=5");
 	dal_repo *r = open_url(url, &rule, 1);
 	struct txn_ctx t = {0, DAL_OK};
@@ -350,6 +350,31 @@ START_TEST(test_transact_unknown_commit_outcome_not_retried)
 	ck_assert(!dal_code_is_transient(DAL_EOUTCOME));
 	ck_assert_msg(tu_contains(e.message, "may or may not be committed"), "%s", e.message);
 	ck_assert_str_eq(dal_code_name(e.code), "DAL_EOUTCOME");
+	dal_repo_close(r);
+	free(url);
+}
+END_TEST
+
+/* A commit that was not sent (DAL_ECONNECT) applied nothing: the unit runs
+ * again, once, and its row is there once. So does a statement of the body
+ * lost after sending (DAL_EOUTCOME): the transaction was not committed. */
+START_TEST(test_transact_retries_unsent_commit_and_lost_statement)
+{
+	const struct fault_rule rules[] = {
+		{FAULT_COMMIT, 1, 1, DAL_ECONNECT},
+		{FAULT_EXEC, 3, 1, DAL_EOUTCOME},
+	};
+	char *url = file_url("i2.db", "max_retries=5&retry_max_delay=0.01");
+	dal_repo *r = open_url(url, rules, 2);
+	struct txn_ctx t = {0, DAL_OK};
+	dal_error e;
+
+	/* exec call 1: CREATE; 2: first body (commit not sent); 3: second body
+	 * (lost after sending); 4: third body, committed. */
+	ck_assert_int_eq(dal_repo_exec(r, "CREATE TABLE t (x INTEGER)", NULL, &e), DAL_OK);
+	ck_assert_msg(dal_repo_transact(r, insert_one, &t, &e) == DAL_OK, "%s", e.message);
+	ck_assert_int_eq(t.calls, 3);
+	ck_assert_int_eq(count_rows(r, "t"), 1);
 	dal_repo_close(r);
 	free(url);
 }
@@ -558,6 +583,7 @@ int main(void)
 	tcase_add_test(tc, test_transact_retries_conflicts);
 	tcase_add_test(tc, test_transact_gives_up_after_max_retries);
 	tcase_add_test(tc, test_transact_unknown_commit_outcome_not_retried);
+	tcase_add_test(tc, test_transact_retries_unsent_commit_and_lost_statement);
 	tcase_add_test(tc, test_transact_body_error_rolls_back);
 	tcase_add_test(tc, test_threads_share_one_repository);
 	tcase_add_test(tc, test_stats_reset_and_export_include_pool);

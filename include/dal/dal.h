@@ -230,10 +230,11 @@ typedef int (*dal_txn_fn)(dal_conn *c, void *userdata);
  * Run fn inside a transaction on an acquired connection and commit, retrying
  * the whole unit when the failure means "try again": DAL_EBUSY at any point
  * (deadlock, serialization failure, a Galera certification conflict: the
- * server rolled the transaction back), and before the commit was sent also
- * DAL_ETIMEOUT (lock wait timeout) and a lost connection, DAL_ECONNECT or
- * DAL_EOUTCOME (the uncommitted transaction died with it; the unit runs
- * again on a fresh connection). Retries: max_retries, with exponential backoff and full
+ * server rolled the transaction back), DAL_ECONNECT at any point (the
+ * request was not sent; the uncommitted transaction died with the
+ * connection), and before the commit also DAL_ETIMEOUT (lock wait timeout)
+ * and DAL_EOUTCOME (lost after a statement was sent, still uncommitted). The
+ * unit runs again on a fresh connection. Retries: max_retries, with exponential backoff and full
  * jitter starting at 10 ms, capped at retry_max_delay; each is logged.
  *
  * Returns DAL_OK when committed, fn's own error (after a rollback) when it

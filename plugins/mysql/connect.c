@@ -2,16 +2,20 @@
  * backend_mysql: connections. Parses the plugin's options, sets up a
  * connector handle (timeouts, utf8mb4, TLS), connects to the first usable
  * host of the list (checking, when asked, that it is a ready Galera node),
- * and runs what needs no prepared statement: exec, ping, transactions, the
- * last insert id, the server's kind and version. Prepared statements are
+ * applies the statement timeout, keeps what cancel() needs (cancel.c), and
+ * runs what needs no prepared statement: exec, ping, transactions, the last
+ * insert id, the server's kind and version. Prepared statements are
  * stmt.c's.
  */
+#define _GNU_SOURCE /* POLLRDHUP */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <errmsg.h>
+#include <mysqld_error.h>
 
 #include "mysql_int.h"
 
@@ -20,8 +24,6 @@
 /* ------------------------------------------------------------------------ */
 /* Options and the handle                                                   */
 /* ------------------------------------------------------------------------ */
-
-enum ssl_mode { SSL_DISABLED, SSL_PREFERRED, SSL_REQUIRED, SSL_VERIFY_IDENTITY };
 
 static const char *const ssl_modes[] = {
 	"disabled", "preferred", "required", "verify_identity", NULL,
@@ -65,6 +67,7 @@ static const enum mysql_option tls_options[] = {
 };
 #define N_TLS (sizeof tls_options / sizeof tls_options[0])
 _Static_assert(O_TLS + N_TLS == O__COUNT, "one spec per TLS option");
+_Static_assert(N_TLS == MY_N_TLS, "struct my_peer keeps every TLS option");
 
 struct conn_options {
 	int buffered;
@@ -112,11 +115,31 @@ static int set_opt(MYSQL *my, enum mysql_option opt, const void *value,
 	                     "mysql: the connector refused option %s", name);
 }
 
+/* The TLS options of peer (the connection's, or the copy cancel() uses). */
+int my_configure_tls(MYSQL *my, const struct my_peer *peer, dal_error *err)
+{
+	my_bool on = 1;
+	int rc;
+
+	for (size_t t = 0; t < N_TLS; t++)
+		if (peer->tls[t] &&
+		    (rc = set_opt(my, tls_options[t], peer->tls[t],
+		                  my_option_specs[O_TLS + t].key, err)))
+			return rc;
+	if (peer->ssl_mode >= SSL_REQUIRED &&
+	    (rc = set_opt(my, MYSQL_OPT_SSL_ENFORCE, &on, "ssl_mode", err)))
+		return rc;
+	if (peer->ssl_mode == SSL_VERIFY_IDENTITY &&
+	    (rc = set_opt(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on, "ssl_mode", err)))
+		return rc;
+	return DAL_OK;
+}
+
 /* Everything set on a fresh handle before connecting. */
 static int configure(MYSQL *my, const struct dal_connect_params *p,
-                     const struct conn_options *o, dal_error *err)
+                     const struct my_peer *peer, dal_error *err)
 {
-	unsigned ct = p->connect_timeout ? p->connect_timeout : DEFAULT_CONNECT_TIMEOUT;
+	unsigned ct = peer->connect_timeout;
 	unsigned rt = p->read_timeout, wt = p->write_timeout;
 	my_bool off = 0, on = 1;
 	unsigned zero = 0;
@@ -132,18 +155,27 @@ static int configure(MYSQL *my, const struct dal_connect_params *p,
 	    (rc = set_opt(my, MYSQL_OPT_LOCAL_INFILE, &zero, "local_infile", err)) ||
 	    (rc = set_opt(my, MYSQL_REPORT_DATA_TRUNCATION, &on, "report_data_truncation", err)))
 		return rc;
+	return my_configure_tls(my, peer, err);
+}
+
+/*
+ * Keep what cancel() needs that does not depend on the host reached: the
+ * user, the password and the TLS options (the core's strings live only
+ * during connect). -1 when out of memory.
+ */
+static int keep_peer(struct my_peer *peer, const struct dal_connect_params *p,
+                     const struct conn_options *o)
+{
+	peer->ssl_mode = o->ssl_mode;
+	peer->connect_timeout = p->connect_timeout ? p->connect_timeout
+	                                           : DEFAULT_CONNECT_TIMEOUT;
+	if ((p->user && !(peer->user = strdup(p->user))) ||
+	    (p->password && !(peer->password = strdup(p->password))))
+		return -1;
 	for (size_t t = 0; t < N_TLS; t++)
-		if (o->tls[t] &&
-		    (rc = set_opt(my, tls_options[t], o->tls[t]->value,
-		                  my_option_specs[O_TLS + t].key, err)))
-			return rc;
-	if (o->ssl_mode >= SSL_REQUIRED &&
-	    (rc = set_opt(my, MYSQL_OPT_SSL_ENFORCE, &on, "ssl_mode", err)))
-		return rc;
-	if (o->ssl_mode == SSL_VERIFY_IDENTITY &&
-	    (rc = set_opt(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on, "ssl_mode", err)))
-		return rc;
-	return DAL_OK;
+		if (o->tls[t] && !(peer->tls[t] = strdup(o->tls[t]->value)))
+			return -1;
+	return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -173,17 +205,17 @@ static int check_wsrep(struct dal_bconn *c, dal_error *err)
 	int n = 0, more;
 
 	if (mysql_real_query(c->my, q, sizeof q - 1))
-		return my_report_conn(err, c, "wsrep_check");
+		return my_report_conn(err, c, MY_NO_EFFECT, "wsrep_check");
 	do {
 		MYSQL_RES *res = mysql_store_result(c->my);
 
 		if (!res && mysql_field_count(c->my))
-			return my_report_conn(err, c, "wsrep_check");
+			return my_report_conn(err, c, MY_NO_EFFECT, "wsrep_check");
 		show_value(res, n == 0 ? on : ready, sizeof on);
 		mysql_free_result(res);
 		n++;
 		if ((more = mysql_next_result(c->my)) > 0)
-			return my_report_conn(err, c, "wsrep_check");
+			return my_report_conn(err, c, MY_NO_EFFECT, "wsrep_check");
 	} while (more == 0);
 	if (strcasecmp(on, "ON") != 0)
 		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
@@ -221,7 +253,45 @@ static void conn_free(struct dal_bconn *c)
 	dal_defer_free(&c->zombies);
 	if (c->my)
 		mysql_close(c->my);
+	my_peer_free(&c->peer);
 	free(c);
+}
+
+/*
+ * Apply statement_timeout to the session. MariaDB (10.1+) stops any
+ * statement running longer than max_statement_time (seconds, with
+ * decimals) with ER_STATEMENT_TIMEOUT. MySQL has only max_execution_time,
+ * which covers read-only SELECT statements and nothing else: rather than a
+ * timeout that silently does not apply to writes, refuse.
+ */
+static int apply_statement_timeout(struct dal_bconn *c, unsigned ms, dal_error *err)
+{
+	char q[64];
+	int n;
+
+	if (strcmp(c->kind, "mariadb") != 0)
+		return dal_error_set(err, DAL_EUNSUPPORTED, "0A000", 0,
+		                     "statement_timeout: mysql server %s is MySQL %s, whose "
+		                     "max_execution_time stops only read-only SELECT statements; "
+		                     "libdal applies statement_timeout only where it covers every "
+		                     "statement (MariaDB 10.1 or later): leave statement_timeout "
+		                     "unset for this repository", c->where,
+		                     mysql_get_server_info(c->my));
+	n = snprintf(q, sizeof q, "SET SESSION max_statement_time = %u.%03u", ms / 1000,
+	             ms % 1000);
+	if (mysql_real_query(c->my, q, (unsigned long)n)) {
+		unsigned no = mysql_errno(c->my);
+
+		if (no == ER_UNKNOWN_SYSTEM_VARIABLE)
+			return dal_error_set(err, DAL_EUNSUPPORTED, "0A000", (long)no,
+			                     "statement_timeout: mysql server %s (MariaDB %s) has "
+			                     "no max_statement_time (MariaDB 10.1 or later needed)",
+			                     c->where, mysql_get_server_info(c->my));
+		return my_report_conn(err, c, MY_NO_EFFECT, "statement_timeout (SET SESSION "
+		                      "max_statement_time)");
+	}
+	c->statement_timeout_ms = ms;
+	return DAL_OK;
 }
 
 /*
@@ -230,7 +300,8 @@ static void conn_free(struct dal_bconn *c)
  */
 static int connect_one(struct dal_bconn *c, const struct dal_connect_params *p,
                        const struct conn_options *o, const char *host,
-                       unsigned host_port, dal_error *err)
+                       unsigned host_port, unsigned statement_timeout_ms,
+                       dal_error *err)
 {
 	unsigned port = host_port ? host_port : p->port ? p->port : DEFAULT_PORT;
 	const char *socket = NULL;
@@ -246,7 +317,7 @@ static int connect_one(struct dal_bconn *c, const struct dal_connect_params *p,
 	}
 	if (!(c->my = mysql_init(NULL)))
 		return my_oom(err, "mysql_init");
-	if ((rc = configure(c->my, p, o, err)))
+	if ((rc = configure(c->my, p, &c->peer, err)))
 		goto fail;
 	/* FOUND_ROWS: an UPDATE reports the rows it matched, as PostgreSQL
 	 * and SQLite do, not only those whose value changed. */
@@ -271,6 +342,16 @@ static int connect_one(struct dal_bconn *c, const struct dal_connect_params *p,
 		goto fail;
 	if (o->wsrep_check && (rc = check_wsrep(c, err)))
 		goto fail;
+	if (statement_timeout_ms &&
+	    (rc = apply_statement_timeout(c, statement_timeout_ms, err)))
+		goto fail;
+	/* Where cancel() sends its KILL QUERY: this server, this session. */
+	c->thread_id = mysql_thread_id(c->my);
+	if (!(socket ? (c->peer.socket = strdup(socket)) : (c->peer.host = strdup(host)))) {
+		rc = my_oom(err, "mysql connect");
+		goto fail;
+	}
+	c->peer.port = port;
 	return DAL_OK;
 fail:
 	mysql_close(c->my);
@@ -287,7 +368,7 @@ int my_connect(const struct dal_driver *self, const struct dal_connect_params *p
 	const char *next = hosts;
 	char tried[DAL_ERROR_MESSAGE_SIZE] = "";
 	char h[256];
-	unsigned port;
+	unsigned port, timeout_ms = 0;
 	int rc, more, n = 0;
 
 	(void)self;
@@ -295,6 +376,14 @@ int my_connect(const struct dal_driver *self, const struct dal_connect_params *p
 		return rc;
 	if (!(c = calloc(1, sizeof *c)))
 		return my_oom(err, "mysql connect");
+	if (keep_peer(&c->peer, p, &o)) {
+		conn_free(c);
+		return my_oom(err, "mysql connect");
+	}
+	/* A core older than the member hands a shorter struct. */
+	if (p->struct_size >= offsetof(struct dal_connect_params, statement_timeout_ms) +
+	                      sizeof p->statement_timeout_ms)
+		timeout_ms = p->statement_timeout_ms;
 	c->buffered = o.buffered;
 	c->read_timeout = p->read_timeout;
 	/* Several hosts, each with its own port or the common one: tried in
@@ -305,8 +394,9 @@ int my_connect(const struct dal_driver *self, const struct dal_connect_params *p
 	while ((more = dal_host_next(&next, h, sizeof h, &port, err)) == 1) {
 		if (n++)
 			snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "; ");
-		rc = connect_one(c, p, &o, h, port, err);
-		if (rc == DAL_OK || rc == DAL_ECONFIG || rc == DAL_ENOMEM)
+		rc = connect_one(c, p, &o, h, port, timeout_ms, err);
+		if (rc == DAL_OK || rc == DAL_ECONFIG || rc == DAL_ENOMEM ||
+		    rc == DAL_EUNSUPPORTED)
 			break;
 		snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "%s",
 		         err->message);
@@ -327,7 +417,7 @@ int my_connect(const struct dal_driver *self, const struct dal_connect_params *p
 		rc = dal_error_set(err, DAL_ECONFIG, "HY000", 0,
 		                   "repository '%s': mysql host list '%s' names no host",
 		                   p->repo_name ? p->repo_name : "?", hosts);
-	else if (n > 1 && rc != DAL_ECONFIG && rc != DAL_ENOMEM)
+	else if (n > 1 && rc != DAL_ECONFIG && rc != DAL_ENOMEM && rc != DAL_EUNSUPPORTED)
 		/* Keep the last attempt's category and SQLSTATE; say what each
 		 * host answered. */
 	{
@@ -354,27 +444,41 @@ void my_disconnect(dal_bconn *c)
 /* Commands on the connection                                               */
 /* ------------------------------------------------------------------------ */
 
+int my_gone_check(struct dal_bconn *c)
+{
+	struct pollfd pfd = {.fd = (int)mysql_get_socket(c->my), .events = POLLRDHUP};
+
+	/* A handle already closed by the connector (fd -1) is left to it: it
+	 * answers CR_SERVER_GONE_ERROR without sending anything. */
+	if (pfd.fd < 0 || poll(&pfd, 1, 0) <= 0)
+		return 0;
+	return (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+/* A ping changes nothing: whenever it is lost, DAL_ECONNECT. */
 int my_ping(dal_bconn *c, dal_error *err)
 {
 	if (c->active)
 		return my_busy(err, "ping");
 	if (mysql_ping(c->my))
-		return my_report_conn(err, c, "ping");
+		return my_report_conn(err, c, MY_NO_EFFECT, "ping");
 	return DAL_OK;
 }
 
-int my_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err)
+/* The body of exec(), between my_running() and my_idle(). */
+static int exec_run(struct dal_bconn *c, const char *sql, int64_t *affected,
+                    dal_error *err)
 {
 	int64_t aff = 0;
 	unsigned n = 1;
 	int more;
 
-	if (c->active)
-		return my_busy(err, "exec");
 	if (mysql_real_query(c->my, sql, strlen(sql)))
-		return my_report_conn(err, c, "exec");
+		return my_report_conn(err, c, MY_REQUEST, "exec");
 	/* Every result must be consumed, or the connection stays out of sync;
-	 * a failing statement ends the batch. */
+	 * a failing statement ends the batch (also one interrupted by KILL
+	 * QUERY or max_statement_time: its error ends the result, and the
+	 * connection is ready for the next command). */
 	do {
 		MYSQL_RES *res = mysql_store_result(c->my);
 
@@ -382,7 +486,7 @@ int my_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err)
 			mysql_free_result(res);
 			aff = 0;
 		} else if (mysql_field_count(c->my) != 0) {
-			return my_report_conn(err, c, "exec (reading a result)");
+			return my_report_conn(err, c, MY_RESULT, "exec (reading a result)");
 		} else {
 			aff = (int64_t)mysql_affected_rows(c->my);
 			my_note_insert_id(c, mysql_insert_id(c->my));
@@ -392,13 +496,27 @@ int my_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err)
 			char what[48];
 
 			snprintf(what, sizeof what, "exec (statement %u)", n + 1);
-			return my_report_conn(err, c, what);
+			return my_report_conn(err, c, MY_RESULT, what);
 		}
 		n++;
 	} while (more == 0);
 	if (affected)
 		*affected = aff;
 	return DAL_OK;
+}
+
+int my_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err)
+{
+	int rc;
+
+	if (c->active)
+		return my_busy(err, "exec");
+	if (my_gone(c))
+		return my_report_gone(err, c, "exec");
+	my_running(c);
+	rc = exec_run(c, sql, affected, err);
+	my_idle(c);
+	return rc;
 }
 
 int my_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err)
@@ -408,29 +526,40 @@ int my_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err)
 	return DAL_OK;
 }
 
-static int simple(struct dal_bconn *c, const char *sql, size_t len,
+static int simple(struct dal_bconn *c, const char *sql, size_t len, enum my_phase ph,
                   const char *what, dal_error *err)
 {
+	int rc = DAL_OK;
+
 	if (c->active)
 		return my_busy(err, what);
+	if (my_gone(c))
+		return my_report_gone(err, c, what);
+	my_running(c);
 	if (mysql_real_query(c->my, sql, len))
-		return my_report_conn(err, c, what);
-	return DAL_OK;
+		rc = my_report_conn(err, c, ph, what);
+	my_idle(c);
+	return rc;
 }
 
+/* START TRANSACTION commits a transaction left open by SQL (autocommit = 0):
+ * lost after sending, its outcome is unknown. */
 int my_begin(dal_bconn *c, dal_error *err)
 {
-	return simple(c, "START TRANSACTION", 17, "BEGIN", err);
+	return simple(c, "START TRANSACTION", 17, MY_REQUEST, "BEGIN", err);
 }
 
 int my_commit(dal_bconn *c, dal_error *err)
 {
-	return simple(c, "COMMIT", 6, "COMMIT", err);
+	return simple(c, "COMMIT", 6, MY_REQUEST, "COMMIT", err);
 }
 
+/* A ROLLBACK lost on the way leaves the transaction rolled back all the
+ * same (the server rolls back the transaction of a session that ends): the
+ * outcome is known, DAL_ECONNECT. */
 int my_rollback(dal_bconn *c, dal_error *err)
 {
-	return simple(c, "ROLLBACK", 8, "ROLLBACK", err);
+	return simple(c, "ROLLBACK", 8, MY_NO_EFFECT, "ROLLBACK", err);
 }
 
 const char *my_server_kind(dal_bconn *c)

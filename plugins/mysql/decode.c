@@ -183,7 +183,7 @@ static NOINLINE int fetch_long(struct dal_bstmt *s, unsigned i, dal_error *err)
 	b.is_null = &is_null;
 	b.error = &trunc;
 	if (mysql_stmt_fetch_column(s->st, &b, i, 0))
-		return my_report_stmt(err, s, "step (long column value)");
+		return my_report_stmt(err, s, MY_RESULT, "step (long column value)");
 	col->big[col->length] = '\0';
 	s->cells[i].val.u.b.ptr = col->big;
 	return DAL_OK;
@@ -266,9 +266,11 @@ int my_fetch(struct dal_bstmt *s, dal_error *err)
 		s->state = rc ? ST_FAILED : ST_DONE;
 		return rc ? rc : DAL_DONE;
 	}
-	rc = my_report_stmt(err, s, "step");
+	rc = my_report_stmt(err, s, MY_RESULT, "step");
 	/* After a failed fetch the rest of the result cannot be trusted; the
-	 * connection is either lost or back in command state. */
+	 * connection is either lost or back in command state: a server error
+	 * (KILL QUERY, max_statement_time) takes the place of the rest of the
+	 * rows, and the connector is ready for the next command. */
 	if (c->active == s)
 		my_release_active(c);
 	s->state = ST_FAILED;

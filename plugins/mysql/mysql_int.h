@@ -9,9 +9,12 @@
  * SQLSTATE, and transactions. It does not parse configuration and does not
  * rewrite placeholders (the core hands us `?` only).
  *
- * Threading: the core never uses one connection from two threads at once;
- * there is no global state. The connector's own library initialisation
- * happens in mysql_init() (thread-safe in libmariadb).
+ * Threading: the core never uses one connection from two threads at once,
+ * with one exception: cancel() is called from another thread while the
+ * connection runs a statement. It never touches the busy MYSQL handle; it
+ * reads only what connect() stored and the atomic running/seq pair below
+ * (cancel.c). There is no global state. The connector's own library
+ * initialisation happens in mysql_init() (thread-safe in libmariadb).
  *
  * This header is private to the plugin: the connection and statement
  * handles, and the constants and functions its files share. Shared
@@ -20,8 +23,11 @@
  * only its entry point. The files, by job:
  *
  *   errors.c   native error numbers to dal_code + SQLSTATE; the messages
- *   connect.c  options, connecting (TLS, host lists, Galera), exec, ping,
- *              transactions, last insert id, server kind and version
+ *   connect.c  options, connecting (TLS, host lists, Galera, the statement
+ *              timeout), exec, ping, transactions, last insert id, server
+ *              kind and version; the dead-while-idle check before a request
+ *   cancel.c   cancelling the running statement from another thread: KILL
+ *              QUERY on a second, short-lived connection
  *   stmt.c     prepared statements: prepare, parameters, execute and step,
  *              reset and finalize; the open-result rule
  *   decode.c   result columns: binding, fetching rows, values and names
@@ -33,6 +39,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <mysql.h>
 
@@ -52,6 +59,31 @@
 
 struct dal_bstmt;
 
+/* The TLS file and string options (ssl_ca ... tls_version), the last of the
+ * option specs (connect.c). */
+#define MY_N_TLS 8
+
+/* The ssl_mode option's values, in the order of its choices. */
+enum ssl_mode { SSL_DISABLED, SSL_PREFERRED, SSL_REQUIRED, SSL_VERIFY_IDENTITY };
+
+/*
+ * What cancel() needs to open a second connection to the server this one
+ * reached, as the same user: private copies made by connect() (the core's
+ * strings live only during connect), never changed afterwards. password is
+ * wiped with explicit_bzero() before it is freed, and never put in a
+ * message or a log line.
+ */
+struct my_peer {
+	char *host;               /* name or address reached; NULL with socket */
+	char *socket;             /* unix socket path, or NULL */
+	unsigned port;
+	char *user;
+	char *password;
+	char *tls[MY_N_TLS];      /* the TLS options given, in spec order */
+	enum ssl_mode ssl_mode;
+	unsigned connect_timeout; /* seconds */
+};
+
 struct dal_bconn {
 	MYSQL *my;
 	char where[300];          /* "host:port" reached, for messages */
@@ -62,6 +94,18 @@ struct dal_bconn {
 	                             was open */
 	const char *kind;         /* "mariadb" or "mysql" */
 	unsigned read_timeout;    /* seconds, for messages */
+	unsigned statement_timeout_ms; /* applied at connect, for messages */
+	/* For cancel(), set by connect() and then only read. */
+	unsigned long thread_id;  /* mysql_thread_id(): the server session */
+	struct my_peer peer;
+	/* Written by the connection's thread, read by cancel()'s (atomics):
+	 * running is 1 from the moment a request is about to be sent until the
+	 * connection is idle again (its result read or discarded); seq counts
+	 * requests, so that cancel() can tell that the one it was asked to stop
+	 * has ended and another begun. */
+	int running;
+	unsigned seq;
+	uint64_t idle_ms;         /* my_coarse_ms() when it last became idle */
 };
 
 enum col_kind { K_I64, K_U64, K_DOUBLE, K_TEXT, K_BLOB };
@@ -152,10 +196,39 @@ static inline void my_close_zombies(struct dal_bconn *c)
 		dal_defer_drain(&c->zombies, my_close_zombie, NULL);
 }
 
+/* A request is about to be sent on c: what cancel() may interrupt. Plain
+ * stores on x86 (no fence): this is on every execution. */
+static inline void my_running(struct dal_bconn *c)
+{
+	__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->running, 1, __ATOMIC_RELEASE);
+}
+
+/* A monotonic clock in ms, of a few ms resolution: a read of the vDSO, no
+ * system call (Linux; elsewhere the plain monotonic clock). */
+#ifndef CLOCK_MONOTONIC_COARSE
+#define CLOCK_MONOTONIC_COARSE CLOCK_MONOTONIC
+#endif
+static inline uint64_t my_coarse_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* c is idle again: nothing of its last request is left on the server. */
+static inline void my_idle(struct dal_bconn *c)
+{
+	__atomic_store_n(&c->running, 0, __ATOMIC_RELEASE);
+	c->idle_ms = my_coarse_ms();
+}
+
 /* The streamed result of the active statement has been read or discarded. */
 static inline void my_release_active(struct dal_bconn *c)
 {
 	c->active = NULL;
+	my_idle(c);
 	my_close_zombies(c);
 }
 
@@ -168,12 +241,38 @@ int my_discard_result(struct dal_bstmt *s, dal_error *err);
 /* ------------------------------------------------------------------------ */
 
 /* The dal_code for a native error number; *state gets the SQLSTATE to
- * report (sqlstate when it is one, else ours). */
+ * report (sqlstate when it is one, else ours). A lost connection is
+ * DAL_ECONNECT here: what a request makes of it is the reporters' job. */
 int my_map_error(unsigned no, const char *sqlstate, const char **state);
+
+/*
+ * Where a failure happened, which decides what a lost connection means
+ * (error.h): DAL_ECONNECT when the request was not sent, or when it has no
+ * effect that a retry could repeat; DAL_EOUTCOME when a request with effects
+ * was sent and the connection was lost before its answer was read.
+ */
+enum my_phase {
+	/* A request with no effect (ping, prepare, ROLLBACK, anything while
+	 * connecting): lost is always DAL_ECONNECT. */
+	MY_NO_EFFECT,
+	/* A request with effects was just given to the connector (exec,
+	 * execute, BEGIN, COMMIT): CR_SERVER_GONE_ERROR means the connector
+	 * could not write it (DAL_ECONNECT); any other loss came after it was
+	 * written (DAL_EOUTCOME). */
+	MY_REQUEST,
+	/* Reading the result of a request that was sent (rows, further result
+	 * sets): any loss is DAL_EOUTCOME. */
+	MY_RESULT
+};
+
 /* Report the connection's or the statement's last error for the operation
- * `what`. Each returns the dal_code. */
-int my_report_conn(dal_error *err, struct dal_bconn *c, const char *what);
-int my_report_stmt(dal_error *err, struct dal_bstmt *s, const char *what);
+ * `what`, in phase ph. Each returns the dal_code. The statement's report
+ * falls back on the connection's error when the connector left the
+ * statement's empty (a failed unbuffered fetch does). */
+int my_report_conn(dal_error *err, struct dal_bconn *c, enum my_phase ph, const char *what);
+int my_report_stmt(dal_error *err, struct dal_bstmt *s, enum my_phase ph, const char *what);
+/* The server closed c while it was idle: DAL_ECONNECT, nothing was sent. */
+int my_report_gone(dal_error *err, struct dal_bconn *c, const char *what);
 /* Another statement's streamed result is open: DAL_EMISUSE. */
 int my_busy(dal_error *err, const char *what);
 int my_oom(dal_error *err, const char *what);
@@ -191,6 +290,33 @@ static inline void my_note_insert_id(struct dal_bconn *c, my_ulonglong id)
 	if (id)
 		c->last_id = (int64_t)id;
 }
+
+/*
+ * Whether the server has closed c while it was idle (KILL, wait_timeout, a
+ * restart): its end of the socket is shut, which poll() shows without
+ * reading anything. Called before a request is sent, while no result is
+ * pending, so that a request on a connection already dead is reported as
+ * not sent (DAL_ECONNECT) rather than as lost after sending, which is all
+ * the connector could say: writing to a socket whose peer has closed it
+ * succeeds, and only the read that follows fails (CR_SERVER_LOST).
+ *
+ * The poll() is a system call (about 1 us here, against a round trip of
+ * 20-50 us), so it is made only when c has been idle for MY_GONE_IDLE_MS or
+ * more: that is when sessions die between requests (wait_timeout, a KILL
+ * or a restart while the connection sat in the pool). Requests sent back
+ * to back are not checked; one that finds the session dead is reported as
+ * lost after sending (DAL_EOUTCOME), which is never wrong, only less sure.
+ */
+#define MY_GONE_IDLE_MS 10
+int my_gone_check(struct dal_bconn *c);
+static inline int my_gone(struct dal_bconn *c)
+{
+	return my_coarse_ms() - c->idle_ms >= MY_GONE_IDLE_MS && my_gone_check(c);
+}
+
+/* Set peer's TLS options (ssl_mode and the tls options) on a fresh handle:
+ * the connection's, or cancel()'s helper connection. */
+int my_configure_tls(MYSQL *my, const struct my_peer *peer, dal_error *err);
 
 /* The options the plugin declares: connect.c parses them, the registration
  * publishes them. A count, not a const variable, as the registration's
@@ -211,6 +337,15 @@ int my_commit(dal_bconn *c, dal_error *err);
 int my_rollback(dal_bconn *c, dal_error *err);
 const char *my_server_kind(dal_bconn *c);
 const char *my_server_version(dal_bconn *c);
+
+/* ------------------------------------------------------------------------ */
+/* Cancelling (cancel.c)                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Stop what c is running: called from another thread. */
+int my_cancel(dal_bconn *c, dal_error *err);
+/* Free the copies connect() made, wiping the password. */
+void my_peer_free(struct my_peer *p);
 
 /* ------------------------------------------------------------------------ */
 /* Statements (stmt.c)                                                      */

@@ -1,8 +1,8 @@
 /*
  * backend_mysql: the function table, the registration and the entry point,
  * the one symbol the plugin exports. It names the slot functions
- * (connect.c, stmt.c, decode.c) and states what the plugin can do; no code
- * lives here.
+ * (connect.c, cancel.c, stmt.c, decode.c) and states what the plugin can
+ * do; no code lives here.
  */
 #include "mysql_int.h"
 
@@ -22,6 +22,7 @@ static const struct dal_driver mysql_driver = {
 	.last_insert_id = my_last_insert_id,
 	.server_kind = my_server_kind,
 	.server_version = my_server_version,
+	.cancel = my_cancel,
 	.bind = my_bind,
 	.step = my_step,
 	.reset = my_reset,
@@ -39,9 +40,11 @@ static const struct dal_plugin mysql_registration = {
 	.aliases = mysql_aliases,
 	.version = DAL_VERSION_STRING,
 	.description = "MySQL and MariaDB (MariaDB Connector/C " MARIADB_PACKAGE_VERSION ")",
-	/* No TRANSACTIONAL_DDL: MySQL commits implicitly before DDL. */
+	/* No TRANSACTIONAL_DDL: MySQL commits implicitly before DDL. CANCEL:
+	 * KILL QUERY (cancel.c) and max_statement_time (MariaDB; on MySQL a
+	 * statement_timeout is refused at connect). */
 	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_LAST_INSERT_ID |
-	                DAL_CAP_STREAMING | DAL_CAP_MULTI_STATEMENT,
+	                DAL_CAP_STREAMING | DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL,
 	.kind = DAL_KIND_SERVER,
 	.default_port = DEFAULT_PORT,
 	.param_style = DAL_PARAM_QMARK,

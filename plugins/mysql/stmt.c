@@ -42,10 +42,10 @@ int my_discard_result(struct dal_bstmt *s, dal_error *err)
 	int rc = DAL_OK;
 
 	if (mysql_stmt_free_result(s->st) && mysql_stmt_errno(s->st))
-		rc = my_report_stmt(err, s, "reset");
+		rc = my_report_stmt(err, s, MY_RESULT, "reset");
 	while (rc == DAL_OK && mysql_stmt_more_results(s->st)) {
 		if (mysql_stmt_next_result(s->st) > 0) {
-			rc = my_report_stmt(err, s, "reset (next result)");
+			rc = my_report_stmt(err, s, MY_RESULT, "reset (next result)");
 			break;
 		}
 		mysql_stmt_free_result(s->st);
@@ -100,8 +100,10 @@ int my_prepare(dal_bconn *c, const char *sql, size_t len,
 		free(s);
 		return my_oom(err, "prepare");
 	}
+	/* Preparing changes nothing on the server that a retry could repeat:
+	 * lost at any point, it is DAL_ECONNECT. */
 	if (mysql_stmt_prepare(s->st, sql, len)) {
-		rc = my_report_stmt(err, s, "prepare");
+		rc = my_report_stmt(err, s, MY_NO_EFFECT, "prepare");
 		goto fail;
 	}
 	n = mysql_stmt_param_count(s->st);
@@ -149,7 +151,8 @@ int my_prepare(dal_bconn *c, const char *sql, size_t len,
 			}
 		my_list_perrow(s);
 		if (mysql_stmt_bind_result(s->st, s->rbind)) {
-			rc = my_report_stmt(err, s, "prepare (binding result columns)");
+			rc = my_report_stmt(err, s, MY_NO_EFFECT,
+			                    "prepare (binding result columns)");
 			goto fail;
 		}
 	}
@@ -311,7 +314,7 @@ static int check_shape(struct dal_bstmt *s, unsigned n, dal_error *err)
 		return DAL_OK;
 	my_list_perrow(s);
 	if (mysql_stmt_bind_result(s->st, s->rbind))
-		return my_report_stmt(err, s, "step (binding result columns)");
+		return my_report_stmt(err, s, MY_RESULT, "step (binding result columns)");
 	return DAL_OK;
 }
 
@@ -327,19 +330,30 @@ static NOINLINE int execute(struct dal_bstmt *s, dal_error *err)
 		return rc;
 	if (s->pdirty) {
 		if (mysql_stmt_bind_param(s->st, s->pbind))
-			return my_report_stmt(err, s, "step (binding parameters)");
+			return my_report_stmt(err, s, MY_NO_EFFECT, "step (binding parameters)");
 		s->pdirty = 0;
 	}
 	s->affected = 0;
-	if (mysql_stmt_execute(s->st)) {
+	if (my_gone(c)) {
 		s->state = ST_FAILED;
-		return my_report_stmt(err, s, "step");
+		return my_report_gone(err, c, "step");
+	}
+	/* From here until the connection is idle again, cancel() may stop
+	 * the statement: until the end of a streamed result, which
+	 * my_release_active() marks. */
+	my_running(c);
+	if (mysql_stmt_execute(s->st)) {
+		my_idle(c);
+		s->state = ST_FAILED;
+		return my_report_stmt(err, s, MY_REQUEST, "step");
 	}
 	if ((n = mysql_stmt_field_count(s->st)) == 0) {
 		s->affected = (int64_t)mysql_stmt_affected_rows(s->st);
 		my_note_insert_id(c, mysql_stmt_insert_id(s->st));
 		s->has_result = mysql_stmt_more_results(s->st);
-		if (s->has_result && (rc = my_discard_result(s, err))) {
+		rc = s->has_result ? my_discard_result(s, err) : DAL_OK;
+		my_idle(c);
+		if (rc) {
 			s->state = ST_FAILED;
 			return rc;
 		}
@@ -355,8 +369,18 @@ static NOINLINE int execute(struct dal_bstmt *s, dal_error *err)
 		return rc;
 	}
 	if (c->buffered) {
-		if (mysql_stmt_store_result(s->st)) {
-			rc = my_report_stmt(err, s, "step (reading the result)");
+		rc = mysql_stmt_store_result(s->st);
+		my_idle(c);
+		if (rc) {
+			rc = my_report_stmt(err, s, MY_RESULT, "step (reading the result)");
+			/* A store that failed part way (KILL QUERY, a timeout)
+			 * leaves the connector's statement waiting for rows
+			 * that will never come: its next execution would block
+			 * reading them. The server's error ended the result;
+			 * mysql_stmt_reset() puts the statement back to
+			 * prepared (one round trip, on this error path only). */
+			mysql_stmt_reset(s->st);
+			s->has_result = 0;
 			s->state = ST_FAILED;
 			return rc;
 		}

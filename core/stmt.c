@@ -5,7 +5,8 @@
  *
  * Fetch-path invariant: after prepare, nothing on the step/column path
  * allocates. Number-to-text conversions write into a scratch area allocated
- * once per statement (ncols * STMT_SCRATCH bytes) the first time it is needed.
+ * with the statement (ncols * STMT_SCRATCH bytes), so that a getter can
+ * never fail for want of memory.
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -171,6 +172,16 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 	ph_free(&ph);
 	stmt_ops_resolve(&s->ops, c->ops.prepare.d, h);
 	s->ncols = s->ops.column_count.fn(s->ops.column_count.h);
+	if (s->ncols && !(s->scratch = malloc((size_t)s->ncols * STMT_SCRATCH))) {
+		s->ops.finalize.fn(s->ops.finalize.h);
+		free(s->pos_param);
+		if (s->names)
+			for (unsigned i = 0; i < s->nparams; i++)
+				free(s->names[i]);
+		free(s->names);
+		free(s);
+		return dal_error_set(&c->err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	}
 	s->state = STMT_READY;
 	dal_error_clear(&s->err);
 	link_stmt(c, s);
@@ -476,8 +487,6 @@ int dal_stmt_column_bool(dal_stmt *s, unsigned col)
 
 static char *scratch(dal_stmt *s, unsigned col)
 {
-	if (!s->scratch && !(s->scratch = malloc((size_t)s->ncols * STMT_SCRATCH)))
-		return NULL;
 	return s->scratch + (size_t)col * STMT_SCRATCH;
 }
 
@@ -498,8 +507,7 @@ const char *dal_stmt_column_text(dal_stmt *s, unsigned col, size_t *len)
 	case DAL_TYPE_INT64:
 	case DAL_TYPE_DOUBLE:
 	case DAL_TYPE_BOOL:
-		if (!(buf = scratch(s, col)))
-			break;
+		buf = scratch(s, col);
 		if (v.type == DAL_TYPE_DOUBLE)
 			n = snprintf(buf, STMT_SCRATCH, "%.17g", v.u.d);
 		else if (v.type == DAL_TYPE_BOOL)

@@ -1,12 +1,13 @@
 /*
  * backend_pgsql: connections. Declares the backend options (checked by the
  * SDK's dal_options_parse()), builds libpq's connection parameters (host and
- * port lists, timeouts, passthrough keys), connects and disconnects, and
- * runs what needs no prepared statement: ping, exec, transactions,
- * last_insert_id, the server's kind and version.
+ * port lists, timeouts, statement_timeout, passthrough keys), connects and
+ * disconnects, and runs what needs no prepared statement: ping, exec,
+ * transactions, last_insert_id, the server's kind and version, and cancel.
  * Not statements (stmt.c) nor the mapping of errors (errors.c).
  */
 #include <locale.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,8 @@ static void conn_free(struct dal_bconn *c)
 {
 	dal_defer_drain(&c->zombies, free_name, NULL);
 	dal_defer_free(&c->zombies);
+	if (c->cancel)
+		PQfreeCancel(c->cancel);
 	if (c->pg)
 		PQfinish(c->pg);
 	if (c->c_locale)
@@ -130,7 +133,9 @@ int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *
 	char host[1024], port[256], shown[1280];
 	const char *repo = p->repo_name ? p->repo_name : "?";
 	struct dal_option_value v[PGB_O__COUNT];
-	const char *app;
+	const char *app, *user_opts;
+	char *opts = NULL;
+	unsigned stmt_ms;
 	struct dal_bconn *c;
 	int n = 0, buffered, rc;
 
@@ -139,11 +144,18 @@ int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *
 		return rc;
 	buffered = (int)v[PGB_O_BUFFERED].i;
 	app = v[PGB_O_APPLICATION_NAME].text;
-	/* The passthrough keys that were given, under their own names. */
+	user_opts = v[PGB_O_OPTIONS].given ? v[PGB_O_OPTIONS].text : NULL;
+	/* A core of ABI 2.0 always fills it; checked all the same. */
+	stmt_ms = p->struct_size >= offsetof(struct dal_connect_params, statement_timeout_ms) +
+	                                    sizeof p->statement_timeout_ms
+	                  ? p->statement_timeout_ms : 0;
+	/* The passthrough keys that were given, under their own names
+	 * (options below, with statement_timeout). */
 	for (int k = 0; k < PGB_O__COUNT; k++) {
 		const struct dal_option_spec *sp = &pgb_option_specs[k];
 
-		if (k == PGB_O_BUFFERED || k == PGB_O_APPLICATION_NAME || !v[k].given)
+		if (k == PGB_O_BUFFERED || k == PGB_O_APPLICATION_NAME || k == PGB_O_OPTIONS ||
+		    !v[k].given)
 			continue;
 		keys[n] = sp->key;
 		vals[n++] = sp->type == DAL_OPTION_CHOICE && v[k].choice >= 0
@@ -184,18 +196,39 @@ int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *
 		keys[n] = "user", vals[n++] = p->user;
 	if (p->password)
 		keys[n] = "password", vals[n++] = p->password;
+	/* statement_timeout as a setting of the session from its start: no
+	 * round trip, and RESET ALL or DISCARD ALL keep it. Appended to the
+	 * user's own server options, so that it wins over a statement_timeout
+	 * given there too. A statement that runs longer fails with 57014,
+	 * DAL_ETIMEOUT. */
+	if (stmt_ms) {
+		size_t size = (user_opts ? strlen(user_opts) : 0) + 48;
+
+		if (!(opts = malloc(size)))
+			return pgb_oom(err, "postgresql connect");
+		snprintf(opts, size, "%s%s-c statement_timeout=%u", user_opts ? user_opts : "",
+		         user_opts ? " " : "", stmt_ms);
+		keys[n] = "options", vals[n++] = opts;
+	} else if (user_opts) {
+		keys[n] = "options", vals[n++] = user_opts;
+	}
 	keys[n] = NULL, vals[n] = NULL;
 
-	if (!(c = calloc(1, sizeof *c)))
+	if (!(c = calloc(1, sizeof *c))) {
+		free(opts);
 		return pgb_oom(err, "postgresql connect");
+	}
 	c->buffered = buffered;
+	snprintf(c->repo, sizeof c->repo, "%s", repo);
 	if (!(c->c_locale = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0))) {
+		free(opts);
 		free(c);
 		return pgb_oom(err, "postgresql connect");
 	}
 	/* expand_dbname = 0: a database name is only ever a name, never a
 	 * connection string smuggled in through the configuration. */
 	c->pg = PQconnectdbParams(keys, vals, 0);
+	free(opts);
 	if (!c->pg) {
 		conn_free(c);
 		return pgb_oom(err, "postgresql connect");
@@ -215,6 +248,16 @@ int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *
 		conn_free(c);
 		return rc;
 	}
+	/* Notices to the log sink from now on. (Those sent while the session
+	 * starts have passed through libpq's default receiver already:
+	 * PQconnectdbParams gives no earlier moment to set ours.) */
+	PQsetNoticeReceiver(c->pg, pgb_notice, c);
+	/* What cancel() needs, made now: it may be called from another thread
+	 * at any moment, and must not touch c->pg. */
+	if (!(c->cancel = PQgetCancel(c->pg))) {
+		conn_free(c);
+		return pgb_oom(err, "postgresql connect");
+	}
 	/* The host that answered, when several were given. */
 	snprintf(c->where, sizeof c->where, "%s:%s", PQhost(c->pg), PQport(c->pg));
 	*out = c;
@@ -227,8 +270,9 @@ void pgb_disconnect(dal_bconn *c)
 		conn_free(c); /* the session's end frees its prepared statements */
 }
 
-/* Run one command that returns no rows. */
-static int simple(struct dal_bconn *c, const char *sql, const char *what,
+/* Run one command that returns no rows. may_apply: whether it can change
+ * anything (for a connection lost after sending, errors.c). */
+static int simple(struct dal_bconn *c, const char *sql, const char *what, int may_apply,
                   PGresult **keep, dal_error *err)
 {
 	PGresult *r;
@@ -236,16 +280,18 @@ static int simple(struct dal_bconn *c, const char *sql, const char *what,
 
 	if (c->active)
 		return pgb_busy(err, what);
-	r = PQexec(c->pg, sql);
-	if (!r)
-		return pgb_connection_lost(c, err, what);
+	if ((rc = pgb_alive(c, err, what)))
+		return rc;
+	/* NULL: nothing was sent (lost, or out of memory). */
+	if (!(r = PQexec(c->pg, sql)))
+		return pgb_not_sent(c, err, what);
 	switch (PQresultStatus(r)) {
 	case PGRES_COMMAND_OK:
 	case PGRES_TUPLES_OK:
 	case PGRES_EMPTY_QUERY:
 		break;
 	default:
-		rc = pgb_report_result(err, c, r, what);
+		rc = pgb_report_result(err, c, r, may_apply, what);
 	}
 	if (keep && rc == DAL_OK)
 		*keep = r;
@@ -257,7 +303,7 @@ static int simple(struct dal_bconn *c, const char *sql, const char *what,
 /* An empty query is the cheapest round trip the protocol has. */
 int pgb_ping(dal_bconn *c, dal_error *err)
 {
-	return simple(c, "", "ping", NULL, err);
+	return simple(c, "", "ping", 0, NULL, err);
 }
 
 int pgb_exec(dal_bconn *c, const char *sql, int64_t *affected,
@@ -268,7 +314,7 @@ int pgb_exec(dal_bconn *c, const char *sql, int64_t *affected,
 
 	/* PQexec runs several statements in one implicit transaction unless
 	 * they hold their own BEGIN/COMMIT, and stops at the first error. */
-	if ((rc = simple(c, sql, "exec", &r, err)))
+	if ((rc = simple(c, sql, "exec", 1, &r, err)))
 		return rc;
 	if (affected)
 		*affected = pgb_affected_of(r);
@@ -297,10 +343,12 @@ int pgb_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err)
 		                     "%s: the current transaction is aborted by an earlier "
 		                     "error; roll it back first", what);
 	in_txn = ts == PQTRANS_INTRANS;
+	if ((rc = pgb_alive(c, err, what)))
+		return rc;
 	if (!PQsendQuery(c->pg, in_txn ? "SAVEPOINT dal_lastval; SELECT lastval(); "
 	                                 "RELEASE SAVEPOINT dal_lastval"
 	                               : "SELECT lastval()"))
-		return pgb_connection_lost(c, err, what);
+		return pgb_not_sent(c, err, what);
 	while ((r = PQgetResult(c->pg))) {
 		ExecStatusType st = PQresultStatus(r);
 
@@ -318,7 +366,7 @@ int pgb_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err)
 				                   "lastval(); prefer INSERT ... RETURNING id)",
 				                   what);
 			else
-				rc = pgb_report_result(err, c, r, what);
+				rc = pgb_report_result(err, c, r, 0, what);
 		}
 		PQclear(r);
 	}
@@ -340,13 +388,13 @@ int pgb_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err)
 
 int pgb_begin(dal_bconn *c, dal_error *err)
 {
-	return simple(c, "BEGIN", "BEGIN", NULL, err);
+	return simple(c, "BEGIN", "BEGIN", 0, NULL, err);
 }
 
 int pgb_commit(dal_bconn *c, dal_error *err)
 {
 	PGresult *r = NULL;
-	int rc = simple(c, "COMMIT", "COMMIT", &r, err);
+	int rc = simple(c, "COMMIT", "COMMIT", 1, &r, err);
 
 	if (rc)
 		return rc;
@@ -362,7 +410,7 @@ int pgb_commit(dal_bconn *c, dal_error *err)
 
 int pgb_rollback(dal_bconn *c, dal_error *err)
 {
-	return simple(c, "ROLLBACK", "ROLLBACK", NULL, err);
+	return simple(c, "ROLLBACK", "ROLLBACK", 0, NULL, err);
 }
 
 const char *pgb_server_kind(dal_bconn *c)
@@ -374,4 +422,25 @@ const char *pgb_server_kind(dal_bconn *c)
 const char *pgb_server_version(dal_bconn *c)
 {
 	return PQparameterStatus(c->pg, "server_version");
+}
+
+/*
+ * Called from another thread than the one using c, at any moment: only
+ * what connect() made and nothing changes until disconnect is read, and
+ * PQcancel() is documented as safe for that (it opens its own connection
+ * to the server and asks it to stop whatever c's session runs). When
+ * nothing runs, the server ignores the request. The interrupted call fails
+ * with 57014 query_canceled (which the core reports as DAL_ECANCELED), and
+ * the session goes on.
+ */
+int pgb_cancel(dal_bconn *c, dal_error *err)
+{
+	char why[256] = "", msg[256];
+
+	if (PQcancel(c->cancel, why, sizeof why))
+		return DAL_OK;
+	pgb_one_line(msg, sizeof msg, why);
+	return dal_error_set(err, DAL_ECONNECT, "08001", 0,
+	                     "cancel: cannot send a cancel request to postgresql server %s: %s",
+	                     c->where, *msg ? msg : "failed");
 }

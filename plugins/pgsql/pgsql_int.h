@@ -13,10 +13,19 @@
  * It does not parse configuration and does not rewrite placeholders (the
  * core hands us $1, $2, ...).
  *
- * Files: errors.c (error mapping), connect.c (options, connecting, exec,
- * transactions), stmt.c (prepare, execute, step, reset, finalize), bind.c
- * (parameters), decode.c (result columns, the fetch path), plugin.c
- * (the function table, the registration and the entry point).
+ * Files: errors.c (error mapping, server notices to the log), connect.c
+ * (options, connecting, exec, transactions, cancel), stmt.c (prepare,
+ * execute, step, reset, finalize), bind.c (parameters), decode.c (result
+ * columns, the fetch path), plugin.c (the function table, the registration
+ * and the entry point).
+ *
+ * A lost connection is reported by when it was noticed (errors.c): before
+ * a request was sent (pgb_alive() reads what the server said while the
+ * connection was idle, so that a session the server already ended is found
+ * there) it is DAL_ECONNECT, nothing was sent; after, while waiting for or
+ * reading the answer, it is DAL_EOUTCOME for a request that may have
+ * changed something (a statement, COMMIT), and DAL_ECONNECT for one that
+ * cannot (ping, prepare, BEGIN, ROLLBACK, lastval()).
  *
  * The open-result rule: results are streamed by default (single-row mode,
  * or chunks of CHUNK_ROWS rows where libpq has chunked mode; stmt.c): memory
@@ -26,8 +35,11 @@
  * or the statement is reset. The option `buffered = on` reads each result
  * whole instead.
  *
- * Threading: the core never uses one connection from two threads at once;
- * there is no global state.
+ * Threading: the core never uses one connection from two threads at once,
+ * except for cancel(), which may come from any thread at any moment: it
+ * only reads what connect() set (the PGcancel object, the server's
+ * address) and calls PQcancel(), which is made for that. There is no
+ * global state.
  */
 #ifndef DAL_PGSQL_INT_H
 #define DAL_PGSQL_INT_H
@@ -42,6 +54,9 @@
 #include <dal/plugin.h>
 
 #define DEFAULT_PORT 5432
+
+/* Parameters per statement: the protocol counts them in 16 bits. */
+#define PGB_MAX_PARAMS 65535
 
 /* Type oids (pg_type.h is server-side only). */
 enum {
@@ -68,7 +83,14 @@ struct dal_bstmt;
 
 struct dal_bconn {
 	PGconn *pg;
+	PGcancel *cancel;         /* for cancel() from another thread; made at
+	                             connect, read-only until disconnect */
 	char where[300];          /* "host:port" reached, for messages */
+	char repo[128];           /* repository name, for log lines */
+	int ended;                /* the server ended the session while it was
+	                             idle (an unsolicited FATAL, seen by the
+	                             notice receiver) */
+	char ended_msg[256];      /* what the server said then */
 	int buffered;
 	struct dal_bstmt *active; /* statement whose result is still arriving */
 	unsigned long counter;    /* for statement names */
@@ -116,12 +138,32 @@ struct dal_bstmt {
 
 /* errors.c */
 void pgb_one_line(char *dst, size_t size, const char *msg);
-int pgb_connection_lost(struct dal_bconn *c, dal_error *err, const char *what);
-int pgb_report_result(dal_error *err, struct dal_bconn *c,
-                      const PGresult *res, const char *what);
+/* Before sending a request: DAL_OK if the connection is still usable, else
+ * DAL_ECONNECT (nothing sent). Reads what the server sent while the
+ * connection was idle: an ended session is found here, not after sending. */
+int pgb_alive(struct dal_bconn *c, dal_error *err, const char *what);
+/* libpq refused to send a request (PQsend*, PQexec returning NULL,
+ * PQenterPipelineMode): DAL_ECONNECT when the connection is gone, DAL_ENOMEM
+ * when libpq ran out of memory; nothing was sent either way. */
+int pgb_not_sent(struct dal_bconn *c, dal_error *err, const char *what);
+/* The connection was lost after the request was sent (res: the result
+ * that says so, or NULL): DAL_EOUTCOME if the request may have changed
+ * something (may_apply), else DAL_ECONNECT. */
+int pgb_lost(struct dal_bconn *c, const PGresult *res, int may_apply, dal_error *err,
+             const char *what);
+/* Expected a result after sending and got none (a NULL PGresult): lost, or
+ * out of memory inside libpq when the connection is still fine. */
+int pgb_no_result(struct dal_bconn *c, int may_apply, dal_error *err, const char *what);
+/* Report the error carried by the failed result res of a request that was
+ * sent (may_apply as for pgb_lost()). */
+int pgb_report_result(dal_error *err, struct dal_bconn *c, const PGresult *res,
+                      int may_apply, const char *what);
 int pgb_busy(dal_error *err, const char *what);
 int pgb_oom(dal_error *err, const char *what);
 int pgb_connect_category(const char *msg, const char **state);
+/* libpq's notice receiver (PQsetNoticeReceiver, arg: the connection):
+ * server notices go to the log sink, never to stderr. */
+void pgb_notice(void *arg, const PGresult *res);
 
 /* connect.c */
 /* The backend's options, parsed by connect() and published by the
@@ -152,6 +194,7 @@ int pgb_commit(dal_bconn *c, dal_error *err);
 int pgb_rollback(dal_bconn *c, dal_error *err);
 const char *pgb_server_kind(dal_bconn *c);
 const char *pgb_server_version(dal_bconn *c);
+int pgb_cancel(dal_bconn *c, dal_error *err);
 
 /* stmt.c */
 int64_t pgb_affected_of(const PGresult *r);

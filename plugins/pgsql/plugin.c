@@ -33,6 +33,7 @@ static const struct dal_driver pgsql_driver = {
 	.last_insert_id = pgb_last_insert_id,
 	.server_kind = pgb_server_kind,
 	.server_version = pgb_server_version,
+	.cancel = pgb_cancel,
 	.bind = pgb_bind,
 	.step = pgb_step,
 	.reset = pgb_reset,
@@ -52,7 +53,7 @@ static const struct dal_plugin pgsql_registration = {
 	.description = "PostgreSQL (libpq " PG_MAJORVERSION ")",
 	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_TRANSACTIONAL_DDL |
 	                DAL_CAP_LAST_INSERT_ID | DAL_CAP_STREAMING |
-	                DAL_CAP_MULTI_STATEMENT,
+	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL,
 	.kind = DAL_KIND_SERVER,
 	.default_port = DEFAULT_PORT,
 	.param_style = DAL_PARAM_DOLLAR,

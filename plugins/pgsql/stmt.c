@@ -9,6 +9,8 @@
  * the connection (conn->active) until it is read to the end, reset or
  * finalized.
  */
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,46 +128,107 @@ static void stmt_free(struct dal_bstmt *s)
 }
 
 /*
+ * PQgetResult for the pipeline of prepare_describe(). libpq 15 waits
+ * forever when it cannot allocate the result of a pipeline's Sync: it keeps
+ * waiting for input after it has read the message (fe-protocol3.c, 'Z').
+ * So it is not left to wait once it has said "out of memory": NULL, and
+ * *stuck set. (The poll is bounded: bytes a TLS layer holds do not show on
+ * the socket.)
+ */
+static PGresult *pipeline_result(PGconn *pg, int *stuck)
+{
+	while (PQisBusy(pg) && PQstatus(pg) == CONNECTION_OK) {
+		struct pollfd p = {.fd = PQsocket(pg), .events = POLLIN};
+
+		if (strstr(PQerrorMessage(pg), "out of memory")) {
+			*stuck = 1;
+			return NULL;
+		}
+		if (poll(&p, 1, 1000) < 0 && errno != EINTR)
+			break;
+		if (!PQconsumeInput(pg))
+			break;
+	}
+	return PQgetResult(pg);
+}
+
+/* Leave pipeline mode after a failure: have the server skip what was
+ * queued (the Sync, unless sync_sent) and read everything up to it. Best
+ * effort: if this fails too, the connection stays in pipeline mode, and
+ * pgb_alive() refuses it from then on (the core then drops it). */
+static void pipeline_abandon(struct dal_bconn *c, int sync_sent)
+{
+	PGresult *r;
+	int nulls = 0, stuck = 0;
+
+	if (PQexitPipelineMode(c->pg) || PQstatus(c->pg) != CONNECTION_OK)
+		return;
+	if (!sync_sent && !PQpipelineSync(c->pg))
+		return;
+	while (nulls < 3 && !stuck && PQstatus(c->pg) == CONNECTION_OK) {
+		if (!(r = pipeline_result(c->pg, &stuck))) {
+			nulls++;
+			continue;
+		}
+		nulls = 0;
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			break;
+		}
+		PQclear(r);
+	}
+	PQexitPipelineMode(c->pg);
+}
+
+/*
  * Prepare and describe in one round trip. Returns the describe result in
- * *desc, or an error (the prepare's, if it failed).
+ * *desc, or an error (the prepare's, if it failed). Neither changes
+ * anything but the session's own statements: a connection lost after
+ * sending is DAL_ECONNECT, safe to retry.
  */
 static int prepare_describe(struct dal_bconn *c, const char *name,
                             const char *sql, PGresult **desc, dal_error *err)
 {
 	PGresult *got[2] = {NULL, NULL}, *r;
-	int n = 0, nulls = 0, rc = DAL_OK, synced = 0;
+	int n = 0, nulls = 0, rc = DAL_OK, synced = 0, stuck = 0;
 
 	*desc = NULL;
-	if (!PQenterPipelineMode(c->pg))
-		return pgb_connection_lost(c, err, "prepare");
+	/* flush_zombies() may just have found the connection gone. */
+	if (PQstatus(c->pg) != CONNECTION_OK || !PQenterPipelineMode(c->pg))
+		return pgb_not_sent(c, err, "prepare");
 	if (!PQsendPrepare(c->pg, name, sql, 0, NULL) ||
 	    !PQsendDescribePrepared(c->pg, name) || !PQpipelineSync(c->pg)) {
-		rc = pgb_connection_lost(c, err, "prepare");
-		goto out;
+		rc = pgb_not_sent(c, err, "prepare");
+		pipeline_abandon(c, 0);
+		return rc;
 	}
 	/* Results: prepare, NULL, describe, NULL, sync. */
 	while (!synced) {
-		if (!(r = PQgetResult(c->pg))) {
-			if (++nulls > 2 || PQstatus(c->pg) == CONNECTION_BAD)
+		if (!(r = pipeline_result(c->pg, &stuck))) {
+			if (stuck || ++nulls > 2 || PQstatus(c->pg) != CONNECTION_OK)
 				break;
 			continue;
 		}
 		nulls = 0;
-		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC)
+		if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
 			synced = 1;
-		if (n < 2 && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
-			got[n++] = r;
-		else
 			PQclear(r);
+		} else if (n < 2) {
+			got[n++] = r;
+		} else {
+			PQclear(r);
+		}
 	}
-	if (!synced && rc == DAL_OK)
-		rc = pgb_connection_lost(c, err, "prepare");
-	else if (!got[0] || PQresultStatus(got[0]) != PGRES_COMMAND_OK)
-		rc = pgb_report_result(err, c, got[0], "prepare");
-	else if (!got[1] || PQresultStatus(got[1]) != PGRES_COMMAND_OK)
-		rc = pgb_report_result(err, c, got[1], "prepare (describe)");
-out:
-	PQexitPipelineMode(c->pg);
+	if (got[0] && PQresultStatus(got[0]) != PGRES_COMMAND_OK)
+		rc = pgb_report_result(err, c, got[0], 0, "prepare");
+	else if (got[1] && PQresultStatus(got[1]) != PGRES_COMMAND_OK)
+		rc = pgb_report_result(err, c, got[1], 0, "prepare (describe)");
+	else if (!got[0] || !got[1] || !synced)
+		rc = pgb_no_result(c, 0, err, "prepare");
+	if (synced)
+		PQexitPipelineMode(c->pg);
+	else if (!stuck)
+		pipeline_abandon(c, 1);
 	PQclear(got[0]);
 	if (rc == DAL_OK)
 		*desc = got[1];
@@ -187,6 +250,16 @@ int pgb_prepare(dal_bconn *c, const char *sql, size_t len,
 	if (memchr(sql, '\0', len))
 		return dal_error_set(err, DAL_ESYNTAX, "42601", 0,
 		                     "prepare: the SQL contains a NUL byte");
+	/* Beyond the limit the server's count of parameters wraps around in
+	 * the protocol's 16 bits, and libpq takes the answer for garbage: say
+	 * so before sending anything. */
+	if (nparams > PGB_MAX_PARAMS)
+		return dal_error_set(err, DAL_EDATA, "54000", 0,
+		                     "prepare: the statement has %u parameters; PostgreSQL "
+		                     "takes at most %u in one statement (program limit "
+		                     "exceeded)", nparams, PGB_MAX_PARAMS);
+	if ((rc = pgb_alive(c, err, "prepare")))
+		return rc;
 	flush_zombies(c, ZOMBIE_BATCH);
 	if (!(s = calloc(1, sizeof *s)))
 		return pgb_oom(err, "prepare");
@@ -311,7 +384,9 @@ static int next_result(struct dal_bstmt *s, dal_error *err)
 		s->state = ST_DONE;
 		return DAL_DONE;
 	default:
-		rc = pgb_report_result(err, c, r, "step");
+		/* A statement may change anything: lost now, its outcome is
+		 * unknown. */
+		rc = pgb_report_result(err, c, r, 1, "step");
 		PQclear(r);
 		drain(c);
 		s->state = ST_FAILED;
@@ -338,15 +413,19 @@ static void stream_rows(PGconn *pg)
 static int execute(struct dal_bstmt *s, dal_error *err)
 {
 	struct dal_bconn *c = s->conn;
+	int rc;
 
 	if (c->active)
 		return pgb_busy(err, "step");
 	drop_res(s);
 	s->affected = 0;
-	if (!PQsendQueryPrepared(c->pg, s->name, (int)s->nparams, s->values,
-	                         s->lengths, s->formats, s->binary)) {
+	if ((rc = pgb_alive(c, err, "step")) == DAL_OK &&
+	    !PQsendQueryPrepared(c->pg, s->name, (int)s->nparams, s->values, s->lengths,
+	                         s->formats, s->binary))
+		rc = pgb_not_sent(c, err, "step");
+	if (rc) {
 		s->state = ST_FAILED;
-		return pgb_connection_lost(c, err, "step");
+		return rc;
 	}
 	c->active = s;
 	/* The mode must be chosen right after sending. Statements without

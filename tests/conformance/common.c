@@ -24,6 +24,10 @@ const struct dialect *dl;
 #define COUNTING_SLOW_SQL                                                         \
 	"WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "         \
 	"WHERE n < 300000) SELECT ?, count(*) FROM c"
+/* The same to a few billion: minutes, unless stopped. */
+#define COUNTING_LONG_SQL                                                         \
+	"WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "         \
+	"WHERE n < 3000000000) SELECT count(*) FROM c"
 
 static const struct dialect dialects[] = {
 	{
@@ -35,6 +39,7 @@ static const struct dialect dialects[] = {
 		.otel_system = "sqlite",
 		.tls_option = NULL,
 		.slow_sql = COUNTING_SLOW_SQL,
+		.long_sql = COUNTING_LONG_SQL,
 	},
 	{
 		.backend = "mysql",
@@ -46,6 +51,9 @@ static const struct dialect dialects[] = {
 		.otel_system = NULL, /* "mariadb" or "mysql", as reached */
 		.tls_option = "ssl_mode",
 		.slow_sql = "SELECT ?, SLEEP(0.06)",
+		/* MariaDB fails an interrupted SLEEP() (1317, 1969); MySQL
+		 * returns 1 when SLEEP() is all the query does. */
+		.long_sql = "SELECT SLEEP(5)",
 	},
 	{
 		.backend = "postgresql",
@@ -58,6 +66,7 @@ static const struct dialect dialects[] = {
 		.tls_option = "sslmode",
 		.session_attrs = 1,
 		.slow_sql = "SELECT CAST(? AS TEXT), pg_sleep(0.06)",
+		.long_sql = "SELECT pg_sleep(5)",
 	},
 	{
 		/* Any other plugin: standard SQL. */
@@ -68,6 +77,7 @@ static const struct dialect dialects[] = {
 		.otel_system = NULL,
 		.tls_option = "sslmode",
 		.slow_sql = COUNTING_SLOW_SQL,
+		.long_sql = COUNTING_LONG_SQL,
 	},
 };
 

@@ -56,6 +56,8 @@ struct dialect {
 	const char *tls_option;  /* the server's TLS mode option */
 	int session_attrs;       /* target_session_attrs (libpq host lists) */
 	const char *slow_sql;    /* well over 25 ms, one text parameter */
+	const char *long_sql;    /* runs for seconds unless stopped (cancel,
+	                            statement_timeout); no parameters, one row */
 };
 extern const struct dialect *dl;
 
@@ -92,7 +94,7 @@ struct conf_area {
 
 extern const struct conf_area conf_connection, conf_statements, conf_placeholders,
 	conf_types, conf_transactions, conf_errors, conf_streaming, conf_telemetry,
-	conf_server, conf_sqlite, conf_mysql, conf_pgsql;
+	conf_server, conf_cancel, conf_sqlite, conf_mysql, conf_pgsql;
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */

@@ -28,7 +28,7 @@
 static const struct conf_area *const areas[] = {
 	&conf_connection, &conf_statements, &conf_placeholders, &conf_types,
 	&conf_transactions, &conf_errors, &conf_streaming, &conf_telemetry,
-	&conf_server, &conf_sqlite, &conf_mysql, &conf_pgsql, NULL,
+	&conf_server, &conf_cancel, &conf_sqlite, &conf_mysql, &conf_pgsql, NULL,
 };
 
 static const struct {
@@ -41,6 +41,7 @@ static const struct {
 	{DAL_CAP_STREAMING, "STREAMING"},
 	{DAL_CAP_MULTI_STATEMENT, "MULTI_STATEMENT"},
 	{DAL_CAP_EMBEDDED, "EMBEDDED"},
+	{DAL_CAP_CANCEL, "CANCEL"},
 };
 
 static const struct {

@@ -1,7 +1,27 @@
 /*
  * Conformance cases that concern the postgresql backend alone (selected by
- * backend name): last_insert_id() as lastval().
+ * backend name): last_insert_id() as lastval(); the limit of 65535
+ * parameters, refused before anything is sent; server notices routed to
+ * the log sink and never to stderr; out of memory inside libpq as
+ * DAL_ENOMEM with the connection kept; and what a session ended by the
+ * server means for the request in flight (DAL_EOUTCOME) and for the next
+ * one (DAL_ECONNECT).
+ *
+ * Sessions are ended with pg_terminate_backend() from a second repository
+ * (the same user may end its own sessions), and the session under test is
+ * watched in pg_stat_activity, so that nothing depends on sleeps being long
+ * enough.
  */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "common.h"
 
 START_TEST(test_pgsql_last_insert_id_is_lastval)
@@ -32,9 +52,420 @@ START_TEST(test_pgsql_last_insert_id_is_lastval)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Parameters                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* "SELECT 1 WHERE 1 IN (?, ?, ...)" with n markers; malloc'd. */
+static char *in_list_sql(unsigned n)
+{
+	char *sql = malloc(32 + 2 * (size_t)n), *p = sql;
+
+	ck_assert_ptr_nonnull(sql);
+	p += sprintf(p, "SELECT 1 WHERE 1 IN (");
+	for (unsigned i = 0; i < n; i++) {
+		*p++ = i ? ',' : '?';
+		if (i)
+			*p++ = '?';
+	}
+	strcpy(p, ")");
+	return sql;
+}
+
+START_TEST(test_pgsql_too_many_parameters)
+{
+	char *sql = in_list_sql(65536);
+	const dal_error *e;
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
+	dal_stmt *s = NULL;
+	int rc;
+
+	/* One more than the protocol counts: refused up front, as a limit of
+	 * the statement, not as a lost connection. */
+	rc = dal_stmt_prepare(c, sql, &s);
+	e = dal_conn_error(c);
+	ck_assert_msg(rc == DAL_EDATA, "prepare of 65536 parameters -> %s: %s", dal_code_name(rc),
+	              e->message);
+	ck_assert_ptr_null(s);
+	ck_assert_str_eq(e->sqlstate, "54000");
+	ck_assert_int_eq(dal_code_is_transient(rc), 0);
+	ck_assert_msg(tu_contains(e->message, "65536") && tu_contains(e->message, "65535"),
+	              "message: %s", e->message);
+	/* The connection is fine and stays in the pool. */
+	ck_assert_int_eq(query_int(c, "SELECT 1"), 1);
+	free(sql);
+
+	/* The limit itself is fine (unbound parameters are NULL). */
+	sql = in_list_sql(65535);
+	s = prep(c, sql);
+	CK_STEP(s, DAL_DONE);
+	dal_stmt_close(s);
+	free(sql);
+	close_conn(r, c);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Notices                                                                   */
+/* ------------------------------------------------------------------------ */
+
+struct log_capture {
+	char text[8192]; /* the lines, each with its NUL */
+	size_t used;
+	int levels[64];
+	const char *lines[64];
+	int n;
+};
+
+static void on_log(dal_log_level level, const char *msg, void *ud)
+{
+	struct log_capture *l = ud;
+	size_t len = strlen(msg) + 1;
+
+	if (l->n < 64 && len <= sizeof l->text - l->used) {
+		memcpy(l->text + l->used, msg, len);
+		l->levels[l->n] = (int)level;
+		l->lines[l->n++] = l->text + l->used;
+		l->used += len;
+	}
+}
+
+/* The level of the first line holding both a and b, or -1. */
+static int logged(const struct log_capture *l, const char *a, const char *b)
+{
+	for (int i = 0; i < l->n; i++)
+		if (tu_contains(l->lines[i], a) && tu_contains(l->lines[i], b))
+			return l->levels[i];
+	return -1;
+}
+
+START_TEST(test_pgsql_notices_go_to_the_log)
+{
+	struct log_capture *log = calloc(1, sizeof *log);
+	char *dir = tu_mkdtemp(), path[512], got[1024] = "", t[64];
+	dal_repo *r = NULL;
+	dal_conn *c;
+	dal_error err;
+	int fd, saved;
+	ssize_t n;
+
+	ck_assert_ptr_nonnull(log);
+	snprintf(path, sizeof path, "%s/stderr", dir);
+	dal_log_set(on_log, log);
+	CK_ERR(err, dal_repo_open(&r, NULL, "noticerepo", conf.url, &err));
+	c = acquire(r);
+	/* stderr into a file while the server sends notices. */
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	close(fd);
+
+	table_name(t, sizeof t, "nosuch");
+	exec_ok(c, sqlf("DROP TABLE IF EXISTS %s", t));
+	exec_ok(c, "DO $$BEGIN RAISE WARNING 'dalconf warning %', 6 * 7; END$$");
+	exec_ok(c, "DO $$BEGIN RAISE NOTICE 'dalconf notice' USING DETAIL = 'some detail'; END$$");
+
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	dal_log_set(NULL, NULL);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, got, sizeof got - 1);
+	close(fd);
+	got[n > 0 ? n : 0] = '\0';
+	ck_assert_msg(got[0] == '\0', "libpq wrote to stderr: %s", got);
+
+	/* NOTICE at INFO, WARNING at WARN, each with the repository. */
+	ck_assert_msg(logged(log, "noticerepo", "does not exist, skipping") == DAL_LOG_INFO &&
+	                      logged(log, t, "NOTICE") == DAL_LOG_INFO,
+	              "%d log line(s); no INFO line for the DROP's notice", log->n);
+	ck_assert_msg(logged(log, "noticerepo", "dalconf warning 42") == DAL_LOG_WARN,
+	              "%d log line(s); no WARN line for RAISE WARNING", log->n);
+	ck_assert_msg(logged(log, "dalconf notice", "some detail") == DAL_LOG_INFO,
+	              "%d log line(s); no INFO line with the notice's detail", log->n);
+	close_conn(r, c);
+	tu_rmtree(dir);
+	free(log);
+}
+END_TEST
+
+/* ------------------------------------------------------------------------ */
+/* Out of memory inside libpq                                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * libpq keeps a whole result in memory for exec (PQexec). With the address
+ * space limited to what the process has plus 48 MiB, a result of ~140 MiB
+ * makes libpq's allocations fail: it drops the result, reads the rest of
+ * the rows off the wire and reports "out of memory for query result"
+ * without a SQLSTATE, the connection still fine. That is DAL_ENOMEM, and
+ * the connection goes on. (Not in sanitizer builds, whose allocators abort
+ * instead of failing, and whose shadow memory makes the limit meaningless.)
+ */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define DALCONF_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define DALCONF_SANITIZER 1
+#endif
+
+#ifndef DALCONF_SANITIZER
+/* The process's address space in bytes (/proc/self/statm, first field). */
+static unsigned long long address_space(void)
+{
+	unsigned long long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%llu", &pages), 1);
+	fclose(f);
+	return pages * (unsigned long long)sysconf(_SC_PAGESIZE);
+}
+
+START_TEST(test_pgsql_libpq_out_of_memory)
+{
+	struct rlimit old, lim;
+	dal_error e;
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
+	int rc;
+
+	ck_assert_int_eq(query_int(c, "SELECT 1"), 1);
+	ck_assert_int_eq(getrlimit(RLIMIT_AS, &old), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)(address_space() + 48ull * 1024 * 1024);
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &lim), 0);
+	rc = dal_conn_exec(c, "SELECT g, repeat('x', 100) FROM generate_series(1, 1000000) g",
+	                   NULL);
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &old), 0);
+	e = *dal_conn_error(c);
+	ck_assert_msg(rc == DAL_ENOMEM, "exec of a result larger than memory -> %s: %s",
+	              dal_code_name(rc), e.message);
+	ck_assert_str_eq(e.sqlstate, "HY001");
+	ck_assert_msg(tu_contains(e.message, "out of memory"), "message: %s", e.message);
+	/* Not a lost connection: it is still there, and works. */
+	ck_assert_int_eq(query_int(c, "SELECT 2"), 2);
+	close_conn(r, c);
+}
+END_TEST
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Sessions ended by the server                                              */
+/* ------------------------------------------------------------------------ */
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+/* Wait (up to 10 s), watching from w, until backend pid runs pg_sleep()
+ * (sleeping = 1) or is gone (sleeping = 0). Returns 1 if it happened. Only
+ * the dal_* API: this runs on a second thread too, where Check's
+ * assertions must not be used. */
+static int wait_backend(dal_conn *w, int64_t pid, int sleeping)
+{
+	char sql[256];
+
+	snprintf(sql, sizeof sql,
+	         sleeping ? "SELECT count(*) FROM pg_stat_activity WHERE pid = %lld AND "
+	                    "state = 'active' AND wait_event = 'PgSleep'"
+	                  : "SELECT count(*) FROM pg_stat_activity WHERE pid = %lld",
+	         (long long)pid);
+	for (int i = 0; i < 500; i++) {
+		dal_stmt *s = NULL;
+		int64_t n = -1;
+
+		if (dal_stmt_prepare(w, sql, &s) == DAL_OK && dal_stmt_step(s) == DAL_ROW)
+			n = dal_stmt_column_int64(s, 0);
+		dal_stmt_close(s);
+		if (n == (sleeping ? 1 : 0))
+			return 1;
+		nap_ms(20);
+	}
+	return 0;
+}
+
+/* pg_terminate_backend(pid) from w; 1 if it signalled the backend. */
+static int terminate(dal_conn *w, int64_t pid)
+{
+	char sql[96];
+	dal_stmt *s = NULL;
+	int ok = 0;
+
+	snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+	if (dal_stmt_prepare(w, sql, &s) == DAL_OK && dal_stmt_step(s) == DAL_ROW)
+		ok = dal_stmt_column_int64(s, 0) == 1;
+	dal_stmt_close(s);
+	return ok;
+}
+
+/* Ends backend pid once it sleeps, from its own connection w. */
+struct killer {
+	dal_conn *w;
+	int64_t pid;
+	int slept, killed; /* read after pthread_join() */
+	pthread_t thread;
+};
+
+static void *killer_main(void *arg)
+{
+	struct killer *k = arg;
+
+	k->slept = wait_backend(k->w, k->pid, 1);
+	k->killed = k->slept && terminate(k->w, k->pid);
+	return NULL;
+}
+
+/* The request on c (sleeping for 5 s when it runs: through a step if s,
+ * else through exec) is in flight when the server ends its session. */
+static void check_ended_in_flight(dal_conn *c, dal_stmt *s, dal_conn *w, int64_t pid)
+{
+	struct killer k = {.w = w, .pid = pid};
+	const dal_error *e;
+	int rc;
+
+	ck_assert_int_eq(pthread_create(&k.thread, NULL, killer_main, &k), 0);
+	if (s) {
+		rc = dal_stmt_step(s);
+		e = dal_stmt_error(s);
+	} else {
+		rc = dal_conn_exec(c, "SELECT pg_sleep(5)", NULL);
+		e = dal_conn_error(c);
+	}
+	ck_assert_int_eq(pthread_join(k.thread, NULL), 0);
+	ck_assert_msg(k.slept && k.killed, "the session did not sleep, or was not ended");
+	ck_assert_msg(rc == DAL_EOUTCOME, "%s of a session ended in flight -> %s, expected "
+	                                  "DAL_EOUTCOME: %s", s ? "step" : "exec",
+	              dal_code_name(rc), e->message);
+	ck_assert_int_eq(e->code, DAL_EOUTCOME);
+	ck_assert_str_eq(e->sqlstate, "08007");
+	ck_assert_int_eq(dal_code_is_transient(rc), 0);
+	/* The server's reason: its SQLSTATE where the result carries it, its
+	 * text where libpq reports it together with its own. */
+	ck_assert_msg(tu_contains(e->message, "57P01") ||
+	                      tu_contains(e->message, "terminating connection"),
+	              "message: %s", e->message);
+}
+
+START_TEST(test_pgsql_session_ended_in_flight_is_outcome_unknown)
+{
+	dal_repo *r, *rw;
+	dal_conn *w = open_conn(&rw), *c;
+	dal_stmt *s;
+	int64_t pid;
+
+	/* Through exec. */
+	c = open_conn(&r);
+	pid = query_int(c, "SELECT pg_backend_pid()");
+	check_ended_in_flight(c, NULL, w, pid);
+	/* Released broken: closed, not pooled. */
+	dal_conn_release(c);
+
+	/* Through a step. */
+	c = acquire(r);
+	pid = query_int(c, "SELECT pg_backend_pid()");
+	s = prep(c, "SELECT pg_sleep(5)");
+	check_ended_in_flight(c, s, w, pid);
+	dal_stmt_close(s);
+	dal_conn_release(c);
+
+	/* The next connection is a new session. */
+	c = acquire(r);
+	ck_assert_int_ne(query_int(c, "SELECT pg_backend_pid()"), pid);
+	close_conn(r, c);
+	close_conn(rw, w);
+}
+END_TEST
+
+/* How the first request on a connection whose session the server ended
+ * while it was idle is sent. */
+enum first_use { USE_EXEC, USE_PREPARE, USE_STEP, USE_PING, USE_BEGIN };
+
+static void check_ended_while_idle(dal_repo *r, dal_conn *w, enum first_use how)
+{
+	static const char *const names[] = {"exec", "prepare", "step", "ping", "begin"};
+	dal_conn *c = acquire(r);
+	dal_stmt *s = NULL;
+	const dal_error *e;
+	int64_t pid = query_int(c, "SELECT pg_backend_pid()");
+	int rc;
+
+	if (how == USE_STEP)
+		s = prep(c, "SELECT 1");
+	ck_assert(terminate(w, pid));
+	ck_assert_msg(wait_backend(w, pid, 0), "backend %lld still there", (long long)pid);
+	switch (how) {
+	case USE_EXEC:
+		rc = dal_conn_exec(c, "SELECT 1", NULL);
+		break;
+	case USE_PREPARE:
+		rc = dal_stmt_prepare(c, "SELECT 1", &s);
+		break;
+	case USE_STEP:
+		rc = dal_stmt_step(s);
+		break;
+	case USE_PING:
+		rc = dal_conn_ping(c, NULL);
+		break;
+	default:
+		rc = dal_conn_begin(c);
+		break;
+	}
+	e = how == USE_STEP ? dal_stmt_error(s) : dal_conn_error(c);
+	ck_assert_msg(rc == DAL_ECONNECT, "%s on a session ended while idle -> %s, expected "
+	                                  "DAL_ECONNECT: %s", names[how], dal_code_name(rc),
+	              e->message);
+	ck_assert_int_eq(e->code, DAL_ECONNECT);
+	ck_assert_msg(strncmp(e->sqlstate, "08", 2) == 0, "sqlstate %s", e->sqlstate);
+	ck_assert(dal_code_is_transient(rc));
+	/* The server's reason, and that nothing was sent. */
+	ck_assert_msg(tu_contains(e->message, "57P01") &&
+	                      tu_contains(e->message, "nothing was sent"),
+	              "message: %s", e->message);
+	dal_stmt_close(s);
+	dal_conn_release(c); /* broken: closed, not pooled */
+}
+
+START_TEST(test_pgsql_session_ended_while_idle_is_connect_error)
+{
+	dal_repo *r, *rw;
+	dal_conn *w = open_conn(&rw), *c;
+
+	r = open_repo();
+	check_ended_while_idle(r, w, USE_EXEC);
+	check_ended_while_idle(r, w, USE_PREPARE);
+	check_ended_while_idle(r, w, USE_STEP);
+	check_ended_while_idle(r, w, USE_PING);
+	check_ended_while_idle(r, w, USE_BEGIN);
+	/* Each broken connection was replaced by a working one. */
+	c = acquire(r);
+	ck_assert_int_eq(query_int(c, "SELECT 1"), 1);
+	close_conn(r, c);
+	close_conn(rw, w);
+}
+END_TEST
+
 static const struct conf_case cases[] = {
 	BACKEND_CASE("postgresql", test_pgsql_last_insert_id_is_lastval,
 	             DAL_CAP_LAST_INSERT_ID | DAL_CAP_TRANSACTIONS, 0),
+	BACKEND_CASE("postgresql", test_pgsql_too_many_parameters, 0, 0),
+	BACKEND_CASE("postgresql", test_pgsql_notices_go_to_the_log, 0, 0),
+#ifndef DALCONF_SANITIZER
+	BACKEND_CASE("postgresql", test_pgsql_libpq_out_of_memory, 0, 0),
+#endif
+	BACKEND_CASE("postgresql", test_pgsql_session_ended_in_flight_is_outcome_unknown, 0, 0),
+	BACKEND_CASE("postgresql", test_pgsql_session_ended_while_idle_is_connect_error,
+	             DAL_CAP_TRANSACTIONS, 0),
 	{NULL},
 };
 

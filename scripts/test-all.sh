@@ -2,8 +2,10 @@
 # The README's second command (and what CI runs): install everything, start
 # throwaway MariaDB and PostgreSQL servers on 127.0.0.1, then build and run
 # the whole test suite twice -- a normal build and an AddressSanitizer +
-# UBSan build -- against all three backends, the plugin SDK end to end
-# (scripts/test-sdk.sh), and finally `make distcheck`.
+# UBSan build -- against all three backends, the pool against killed and
+# restarted servers (check-recovery), the plugin SDK end to end
+# (scripts/test-sdk.sh), the thread tests under ThreadSanitizer, a short
+# round of every fuzzer, and finally `make distcheck`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -17,7 +19,7 @@ trap cleanup EXIT
 scripts/test-servers.sh start "$servers"
 # shellcheck disable=SC1091
 . "$servers/env"
-export DAL_TEST_MYSQL_URL DAL_TEST_PGSQL_URL
+export DAL_TEST_MYSQL_URL DAL_TEST_PGSQL_URL DAL_TEST_TLS_DIR
 
 all_backends="--with-sqlite=yes --with-mysql=yes --with-pgsql=yes"
 
@@ -49,6 +51,25 @@ scripts/test-sdk.sh "$top/build-plain"
 # called on plugins, so their frames stay symbolised.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_suite asan --enable-sanitizers CFLAGS="-O1 -g"
+
+# ThreadSanitizer over the suites that share one repository between threads
+# (the pool, the layers).
+echo "=== TSan: pool and layer tests ==="
+rm -rf "$top/build-tsan"
+mkdir -p "$top/build-tsan"
+(cd "$top/build-tsan" && "$top/configure" -q $all_backends --enable-sanitizers=thread \
+	CFLAGS="-O1 -g" && make -j"$(nproc)" -s &&
+	if ! TSAN_OPTIONS=halt_on_error=1 make -s check TESTS="test_pool test_fault"; then
+		cat tests/test-suite.log
+		exit 1
+	fi
+	grep -h '^# \(TOTAL\|PASS\|FAIL\)' tests/test-suite.log)
+
+# Fuzzing, short round: each libFuzzer target of tests/fuzz/ (clang,
+# ASan+UBSan, inputs up to 1 MiB, 10 s per input) runs 10 s from its committed
+# seeds; about a minute in all with the build. `make fuzz` runs 60 s each.
+echo "=== fuzz: every target for 10 s ==="
+make -C "$top/build-plain" -s fuzz FUZZ_SECONDS=10
 
 echo "=== distcheck ==="
 (cd "$top/build-plain" && make -s distcheck DISTCHECK_CONFIGURE_FLAGS="$all_backends" >/dev/null)

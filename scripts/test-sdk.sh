@@ -269,10 +269,12 @@ int main(void)
 	check(dal_stmt_step(get) == DAL_ROW &&
 	      strcmp(dal_stmt_column_text(get, 1, NULL), "two") == 0,
 	      "GET after reset sees the new value", NULL);
+	dal_stmt_reset(get); /* a row is unread: rebinding needs a reset */
 	dal_stmt_bind_text(get, 1, "n", -1);
 	check(dal_stmt_step(get) == DAL_ROW && dal_stmt_column_type(get, 1) == DAL_TYPE_INT64 &&
 	      dal_stmt_column_int64(get, 1) == 42, "GET of an int64 value: DAL_TYPE_INT64 42",
 	      NULL);
+	dal_stmt_reset(get);
 	dal_stmt_bind_text(get, 1, "missing", -1);
 	check(dal_stmt_step(get) == DAL_DONE, "GET of a missing key: no row", NULL);
 	dal_stmt_close(get);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <dal/plugin.h>
@@ -73,9 +74,24 @@ int cmd_query(struct cli *cli, const struct command *cmd)
 	return EXIT_OK;
 }
 
+/* How the chain's connection is encrypted ("TLSv1.3 TLS_AES_256_GCM_SHA384",
+ * or "none"), cleaned for the terminal; NULL for an embedded database, which
+ * has no connection to encrypt. */
+static const char *conn_tls(const struct cli *cli, char *buf, size_t size)
+{
+	const char *tls;
+
+	if (dal_repo_capabilities(cli->repo) & DAL_CAP_EMBEDDED)
+		return NULL;
+	tls = dal_conn_tls(cli->conn);
+	cli_clean(cli, tls && *tls ? tls : "none", buf, size);
+	return buf;
+}
+
 int cmd_ping(struct cli *cli, const struct command *cmd)
 {
-	const char *kind;
+	const char *kind, *tls;
+	char tbuf[256];
 	int64_t ns = 0;
 
 	if (cli_conn(cli, cmd->name))
@@ -85,9 +101,12 @@ int cmd_ping(struct cli *cli, const struct command *cmd)
 		return EXIT_RUNTIME;
 	}
 	kind = dal_repo_server_kind(cli->repo);
-	printf("ok: %s (%s, %s) in %.3f ms\n", dal_repo_name(cli->repo),
+	printf("ok: %s (%s, %s) in %.3f ms", dal_repo_name(cli->repo),
 	       dal_repo_backend(cli->repo), kind && *kind ? kind : "unknown",
 	       (double)ns / 1e6);
+	if ((tls = conn_tls(cli, tbuf, sizeof tbuf)))
+		printf(", tls: %s", tls);
+	putchar('\n');
 	return EXIT_OK;
 }
 
@@ -414,8 +433,159 @@ static void collect_setting(const char *key, const char *value,
 		l->nomem = 1;
 }
 
+/* ------------------------------------------------------------------------ */
+/* config: the resolved TLS options                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The TLS options every backend with DAL_CAP_TLS shares, and their older,
+ * backend-specific names (docs/backends.md, "TLS"): mysql's ssl_*, libpq's
+ * ssl* keywords. The plugins resolve them when connecting; `config` shows
+ * what they resolve to without connecting, by the same documented rules.
+ */
+static const struct {
+	const char *key;
+	const char *older[2];
+} tls_synonyms[] = {
+	{ "tls_mode", { "ssl_mode", "sslmode" } },
+	{ "tls_ca", { "ssl_ca", "sslrootcert" } },
+	{ "tls_cert", { "ssl_cert", "sslcert" } },
+	{ "tls_key", { "ssl_key", "sslkey" } },
+};
+
+/* ssl_mode's values (MySQL's spellings) as tls_mode values. */
+static const char *tls_mode_of(const char *v)
+{
+	static const char *const map[][2] = {
+		{ "disabled", "disable" }, { "preferred", "prefer" },
+		{ "required", "require" }, { "verify_ca", "verify-ca" },
+		{ "verify_identity", "verify-full" },
+	};
+
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcasecmp(v, map[i][0]) == 0)
+			return map[i][1];
+	return v;
+}
+
+/* What dal_plugin_list() found about the repository's type. */
+struct type_probe {
+	const char *type;
+	int found;
+	unsigned capabilities;
+};
+
+static void probe_type(const dal_plugin_info *p, void *userdata)
+{
+	struct type_probe *t = userdata;
+	int match;
+
+	if (p->status != DAL_OK || !p->name || t->found)
+		return;
+	match = strcasecmp(p->name, t->type) == 0;
+	for (const char *const *a = p->aliases; !match && a && *a; a++)
+		match = strcasecmp(*a, t->type) == 0;
+	if (match) {
+		t->found = 1;
+		t->capabilities = p->capabilities;
+	}
+}
+
+/* Among the first n rows, that of backend option `opt` ("<backend>.<opt>"),
+ * or NULL. */
+static struct setting_row *option_row(struct setting_list *l, size_t n, const char *opt)
+{
+	for (size_t k = 0; k < n && k < l->n; k++) {
+		const char *dot = strchr(l->rows[k].key, '.');
+
+		if (dot && strcasecmp(dot + 1, opt) == 0)
+			return &l->rows[k];
+	}
+	return NULL;
+}
+
+/* Add a row "<backend>.<key>" with value and source (copied). */
+static void add_row(struct setting_list *l, const char *backend, const char *key,
+                    const char *value, const char *source)
+{
+	char full[128];
+
+	snprintf(full, sizeof full, "%s.%s", backend, key);
+	collect_setting(full, value, source, l);
+}
+
+/*
+ * Append the resolved TLS options of a backend with DAL_CAP_TLS: tls_mode
+ * always (its default is prefer, or verify-ca when a CA is given), and a
+ * tls_* option given only under an older name, as "<value> / <source>, as
+ * <older name>". Both names given with different values, which the plugin
+ * refuses, is added to *warn (one line, malloc'd).
+ */
+static void resolve_tls(struct cli *cli, struct setting_list *l, char **warn)
+{
+	struct setting_row *type = NULL;
+	struct type_probe t = { 0 };
+	char backend[64], src[512];
+	dal_error err = { 0 };
+	size_t n0 = l->n;
+
+	for (size_t k = 0; k < l->n && !type; k++)
+		if (strcmp(l->rows[k].key, "type") == 0)
+			type = &l->rows[k];
+	if (!type || !*type->value)
+		return;
+	t.type = type->value;
+	if (dal_plugin_list(cli->cfg, probe_type, &t, &err) < 0 || !t.found ||
+	    !(t.capabilities & DAL_CAP_TLS))
+		return;
+	snprintf(backend, sizeof backend, "%s", type->value);
+	for (size_t i = 0; i < sizeof tls_synonyms / sizeof tls_synonyms[0]; i++) {
+		const char *key = tls_synonyms[i].key;
+		int is_mode = i == 0;
+		struct setting_row *direct, *older = NULL;
+
+		/* Only among the rows described: this adds rows (and may move
+		 * them, reallocating; nothing is kept across an add). */
+		direct = option_row(l, n0, key);
+		for (size_t o = 0; o < 2 && !older; o++)
+			older = option_row(l, n0, tls_synonyms[i].older[o]);
+		if (direct && older) {
+			const char *a = direct->value, *b = older->value;
+
+			if (is_mode ? strcasecmp(tls_mode_of(a), tls_mode_of(b)) != 0
+			            : strcmp(a, b) != 0) {
+				free(*warn);
+				if (asprintf(warn, "%s (%s) and %s (%s) disagree: connecting fails "
+				             "(DAL_ECONFIG); give only one of them", direct->key,
+				             direct->source, older->key, older->source) < 0)
+					*warn = NULL;
+			}
+			continue;
+		}
+		if (direct)
+			continue;
+		if (older) {
+			const char *dot = strchr(older->key, '.');
+			char value[4096];
+
+			snprintf(src, sizeof src, "%s, as %s", older->source, dot ? dot + 1 : older->key);
+			snprintf(value, sizeof value, "%s", is_mode ? tls_mode_of(older->value)
+			                                            : older->value);
+			add_row(l, backend, key, value, src);
+		} else if (is_mode) {
+			int ca = option_row(l, n0, "tls_ca") || option_row(l, n0, "ssl_ca") ||
+			         option_row(l, n0, "sslrootcert") ||
+			         option_row(l, n0, "ssl_capath");
+
+			add_row(l, backend, key, ca ? "verify-ca" : "prefer",
+			        ca ? "default (a CA is given)" : "default");
+		}
+	}
+}
+
 int cmd_config(struct cli *cli, const struct command *cmd)
 {
+	char *tls_warning = NULL;
 	struct setting_list l = { .cli = cli };
 	dal_error err = { 0 };
 	size_t wk = 3, wv = 5; /* "key", "value" */
@@ -430,6 +600,7 @@ int cmd_config(struct cli *cli, const struct command *cmd)
 		rc = EXIT_RUNTIME;
 		goto out;
 	}
+	resolve_tls(cli, &l, &tls_warning);
 	if (l.nomem) {
 		cli_fail(cli, cmd->name, "out of memory");
 		rc = EXIT_RUNTIME;
@@ -459,7 +630,16 @@ int cmd_config(struct cli *cli, const struct command *cmd)
 		cli_redact(cli, w, buf, sizeof buf);
 		printf("  %s\n", buf);
 	}
+	if (tls_warning) {
+		char buf[4096];
+
+		if (!cli->cfg || !dal_config_warning(cli->cfg, 0))
+			puts("\nwarnings:");
+		cli_redact(cli, tls_warning, buf, sizeof buf);
+		printf("  %s\n", buf);
+	}
 out:
+	free(tls_warning);
 	for (size_t k = 0; k < l.n; k++) {
 		free(l.rows[k].key);
 		free(l.rows[k].value);

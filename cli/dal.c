@@ -94,7 +94,10 @@ static const struct command_def command_defs[] = {
 	{ "ping", 0, 0, cmd_ping,
 	  "Usage: dal ping\n"
 	  "Check the invocation's connection with one round trip and print\n"
-	  "\"ok: <repository> (<backend>, <server kind>) in <ms> ms\".\n" },
+	  "\"ok: <repository> (<backend>, <server kind>) in <ms> ms, tls: <how>\",\n"
+	  "<how> being the protocol and cipher (\"TLSv1.3 TLS_AES_256_GCM_SHA384\")\n"
+	  "or \"none\" when the connection is not encrypted (no tls part for an\n"
+	  "embedded database).\n" },
 	{ "stats", 0, ACCEPT_FORMAT, cmd_stats,
 	  "Usage: dal stats [--format text|json|prometheus]\n"
 	  "Print the telemetry figures of this process's repository, per\n"
@@ -121,13 +124,17 @@ static const struct command_def command_defs[] = {
 	  "Usage: dal config\n"
 	  "Print every setting of the selected repository as it would be used to\n"
 	  "connect, with its source (file:line, env DB_*, url, default), then any\n"
-	  "configuration file warnings. Passwords are shown as ***. Nothing is\n"
+	  "configuration file warnings. Passwords are shown as ***. For a backend\n"
+	  "with TLS, <backend>.tls_mode is shown as it resolves (default prefer,\n"
+	  "or verify-ca with a CA), and TLS options given under an older name\n"
+	  "(ssl_mode, sslrootcert, ...) under their tls_* name too. Nothing is\n"
 	  "connected.\n" },
 	{ "health", 0, ACCEPT_HEALTH, cmd_health,
 	  "Usage: dal health [--timeout SECONDS] [--json]\n"
 	  "A health check for containers and scripts: open the repository, take a\n"
 	  "connection from its pool, make one round trip, and print one line:\n"
-	  "  healthy: <backend> <server kind> at <target>, ping <ms> ms, pool <used>/<max> used\n"
+	  "  healthy: <backend> <server kind> at <target>, ping <ms> ms, pool <used>/<max> used,\n"
+	  "           tls: <protocol and cipher, or none> (no tls part for an embedded database)\n"
 	  "  unhealthy: <DAL_CODE>: <message>\n"
 	  "Exit status 0 when healthy, 1 when not.\n"
 	  "\n"
@@ -139,7 +146,7 @@ static const struct command_def command_defs[] = {
 	  "                     most SECONDS - 1 (at least 1)\n"
 	  "  --json             one JSON object instead: status, repository,\n"
 	  "                     backend, server_kind, target, latency_ms, pool,\n"
-	  "                     timeout_s, error\n"
+	  "                     encrypted, tls, timeout_s, error\n"
 	  "\n"
 	  "health must be the only command of its invocation; with -q it prints\n"
 	  "nothing, the exit status says it all. Example (Docker):\n"

@@ -1,7 +1,8 @@
 /*
  * `dal health`: a health check for containers and scripts. It opens the
- * repository, acquires a connection, makes one round trip and reads the
- * pool's figures, and it ends within its time limit whatever the database
+ * repository, acquires a connection, makes one round trip, notes how the
+ * connection is encrypted (dal_conn_tls()) and reads the pool's figures,
+ * and it ends within its time limit whatever the database
  * does. Two measures keep that bound:
  *
  *  - The repository is opened with max_retries = 0 and connect, read and
@@ -55,6 +56,11 @@ struct health {
 	int rc;                /* DAL_OK when healthy */
 	dal_error err;
 	char repo[128], backend[64], kind[64], target[600];
+	/* How the connection is encrypted: "TLSv1.3 ..." or "" when it is not;
+	 * tls_known is 0 until a connection is pinged, and for an embedded
+	 * database (no connection to encrypt). */
+	char tls[128];
+	int tls_known;
 	double latency_ms;
 	dal_pool_stats pool;
 	int have_pool;
@@ -310,6 +316,14 @@ static void *health_worker(void *arg)
 		err = *dal_conn_error(conn);
 		goto out;
 	}
+	if (!(dal_repo_capabilities(repo) & DAL_CAP_EMBEDDED)) {
+		const char *tls = dal_conn_tls(conn);
+
+		pthread_mutex_lock(&h->mu);
+		keep(h->tls, sizeof h->tls, tls);
+		h->tls_known = 1;
+		pthread_mutex_unlock(&h->mu);
+	}
 	/* Read while this connection is held: it counts as used. */
 	have_pool = dal_repo_pool_stats(repo, &ps) == DAL_OK;
 out:
@@ -355,7 +369,7 @@ static void report(const struct health *h, int json)
 	const struct cli *cli = h->cli;
 	char msg[2 * DAL_ERROR_MESSAGE_SIZE], target[sizeof h->target + 64];
 	char repo[sizeof h->repo + 64], backend[sizeof h->backend + 64];
-	char kind[sizeof h->kind + 64];
+	char kind[sizeof h->kind + 64], tls[sizeof h->tls + 64];
 	int code = h->err.code ? h->err.code : DAL_EBACKEND;
 
 	if (cli->quiet)
@@ -366,14 +380,18 @@ static void report(const struct health *h, int json)
 	cli_clean(cli, h->backend, backend, sizeof backend);
 	cli_clean(cli, h->kind, kind, sizeof kind);
 	cli_clean(cli, h->target, target, sizeof target);
+	cli_clean(cli, h->tls, tls, sizeof tls);
 	if (h->rc != DAL_OK)
 		cli_clean(cli, h->err.message[0] ? h->err.message : dal_strerror(code), msg,
 		          sizeof msg);
 	if (!json) {
-		if (h->rc == DAL_OK)
-			printf("healthy: %s %s at %s, ping %.3f ms, pool %u/%u used\n", backend,
+		if (h->rc == DAL_OK) {
+			printf("healthy: %s %s at %s, ping %.3f ms, pool %u/%u used", backend,
 			       kind, target, h->latency_ms, h->pool.used, h->pool.max);
-		else
+			if (h->tls_known)
+				printf(", tls: %s", tls[0] ? tls : "none");
+			putchar('\n');
+		} else
 			printf("unhealthy: %s: %s\n", dal_code_name(code), msg);
 		return;
 	}
@@ -393,6 +411,15 @@ static void report(const struct health *h, int json)
 			fputs("null", stdout);
 	} else {
 		fputs(",\"latency_ms\":null,\"pool\":null", stdout);
+	}
+	/* encrypted: true or false; with tls, the protocol and cipher (null
+	 * when not encrypted). Both null when not known: unhealthy, or an
+	 * embedded database. */
+	if (h->rc == DAL_OK && h->tls_known) {
+		printf(",\"encrypted\":%s,\"tls\":", tls[0] ? "true" : "false");
+		json_or_null(tls);
+	} else {
+		fputs(",\"encrypted\":null,\"tls\":null", stdout);
 	}
 	printf(",\"timeout_s\":%u,\"error\":", h->timeout_s);
 	if (h->rc == DAL_OK) {

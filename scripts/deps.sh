@@ -2,13 +2,16 @@
 # Install libdal's build dependencies from Debian (run as root).
 #   scripts/deps.sh          build + SQLite backend + Check
 #   scripts/deps.sh --all    also the MySQL/PostgreSQL backends, their servers
-#                            for the tests, valgrind, and promtool (prometheus)
+#                            for the tests, valgrind, promtool (prometheus),
+#                            clang with its libFuzzer runtime (make fuzz), and
+#                            gcovr (make coverage)
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential autoconf automake libtool pkg-config libltdl-dev libinih-dev
       liburiparser-dev libsqlite3-dev check"
 if [ "${1:-}" = --all ]; then
-	pkgs="$pkgs libmariadb-dev libpq-dev mariadb-server postgresql valgrind prometheus"
+	pkgs="$pkgs libmariadb-dev libpq-dev mariadb-server postgresql valgrind prometheus
+	      clang libclang-rt-14-dev gcovr"
 fi
 # Only ask the network when something is missing: a rerun is quick and offline.
 need=0

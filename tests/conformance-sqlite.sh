@@ -1,8 +1,15 @@
 #!/bin/sh
-# The conformance suite against the sqlite backend. Exit 77 is a visible SKIP.
+# The conformance suite against the sqlite backend.
 # SQLite needs no server: a file database in a fresh directory (WAL and
-# locking are tested for real), then an in-memory one.
-dir=$(mktemp -d "${TMPDIR:-/tmp}/dal-conf.XXXXXX")
+# locking are tested for real), then an in-memory one. The cases that do not
+# apply must be exactly those of conformance-sqlite.na (file) and
+# conformance-sqlite-memory.na (:memory:, a private database per connection).
+. "${srcdir:-$(dirname "$0")}/conformance-run.sh"
+dir=$(mktemp -d "${TMPDIR:-/tmp}/dal-conf.XXXXXX") || exit 99
 trap 'rm -rf "$dir"' EXIT
-DAL_TEST_URL="sqlite:///$dir/conformance.db" ./dal-conformance || exit $?
-DAL_TEST_URL="sqlite::memory:" exec ./dal-conformance
+conformance_run sqlite-file "sqlite:///$dir/conformance.db" conformance-sqlite.na
+rc=$?
+conformance_run sqlite-memory "sqlite::memory:" conformance-sqlite-memory.na
+rc2=$?
+[ "$rc" -ne 0 ] && exit "$rc"
+exit "$rc2"

@@ -287,6 +287,10 @@ START_TEST(test_cli_server_backends_round_trip)
 		assert_has(r.out, "id | name\n---+-----\n 1 | a\n 2 | b\n(2 rows)\n");
 		assert_has(r.out, "n\r\n2\r\n");
 		assert_has(r.out, "ok: main (");
+		/* ping says whether the connection is encrypted; config shows
+		 * the TLS mode it resolves to. */
+		assert_has(r.out, " ms, tls: ");
+		assert_has(r.out, ".tls_mode ");
 		assert_has(r.out, "***");
 		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
 		              "password printed:\n%s%s", r.out, r.err);
@@ -487,6 +491,8 @@ START_TEST(test_cli_ping)
 	              "unexpected: %s", r.out);
 	ck_assert(ms >= 0 && ms < 10000);
 	assert_has(r.out, " ms\n");
+	/* An embedded database has no connection to encrypt: no tls part. */
+	assert_lacks(r.out, "tls:");
 	ck_assert_int_eq(count_lines(r.out), 1);
 	run_free(&r);
 	free(url);
@@ -963,8 +969,8 @@ static void assert_health_json(const char *text, const char *status)
 {
 	static const char *const keys[] = { "\"status\":", "\"repository\":", "\"backend\":",
 		                             "\"server_kind\":", "\"target\":",
-		                             "\"latency_ms\":", "\"pool\":", "\"timeout_s\":",
-		                             "\"error\":", NULL };
+		                             "\"latency_ms\":", "\"pool\":", "\"encrypted\":",
+		                             "\"tls\":", "\"timeout_s\":", "\"error\":", NULL };
 	const char *end = json_value(text, 0);
 	char want[64];
 
@@ -980,6 +986,7 @@ static void assert_health_json(const char *text, const char *status)
 		assert_has(text, "\"pool\":{\"max\":");
 	} else {
 		assert_has(text, "\"latency_ms\":null,\"pool\":null,");
+		assert_has(text, "\"encrypted\":null,\"tls\":null,");
 		assert_has(text, "\"error\":{\"code\":\"DAL_E");
 		assert_has(text, "\"message\":\"");
 	}
@@ -1016,6 +1023,7 @@ START_TEST(test_cli_health_sqlite)
 	ck_assert_msg(sscanf(r.out + strlen(want), "%lf ms, pool ", &ms) == 1 && ms >= 0,
 	              "unexpected: %s", r.out);
 	assert_has(r.out, " ms, pool 1/20 used\n");
+	assert_lacks(r.out, "tls");
 	ck_assert_int_eq(count_lines(r.out), 1);
 	ck_assert_str_eq(r.err, "");
 	run_free(&r);
@@ -1035,6 +1043,7 @@ START_TEST(test_cli_health_sqlite)
 	assert_has(r.out, "\"repository\":\"main\",\"backend\":\"sqlite\",\"server_kind\":"
 	                  "\"sqlite\",\"target\":\"");
 	assert_has(r.out, "\"used\":1,");
+	assert_has(r.out, "\"encrypted\":null,\"tls\":null,");
 	assert_has(r.out, "\"timeout_s\":5,");
 	ck_assert_str_eq(r.err, "");
 	run_free(&r);
@@ -1095,6 +1104,7 @@ START_TEST(test_cli_health_servers)
 		              "unexpected: %s", r.out);
 		assert_has(r.out, " at 127.0.0.1:");
 		assert_has(r.out, " ms, pool 1/");
+		assert_has(r.out, " used, tls: ");
 		ck_assert_int_eq(count_lines(r.out), 1);
 		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
 		              "password printed:\n%s%s", r.out, r.err);
@@ -1110,6 +1120,91 @@ START_TEST(test_cli_health_servers)
 		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
 		              "password printed:\n%s%s", r.out, r.err);
 		run_free(&r);
+	}
+}
+END_TEST
+
+/*
+ * TLS on the test servers (scripts/test-servers.sh, DAL_TEST_TLS_DIR):
+ * ping and health say how the connection is encrypted, or "none"; config
+ * shows the TLS options as they resolve, older names included.
+ */
+START_TEST(test_cli_tls_shown)
+{
+	static const char *const vars[] = { "DAL_TEST_MYSQL_URL", "DAL_TEST_PGSQL_URL" };
+	static const char *const older[] = { "ssl_mode=verify_identity&ssl_ca",
+		                             "sslmode=verify-full&sslrootcert" };
+	static const char *const backend[] = { "mysql", "postgresql" };
+	const char *dir = getenv("DAL_TEST_TLS_DIR");
+
+	if (!dir || !*dir) {
+		ck_assert_msg(getenv("CI") == NULL, "DAL_TEST_TLS_DIR not set");
+		fprintf(stderr, "test_cli: DAL_TEST_TLS_DIR not set; TLS output not checked\n");
+		return;
+	}
+	for (size_t i = 0; i < 2; i++) {
+		const char *url = getenv(vars[i]);
+		char *u, key[64];
+		const char *line;
+		struct run r;
+
+		if (!url || !*url) {
+			ck_assert_msg(getenv("CI") == NULL, "%s not set", vars[i]);
+			continue;
+		}
+		/* Verified: the protocol and the cipher. */
+		ck_assert(asprintf(&u, "%s?max_retries=0&tls_mode=verify-full&tls_ca=%s/ca.pem",
+		                   url, dir) > 0);
+		run_dal(&r, "-u", u, "ping", "config", NULL);
+		assert_run(&r, 0);
+		assert_has(r.out, " ms, tls: TLSv1.");
+		snprintf(key, sizeof key, "%s.tls_mode", backend[i]);
+		ck_assert_ptr_nonnull(line = config_line(r.out, key));
+		assert_has(line, " verify-full ");
+		assert_has(line, " url");
+		run_free(&r);
+		run_dal(&r, "-u", u, "health", NULL);
+		assert_run(&r, 0);
+		assert_has(r.out, ", tls: TLSv1.");
+		run_free(&r);
+		run_dal(&r, "-u", u, "health", "--json", NULL);
+		assert_run(&r, 0);
+		assert_health_json(r.out, "healthy");
+		assert_has(r.out, "\"encrypted\":true,\"tls\":\"TLSv1.");
+		run_free(&r);
+		free(u);
+
+		/* Not encrypted: "none", and false in JSON. */
+		ck_assert(asprintf(&u, "%s?max_retries=0&tls_mode=disable", url) > 0);
+		run_dal(&r, "-u", u, "ping", NULL);
+		assert_run(&r, 0);
+		assert_has(r.out, " ms, tls: none\n");
+		run_free(&r);
+		run_dal(&r, "-u", u, "health", "--json", NULL);
+		assert_run(&r, 0);
+		assert_has(r.out, "\"encrypted\":false,\"tls\":null,");
+		run_free(&r);
+		free(u);
+
+		/* The default, and the older names as they resolve. */
+		run_dal(&r, "-u", url, "config", NULL);
+		assert_run(&r, 0);
+		ck_assert_ptr_nonnull(line = config_line(r.out, key));
+		assert_has(line, " prefer ");
+		assert_has(line, " default");
+		run_free(&r);
+		ck_assert(asprintf(&u, "%s?%s=%s/ca.pem", url, older[i], dir) > 0);
+		run_dal(&r, "-u", u, "config", "ping", NULL);
+		assert_run(&r, 0);
+		ck_assert_ptr_nonnull(line = config_line(r.out, key));
+		assert_has(line, " verify-full ");
+		assert_has(line, "url, as ");
+		snprintf(key, sizeof key, "%s.tls_ca", backend[i]);
+		ck_assert_ptr_nonnull(line = config_line(r.out, key));
+		assert_has(line, "/ca.pem ");
+		assert_has(r.out, " ms, tls: TLSv1.");
+		run_free(&r);
+		free(u);
 	}
 }
 END_TEST
@@ -1485,6 +1580,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(t, test_cli_stats_telemetry_off);
 	tcase_add_test(t, test_cli_stats_prometheus_passes_promtool);
 	tcase_add_test(t, test_cli_server_backends_round_trip);
+	tcase_add_test(t, test_cli_tls_shown);
 	tcase_add_test(t, test_cli_config_sources_and_masking);
 	tcase_add_test(t, test_cli_config_url_password_redacted);
 	tcase_add_test(t, test_cli_plugins_lists_sqlite);

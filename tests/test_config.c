@@ -305,7 +305,7 @@ END_TEST
 
 START_TEST(test_config_misuse)
 {
-	dal_config *cfg;
+	dal_config *cfg = (dal_config *)1;
 	dal_error e;
 
 	ck_assert_int_eq(dal_config_parse(NULL, "", NULL, &e), DAL_EMISUSE);

@@ -34,7 +34,7 @@ END_TEST
 
 START_TEST(test_loader_not_found_lists_every_directory)
 {
-	const struct loaded_plugin *p;
+	const struct loaded_plugin *p = (const struct loaded_plugin *)1;
 	dal_error err;
 
 	setenv("DAL_PLUGIN_PATH", "/nonexistent/one:/nonexistent/two", 1);

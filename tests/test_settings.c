@@ -37,8 +37,11 @@ static void resolve_bad(const dal_config *cfg, const char *name, const char *url
                         dal_error *e)
 {
 	struct dal_settings s;
-	int rc = settings_resolve(cfg, name, url, settings_is_default(cfg, name), &s, e);
+	int rc;
 
+	/* Garbage in: the NULLs below must be settings_resolve()'s doing. */
+	memset(&s, 0xa5, sizeof s);
+	rc = settings_resolve(cfg, name, url, settings_is_default(cfg, name), &s, e);
 	ck_assert_msg(rc == DAL_ECONFIG, "expected DAL_ECONFIG, got %d", rc);
 	ck_assert_ptr_null(s.name); /* zeroed on error */
 	ck_assert_ptr_null(s.password);

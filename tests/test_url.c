@@ -33,14 +33,23 @@ static void parse_ok(const char *url, struct dal_url *u)
 static void parse_bad(const char *url, const char *origin, dal_error *e)
 {
 	struct dal_url u;
-	int rc = url_parse(url, origin, kind_of(url), &u, e);
+	int rc;
 
+	/* Garbage in: the empty struct checked below must be url_parse()'s
+	 * doing, not the stack's. */
+	memset(&u, 0xa5, sizeof u);
+	rc = url_parse(url, origin, kind_of(url), &u, e);
 	ck_assert_msg(rc == DAL_ECONFIG, "'%s' gave %d, expected DAL_ECONFIG", url, rc);
 	ck_assert_int_eq(e->code, DAL_ECONFIG);
 	ck_assert_ptr_null(u.scheme);
+	ck_assert_ptr_null(u.driver);
+	ck_assert_ptr_null(u.user);
 	ck_assert_ptr_null(u.host);
 	ck_assert_ptr_null(u.password);
+	ck_assert_ptr_null(u.path);
 	ck_assert_ptr_null(u.options);
+	ck_assert_uint_eq(u.n_options, 0);
+	ck_assert_uint_eq(u.port, 0);
 }
 
 static const char *option(const struct dal_url *u, const char *key)
@@ -650,14 +659,29 @@ START_TEST(test_url_redact_truncates_safely)
 }
 END_TEST
 
+/* url_free() empties what it frees, so that a second call (or one on a
+ * zeroed struct) is safe; under ASan/valgrind a double free would show. */
 START_TEST(test_url_free_is_safe_on_zeroed_struct)
 {
 	struct dal_url u;
 
-	memset(&u, 0, sizeof u);
+	parse_ok("postgresql+psycopg2://app:secret@h1:5432,h2/db?sslmode=require&a=b", &u);
+	ck_assert_ptr_nonnull(u.scheme);
+	ck_assert_ptr_nonnull(u.driver);
+	ck_assert_ptr_nonnull(u.password);
+	ck_assert_uint_eq(u.n_options, 2);
 	url_free(&u);
-	url_free(NULL);
 	ck_assert_ptr_null(u.scheme);
+	ck_assert_ptr_null(u.driver);
+	ck_assert_ptr_null(u.user);
+	ck_assert_ptr_null(u.password);
+	ck_assert_ptr_null(u.host);
+	ck_assert_ptr_null(u.path);
+	ck_assert_ptr_null(u.options);
+	ck_assert_uint_eq(u.n_options, 0);
+	ck_assert_uint_eq(u.port, 0);
+	url_free(&u); /* emptied: nothing freed twice */
+	url_free(NULL);
 }
 END_TEST
 

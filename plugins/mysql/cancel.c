@@ -113,11 +113,11 @@ int my_cancel(dal_bconn *c, dal_error *err)
 		                   no);
 		goto out;
 	}
-	if (peer->ssl_mode >= SSL_REQUIRED && !mysql_get_ssl_cipher(k)) {
+	if (peer->tls_mode >= MY_TLS_REQUIRE && !mysql_get_ssl_cipher(k)) {
 		rc = dal_error_set(err, DAL_ECONNECT, "08001", 0,
 		                   "cancel: mysql server %s: the helper connection is not "
-		                   "encrypted, and ssl_mode requires it; KILL QUERY not sent",
-		                   c->where);
+		                   "encrypted, and tls_mode = %s requires it; KILL QUERY not "
+		                   "sent", c->where, my_tls_modes[peer->tls_mode]);
 		goto out;
 	}
 	if (!still_running(c, seq)) {

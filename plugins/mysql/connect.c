@@ -7,12 +7,14 @@
  * insert id, the server's kind and version. Prepared statements are
  * stmt.c's.
  */
-#define _GNU_SOURCE /* POLLRDHUP */
+#define _GNU_SOURCE /* POLLRDHUP, strerror_r returning char * */
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <errmsg.h>
 #include <mysqld_error.h>
@@ -25,21 +27,33 @@
 /* Options and the handle                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* The tls_mode values and, index for index, those of its older name
+ * ssl_mode (MySQL's --ssl-mode spellings): enum my_tls_mode. */
+const char *const my_tls_modes[] = {
+	"disable", "prefer", "require", "verify-ca", "verify-full", NULL,
+};
 static const char *const ssl_modes[] = {
-	"disabled", "preferred", "required", "verify_identity", NULL,
+	"disabled", "preferred", "required", "verify_ca", "verify_identity", NULL,
 };
 
-/* The options this backend declares; the SDK checks them (unknown keys,
- * types, choices) and the registration publishes them. Order = enum below:
- * the TLS file and string options come last, from O_TLS on, in the order
- * of tls_options[]. */
+/*
+ * The options this backend declares; the SDK checks them (unknown keys,
+ * types, choices) and the registration publishes them. Order = enum below.
+ * tls_mode, tls_ca, tls_cert and tls_key are the names every backend with
+ * DAL_CAP_TLS shares, with the same meanings (docs/backends.md, "TLS");
+ * ssl_mode, ssl_ca, ssl_cert and ssl_key are their older names, still
+ * accepted; the other ssl_* options and tls_version are the connector's own.
+ */
 enum {
-	O_BUFFERED, O_WSREP, O_SSL_MODE,
-	O_TLS, /* first of the N_TLS TLS options */
-	O__COUNT = MY_N_OPTION_SPECS
+	O_BUFFERED, O_WSREP,
+	O_TLS_MODE, O_TLS_CA, O_TLS_CERT, O_TLS_KEY,
+	O_SSL_MODE, O_SSL_CA, O_SSL_CERT, O_SSL_KEY,
+	O_SSL_CAPATH, O_SSL_CIPHER, O_SSL_CRL, O_SSL_CRLPATH, O_TLS_VERSION,
+	O__COUNT
 };
+_Static_assert(O__COUNT == MY_N_OPTION_SPECS, "MY_N_OPTION_SPECS counts the specs");
 
-#define TLS_SPEC(key, help) {key, DAL_OPTION_TEXT, NULL, NULL, 0, 0, help}
+#define TEXT_SPEC(key, help) {key, DAL_OPTION_TEXT, NULL, NULL, 0, 0, help}
 
 const struct dal_option_spec my_option_specs[O__COUNT] = {
 	[O_BUFFERED] = {"buffered", DAL_OPTION_BOOL, "off", NULL, 0, 0,
@@ -47,35 +61,127 @@ const struct dal_option_spec my_option_specs[O__COUNT] = {
 	                "streaming it"},
 	[O_WSREP] = {"wsrep_check", DAL_OPTION_BOOL, "off", NULL, 0, 0,
 	             "Galera: require a node with wsrep_ready = ON"},
-	[O_SSL_MODE] = {"ssl_mode", DAL_OPTION_CHOICE, "preferred", ssl_modes, 0, 0,
-	                "TLS: disabled, preferred, required or verify_identity"},
-	[O_TLS + 0] = TLS_SPEC("ssl_ca", "TLS: CA certificate file"),
-	[O_TLS + 1] = TLS_SPEC("ssl_capath", "TLS: directory of CA certificates"),
-	[O_TLS + 2] = TLS_SPEC("ssl_cert", "TLS: client certificate file"),
-	[O_TLS + 3] = TLS_SPEC("ssl_key", "TLS: client private key file"),
-	[O_TLS + 4] = TLS_SPEC("ssl_cipher", "TLS: permitted ciphers"),
-	[O_TLS + 5] = TLS_SPEC("ssl_crl", "TLS: certificate revocation list file"),
-	[O_TLS + 6] = TLS_SPEC("ssl_crlpath", "TLS: directory of revocation lists"),
-	[O_TLS + 7] = TLS_SPEC("tls_version", "TLS: permitted protocol versions, e.g. TLSv1.2,TLSv1.3"),
+	[O_TLS_MODE] = {"tls_mode", DAL_OPTION_CHOICE, "prefer", my_tls_modes, 0, 0,
+	                "TLS: disable, prefer, require, verify-ca or verify-full "
+	                "(unset: prefer, or verify-ca when a CA is given)"},
+	[O_TLS_CA] = TEXT_SPEC("tls_ca", "TLS: CA certificate file that checks the server's"),
+	[O_TLS_CERT] = TEXT_SPEC("tls_cert", "TLS: client certificate file"),
+	[O_TLS_KEY] = TEXT_SPEC("tls_key", "TLS: client private key file"),
+	[O_SSL_MODE] = {"ssl_mode", DAL_OPTION_CHOICE, NULL, ssl_modes, 0, 0,
+	                "older name of tls_mode: disabled, preferred, required, verify_ca "
+	                "or verify_identity"},
+	[O_SSL_CA] = TEXT_SPEC("ssl_ca", "older name of tls_ca"),
+	[O_SSL_CERT] = TEXT_SPEC("ssl_cert", "older name of tls_cert"),
+	[O_SSL_KEY] = TEXT_SPEC("ssl_key", "older name of tls_key"),
+	[O_SSL_CAPATH] = TEXT_SPEC("ssl_capath", "TLS: directory of CA certificates"),
+	[O_SSL_CIPHER] = TEXT_SPEC("ssl_cipher", "TLS: permitted ciphers"),
+	[O_SSL_CRL] = TEXT_SPEC("ssl_crl", "TLS: certificate revocation list file"),
+	[O_SSL_CRLPATH] = TEXT_SPEC("ssl_crlpath", "TLS: directory of revocation lists"),
+	[O_TLS_VERSION] = TEXT_SPEC("tls_version",
+	                            "TLS: permitted protocol versions, e.g. TLSv1.2,TLSv1.3"),
 };
 
-/* The connector's option for each TLS option, in the order of the specs. */
-static const enum mysql_option tls_options[] = {
-	MYSQL_OPT_SSL_CA,     MYSQL_OPT_SSL_CAPATH, MYSQL_OPT_SSL_CERT,
-	MYSQL_OPT_SSL_KEY,    MYSQL_OPT_SSL_CIPHER, MYSQL_OPT_SSL_CRL,
-	MYSQL_OPT_SSL_CRLPATH, MARIADB_OPT_TLS_VERSION,
+/* For each connector TLS option (enum my_tls_opt): the connector's option,
+ * the spec of its name and of its older name (-1: none), and whether it
+ * names a file, which is checked before connecting. */
+static const struct {
+	enum mysql_option opt;
+	int spec, legacy, is_file;
+} tls_opts[MY_N_TLS] = {
+	[MY_T_CA] = {MYSQL_OPT_SSL_CA, O_TLS_CA, O_SSL_CA, 1},
+	[MY_T_CERT] = {MYSQL_OPT_SSL_CERT, O_TLS_CERT, O_SSL_CERT, 1},
+	[MY_T_KEY] = {MYSQL_OPT_SSL_KEY, O_TLS_KEY, O_SSL_KEY, 1},
+	[MY_T_CAPATH] = {MYSQL_OPT_SSL_CAPATH, O_SSL_CAPATH, -1, 0},
+	[MY_T_CIPHER] = {MYSQL_OPT_SSL_CIPHER, O_SSL_CIPHER, -1, 0},
+	[MY_T_CRL] = {MYSQL_OPT_SSL_CRL, O_SSL_CRL, -1, 1},
+	[MY_T_CRLPATH] = {MYSQL_OPT_SSL_CRLPATH, O_SSL_CRLPATH, -1, 0},
+	[MY_T_VERSION] = {MARIADB_OPT_TLS_VERSION, O_TLS_VERSION, -1, 0},
 };
-#define N_TLS (sizeof tls_options / sizeof tls_options[0])
-_Static_assert(O_TLS + N_TLS == O__COUNT, "one spec per TLS option");
-_Static_assert(N_TLS == MY_N_TLS, "struct my_peer keeps every TLS option");
 
 struct conn_options {
 	int buffered;
 	int wsrep_check;
-	enum ssl_mode ssl_mode;
-	const dal_option *tls[N_TLS];
-	const dal_option *tls_given; /* first TLS option given, for messages */
+	enum my_tls_mode tls_mode;
+	const dal_option *mode_given; /* tls_mode or ssl_mode, or NULL: not given */
+	const dal_option *tls[MY_N_TLS];
+	const dal_option *tls_given;  /* first TLS file or string option given */
+	const dal_option *ca_given;   /* tls_ca (ssl_ca), else ssl_capath, or NULL */
 };
+
+/*
+ * Of option `spec` and its older name `legacy` (-1: none), the one given,
+ * in *out. Both given is fine when they agree (same), else a configuration
+ * error naming both and where each came from: which one was meant is not
+ * for the plugin to guess, whatever their sources.
+ */
+static int synonym(const struct dal_option_value *v, int spec, int legacy, int same,
+                   const dal_option **out, dal_error *err)
+{
+	const dal_option *a = v[spec].given, *b = legacy >= 0 ? v[legacy].given : NULL;
+
+	*out = a ? a : b;
+	if (!a || !b || same)
+		return DAL_OK;
+	return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+	                     "mysql options %s = '%s' (%s) and %s = '%s' (%s) disagree; "
+	                     "%s is the older name of %s: give only one of them",
+	                     my_option_specs[spec].key, a->value, dal_option_origin(a),
+	                     my_option_specs[legacy].key, b->value, dal_option_origin(b),
+	                     my_option_specs[legacy].key, my_option_specs[spec].key);
+}
+
+/* "tls_mode = 'verify-ca' (url)", or "the default tls_mode" when unset. */
+static void mode_words(const struct conn_options *o, char *buf, size_t size)
+{
+	if (o->mode_given)
+		snprintf(buf, size, "%s = '%s' (%s)", o->mode_given->key, o->mode_given->value,
+		         dal_option_origin(o->mode_given));
+	else
+		snprintf(buf, size, "the default tls_mode (%s)", my_tls_modes[o->tls_mode]);
+}
+
+/*
+ * What the TLS options must agree on (docs/backends.md, "TLS"), and the
+ * files they name must be readable: a clear configuration error here
+ * rather than whatever the connector makes of a missing key file.
+ */
+static int check_tls_options(const struct conn_options *o, dal_error *err)
+{
+	char mode[DAL_ERROR_MESSAGE_SIZE / 2];
+
+	mode_words(o, mode, sizeof mode);
+	if (o->tls_mode == MY_TLS_DISABLE && o->tls_given)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "%s: mysql option %s is set but %s turns TLS off",
+		                     dal_option_origin(o->tls_given), o->tls_given->key, mode);
+	if (o->tls_mode == MY_TLS_PREFER && o->ca_given)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "%s: mysql option %s is set but %s never checks the "
+		                     "server's certificate (and on other backends falls back to "
+		                     "an unencrypted connection when the check fails); use "
+		                     "tls_mode = verify-ca or verify-full, or leave tls_mode unset "
+		                     "(verify-ca with a CA)", dal_option_origin(o->ca_given),
+		                     o->ca_given->key, mode);
+	if (o->tls_mode == MY_TLS_VERIFY_CA && !o->ca_given)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "mysql: %s needs tls_ca (or ssl_capath): MariaDB Connector/C "
+		                     "checks a certificate chain without the host name only "
+		                     "against a CA given explicitly; give tls_ca, or use "
+		                     "tls_mode = verify-full to check the chain and the host name "
+		                     "against the system's CAs", mode);
+	for (size_t t = 0; t < MY_N_TLS; t++) {
+		const dal_option *f = o->tls[t];
+		char why[128];
+
+		if (!f || !tls_opts[t].is_file || access(f->value, R_OK) == 0)
+			continue;
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "%s: mysql option %s: cannot read file '%s': %s",
+		                     dal_option_origin(f), f->key, f->value,
+		                     strerror_r(errno, why, sizeof why));
+	}
+	return DAL_OK;
+}
 
 static int parse_options(const struct dal_connect_params *p,
                          struct conn_options *o, dal_error *err)
@@ -88,22 +194,29 @@ static int parse_options(const struct dal_connect_params *p,
 		return rc;
 	o->buffered = (int)v[O_BUFFERED].i;
 	o->wsrep_check = (int)v[O_WSREP].i;
-	o->ssl_mode = (enum ssl_mode)v[O_SSL_MODE].choice;
-	for (size_t t = 0; t < N_TLS; t++) {
-		const dal_option *opt = v[O_TLS + t].given;
+	if ((rc = synonym(v, O_TLS_MODE, O_SSL_MODE,
+	                  v[O_TLS_MODE].choice == v[O_SSL_MODE].choice, &o->mode_given, err)))
+		return rc;
+	for (size_t t = 0; t < MY_N_TLS; t++) {
+		int spec = tls_opts[t].spec, legacy = tls_opts[t].legacy;
+		const dal_option *a = v[spec].given, *b = legacy >= 0 ? v[legacy].given : NULL;
 
-		o->tls[t] = opt;
+		if ((rc = synonym(v, spec, legacy, !a || !b || strcmp(a->value, b->value) == 0,
+		                  &o->tls[t], err)))
+			return rc;
 		/* The first given in the options' order (strongest first):
 		 * given options all point into p->options. */
-		if (opt && (!o->tls_given || opt < o->tls_given))
-			o->tls_given = opt;
+		if (o->tls[t] && (!o->tls_given || o->tls[t] < o->tls_given))
+			o->tls_given = o->tls[t];
 	}
-	if (o->ssl_mode == SSL_DISABLED && o->tls_given)
-		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
-		                     "%s: mysql option %s is set but %s says ssl_mode = disabled",
-		                     dal_option_origin(o->tls_given), o->tls_given->key,
-		                     dal_option_origin(v[O_SSL_MODE].given));
-	return DAL_OK;
+	o->ca_given = o->tls[MY_T_CA] ? o->tls[MY_T_CA] : o->tls[MY_T_CAPATH];
+	if (o->mode_given)
+		o->tls_mode = (enum my_tls_mode)(o->mode_given == v[O_TLS_MODE].given
+		                                         ? v[O_TLS_MODE].choice
+		                                         : v[O_SSL_MODE].choice);
+	else /* A CA given without a mode is there to be checked against. */
+		o->tls_mode = o->ca_given ? MY_TLS_VERIFY_CA : MY_TLS_PREFER;
+	return check_tls_options(o, err);
 }
 
 static int set_opt(MYSQL *my, enum mysql_option opt, const void *value,
@@ -115,22 +228,34 @@ static int set_opt(MYSQL *my, enum mysql_option opt, const void *value,
 	                     "mysql: the connector refused option %s", name);
 }
 
-/* The TLS options of peer (the connection's, or the copy cancel() uses). */
+/*
+ * The TLS options of peer (the connection's, or the copy cancel() uses).
+ * What MariaDB Connector/C 3.3 does with them (checked against 3.3.20):
+ *  - Without MYSQL_OPT_SSL_ENFORCE (or a file option) it never uses TLS,
+ *    even with a server that offers it. ENFORCE only turns TLS on: a server
+ *    that offers none is still accepted, unencrypted, after authenticating
+ *    (check_tls() refuses that where tls_mode requires TLS).
+ *  - A CA given (ssl_ca, ssl_capath) makes it check the chain, without the
+ *    host name: verify-ca, and require with a CA, as libpq does.
+ *  - MYSQL_OPT_SSL_VERIFY_SERVER_CERT checks the chain (against the CA
+ *    given, else the system's) and the host name, and refuses a server
+ *    without TLS before authenticating: verify-full. Set in every mode, as
+ *    a connector that verifies by default (3.4) would otherwise check where
+ *    tls_mode does not ask for it.
+ */
 int my_configure_tls(MYSQL *my, const struct my_peer *peer, dal_error *err)
 {
-	my_bool on = 1;
+	my_bool use = peer->tls_mode != MY_TLS_DISABLE;
+	my_bool verify = peer->tls_mode == MY_TLS_VERIFY_FULL;
 	int rc;
 
-	for (size_t t = 0; t < N_TLS; t++)
+	for (size_t t = 0; t < MY_N_TLS; t++)
 		if (peer->tls[t] &&
-		    (rc = set_opt(my, tls_options[t], peer->tls[t],
-		                  my_option_specs[O_TLS + t].key, err)))
+		    (rc = set_opt(my, tls_opts[t].opt, peer->tls[t],
+		                  my_option_specs[tls_opts[t].spec].key, err)))
 			return rc;
-	if (peer->ssl_mode >= SSL_REQUIRED &&
-	    (rc = set_opt(my, MYSQL_OPT_SSL_ENFORCE, &on, "ssl_mode", err)))
-		return rc;
-	if (peer->ssl_mode == SSL_VERIFY_IDENTITY &&
-	    (rc = set_opt(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on, "ssl_mode", err)))
+	if ((rc = set_opt(my, MYSQL_OPT_SSL_ENFORCE, &use, "tls_mode", err)) ||
+	    (rc = set_opt(my, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify, "tls_mode", err)))
 		return rc;
 	return DAL_OK;
 }
@@ -166,13 +291,13 @@ static int configure(MYSQL *my, const struct dal_connect_params *p,
 static int keep_peer(struct my_peer *peer, const struct dal_connect_params *p,
                      const struct conn_options *o)
 {
-	peer->ssl_mode = o->ssl_mode;
+	peer->tls_mode = o->tls_mode;
 	peer->connect_timeout = p->connect_timeout ? p->connect_timeout
 	                                           : DEFAULT_CONNECT_TIMEOUT;
 	if ((p->user && !(peer->user = strdup(p->user))) ||
 	    (p->password && !(peer->password = strdup(p->password))))
 		return -1;
-	for (size_t t = 0; t < N_TLS; t++)
+	for (size_t t = 0; t < MY_N_TLS; t++)
 		if (o->tls[t] && !(peer->tls[t] = strdup(o->tls[t]->value)))
 			return -1;
 	return 0;
@@ -232,19 +357,75 @@ static int check_wsrep(struct dal_bconn *c, dal_error *err)
 }
 
 /*
- * The connector (3.3) refuses a server without TLS before authenticating
- * only when it verifies the certificate; for ssl_mode = required, check
- * that the session really is encrypted.
+ * Note how the session is encrypted, for tls_info(). The connector (3.3)
+ * refuses a server without TLS before authenticating only when it checks
+ * the host name (verify-full); for require and verify-ca, refuse the
+ * unencrypted session here, before any statement is sent on it.
  */
-static int check_tls(struct dal_bconn *c, const struct conn_options *o,
-                     dal_error *err)
+static int check_tls(struct dal_bconn *c, const struct dal_connect_params *p,
+                     const struct conn_options *o, dal_error *err)
 {
-	if (o->ssl_mode < SSL_REQUIRED || mysql_get_ssl_cipher(c->my))
+	const char *cipher = mysql_get_ssl_cipher(c->my), *version = NULL;
+
+	c->tls[0] = '\0';
+	if (cipher) {
+		if (mariadb_get_infov(c->my, MARIADB_CONNECTION_TLS_VERSION, &version) ||
+		    !version)
+			version = "TLS";
+		snprintf(c->tls, sizeof c->tls, "%s %s", version, cipher);
+		return DAL_OK;
+	}
+	if (o->tls_mode < MY_TLS_REQUIRE)
 		return DAL_OK;
 	return dal_error_set(err, DAL_ECONNECT, "08001", CR_SSL_CONNECTION_ERROR,
-	                     "mysql server %s: ssl_mode = %s but the connection is not "
-	                     "encrypted (the server offers no TLS)", c->where,
-	                     ssl_modes[o->ssl_mode]);
+	                     "repository '%s': mysql server %s offers no TLS, and "
+	                     "tls_mode = %s requires it: the connection is not encrypted, "
+	                     "closed before any statement", p->repo_name ? p->repo_name : "?",
+	                     c->where, my_tls_modes[o->tls_mode]);
+}
+
+/*
+ * What a failed TLS handshake (CR_SSL_CONNECTION_ERROR) was about, from the
+ * connector's message (OpenSSL's reason or X509 verification text):
+ * DAL_EAUTH when the server's certificate could not be verified (not
+ * transient: retrying cannot make it verify), DAL_ECONFIG when a local file
+ * is unusable, 0 for anything else (a connection lost mid-handshake).
+ */
+static int tls_failure(const char *msg)
+{
+	static const char *const unverified[] = {
+		"certificate verify failed", "self-signed certificate", "self signed certificate",
+		"unable to get local issuer certificate", "unable to get issuer certificate",
+		"unable to verify the first certificate", "certificate has expired",
+		"certificate is not yet valid", "certificate signature failure",
+		"certificate not trusted", "certificate rejected", "certificate revoked",
+		"Validation of SSL server certificate failed", "hostname mismatch",
+		"IP address mismatch", "Unable to get server certificate", "CRL",
+	};
+	static const char *const local[] = {
+		"key values mismatch", "PEM", "no certificate or crl found", "No such file",
+		"Can't open",
+	};
+
+	for (size_t i = 0; i < sizeof unverified / sizeof unverified[0]; i++)
+		if (strstr(msg, unverified[i]))
+			return DAL_EAUTH;
+	for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+		if (strstr(msg, local[i]))
+			return DAL_ECONFIG;
+	return 0;
+}
+
+/* What was checked the certificate against, for the message of a failed
+ * verification. */
+static void verified_against(const struct conn_options *o, char *buf, size_t size)
+{
+	if (o->ca_given)
+		snprintf(buf, size, "tls_mode = %s, CA %s = '%s' (%s)", my_tls_modes[o->tls_mode],
+		         o->ca_given->key, o->ca_given->value, dal_option_origin(o->ca_given));
+	else
+		snprintf(buf, size, "tls_mode = %s, against the system's CAs",
+		         my_tls_modes[o->tls_mode]);
 }
 
 static void conn_free(struct dal_bconn *c)
@@ -326,19 +507,34 @@ static int connect_one(struct dal_bconn *c, const struct dal_connect_params *p,
 		const char *state;
 		unsigned no = mysql_errno(c->my);
 		int code = my_map_error(no, mysql_sqlstate(c->my), &state);
+		int tls = no == CR_SSL_CONNECTION_ERROR ? tls_failure(mysql_error(c->my)) : 0;
+		/* Where the library's reason is cut short, what it was checked
+		 * against (a path, last: it may be long) goes first. */
+		char against[DAL_ERROR_MESSAGE_SIZE] = "";
 
+		if (tls == DAL_EAUTH) {
+			verified_against(o, against, sizeof against);
+			code = DAL_EAUTH;
+			state = "28000";
+		} else if (tls == DAL_ECONFIG) {
+			code = DAL_ECONFIG;
+			state = "HY000";
+		}
 		rc = dal_error_set(err, code, state, (long)no,
 		                   "repository '%s': cannot connect to mysql server %s as "
-		                   "user '%s'%s%s%s: %s (error %u)",
+		                   "user '%s'%s%s%s: %s%s (error %u%s%s)",
 		                   p->repo_name ? p->repo_name : "?", c->where,
 		                   p->user ? p->user : "", p->dbname ? " (database '" : "",
 		                   p->dbname ? p->dbname : "", p->dbname ? "')" : "",
-		                   mysql_error(c->my), no);
+		                   tls == DAL_EAUTH ? "the server's TLS certificate could not be "
+		                                      "verified: "
+		                   : tls == DAL_ECONFIG ? "a TLS file option is unusable: " : "",
+		                   mysql_error(c->my), no, against[0] ? "; " : "", against);
 		goto fail;
 	}
 	info = mysql_get_server_info(c->my);
 	c->kind = info && strstr(info, "MariaDB") ? "mariadb" : "mysql";
-	if ((rc = check_tls(c, o, err)))
+	if ((rc = check_tls(c, p, o, err)))
 		goto fail;
 	if (o->wsrep_check && (rc = check_wsrep(c, err)))
 		goto fail;
@@ -570,4 +766,9 @@ const char *my_server_kind(dal_bconn *c)
 const char *my_server_version(dal_bconn *c)
 {
 	return mysql_get_server_info(c->my);
+}
+
+const char *my_tls_info(dal_bconn *c)
+{
+	return c->tls[0] ? c->tls : NULL;
 }

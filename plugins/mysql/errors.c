@@ -120,6 +120,13 @@ static int is_loss(unsigned no)
 	}
 }
 
+/* Whether error no may be c's read_timeout expiring: CR_SERVER_LOST, or
+ * over TLS CR_SSL_CONNECTION_ERROR ("TLS/SSL error: Connection timed out"). */
+static int maybe_read_timeout(unsigned no, const struct dal_bconn *c)
+{
+	return (no == CR_SERVER_LOST || no == CR_SSL_CONNECTION_ERROR) && c && c->read_timeout;
+}
+
 /* Report an error (no, sqlstate, msg) for an operation `what` in phase ph;
  * connection errors also name the server. Returns the dal_code. */
 static int report_raw(dal_error *err, struct dal_bconn *c, enum my_phase ph, unsigned no,
@@ -134,7 +141,7 @@ static int report_raw(dal_error *err, struct dal_bconn *c, enum my_phase ph, uns
 			return dal_error_set(err, DAL_ECONNECT, state, (long)no,
 			                     "%s: mysql server %s: %s (error %u); the request was "
 			                     "not sent", what, server, msg, no);
-		if (no == CR_SERVER_LOST && c && c->read_timeout)
+		if (maybe_read_timeout(no, c))
 			return dal_error_set(err, DAL_EOUTCOME, "08007", (long)no,
 			                     "%s: mysql server %s: %s (error %u; no answer within "
 			                     "read_timeout = %u s?) after the request was sent: it "
@@ -145,7 +152,7 @@ static int report_raw(dal_error *err, struct dal_bconn *c, enum my_phase ph, uns
 		                     "sent: it may or may not have been applied", what, server,
 		                     msg, no);
 	}
-	if (no == CR_SERVER_LOST && c && c->read_timeout)
+	if (maybe_read_timeout(no, c))
 		return dal_error_set(err, code, state, (long)no,
 		                     "%s: mysql server %s: %s (error %u; no answer within "
 		                     "read_timeout = %u s?)", what, server, msg, no,

@@ -59,12 +59,21 @@
 
 struct dal_bstmt;
 
-/* The TLS file and string options (ssl_ca ... tls_version), the last of the
- * option specs (connect.c). */
-#define MY_N_TLS 8
+/*
+ * The connector's TLS file and string options, resolved from the plugin's
+ * options (tls_ca or its older name ssl_ca, ...; connect.c): the index into
+ * struct my_peer's tls[].
+ */
+enum my_tls_opt {
+	MY_T_CA, MY_T_CERT, MY_T_KEY, MY_T_CAPATH, MY_T_CIPHER, MY_T_CRL,
+	MY_T_CRLPATH, MY_T_VERSION, MY_N_TLS
+};
 
-/* The ssl_mode option's values, in the order of its choices. */
-enum ssl_mode { SSL_DISABLED, SSL_PREFERRED, SSL_REQUIRED, SSL_VERIFY_IDENTITY };
+/* tls_mode (and its older name ssl_mode), in the order of both option's
+ * choices: disable, prefer, require, verify-ca, verify-full. */
+enum my_tls_mode {
+	MY_TLS_DISABLE, MY_TLS_PREFER, MY_TLS_REQUIRE, MY_TLS_VERIFY_CA, MY_TLS_VERIFY_FULL
+};
 
 /*
  * What cancel() needs to open a second connection to the server this one
@@ -79,8 +88,8 @@ struct my_peer {
 	unsigned port;
 	char *user;
 	char *password;
-	char *tls[MY_N_TLS];      /* the TLS options given, in spec order */
-	enum ssl_mode ssl_mode;
+	char *tls[MY_N_TLS];      /* the TLS options given (enum my_tls_opt) */
+	enum my_tls_mode tls_mode;
 	unsigned connect_timeout; /* seconds */
 };
 
@@ -95,6 +104,8 @@ struct dal_bconn {
 	const char *kind;         /* "mariadb" or "mysql" */
 	unsigned read_timeout;    /* seconds, for messages */
 	unsigned statement_timeout_ms; /* applied at connect, for messages */
+	char tls[96];             /* "TLSv1.3 TLS_AES_256_GCM_SHA384", or "" when
+	                             not encrypted: tls_info() */
 	/* For cancel(), set by connect() and then only read. */
 	unsigned long thread_id;  /* mysql_thread_id(): the server session */
 	struct my_peer peer;
@@ -314,15 +325,17 @@ static inline int my_gone(struct dal_bconn *c)
 	return my_coarse_ms() - c->idle_ms >= MY_GONE_IDLE_MS && my_gone_check(c);
 }
 
-/* Set peer's TLS options (ssl_mode and the tls options) on a fresh handle:
- * the connection's, or cancel()'s helper connection. */
+/* Set peer's TLS options (tls_mode and the files) on a fresh handle: the
+ * connection's, or cancel()'s helper connection. */
 int my_configure_tls(MYSQL *my, const struct my_peer *peer, dal_error *err);
+/* The tls_mode names ("require"), indexed by enum my_tls_mode. */
+extern const char *const my_tls_modes[];
 
 /* The options the plugin declares: connect.c parses them, the registration
  * publishes them. A count, not a const variable, as the registration's
  * static initializer needs a constant; the array's declared size makes the
  * compiler check it against the table. */
-#define MY_N_OPTION_SPECS 11
+#define MY_N_OPTION_SPECS 15
 extern const struct dal_option_spec my_option_specs[MY_N_OPTION_SPECS];
 
 /* connect() ignores self: the plugin keeps no state in its table. */
@@ -337,6 +350,7 @@ int my_commit(dal_bconn *c, dal_error *err);
 int my_rollback(dal_bconn *c, dal_error *err);
 const char *my_server_kind(dal_bconn *c);
 const char *my_server_version(dal_bconn *c);
+const char *my_tls_info(dal_bconn *c);
 
 /* ------------------------------------------------------------------------ */
 /* Cancelling (cancel.c)                                                    */

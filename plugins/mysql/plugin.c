@@ -23,6 +23,7 @@ static const struct dal_driver mysql_driver = {
 	.server_kind = my_server_kind,
 	.server_version = my_server_version,
 	.cancel = my_cancel,
+	.tls_info = my_tls_info,
 	.bind = my_bind,
 	.step = my_step,
 	.reset = my_reset,
@@ -42,9 +43,11 @@ static const struct dal_plugin mysql_registration = {
 	.description = "MySQL and MariaDB (MariaDB Connector/C " MARIADB_PACKAGE_VERSION ")",
 	/* No TRANSACTIONAL_DDL: MySQL commits implicitly before DDL. CANCEL:
 	 * KILL QUERY (cancel.c) and max_statement_time (MariaDB; on MySQL a
-	 * statement_timeout is refused at connect). */
+	 * statement_timeout is refused at connect). TLS: the tls_* options
+	 * (connect.c) and tls_info. */
 	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_LAST_INSERT_ID |
-	                DAL_CAP_STREAMING | DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL,
+	                DAL_CAP_STREAMING | DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL |
+	                DAL_CAP_TLS,
 	.kind = DAL_KIND_SERVER,
 	.default_port = DEFAULT_PORT,
 	.param_style = DAL_PARAM_QMARK,

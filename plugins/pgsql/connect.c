@@ -1,16 +1,21 @@
 /*
  * backend_pgsql: connections. Declares the backend options (checked by the
- * SDK's dal_options_parse()), builds libpq's connection parameters (host and
- * port lists, timeouts, statement_timeout, passthrough keys), connects and
+ * SDK's dal_options_parse()), resolves the TLS options (tls_* and their
+ * libpq names), builds libpq's connection parameters (host and port lists,
+ * timeouts, statement_timeout, TLS, passthrough keys), connects (noting how
+ * the session is encrypted, for tls_info) and
  * disconnects, and runs what needs no prepared statement: ping, exec,
  * transactions, last_insert_id, the server's kind and version, and cancel.
  * Not statements (stmt.c) nor the mapping of errors (errors.c).
  */
+#define _GNU_SOURCE /* strerror_r returning char * */
+#include <errno.h>
 #include <locale.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pgsql_int.h"
 
@@ -18,7 +23,11 @@
 #define DEFAULT_APPLICATION_NAME "libdal"
 
 /* libpq's values (case-sensitive there): the SDK matches them in any case,
- * so libpq is handed the spelling from these tables, not the user's. */
+ * so libpq is handed the spelling from these tables, not the user's.
+ * tls_mode's values are libpq sslmodes of the same name (all but allow). */
+static const char *const tls_modes[] = {
+	"disable", "prefer", "require", "verify-ca", "verify-full", NULL,
+};
 static const char *const sslmodes[] = {
 	"disable", "allow", "prefer", "require", "verify-ca", "verify-full", NULL,
 };
@@ -26,27 +35,36 @@ static const char *const session_attrs[] = {
 	"any", "read-write", "read-only", "primary", "standby", "prefer-standby", NULL,
 };
 
+#define TEXT_SPEC(key, help) {key, DAL_OPTION_TEXT, NULL, NULL, 0, 0, help}
+
 /*
- * The backend's options: buffered, and libpq keywords passed through from
- * options of the same name (application_name with the plugin's default).
- * The SDK checks them (unknown keys, booleans, choices), so that a typo is
- * reported as a configuration error naming the key and where it came from,
- * not as a connection failure. Order = the enum in pgsql_int.h.
+ * The backend's options: buffered; TLS under the names every backend with
+ * DAL_CAP_TLS shares (tls_mode, tls_ca, tls_cert, tls_key: same meanings
+ * everywhere, docs/backends.md "TLS") or under libpq's own, their older
+ * names here (sslmode, sslrootcert, sslcert, sslkey), plus sslcrl; and libpq
+ * keywords passed through from options of the same name (application_name
+ * with the plugin's default). The SDK checks them (unknown keys, booleans,
+ * choices), so that a typo is reported as a configuration error naming the
+ * key and where it came from, not as a connection failure. Order = the enum
+ * in pgsql_int.h.
  */
 const struct dal_option_spec pgb_option_specs[PGB_O__COUNT] = {
 	[PGB_O_BUFFERED] = {"buffered", DAL_OPTION_BOOL, "off", NULL, 0, 0,
 	                    "read each result whole instead of streaming it, so that "
 	                    "several may be open at once"},
+	[PGB_O_TLS_MODE] = {"tls_mode", DAL_OPTION_CHOICE, "prefer", tls_modes, 0, 0,
+	                    "TLS: disable, prefer, require, verify-ca or verify-full "
+	                    "(unset: prefer, or verify-ca when tls_ca is given)"},
+	[PGB_O_TLS_CA] = TEXT_SPEC("tls_ca", "TLS: CA certificate file that checks the "
+	                                     "server's (libpq sslrootcert)"),
+	[PGB_O_TLS_CERT] = TEXT_SPEC("tls_cert", "TLS: client certificate file (libpq sslcert)"),
+	[PGB_O_TLS_KEY] = TEXT_SPEC("tls_key", "TLS: client private key file (libpq sslkey)"),
 	[PGB_O_SSLMODE] = {"sslmode", DAL_OPTION_CHOICE, NULL, sslmodes, 0, 0,
-	                   "libpq sslmode; libpq's default (prefer) when unset"},
-	[PGB_O_SSLROOTCERT] = {"sslrootcert", DAL_OPTION_TEXT, NULL, NULL, 0, 0,
-	                       "libpq sslrootcert: CA certificate file"},
-	[PGB_O_SSLCERT] = {"sslcert", DAL_OPTION_TEXT, NULL, NULL, 0, 0,
-	                   "libpq sslcert: client certificate file"},
-	[PGB_O_SSLKEY] = {"sslkey", DAL_OPTION_TEXT, NULL, NULL, 0, 0,
-	                  "libpq sslkey: client private key file"},
-	[PGB_O_SSLCRL] = {"sslcrl", DAL_OPTION_TEXT, NULL, NULL, 0, 0,
-	                  "libpq sslcrl: certificate revocation list file"},
+	                   "libpq's name of tls_mode, which also has allow"},
+	[PGB_O_SSLROOTCERT] = TEXT_SPEC("sslrootcert", "libpq's name of tls_ca"),
+	[PGB_O_SSLCERT] = TEXT_SPEC("sslcert", "libpq's name of tls_cert"),
+	[PGB_O_SSLKEY] = TEXT_SPEC("sslkey", "libpq's name of tls_key"),
+	[PGB_O_SSLCRL] = TEXT_SPEC("sslcrl", "libpq sslcrl: certificate revocation list file"),
 	[PGB_O_APPLICATION_NAME] = {"application_name", DAL_OPTION_TEXT,
 	                            DEFAULT_APPLICATION_NAME, NULL, 0, 0,
 	                            "application_name shown by the server"},
@@ -58,6 +76,173 @@ const struct dal_option_spec pgb_option_specs[PGB_O__COUNT] = {
 	                   "libpq options: server settings sent at connection start "
 	                   "(-c name=value)"},
 };
+
+/* ------------------------------------------------------------------------ */
+/* TLS                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The TLS files: the option's spec, its older name's (-1: none) and the
+ * libpq keyword it becomes. */
+enum { T_CA, T_CERT, T_KEY, T_CRL, N_TLS_FILES };
+static const struct {
+	int spec, legacy;
+	const char *keyword;
+} tls_files[N_TLS_FILES] = {
+	[T_CA] = {PGB_O_TLS_CA, PGB_O_SSLROOTCERT, "sslrootcert"},
+	[T_CERT] = {PGB_O_TLS_CERT, PGB_O_SSLCERT, "sslcert"},
+	[T_KEY] = {PGB_O_TLS_KEY, PGB_O_SSLKEY, "sslkey"},
+	[T_CRL] = {PGB_O_SSLCRL, -1, "sslcrl"},
+};
+
+/* The TLS settings resolved from the options. */
+struct tls_conf {
+	const char *sslmode;          /* for libpq: tls_modes[] or sslmodes[] */
+	const dal_option *mode_given; /* tls_mode or sslmode, or NULL: not given */
+	const dal_option *file[N_TLS_FILES];
+	const dal_option *first;      /* first file given, for messages */
+};
+
+/*
+ * Of option `spec` and its older name `legacy` (-1: none), the one given,
+ * in *out. Both given is fine when they agree (same), else a configuration
+ * error naming both and where each came from, whatever their sources.
+ */
+static int synonym(const struct dal_option_value *v, int spec, int legacy, int same,
+                   const dal_option **out, dal_error *err)
+{
+	const dal_option *a = v[spec].given, *b = legacy >= 0 ? v[legacy].given : NULL;
+
+	*out = a ? a : b;
+	if (!a || !b || same)
+		return DAL_OK;
+	return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+	                     "postgresql options %s = '%s' (%s) and %s = '%s' (%s) disagree; "
+	                     "%s is libpq's name of %s: give only one of them",
+	                     pgb_option_specs[spec].key, a->value, dal_option_origin(a),
+	                     pgb_option_specs[legacy].key, b->value, dal_option_origin(b),
+	                     pgb_option_specs[legacy].key, pgb_option_specs[spec].key);
+}
+
+/* "tls_mode = 'verify-ca' (url)", or "the default tls_mode (prefer)". */
+static void mode_words(const struct tls_conf *t, char *buf, size_t size)
+{
+	if (t->mode_given)
+		snprintf(buf, size, "%s = '%s' (%s)", t->mode_given->key, t->mode_given->value,
+		         dal_option_origin(t->mode_given));
+	else
+		snprintf(buf, size, "the default tls_mode (%s)", t->sslmode);
+}
+
+/*
+ * Resolve the TLS options (docs/backends.md, "TLS"): the mode, from
+ * tls_mode or sslmode, else prefer, or verify-ca when a CA is given; the
+ * files, which must be readable (libpq would silently go without a client
+ * certificate it cannot find). What contradicts itself is refused: files
+ * with TLS off, a CA with a mode that never checks the certificate (libpq's
+ * prefer and allow would check it and, when the check fails, connect
+ * unencrypted).
+ */
+static int tls_resolve(const struct dal_option_value *v, struct tls_conf *t, dal_error *err)
+{
+	const char *tm = v[PGB_O_TLS_MODE].choice >= 0 ? tls_modes[v[PGB_O_TLS_MODE].choice] : NULL;
+	const char *sm = v[PGB_O_SSLMODE].choice >= 0 ? sslmodes[v[PGB_O_SSLMODE].choice] : NULL;
+	char mode[DAL_ERROR_MESSAGE_SIZE / 2];
+	int rc;
+
+	memset(t, 0, sizeof *t);
+	if ((rc = synonym(v, PGB_O_TLS_MODE, PGB_O_SSLMODE, tm && sm && strcmp(tm, sm) == 0,
+	                  &t->mode_given, err)))
+		return rc;
+	for (int f = 0; f < N_TLS_FILES; f++) {
+		int spec = tls_files[f].spec, legacy = tls_files[f].legacy;
+		const dal_option *a = v[spec].given, *b = legacy >= 0 ? v[legacy].given : NULL;
+
+		if ((rc = synonym(v, spec, legacy, !a || !b || strcmp(a->value, b->value) == 0,
+		                  &t->file[f], err)))
+			return rc;
+		/* Given options all point into params->options, strongest
+		 * first. */
+		if (t->file[f] && (!t->first || t->file[f] < t->first))
+			t->first = t->file[f];
+	}
+	if (t->mode_given)
+		t->sslmode = t->mode_given == v[PGB_O_TLS_MODE].given ? tm : sm;
+	else /* A CA given without a mode is there to be checked against. */
+		t->sslmode = t->file[T_CA] ? "verify-ca" : "prefer";
+	mode_words(t, mode, sizeof mode);
+	if (strcmp(t->sslmode, "disable") == 0 && t->first)
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "%s: postgresql option %s is set but %s turns TLS off",
+		                     dal_option_origin(t->first), t->first->key, mode);
+	if ((strcmp(t->sslmode, "prefer") == 0 || strcmp(t->sslmode, "allow") == 0) &&
+	    t->file[T_CA])
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "%s: postgresql option %s is set but %s does not require "
+		                     "the certificate to verify (libpq falls back to an "
+		                     "unencrypted connection when the check fails); use "
+		                     "tls_mode = verify-ca or verify-full, or leave tls_mode unset "
+		                     "(verify-ca with a CA)", dal_option_origin(t->file[T_CA]),
+		                     t->file[T_CA]->key, mode);
+	for (int f = 0; f < N_TLS_FILES; f++) {
+		const dal_option *o = t->file[f];
+		char why[128];
+
+		if (!o || access(o->value, R_OK) == 0)
+			continue;
+		return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
+		                     "%s: postgresql option %s: cannot read file '%s': %s",
+		                     dal_option_origin(o), o->key, o->value,
+		                     strerror_r(errno, why, sizeof why));
+	}
+	return DAL_OK;
+}
+
+/*
+ * What a failed connection's message says about TLS: DAL_EAUTH when the
+ * server's certificate could not be verified (not transient: retrying
+ * cannot make it verify), DAL_ECONFIG when a local TLS file is unusable or
+ * missing, 0 for anything else (then errors.c decides).
+ */
+static int tls_failure(const char *msg)
+{
+	static const char *const unverified[] = {
+		"certificate verify failed", "does not match host name",
+		"could not get server's host name from server certificate",
+		"server certificate for",
+	};
+	static const char *const local[] = {
+		"root certificate file", "could not read certificate file",
+		"could not load private key file", "could not open private key file",
+		"private key file", "certificate present, but not private key",
+		"could not load SSL certificate revocation list",
+	};
+
+	for (size_t i = 0; i < sizeof unverified / sizeof unverified[0]; i++)
+		if (strstr(msg, unverified[i]))
+			return DAL_EAUTH;
+	for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)
+		if (strstr(msg, local[i]))
+			return DAL_ECONFIG;
+	return 0;
+}
+
+/* How the session is encrypted, for tls_info(): "" when it is not. */
+static void note_tls(struct dal_bconn *c)
+{
+	const char *proto, *cipher;
+
+	c->tls[0] = '\0';
+	if (!PQsslInUse(c->pg))
+		return;
+	proto = PQsslAttribute(c->pg, "protocol");
+	cipher = PQsslAttribute(c->pg, "cipher");
+	snprintf(c->tls, sizeof c->tls, "%s %s", proto ? proto : "TLS", cipher ? cipher : "?");
+}
+
+const char *pgb_tls_info(dal_bconn *c)
+{
+	return c->tls[0] ? c->tls : NULL;
+}
 
 static void free_name(void *name, void *ud)
 {
@@ -133,6 +318,7 @@ int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *
 	char host[1024], port[256], shown[1280];
 	const char *repo = p->repo_name ? p->repo_name : "?";
 	struct dal_option_value v[PGB_O__COUNT];
+	struct tls_conf tls;
 	const char *app, *user_opts;
 	char *opts = NULL;
 	unsigned stmt_ms;
@@ -140,7 +326,8 @@ int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *
 	int n = 0, buffered, rc;
 
 	(void)self;
-	if ((rc = dal_options_parse(p, "postgresql", pgb_option_specs, PGB_O__COUNT, v, err)))
+	if ((rc = dal_options_parse(p, "postgresql", pgb_option_specs, PGB_O__COUNT, v, err)) ||
+	    (rc = tls_resolve(v, &tls, err)))
 		return rc;
 	buffered = (int)v[PGB_O_BUFFERED].i;
 	app = v[PGB_O_APPLICATION_NAME].text;
@@ -155,12 +342,18 @@ int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *
 		const struct dal_option_spec *sp = &pgb_option_specs[k];
 
 		if (k == PGB_O_BUFFERED || k == PGB_O_APPLICATION_NAME || k == PGB_O_OPTIONS ||
-		    !v[k].given)
+		    (k >= PGB_O_TLS_MODE && k <= PGB_O_SSLCRL) || !v[k].given)
 			continue;
 		keys[n] = sp->key;
 		vals[n++] = sp->type == DAL_OPTION_CHOICE && v[k].choice >= 0
 		                    ? sp->choices[v[k].choice] : v[k].text;
 	}
+	/* TLS under libpq's names. sslmode always: libpq would otherwise take
+	 * PGSSLMODE from the environment, and the default is ours. */
+	keys[n] = "sslmode", vals[n++] = tls.sslmode;
+	for (int f = 0; f < N_TLS_FILES; f++)
+		if (tls.file[f])
+			keys[n] = tls_files[f].keyword, vals[n++] = tls.file[f]->value;
 
 	if ((rc = host_lists(p, host, sizeof host, port, sizeof port, shown, sizeof shown, err)))
 		return rc;
@@ -238,16 +431,38 @@ int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *
 		const char *state;
 		int code;
 
+		char against[DAL_ERROR_MESSAGE_SIZE] = "";
+		int tls_code;
+
 		pgb_one_line(msg, sizeof msg, PQerrorMessage(c->pg));
 		code = pgb_connect_category(msg, &state);
+		if ((tls_code = tls_failure(msg)) == DAL_EAUTH) {
+			code = DAL_EAUTH;
+			state = "28000";
+			/* After libpq's reason: a path may be long. */
+			if (tls.file[T_CA])
+				snprintf(against, sizeof against, "; tls_mode = %s, CA %s = '%s' (%s)",
+				         tls.sslmode, tls.file[T_CA]->key, tls.file[T_CA]->value,
+				         dal_option_origin(tls.file[T_CA]));
+			else
+				snprintf(against, sizeof against, "; tls_mode = %s, CA: libpq's "
+				         "default (~/.postgresql/root.crt)", tls.sslmode);
+		} else if (tls_code == DAL_ECONFIG) {
+			code = DAL_ECONFIG;
+			state = "HY000";
+		}
 		rc = dal_error_set(err, code, state, 0,
 		                   "repository '%s': cannot connect to postgresql server "
-		                   "%s as user '%s'%s%s%s: %s", repo, shown,
+		                   "%s as user '%s'%s%s%s: %s%s%s", repo, shown,
 		                   p->user ? p->user : "", p->dbname ? " (database '" : "",
-		                   p->dbname ? p->dbname : "", p->dbname ? "')" : "", msg);
+		                   p->dbname ? p->dbname : "", p->dbname ? "')" : "",
+		                   tls_code == DAL_EAUTH ? "the server's TLS certificate could not "
+		                                           "be verified: " : "",
+		                   msg, against);
 		conn_free(c);
 		return rc;
 	}
+	note_tls(c);
 	/* Notices to the log sink from now on. (Those sent while the session
 	 * starts have passed through libpq's default receiver already:
 	 * PQconnectdbParams gives no earlier moment to set ours.) */

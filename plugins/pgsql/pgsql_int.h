@@ -14,7 +14,7 @@
  * core hands us $1, $2, ...).
  *
  * Files: errors.c (error mapping, server notices to the log), connect.c
- * (options, connecting, exec, transactions, cancel), stmt.c (prepare,
+ * (options and TLS, connecting, exec, transactions, cancel), stmt.c (prepare,
  * execute, step, reset, finalize), bind.c (parameters), decode.c (result
  * columns, the fetch path), plugin.c (the function table, the registration
  * and the entry point).
@@ -97,6 +97,8 @@ struct dal_bconn {
 	dal_defer_list zombies;   /* names (char *) of finalized statements,
 	                             to deallocate in a batch (stmt.c) */
 	locale_t c_locale;        /* for locale-independent number text */
+	char tls[96];             /* "TLSv1.3 TLS_AES_256_GCM_SHA384", or "" when
+	                             not encrypted: tls_info() */
 };
 
 /* K_OID is apart from K_INT because its 4 bytes are unsigned. */
@@ -170,7 +172,11 @@ void pgb_notice(void *arg, const PGresult *res);
  * registration; indexed by the enum. */
 enum {
 	PGB_O_BUFFERED,
-	PGB_O_SSLMODE,
+	PGB_O_TLS_MODE,    /* the names every backend with DAL_CAP_TLS shares */
+	PGB_O_TLS_CA,
+	PGB_O_TLS_CERT,
+	PGB_O_TLS_KEY,
+	PGB_O_SSLMODE,     /* libpq's names for the same, still accepted */
 	PGB_O_SSLROOTCERT,
 	PGB_O_SSLCERT,
 	PGB_O_SSLKEY,
@@ -195,6 +201,7 @@ int pgb_rollback(dal_bconn *c, dal_error *err);
 const char *pgb_server_kind(dal_bconn *c);
 const char *pgb_server_version(dal_bconn *c);
 int pgb_cancel(dal_bconn *c, dal_error *err);
+const char *pgb_tls_info(dal_bconn *c);
 
 /* stmt.c */
 int64_t pgb_affected_of(const PGresult *r);

@@ -34,6 +34,7 @@ static const struct dal_driver pgsql_driver = {
 	.server_kind = pgb_server_kind,
 	.server_version = pgb_server_version,
 	.cancel = pgb_cancel,
+	.tls_info = pgb_tls_info,
 	.bind = pgb_bind,
 	.step = pgb_step,
 	.reset = pgb_reset,
@@ -53,7 +54,7 @@ static const struct dal_plugin pgsql_registration = {
 	.description = "PostgreSQL (libpq " PG_MAJORVERSION ")",
 	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_TRANSACTIONAL_DDL |
 	                DAL_CAP_LAST_INSERT_ID | DAL_CAP_STREAMING |
-	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL,
+	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL | DAL_CAP_TLS,
 	.kind = DAL_KIND_SERVER,
 	.default_port = DEFAULT_PORT,
 	.param_style = DAL_PARAM_DOLLAR,

@@ -15,6 +15,7 @@
 
 struct conf conf;
 const struct dialect *dl;
+char conf_poison;
 
 /* ------------------------------------------------------------------------ */
 /* Dialects                                                                  */
@@ -50,6 +51,10 @@ static const struct dialect dialects[] = {
 		.native_codes = 1,
 		.otel_system = NULL, /* "mariadb" or "mysql", as reached */
 		.tls_option = "ssl_mode",
+		.tls_legacy_ca = "ssl_ca",
+		.tls_legacy_verify_full = "verify_identity",
+		/* information_schema.SESSION_STATUS is MariaDB's only. */
+		.tls_version_sql = "SHOW SESSION STATUS LIKE 'Ssl_version'",
 		.slow_sql = "SELECT ?, SLEEP(0.06)",
 		/* MariaDB fails an interrupted SLEEP() (1317, 1969); MySQL
 		 * returns 1 when SLEEP() is all the query does. */
@@ -64,6 +69,10 @@ static const struct dialect dialects[] = {
 		.native_codes = 0, /* SQLSTATE only */
 		.otel_system = "postgresql",
 		.tls_option = "sslmode",
+		.tls_legacy_ca = "sslrootcert",
+		.tls_legacy_verify_full = "verify-full",
+		.tls_version_sql = "SELECT COALESCE((SELECT version FROM pg_stat_ssl "
+		                   "WHERE pid = pg_backend_pid() AND ssl), '')",
 		.session_attrs = 1,
 		.slow_sql = "SELECT CAST(? AS TEXT), pg_sleep(0.06)",
 		.long_sql = "SELECT pg_sleep(5)",
@@ -215,7 +224,7 @@ const char *query_text(dal_conn *c, const char *sql, char *buf, size_t size)
 
 int expect_failure(dal_conn *c, const char *sql, dal_error *err)
 {
-	dal_stmt *s = NULL;
+	dal_stmt *s = POISON;
 	int rc = dal_stmt_prepare(c, sql, &s);
 
 	if (rc != DAL_OK) {
@@ -300,6 +309,19 @@ char *url_with_query(const char *query)
 	return url_build(&p, p.pass[0] ? p.pass : NULL, p.host, query);
 }
 
+const char *same_port(const char *host, char *buf, size_t size)
+{
+	struct url_parts p;
+	const char *colon;
+
+	url_split(conf.url, &p);
+	/* The test servers' URLs are 127.0.0.1:<port>. */
+	colon = strrchr(p.host, ':');
+	ck_assert_msg(colon && !strchr(p.host, ']'), "test server at %s", p.host);
+	ck_assert_int_lt(snprintf(buf, size, "%s%s", host, colon), (int)size);
+	return buf;
+}
+
 int open_with(const char *host, const char *extra, dal_repo **out, dal_error *err)
 {
 	struct url_parts p;
@@ -308,7 +330,8 @@ int open_with(const char *host, const char *extra, dal_repo **out, dal_error *er
 
 	url_split(conf.url, &p);
 	u = url_build(&p, p.pass[0] ? p.pass : NULL, host ? host : p.host, extra);
-	*out = NULL;
+	/* dal_repo_open() must set *out, NULL on failure. */
+	*out = POISON;
 	rc = dal_repo_open(out, NULL, NULL, u, err);
 	free(u);
 	return rc;

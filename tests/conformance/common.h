@@ -27,6 +27,25 @@
 /* Conditions of the run that are not plugin capabilities (conf_case.needs). */
 #define NEED_SHARED_DB (1u << 0)    /* two opens of the URL reach one database */
 #define NEED_URL_PASSWORD (1u << 1) /* the URL holds a password */
+#define NEED_TLS_DIR (1u << 2)      /* $DAL_TEST_TLS_DIR: the test servers' CA */
+#define NEED_LOCALHOST (1u << 3)    /* the server answers over TCP by the name
+                                       localhost (in its certificate) */
+#define NEED_OUTSIDE_CERT (1u << 4) /* the server answers at an address that
+                                       is not in its certificate:
+                                       [::ffff:127.0.0.1] */
+#define NEED_NO_SANITIZER (1u << 8) /* a build without ASan/TSan (whose
+                                       allocators abort instead of failing) */
+
+/* CONF_SANITIZER: this suite is built with AddressSanitizer or
+ * ThreadSanitizer. */
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define CONF_SANITIZER 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CONF_SANITIZER 1
+#endif
 
 /* Filled in by main() before any test runs (each test runs in its own
  * process, forked after that). */
@@ -36,6 +55,7 @@ struct conf {
 	const char *server_kind; /* dal_repo_server_kind() */
 	unsigned caps;           /* dal_repo_capabilities(): DAL_CAP_* */
 	unsigned have;           /* NEED_* conditions that hold */
+	const char *tls_dir;     /* $DAL_TEST_TLS_DIR, or NULL */
 };
 extern struct conf conf;
 
@@ -53,7 +73,14 @@ struct dialect {
 	int cast_operator;       /* expr::type casts (PostgreSQL) */
 	int native_codes;        /* errors carry a non-zero native error code */
 	const char *otel_system; /* db.system.name; NULL: the server kind */
-	const char *tls_option;  /* the server's TLS mode option */
+	const char *tls_option;  /* the older, backend-specific name of the
+	                            tls_mode option (ssl_mode, sslmode) */
+	const char *tls_legacy_ca;          /* ... of tls_ca */
+	const char *tls_legacy_verify_full; /* its spelling of verify-full */
+	const char *tls_version_sql;        /* the server's word on the session: a
+	                                       row whose last column is the TLS
+	                                       protocol, '' (or NULL) when the
+	                                       session is not encrypted */
 	int session_attrs;       /* target_session_attrs (libpq host lists) */
 	const char *slow_sql;    /* well over 25 ms, one text parameter */
 	const char *long_sql;    /* runs for seconds unless stopped (cancel,
@@ -94,7 +121,7 @@ struct conf_area {
 
 extern const struct conf_area conf_connection, conf_statements, conf_placeholders,
 	conf_types, conf_transactions, conf_errors, conf_streaming, conf_telemetry,
-	conf_server, conf_cancel, conf_sqlite, conf_mysql, conf_pgsql;
+	conf_server, conf_cancel, conf_tls, conf_sqlite, conf_mysql, conf_pgsql;
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */
@@ -137,6 +164,15 @@ extern const struct conf_area conf_connection, conf_statements, conf_placeholder
 		              dal_code_name(rc_), dal_code_name(want),                \
 		              dal_stmt_error(s)->message);                            \
 	} while (0)
+
+/*
+ * A non-NULL pointer that is never a valid handle: out-parameters start as
+ * POISON before a call that must fail, so that checking them for NULL
+ * afterwards tests that the call cleared them (dal.h: "On failure *out is
+ * NULL") rather than the test's own initialisation. Never dereferenced.
+ */
+extern char conf_poison;
+#define POISON ((void *)&conf_poison)
 
 /* Open a URL (or the one under test), failing the test if it does not open. */
 dal_repo *open_url(const char *u);
@@ -203,5 +239,8 @@ char *url_with_query(const char *query);
 /* Open the server URL under test on host (NULL: its own) with extra query
  * options; returns the code, *out the repository or NULL. */
 int open_with(const char *host, const char *extra, dal_repo **out, dal_error *err);
+/* The host:port of the URL under test with the host replaced ("localhost",
+ * "[::ffff:127.0.0.1]"), into buf. */
+const char *same_port(const char *host, char *buf, size_t size);
 
 #endif /* DAL_CONFORMANCE_COMMON_H */

@@ -11,8 +11,20 @@
  * database shared between connections, a password in the URL). Only the
  * cases about one backend's own features (sqlite.c, mysql.c, pgsql.c) are
  * selected by backend name. A case that does not apply is not registered, so
- * Check counts only the cases that ran; one line on stderr names them and
- * says why.
+ * Check counts only the cases that ran. It is never counted as a pass: each
+ * gets a machine-readable line on stderr,
+ *
+ *     NOT-APPLICABLE <case> <reason>
+ *
+ * and a summary line counts both kinds ("conformance: 40 cases run on
+ * sqlite, 16 not applicable"); a line "CONDITIONS sanitizers" (or "none")
+ * names the build conditions some cases depend on (and those of the test
+ * environment: "no-tls-dir", "no-ipv4-mapped"). The
+ * conformance-<backend>.sh wrappers compare the NOT-APPLICABLE cases with
+ * the list committed next to them (conformance-<backend>.na) and fail on
+ * any difference, so a case that should apply cannot silently stop
+ * running. The run also fails if Check ran fewer cases than were
+ * registered.
  *
  * Every test creates its own uniquely named tables and drops them.
  */
@@ -28,7 +40,7 @@
 static const struct conf_area *const areas[] = {
 	&conf_connection, &conf_statements, &conf_placeholders, &conf_types,
 	&conf_transactions, &conf_errors, &conf_streaming, &conf_telemetry,
-	&conf_server, &conf_cancel, &conf_sqlite, &conf_mysql, &conf_pgsql, NULL,
+	&conf_server, &conf_cancel, &conf_tls, &conf_sqlite, &conf_mysql, &conf_pgsql, NULL,
 };
 
 static const struct {
@@ -42,6 +54,7 @@ static const struct {
 	{DAL_CAP_MULTI_STATEMENT, "MULTI_STATEMENT"},
 	{DAL_CAP_EMBEDDED, "EMBEDDED"},
 	{DAL_CAP_CANCEL, "CANCEL"},
+	{DAL_CAP_TLS, "TLS"},
 };
 
 static const struct {
@@ -50,6 +63,11 @@ static const struct {
 } need_names[] = {
 	{NEED_SHARED_DB, "a database shared between connections"},
 	{NEED_URL_PASSWORD, "a password in DAL_TEST_URL"},
+	{NEED_TLS_DIR, "DAL_TEST_TLS_DIR (the test servers' CA, scripts/test-servers.sh)"},
+	{NEED_LOCALHOST, "the server over TCP by the name localhost"},
+	{NEED_OUTSIDE_CERT, "the server at an address outside its certificate "
+	                    "([::ffff:127.0.0.1])"},
+	{NEED_NO_SANITIZER, "a build without sanitizers"},
 };
 
 /* Append "DAL_CAP_A|DAL_CAP_B" for the flags of mask to buf. */
@@ -99,25 +117,36 @@ static const char *why_not(const struct conf_case *c, char *buf, size_t size)
 	return buf[0] ? buf : NULL;
 }
 
-/* Build the suite from the registry; *skipped gets one line listing the
- * cases left out, or "" if every case applies. */
-static Suite *conformance_suite(char *skipped, size_t size)
+/* Build the suite from the registry. Each case left out is written to
+ * `na` (one "NOT-APPLICABLE <case> <reason>" line each, at most size bytes)
+ * and counted in *n_na; *n_run gets the number of cases registered. */
+static Suite *conformance_suite(char *na, size_t size, int *n_run, int *n_na)
 {
 	Suite *s = suite_create("conformance");
+	size_t len = 0;
 
-	skipped[0] = '\0';
+	na[0] = '\0';
+	*n_run = *n_na = 0;
 	for (const struct conf_area *const *a = areas; *a; a++) {
 		TCase *tc = NULL;
 
 		for (const struct conf_case *c = (*a)->cases; c->test; c++) {
 			const TTest *t = *c->test;
 			char why[256];
-			size_t len;
 
 			if (why_not(c, why, sizeof why)) {
-				len = strlen(skipped);
-				snprintf(skipped + len, size - len, "%s%s (%s)", len ? ", " : "",
-				         t->name, why);
+				int n = snprintf(na + len, size - len, "NOT-APPLICABLE %s %s\n",
+				                 t->name, why);
+
+				/* Never a silently shortened list: the wrapper
+				 * would report the missing names as run. */
+				if (n < 0 || (size_t)n >= size - len) {
+					fprintf(stderr, "conformance: too many cases not applicable "
+					                "for the list buffer\n");
+					exit(99);
+				}
+				len += (size_t)n;
+				(*n_na)++;
 				continue;
 			}
 			if (!tc) {
@@ -128,6 +157,7 @@ static Suite *conformance_suite(char *skipped, size_t size)
 				suite_add_tcase(s, tc);
 			}
 			tcase_add_test(tc, t);
+			(*n_run)++;
 		}
 	}
 	return s;
@@ -199,6 +229,41 @@ static int url_has_password(const char *u)
 	return colon && colon + 1 < at;
 }
 
+/* Whether the server under test answers at host (same port), for the TLS
+ * cases that reach it by another name or address. No Check assertion here
+ * (no test runs yet): the URL is rewritten by hand. */
+static int answers_at(const char *host)
+{
+	const char *s = strstr(conf.url, "://"), *end, *at, *port, *q;
+	dal_repo *r = NULL;
+	dal_conn *c = NULL;
+	dal_error err;
+	char *u;
+	int ok;
+
+	if (!s)
+		return 0;
+	s += 3;
+	end = s + strcspn(s, "/?");
+	at = memrchr(s, '@', (size_t)(end - s));
+	if (at)
+		s = at + 1;
+	port = memrchr(s, ':', (size_t)(end - s));
+	if (!port || memchr(s, ']', (size_t)(end - s)))
+		return 0;
+	q = strchr(end, '?');
+	if (asprintf(&u, "%.*s%s%.*s%s%s", (int)(s - conf.url), conf.url, host,
+	             (int)(end - port), port, end, q ? "&max_retries=0&connect_timeout=3"
+	                                           : "?max_retries=0&connect_timeout=3") < 0)
+		return 0;
+	ok = dal_repo_open(&r, NULL, NULL, u, &err) == DAL_OK &&
+	     dal_conn_acquire(r, &c, &err) == DAL_OK && dal_conn_ping(c, NULL) == DAL_OK;
+	dal_conn_release(c);
+	dal_repo_close(r);
+	free(u);
+	return ok;
+}
+
 /* Learn the repository under test once, before any test, so that every test
  * (each in its own process) starts from the same facts. */
 static int identify(void)
@@ -228,6 +293,20 @@ static int identify(void)
 		conf.have |= NEED_SHARED_DB;
 	if (url_has_password(conf.url))
 		conf.have |= NEED_URL_PASSWORD;
+#ifndef CONF_SANITIZER
+	conf.have |= NEED_NO_SANITIZER;
+#endif
+	conf.tls_dir = getenv("DAL_TEST_TLS_DIR");
+	if (conf.tls_dir && !*conf.tls_dir)
+		conf.tls_dir = NULL;
+	if (conf.tls_dir)
+		conf.have |= NEED_TLS_DIR;
+	if (conf.tls_dir && (conf.caps & DAL_CAP_TLS) && !(conf.caps & DAL_CAP_EMBEDDED)) {
+		if (answers_at("localhost"))
+			conf.have |= NEED_LOCALHOST;
+		if (answers_at("[::ffff:127.0.0.1]"))
+			conf.have |= NEED_OUTSIDE_CERT;
+	}
 	cap_list(caps, sizeof caps, conf.caps);
 	printf("conformance: backend %s (server %s%s), capabilities %s\n", conf.backend,
 	       conf.server_kind, shared ? "" : ", a private database per connection", caps);
@@ -237,9 +316,9 @@ static int identify(void)
 
 int main(void)
 {
-	char skipped[4096];
+	static char na[16384];
+	int n_run, n_na, ran, failed;
 	SRunner *sr;
-	int failed;
 
 	conf.url = getenv("DAL_TEST_URL");
 	if (!conf.url || !*conf.url) {
@@ -251,12 +330,45 @@ int main(void)
 	tu_clear_env();
 	if (identify() != 0)
 		return 99;
-	sr = srunner_create(conformance_suite(skipped, sizeof skipped));
-	if (skipped[0])
-		fprintf(stderr, "conformance: not run on %s: %s\n", conf.backend, skipped);
+	sr = srunner_create(conformance_suite(na, sizeof na, &n_run, &n_na));
+	/* The build's conditions, for the entries of the expected lists that
+	 * hold only in some builds ("sanitizers: <case>"), and the test
+	 * environment's: no-tls-dir (DAL_TEST_TLS_DIR unset), no-ipv4-mapped
+	 * (with it set, the server cannot be reached at [::ffff:127.0.0.1]).
+	 * At most one of the two, so that a case listed under both is expected
+	 * once. */
+	{
+		char conds[128] = "";
+
+#ifdef CONF_SANITIZER
+		strcat(conds, " sanitizers");
+#endif
+		if (!(conf.have & NEED_TLS_DIR))
+			strcat(conds, " no-tls-dir");
+		else if ((conf.caps & DAL_CAP_TLS) && !(conf.caps & DAL_CAP_EMBEDDED) &&
+		         !(conf.have & NEED_OUTSIDE_CERT))
+			strcat(conds, " no-ipv4-mapped");
+		fprintf(stderr, "CONDITIONS%s\n", conds[0] ? conds : " none");
+	}
+	fputs(na, stderr);
+	fprintf(stderr, "conformance: %d cases run on %s, %d not applicable\n", n_run, conf.backend,
+	        n_na);
+	fflush(stderr);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
+	ran = srunner_ntests_run(sr);
 	srunner_free(sr);
+	/* Check's own selection (CK_RUN_CASE, ...) is for running a case by
+	 * hand; the wrappers unset it. Otherwise every registered case runs. */
+	if (ran != n_run) {
+		int selected = getenv("CK_RUN_SUITE") || getenv("CK_RUN_CASE") ||
+		               getenv("CK_INCLUDE_TAGS") || getenv("CK_EXCLUDE_TAGS");
+
+		fprintf(stderr, "conformance: %d cases registered but Check ran %d%s\n", n_run, ran,
+		        selected ? " (selected by CK_RUN_SUITE, CK_RUN_CASE or tags)" : "");
+		if (!selected)
+			failed = 1;
+	}
 	free((char *)conf.backend);
 	free((char *)conf.server_kind);
 	return failed ? 1 : 0;

@@ -3,8 +3,9 @@
  * backend name): the MariaDB Galera wsrep_check option; what a session
  * ended by the server means for the request in flight (DAL_EOUTCOME) and
  * for the next one (DAL_ECONNECT); the statement timeout as the server's
- * max_statement_time; and the password kept for cancel(), which must never
- * show in a message or a log line of the cancel path.
+ * max_statement_time; the password kept for cancel(), which must never
+ * show in a message or a log line of the cancel path; and read_timeout as
+ * the connector's read timeout, which cuts off a statement answered later.
  *
  * The server's KILL is sent from a second repository (same user: a user
  * may kill its own sessions); the session under test is watched in
@@ -523,6 +524,68 @@ START_TEST(test_mysql_cancel_path_never_shows_password)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* read_timeout                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* A statement cut off by read_timeout = 1: a lost connection after the
+ * request was sent (or a timeout), well before the statement would end,
+ * the message naming the setting. */
+static void check_read_timeout(int rc, const dal_error *e, double took, const char *what)
+{
+	ck_assert_msg(rc == DAL_EOUTCOME || rc == DAL_ETIMEOUT || rc == DAL_ECONNECT,
+	              "%s of SELECT SLEEP(10) with read_timeout = 1 -> %s after %.1f s: %s", what,
+	              dal_code_name(rc), took, e->message);
+	ck_assert_int_eq(e->code, rc);
+	ck_assert_msg(took >= 0.9 && took < 8.0, "%s cut off after %.1f s, read_timeout = 1 s",
+	              what, took);
+	/* The plugin names the setting for the connector's CR_SERVER_LOST;
+	 * over TLS the connector reports the same timeout as a TLS error
+	 * (2026, "Connection timed out"). */
+	ck_assert_msg(tu_contains(e->message, "read_timeout = 1 s") ||
+	                  tu_contains(e->message, "timed out"),
+	              "%s: message: %s", what, e->message);
+}
+
+/*
+ * read_timeout is the connector's read timeout (MYSQL_OPT_READ_TIMEOUT): a
+ * statement the server answers later than that is cut off, through exec
+ * (text protocol) and a prepared statement alike, and the connection,
+ * whose answer is still due, is discarded by the pool.
+ */
+START_TEST(test_mysql_read_timeout_cuts_off_a_slow_statement)
+{
+	struct timespec t0;
+	dal_error err;
+	dal_repo *r;
+	dal_conn *c;
+	dal_stmt *s;
+	int rc;
+
+	CK_ERR(err, open_with(NULL, "read_timeout=1&max_retries=0", &r, &err));
+	c = acquire(r);
+	/* Answered within read_timeout: fine. */
+	ck_assert_int_eq(query_int(c, "SELECT 5"), 5);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = dal_conn_exec(c, "SELECT SLEEP(10)", NULL);
+	check_read_timeout(rc, dal_conn_error(c), elapsed_s(&t0), "exec");
+	dal_conn_release(c);
+
+	c = acquire(r);
+	s = prep(c, "SELECT SLEEP(10)");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = dal_stmt_step(s);
+	check_read_timeout(rc, dal_stmt_error(s), elapsed_s(&t0), "step");
+	dal_stmt_close(s);
+	dal_conn_release(c);
+
+	/* The pool replaced both connections. */
+	c = acquire(r);
+	ck_assert_int_eq(query_int(c, "SELECT 6"), 6);
+	close_conn(r, c);
+}
+END_TEST
+
 static const struct conf_case cases[] = {
 	BACKEND_CASE("mysql", test_mysql_wsrep_check_refuses_non_galera, 0, 0),
 	BACKEND_CASE("mysql", test_mysql_killed_mid_statement_is_outcome, 0, 0),
@@ -531,6 +594,7 @@ static const struct conf_case cases[] = {
 	             DAL_CAP_CANCEL, 0),
 	BACKEND_CASE("mysql", test_mysql_cancel_path_never_shows_password, DAL_CAP_CANCEL,
 	             NEED_URL_PASSWORD),
+	BACKEND_CASE("mysql", test_mysql_read_timeout_cuts_off_a_slow_statement, 0, 0),
 	{NULL},
 };
 

@@ -5,7 +5,8 @@
  * the log sink and never to stderr; out of memory inside libpq as
  * DAL_ENOMEM with the connection kept; and what a session ended by the
  * server means for the request in flight (DAL_EOUTCOME) and for the next
- * one (DAL_ECONNECT).
+ * one (DAL_ECONNECT); read_timeout and write_timeout as TCP keepalive and
+ * user timeout on the connection's socket.
  *
  * Sessions are ended with pg_terminate_backend() from a second repository
  * (the same user may end its own sessions), and the session under test is
@@ -13,12 +14,18 @@
  * enough.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,7 +85,7 @@ START_TEST(test_pgsql_too_many_parameters)
 	const dal_error *e;
 	dal_repo *r;
 	dal_conn *c = open_conn(&r);
-	dal_stmt *s = NULL;
+	dal_stmt *s = POISON;
 	int rc;
 
 	/* One more than the protocol counts: refused up front, as a limit of
@@ -205,18 +212,10 @@ END_TEST
  * the rows off the wire and reports "out of memory for query result"
  * without a SQLSTATE, the connection still fine. That is DAL_ENOMEM, and
  * the connection goes on. (Not in sanitizer builds, whose allocators abort
- * instead of failing, and whose shadow memory makes the limit meaningless.)
+ * instead of failing, and whose shadow memory makes the limit meaningless:
+ * there the case is reported NOT-APPLICABLE, NEED_NO_SANITIZER.)
  */
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define DALCONF_SANITIZER 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define DALCONF_SANITIZER 1
-#endif
 
-#ifndef DALCONF_SANITIZER
 /* The process's address space in bytes (/proc/self/statm, first field). */
 static unsigned long long address_space(void)
 {
@@ -255,7 +254,6 @@ START_TEST(test_pgsql_libpq_out_of_memory)
 	close_conn(r, c);
 }
 END_TEST
-#endif
 
 /* ------------------------------------------------------------------------ */
 /* Sessions ended by the server                                              */
@@ -455,17 +453,125 @@ START_TEST(test_pgsql_session_ended_while_idle_is_connect_error)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* read_timeout                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* The TCP sockets of this process connected to port, into fds[max]. */
+static int sockets_to(unsigned port, int *fds, int max)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)) && n < max) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof ss;
+		unsigned p = 0;
+		int fd = atoi(de->d_name);
+
+		if (de->d_name[0] == '.' || fd == dirfd(d) ||
+		    getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
+			continue;
+		if (ss.ss_family == AF_INET)
+			p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		if (p == port)
+			fds[n++] = fd;
+	}
+	closedir(d);
+	return n;
+}
+
+static int sockopt(int fd, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof v;
+
+	ck_assert_msg(getsockopt(fd, level, name, &v, &len) == 0, "getsockopt(%d, %d): %s", level,
+	              name, strerror(errno));
+	return v;
+}
+
+/* Open the URL under test with extra options; the socket of its (one,
+ * pooled) connection. */
+static int open_socket(unsigned port, const char *extra, dal_repo **r)
+{
+	int before[64], after[64], nb, na, fd = -1;
+	dal_error err;
+
+	nb = sockets_to(port, before, 64);
+	CK_ERR(err, open_with(NULL, extra, r, &err));
+	na = sockets_to(port, after, 64);
+	for (int i = 0; i < na; i++) {
+		int old = 0;
+
+		for (int j = 0; j < nb; j++)
+			old |= after[i] == before[j];
+		if (!old) {
+			ck_assert_msg(fd < 0, "two new connections to port %u", port);
+			fd = after[i];
+		}
+	}
+	ck_assert_msg(fd >= 0, "no new TCP connection to port %u", port);
+	return fd;
+}
+
+/*
+ * libpq has no read or write timeout. What the plugin makes of them
+ * (docs/backends.md) is TCP's: keepalive probes after max(read_timeout,
+ * write_timeout) / 3 s idle (at least 1), every as many seconds, two
+ * unanswered ones dropping the connection, and tcp_user_timeout of
+ * max(read_timeout, write_timeout) s for data the server never
+ * acknowledges: a dead server or network is noticed. Asserted on the
+ * connection's socket; without the settings, no user timeout.
+ */
+START_TEST(test_pgsql_read_timeout_is_tcp_keepalive_and_user_timeout)
+{
+	struct url_parts p;
+	const char *colon;
+	unsigned port;
+	dal_repo *r;
+	int fd;
+
+	url_split(conf.url, &p);
+	colon = strrchr(p.host, ':');
+	ck_assert_msg(colon && !strchr(p.host, ','), "test server at %s: one host:port", p.host);
+	port = (unsigned)atoi(colon + 1);
+
+	fd = open_socket(port, "read_timeout=6&max_retries=0", &r);
+	ck_assert_int_eq(sockopt(fd, SOL_SOCKET, SO_KEEPALIVE), 1);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 2);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL), 2);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_KEEPCNT), 2);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 6000);
+	dal_repo_close(r);
+
+	/* The larger of the two decides. */
+	fd = open_socket(port, "read_timeout=3&write_timeout=9&max_retries=0", &r);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 3);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 9000);
+	dal_repo_close(r);
+
+	fd = open_socket(port, "max_retries=0", &r);
+	ck_assert_int_eq(sockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 0);
+	dal_repo_close(r);
+}
+END_TEST
+
 static const struct conf_case cases[] = {
 	BACKEND_CASE("postgresql", test_pgsql_last_insert_id_is_lastval,
 	             DAL_CAP_LAST_INSERT_ID | DAL_CAP_TRANSACTIONS, 0),
 	BACKEND_CASE("postgresql", test_pgsql_too_many_parameters, 0, 0),
 	BACKEND_CASE("postgresql", test_pgsql_notices_go_to_the_log, 0, 0),
-#ifndef DALCONF_SANITIZER
-	BACKEND_CASE("postgresql", test_pgsql_libpq_out_of_memory, 0, 0),
-#endif
+	BACKEND_CASE("postgresql", test_pgsql_libpq_out_of_memory, 0, NEED_NO_SANITIZER),
 	BACKEND_CASE("postgresql", test_pgsql_session_ended_in_flight_is_outcome_unknown, 0, 0),
 	BACKEND_CASE("postgresql", test_pgsql_session_ended_while_idle_is_connect_error,
 	             DAL_CAP_TRANSACTIONS, 0),
+	BACKEND_CASE("postgresql", test_pgsql_read_timeout_is_tcp_keepalive_and_user_timeout, 0,
+	             0),
 	{NULL},
 };
 

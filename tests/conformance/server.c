@@ -17,7 +17,7 @@ START_TEST(test_wrong_password_is_auth_error)
 	const char *wrong = "Wr0ngPassXyZ";
 	struct url_parts p;
 	char real[128];
-	dal_repo *r = NULL;
+	dal_repo *r = POISON;
 	dal_error err;
 	char *u;
 	int rc;
@@ -43,7 +43,7 @@ START_TEST(test_server_down_is_connect_error)
 {
 	struct url_parts p;
 	struct timespec t0;
-	dal_repo *r = NULL;
+	dal_repo *r = POISON;
 	dal_error err;
 	double took;
 	char *u;
@@ -77,7 +77,7 @@ START_TEST(test_server_streaming_one_result_at_a_time)
 {
 	dal_repo *r;
 	dal_conn *c;
-	dal_stmt *a, *b = NULL;
+	dal_stmt *a, *b = POISON;
 	dal_error err;
 	int rc, n = 0;
 
@@ -144,6 +144,7 @@ START_TEST(test_server_bad_options_are_config_errors)
 		dal_config *cfg = NULL;
 		int rc;
 
+		r = POISON;
 		ck_assert_int_eq(dal_config_parse(&cfg, sqlf("[main]\ntype = %s\nhost = 127.0.0.1,"
 		                                             "127.0.0.2:5x\npassword = x\n"
 		                                             "max_retries = 0\n", conf.backend),

@@ -67,7 +67,7 @@ END_TEST
 /* Open with a bad option; return the error for the caller to check. */
 static int sqlite_open_bad(const char *query, dal_error *err)
 {
-	dal_repo *r = NULL;
+	dal_repo *r = POISON;
 	char *u = url_with_query(query);
 	int rc = dal_repo_open(&r, NULL, NULL, u, err);
 
@@ -121,7 +121,7 @@ END_TEST
 START_TEST(test_sqlite_cannot_open)
 {
 	const char *path = "/nonexistent-dal-dir/sub/x.db";
-	dal_repo *r = NULL;
+	dal_repo *r = POISON;
 	dal_error err;
 	int rc;
 
@@ -177,12 +177,13 @@ START_TEST(test_sqlite_prepare_refuses_two_statements)
 {
 	dal_repo *r;
 	dal_conn *c;
-	dal_stmt *s = NULL;
+	dal_stmt *s = POISON;
 	int rc;
 
 	c = open_conn(&r);
 	rc = dal_stmt_prepare(c, "SELECT 1; SELECT 2", &s);
 	ck_assert_int_eq(rc, DAL_ESYNTAX);
+	ck_assert_ptr_null(s);
 	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "more than one statement"),
 	              "message: %s", dal_conn_error(c)->message);
 	/* Trailing comments are not a statement. */

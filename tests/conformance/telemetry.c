@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common.h"
 
@@ -343,6 +344,72 @@ static int to_sink(const char *data, size_t len, void *ud)
 	return 0;
 }
 
+/*
+ * The slow-query threshold of test_slow_query_log_and_redaction and its
+ * statements, far apart so that a loaded machine flips neither: the slow
+ * one runs at least 10 x SLOW_MS (a server-side sleep of a second, or on
+ * other backends a recursive count sized to a second of work), the fast one
+ * is a SELECT of a constant (microseconds; a hundred thousand times less
+ * than the threshold).
+ */
+#define SLOW_MS 100
+#define SLOW_S (10 * SLOW_MS / 1000.0)
+#define FAST_SQL "SELECT 42"
+
+static double now_clock(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A statement with one text parameter that runs at least SLOW_S seconds on
+ * the backend under test, into buf. */
+static const char *slow_statement(char *buf, size_t size)
+{
+	static const char count_sql[] =
+		"WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
+		"WHERE n < %lld) SELECT ?, count(*) FROM c";
+	/* The count runs in this thread on an embedded backend: its CPU time
+	 * is a floor for the wall time the telemetry layer measures,
+	 * whatever else the machine does. On a server only the wall clock
+	 * tells. */
+	clockid_t clk = conf.caps & DAL_CAP_EMBEDDED ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
+	const long long probe = 100000;
+	double t0, took;
+	long long n;
+	dal_repo *r;
+	dal_conn *c;
+	dal_stmt *s;
+
+	if (strcmp(conf.backend, "mysql") == 0)
+		return "SELECT ?, SLEEP(1.0)";
+	if (strcmp(conf.backend, "postgresql") == 0)
+		return "SELECT CAST(? AS TEXT), pg_sleep(1.0)";
+	/* Calibrate on a repository without the slow-query log: the count
+	 * is linear in n. */
+	c = open_conn(&r);
+	snprintf(buf, size, count_sql, probe);
+	s = prep(c, buf);
+	CK_STMT(s, dal_stmt_bind_text(s, 1, "probe", -1));
+	t0 = now_clock(clk);
+	CK_STEP(s, DAL_ROW);
+	took = now_clock(clk) - t0;
+	dal_stmt_close(s);
+	close_conn(r, c);
+	if (took < 1e-4)
+		took = 1e-4;
+	/* Half as much again, for a CPU that speeds up after the probe. */
+	n = (long long)((double)probe * SLOW_S * 1.5 / took);
+	if (n < probe)
+		n = probe;
+	if (n > 2000000000LL)
+		n = 2000000000LL;
+	snprintf(buf, size, count_sql, n);
+	return buf;
+}
+
 START_TEST(test_slow_query_log_and_redaction)
 {
 	static const char secret_value[] = "ParamValue-77e1";
@@ -350,39 +417,65 @@ START_TEST(test_slow_query_log_and_redaction)
 	struct span_log *spans = calloc(1, sizeof *spans);
 	struct log_lines *lines = calloc(1, sizeof *lines);
 	struct sink prom = {0}, json = {0};
+	const struct seen_span *slow, *fast;
+	const uint64_t threshold_ns = SLOW_MS * (uint64_t)1000000;
 	struct url_parts p;
-	char real[128] = "", *u;
+	char real[128] = "", *u, slow_sql[256];
+	const char *sql;
 	dal_repo *r = NULL;
 	dal_conn *c;
 	dal_error err;
 	dal_stmt *s;
-	int rc;
+	int rc, want;
 
 	memset(&p, 0, sizeof p);
 	if (!(conf.caps & DAL_CAP_EMBEDDED))
 		url_split(conf.url, &p);
 	if (p.pass[0])
 		tu_pct_decode(p.pass, real, sizeof real);
+	sql = slow_statement(slow_sql, sizeof slow_sql);
 	dal_log_set(on_log, lines);
-	u = url_with_query("slow_query_ms=25");
+	u = url_with_query(sqlf("slow_query_ms=%d", SLOW_MS));
 	rc = dal_repo_open(&r, NULL, "slowrepo", u, &err);
 	ck_assert_msg(rc == DAL_OK, "%s", err.message);
 	ck_assert_int_eq(dal_repo_trace_set(r, &hooks, spans), DAL_OK);
 	c = acquire(r);
 
-	/* Well over 25 ms, with one text parameter. */
-	s = prep(c, dl->slow_sql);
+	/* Slow, with one text parameter. */
+	s = prep(c, sql);
 	CK_STMT(s, dal_stmt_bind_text(s, 1, secret_value, -1));
 	CK_STEP(s, DAL_ROW);
 	dal_stmt_close(s);
-	/* Fast, so not logged (the threshold leaves room for a loaded machine). */
-	CK_CONN(c, dal_conn_exec(c, "SELECT 1", NULL));
+	slow = last_span(spans, DAL_OP_EXECUTE);
+	/* Fast. */
+	CK_CONN(c, dal_conn_exec(c, FAST_SQL, NULL));
+	fast = last_span(spans, DAL_OP_EXEC);
 
-	ck_assert_msg(lines->n == 1, "%d log lines:\n%s", lines->n, lines->text);
-	/* Repository, backend, duration and the statement text... */
+	/* Logged exactly when the layer's own measurement (the spans carry
+	 * the same duration) reaches the threshold: the slow statement, by
+	 * construction, and the fast one only if the machine stalled it for
+	 * SLOW_MS, which must then be logged too. */
+	ck_assert_msg(slow->duration_ns >= threshold_ns,
+	              "the slow statement took only %.1f ms (threshold %d ms): %s",
+	              (double)slow->duration_ns / 1e6, SLOW_MS, sql);
+	want = 1 + (fast->duration_ns >= threshold_ns);
+	ck_assert_msg(lines->n == want, "%d log lines, wanted %d (fast statement: %.3f ms):\n%s",
+	              lines->n, want, (double)fast->duration_ns / 1e6, lines->text);
+	if (want == 1)
+		ck_assert_msg(!tu_contains(lines->text, FAST_SQL),
+		              "fast statement (%.3f ms) logged:\n%s",
+		              (double)fast->duration_ns / 1e6, lines->text);
+	else
+		ck_assert_msg(tu_contains(lines->text, FAST_SQL),
+		              "fast statement stalled to %.3f ms, not logged:\n%s",
+		              (double)fast->duration_ns / 1e6, lines->text);
+	/* Repository, backend, duration and the statement text (as sent:
+	 * the spans' db.query.text)... */
+	ck_assert_msg(slow->has_query_text && tu_contains(lines->text, slow->query_text),
+	              "slow statement '%s' not in the log:\n%s", slow->query_text, lines->text);
 	ck_assert_msg(tu_contains(lines->text, "slowrepo") &&
 	                  tu_contains(lines->text, dal_repo_backend(r)) &&
-	                  tu_contains(lines->text, " ms") && tu_contains(lines->text, "SELECT"),
+	                  tu_contains(lines->text, " ms"),
 	              "slow log line: %s", lines->text);
 	/* ...but never a parameter value or the password. */
 	ck_assert_msg(!tu_contains(lines->text, secret_value), "value logged: %s", lines->text);

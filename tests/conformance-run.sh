@@ -1,0 +1,73 @@
+# Sourced by the conformance-<backend>.sh wrappers (POSIX sh).
+#
+# conformance_run LABEL URL LIST: run ./dal-conformance against URL and check
+# that the cases it reports as NOT-APPLICABLE are exactly those of LIST (the
+# expected list committed next to the wrappers: one case name per line,
+# '#' starts a comment, "sanitizers: <case>" names a case not applicable
+# only in such a build). A case not run that the list does not name
+# (a case that should apply was left out), or a case the list names that
+# ran or no longer exists, fails the run with a message naming the case.
+# Returns the suite's own status when it is worse (a failed case: 1, a hard
+# error: 99, a crash).
+
+conformance_dir=${srcdir:-$(dirname "$0")}
+
+conformance_run() {
+	cr_label=$1
+	cr_url=$2
+	cr_list=$conformance_dir/$3
+	cr_tmp=$(mktemp -d "${TMPDIR:-/tmp}/dal-na.XXXXXX") || return 99
+	# Every case registered must run: no selection by Check's variables.
+	(unset CK_RUN_SUITE CK_RUN_CASE CK_INCLUDE_TAGS CK_EXCLUDE_TAGS
+	 DAL_TEST_URL=$cr_url
+	 export DAL_TEST_URL
+	 exec ./dal-conformance) >"$cr_tmp/out" 2>&1
+	cr_rc=$?
+	cat "$cr_tmp/out"
+	# 0: every case passed, 1: some failed; anything else (99: the suite
+	# could not start, >128: a signal) leaves no complete list to compare.
+	if [ "$cr_rc" -ne 0 ] && [ "$cr_rc" -ne 1 ]; then
+		rm -rf "$cr_tmp"
+		return "$cr_rc"
+	fi
+	if [ ! -r "$cr_list" ]; then
+		echo "FAIL: conformance ($cr_label): no expected list $cr_list" >&2
+		rm -rf "$cr_tmp"
+		return 1
+	fi
+	sed -n 's/^NOT-APPLICABLE \([^ ]*\).*/\1/p' "$cr_tmp/out" | sort -u >"$cr_tmp/got"
+	# "cond: case" holds only in a build with that condition (main.c's
+	# CONDITIONS line, e.g. sanitizers).
+	cr_conds=$(sed -n 's/^CONDITIONS //p' "$cr_tmp/out")
+	sed -e 's/#.*//' -e 's/[[:space:]]//g' -e '/^$/d' "$cr_list" |
+		while IFS= read -r cr_line; do
+			case $cr_line in
+			*:*)
+				for cr_c in $cr_conds; do
+					[ "$cr_c" = "${cr_line%%:*}" ] && echo "${cr_line#*:}"
+				done
+				;;
+			*) echo "$cr_line" ;;
+			esac
+		done | sort -u >"$cr_tmp/want"
+	cr_bad=0
+	for cr_case in $(comm -23 "$cr_tmp/got" "$cr_tmp/want"); do
+		cr_why=$(sed -n "s/^NOT-APPLICABLE $cr_case //p" "$cr_tmp/out")
+		echo "FAIL: conformance ($cr_label): $cr_case was not run ($cr_why)," \
+			"but $3 does not list it as not applicable" >&2
+		cr_bad=1
+	done
+	for cr_case in $(comm -13 "$cr_tmp/got" "$cr_tmp/want"); do
+		echo "FAIL: conformance ($cr_label): $cr_case is listed in $3 as not" \
+			"applicable, but it ran or no longer exists" >&2
+		cr_bad=1
+	done
+	if [ "$cr_bad" = 0 ]; then
+		echo "conformance ($cr_label): $(wc -l <"$cr_tmp/got" | tr -d ' ') cases not" \
+			"applicable, as listed in $3"
+	elif [ "$cr_rc" = 0 ]; then
+		cr_rc=1
+	fi
+	rm -rf "$cr_tmp"
+	return "$cr_rc"
+}

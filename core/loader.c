@@ -495,13 +495,19 @@ static int scan_dir(const char *dir, const char *origin, void *ud)
 		const struct loaded_plugin *lp;
 		char path[PATH_MAX];
 		dal_error ignore;
+		int rc;
 
 		if (!plugin_file_name(e->d_name))
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-		if (load_locked(path, &lp, &ignore) == DAL_OK && !c->found &&
-		    loader_matches(lp, c->type))
+		rc = load_locked(path, &lp, &ignore);
+		if (rc == DAL_OK && !c->found && loader_matches(lp, c->type))
 			c->found = lp;
+		/* Running out of memory is not "no such plugin": keep it. */
+		if (rc == DAL_ENOMEM && !c->rc) {
+			*c->err = ignore;
+			c->rc = rc;
+		}
 	}
 	closedir(d);
 	return 0; /* keep going: the whole path is scanned, for the message */
@@ -559,6 +565,10 @@ int loader_find(const char *type, const char *plugin_dir,
 	}
 	if (!c.found)
 		each_dir(plugin_dir, scan_dir, &c);
+	if (!c.found && c.rc) {
+		rc = c.rc;
+		goto out;
+	}
 	if (!c.found) {
 		struct strbuf names = {0};
 

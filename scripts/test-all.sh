@@ -39,6 +39,16 @@ run_suite() { # name configure-args...
 }
 
 run_suite plain
+# Soak smoke (docs/testing.md, "Soak"): 8 threads of mixed work on one
+# repository per backend for 10 s each (`make soak` runs 60 s); fails on any
+# unexpected error or if RSS or open descriptors grow. About 40 s.
+echo "=== soak: 10 s per backend ==="
+make -C "$top/build-plain" -s soak SOAK_SECONDS=10
+# Valgrind memcheck (docs/testing.md, "Valgrind"): the whole conformance
+# suite under memcheck on SQLite (file, :memory:), MySQL and PostgreSQL; any
+# invalid access or definite leak fails. A few minutes.
+echo "=== valgrind: conformance suite under memcheck ==="
+make -C "$top/build-plain" -s check-valgrind
 # The fault tests (tests/test_recovery.c) SIGKILL and restart the servers, so
 # they run alone, after the suites that share them; they leave them up.
 echo "=== recovery: server crash, restart, dead connections ==="
@@ -51,6 +61,14 @@ scripts/test-sdk.sh "$top/build-plain"
 # called on plugins, so their frames stay symbolised.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	run_suite asan --enable-sanitizers CFLAGS="-O1 -g"
+
+# Coverage (docs/testing.md, "Coverage"): a third build, with gcov, whose
+# make check and check-recovery run against the same servers; gcovr reports
+# lines and branches per file of core/ and each plugin, and the step fails
+# if a total drops below its floor in tests/coverage-floor.txt. About 5
+# minutes.
+echo "=== coverage: gcov build, make check, floors ==="
+DAL_TEST_SERVER_DIR=$servers make -C "$top/build-plain" -s coverage
 
 # ThreadSanitizer over the suites that share one repository between threads
 # (the pool, the layers).

@@ -26,20 +26,25 @@
  *           stopped, at most one at a time, about once a second: the
  *           canceller thread calls dal_conn_cancel() on it, repeatedly until
  *           it returns. DAL_ECANCELED is the expected outcome, not an error.
+ *   maint   SQLite only: a WAL checkpoint once a second (see op_maint()).
+ * A reader thread exports the metrics (Prometheus and JSON, by turns) and
+ * reads dal_repo_stats() and dal_repo_pool_stats() every 20 ms.
  *
  * The main thread samples RSS (/proc/self/statm) and open descriptors
  * (/proc/self/fd) once a second. The first 10 % of the samples are warm-up
  * (caches, pool, malloc arenas of new threads); the rest is cut into
  * quarters, and the mean of the last quarter may exceed the mean of the
- * first by at most the margins below.
+ * first by at most the margins below. SOAK_VERBOSE=1 prints every sample.
+ * SOAK_BACKENDS=sqlite,mysql,pgsql (any of them) narrows the run.
  *
- * Only the public API (dal.h) is used. Exit status: 0 pass, 1 fail, 99 a
- * setup problem.
+ * Only the public API (dal.h) is used (and glibc's mallopt() and
+ * mallinfo2()). Exit status: 0 pass, 1 fail, 99 a setup problem.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -65,31 +70,56 @@
  * server before the statement does stops nothing). */
 #define CANCEL_AFTER_S 0.15
 #define CANCEL_REPEAT_S 0.25
+/* SQLite's WAL checkpoint (see op_maint()) runs this often. */
+#define MAINT_EVERY_S 1.0
 /* The reader thread exports the metrics this often. */
 #define METRICS_EVERY_S 0.02
 
 /*
  * Margins, last quarter's mean over the first quarter's (see the top).
- * RSS: 10 % of the first quarter's mean plus 8 MiB. The workload leaves
- * nothing behind, so a real leak grows without bound: at 60 s the quarters'
- * centres are 40 s apart, so the margin catches a leak of about 300 KiB/s
- * (tens of bytes per operation at the observed rates), far below what a leak
- * on any per-statement path would show; in a 10 s smoke run, about 1.5 MiB/s.
- * What grows without being a leak: glibc's per-thread malloc arenas and the
- * client libraries' buffers reach their working size over the first
- * seconds, and on a loaded machine the mix (how many connections are open,
- * how many streams are in flight at a sample) drifts, which moves RSS by a
- * few MiB. Descriptors: the pool opens and closes connections all the time
- * (pool_size 4, max_overflow 8, max_lifetime 10 s: connections are made,
- * recycled and closed as surplus throughout), so the count at a sample swings
- * by the number of connections open (one socket each, three files for
- * SQLite); 6 more on average is two SQLite connections or six server ones
- * kept open for good, while one descriptor lost per connection or per cancel
- * (hundreds over a run) is far beyond it.
+ *
+ * RSS: 10 % of the first quarter's mean plus 8 MiB, some 9 to 11 MiB at the
+ * sizes measured (12 to 30 MiB). The workload keeps nothing (its tables stay
+ * the same size, every handle is closed), so a leak grows for as long as the
+ * run: at 60 s the quarters' centres are 41 s apart and the margin catches
+ * about 250 KiB/s, 50 to 160 bytes per operation at the rates measured (1,600
+ * to 5,000 operations a second); a 10 s smoke run, with centres 7 s apart,
+ * catches about 1.5 MiB/s. What moves RSS without a leak, and what the
+ * margin is for: after the warm-up the malloc arenas (see MALLOC_ARENAS) and
+ * the client libraries' buffers still settle for some 30 s (+2.3 MiB for
+ * MariaDB with TLS at 60 s, +0.5 to +1 MiB elsewhere), and a sample lands
+ * on whatever is open then (connections: 1 MiB each for MariaDB with TLS;
+ * SQLite page caches; streams in flight), which a loaded machine makes
+ * uneven. 8 MiB is about three times the largest settling seen, on a machine
+ * with a load average of 10 to 17 (other builds and fuzzers running).
+ *
+ * Descriptors: 6. The pool opens and closes connections all the time
+ * (pool_size 4, max_overflow 8, max_lifetime 10 s; on SQLite the checkpoint
+ * of op_maint() makes all eight workers give theirs back at once), so a
+ * sample counts whatever is open then: one socket per server connection,
+ * the database and WAL files per SQLite connection. The quarter means stayed
+ * within 0.3 of each other; 6 is two SQLite connections or six server ones
+ * kept open for good, while a descriptor lost per connection or per cancel
+ * (hundreds in a run) is far beyond it.
  */
 #define RSS_MARGIN_PCT 10
 #define RSS_MARGIN_KIB (8 * 1024)
 #define FD_MARGIN 6.0
+
+/*
+ * MALLOC_ARENAS: glibc's malloc gives threads their own arenas (up to 8 per
+ * core) and returns little of an arena's freed memory to the system. Each
+ * TLS connection to MariaDB holds about 1 MB (MariaDB Connector/C reads the
+ * system's CA bundle, 144 certificates, for every connection, the KILL QUERY
+ * side connections of dal_conn_cancel() included, even with tls_mode =
+ * prefer), and the pool opens and closes connections from all eight
+ * threads, so with the default arenas RSS kept climbing (19 -> 36 MiB
+ * over 180 s) while the memory allocated and not freed (mallinfo2) stayed at
+ * 10 MiB: fragmentation, spread over up to 16 arenas, not a leak. The soak
+ * caps the arenas at 2 (mallopt(M_ARENA_MAX); SOAK_MALLOC_ARENAS=N to
+ * change, 0 for glibc's default), so that RSS levels off within about 30 s
+ * and growth beyond the margin means memory that is really held.
+ */
 
 /* The pool settings of the soak repository (URL query parameters). */
 #define POOL_QUERY "pool_size=4&max_overflow=8&max_lifetime=10&pool_timeout=60"
@@ -121,7 +151,9 @@ struct backend {
 	const char *name;      /* dal_repo_backend() */
 	const char *serial;    /* auto-increment primary key */
 	const char *long_sql;  /* seconds or minutes unless stopped; one row */
+	const char *maint_sql; /* run every MAINT_EVERY_S by one worker, or NULL */
 	int can_cancel;        /* DAL_CAP_CANCEL */
+	char tls[128];         /* dal_conn_tls() of the setup connection */
 	char kv[64], rows[64], log[64]; /* table names */
 
 	atomic_int stop;          /* workers and reader: finish */
@@ -137,6 +169,10 @@ struct backend {
 	uint64_t cancels, cancel_errors;
 
 	uint64_t exports, export_bytes;
+	double maint_next;        /* under mu */
+	pthread_rwlock_t quiet;   /* with maint_sql: operations read-lock it,
+	                             op_maint() write-locks it */
+	uint64_t maint_runs, maint_busy;
 };
 
 /* Print one unexpected failure (the first few of them) and count it. */
@@ -572,7 +608,7 @@ static int op_long(struct worker *w)
 {
 	struct backend *b = w->b;
 	double t = now_s();
-	int by_exec = rnd_below(w, 2), rc;
+	int by_exec = rnd_below(w, 2) != 0, rc;
 	const dal_error *e;
 	dal_stmt *s = NULL;
 	dal_conn *c;
@@ -625,6 +661,68 @@ out:
 	return 1;
 }
 
+/*
+ * maint: on SQLite, PRAGMA wal_checkpoint(TRUNCATE) once a second, with the
+ * other workers held back for its duration. With eight threads there is
+ * nearly always a reader (the streams) in the WAL, so SQLite's automatic
+ * checkpoints never reach its end and the WAL never restarts: it grew by
+ * some 9 MB a second, and the WAL index mapped into the process with it
+ * (checkpoint starvation, a property of WAL mode, not of libdal). Even a
+ * TRUNCATE checkpoint of its own found a reader two times in three, so the
+ * workers hold b->quiet for reading around each operation and the
+ * checkpoint takes it for writing: then it must finish (busy = 0), and
+ * anything else (a connection in the pool still holding a read
+ * transaction, say) is an error.
+ */
+static void op_maint(struct worker *w)
+{
+	struct backend *b = w->b;
+	dal_conn *c;
+	dal_stmt *s;
+	int busy = 0;
+
+	pthread_rwlock_wrlock(&b->quiet);
+	if (acquire(w, &c) != DAL_OK) {
+		pthread_rwlock_unlock(&b->quiet);
+		return;
+	}
+	if (prepare(w, c, b->maint_sql, &s) == DAL_OK) {
+		if (step_expect(w, s, DAL_ROW, "maintenance") == DAL_OK) {
+			busy = dal_stmt_column_int64(s, 0) != 0;
+			step_expect(w, s, DAL_DONE, "maintenance");
+		}
+		dal_stmt_close(s);
+	}
+	dal_conn_release(c);
+	pthread_rwlock_unlock(&b->quiet);
+	if (busy)
+		fail(b, "maintenance: the checkpoint found a reader with nothing running",
+		     DAL_EBUSY, b->maint_sql);
+	pthread_mutex_lock(&b->mu);
+	b->maint_runs++;
+	b->maint_busy += (uint64_t)busy;
+	pthread_mutex_unlock(&b->mu);
+}
+
+/* 1 if this worker is to run the maintenance statement now. */
+static int maint_due(struct worker *w)
+{
+	struct backend *b = w->b;
+	double t;
+	int due = 0;
+
+	if (!b->maint_sql)
+		return 0;
+	t = now_s();
+	pthread_mutex_lock(&b->mu);
+	if (t >= b->maint_next) {
+		b->maint_next = t + MAINT_EVERY_S;
+		due = 1;
+	}
+	pthread_mutex_unlock(&b->mu);
+	return due;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -632,7 +730,16 @@ static void *worker_main(void *arg)
 	while (!atomic_load(&w->b->stop)) {
 		unsigned r = rnd_below(w, 100);
 
-		if (r < 30)
+		if (maint_due(w)) {
+			op_maint(w);
+			continue;
+		}
+		/* The long statement reads no table: no need to hold it. */
+		if (r >= 95 && op_long(w))
+			continue;
+		if (w->b->maint_sql)
+			pthread_rwlock_rdlock(&w->b->quiet);
+		if (r < 30 || r >= 95)
 			op_point(w);
 		else if (r < 45)
 			op_insert(w);
@@ -640,10 +747,10 @@ static void *worker_main(void *arg)
 			op_exec(w);
 		else if (r < 85)
 			op_txn(w);
-		else if (r < 95)
+		else
 			op_stream(w);
-		else if (!op_long(w))
-			op_point(w);
+		if (w->b->maint_sql)
+			pthread_rwlock_unlock(&w->b->quiet);
 	}
 	return NULL;
 }
@@ -738,19 +845,25 @@ static void *canceller_main(void *arg)
 struct sample {
 	double rss_kib;
 	double fds;
+	double heap_kib; /* glibc: allocated and not freed (information only) */
 };
 
-static double rss_kib(void)
+/* Resident memory in KiB; *file_kib (may be NULL) gets the part that is
+ * file-backed (mapped libraries, SQLite's WAL index). */
+static double rss_kib(double *file_kib)
 {
 	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long size = 0, resident = 0;
+	unsigned long size = 0, resident = 0, shared = 0;
+	double page = (double)sysconf(_SC_PAGESIZE) / 1024.0;
 
 	if (!f)
 		return -1;
-	if (fscanf(f, "%lu %lu", &size, &resident) != 2)
-		resident = 0;
+	if (fscanf(f, "%lu %lu %lu", &size, &resident, &shared) != 3)
+		resident = shared = 0;
 	fclose(f);
-	return (double)resident * (double)sysconf(_SC_PAGESIZE) / 1024.0;
+	if (file_kib)
+		*file_kib = (double)shared * page;
+	return (double)resident * page;
 }
 
 /* Open descriptors, not counting the one that reads the directory. */
@@ -771,13 +884,15 @@ static double open_fds(void)
 
 static void mean_of(const struct sample *s, size_t from, size_t n, struct sample *out)
 {
-	out->rss_kib = out->fds = 0;
+	out->rss_kib = out->fds = out->heap_kib = 0;
 	for (size_t i = from; i < from + n; i++) {
 		out->rss_kib += s[i].rss_kib;
 		out->fds += s[i].fds;
+		out->heap_kib += s[i].heap_kib;
 	}
 	out->rss_kib /= (double)n;
 	out->fds /= (double)n;
+	out->heap_kib /= (double)n;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -811,6 +926,7 @@ static int setup(struct backend *b)
 		        err.message);
 		return rc;
 	}
+	snprintf(b->tls, sizeof b->tls, "%s", dal_conn_tls(c) ? dal_conn_tls(c) : "no TLS");
 	snprintf(sql, sizeof sql, "CREATE TABLE %s (id BIGINT PRIMARY KEY, v BIGINT NOT NULL, "
 	         "name VARCHAR(64) NOT NULL)", b->kv);
 	if ((rc = setup_exec(b, c, sql)))
@@ -893,7 +1009,7 @@ static int soak(struct backend *b, unsigned seconds)
 	size_t warm, q;
 	double t0, rss_limit, fd_limit, elapsed;
 	uint64_t ops;
-	int rc, failed = 0;
+	int rc, failed = 0, verbose = getenv("SOAK_VERBOSE") && *getenv("SOAK_VERBOSE");
 
 	if (!smp)
 		return 99;
@@ -910,19 +1026,29 @@ static int soak(struct backend *b, unsigned seconds)
 		free(smp);
 		return 99;
 	}
-	printf("soak %s: backend %s (server %s), %d threads, %u s%s\n", b->label, b->name,
-	       dal_repo_server_kind(b->repo), N_WORKERS, seconds,
+	printf("soak %s: backend %s (server %s, %s), %d threads, %u s%s\n", b->label, b->name,
+	       dal_repo_server_kind(b->repo), b->tls, N_WORKERS, seconds,
 	       b->can_cancel ? ", with cancels" : ", no DAL_CAP_CANCEL: no cancels");
 	fflush(stdout);
 
 	pthread_mutex_init(&b->mu, NULL);
+	{
+		pthread_rwlockattr_t ra;
+
+		/* Writer first, or the checkpoint would wait for good. */
+		pthread_rwlockattr_init(&ra);
+		pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+		pthread_rwlock_init(&b->quiet, &ra);
+		pthread_rwlockattr_destroy(&ra);
+	}
+	b->maint_next = now_s() + MAINT_EVERY_S;
 	pthread_create(&reader, NULL, reader_main, b);
 	pthread_create(&canceller, NULL, canceller_main, b);
 	memset(w, 0, sizeof w);
 	for (unsigned i = 0; i < N_WORKERS; i++) {
 		w[i].b = b;
 		w[i].id = i;
-		w[i].rng = 0x9e3779b97f4a7c15ull * (i + 1) ^ (uint64_t)getpid();
+		w[i].rng = ((uint64_t)0x9e3779b97f4a7c15ull * (uint64_t)(i + 1) ^ (uint64_t)getpid()) | 1;
 		pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
 	}
 
@@ -932,11 +1058,20 @@ static int soak(struct backend *b, unsigned seconds)
 
 		if (wait > 0)
 			sleep_s(wait);
-		smp[i].rss_kib = rss_kib();
+		double file_kib = 0;
+
+		smp[i].rss_kib = rss_kib(&file_kib);
 		smp[i].fds = open_fds();
-		if (getenv("SOAK_VERBOSE"))
-			printf("soak %s: t=%us rss=%.0f KiB fds=%.0f\n", b->label, i + 1,
-			       smp[i].rss_kib, smp[i].fds);
+		{
+			/* glibc: bytes allocated and not freed, every arena. */
+			struct mallinfo2 mi = mallinfo2();
+
+			smp[i].heap_kib = (double)(mi.uordblks + mi.hblkhd) / 1024.0;
+		}
+		if (verbose)
+			printf("soak %s: t=%us rss=%.0f KiB (file-backed %.0f, malloc in use %.0f) "
+			       "fds=%.0f\n", b->label, i + 1, smp[i].rss_kib, file_kib,
+			       smp[i].heap_kib, smp[i].fds);
 	}
 	atomic_store(&b->stop, 1);
 	for (unsigned i = 0; i < N_WORKERS; i++)
@@ -962,6 +1097,7 @@ static int soak(struct backend *b, unsigned seconds)
 	teardown(b);
 	dal_repo_close(b->repo);
 	pthread_mutex_destroy(&b->mu);
+	pthread_rwlock_destroy(&b->quiet);
 
 	/* Quarters after the warm-up. */
 	warm = (seconds + 9) / 10;
@@ -989,11 +1125,15 @@ static int soak(struct backend *b, unsigned seconds)
 	       ", closed %" PRIu64 ", acquired %" PRIu64 ", timeouts %" PRIu64 "\n",
 	       b->label, b->exports, (double)b->export_bytes / 1048576.0, ps.created, ps.closed,
 	       ps.acquired, ps.timeouts);
+	if (b->maint_sql)
+		printf("soak %s: %s: %" PRIu64 " runs, %" PRIu64 " found a reader\n", b->label,
+		       b->maint_sql, b->maint_runs, b->maint_busy);
 	printf("soak %s: RSS first quarter %.1f MiB, last quarter %.1f MiB (limit %.1f, "
-	       "%+.1f%%); open fds %.1f -> %.1f (limit %.1f); %zu samples, first %zu warm-up\n",
+	       "%+.1f%%); open fds %.1f -> %.1f (limit %.1f); malloc in use %.1f -> %.1f MiB; "
+	       "%zu samples, first %zu warm-up\n",
 	       b->label, first.rss_kib / 1024, last.rss_kib / 1024, rss_limit / 1024,
 	       100.0 * (last.rss_kib - first.rss_kib) / first.rss_kib, first.fds, last.fds,
-	       fd_limit, (size_t)seconds, warm);
+	       fd_limit, first.heap_kib / 1024, last.heap_kib / 1024, (size_t)seconds, warm);
 	if (atomic_load(&b->errors)) {
 		printf("soak %s: FAIL: %" PRIu64 " unexpected errors\n", b->label,
 		       (uint64_t)atomic_load(&b->errors));
@@ -1031,16 +1171,53 @@ static char *with_pool_query(const char *url)
 	return u;
 }
 
+/* 1 if backend label is selected by SOAK_BACKENDS (a comma-separated
+ * list; unset or empty: all). */
+static int selected(const char *label)
+{
+	const char *list = getenv("SOAK_BACKENDS"), *p;
+	size_t n = strlen(label);
+
+	if (!list || !*list)
+		return 1;
+	for (p = list; (p = strstr(p, label)); p += n)
+		if ((p == list || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+/* Remove the SQLite files and the directory. */
+static void remove_dir(const char *dir)
+{
+	const char *files[] = {"soak.db", "soak.db-wal", "soak.db-shm", "soak.db-journal"};
+	char path[256];
+
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	if (rmdir(dir) != 0)
+		fprintf(stderr, "soak: could not remove %s: %s\n", dir, strerror(errno));
+}
+
 int main(void)
 {
 	const char *sec = getenv("SOAK_SECONDS");
 	unsigned seconds = sec && *sec ? (unsigned)strtoul(sec, NULL, 10) : 60;
 	char dir[] = "/tmp/dal-soak.XXXXXX", *sqlite_url = NULL;
 	struct backend bs[3];
-	int nb = 0, passed = 0, failed = 0, skipped = 0;
+	int nb = 0, passed = 0, failed = 0, skipped = 0, ret = 0;
 	const char *my = getenv("DAL_TEST_MYSQL_URL"), *pg = getenv("DAL_TEST_PGSQL_URL");
 
+	const char *ar = getenv("SOAK_MALLOC_ARENAS");
+	int arenas = ar && *ar ? atoi(ar) : 2;
+
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* See MALLOC_ARENAS above. Before any thread exists. */
+	if (arenas > 0)
+		mallopt(M_ARENA_MAX, arenas);
+	printf("soak: %u s per backend, malloc arenas: %s\n", seconds,
+	       arenas > 0 ? (ar && *ar ? ar : "2") : "glibc's default");
 	if (seconds < 8) {
 		fprintf(stderr, "soak: SOAK_SECONDS must be 8 or more\n");
 		return 99;
@@ -1051,13 +1228,17 @@ int main(void)
 	}
 	dal_log_set(log_sink, NULL);
 	memset(bs, 0, sizeof bs);
-	bs[nb].label = "sqlite";
-	bs[nb].url = with_pool_query(sqlite_url);
-	bs[nb].serial = "INTEGER PRIMARY KEY AUTOINCREMENT";
-	/* A recursive count to three billion: minutes unless stopped. */
-	bs[nb++].long_sql = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c "
-	                    "WHERE n < 3000000000) SELECT count(*) FROM c";
-	if (my && *my) {
+	if (selected("sqlite")) {
+		bs[nb].label = "sqlite";
+		bs[nb].url = with_pool_query(sqlite_url);
+		bs[nb].serial = "INTEGER PRIMARY KEY AUTOINCREMENT";
+		bs[nb].maint_sql = "PRAGMA wal_checkpoint(TRUNCATE)";
+		/* A recursive count to three billion: minutes unless stopped. */
+		bs[nb++].long_sql = "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 "
+		                    "FROM c WHERE n < 3000000000) SELECT count(*) FROM c";
+	}
+	if (!selected("mysql")) {
+	} else if (my && *my) {
 		bs[nb].label = "mysql";
 		bs[nb].url = with_pool_query(my);
 		bs[nb].serial = "BIGINT AUTO_INCREMENT PRIMARY KEY";
@@ -1066,7 +1247,8 @@ int main(void)
 		printf("soak mysql: SKIP (DAL_TEST_MYSQL_URL is not set)\n");
 		skipped++;
 	}
-	if (pg && *pg) {
+	if (!selected("pgsql")) {
+	} else if (pg && *pg) {
 		bs[nb].label = "pgsql";
 		bs[nb].url = with_pool_query(pg);
 		bs[nb].serial = "BIGSERIAL PRIMARY KEY";
@@ -1075,30 +1257,30 @@ int main(void)
 		printf("soak pgsql: SKIP (DAL_TEST_PGSQL_URL is not set)\n");
 		skipped++;
 	}
-	for (int i = 0; i < nb; i++) {
+	for (int i = 0; i < nb && ret == 0; i++) {
 		int rc;
 
 		if (!bs[i].url) {
 			fprintf(stderr, "soak: out of memory\n");
-			return 99;
+			ret = 99;
+			break;
 		}
 		rc = soak(&bs[i], seconds);
 		if (rc == 99)
-			return 99;
-		if (rc)
+			ret = 99;
+		else if (rc)
 			failed++;
 		else
 			passed++;
+	}
+	for (int i = 0; i < nb; i++)
 		free(bs[i].url);
-	}
-	{
-		char cmd[64];
-
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "soak: could not remove %s\n", dir);
-	}
 	free(sqlite_url);
+	remove_dir(dir);
+	if (ret)
+		return ret;
+	printf("soak: libdal logged %" PRIu64 " warnings (retries; not errors by themselves)\n",
+	       (uint64_t)atomic_load(&log_warnings));
 	printf("soak: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
 	return failed ? 1 : 0;
 }

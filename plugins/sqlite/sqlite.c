@@ -490,6 +490,42 @@ static int is_bool_decl(const char *decl)
 	return decl && (strcasecmp(decl, "BOOLEAN") == 0 || strcasecmp(decl, "BOOL") == 0);
 }
 
+/*
+ * SQLite's column-name pointers die when the statement is re-prepared after
+ * a schema change, and sqlite3_column_name() may allocate; the contract
+ * wants names that stay valid until finalize and a getter that cannot fail.
+ * So all names are copied at prepare, into one block: the pointer array
+ * followed by the strings. DAL_ENOMEM when SQLite or malloc runs out.
+ */
+static int copy_names(struct dal_bstmt *s, dal_error *err)
+{
+	size_t size = s->ncols * sizeof(char *);
+	char *p;
+
+	if (!s->ncols)
+		return DAL_OK;
+	for (unsigned i = 0; i < s->ncols; i++) {
+		const char *n = sqlite3_column_name(s->st, (int)i);
+		if (!n)
+			return dal_error_set(err, DAL_ENOMEM, "HY001", SQLITE_NOMEM,
+			                     "prepare: out of memory reading column names");
+		size += strlen(n) + 1;
+	}
+	if (!(s->names = malloc(size)))
+		return dal_error_set(err, DAL_ENOMEM, "HY001", SQLITE_NOMEM,
+		                     "prepare: out of memory copying column names");
+	p = (char *)(s->names + s->ncols);
+	for (unsigned i = 0; i < s->ncols; i++) {
+		const char *n = sqlite3_column_name(s->st, (int)i);
+		size_t l = strlen(n) + 1;
+
+		memcpy(p, n, l);
+		s->names[i] = p;
+		p += l;
+	}
+	return DAL_OK;
+}
+
 static int sqlite_prepare(dal_bconn *c, const char *sql, size_t len,
                           unsigned nparams, dal_bstmt **out, dal_error *err)
 {
@@ -557,6 +593,11 @@ static int sqlite_prepare(dal_bconn *c, const char *sql, size_t len,
 	for (unsigned i = 0; i < s->ncols && i < 64; i++)
 		if (is_bool_decl(sqlite3_column_decltype(st, (int)i)))
 			s->boolcols |= (uint64_t)1 << i;
+	if ((rc = copy_names(s, err)) != DAL_OK) {
+		sqlite3_finalize(st);
+		free(s);
+		return rc;
+	}
 	*out = s;
 	return DAL_OK;
 }
@@ -715,36 +756,10 @@ static unsigned sqlite_column_count(dal_bstmt *s)
 	return s->ncols;
 }
 
-/*
- * SQLite's column-name pointers die when the statement is re-prepared after
- * a schema change; the contract wants them until finalize. So copy them all,
- * once, into one block: the pointer array followed by the strings.
- */
+/* The names copied at prepare (copy_names()). */
 static const char *sqlite_column_name(dal_bstmt *s, unsigned col)
 {
-	if (col >= s->ncols)
-		return NULL;
-	if (!s->names) {
-		size_t size = s->ncols * sizeof(char *);
-		char *p;
-
-		for (unsigned i = 0; i < s->ncols; i++) {
-			const char *n = sqlite3_column_name(s->st, (int)i);
-			size += strlen(n ? n : "") + 1;
-		}
-		if (!(s->names = malloc(size)))
-			return NULL;
-		p = (char *)(s->names + s->ncols);
-		for (unsigned i = 0; i < s->ncols; i++) {
-			const char *n = sqlite3_column_name(s->st, (int)i);
-			size_t l = strlen(n ? n : "") + 1;
-
-			memcpy(p, n ? n : "", l);
-			s->names[i] = p;
-			p += l;
-		}
-	}
-	return s->names[col];
+	return col < s->ncols ? s->names[col] : NULL;
 }
 
 /*

@@ -6,7 +6,8 @@
  * DAL_ENOMEM with the connection kept; and what a session ended by the
  * server means for the request in flight (DAL_EOUTCOME) and for the next
  * one (DAL_ECONNECT); read_timeout and write_timeout as TCP keepalive and
- * user timeout on the connection's socket.
+ * user timeout on the connection's socket; parameters of the narrower types
+ * and text-format results.
  *
  * Sessions are ended with pg_terminate_backend() from a second repository
  * (the same user may end its own sessions), and the session under test is
@@ -561,6 +562,115 @@ START_TEST(test_pgsql_read_timeout_is_tcp_keepalive_and_user_timeout)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* Narrower types and text-format results                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Check row k of SELECT i2, i4, f4, f8, b, y, o[, n] (either format). */
+static void check_narrow_row(dal_stmt *s, int k, int with_numeric)
+{
+	static const unsigned char y[] = {0, 1, 0xff, '\\', 'x'};
+	const void *got;
+	size_t len;
+
+	CK_STEP(s, DAL_ROW);
+	ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_INT64);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), k ? 1 : -32768);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 1), k ? 2 : 2147483647);
+	ck_assert_int_eq(dal_stmt_column_type(s, 2), DAL_TYPE_DOUBLE);
+	/* 0.1 is not a float: sent as text, rounded by the server to real. */
+	ck_assert_msg(dal_stmt_column_double(s, 2) == (k ? (double)0.1f : 0.5), "f4 %.17g",
+	              dal_stmt_column_double(s, 2));
+	ck_assert_int_eq(dal_stmt_column_type(s, 3), DAL_TYPE_DOUBLE);
+	/* 2^53 exactly, or beyond it (text, the server's rounding). */
+	ck_assert(dal_stmt_column_double(s, 3) == 9007199254740992.0);
+	ck_assert_int_eq(dal_stmt_column_type(s, 4), DAL_TYPE_BOOL);
+	ck_assert_int_eq(dal_stmt_column_bool(s, 4), !k);
+	ck_assert_int_eq(dal_stmt_column_type(s, 5), DAL_TYPE_BLOB);
+	got = dal_stmt_column_blob(s, 5, &len);
+	ck_assert_uint_eq(len, k ? 0 : sizeof y);
+	if (!k)
+		ck_assert_int_eq(memcmp(got, y, sizeof y), 0);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 6), k ? 1 : 4000000000LL);
+	if (with_numeric) {
+		/* numeric is read as its text. */
+		ck_assert_int_eq(dal_stmt_column_type(s, 7), DAL_TYPE_TEXT);
+		ck_assert_str_eq(dal_stmt_column_text(s, 7, NULL), k ? "-3.00" : "12.25");
+	}
+}
+
+/*
+ * Parameters of the narrower types the server infers (smallint, integer,
+ * real, oid; a double precision given an integer) go binary when the value
+ * is exactly one of the type, and as text otherwise, where the server
+ * decides: it rounds a real, and refuses a smallint out of range
+ * (DAL_EDATA, 22003). A result with a column read only as text (numeric)
+ * comes text-format for every column, each decoded to the same dal_type
+ * and value as from a binary result, bytea included.
+ */
+START_TEST(test_pgsql_narrow_types_and_text_results)
+{
+	static const unsigned char y[] = {0, 1, 0xff, '\\', 'x'};
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
+	dal_stmt *s;
+	char t[64];
+
+	table_name(t, sizeof t, "narrow");
+	create_table(c, t, "i2 SMALLINT, i4 INTEGER, f4 REAL, f8 DOUBLE PRECISION, "
+	                   "b BOOLEAN, y BYTEA, o OID, n NUMERIC(10, 2)");
+	s = prep(c, sqlf("INSERT INTO %s (i2, i4, f4, f8, b, y, o, n) "
+	                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", t));
+	CK_STMT(s, dal_stmt_bind_int64(s, 1, -32768));
+	CK_STMT(s, dal_stmt_bind_int64(s, 2, 2147483647));
+	CK_STMT(s, dal_stmt_bind_double(s, 3, 0.5));
+	CK_STMT(s, dal_stmt_bind_int64(s, 4, INT64_C(1) << 53));
+	CK_STMT(s, dal_stmt_bind_bool(s, 5, 1));
+	CK_STMT(s, dal_stmt_bind_blob(s, 6, y, sizeof y));
+	CK_STMT(s, dal_stmt_bind_int64(s, 7, 4000000000LL));
+	CK_STMT(s, dal_stmt_bind_double(s, 8, 12.25));
+	CK_STEP(s, DAL_DONE);
+	/* Text forms: a bool for an integer, a double and an integer beyond
+	 * what the binary form says exactly. */
+	CK_STMT(s, dal_stmt_bind_bool(s, 1, 1));
+	CK_STMT(s, dal_stmt_bind_int64(s, 2, 2));
+	CK_STMT(s, dal_stmt_bind_double(s, 3, 0.1));
+	CK_STMT(s, dal_stmt_bind_int64(s, 4, (INT64_C(1) << 53) + 1));
+	CK_STMT(s, dal_stmt_bind_bool(s, 5, 0));
+	CK_STMT(s, dal_stmt_bind_blob(s, 6, "", 0));
+	CK_STMT(s, dal_stmt_bind_int64(s, 7, 1));
+	CK_STMT(s, dal_stmt_bind_int64(s, 8, -3));
+	CK_STEP(s, DAL_DONE);
+	/* Out of the smallint's range: not wrapped, refused by the server. */
+	CK_STMT(s, dal_stmt_bind_int64(s, 1, 40000));
+	ck_assert_int_eq(dal_stmt_step(s), DAL_EDATA);
+	ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "22003");
+	dal_stmt_close(s);
+	/* The same inference in a WHERE clause: a real matches exactly. */
+	s = prep(c, sqlf("SELECT count(*) FROM %s WHERE i2 = ? AND f4 = ?", t));
+	CK_STMT(s, dal_stmt_bind_int64(s, 1, 1));
+	CK_STMT(s, dal_stmt_bind_double(s, 2, (double)0.1f));
+	CK_STEP(s, DAL_ROW);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 1);
+	dal_stmt_close(s);
+
+	/* Binary results... */
+	s = prep(c, sqlf("SELECT i2, i4, f4, f8, b, y, o FROM %s ORDER BY i4 DESC", t));
+	check_narrow_row(s, 0, 0);
+	check_narrow_row(s, 1, 0);
+	CK_STEP(s, DAL_DONE);
+	dal_stmt_close(s);
+	/* ...and text ones, the same. */
+	s = prep(c, sqlf("SELECT i2, i4, f4, f8, b, y, o, n FROM %s ORDER BY i4 DESC", t));
+	check_narrow_row(s, 0, 1);
+	check_narrow_row(s, 1, 1);
+	CK_STEP(s, DAL_DONE);
+	dal_stmt_close(s);
+	drop_table(c, t);
+	close_conn(r, c);
+}
+END_TEST
+
 static const struct conf_case cases[] = {
 	BACKEND_CASE("postgresql", test_pgsql_last_insert_id_is_lastval,
 	             DAL_CAP_LAST_INSERT_ID | DAL_CAP_TRANSACTIONS, 0),
@@ -572,6 +682,7 @@ static const struct conf_case cases[] = {
 	             DAL_CAP_TRANSACTIONS, 0),
 	BACKEND_CASE("postgresql", test_pgsql_read_timeout_is_tcp_keepalive_and_user_timeout, 0,
 	             0),
+	BACKEND_CASE("postgresql", test_pgsql_narrow_types_and_text_results, 0, 0),
 	{NULL},
 };
 

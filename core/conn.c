@@ -209,6 +209,12 @@ int conn_canceled(dal_conn *c, int rc, dal_error *err)
 	}
 }
 
+const char *dal_conn_server_version(const dal_conn *c)
+{
+	return c && c->ops.server_version.fn ? c->ops.server_version.fn(c->ops.server_version.h)
+	                                     : NULL;
+}
+
 const char *dal_conn_tls(const dal_conn *c)
 {
 	return c && c->ops.tls_info.fn ? c->ops.tls_info.fn(c->ops.tls_info.h) : NULL;

@@ -164,10 +164,6 @@ void dal_log_emit(dal_log_level level, const char *fmt, ...)
 #endif
 	;
 
-/* 1 if a log sink is installed at `level` or below (cheap check before
- * formatting). */
-int dal_log_enabled(dal_log_level level);
-
 /* Copy src to dst (both may be the same). */
 static inline void error_copy(dal_error *dst, const dal_error *src)
 {

@@ -16,12 +16,6 @@ void dal_log_set(dal_log_fn fn, void *userdata)
 	log_userdata = userdata;
 }
 
-int dal_log_enabled(dal_log_level level)
-{
-	(void)level;
-	return log_fn != NULL;
-}
-
 void dal_log_emit(dal_log_level level, const char *fmt, ...)
 {
 	char line[1024];

@@ -309,6 +309,10 @@ DAL_API int dal_conn_last_insert_id(dal_conn *c, int64_t *out);
  */
 DAL_API int dal_conn_cancel(dal_conn *c);
 
+/* The server's version as it reports it ("10.11.6-MariaDB", "15.8"), or
+ * NULL if the backend cannot say. Valid until dal_conn_release(). */
+DAL_API const char *dal_conn_server_version(const dal_conn *c);
+
 /* How c is encrypted ("TLSv1.3 TLS_AES_256_GCM_SHA384"), or NULL when it
  * is not (or the backend cannot say). Valid until dal_conn_release(). */
 DAL_API const char *dal_conn_tls(const dal_conn *c);

@@ -3,6 +3,8 @@
  * acquired connection) and close through the URL under test, and two
  * repositories on one database that do not disturb each other.
  */
+#include <string.h>
+
 #include "common.h"
 
 START_TEST(test_open_ping_close)
@@ -24,6 +26,9 @@ START_TEST(test_open_ping_close)
 	CK_ERR(err, dal_repo_ping(r, NULL, NULL));
 	/* ...and on an acquired connection. */
 	c = acquire(r);
+	/* Every shipped backend reports the server's (or library's) version. */
+	ck_assert_ptr_nonnull(dal_conn_server_version(c));
+	ck_assert_int_gt(strlen(dal_conn_server_version(c)), 0);
 	ns = -1;
 	CK_CONN(c, dal_conn_ping(c, &ns));
 	ck_assert_int_ge(ns, 0);

@@ -160,13 +160,13 @@ static inline void fuzz_check_message(const char *what, const char *text)
 	if (fuzz_secret_planted && fuzz_has_secret_piece(text)) {
 #ifdef FUZZ_KNOWN_BUGS
 		/* Known bug (docs/testing.md, "Fuzzing", finding 1): url.c's
-		 * messages that quote a part of the URL (a port, a host, the
-		 * fragment, a query key) show text that url_redact() counts as
-		 * password. */
+		 * messages that quote a part of the URL (a port, a host, a host
+		 * list item, the fragment, a query key) show text that
+		 * url_redact() counts as password. */
 		static const char *const quoting[] = {
 			"is not a number (1..65535)", "out of range (1..65535)",
 			"unexpected fragment", "has no value", "malformed host",
-			"names a file, not a host", NULL,
+			"names a file, not a host", "names none", NULL,
 		};
 		for (const char *const *q = quoting; *q; q++)
 			if (strstr(text, *q))

@@ -44,11 +44,10 @@ run_suite plain
 # unexpected error or if RSS or open descriptors grow. About 40 s.
 echo "=== soak: 10 s per backend ==="
 make -C "$top/build-plain" -s soak SOAK_SECONDS=10
-# Valgrind memcheck (docs/testing.md, "Valgrind"): the whole conformance
-# suite under memcheck on SQLite (file, :memory:), MySQL and PostgreSQL; any
-# invalid access or definite leak fails. A few minutes.
-echo "=== valgrind: conformance suite under memcheck ==="
-make -C "$top/build-plain" -s check-valgrind
+# Valgrind memcheck over the conformance suite (`make check-valgrind`,
+# docs/testing.md) is not run here: about 7 minutes on CI's 2 cores, and its
+# timing cases (cancel within a second) do not hold under memcheck. The ASan
+# run below covers the same code for invalid accesses and leaks.
 # The fault tests (tests/test_recovery.c) SIGKILL and restart the servers, so
 # they run alone, after the suites that share them; they leave them up.
 echo "=== recovery: server crash, restart, dead connections ==="

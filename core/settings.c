@@ -512,8 +512,12 @@ int settings_resolve(const struct dal_config *cfg, const char *name,
 		return res_nomem(err);
 
 	rc = DAL_OK;
-	if (cfg && config_find(cfg, "dal", "plugin_dir") && !(plugin_dir = settings_plugin_dir(cfg)))
-		rc = res_nomem(err);
+	{
+		const struct config_entry *pd = cfg ? config_find(cfg, "dal", "plugin_dir") : NULL;
+		/* An empty plugin_dir means none (settings_plugin_dir() says NULL). */
+		if (pd && *pd->value && !(plugin_dir = settings_plugin_dir(cfg)))
+			rc = res_nomem(err);
+	}
 	r.plugin_dir = plugin_dir;
 	if (rc == DAL_OK && cfg)
 		rc = apply_ini(&r, name);

@@ -166,6 +166,26 @@ struct parse_ctx {
 	dal_error *err;
 };
 
+/* Replace with *** the text of every '...' in s, in place. */
+static void hide_quoted(char *s)
+{
+	char out[320], *o = out;
+	const char *p = s;
+
+	while (*p && o < out + sizeof out - 6) {
+		const char *end = *p == '\'' ? strchr(p + 1, '\'') : NULL;
+		if (end) {
+			memcpy(o, "'***'", 5);
+			o += 5;
+			p = end + 1;
+		} else {
+			*o++ = *p++;
+		}
+	}
+	*o = '\0';
+	strcpy(s, out);
+}
+
 static int fail(struct parse_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -179,6 +199,15 @@ static int fail(struct parse_ctx *c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
+	/* A part of a malformed URL quoted in the message (a port, a host, an
+	 * option) may lie inside, or overlap, what url_redact() hides as the
+	 * password (found by fuzz_url): when the URL has a password, every
+	 * quoted part is hidden. */
+	{
+		size_t ps, pe;
+		if (url_find_password(c->url, &ps, &pe) && pe > ps)
+			hide_quoted(what);
+	}
 	return dal_error_set(c->err, DAL_ECONFIG, NULL, 0, "%s: URL '%s': %s",
 	                     c->origin, redact(c->url, &r), what);
 }
@@ -251,8 +280,9 @@ static int parse_query(struct parse_ctx *c, const UriUriA *uri, struct dal_url *
 			break;
 		}
 		if (!q->value) {
-			rc = fail(c, "option '%s' has no value (write %s=VALUE)",
-			          q->key, q->key);
+			/* The key is quoted once: fail() can hide a quoted part
+			 * that overlaps the password, not an unquoted one. */
+			rc = fail(c, "option '%s' has no value (write KEY=VALUE)", q->key);
 			break;
 		}
 		if (!add_option(u, q->key, q->value)) {

@@ -86,12 +86,13 @@
  * to 5,000 operations a second); a 10 s smoke run, with centres 7 s apart,
  * catches about 1.5 MiB/s. What moves RSS without a leak, and what the
  * margin is for: after the warm-up the malloc arenas (see MALLOC_ARENAS) and
- * the client libraries' buffers still settle for some 30 s (+2.3 MiB for
- * MariaDB with TLS at 60 s, +0.5 to +1 MiB elsewhere), and a sample lands
+ * the client libraries' buffers still settle for some 30 s (+2 to +4.3 MiB
+ * for MariaDB with TLS at 60 s, under +1 MiB elsewhere), and a sample lands
  * on whatever is open then (connections: 1 MiB each for MariaDB with TLS;
  * SQLite page caches; streams in flight), which a loaded machine makes
- * uneven. 8 MiB is about three times the largest settling seen, on a machine
- * with a load average of 10 to 17 (other builds and fuzzers running).
+ * uneven. 8 MiB is about twice the largest settling seen, on a machine with
+ * a load average of 5 to 17 (other builds and fuzzers running); a longer
+ * run starts its first quarter later, past most of it.
  *
  * Descriptors: 6. The pool opens and closes connections all the time
  * (pool_size 4, max_overflow 8, max_lifetime 10 s; on SQLite the checkpoint
@@ -113,12 +114,13 @@
  * system's CA bundle, 144 certificates, for every connection, the KILL QUERY
  * side connections of dal_conn_cancel() included, even with tls_mode =
  * prefer), and the pool opens and closes connections from all eight
- * threads, so with the default arenas RSS kept climbing (19 -> 36 MiB
- * over 180 s) while the memory allocated and not freed (mallinfo2) stayed at
- * 10 MiB: fragmentation, spread over up to 16 arenas, not a leak. The soak
- * caps the arenas at 2 (mallopt(M_ARENA_MAX); SOAK_MALLOC_ARENAS=N to
- * change, 0 for glibc's default), so that RSS levels off within about 30 s
- * and growth beyond the margin means memory that is really held.
+ * threads, so with the default arenas RSS kept climbing (24 -> 36 MiB from
+ * 10 s to 180 s) while the memory allocated and not freed (mallinfo2)
+ * stayed at 10 MiB: fragmentation, spread over up to 16 arenas, not a
+ * leak. The soak caps the arenas at 2 (mallopt(M_ARENA_MAX);
+ * SOAK_MALLOC_ARENAS=N to change, 0 for glibc's default), so that RSS
+ * levels off within about 30 s and growth beyond the margin means memory
+ * that is really held.
  */
 
 /* The pool settings of the soak repository (URL query parameters). */

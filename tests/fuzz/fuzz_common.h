@@ -157,24 +157,8 @@ static int fuzz_secret_planted;
 
 static inline void fuzz_check_message(const char *what, const char *text)
 {
-	if (fuzz_secret_planted && fuzz_has_secret_piece(text)) {
-#ifdef FUZZ_KNOWN_BUGS
-		/* Known bug (docs/testing.md, "Fuzzing", finding 1): url.c's
-		 * messages that quote a part of the URL (a port, a host, a host
-		 * list item, the fragment, a query key) show text that
-		 * url_redact() counts as password. Matched by the start of
-		 * what follows the quoted URL, since a long message is cut. */
-		static const char *const quoting[] = {
-			"': port '", "': option '", "': unexpected fragment '",
-			"': malformed host '", "names a file, not a host (got host '",
-			"': hosts use different ports, and '", NULL,
-		};
-		for (const char *const *q = quoting; *q; q++)
-			if (strstr(text, *q))
-				return;
-#endif
+	if (fuzz_secret_planted && fuzz_has_secret_piece(text))
 		fuzz_fail("the password shows in %s: %s", what, text);
-	}
 }
 
 /* A log sink that formats every line (so the formatting runs) and checks it. */

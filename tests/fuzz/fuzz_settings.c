@@ -354,19 +354,8 @@ static void on_setting(const char *key, const char *value, const char *source, v
 	fuzz_check_message("a source shown by dal_config_describe()", source);
 }
 
-static void check_code(const struct dal_config *cfg, int rc, const dal_error *err,
-                       const char *what)
+static void check_code(int rc, const dal_error *err, const char *what)
 {
-#ifdef FUZZ_KNOWN_BUGS
-	/* Known bug (docs/testing.md, "Fuzzing", finding 2): an empty [dal]
-	 * plugin_dir is reported as DAL_ENOMEM. */
-	const struct config_entry *pd = cfg ? config_find(cfg, "dal", "plugin_dir") : NULL;
-
-	if (rc == DAL_ENOMEM && pd && !*pd->value)
-		return;
-#else
-	(void)cfg;
-#endif
 	FUZZ_CHECK(rc == DAL_OK || rc == DAL_ECONFIG || rc == DAL_EPLUGIN_NOTFOUND,
 	           "%s: code %d (%s): %s", what, rc, dal_code_name(rc), err->message);
 	FUZZ_CHECK(rc == DAL_OK || *err->message, "%s: code %d without a message", what, rc);
@@ -454,7 +443,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (in.use_cfg) {
 		rc = dal_config_parse(&cfg, in.ini, "fuzz.ini", &err);
-		check_code(NULL, rc, &err, "dal_config_parse");
+		check_code(rc, &err, "dal_config_parse");
 		if (rc != DAL_OK)
 			goto out;
 		fix_config(cfg, &planted);
@@ -463,7 +452,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&err, 0, sizeof err);
 	rc = settings_resolve(cfg, in.name, in.url, in.use_env, &s, &err);
-	check_code(cfg, rc, &err, "settings_resolve");
+	check_code(rc, &err, "settings_resolve");
 	if (rc == DAL_OK) {
 		check_settings(&s);
 		settings_free(&s);
@@ -472,7 +461,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&err, 0, sizeof err);
 	rc = dal_config_describe(cfg, in.name, in.url, on_setting, NULL, &err);
-	check_code(cfg, rc, &err, "dal_config_describe");
+	check_code(rc, &err, "dal_config_describe");
 out:
 	dal_config_free(cfg);
 	free(in.ini);

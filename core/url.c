@@ -576,6 +576,12 @@ static int host_field(struct parse_ctx *c, const UriUriA *uri, char **host)
 		return DAL_OK;
 	}
 	/* One quoted part per message: fail() may hide it whole. */
+	for (const char *q = h; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return fail(c, "host contains control character 0x%02x once "
+			               "percent-decoded", (unsigned char)*q);
+	if (*h == ' ' || h[strlen(h) - 1] == ' ')
+		return fail(c, "host '%s' starts or ends with a space once percent-decoded", h);
 	if (strchr(h, ','))
 		return fail(c, "host '%s' contains a comma once percent-decoded; "
 		               "list several hosts as HOST1,HOST2", h);

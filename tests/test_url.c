@@ -669,6 +669,10 @@ START_TEST(test_url_decoded_host_separators_refused)
 	ck_assert_msg(strstr(e.message, "'a:1'"), "%s", e.message);
 	parse_bad("postgresql://a%5B1/db", "argument", &e);
 	ck_assert_msg(strstr(e.message, "contains a bracket"), "%s", e.message);
+	parse_bad("postgresql://u:p@%09/db", "argument", &e);
+	ck_assert_msg(strstr(e.message, "control character 0x09"), "%s", e.message);
+	parse_bad("postgresql://u:p@a%20/db", "argument", &e);
+	ck_assert_msg(strstr(e.message, "ends with a space"), "%s", e.message);
 	parse_bad("postgresql://%2Fvar%2Crun/db", "argument", &e);
 	ck_assert_msg(strstr(e.message, "contains a comma"), "%s", e.message);
 }

@@ -414,6 +414,15 @@ static int parse_host_item(struct parse_ctx *c, const char *item, size_t n,
 	return *host ? DAL_OK : fail_nomem(c);
 }
 
+/* 1 if dal_host_next() would misread name without brackets. */
+static int needs_brackets(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	/* An IPvFuture literal may hold commas too (found by fuzz_url). */
+	return strchr(name, ',') || (colon && !strchr(colon + 1, ':'));
+}
+
 /*
  * Several hosts, "h1:5432,h2,[::1]:5432". RFC 3986 has no such thing, and
  * uriparser rejects it as soon as a port precedes a comma, so the list is cut
@@ -487,10 +496,10 @@ static int parse_host_list(struct parse_ctx *c, size_t hs, size_t ae,
 			}
 	}
 	for (size_t k = 0; k < count && rc == DAL_OK; k++) {
-		const char *colon = strchr(names[k], ':');
-		/* Brackets where dal_host_next() would otherwise read a port:
-		 * always with a port, else around a one-colon literal. */
-		int bracket = colon && (differ || !strchr(colon + 1, ':'));
+		/* Brackets where dal_host_next() would otherwise read a port or
+		 * split the item: around an address with a port after it, a
+		 * one-colon literal, a literal with commas. */
+		int bracket = (differ && strchr(names[k], ':')) || needs_brackets(names[k]);
 
 		if (k)
 			sb_append(&hosts, ",", 1);
@@ -563,11 +572,11 @@ static int parse_file(struct parse_ctx *c, const UriUriA *uri, struct dal_url *u
  */
 static int host_field(struct parse_ctx *c, const UriUriA *uri, char **host)
 {
-	const char *h = *host, *colon = strchr(h, ':');
+	const char *h = *host;
 	char *bracketed;
 
 	if (uri->hostData.ip6 || uri->hostData.ipFuture.first) {
-		if (!colon || strchr(colon + 1, ':'))
+		if (!needs_brackets(h))
 			return DAL_OK;
 		if (asprintf(&bracketed, "[%s]", h) < 0)
 			return fail_nomem(c);

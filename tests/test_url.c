@@ -650,6 +650,16 @@ START_TEST(test_url_ipfuture_host_keeps_brackets)
 	parse_ok("postgresql://u:p@[v1.x:y],h2/db", &u);
 	ck_assert_str_eq(u.host, "[v1.x:y],h2");
 	url_free(&u);
+	/* An IPvFuture literal may hold commas: kept in brackets too. */
+	parse_ok("postgresql://u:p@[v1.a,b::c]/db", &u);
+	ck_assert_str_eq(u.host, "[v1.a,b::c]");
+	url_free(&u);
+	parse_ok("postgresql://u:p@[v1.a,b::c],h2/db", &u);
+	ck_assert_str_eq(u.host, "[v1.a,b::c],h2");
+	list = u.host;
+	ck_assert_int_eq(dal_host_next(&list, host, sizeof host, &port, &e), 1);
+	ck_assert_str_eq(host, "v1.a,b::c");
+	url_free(&u);
 	parse_ok("postgresql://u:p@[::1],h2/db", &u);
 	ck_assert_str_eq(u.host, "::1,h2"); /* two colons: read as one address */
 	url_free(&u);

@@ -19,6 +19,12 @@
 
 #include "cli.h"
 
+#ifdef DAL_STATIC_BACKENDS
+/* A static dal (configure --enable-static-backends): libtool -dlpreopen
+ * linked the chosen backends in and generated lt_preloaded_symbols. */
+#include <ltdl.h>
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Help                                                                      */
 /* ------------------------------------------------------------------------ */
@@ -671,6 +677,10 @@ int main(int argc, char **argv)
 	size_t ncmds = 0;
 	int i = 1, rc = EXIT_OK, r;
 
+#ifdef DAL_STATIC_BACKENDS
+	/* Before libdal's first lt_dlinit(), which loads this list. */
+	LTDL_SET_PRELOADED_SYMBOLS();
+#endif
 	/* Installed first: loading the configuration already logs warnings. */
 	dal_log_set(log_sink, &log);
 	tool_log = &log;

@@ -58,6 +58,27 @@ DAL_TEST_SERVER_DIR=$servers make -C "$top/build-plain" -s check-recovery
 # temporary prefix, build examples/plugin out of tree against it, use it.
 echo "=== SDK: out-of-tree plugin ==="
 scripts/test-sdk.sh "$top/build-plain"
+# The static build (configure --enable-static-backends, docs/testing.md):
+# --disable-shared, so no .so exists at all, and a plugin directory that does
+# not exist; dal and the conformance program hold libdal and the SQLite
+# backend, preloaded. tests/static-dal.sh checks dal (plugins, a query, no
+# libdal.so needed), then the SQLite conformance cases run through the
+# static conformance program. About 1.5 minutes on 2 cores (mostly the build).
+echo "=== static: SQLite preloaded, no plugin file ==="
+static_conformance="make -s -C tests dal-conformance" # what builds the conformance program
+rm -rf "$top/build-static"
+mkdir -p "$top/build-static"
+(cd "$top/build-static" && "$top/configure" -q --disable-shared --enable-static-backends=sqlite \
+	--with-mysql=no --with-pgsql=no --with-plugindir=/nonexistent/dal &&
+	make -j"$(nproc)" -s && $static_conformance &&
+	if find . -name '*.so*' | grep .; then echo "static: a shared object was built" >&2; exit 1; fi &&
+	cd tests && unset DAL_PLUGIN_PATH &&
+	srcdir=$top/tests sh "$top/tests/static-dal.sh" &&
+	if ! srcdir=$top/tests sh "$top/tests/conformance-sqlite.sh" >static-conformance.log 2>&1; then
+		cat static-conformance.log
+		exit 1
+	fi)
+echo "static: ok"
 # detect_leaks: LeakSanitizer in the forked Check children; dlclose is never
 # called on plugins, so their frames stay symbolised.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

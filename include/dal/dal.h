@@ -588,6 +588,8 @@ typedef void (*dal_plugin_fn)(const dal_plugin_info *info, void *userdata);
 /*
  * Try to load every backend_*.so (or .la) in the plugin search path of cfg
  * (may be NULL) and report each, including those that fail, through fn.
+ * Plugins linked into the program (libtool -dlpreopen, see README) come
+ * first, with the path "backend_<name> (preloaded)".
  * Returns the number of files found, or a negative code.
  */
 DAL_API int dal_plugin_list(const dal_config *cfg, dal_plugin_fn fn,

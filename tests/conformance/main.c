@@ -36,6 +36,10 @@
 
 #include "common.h"
 
+#ifdef DAL_STATIC_BACKENDS
+#include <ltdl.h> /* a static build: backends preloaded (tests/Makefile.am) */
+#endif
+
 /* In the order they run. */
 static const struct conf_area *const areas[] = {
 	&conf_connection, &conf_statements, &conf_placeholders, &conf_types,
@@ -320,6 +324,9 @@ int main(void)
 	int n_run, n_na, ran, failed;
 	SRunner *sr;
 
+#ifdef DAL_STATIC_BACKENDS
+	LTDL_SET_PRELOADED_SYMBOLS();
+#endif
 	conf.url = getenv("DAL_TEST_URL");
 	if (!conf.url || !*conf.url) {
 		fprintf(stderr, "conformance: set DAL_TEST_URL to the database to test "

@@ -49,6 +49,9 @@ struct stmt_ops {
 	struct { const char *(*fn)(dal_bstmt *, unsigned); dal_bstmt *h; } column_name;
 	struct { void (*fn)(dal_bstmt *, unsigned, dal_value *); dal_bstmt *h; } column_value;
 	struct { int64_t (*fn)(dal_bstmt *); dal_bstmt *h; } rows_affected;
+	/* ABI 2.1: fn NULL when no table implements them (the core falls back). */
+	struct { int (*fn)(dal_bstmt *, struct dal_batch *, dal_error *); dal_bstmt *h; } execute_batch;
+	struct { int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *); dal_bstmt *h; } bind_static;
 };
 
 /*
@@ -101,6 +104,9 @@ struct dal_stmt {
 	char **names;       /* nparams entries, NULL for `?` parameters */
 	unsigned ncols;
 	char *scratch;      /* ncols * STMT_SCRATCH bytes for number -> text */
+	int batched;        /* the last execution was a batch: rows_affected
+	                       is batch_affected (batch.c) */
+	int64_t batch_affected;
 	dal_error err;
 };
 
@@ -156,6 +162,13 @@ void conn_ops_resolve(struct conn_ops *ops, const struct dal_driver *d, dal_bcon
 void stmt_ops_resolve(struct stmt_ops *ops, const struct dal_driver *d, dal_bstmt *h);
 
 #define STMT_SCRATCH 32
+
+/* Bind v to application parameter idx (1-based) of s, fanned out to the
+ * backend positions; fn: the bind slot to use (bind or bind_static).
+ * stmt.c. */
+int stmt_bind_with(dal_stmt *s, unsigned idx, const dal_value *v,
+                   int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *),
+                   dal_bstmt *h);
 
 /* Log through the application's sink (no-op without one). */
 void dal_log_emit(dal_log_level level, const char *fmt, ...)

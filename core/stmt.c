@@ -94,6 +94,12 @@ static int64_t z_affected(dal_bstmt *h)
 	return 0;
 }
 
+static int z_batch(dal_bstmt *h, struct dal_batch *b, dal_error *err)
+{
+	(void)h, (void)b;
+	return zombie_error(err);
+}
+
 static const struct stmt_ops zombie_ops = {
 	.bind = {z_bind, NULL},
 	.step = {z_call, NULL},
@@ -103,6 +109,8 @@ static const struct stmt_ops zombie_ops = {
 	.column_name = {z_name, NULL},
 	.column_value = {z_value, NULL},
 	.rows_affected = {z_affected, NULL},
+	.execute_batch = {z_batch, NULL},
+	.bind_static = {z_bind, NULL},
 };
 
 /* Finalize s's backend statement and turn s into a zombie. */
@@ -231,12 +239,14 @@ unsigned dal_stmt_param_index(const dal_stmt *s, const char *name)
 
 /* ---- binding ------------------------------------------------------------ */
 
-static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
+static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v);
+
+static inline __attribute__((always_inline)) int
+bind_with(dal_stmt *s, unsigned idx, const dal_value *v,
+          int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *), dal_bstmt *h)
 {
 	int rc = DAL_OK;
 
-	if (!s)
-		return DAL_EMISUSE;
 	s->err.code = DAL_OK;
 	if (idx < 1 || idx > s->nparams)
 		return dal_error_set(&s->err, DAL_EMISUSE, "07009", 0,
@@ -257,10 +267,10 @@ static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
 		s->state = STMT_READY;
 	}
 	if (!s->pos_param)
-		return s->ops.bind.fn(s->ops.bind.h, idx, v, &s->err);
+		return fn(h, idx, v, &s->err);
 	for (unsigned p = 0; p < s->npos && rc == DAL_OK; p++)
 		if (s->pos_param[p] == idx)
-			rc = s->ops.bind.fn(s->ops.bind.h, p + 1, v, &s->err);
+			rc = fn(h, p + 1, v, &s->err);
 	return rc;
 }
 
@@ -310,6 +320,54 @@ int dal_stmt_bind_blob(dal_stmt *s, unsigned idx, const void *p, size_t len)
 	return bind_value(s, idx, &v);
 }
 
+/* Zero-copy binds: the backend's bind_static when it has one (then the
+ * caller's lifetime rule in dal.h lets it keep the pointer), else the
+ * copying bind. Zombies have both slots. */
+static int bind_static(dal_stmt *s, unsigned idx, const dal_value *v)
+{
+	if (!s)
+		return DAL_EMISUSE;
+	if (s->ops.bind_static.fn)
+		return stmt_bind_with(s, idx, v, s->ops.bind_static.fn, s->ops.bind_static.h);
+	return stmt_bind_with(s, idx, v, s->ops.bind.fn, s->ops.bind.h);
+}
+
+int dal_stmt_bind_text_static(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len)
+{
+	dal_value v = {.type = DAL_TYPE_TEXT};
+
+	if (!str)
+		return dal_stmt_bind_null(s, idx);
+	v.u.b.ptr = str;
+	v.u.b.len = len < 0 ? strlen(str) : (size_t)len;
+	return bind_static(s, idx, &v);
+}
+
+int dal_stmt_bind_blob_static(dal_stmt *s, unsigned idx, const void *p, size_t len)
+{
+	dal_value v = {.type = DAL_TYPE_BLOB};
+
+	if (!p && len)
+		return dal_stmt_bind_null(s, idx);
+	v.u.b.ptr = p ? p : "";
+	v.u.b.len = len;
+	return bind_static(s, idx, &v);
+}
+
+static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
+{
+	if (!s)
+		return DAL_EMISUSE;
+	return bind_with(s, idx, v, s->ops.bind.fn, s->ops.bind.h);
+}
+
+int stmt_bind_with(dal_stmt *s, unsigned idx, const dal_value *v,
+                   int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *),
+                   dal_bstmt *h)
+{
+	return bind_with(s, idx, v, fn, h);
+}
+
 static unsigned named_index(dal_stmt *s, const char *name)
 {
 	unsigned i = dal_stmt_param_index(s, name);
@@ -350,8 +408,10 @@ int dal_stmt_step(dal_stmt *s)
 	}
 	s->err.code = DAL_OK;
 	/* A cancel asked before this execution started is not for it. */
-	if (s->state == STMT_READY && s->conn)
+	if (s->state == STMT_READY && s->conn) {
 		__atomic_store_n(&s->conn->cancel_pending, 0, __ATOMIC_RELAXED);
+		s->batched = 0;
+	}
 	rc = s->ops.step.fn(s->ops.step.h, &s->err);
 	if (rc == DAL_ROW) {
 		s->state = STMT_ROW;
@@ -389,7 +449,11 @@ int dal_stmt_reset(dal_stmt *s)
 
 int64_t dal_stmt_rows_affected(const dal_stmt *s)
 {
-	return s ? s->ops.rows_affected.fn(s->ops.rows_affected.h) : 0;
+	if (!s)
+		return 0;
+	if (s->batched)
+		return s->batch_affected;
+	return s->ops.rows_affected.fn(s->ops.rows_affected.h);
 }
 
 unsigned dal_stmt_column_count(const dal_stmt *s)

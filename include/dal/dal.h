@@ -430,6 +430,82 @@ DAL_API const void *dal_stmt_column_blob(dal_stmt *stmt, unsigned col,
                                          size_t *len);
 
 /* ------------------------------------------------------------------------ */
+/* Batches and zero-copy binds                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One parameter's values for dal_stmt_execute_batch(): a column of nrows
+ * values, all of one type.
+ *
+ *   type     values points to
+ *   INT64    const int64_t[nrows]
+ *   DOUBLE   const double[nrows]
+ *   BOOL     const int[nrows] (non-zero is true)
+ *   TEXT     const char *const[nrows], UTF-8 (a NULL pointer is SQL NULL)
+ *   BLOB     const void *const[nrows] (a NULL pointer is SQL NULL)
+ *   NULL     nothing (values may be NULL): every row is SQL NULL
+ *
+ * lengths: TEXT and BLOB, nrows byte lengths; may be NULL for TEXT, whose
+ * strings are then NUL-terminated, and is required for BLOB. nulls: NULL,
+ * or nrows flags, non-zero making that row's value SQL NULL whatever
+ * values holds. Nothing is copied: every array and the bytes they point to
+ * must stay valid and unchanged until dal_stmt_execute_batch() returns.
+ */
+typedef struct dal_batch_column {
+	dal_type type;
+	const void *values;
+	const size_t *lengths;
+	const unsigned char *nulls;
+} dal_batch_column;
+
+/*
+ * Execute stmt once per row: row r binds cols[i]'s r-th value to parameter
+ * i + 1 (ncols must equal dal_stmt_param_count(); a :name used twice is
+ * one parameter). stmt must return no rows (an INSERT, UPDATE, DELETE...;
+ * DAL_EMISUSE otherwise). Each backend uses its fastest means: PostgreSQL
+ * sends every row in one pipeline, MariaDB/MySQL sends the rows as arrays
+ * (bulk execution, in chunks under max_allowed_packet), SQLite runs a
+ * prepared loop; a backend without its own way gets a loop of binds and
+ * steps.
+ *
+ * All or nothing: with no transaction open on the connection, the batch
+ * runs in a transaction of its own, committed when every row succeeded;
+ * inside the application's transaction, it runs under a savepoint, released
+ * on success. On a failure nothing of the batch remains: its own
+ * transaction, or the application's back to the savepoint, is rolled back,
+ * and the application's transaction goes on (also on PostgreSQL). A backend
+ * without transactions keeps the rows before the failing one.
+ *
+ * Returns DAL_OK, or the first failing row's error: dal_stmt_error()'s
+ * message then starts with "row N: ", and *failed_row (may be NULL) gets N,
+ * 0-based; for a failure that belongs to no row (the BEGIN, the COMMIT, a
+ * misuse), *failed_row is (size_t)-1. A commit lost with the connection is
+ * DAL_EOUTCOME: the batch may or may not be committed. *affected (may be
+ * NULL) gets the rows changed, 0 on failure; dal_stmt_rows_affected()
+ * reports the same. Afterwards the statement's single-row bindings are
+ * unspecified: bind every parameter before the next dal_stmt_step().
+ * nrows == 0 does nothing and returns DAL_OK.
+ */
+DAL_API int dal_stmt_execute_batch(dal_stmt *stmt, const dal_batch_column *cols,
+                                   unsigned ncols, size_t nrows, int64_t *affected,
+                                   size_t *failed_row);
+
+/*
+ * Bind text or a blob without copying it (as SQLite's SQLITE_STATIC). The
+ * lifetime rule: the bytes at s (or p) must stay valid and unchanged until
+ * parameter idx is bound again or the statement is closed, whichever comes
+ * first; resets and re-executions in between read them again. Use it for
+ * buffers that outlive the statement's use, not for a stack buffer reused
+ * per row. Backends that cannot keep a pointer copy the value, as
+ * dal_stmt_bind_text() does; the rule is the same for the caller. len as in
+ * dal_stmt_bind_text(); a NULL s (or p with len > 0) binds SQL NULL.
+ */
+DAL_API int dal_stmt_bind_text_static(dal_stmt *stmt, unsigned idx, const char *s,
+                                      ptrdiff_t len);
+DAL_API int dal_stmt_bind_blob_static(dal_stmt *stmt, unsigned idx, const void *p,
+                                      size_t len);
+
+/* ------------------------------------------------------------------------ */
 /* Telemetry                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -444,6 +520,7 @@ typedef enum dal_op {
 	DAL_OP_BEGIN,
 	DAL_OP_COMMIT,
 	DAL_OP_ROLLBACK,
+	DAL_OP_BATCH,   /* dal_stmt_execute_batch(): rows = rows executed */
 	DAL_OP__COUNT
 } dal_op;
 

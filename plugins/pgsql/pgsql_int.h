@@ -16,7 +16,8 @@
  * Files: errors.c (error mapping, server notices to the log), connect.c
  * (options and TLS, connecting, exec, transactions, cancel), stmt.c (prepare,
  * execute, step, reset, finalize), bind.c (parameters), decode.c (result
- * columns, the fetch path), plugin.c (the function table, the registration
+ * columns, the fetch path), batch.c (batches in one pipeline), plugin.c
+ * (the function table, the registration
  * and the entry point).
  *
  * A lost connection is reported by when it was noticed (errors.c): before
@@ -212,6 +213,9 @@ int pgb_step(dal_bstmt *s, dal_error *err);
 int pgb_reset(dal_bstmt *s, dal_error *err);
 void pgb_finalize(dal_bstmt *s);
 int64_t pgb_rows_affected(dal_bstmt *s);
+
+/* batch.c: slot */
+int pgb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err);
 
 /* bind.c: slot */
 int pgb_bind(dal_bstmt *s, unsigned pos, const dal_value *v,

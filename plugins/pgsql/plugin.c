@@ -1,6 +1,6 @@
 /*
  * backend_pgsql: registration. The function table (the slot functions are
- * defined in connect.c, stmt.c, bind.c and decode.c), the registration that
+ * defined in connect.c, stmt.c, bind.c, decode.c and batch.c), the registration that
  * describes the backend (its options are declared in connect.c), and the
  * plugin's one exported symbol, its entry point. No logic belongs here.
  */
@@ -43,6 +43,7 @@ static const struct dal_driver pgsql_driver = {
 	.column_name = pgb_column_name,
 	.column_value = pgb_column_value,
 	.rows_affected = pgb_rows_affected,
+	.execute_batch = pgb_execute_batch,
 };
 
 static const struct dal_plugin pgsql_registration = {

@@ -31,6 +31,8 @@ static const struct dal_driver sqlite_driver = {
 	.column_name = sqb_column_name,
 	.column_value = sqb_column_value,
 	.rows_affected = sqb_rows_affected,
+	.execute_batch = sqb_execute_batch,
+	.bind_static = sqb_bind_static,
 };
 
 static const struct dal_plugin sqlite_registration = {

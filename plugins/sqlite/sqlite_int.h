@@ -128,6 +128,8 @@ int sqb_step(dal_bstmt *s, dal_error *err);
 int sqb_reset(dal_bstmt *s, dal_error *err);
 void sqb_finalize(dal_bstmt *s);
 int64_t sqb_rows_affected(dal_bstmt *s);
+int sqb_bind_static(dal_bstmt *s, unsigned pos, const dal_value *v, dal_error *err);
+int sqb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err);
 
 /* decode.c */
 unsigned sqb_column_count(dal_bstmt *s);

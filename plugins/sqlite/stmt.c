@@ -137,25 +137,12 @@ int sqb_prepare(dal_bconn *c, const char *sql, size_t len,
 	return DAL_OK;
 }
 
-int sqb_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
-                       dal_error *err)
+/* Bind one value; text and blob bytes are copied (SQLITE_TRANSIENT) or
+ * kept by pointer (SQLITE_STATIC: the caller's bytes outlive the binding). */
+static inline int bind_one(struct dal_bstmt *s, unsigned pos, const dal_value *v,
+                           sqlite3_destructor_type keep, dal_error *err)
 {
 	int rc;
-
-	if (pos < 1 || pos > s->nparams)
-		return dal_error_set(err, DAL_EMISUSE, "07009", SQLITE_RANGE,
-		                     "bind: parameter %u is out of range (the statement "
-		                     "has %u)", pos, s->nparams);
-	if (s->state == ST_ROW)
-		return dal_error_set(err, DAL_EMISUSE, "HY010", SQLITE_MISUSE,
-		                     "bind: parameter %u: the statement has unread rows; "
-		                     "reset it first", pos);
-	/* After DONE or an error SQLite wants a reset before new bindings;
-	 * reset keeps the bindings already made. */
-	if (s->state != ST_READY) {
-		sqlite3_reset(s->st);
-		s->state = ST_READY;
-	}
 
 	switch (v->type) {
 	case DAL_TYPE_NULL:
@@ -174,14 +161,14 @@ int sqb_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
 		/* A NULL pointer would bind SQL NULL: keep "" distinct from NULL. */
 		rc = sqlite3_bind_text64(s->st, (int)pos,
 		                         v->u.b.ptr ? v->u.b.ptr : "",
-		                         v->u.b.len, SQLITE_TRANSIENT, SQLITE_UTF8);
+		                         v->u.b.len, keep, SQLITE_UTF8);
 		break;
 	case DAL_TYPE_BLOB:
 		if (v->u.b.len == 0)
 			rc = sqlite3_bind_zeroblob(s->st, (int)pos, 0);
 		else
 			rc = sqlite3_bind_blob64(s->st, (int)pos, v->u.b.ptr,
-			                         v->u.b.len, SQLITE_TRANSIENT);
+			                         v->u.b.len, keep);
 		break;
 	default:
 		return dal_error_set(err, DAL_EMISUSE, "HY004", 0,
@@ -195,6 +182,38 @@ int sqb_bind(dal_bstmt *s, unsigned pos, const dal_value *v,
 		return sq_report(err, s->conn, rc, what);
 	}
 	return DAL_OK;
+}
+
+static inline int bind_checked(dal_bstmt *s, unsigned pos, const dal_value *v,
+                               sqlite3_destructor_type keep, dal_error *err)
+{
+	if (pos < 1 || pos > s->nparams)
+		return dal_error_set(err, DAL_EMISUSE, "07009", SQLITE_RANGE,
+		                     "bind: parameter %u is out of range (the statement "
+		                     "has %u)", pos, s->nparams);
+	if (s->state == ST_ROW)
+		return dal_error_set(err, DAL_EMISUSE, "HY010", SQLITE_MISUSE,
+		                     "bind: parameter %u: the statement has unread rows; "
+		                     "reset it first", pos);
+	/* After DONE or an error SQLite wants a reset before new bindings;
+	 * reset keeps the bindings already made. */
+	if (s->state != ST_READY) {
+		sqlite3_reset(s->st);
+		s->state = ST_READY;
+	}
+	return bind_one(s, pos, v, keep, err);
+}
+
+int sqb_bind(dal_bstmt *s, unsigned pos, const dal_value *v, dal_error *err)
+{
+	return bind_checked(s, pos, v, SQLITE_TRANSIENT, err);
+}
+
+/* The caller keeps the bytes until pos is bound again or the statement is
+ * finalized (plugin.h), which is SQLITE_STATIC's own rule. */
+int sqb_bind_static(dal_bstmt *s, unsigned pos, const dal_value *v, dal_error *err)
+{
+	return bind_checked(s, pos, v, SQLITE_STATIC, err);
 }
 
 /*
@@ -288,4 +307,43 @@ void sqb_finalize(dal_bstmt *s)
 int64_t sqb_rows_affected(dal_bstmt *s)
 {
 	return s->changes;
+}
+
+/*
+ * A batch: the prepared loop, bound without copies (the core's values stay
+ * valid for the whole call), in the transaction the core opened. The
+ * bindings are cleared at the end, as the pointers die with the call.
+ */
+int sqb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
+{
+	dal_value small[16], *vals = small;
+	int rc = DAL_OK;
+
+	if (b->npos > 16 && !(vals = malloc(b->npos * sizeof *vals)))
+		return dal_error_set(err, DAL_ENOMEM, "HY001", SQLITE_NOMEM,
+		                     "batch: out of memory");
+	for (size_t r = 0; r < b->nrows; r++) {
+		b->row(b, r, vals);
+		sqlite3_reset(s->st);
+		s->state = ST_READY;
+		for (unsigned p = 0; p < b->npos && rc == DAL_OK; p++)
+			rc = bind_one(s, p + 1, &vals[p], SQLITE_STATIC, err);
+		if (rc == DAL_OK && (rc = sqb_step(s, err)) == DAL_DONE) {
+			b->affected += s->changes;
+			rc = DAL_OK;
+		} else if (rc == DAL_ROW) {
+			rc = dal_error_set(err, DAL_EMISUSE, "HY010", 0,
+			                   "batch: the statement returned a row");
+		}
+		if (rc != DAL_OK) {
+			b->failed_row = r;
+			break;
+		}
+	}
+	sqlite3_reset(s->st);
+	sqlite3_clear_bindings(s->st);
+	s->state = ST_READY;
+	if (vals != small)
+		free(vals);
+	return rc;
 }

@@ -213,7 +213,16 @@ static int attempt(dal_stmt *s, struct dal_batch *b, dal_value *vals, int loop, 
 
 	b->failed_row = DAL_BATCH_ROW_UNKNOWN;
 	b->affected = 0;
+	b->autocommit = 0;
 	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
+	/* Without a transaction open, the backend's slot makes the batch
+	 * atomic itself: a PostgreSQL pipeline is one implicit transaction,
+	 * with no BEGIN and COMMIT round trips. */
+	if (!loop && !probe && !c->in_txn) {
+		b->autocommit = 1;
+		rc = s->ops.execute_batch.fn(s->ops.execute_batch.h, b, &s->err);
+		return rc == DAL_OK ? rc : conn_canceled(c, rc, &s->err);
+	}
 	if ((rc = wrap_begin(c, &w, &s->err)) != DAL_OK)
 		return conn_canceled(c, rc, &s->err);
 	if (probe && w == W_NONE)

@@ -331,6 +331,26 @@ START_TEST(test_batch_failing_row_is_named_and_batch_undone)
 	ck_assert_uint_eq(failed, 0);
 	ck_assert_int_eq(count(c), 1);
 
+	/* PostgreSQL refuses text with a NUL byte before sending the row: the
+	 * rows already sent in the pipeline are undone too. */
+	if (_i == BE_PGSQL) {
+		static const size_t nul_len = 3;
+		char *saved = w.name[150];
+		size_t saved_len = w.name_len[150];
+
+		exec_ok(c, "DELETE FROM dal_batch_t");
+		w.name[150] = "a\0b";
+		w.name_len[150] = nul_len;
+		rc = dal_stmt_execute_batch(s, w.cols, 5, w.n, &affected, &failed);
+		ck_assert_int_eq(rc, DAL_EDATA);
+		ck_assert_uint_eq(failed, 150);
+		ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "NUL byte"), "%s",
+		              dal_stmt_error(s)->message);
+		ck_assert_int_eq(count(c), 0);
+		w.name[150] = saved;
+		w.name_len[150] = saved_len;
+	}
+
 	/* The connection is still good for a plain statement. */
 	ck_assert_int_eq(count_where(c, "SELECT 1"), 1);
 	dal_stmt_close(s);

@@ -492,13 +492,17 @@ DAL_API int dal_stmt_execute_batch(dal_stmt *stmt, const dal_batch_column *cols,
 
 /*
  * Bind text or a blob without copying it (as SQLite's SQLITE_STATIC). The
- * lifetime rule: the bytes at s (or p) must stay valid and unchanged until
- * parameter idx is bound again or the statement is closed, whichever comes
- * first; resets and re-executions in between read them again. Use it for
- * buffers that outlive the statement's use, not for a stack buffer reused
- * per row. Backends that cannot keep a pointer copy the value, as
- * dal_stmt_bind_text() does; the rule is the same for the caller. len as in
- * dal_stmt_bind_text(); a NULL s (or p with len > 0) binds SQL NULL.
+ * lifetime rule: every execution of the statement that uses this binding
+ * reads the bytes at s (or p) again, so they must be valid and unchanged
+ * from the dal_stmt_step() that starts an execution until that execution
+ * ends (DAL_DONE, a failed step, or dal_stmt_reset()), for every execution
+ * until parameter idx is bound again or the statement is closed. Between
+ * executions the buffer may change or die, provided the parameter is bound
+ * again before the next one: the usual loop "fill buffer, bind, step" over
+ * one buffer is correct. Backends that cannot keep a pointer copy the
+ * value, as dal_stmt_bind_text() does; the rule is the same for the caller.
+ * len as in dal_stmt_bind_text(); a NULL s (or p with len > 0) binds SQL
+ * NULL.
  */
 DAL_API int dal_stmt_bind_text_static(dal_stmt *stmt, unsigned idx, const char *s,
                                       ptrdiff_t len);

@@ -218,6 +218,13 @@ struct dal_batch {
 	 * (use len). Cheap: call it once per row as the row is sent. */
 	void (*row)(const struct dal_batch *batch, size_t r, dal_value *vals);
 	const void *source; /* the core's, for row() */
+	/* 1: no transaction is open on the connection. The backend makes the
+	 * batch all or nothing by its own means (a transaction of its own, or
+	 * an implicit one such as a PostgreSQL pipeline's up to its Sync) and
+	 * commits it before returning DAL_OK; after a failure nothing of it
+	 * remains. 0: the core has opened a transaction or a savepoint around
+	 * the call and ends it; do not commit. */
+	int autocommit;
 	/* Set by the backend: */
 	size_t failed_row;  /* index of the failed row, DAL_BATCH_ROW_UNKNOWN */
 	int64_t affected;   /* rows changed by the rows executed successfully */
@@ -325,9 +332,10 @@ struct dal_driver {
 
 	/* (optional) Execute stmt, a statement without result columns, once
 	 * per row of batch (struct dal_batch), in row order, as fast as the
-	 * backend allows (a pipeline, array binding, a prepared loop). The
-	 * core has opened a transaction or set a savepoint around the call and
-	 * ends it: do not commit. Stop at the first row that fails: return its
+	 * backend allows (a pipeline, array binding, a prepared loop), all or
+	 * nothing as batch->autocommit says (a transaction of the backend's
+	 * own, or the core's around the call). Stop at the first row that
+	 * fails: return its
 	 * error with batch->failed_row set to its index, or to
 	 * DAL_BATCH_ROW_UNKNOWN when the backend cannot tell which row it was
 	 * (the core then finds it by replaying the rows one at a time after

@@ -6,7 +6,8 @@
  * once per connection), so a batch of any size is sent in a few requests
  * and the server refuses none as too large. A server without bulk
  * execution (MySQL) gets a prepared loop instead, one execution per row.
- * The core has opened the transaction (or savepoint) around the call.
+ * All in one transaction: ours (BEGIN, COMMIT) with autocommit, else the
+ * core's.
  *
  * A bulk execution that fails says only that it failed, not at which row:
  * the slot then reports the row as unknown and the core, after rolling
@@ -266,10 +267,13 @@ int my_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 	if (!(vals = malloc(2 * (b->npos ? b->npos : 1) * sizeof *vals)))
 		return my_oom(err, "batch");
 	next = vals + (b->npos ? b->npos : 1);
-	if (!bulk_supported(c)) {
-		rc = run_loop(s, b, vals, err);
+	if (b->autocommit && (rc = my_begin(c, err)) != DAL_OK) {
 		free(vals);
 		return rc;
+	}
+	if (!bulk_supported(c)) {
+		rc = run_loop(s, b, vals, err);
+		goto out;
 	}
 	if ((rc = packet_limit(c, &limit, err)) != DAL_OK)
 		goto out;
@@ -320,6 +324,15 @@ int my_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 		}
 	}
 out:
+	if (b->autocommit) {
+		if (rc == DAL_OK) {
+			if ((rc = my_commit(c, err)) != DAL_OK)
+				b->failed_row = DAL_BATCH_ROW_UNKNOWN;
+		} else if (!c->active) {
+			dal_error ignored;
+			my_rollback(c, &ignored);
+		}
+	}
 	/* Back to single-row executions: the next one binds s->pbind again. */
 	mysql_stmt_attr_set(s->st, STMT_ATTR_ARRAY_SIZE, &zero);
 	s->pdirty = 1;

@@ -2,8 +2,10 @@
  * backend_pgsql: batches (the execute_batch slot). Every row is one
  * Bind/Execute of the prepared statement, all of them in one pipeline
  * (libpq's pipeline mode) closed by one Sync: the rows cost one round trip
- * in all, not one each. The core has opened the transaction (or savepoint)
- * around the call.
+ * in all, not one each. With autocommit (no transaction open) the pipeline
+ * is its own implicit transaction up to the Sync: all or nothing without
+ * a BEGIN or COMMIT round trip; else the core has opened a transaction (or
+ * savepoint) around the call.
  *
  * Sending never waits for the server while results pile up: the connection
  * is nonblocking for the call, and every FLUSH_EVERY rows the output is
@@ -15,6 +17,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "pgsql_int.h"
@@ -24,7 +27,9 @@
 #define FLUSH_EVERY 64
 
 struct progress {
-	size_t done;        /* rows whose results were read to the end */
+	size_t done;        /* results read to the end: BEGIN's (first), then rows' */
+	size_t first;       /* 1 when the pipeline starts with BEGIN, else 0 */
+	size_t nsent;       /* rows sent; SIZE_MAX while still sending */
 	int have;           /* the current row's result was read; a NULL ends it */
 	int failed;
 	int synced;         /* the Sync's result arrived */
@@ -69,11 +74,17 @@ static void read_ready(struct dal_bconn *c, struct progress *p, dal_error *err)
 			break;
 		default:
 			p->have = 1;
-			/* An earlier row than a value refused before sending
+			/* Which row: none for BEGIN's or COMMIT's result. An
+			 * earlier row than a value refused before sending
 			 * (fail() below) failed on the server: it is the first. */
-			if (!p->failed || p->done < p->failed_row) {
-				p->failed = 0;
-				fail(p, p->done, pgb_report_result(err, c, r, 1, "batch"));
+			{
+				size_t row = p->done < p->first || p->done - p->first >= p->nsent
+				                     ? DAL_BATCH_ROW_UNKNOWN
+				                     : p->done - p->first;
+				if (!p->failed || row < p->failed_row) {
+					p->failed = 0;
+					fail(p, row, pgb_report_result(err, c, r, 1, "batch"));
+				}
 			}
 			break;
 		}
@@ -107,9 +118,9 @@ static int pump(struct dal_bconn *c, struct progress *p, int until_sync, dal_err
 int pgb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 {
 	struct dal_bconn *c = s->conn;
-	struct progress p = {0};
+	struct progress p = {.nsent = SIZE_MAX};
 	dal_value small[16], *vals = small;
-	int rc;
+	int rc = DAL_OK;
 
 	if (c->active)
 		return pgb_busy(err, "batch");
@@ -121,6 +132,16 @@ int pgb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 		rc = pgb_not_sent(c, err, "batch");
 		PQsetnonblocking(c->pg, 0);
 		goto out;
+	}
+	/* autocommit: BEGIN and COMMIT travel in the pipeline. (Without them
+	 * the pipeline would be one implicit transaction too, but a row
+	 * refused before sending could not undo the rows sent before it.) */
+	if (b->autocommit) {
+		if (!PQsendQueryParams(c->pg, "BEGIN", 0, NULL, NULL, NULL, NULL, 0)) {
+			rc = pgb_not_sent(c, err, "batch (BEGIN)");
+			fail(&p, DAL_BATCH_ROW_UNKNOWN, rc);
+		}
+		p.first = 1;
 	}
 	for (size_t r = 0; r < b->nrows && !p.failed; r++) {
 		b->row(b, r, vals);
@@ -140,10 +161,19 @@ int pgb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 			fail(&p, DAL_BATCH_ROW_UNKNOWN, rc);
 			break;
 		}
+		p.nsent = r + 1;
 		if ((r + 1) % FLUSH_EVERY == 0 && (rc = pump(c, &p, 0, err)) != DAL_OK) {
 			fail(&p, DAL_BATCH_ROW_UNKNOWN, rc);
 			goto lost;
 		}
+	}
+	if (p.nsent == SIZE_MAX)
+		p.nsent = 0;
+	if (b->autocommit &&
+	    !PQsendQueryParams(c->pg, p.failed ? "ROLLBACK" : "COMMIT", 0, NULL, NULL, NULL, NULL,
+	                       0)) {
+		fail(&p, DAL_BATCH_ROW_UNKNOWN, pgb_lost(c, NULL, 1, err, "batch (COMMIT)"));
+		goto lost;
 	}
 	if (!PQpipelineSync(c->pg)) {
 		fail(&p, DAL_BATCH_ROW_UNKNOWN, pgb_lost(c, NULL, 1, err, "batch"));
@@ -155,6 +185,10 @@ int pgb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 	}
 	PQexitPipelineMode(c->pg);
 	PQsetnonblocking(c->pg, 0);
+	/* A row failed on the server after our BEGIN: the transaction is
+	 * aborted and the COMMIT was skipped; end it. */
+	if (b->autocommit && p.failed && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		PQclear(PQexec(c->pg, "ROLLBACK"));
 	rc = p.failed ? p.rc : DAL_OK;
 	b->failed_row = p.failed ? p.failed_row : DAL_BATCH_ROW_UNKNOWN;
 	b->affected = p.affected;

@@ -311,8 +311,9 @@ int64_t sqb_rows_affected(dal_bstmt *s)
 
 /*
  * A batch: the prepared loop, bound without copies (the core's values stay
- * valid for the whole call), in the transaction the core opened. The
- * bindings are cleared at the end, as the pointers die with the call.
+ * valid for the whole call), in a transaction (our own with autocommit,
+ * else the core's). The bindings are cleared at the end, as the pointers
+ * die with the call.
  */
 int sqb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 {
@@ -322,6 +323,11 @@ int sqb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 	if (b->npos > 16 && !(vals = malloc(b->npos * sizeof *vals)))
 		return dal_error_set(err, DAL_ENOMEM, "HY001", SQLITE_NOMEM,
 		                     "batch: out of memory");
+	if (b->autocommit && (rc = sqb_begin(s->conn, err)) != DAL_OK) {
+		if (vals != small)
+			free(vals);
+		return rc;
+	}
 	for (size_t r = 0; r < b->nrows; r++) {
 		b->row(b, r, vals);
 		sqlite3_reset(s->st);
@@ -343,6 +349,15 @@ int sqb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 	sqlite3_reset(s->st);
 	sqlite3_clear_bindings(s->st);
 	s->state = ST_READY;
+	if (b->autocommit) {
+		if (rc == DAL_OK) {
+			if ((rc = sqb_commit(s->conn, err)) != DAL_OK)
+				b->failed_row = DAL_BATCH_ROW_UNKNOWN;
+		} else {
+			dal_error ignored;
+			sqb_rollback(s->conn, &ignored);
+		}
+	}
 	if (vals != small)
 		free(vals);
 	return rc;

@@ -139,6 +139,7 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 	const struct dal_plugin *reg;
 	struct ph_result ph;
 	dal_bstmt *h = NULL;
+	uint64_t hash = 0;
 	dal_stmt *s;
 	int rc;
 
@@ -150,6 +151,14 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 	*out = NULL;
 	if (!sql)
 		return dal_error_set(&c->err, DAL_EMISUSE, NULL, 0, "dal_stmt_prepare: sql is NULL");
+	if (c->repo->cache_size) {
+		hash = stmt_sql_hash(sql);
+		if ((s = stmt_cache_take(c, sql, hash))) {
+			link_stmt(c, s);
+			*out = s;
+			return DAL_OK;
+		}
+	}
 	reg = &c->repo->plugin->reg;
 	rc = ph_rewrite(sql, reg->param_style, reg->syntax, &ph, &c->err);
 	if (rc != DAL_OK)
@@ -191,6 +200,13 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 		return dal_error_set(&c->err, DAL_ENOMEM, "HY001", 0, "out of memory");
 	}
 	s->state = STMT_READY;
+	s->ddl = stmt_sql_is_ddl(sql, 0);
+	/* Kept for the cache; without memory for the key it is simply not
+	 * cached. */
+	if (c->repo->cache_size && !s->ddl && (s->sql = strdup(sql))) {
+		s->sql_hash = hash;
+		s->epoch = __atomic_load_n(&c->repo->schema_epoch, __ATOMIC_RELAXED);
+	}
 	dal_error_clear(&s->err);
 	link_stmt(c, s);
 	*out = s;
@@ -203,14 +219,22 @@ void dal_stmt_close(dal_stmt *s)
 		return;
 	if (s->conn) {
 		unlink_stmt(s);
+		if (stmt_cache_put(s))
+			return;
 		s->ops.finalize.fn(s->ops.finalize.h);
 	}
+	stmt_free(s);
+}
+
+void stmt_free(dal_stmt *s)
+{
 	if (s->names)
 		for (unsigned i = 0; i < s->nparams; i++)
 			free(s->names[i]);
 	free(s->names);
 	free(s->pos_param);
 	free(s->scratch);
+	free(s->sql);
 	free(s);
 }
 
@@ -417,11 +441,19 @@ int dal_stmt_step(dal_stmt *s)
 		s->state = STMT_ROW;
 		return rc;
 	}
+	if (__builtin_expect(s->ddl, 0) && s->conn)
+		stmt_schema_changed(s->conn->repo);
 	if (rc == DAL_DONE) {
 		s->state = STMT_DONE;
 		return rc;
 	}
 	s->state = STMT_FAILED;
+	/* A statement that failed for something other than its data (one a
+	 * schema change made stale, say) is not kept for reuse. */
+	if (s->sql && rc != DAL_ECONSTRAINT && rc != DAL_EDATA && rc != DAL_EBUSY) {
+		free(s->sql);
+		s->sql = NULL;
+	}
 	if (s->conn) {
 		rc = conn_canceled(s->conn, rc, &s->err);
 		/* The server is gone: the connection will not be pooled again,

@@ -333,6 +333,22 @@ typedef struct dal_pool_stats {
 /* Fill *out. Safe from any thread. */
 DAL_API int dal_repo_pool_stats(const dal_repo *repo, dal_pool_stats *out);
 
+/*
+ * The statement cache (setting statement_cache_size: statements kept
+ * prepared per pooled connection, 32 by default on servers, 0 on files):
+ * dal_stmt_close() keeps the statement prepared on its connection, and
+ * dal_stmt_prepare() of the same SQL text on that connection (also after
+ * the connection went back to the pool and was acquired again) takes it
+ * back without preparing, with every parameter NULL again. A statement
+ * that can change the schema (CREATE, ALTER, DROP, RENAME, DISCARD,
+ * DEALLOCATE) run through any connection of the repository makes every
+ * cached statement be prepared again on its next use. *hits gets the
+ * prepares answered from a cache, *misses those that were not (both stay 0
+ * with the cache off). Safe from any thread.
+ */
+DAL_API int dal_repo_statement_cache_stats(const dal_repo *repo, uint64_t *hits,
+                                           uint64_t *misses);
+
 /* ------------------------------------------------------------------------ */
 /* Statements                                                                */
 /* ------------------------------------------------------------------------ */

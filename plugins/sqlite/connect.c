@@ -218,6 +218,11 @@ int sqb_ping(dal_bconn *c, dal_error *err)
 	return run_cached(c, TX_PING, "PRAGMA schema_version", err);
 }
 
+int sqb_schema_check(struct dal_bconn *c, dal_error *err)
+{
+	return run_cached(c, TX_SCHEMA, "SELECT 1 FROM sqlite_master LIMIT 0", err);
+}
+
 /* statement_timeout covers the whole call, every statement of a script. */
 int sqb_exec(dal_bconn *c, const char *sql, int64_t *affected,
                        dal_error *err)

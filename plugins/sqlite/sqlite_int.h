@@ -21,7 +21,7 @@
 #include <dal/dal.h>
 #include <dal/plugin.h>
 
-enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_PING, TX__COUNT };
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_PING, TX_SCHEMA, TX__COUNT };
 
 /*
  * Cancel and statement_timeout. Both stop a running statement the same way:
@@ -111,6 +111,9 @@ int sqb_connect(const struct dal_driver *self, const struct dal_connect_params *
                 dal_bconn **out, dal_error *err);
 void sqb_disconnect(dal_bconn *c);
 int sqb_ping(dal_bconn *c, dal_error *err);
+/* Bring c's copy of the schema up to date (another connection may have
+ * changed it): a statement that reads the schema table checks the cookie. */
+int sqb_schema_check(struct dal_bconn *c, dal_error *err);
 int sqb_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err);
 int sqb_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err);
 int sqb_begin(dal_bconn *c, dal_error *err);

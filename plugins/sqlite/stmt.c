@@ -72,6 +72,13 @@ int sqb_prepare(dal_bconn *c, const char *sql, size_t len,
 	if (len > INT_MAX)
 		return dal_error_set(err, DAL_EDATA, "54000", SQLITE_TOOBIG,
 		                     "prepare: SQL of %zu bytes is too long", len);
+	/* Outside a transaction this connection may hold a schema another
+	 * connection has changed since: SQLite would compile against it and
+	 * only re-prepare at the first step, after column_count() and the
+	 * names were taken. A statement that reads the schema table checks
+	 * the cookie first, and reloads the schema when it changed. */
+	if (sqlite3_get_autocommit(c->db) && (rc = sqb_schema_check(c, err)) != DAL_OK)
+		return rc;
 	rc = sqlite3_prepare_v3(c->db, sql, (int)len, SQLITE_PREPARE_PERSISTENT,
 	                        &st, &tail);
 	if (rc != SQLITE_OK)

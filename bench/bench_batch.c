@@ -37,6 +37,22 @@
  *   BATCH backend=B stack=S rows=N run=R ns=T
  * and at the end a markdown table of medians (ns per row, ratios to
  * raw-row and raw-batch) that bench/run-batch puts into RESULTS.md.
+ *
+ * --test cache: the statement cache. --queries point selects ("SELECT
+ * score FROM bench_t WHERE id = ?", keys from W2's fixed-seed sequence) on
+ * a table of --rows rows, each query prepared, run and closed (a service
+ * that prepares per request), --runs rounds in alternation:
+ *   raw-held       the floor: the raw client, prepared once, executed per
+ *                  query
+ *   raw-each       the raw client preparing per query the cheapest correct
+ *                  way: SQLite prepare/step/finalize; MariaDB
+ *                  mysql_stmt_prepare + execute + close (two round trips);
+ *                  PostgreSQL PQexecParams (parse, bind and execute in one
+ *                  round trip)
+ *   dal-nocache    libdal, dal_stmt_prepare/step/close per query,
+ *                  statement_cache_size=0
+ *   dal-cache      the same with the cache (statement_cache_size=32)
+ * Every stack must produce the same sum of scores.
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -465,6 +481,189 @@ static void pg_copy(void)
 		PQclear(r);
 }
 
+/* ---- the statement cache test ------------------------------------------ */
+
+static const char cache_sql[] = "SELECT score FROM bench_t WHERE id = ?";
+static int64_t *cache_keys;
+static long cache_queries;
+static dal_repo *cache_repo[2]; /* without and with the cache */
+static double cache_sum;
+
+static void cache_check(double sum, const char *stack)
+{
+	if (sum != cache_sum)
+		bench_fail(&g.c, "%s: sum of scores %.17g, expected %.17g", stack, sum, cache_sum);
+}
+
+static void dal_each(int cached)
+{
+	dal_conn *c;
+	dal_error err;
+	double sum = 0;
+
+	/* A connection per round, as a request handler acquires one. */
+	if (dal_conn_acquire(cache_repo[cached], &c, &err) != DAL_OK)
+		dal_fail("acquire", &err);
+	for (long i = 0; i < cache_queries; i++) {
+		dal_stmt *s;
+
+		if (dal_stmt_prepare(c, cache_sql, &s) != DAL_OK)
+			dal_fail("prepare", dal_conn_error(c));
+		dal_stmt_bind_int64(s, 1, cache_keys[i]);
+		if (dal_stmt_step(s) != DAL_ROW)
+			dal_fail("point select", dal_stmt_error(s));
+		sum += dal_stmt_column_double(s, 0);
+		dal_stmt_close(s);
+	}
+	dal_conn_release(c);
+	cache_check(sum, cached ? "dal-cache" : "dal-nocache");
+}
+
+static void dal_nocache(void)
+{
+	dal_each(0);
+}
+
+static void dal_cache(void)
+{
+	dal_each(1);
+}
+
+static double lite_point(sqlite3_stmt *st, int64_t id)
+{
+	double v;
+
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		bench_fail(&g.c, "point select: %s", sqlite3_errmsg(g.lite));
+	v = sqlite3_column_double(st, 0);
+	sqlite3_reset(st);
+	return v;
+}
+
+static sqlite3_stmt *lite_prep(void)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(g.lite, cache_sql, -1, &st, NULL) != SQLITE_OK)
+		bench_fail(&g.c, "prepare: %s", sqlite3_errmsg(g.lite));
+	return st;
+}
+
+static MYSQL_STMT *my_point_prepare(MYSQL_BIND *p, MYSQL_BIND *res, long long *id, double *v)
+{
+	MYSQL_STMT *st = mysql_stmt_init(g.my);
+
+	if (!st || mysql_stmt_prepare(st, cache_sql, strlen(cache_sql)))
+		bench_fail(&g.c, "prepare: %s", mysql_error(g.my));
+	memset(p, 0, sizeof *p);
+	p->buffer_type = MYSQL_TYPE_LONGLONG;
+	p->buffer = id;
+	memset(res, 0, sizeof *res);
+	res->buffer_type = MYSQL_TYPE_DOUBLE;
+	res->buffer = v;
+	if (mysql_stmt_bind_param(st, p) || mysql_stmt_bind_result(st, res))
+		bench_fail(&g.c, "bind: %s", mysql_stmt_error(st));
+	return st;
+}
+
+static double my_point_run(MYSQL_STMT *st, const double *v)
+{
+	if (mysql_stmt_execute(st) || mysql_stmt_fetch(st))
+		bench_fail(&g.c, "point select: %s", mysql_stmt_error(st));
+	mysql_stmt_free_result(st);
+	return *v;
+}
+
+static double pg_point_result(PGresult *r)
+{
+	uint64_t bits;
+	double v;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		bench_fail(&g.c, "point select: %s", PQerrorMessage(g.pg));
+	memcpy(&bits, PQgetvalue(r, 0, 0), 8);
+	bits = be64toh(bits);
+	memcpy(&v, &bits, 8);
+	PQclear(r);
+	return v;
+}
+
+static void raw_point(int each)
+{
+	static const Oid types[1] = {20};
+	static const int fmt[1] = {1};
+	double sum = 0, v = 0;
+	long long id = 0;
+
+	switch (g.c.backend) {
+	case BENCH_SQLITE: {
+		sqlite3_stmt *st = each ? NULL : lite_prep();
+
+		for (long i = 0; i < cache_queries; i++) {
+			if (each)
+				st = lite_prep();
+			sum += lite_point(st, cache_keys[i]);
+			if (each)
+				sqlite3_finalize(st);
+		}
+		if (!each)
+			sqlite3_finalize(st);
+		break;
+	}
+	case BENCH_MYSQL: {
+		MYSQL_BIND p, res;
+		MYSQL_STMT *st = each ? NULL : my_point_prepare(&p, &res, &id, &v);
+
+		for (long i = 0; i < cache_queries; i++) {
+			if (each)
+				st = my_point_prepare(&p, &res, &id, &v);
+			id = cache_keys[i];
+			sum += my_point_run(st, &v);
+			if (each)
+				mysql_stmt_close(st);
+		}
+		if (!each)
+			mysql_stmt_close(st);
+		break;
+	}
+	case BENCH_PGSQL: {
+		char *pgsql = strdup(bench_sql_numbered(cache_sql, "$"));
+
+		if (!each) {
+			PGresult *r = PQprepare(g.pg, "pt", pgsql, 1, types);
+			if (PQresultStatus(r) != PGRES_COMMAND_OK)
+				bench_fail(&g.c, "prepare: %s", PQerrorMessage(g.pg));
+			PQclear(r);
+		}
+		for (long i = 0; i < cache_queries; i++) {
+			uint64_t be = htobe64((uint64_t)cache_keys[i]);
+			const char *val[1] = {(const char *)&be};
+			int len[1] = {8};
+
+			sum += pg_point_result(
+				each ? PQexecParams(g.pg, pgsql, 1, types, val, len, fmt, 1)
+				     : PQexecPrepared(g.pg, "pt", 1, val, len, fmt, 1));
+		}
+		if (!each)
+			PQclear(PQexec(g.pg, "DEALLOCATE pt"));
+		free(pgsql);
+		break;
+	}
+	}
+	cache_check(sum, each ? "raw-each" : "raw-held");
+}
+
+static void raw_held(void)
+{
+	raw_point(0);
+}
+
+static void raw_each(void)
+{
+	raw_point(1);
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 struct stack {
@@ -525,8 +724,57 @@ static void connect_raw(void)
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_batch --backend sqlite|mysql|pgsql --url URL "
-	                "[--rows N] [--runs R]\n");
+	                "[--test batch|cache] [--rows N] [--queries Q] [--runs R]\n");
 	exit(2);
+}
+
+/* Run the stacks --runs times in alternation (the order rotating), then
+ * print the table: per-unit ns, ratios to stacks[ref1] and stacks[ref2]. */
+static void run_stacks(struct stack *stacks, size_t ns, long units, int empty, const char *tag,
+                       const char *title, const char *unit, size_t ref1, size_t ref2)
+{
+	for (size_t i = 0; i < ns; i++)
+		stacks[i].ns = calloc(g.runs, sizeof *stacks[i].ns);
+	for (long run = 0; run < g.runs; run++) {
+		for (size_t k = 0; k < ns; k++) {
+			struct stack *s = &stacks[(k + run) % ns];
+			uint64_t t0;
+
+			if (empty)
+				empty_table();
+			t0 = bench_now_ns();
+			s->fn();
+			s->ns[run] = bench_now_ns() - t0;
+			if (empty)
+				check_table(s->name);
+			printf("%s backend=%s stack=%s units=%ld run=%ld ns=%llu\n", tag,
+			       g.c.backend_name, s->name, units, run, (unsigned long long)s->ns[run]);
+		}
+	}
+	{
+		double r1 = median_ns(&stacks[ref1]), r2 = median_ns(&stacks[ref2]);
+
+		printf("\n| %s | ms (median of %ld) | %s | × %s | × %s |\n", title, g.runs, unit,
+		       stacks[ref1].name, stacks[ref2].name);
+		printf("|---|---|---|---|---|\n");
+		for (size_t i = 0; i < ns; i++) {
+			double m = median_ns(&stacks[i]);
+			printf("| %s | %.1f | %.0f | ×%.2f | ×%.2f |\n", stacks[i].name, m / 1e6,
+			       m / (double)units, m / r1, m / r2);
+		}
+	}
+}
+
+static dal_repo *open_with(const char *query)
+{
+	char url[4200];
+	dal_repo *r;
+	dal_error err;
+
+	snprintf(url, sizeof url, "%s%s%s", g.c.url, strchr(g.c.url, '?') ? "&" : "?", query);
+	if (dal_repo_open_url(&r, url, &err) != DAL_OK)
+		dal_fail("open", &err);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -536,9 +784,11 @@ int main(int argc, char **argv)
 		{"url", required_argument, NULL, 'u'},
 		{"rows", required_argument, NULL, 'n'},
 		{"runs", required_argument, NULL, 'r'},
+		{"test", required_argument, NULL, 't'},
+		{"queries", required_argument, NULL, 'q'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *backend = NULL;
+	const char *backend = NULL, *test = "batch";
 	struct stack stacks[6];
 	size_t ns = 0;
 	dal_error err;
@@ -546,6 +796,7 @@ int main(int argc, char **argv)
 
 	g.rows = 10000;
 	g.runs = 5;
+	cache_queries = 0;
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (o) {
 		case 'b':
@@ -560,11 +811,18 @@ int main(int argc, char **argv)
 		case 'r':
 			g.runs = atol(optarg);
 			break;
+		case 't':
+			test = optarg;
+			break;
+		case 'q':
+			cache_queries = atol(optarg);
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!backend || !g.c.url || g.rows < 1 || g.runs < 1)
+	if (!backend || !g.c.url || g.rows < 1 || g.runs < 1 ||
+	    (strcmp(test, "batch") != 0 && strcmp(test, "cache") != 0))
 		usage();
 	if (strcmp(backend, "sqlite") == 0)
 		g.c.backend = BENCH_SQLITE;
@@ -591,48 +849,44 @@ int main(int argc, char **argv)
 	dal_exec(bench_create_sql(g.c.backend));
 	connect_raw();
 
-	stacks[ns++] = (struct stack){"raw-row",
-	                              g.c.backend == BENCH_SQLITE  ? lite_row
-	                              : g.c.backend == BENCH_MYSQL ? my_row
-	                                                           : pg_row, NULL};
-	if (g.c.backend != BENCH_SQLITE)
-		stacks[ns++] = (struct stack){"raw-batch",
-		                              g.c.backend == BENCH_MYSQL ? my_batch : pg_pipeline,
-		                              NULL};
-	if (g.c.backend == BENCH_PGSQL)
-		stacks[ns++] = (struct stack){"raw-copy", pg_copy, NULL};
-	stacks[ns++] = (struct stack){"dal-row", dal_row, NULL};
-	stacks[ns++] = (struct stack){"dal-batch", dal_batch, NULL};
-	for (size_t i = 0; i < ns; i++)
-		stacks[i].ns = calloc(g.runs, sizeof *stacks[i].ns);
+	if (strcmp(test, "batch") == 0) {
+		char title[64];
 
-	for (long run = 0; run < g.runs; run++) {
-		for (size_t k = 0; k < ns; k++) {
-			struct stack *s = &stacks[(k + run) % ns];
-			uint64_t t0;
+		stacks[ns++] = (struct stack){"raw-row",
+		                              g.c.backend == BENCH_SQLITE  ? lite_row
+		                              : g.c.backend == BENCH_MYSQL ? my_row
+		                                                           : pg_row, NULL};
+		if (g.c.backend != BENCH_SQLITE)
+			stacks[ns++] = (struct stack){"raw-batch",
+			                              g.c.backend == BENCH_MYSQL ? my_batch
+			                                                         : pg_pipeline, NULL};
+		if (g.c.backend == BENCH_PGSQL)
+			stacks[ns++] = (struct stack){"raw-copy", pg_copy, NULL};
+		stacks[ns++] = (struct stack){"dal-row", dal_row, NULL};
+		stacks[ns++] = (struct stack){"dal-batch", dal_batch, NULL};
+		snprintf(title, sizeof title, "%s, %ld rows", backend, g.rows);
+		run_stacks(stacks, ns, g.rows, 1, "BATCH", title, "ns/row", 0,
+		           g.c.backend == BENCH_SQLITE ? 0 : 1);
+	} else {
+		char title[64];
 
-			empty_table();
-			t0 = bench_now_ns();
-			s->fn();
-			s->ns[run] = bench_now_ns() - t0;
-			check_table(s->name);
-			printf("BATCH backend=%s stack=%s rows=%ld run=%ld ns=%llu\n", backend,
-			       s->name, g.rows, run, (unsigned long long)s->ns[run]);
-		}
-	}
-
-	{
-		double row = median_ns(&stacks[0]);
-		double best = median_ns(&stacks[g.c.backend == BENCH_SQLITE ? 0 : 1]);
-
-		printf("\n| %s, %ld rows | ms (median of %ld) | ns/row | × raw-row | × raw-batch |\n",
-		       backend, g.rows, g.runs);
-		printf("|---|---|---|---|---|\n");
-		for (size_t i = 0; i < ns; i++) {
-			double m = median_ns(&stacks[i]);
-			printf("| %s | %.1f | %.0f | ×%.2f | ×%.2f |\n", stacks[i].name, m / 1e6,
-			       m / (double)g.rows, m / row, m / best);
-		}
+		if (cache_queries < 1)
+			cache_queries = g.c.backend == BENCH_SQLITE ? 20000 : 2000;
+		dal_batch();
+		cache_keys = bench_point_ids(cache_queries, g.rows, BENCH_POINT_SEED);
+		for (long i = 0; i < cache_queries; i++)
+			cache_sum += bench_row_score(cache_keys[i]);
+		cache_repo[0] = open_with("statement_cache_size=0");
+		cache_repo[1] = open_with("statement_cache_size=32");
+		stacks[ns++] = (struct stack){"raw-held", raw_held, NULL};
+		stacks[ns++] = (struct stack){"raw-each", raw_each, NULL};
+		stacks[ns++] = (struct stack){"dal-nocache", dal_nocache, NULL};
+		stacks[ns++] = (struct stack){"dal-cache", dal_cache, NULL};
+		snprintf(title, sizeof title, "%s, %ld prepare+select+close", backend,
+		         cache_queries);
+		run_stacks(stacks, ns, cache_queries, 0, "CACHE", title, "ns/query", 0, 1);
+		dal_repo_close(cache_repo[0]);
+		dal_repo_close(cache_repo[1]);
 	}
 	dal_conn_exec(g.conn, "DROP TABLE bench_t", NULL);
 	dal_conn_release(g.conn);

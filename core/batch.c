@@ -335,3 +335,63 @@ int dal_stmt_execute_batch(dal_stmt *s, const dal_batch_column *cols, unsigned n
 		*affected = b.affected;
 	return DAL_OK;
 }
+
+/* ---- pipelines ---------------------------------------------------------- */
+
+int dal_conn_pipeline(dal_conn *c, dal_stmt *const *stmts, size_t n)
+{
+	dal_bstmt *small[16], **h = small;
+	int rc;
+
+	if (!c)
+		return DAL_EMISUSE;
+	c->err.code = DAL_OK;
+	if (n && !stmts)
+		return dal_error_set(&c->err, DAL_EMISUSE, "HY009", 0,
+		                     "dal_conn_pipeline: stmts is NULL");
+	for (size_t i = 0; i < n; i++) {
+		dal_stmt *s = stmts[i];
+
+		if (!s || s->conn != c)
+			return dal_error_set(&c->err, DAL_EMISUSE, "HY010", 0,
+			                     "dal_conn_pipeline: statement %zu %s", i,
+			                     !s ? "is NULL" : "belongs to another connection "
+			                                      "(or its connection was released)");
+		if (s->state == STMT_ROW)
+			return dal_error_set(&c->err, DAL_EMISUSE, "HY010", 0,
+			                     "dal_conn_pipeline: statement %zu has unread rows; read "
+			                     "them or reset it first", i);
+		for (size_t k = 0; k < i; k++)
+			if (stmts[k] == s)
+				return dal_error_set(&c->err, DAL_EMISUSE, "HY010", 0,
+				                     "dal_conn_pipeline: statement %zu is also "
+				                     "statement %zu; pipeline distinct statements",
+				                     i, k);
+	}
+	for (size_t i = 0; i < n; i++) {
+		dal_stmt *s = stmts[i];
+
+		if (s->state != STMT_READY) {
+			if ((rc = s->ops.reset.fn(s->ops.reset.h, &c->err)) != DAL_OK)
+				return rc;
+			s->state = STMT_READY;
+		}
+		s->batched = 0;
+	}
+	if (!n || !stmts[0]->ops.execute_pipelined.fn)
+		return DAL_OK; /* each runs at its first step */
+	if (n > 16 && !(h = malloc(n * sizeof *h)))
+		return dal_error_set(&c->err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		h[i] = stmts[i]->ops.execute_pipelined.h;
+	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
+	rc = stmts[0]->ops.execute_pipelined.fn(h, n, &c->err);
+	if (h != small)
+		free(h);
+	if (rc != DAL_OK) {
+		rc = conn_canceled(c, rc, &c->err);
+		if (code_loses_connection(rc))
+			c->broken = 1;
+	}
+	return rc;
+}

@@ -52,6 +52,7 @@ struct stmt_ops {
 	/* ABI 2.1: fn NULL when no table implements them (the core falls back). */
 	struct { int (*fn)(dal_bstmt *, struct dal_batch *, dal_error *); dal_bstmt *h; } execute_batch;
 	struct { int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *); dal_bstmt *h; } bind_static;
+	struct { int (*fn)(dal_bstmt *const *, size_t, dal_error *); dal_bstmt *h; } execute_pipelined;
 };
 
 /*

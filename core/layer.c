@@ -60,5 +60,6 @@ void stmt_ops_resolve(struct stmt_ops *ops, const struct dal_driver *top, dal_bs
 	RESOLVE(rows_affected);
 	RESOLVE(execute_batch);
 	RESOLVE(bind_static);
+	RESOLVE(execute_pipelined);
 #undef RESOLVE
 }

@@ -1,6 +1,7 @@
 /*
- * Check suite for batch execution (dal_stmt_execute_batch()) and zero-copy
- * binds (dal_stmt_bind_text_static(), dal_stmt_bind_blob_static()), on
+ * Check suite for batch execution (dal_stmt_execute_batch()), pipelines
+ * (dal_conn_pipeline()) and zero-copy binds (dal_stmt_bind_text_static(),
+ * dal_stmt_bind_blob_static()), on
  * every backend through the public API: SQLite (a temporary file), MariaDB
  * and PostgreSQL (DAL_TEST_MYSQL_URL, DAL_TEST_PGSQL_URL; a backend without
  * its URL is skipped with a line saying so) and the core's fallback loop
@@ -548,6 +549,101 @@ START_TEST(test_bind_static_reads_the_callers_buffer)
 }
 END_TEST
 
+/* ---- pipelines ---------------------------------------------------------- */
+
+/* Independent statements sent together: each reads its own result; one
+ * failing (PostgreSQL: division by zero) leaves the others alone. */
+START_TEST(test_pipeline_runs_independent_statements)
+{
+	enum { N = 40 };
+	dal_repo *r = open_be(_i);
+	int64_t ids[N];
+	const char *names[N];
+	char buf[N][16];
+	dal_batch_column cols[2] = {
+		{DAL_TYPE_INT64, ids, NULL, NULL},
+		{DAL_TYPE_TEXT, names, NULL, NULL},
+	};
+	dal_stmt *st[N + 2], *ins, *bad;
+	dal_conn *c;
+
+	if (!r)
+		return;
+	ck_assert_int_eq(!!(dal_repo_capabilities(r) & DAL_CAP_PIPELINE), _i == BE_PGSQL);
+	c = acquire(r);
+	fresh_table(c, _i);
+	for (int i = 0; i < N; i++) {
+		ids[i] = i + 1;
+		snprintf(buf[i], sizeof buf[i], "n%d", i + 1);
+		names[i] = buf[i];
+	}
+	ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, name) VALUES (?, ?)",
+	                                  &ins), DAL_OK);
+	ck_assert_int_eq(dal_stmt_execute_batch(ins, cols, 2, N, NULL, NULL), DAL_OK);
+	for (int i = 0; i < N; i++) {
+		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id, name FROM dal_batch_t WHERE id = ?",
+		                                  &st[i]), DAL_OK);
+		ck_assert_int_eq(dal_stmt_bind_int64(st[i], 1, N - i), DAL_OK);
+	}
+	ck_assert_int_eq(dal_stmt_bind_int64(ins, 1, 1000), DAL_OK);
+	ck_assert_int_eq(dal_stmt_bind_text(ins, 2, "late", -1), DAL_OK);
+	st[N] = ins;
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t WHERE id = 1 / ?", &bad),
+	                 DAL_OK);
+	ck_assert_int_eq(dal_stmt_bind_int64(bad, 1, 0), DAL_OK);
+	st[N + 1] = bad;
+	/* Twice: the second run reuses the finished statements. */
+	for (int round = 0; round < 2; round++) {
+		ck_assert_msg(dal_conn_pipeline(c, st, N + 2) == DAL_OK, "%s",
+		              dal_conn_error(c)->message);
+		for (int i = 0; i < N; i++) {
+			char want[16];
+
+			ck_assert_int_eq(dal_stmt_step(st[i]), DAL_ROW);
+			ck_assert_int_eq(dal_stmt_column_int64(st[i], 0), N - i);
+			snprintf(want, sizeof want, "n%d", N - i);
+			ck_assert_str_eq(dal_stmt_column_text(st[i], 1, NULL), want);
+			ck_assert_int_eq(dal_stmt_step(st[i]), DAL_DONE);
+		}
+		if (round == 0) {
+			ck_assert_int_eq(dal_stmt_step(ins), DAL_DONE);
+			ck_assert_int_eq(dal_stmt_rows_affected(ins), 1);
+		} else {
+			/* The same key again: only this statement fails. */
+			ck_assert_int_eq(dal_stmt_step(ins), DAL_ECONSTRAINT);
+		}
+		if (_i == BE_PGSQL) {
+			ck_assert_int_eq(dal_stmt_step(bad), DAL_EDATA);
+			ck_assert_str_eq(dal_stmt_error(bad)->sqlstate, "22012");
+		} else {
+			/* 1 / 0 is NULL there: no row. */
+			ck_assert_int_eq(dal_stmt_step(bad), DAL_DONE);
+		}
+	}
+	ck_assert_int_eq(count(c), N + 1);
+
+	/* Misuse. */
+	dal_stmt_close(st[1]);
+	st[1] = st[0];
+	ck_assert_int_eq(dal_conn_pipeline(c, st, 2), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "statement 1 is also statement 0"),
+	              "%s", dal_conn_error(c)->message);
+	ck_assert_int_eq(dal_stmt_bind_int64(st[0], 1, 1), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(st[0]), DAL_ROW);
+	ck_assert_int_eq(dal_conn_pipeline(c, st, 1), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "unread rows"), "%s",
+	              dal_conn_error(c)->message);
+	ck_assert_int_eq(dal_conn_pipeline(c, NULL, 1), DAL_EMISUSE);
+	ck_assert_int_eq(dal_conn_pipeline(c, st, 0), DAL_OK);
+	for (int i = 0; i < N + 2; i++)
+		if (i != 1)
+			dal_stmt_close(st[i]);
+	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 /* ---- the core's fallback, through a plugin without the slot ------------ */
 
 /* minimal: no execute_batch and no transactions. Each row is an execute
@@ -646,6 +742,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_batch_named_parameters_and_update, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_batch_misuse_is_refused, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_bind_static_reads_the_callers_buffer, 0, BE__COUNT);
+	tcase_add_loop_test(tc, test_pipeline_runs_independent_statements, 0, BE__COUNT);
 	tcase_add_test(tc, test_batch_fallback_loop_without_the_slot);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

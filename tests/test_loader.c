@@ -194,6 +194,7 @@ START_TEST(test_loader_accepts_older_minor_with_new_slots_null)
 	ck_assert_ptr_nonnull(p->drv.rows_affected);
 	ck_assert_ptr_null(p->drv.execute_batch);
 	ck_assert_ptr_null(p->drv.bind_static);
+	ck_assert_ptr_null(p->drv.execute_pipelined);
 }
 END_TEST
 

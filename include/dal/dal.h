@@ -525,6 +525,29 @@ DAL_API int dal_stmt_bind_text_static(dal_stmt *stmt, unsigned idx, const char *
 DAL_API int dal_stmt_bind_blob_static(dal_stmt *stmt, unsigned idx, const void *p,
                                       size_t len);
 
+/*
+ * Pipelining: execute the n statements stmts[0..n-1] of connection c, each
+ * with its current bindings, sending them all before reading any result
+ * (PostgreSQL's pipeline mode: n statements cost about one round trip
+ * instead of n). Each then reads as if its first dal_stmt_step() had run
+ * it: step it for its first row, DAL_DONE or its own error. The statements
+ * are independent: each runs as it would alone (in its own implicit
+ * transaction when none is open), and one's failure does not stop the
+ * others (inside a transaction, PostgreSQL's own rule applies: after an
+ * error the rest fail too). Their results are read whole (not streamed):
+ * pipeline point selects and short results, not scans.
+ *
+ * The statements must be distinct, belong to c, and have no unread rows
+ * (DAL_EMISUSE otherwise); finished ones are reset first. Do not bind any
+ * of them again before stepping it: that discards its result. On backends
+ * without pipelining (dal_repo_capabilities() lacks DAL_CAP_PIPELINE) the
+ * call checks the statements and returns DAL_OK, and each statement
+ * executes at its first step, one after another, exactly as without it.
+ * A failure that belongs to no statement (the connection lost) is
+ * returned here, and dal_conn_error(c) says why.
+ */
+DAL_API int dal_conn_pipeline(dal_conn *c, dal_stmt *const *stmts, size_t n);
+
 /* ------------------------------------------------------------------------ */
 /* Telemetry                                                                 */
 /* ------------------------------------------------------------------------ */

@@ -53,6 +53,12 @@
  *                  statement_cache_size=0
  *   dal-cache      the same with the cache (statement_cache_size=32)
  * Every stack must produce the same sum of scores.
+ *
+ * --test pipeline (PostgreSQL): --queries point selects (the same SQL and
+ * keys) in groups of 100: raw-seq (PQexecPrepared per query, one round
+ * trip each), raw-pipeline (pipeline mode, 100 PQsendQueryPrepared and one
+ * Sync per group), dal-seq (one statement, bind/step/reset per query),
+ * dal-pipeline (100 statements bound, dal_conn_pipeline(), each stepped).
  */
 #define _GNU_SOURCE
 #include "harness.h"
@@ -664,6 +670,107 @@ static void raw_each(void)
 	raw_point(1);
 }
 
+/* ---- the pipeline test (PostgreSQL) ------------------------------------- */
+
+#define PIPE_DEPTH 100 /* point selects per pipeline */
+static dal_stmt *pipe_stmt[PIPE_DEPTH];
+
+static void pipe_check(double sum, const char *stack)
+{
+	cache_check(sum, stack);
+}
+
+static void pg_seq(void)
+{
+	static const int fmt[1] = {1};
+	double sum = 0;
+
+	for (long i = 0; i < cache_queries; i++) {
+		uint64_t be = htobe64((uint64_t)cache_keys[i]);
+		const char *val[1] = {(const char *)&be};
+		int len[1] = {8};
+
+		sum += pg_point_result(PQexecPrepared(g.pg, "pt", 1, val, len, fmt, 1));
+	}
+	pipe_check(sum, "raw-seq");
+}
+
+static void pg_pipe(void)
+{
+	static const int fmt[1] = {1};
+	double sum = 0;
+
+	for (long i = 0; i < cache_queries; i += PIPE_DEPTH) {
+		long n = cache_queries - i < PIPE_DEPTH ? cache_queries - i : PIPE_DEPTH;
+		uint64_t be[PIPE_DEPTH];
+
+		if (!PQenterPipelineMode(g.pg))
+			bench_fail(&g.c, "pipeline: %s", PQerrorMessage(g.pg));
+		for (long k = 0; k < n; k++) {
+			const char *val[1] = {(const char *)&be[k]};
+			int len[1] = {8};
+
+			be[k] = htobe64((uint64_t)cache_keys[i + k]);
+			if (!PQsendQueryPrepared(g.pg, "pt", 1, val, len, fmt, 1))
+				bench_fail(&g.c, "send: %s", PQerrorMessage(g.pg));
+		}
+		/* 100 short results fit the socket buffers: blocking is safe. */
+		if (!PQpipelineSync(g.pg))
+			bench_fail(&g.c, "sync: %s", PQerrorMessage(g.pg));
+		for (long k = 0; k < n; k++) {
+			PGresult *r = PQgetResult(g.pg);
+
+			sum += pg_point_result(r);
+			if ((r = PQgetResult(g.pg)))
+				bench_fail(&g.c, "pipeline: a second result");
+		}
+		{
+			PGresult *r = PQgetResult(g.pg);
+			if (PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+				bench_fail(&g.c, "pipeline: no sync");
+			PQclear(r);
+		}
+		PQexitPipelineMode(g.pg);
+	}
+	pipe_check(sum, "raw-pipeline");
+}
+
+static void dal_seq(void)
+{
+	dal_stmt *s = pipe_stmt[0];
+	double sum = 0;
+
+	for (long i = 0; i < cache_queries; i++) {
+		dal_stmt_bind_int64(s, 1, cache_keys[i]);
+		if (dal_stmt_step(s) != DAL_ROW)
+			dal_fail("point select", dal_stmt_error(s));
+		sum += dal_stmt_column_double(s, 0);
+		dal_stmt_reset(s);
+	}
+	pipe_check(sum, "dal-seq");
+}
+
+static void dal_pipe(void)
+{
+	double sum = 0;
+
+	for (long i = 0; i < cache_queries; i += PIPE_DEPTH) {
+		long n = cache_queries - i < PIPE_DEPTH ? cache_queries - i : PIPE_DEPTH;
+
+		for (long k = 0; k < n; k++)
+			dal_stmt_bind_int64(pipe_stmt[k], 1, cache_keys[i + k]);
+		if (dal_conn_pipeline(g.conn, pipe_stmt, (size_t)n) != DAL_OK)
+			dal_fail("pipeline", dal_conn_error(g.conn));
+		for (long k = 0; k < n; k++) {
+			if (dal_stmt_step(pipe_stmt[k]) != DAL_ROW)
+				dal_fail("point select", dal_stmt_error(pipe_stmt[k]));
+			sum += dal_stmt_column_double(pipe_stmt[k], 0);
+			dal_stmt_reset(pipe_stmt[k]);
+		}
+	}
+	pipe_check(sum, "dal-pipeline");
+}
+
 /* ---- driver ------------------------------------------------------------- */
 
 struct stack {
@@ -822,7 +929,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (!backend || !g.c.url || g.rows < 1 || g.runs < 1 ||
-	    (strcmp(test, "batch") != 0 && strcmp(test, "cache") != 0))
+	    (strcmp(test, "batch") != 0 && strcmp(test, "cache") != 0 &&
+	     strcmp(test, "pipeline") != 0))
 		usage();
 	if (strcmp(backend, "sqlite") == 0)
 		g.c.backend = BENCH_SQLITE;
@@ -867,6 +975,36 @@ int main(int argc, char **argv)
 		snprintf(title, sizeof title, "%s, %ld rows", backend, g.rows);
 		run_stacks(stacks, ns, g.rows, 1, "BATCH", title, "ns/row", 0,
 		           g.c.backend == BENCH_SQLITE ? 0 : 1);
+	} else if (strcmp(test, "pipeline") == 0) {
+		static const Oid types[1] = {20};
+		char title[64];
+		PGresult *pr;
+
+		if (g.c.backend != BENCH_PGSQL)
+			bench_fail(&g.c, "--test pipeline: pgsql only (the others run each statement "
+			           "at its first step)");
+		if (cache_queries < 1)
+			cache_queries = 2000;
+		dal_batch();
+		cache_keys = bench_point_ids(cache_queries, g.rows, BENCH_POINT_SEED);
+		for (long i = 0; i < cache_queries; i++)
+			cache_sum += bench_row_score(cache_keys[i]);
+		pr = PQprepare(g.pg, "pt", bench_sql_numbered(cache_sql, "$"), 1, types);
+		if (PQresultStatus(pr) != PGRES_COMMAND_OK)
+			bench_fail(&g.c, "prepare: %s", PQerrorMessage(g.pg));
+		PQclear(pr);
+		for (int k = 0; k < PIPE_DEPTH; k++)
+			if (dal_stmt_prepare(g.conn, cache_sql, &pipe_stmt[k]) != DAL_OK)
+				dal_fail("prepare", dal_conn_error(g.conn));
+		stacks[ns++] = (struct stack){"raw-seq", pg_seq, NULL};
+		stacks[ns++] = (struct stack){"raw-pipeline", pg_pipe, NULL};
+		stacks[ns++] = (struct stack){"dal-seq", dal_seq, NULL};
+		stacks[ns++] = (struct stack){"dal-pipeline", dal_pipe, NULL};
+		snprintf(title, sizeof title, "%s, %ld point selects, %d per pipeline", backend,
+		         cache_queries, PIPE_DEPTH);
+		run_stacks(stacks, ns, cache_queries, 0, "PIPELINE", title, "ns/query", 0, 1);
+		for (int k = 0; k < PIPE_DEPTH; k++)
+			dal_stmt_close(pipe_stmt[k]);
 	} else {
 		char title[64];
 

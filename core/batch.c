@@ -361,13 +361,24 @@ int dal_conn_pipeline(dal_conn *c, dal_stmt *const *stmts, size_t n)
 			return dal_error_set(&c->err, DAL_EMISUSE, "HY010", 0,
 			                     "dal_conn_pipeline: statement %zu has unread rows; read "
 			                     "them or reset it first", i);
-		for (size_t k = 0; k < i; k++)
-			if (stmts[k] == s)
-				return dal_error_set(&c->err, DAL_EMISUSE, "HY010", 0,
-				                     "dal_conn_pipeline: statement %zu is also "
-				                     "statement %zu; pipeline distinct statements",
-				                     i, k);
 	}
+	/* Distinct: a mark per statement, set and cleared here (linear). */
+	for (size_t i = 0; i < n; i++) {
+		if (stmts[i]->in_pipeline) {
+			size_t k = 0;
+
+			while (stmts[k] != stmts[i])
+				k++;
+			for (size_t j = 0; j < i; j++)
+				stmts[j]->in_pipeline = 0;
+			return dal_error_set(&c->err, DAL_EMISUSE, "HY010", 0,
+			                     "dal_conn_pipeline: statement %zu is also statement "
+			                     "%zu; pipeline distinct statements", i, k);
+		}
+		stmts[i]->in_pipeline = 1;
+	}
+	for (size_t i = 0; i < n; i++)
+		stmts[i]->in_pipeline = 0;
 	for (size_t i = 0; i < n; i++) {
 		dal_stmt *s = stmts[i];
 

@@ -121,6 +121,7 @@ struct dal_stmt {
 	unsigned epoch;     /* the repository's schema_epoch at prepare */
 	int ddl;            /* CREATE, ALTER, DROP, RENAME...: running it bumps
 	                       the schema epoch */
+	int in_pipeline;    /* dal_conn_pipeline()'s mark while it checks */
 	int batched;        /* the last execution was a batch: rows_affected
 	                       is batch_affected (batch.c) */
 	int64_t batch_affected;

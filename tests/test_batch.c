@@ -551,8 +551,10 @@ END_TEST
 
 /* ---- pipelines ---------------------------------------------------------- */
 
-/* Independent statements sent together: each reads its own result; one
- * failing (PostgreSQL: division by zero) leaves the others alone. */
+/* Statements sent together: each reads its own result. On PostgreSQL they
+ * share one Sync: outside a transaction they are one transaction, and one
+ * failing (division by zero) rolls back the earlier ones' changes and makes
+ * the server skip the later ones (25P02). Elsewhere each runs alone. */
 START_TEST(test_pipeline_runs_independent_statements)
 {
 	enum { N = 40 };
@@ -564,7 +566,7 @@ START_TEST(test_pipeline_runs_independent_statements)
 		{DAL_TYPE_INT64, ids, NULL, NULL},
 		{DAL_TYPE_TEXT, names, NULL, NULL},
 	};
-	dal_stmt *st[N + 2], *ins, *bad;
+	dal_stmt *st[N + 3], *ins, *bad, *after;
 	dal_conn *c;
 
 	if (!r)
@@ -592,9 +594,11 @@ START_TEST(test_pipeline_runs_independent_statements)
 	                 DAL_OK);
 	ck_assert_int_eq(dal_stmt_bind_int64(bad, 1, 0), DAL_OK);
 	st[N + 1] = bad;
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT COUNT(*) FROM dal_batch_t", &after), DAL_OK);
+	st[N + 2] = after;
 	/* Twice: the second run reuses the finished statements. */
 	for (int round = 0; round < 2; round++) {
-		ck_assert_msg(dal_conn_pipeline(c, st, N + 2) == DAL_OK, "%s",
+		ck_assert_msg(dal_conn_pipeline(c, st, N + 3) == DAL_OK, "%s",
 		              dal_conn_error(c)->message);
 		for (int i = 0; i < N; i++) {
 			char want[16];
@@ -605,22 +609,61 @@ START_TEST(test_pipeline_runs_independent_statements)
 			ck_assert_str_eq(dal_stmt_column_text(st[i], 1, NULL), want);
 			ck_assert_int_eq(dal_stmt_step(st[i]), DAL_DONE);
 		}
-		if (round == 0) {
+		if (round == 0 || _i == BE_PGSQL) {
+			/* PostgreSQL: the failure of `bad` below rolls back the
+			 * pipeline's one transaction, this insert with it. */
 			ck_assert_int_eq(dal_stmt_step(ins), DAL_DONE);
 			ck_assert_int_eq(dal_stmt_rows_affected(ins), 1);
 		} else {
-			/* The same key again: only this statement fails. */
+			/* The same key again: this statement fails alone. */
 			ck_assert_int_eq(dal_stmt_step(ins), DAL_ECONSTRAINT);
 		}
 		if (_i == BE_PGSQL) {
 			ck_assert_int_eq(dal_stmt_step(bad), DAL_EDATA);
 			ck_assert_str_eq(dal_stmt_error(bad)->sqlstate, "22012");
+			/* Skipped by the server after the failure. */
+			ck_assert_int_eq(dal_stmt_step(after), DAL_EBACKEND);
+			ck_assert_str_eq(dal_stmt_error(after)->sqlstate, "25P02");
+			ck_assert_msg(tu_contains(dal_stmt_error(after)->message, "not run"), "%s",
+			              dal_stmt_error(after)->message);
 		} else {
 			/* 1 / 0 is NULL there: no row. */
 			ck_assert_int_eq(dal_stmt_step(bad), DAL_DONE);
+			ck_assert_int_eq(dal_stmt_step(after), DAL_ROW);
+			ck_assert_int_eq(dal_stmt_column_int64(after, 0), N + 1);
+			ck_assert_int_eq(dal_stmt_step(after), DAL_DONE);
 		}
 	}
-	ck_assert_int_eq(count(c), N + 1);
+	ck_assert_int_eq(count(c), _i == BE_PGSQL ? N : N + 1);
+
+	/* After a streamed result (libpq's single-row mode), the first
+	 * statement of a pipeline still returns all its rows. */
+	{
+		dal_stmt *scan, *multi[2];
+		int rows = 0, rc;
+
+		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t", &scan), DAL_OK);
+		while ((rc = dal_stmt_step(scan)) == DAL_ROW)
+			rows++;
+		ck_assert_int_eq(rc, DAL_DONE);
+		ck_assert_int_eq(rows, _i == BE_PGSQL ? N : N + 1);
+		dal_stmt_close(scan);
+		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t WHERE id <= 5 "
+		                                     "ORDER BY id", &multi[0]), DAL_OK);
+		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT name FROM dal_batch_t WHERE id = 7",
+		                                  &multi[1]), DAL_OK);
+		ck_assert_int_eq(dal_conn_pipeline(c, multi, 2), DAL_OK);
+		for (int i = 1; i <= 5; i++) {
+			ck_assert_int_eq(dal_stmt_step(multi[0]), DAL_ROW);
+			ck_assert_int_eq(dal_stmt_column_int64(multi[0], 0), i);
+		}
+		ck_assert_int_eq(dal_stmt_step(multi[0]), DAL_DONE);
+		ck_assert_int_eq(dal_stmt_step(multi[1]), DAL_ROW);
+		ck_assert_str_eq(dal_stmt_column_text(multi[1], 0, NULL), "n7");
+		ck_assert_int_eq(dal_stmt_step(multi[1]), DAL_DONE);
+		dal_stmt_close(multi[0]);
+		dal_stmt_close(multi[1]);
+	}
 
 	/* Misuse. */
 	dal_stmt_close(st[1]);
@@ -635,7 +678,7 @@ START_TEST(test_pipeline_runs_independent_statements)
 	              dal_conn_error(c)->message);
 	ck_assert_int_eq(dal_conn_pipeline(c, NULL, 1), DAL_EMISUSE);
 	ck_assert_int_eq(dal_conn_pipeline(c, st, 0), DAL_OK);
-	for (int i = 0; i < N + 2; i++)
+	for (int i = 0; i < N + 3; i++)
 		if (i != 1)
 			dal_stmt_close(st[i]);
 	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);

@@ -530,12 +530,15 @@ DAL_API int dal_stmt_bind_blob_static(dal_stmt *stmt, unsigned idx, const void *
  * with its current bindings, sending them all before reading any result
  * (PostgreSQL's pipeline mode: n statements cost about one round trip
  * instead of n). Each then reads as if its first dal_stmt_step() had run
- * it: step it for its first row, DAL_DONE or its own error. The statements
- * are independent: each runs as it would alone (in its own implicit
- * transaction when none is open), and one's failure does not stop the
- * others (inside a transaction, PostgreSQL's own rule applies: after an
- * error the rest fail too). Their results are read whole (not streamed):
- * pipeline point selects and short results, not scans.
+ * it: step it for its first row, DAL_DONE or its own error. PostgreSQL
+ * closes the pipeline with one Sync, so the statements are one unit: with
+ * no transaction open they run as one transaction, and when one fails the
+ * changes of the earlier ones are rolled back (inside the application's
+ * transaction, that transaction is aborted, as after any failure there)
+ * and the server skips the later ones, whose step reports DAL_EBACKEND,
+ * SQLSTATE 25P02, "not run". Pipeline reads, or writes that belong
+ * together. Their results are read whole (not streamed): pipeline point
+ * selects and short results, not scans.
  *
  * The statements must be distinct, belong to c, and have no unread rows
  * (DAL_EMISUSE otherwise); finished ones are reset first. Do not bind any

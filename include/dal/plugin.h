@@ -355,10 +355,10 @@ struct dal_driver {
 	/* (optional) Execute the n statements stmts[0..n-1] (distinct, of one
 	 * connection, each ready to execute with its bindings) without waiting
 	 * for one result before sending the next (PostgreSQL's pipeline
-	 * mode), each as if run alone (its own implicit transaction outside
-	 * one; an error affects only its statement), and keep each result for
-	 * its statement: the next step() of each returns its first row, DAL_DONE
-	 * or its error, as if that step had executed it. Returns DAL_OK, or an
+	 * mode), and keep each result for its statement: the next step() of
+	 * each returns its first row, DAL_DONE or its error, as if that step
+	 * had executed it (dal.h, dal_conn_pipeline(), says what a failure
+	 * does to the others). Returns DAL_OK, or an
 	 * error that belongs to no statement (the connection was lost, nothing
 	 * could be sent). Fallback: each statement executes at its first step,
 	 * one after another. */

@@ -157,6 +157,7 @@ int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *e
 void repo_disconnect(dal_conn *c)
 {
 	stmt_orphan_all(c);
+	stmt_cache_clear(c);
 	c->ops.disconnect.fn(c->ops.disconnect.h);
 	free(c);
 }
@@ -235,6 +236,7 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 	*r->settings = *s;
 	memset(s, 0, sizeof *s);
 	r->plugin = lp;
+	r->cache_size = r->settings->statement_cache_size;
 	if (collect_options(r->settings, lp, &r->options, &r->n_options) != DAL_OK ||
 	    !(r->pool = pool_new(r->settings, private_database(r)))) {
 		rc = dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");

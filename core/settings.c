@@ -49,7 +49,7 @@ const char *const res_key_names[SK__COUNT] = {
 	"connect_timeout", "read_timeout", "write_timeout", "telemetry",
 	"slow_query_ms", "allow_empty_password", "latency_buckets",
 	"max_overflow", "pool_timeout", "idle_timeout", "max_lifetime", "pre_ping",
-	"retry_max_delay", "statement_timeout",
+	"retry_max_delay", "statement_timeout", "statement_cache_size",
 };
 
 /* The environment variable of each key, or NULL. */
@@ -79,6 +79,7 @@ const struct res_number res_numbers[] = {
 	{SK_READ_TIMEOUT, 0, 86400, "0"},
 	{SK_WRITE_TIMEOUT, 0, 86400, "0"},
 	{SK_SLOW_QUERY_MS, 0, 86400000, "0"},
+	{SK_STATEMENT_CACHE_SIZE, 0, 10000, NULL}, /* default by kind: settings_check.c */
 };
 const size_t res_n_numbers = sizeof res_numbers / sizeof res_numbers[0];
 

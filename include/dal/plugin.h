@@ -46,7 +46,7 @@ extern "C" {
  * version (docs/abi.md). A different major is refused with DAL_EPLUGIN_ABI.
  */
 #define DAL_PLUGIN_ABI_MAJOR 2
-#define DAL_PLUGIN_ABI_MINOR 0
+#define DAL_PLUGIN_ABI_MINOR 1
 #define DAL_PLUGIN_ABI_VERSION \
 	((uint32_t)((DAL_PLUGIN_ABI_MAJOR << 16) | DAL_PLUGIN_ABI_MINOR))
 #define DAL_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
@@ -201,6 +201,35 @@ struct dal_connect_params {
 typedef struct dal_bconn dal_bconn;
 typedef struct dal_bstmt dal_bstmt;
 
+/* batch->failed_row when no row failed, or the backend cannot say which. */
+#define DAL_BATCH_ROW_UNKNOWN ((size_t)-1)
+
+/*
+ * The rows of one execute_batch() call (ABI 2.1). The core fills the first
+ * members; the backend sets failed_row and affected.
+ */
+struct dal_batch {
+	size_t nrows;   /* rows to execute, >= 1 */
+	unsigned npos;  /* parameters per row: the statement's nparams */
+	/* Fill vals[0 .. npos-1] with row r's value of each parameter
+	 * position (vals[0] is position 1), r < nrows. TEXT and BLOB bytes
+	 * stay valid and unchanged until execute_batch() returns, so a
+	 * backend may send them without copying; TEXT is not NUL-terminated
+	 * (use len). Cheap: call it once per row as the row is sent. */
+	void (*row)(const struct dal_batch *batch, size_t r, dal_value *vals);
+	const void *source; /* the core's, for row() */
+	/* 1: no transaction is open on the connection. The backend makes the
+	 * batch all or nothing by its own means (a transaction of its own, or
+	 * an implicit one such as a PostgreSQL pipeline's up to its Sync) and
+	 * commits it before returning DAL_OK; after a failure nothing of it
+	 * remains. 0: the core has opened a transaction or a savepoint around
+	 * the call and ends it; do not commit. */
+	int autocommit;
+	/* Set by the backend: */
+	size_t failed_row;  /* index of the failed row, DAL_BATCH_ROW_UNKNOWN */
+	int64_t affected;   /* rows changed by the rows executed successfully */
+};
+
 /*
  * The function table. The same type is implemented by backends and by the
  * core's layers (telemetry, fault injection), each of which wraps the table
@@ -298,7 +327,43 @@ struct dal_driver {
 	int64_t (*rows_affected)(dal_bstmt *stmt);
 	/* Layers only: the statement of the table below that stmt wraps. */
 	dal_bstmt *(*stmt_inner)(dal_bstmt *stmt);
-	/* ABI 2.1 and later append optional slots here. */
+
+	/* ABI 2.1 */
+
+	/* (optional) Execute stmt, a statement without result columns, once
+	 * per row of batch (struct dal_batch), in row order, as fast as the
+	 * backend allows (a pipeline, array binding, a prepared loop), all or
+	 * nothing as batch->autocommit says (a transaction of the backend's
+	 * own, or the core's around the call). Stop at the first row that
+	 * fails: return its
+	 * error with batch->failed_row set to its index, or to
+	 * DAL_BATCH_ROW_UNKNOWN when the backend cannot tell which row it was
+	 * (the core then finds it by replaying the rows one at a time after
+	 * rolling back).
+	 * batch->affected gets the rows changed by the rows that succeeded.
+	 * The statement's single-row bindings are undefined afterwards (the
+	 * core binds again before the next step). Fallback: the core binds
+	 * and steps each row. */
+	int (*execute_batch)(dal_bstmt *stmt, struct dal_batch *batch, dal_error *err);
+	/* (optional) bind() for TEXT and BLOB values whose bytes the caller
+	 * keeps valid and unchanged until the statement is finalized or
+	 * parameter pos is bound again: the backend may keep the pointer
+	 * instead of a copy (SQLite's SQLITE_STATIC). Other types are never
+	 * passed. Fallback: bind(), which copies. */
+	int (*bind_static)(dal_bstmt *stmt, unsigned pos, const dal_value *value,
+	                   dal_error *err);
+	/* (optional) Execute the n statements stmts[0..n-1] (distinct, of one
+	 * connection, each ready to execute with its bindings) without waiting
+	 * for one result before sending the next (PostgreSQL's pipeline
+	 * mode), and keep each result for its statement: the next step() of
+	 * each returns its first row, DAL_DONE or its error, as if that step
+	 * had executed it (dal.h, dal_conn_pipeline(), says what a failure
+	 * does to the others). Returns DAL_OK, or an
+	 * error that belongs to no statement (the connection was lost, nothing
+	 * could be sent). Fallback: each statement executes at its first step,
+	 * one after another. */
+	int (*execute_pipelined)(dal_bstmt *const *stmts, size_t n, dal_error *err);
+	/* ABI 2.2 and later append optional slots here. */
 };
 
 /* ------------------------------------------------------------------------ */

@@ -356,8 +356,8 @@ struct dal_plugin {
 	unsigned default_port;      /* DAL_KIND_SERVER: the port used when none
 	                               is given; 0 for DAL_KIND_FILE */
 	const char *default_path;   /* DAL_KIND_FILE: the file used when none is
-	                               given ("dal.db"; relative to the INI file),
-	                               or NULL: a path is required */
+	                               given ("dal.db", relative to the current
+	                               directory), or NULL: a path is required */
 	uint32_t param_style;       /* enum dal_param_style */
 	uint32_t syntax;            /* DAL_SYNTAX_* flags of the SQL dialect */
 	const char *ident_quote;    /* identifier quotes, opening and closing:

@@ -270,6 +270,21 @@ check "installed dal-conformance finds the installed template by alias (table)" 
 	"$([ $status -eq 0 ] && grep -q '^5 passed, 0 failed, 0 not applicable (5 cases)$' <<<"$out"
 	echo $?)" "$out"
 
+# The manual, installed: a page per public function, dal-conformance(1).
+pages=$(find "$prefix/share/man/man3" -name 'dal_*.3' 2>/dev/null | wc -l)
+functions=$(cat "$prefix"/include/dal/*.h | grep -c '^DAL_API [^(]*[ *]dal_[a-z0-9_]*(')
+check "share/man/man3: $pages pages for $functions public functions, and libdal.3" \
+	"$([ "$pages" -eq "$functions" ] && [ -f "$prefix/share/man/man3/libdal.3" ]; echo $?)"
+if command -v man >/dev/null; then
+	out=$(MANPAGER=cat MANWIDTH=80 man -M "$prefix/share/man" dal_stmt_prepare 2>&1)
+	check "man -M PREFIX/share/man dal_stmt_prepare" \
+		"$(grep -q 'dal_stmt_prepare(dal_conn \*c, const char \*sql, dal_stmt \*\*out);' <<<"$out" &&
+			grep -q 'EXAMPLES' <<<"$out"; echo $?)" "$out"
+	out=$(MANPAGER=cat MANWIDTH=80 man -M "$prefix/share/man" 1 dal-conformance 2>&1)
+	check "man -M PREFIX/share/man dal-conformance" \
+		"$(grep -q -- '--plugin-dir' <<<"$out"; echo $?)" "$out"
+fi
+
 # ---- 3c. the installed dal.ini, as a normal user ---------------------------
 
 # No -c, no DAL_CONFIG: the installed $sysconfdir/dal/dal.ini. Its database

@@ -1,15 +1,17 @@
 #!/bin/sh
-# Every manual page of docs/man/ passes `mandoc -T lint` with warnings as
-# failures (mdoc syntax, sections, cross-references within the page). A
+# Every manual page passes `mandoc -T lint` with warnings as failures (mdoc
+# syntax, sections, cross-references within the page): those written in
+# docs/man/ and the section 3 pages generated from the headers into man3/
+# of the build tree, of which there must be one per DAL_API function. A
 # visible SKIP without mandoc (scripts/deps.sh installs it).
 if ! command -v mandoc >/dev/null 2>&1; then
 	echo "SKIP: mandoc is not installed (Debian package mandoc)"
 	exit 77
 fi
-dir=${srcdir:-.}/../docs/man
+src=${srcdir:-.}/..
 n=0
 fails=0
-for page in "$dir"/*.[1-9]; do
+for page in "$src"/docs/man/*.[1-9] ../man3/*.3; do
 	[ -f "$page" ] || continue
 	n=$((n + 1))
 	if ! out=$(mandoc -T lint -W warning "$page" 2>&1) || [ -n "$out" ]; then
@@ -18,9 +20,20 @@ for page in "$dir"/*.[1-9]; do
 		fails=$((fails + 1))
 	fi
 done
-if [ "$n" -eq 0 ]; then
-	echo "FAIL: no manual page in $dir"
+# One generated page per public function.
+for f in $(sed -n 's/^DAL_API [^(]*[ *]\(dal_[a-z0-9_]*\)(.*/\1/p' \
+	"$src"/include/dal/dal.h "$src"/include/dal/error.h "$src"/include/dal/plugin.h); do
+	if [ ! -f "../man3/$f.3" ]; then
+		echo "FAIL: no page man3/$f.3 for $f() of the public headers"
+		fails=$((fails + 1))
+	elif ! grep -q "^\.Fn $f " "../man3/$f.3"; then
+		echo "FAIL: man3/$f.3 has no synopsis of $f()"
+		fails=$((fails + 1))
+	fi
+done
+if [ "$n" -lt 80 ]; then
+	echo "FAIL: only $n manual pages (docs/man/, man3/): was man3/ generated?"
 	exit 1
 fi
-echo "man-lint: $n pages, $fails with warnings"
+echo "man-lint: $n pages, $fails failures"
 [ "$fails" -eq 0 ]

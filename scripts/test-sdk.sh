@@ -283,6 +283,13 @@ if command -v man >/dev/null; then
 	out=$(MANPAGER=cat MANWIDTH=80 man -M "$prefix/share/man" 1 dal-conformance 2>&1)
 	check "man -M PREFIX/share/man dal-conformance" \
 		"$(grep -q -- '--plugin-dir' <<<"$out"; echo $?)" "$out"
+	out=$(MANPAGER=cat MANWIDTH=80 man -M "$prefix/share/man" 1 dal 2>&1)
+	check "man -M PREFIX/share/man dal (from docs/dal.1.md)" \
+		"$(grep -q 'run SQL, check connections' <<<"$out" && grep -q 'EXIT STATUS' <<<"$out"
+		echo $?)" "$out"
+	out=$(MANPAGER=cat MANWIDTH=80 man -M "$prefix/share/man" 5 dal.ini 2>&1)
+	check "man -M PREFIX/share/man 5 dal.ini" \
+		"$(grep -q 'libdal configuration file' <<<"$out"; echo $?)" "$out"
 fi
 
 # ---- 3c. the installed dal.ini, as a normal user ---------------------------

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Every manual page passes `mandoc -T lint` with warnings as failures (mdoc
 # syntax, sections, cross-references within the page): those written in
-# docs/man/ and the section 3 pages generated from the headers into man3/
-# of the build tree, of which there must be one per DAL_API function. A
+# docs/man/, dal.1 generated from docs/dal.1.md, and the section 3 pages
+# generated from the headers into man3/ of the build tree, of which there
+# must be one per DAL_API function. A
 # visible SKIP without mandoc (scripts/deps.sh installs it).
 if ! command -v mandoc >/dev/null 2>&1; then
 	echo "SKIP: mandoc is not installed (Debian package mandoc)"
@@ -11,7 +12,7 @@ fi
 src=${srcdir:-.}/..
 n=0
 fails=0
-for page in "$src"/docs/man/*.[1-9] ../man3/*.3; do
+for page in "$src"/docs/man/*.[1-9] ../dal.1 ../man3/*.3; do
 	[ -f "$page" ] || continue
 	n=$((n + 1))
 	if ! out=$(mandoc -T lint -W warning "$page" 2>&1) || [ -n "$out" ]; then
@@ -31,6 +32,7 @@ for f in $(sed -n 's/^DAL_API [^(]*[ *]\(dal_[a-z0-9_]*\)(.*/\1/p' \
 		fails=$((fails + 1))
 	fi
 done
+[ -f ../dal.1 ] || { echo "FAIL: dal.1 was not generated"; fails=$((fails + 1)); }
 if [ "$n" -lt 80 ]; then
 	echo "FAIL: only $n manual pages (docs/man/, man3/): was man3/ generated?"
 	exit 1

@@ -62,6 +62,20 @@ for f in "$tmp"/readme-*.c; do
 	[ -f "$f" ] || continue
 	if grep -q '^int main(' "$f"; then try "$f" 1; else try "$f" 0; fi
 done
+# docs/man/examples/pages names existing files and public functions only.
+while read -r fn file; do
+	case $fn in '#'* | '') continue ;; esac
+	if [ ! -f "$src/docs/man/examples/$file" ]; then
+		echo "FAIL: docs/man/examples/pages: $fn: no file $file"
+		fails=$((fails + 1))
+	elif ! grep -q "^DAL_API [^(]*[ *]$fn(" "$src"/include/dal/*.h; then
+		echo "FAIL: docs/man/examples/pages: $fn is not a public function"
+		fails=$((fails + 1))
+	elif ! grep -q "$fn(" "$src/docs/man/examples/$file"; then
+		echo "FAIL: docs/man/examples/pages: $file does not call $fn()"
+		fails=$((fails + 1))
+	fi
+done <"$src/docs/man/examples/pages"
 if [ "$n" -lt 10 ]; then
 	echo "FAIL: only $n examples found"
 	exit 1

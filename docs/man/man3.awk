@@ -11,8 +11,10 @@
 # name each other under SEE ALSO). A comment stays attached across type
 # definitions between it and the declarations. Lines of a comment indented
 # by four or more spaces are code: a literal display. If examples/NAME.c
-# exists, it is the page's EXAMPLES section (make check compiles every such
-# file: tests/man-examples.sh).
+# exists (or the file examples/pages names for NAME, or the example of a
+# function documented by the same comment), it is the
+# page's EXAMPLES section (make check compiles every such file and runs the
+# programs: tests/man-examples.sh).
 #
 # POSIX awk only: it runs at build time wherever libdal builds.
 
@@ -185,6 +187,24 @@ function sentences(s,    out, i, c, n) {
 	return out
 }
 
+# The example of function k: examples/NAME.c, else the file that
+# examples/pages names for it, else that of a function documented by the
+# same comment; "" if none.
+function example_for(k,    j, f, line) {
+	f = examples "/" fn_name[k] ".c"
+	if ((getline line < f) > 0) { close(f); return f }
+	close(f)
+	if (fn_name[k] in page_example) return examples "/" page_example[fn_name[k]]
+	if (fn_comment[k] == "") return ""
+	for (j = 1; j <= nfn; j++) {
+		if (j == k || fn_group[j] != fn_group[k]) continue
+		f = examples "/" fn_name[j] ".c"
+		if ((getline line < f) > 0) { close(f); return f }
+		close(f)
+	}
+	return ""
+}
+
 function synopsis(out, k,    n, args, i, line) {
 	print ".In " fn_header[k] > out
 	print ".Ft \"" fn_ret[k] "\"" > out
@@ -195,6 +215,11 @@ function synopsis(out, k,    n, args, i, line) {
 }
 
 END {
+	f = examples "/pages"
+	while ((getline line < f) > 0)
+		if (line !~ /^#/ && split(line, w, " ") == 2)
+			page_example[w[1]] = w[2]
+	close(f)
 	for (k = 1; k <= nfn; k++) {
 		out = outdir "/" fn_name[k] ".3"
 		upper = toupper(fn_name[k])
@@ -228,8 +253,8 @@ END {
 			print ".Vt dal_code ," > out
 			print "strings returned are owned by libdal, and no message contains a password." > out
 		}
-		ex = examples "/" fn_name[k] ".c"
-		if ((getline exline < ex) > 0) {
+		ex = example_for(k)
+		if (ex != "" && (getline exline < ex) > 0) {
 			print ".Sh EXAMPLES" > out
 			print ".Bd -literal" > out
 			do { print (exline == "" ? "" : esc(exline)) > out } while ((getline exline < ex) > 0)

@@ -8,6 +8,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/dal-ccli.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 plugins=${DAL_PLUGIN_PATH%%:*}
 unset DAL_PLUGIN_PATH DAL_TEST_URL
+if [ ! -f "$plugins/backend_sqlite.la" ]; then
+	echo "SKIP: the sqlite backend is not built (configure --with-sqlite)"
+	exit 77
+fi
 
 expect() { # what want-status command...
 	what=$1 want=$2

@@ -9,6 +9,10 @@
 ini=${srcdir:-.}/../etc/dal.ini
 dal=$(pwd)/../cli/dal
 fails=0
+if [ ! -f ../plugins/sqlite/backend_sqlite.la ]; then
+	echo "SKIP: the sqlite backend is not built (configure --with-sqlite)"
+	exit 77
+fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dal-ini.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT
 # A copy in a directory of its own, made read-only like /etc for a user.

@@ -1,6 +1,6 @@
 # Sourced by the conformance-<backend>.sh wrappers (POSIX sh).
 #
-# conformance_run LABEL URL LIST: run ./dal-conformance --format tap against
+# conformance_run LABEL URL LIST BACKEND: run ./dal-conformance --format tap against
 # URL and check that the cases it reports as not applicable ("# SKIP not
 # applicable: <reason>") are exactly those of LIST (the
 # expected list committed next to the wrappers: one case name per line,
@@ -8,6 +8,8 @@
 # only in such a build). A case not run that the list does not name
 # (a case that should apply was left out), or a case the list names that
 # ran or no longer exists, fails the run with a message naming the case.
+# BACKEND's own cases (`dal-conformance --list`: "(own case of BACKEND)")
+# must all be reported too: they are selected by the plugin's name.
 # Returns the suite's own status when it is worse (a failed case: 1, a hard
 # error: 99 for its status 3, the URL could not be examined, or a crash).
 
@@ -17,6 +19,7 @@ conformance_run() {
 	cr_label=$1
 	cr_url=$2
 	cr_list=$conformance_dir/$3
+	cr_backend=$4
 	cr_tmp=$(mktemp -d "${TMPDIR:-/tmp}/dal-na.XXXXXX") || return 99
 	# Every case runs: no --case.
 	./dal-conformance --format tap --url "$cr_url" >"$cr_tmp/out" 2>&1
@@ -59,6 +62,21 @@ conformance_run() {
 			"cases reported" >&2
 		cr_bad=1
 	fi
+	cr_own=0
+	for cr_case in $(./dal-conformance --list |
+		sed -n "s|^[^/]*/\([^ ]*\) (own case of $cr_backend)\$|\1|p"); do
+		cr_own=$((cr_own + 1))
+		if ! grep -Eq "^(not )?ok [0-9]+ - $cr_case( |\$)" "$cr_tmp/out"; then
+			echo "FAIL: conformance ($cr_label): $cr_case, a case of the" \
+				"$cr_backend backend's own, was not reported" >&2
+			cr_bad=1
+		fi
+	done
+	if [ "$cr_own" -eq 0 ]; then
+		echo "FAIL: conformance ($cr_label): dal-conformance --list names no case" \
+			"of the $cr_backend backend's own" >&2
+		cr_bad=1
+	fi
 	for cr_case in $(comm -23 "$cr_tmp/got" "$cr_tmp/want"); do
 		cr_why=$(sed -n "s/^ok [0-9]* - $cr_case # SKIP not applicable: //p" "$cr_tmp/out")
 		echo "FAIL: conformance ($cr_label): $cr_case was not run ($cr_why)," \
@@ -72,7 +90,7 @@ conformance_run() {
 	done
 	if [ "$cr_bad" = 0 ]; then
 		echo "conformance ($cr_label): $(wc -l <"$cr_tmp/got" | tr -d ' ') cases not" \
-			"applicable, as listed in $3"
+			"applicable, as listed in $3; the $cr_own own cases of $cr_backend reported"
 	elif [ "$cr_rc" = 0 ]; then
 		cr_rc=1
 	fi

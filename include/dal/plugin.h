@@ -21,7 +21,21 @@
  *
  * Threading: the core never calls into one connection (and its statements)
  * from two threads at once. Different connections may be used concurrently,
- * so a backend must keep no unsynchronised global state.
+ * so a backend must keep no unsynchronised global state. connect() may run
+ * on several threads at once (the pool opens connections on demand); the
+ * entry point runs once, under the loader's lock. The one exception to
+ * "one thread per connection" is cancel(), documented at its slot.
+ *
+ * Ownership: what the core passes in (connect parameters, SQL, bound
+ * values, options) is valid only during the call: copy what you keep. What
+ * a slot returns (names, values, version strings) stays the backend's, valid
+ * for as long as the slot says. Handles a slot creates are freed only by
+ * their slot (finalize(), disconnect()).
+ *
+ * Building: `cc -o backend_NAME.so NAME.c $(pkg-config --cflags --libs
+ * libdal-plugin)`. docs/writing-a-backend.md is the guide, the installed
+ * examples/backend_template/ a complete backend to start from, and
+ * dal-conformance(1) the suite a backend must pass on its capabilities.
  *
  * Applications do not need this header; see dal.h.
  */
@@ -258,20 +272,32 @@ struct dal_driver {
 
 	/* ---- connections ---- */
 
-	/* Open a connection. On failure *out is untouched and nothing leaks. */
+	/* Open a connection. On failure *out is untouched and nothing leaks.
+	 * May run on several threads at once. Errors: DAL_ECONNECT (the
+	 * server cannot be reached: the core retries it with backoff),
+	 * DAL_EAUTH, DAL_ETIMEOUT (connect_timeout), DAL_ECONFIG (a bad option
+	 * or parameter, naming it), DAL_ENOMEM. Never a password in *err. */
 	int (*connect)(const struct dal_driver *self, const struct dal_connect_params *params,
 	               dal_bconn **out, dal_error *err);
-	/* Close a connection. Every statement has been finalized before. */
+	/* Close a connection and free it. Every statement has been finalized
+	 * before. Cannot fail; must also work (and not block for long) when the
+	 * server is gone. */
 	void (*disconnect)(dal_bconn *conn);
 	/* Check that the connection is alive with one round trip (or the
-	 * cheapest equivalent). */
+	 * cheapest equivalent). DAL_ECONNECT when it is lost: the pool then
+	 * discards the connection (disconnect()). */
 	int (*ping)(dal_bconn *conn, dal_error *err);
 	/* (optional) Run SQL that takes no parameters and returns no rows; may
 	 * hold several statements if DAL_CAP_MULTI_STATEMENT. *affected gets the
 	 * rows changed by the last statement, or 0. Fallback: prepare/step. */
 	int (*exec)(dal_bconn *conn, const char *sql, int64_t *affected, dal_error *err);
 	/* Prepare one statement whose SQL is already in the backend's
-	 * param_style with exactly nparams parameters. sql[len] is NUL. */
+	 * param_style with exactly nparams parameters. sql[len] is NUL; sql is
+	 * valid during the call only. The statement belongs to conn and is
+	 * finalized before conn is disconnected. On failure *out is untouched.
+	 * Errors as the server reports them (DAL_ESYNTAX, DAL_ENOTFOUND, ...;
+	 * a backend that defers the round trip reports them at the first
+	 * step instead). */
 	int (*prepare)(dal_bconn *conn, const char *sql, size_t len, unsigned nparams,
 	               dal_bstmt **out, dal_error *err);
 	/* (optional, with DAL_CAP_TRANSACTIONS) Transaction control.
@@ -304,15 +330,22 @@ struct dal_driver {
 
 	/* ---- statements ---- */
 
-	/* Bind parameter pos (1-based, <= nparams). The value is copied. */
+	/* Bind parameter pos (1-based, <= nparams; else DAL_EMISUSE). The
+	 * value is valid during the call only: copy it. Called after prepare,
+	 * after reset, or after step returned DAL_DONE or an error (never
+	 * with rows unread: the core refuses that itself); a binding stays
+	 * until replaced. */
 	int (*bind)(dal_bstmt *stmt, unsigned pos, const dal_value *value, dal_error *err);
 	/* Execute on the first call after prepare/reset, then advance one row:
-	 * DAL_ROW, DAL_DONE, or an error. */
+	 * DAL_ROW, DAL_DONE, or an error (DAL_ECONSTRAINT, DAL_EBUSY, ...,
+	 * with the server's SQLSTATE; DAL_ECONNECT or DAL_EOUTCOME when the
+	 * connection was lost before or while the statement ran). Must not
+	 * allocate per row. */
 	int (*step)(dal_bstmt *stmt, dal_error *err);
 	/* Make the statement executable again, keeping bindings. Discards any
 	 * unread rows. */
 	int (*reset)(dal_bstmt *stmt, dal_error *err);
-	/* Free the statement. Never fails. */
+	/* Free the statement, with any unread rows. Never fails. */
 	void (*finalize)(dal_bstmt *stmt);
 	/* Number of result columns (0 for statements that return no rows).
 	 * Valid after prepare. */
@@ -388,8 +421,8 @@ struct dal_plugin {
 	unsigned default_port;      /* DAL_KIND_SERVER: the port used when none
 	                               is given; 0 for DAL_KIND_FILE */
 	const char *default_path;   /* DAL_KIND_FILE: the file used when none is
-	                               given ("dal.db"; relative to the INI file),
-	                               or NULL: a path is required */
+	                               given ("dal.db", relative to the current
+	                               directory), or NULL: a path is required */
 	uint32_t param_style;       /* enum dal_param_style */
 	uint32_t syntax;            /* DAL_SYNTAX_* flags of the SQL dialect */
 	const char *ident_quote;    /* identifier quotes, opening and closing:

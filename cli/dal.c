@@ -52,6 +52,11 @@ static const char usage_text[] =
 	"                              the only command of its invocation\n"
 	"  plugins                     list backend plugins and where they were sought\n"
 	"  config                      print the resolved settings and their sources\n"
+	"  shell [--csv|--json] [--continue]\n"
+	"                              interactive SQL shell (line editing and\n"
+	"                              history when built with libedit, else plain\n"
+	"                              lines); runs stdin as a script when it is not\n"
+	"                              a terminal\n"
 	"\n"
 	"Example:\n"
 	"  dal -u sqlite:////tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
@@ -70,6 +75,7 @@ struct command_def {
 #define ACCEPT_CSV_JSON 1
 #define ACCEPT_FORMAT 2
 #define ACCEPT_HEALTH 4 /* --timeout SECONDS, --json */
+#define ACCEPT_SHELL 8 /* --continue */
 
 static const struct command_def command_defs[] = {
 	{ "exec", 1, 0, cmd_exec,
@@ -151,6 +157,32 @@ static const struct command_def command_defs[] = {
 	  "health must be the only command of its invocation; with -q it prints\n"
 	  "nothing, the exit status says it all. Example (Docker):\n"
 	  "  HEALTHCHECK --timeout=10s CMD dal -q health --timeout 5\n" },
+	{ "shell", 0, ACCEPT_CSV_JSON | ACCEPT_SHELL, cmd_shell,
+	  "Usage: dal shell [--csv|--json] [--continue]\n"
+	  "Read SQL statements and run them on one connection, printing results\n"
+	  "as 'dal query' does (table, or --csv / --json; \\format changes it).\n"
+	  "A statement ends with ';' and may span lines; a ';' inside quotes,\n"
+	  "comments or PostgreSQL dollar-quoted strings does not end it.\n"
+	  "\n"
+	  "On a terminal: a prompt, line editing and history (when dal is built\n"
+	  "with libedit; otherwise plain lines), and an error leaves the shell\n"
+	  "running. History is kept in $DAL_HISTFILE (empty: none), else\n"
+	  "$XDG_STATE_HOME/dal/history, else ~/.dal_history (mode 0600); lines\n"
+	  "that look like they hold a password are never recorded.\n"
+	  "\n"
+	  "Otherwise stdin is a script: no prompt, errors name their line\n"
+	  "(\"dal: shell: stdin:LINE: ...\"), a last statement without ';' runs,\n"
+	  "and the first error ends it with exit status 1.\n"
+	  "  --continue  run the rest of the script after an error (exit status\n"
+	  "              1 if any statement failed)\n"
+	  "\n"
+	  "Commands (one line, where a statement would begin):\n"
+	  "  \\tables              tables and views\n"
+	  "  \\describe T          columns of T: type, nullable, primary key\n"
+	  "  \\timing [on|off]     time each statement\n"
+	  "  \\format table|csv|json\n"
+	  "  \\help                the commands\n"
+	  "  \\quit                leave (so does end of input)\n" },
 };
 
 #define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
@@ -646,6 +678,8 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 				                   "whole number of seconds from 1 to %d",
 				                   value, HEALTH_TIMEOUT_MAX);
 			cmd->timeout_s = (unsigned)t;
+		} else if ((def->formats & ACCEPT_SHELL) && strcmp(opt, "--continue") == 0) {
+			cmd->keep_going = 1;
 		} else if (is_global_option(opt)) {
 			return usage_error(NULL, "option '%s' must come before the "
 			                   "first command", opt);

@@ -497,6 +497,50 @@ START_TEST(test_shell_script_servers)
 }
 END_TEST
 
+/* COPY TO STDOUT / FROM STDIN cannot go through statements: an error,
+ * and the connection stays usable (it used to wait forever in COPY mode). */
+START_TEST(test_shell_pgsql_copy_is_refused_and_connection_kept)
+{
+	const char *url = getenv("DAL_TEST_PGSQL_URL");
+	struct run r;
+
+	if (!url || !*url) {
+		ck_assert_msg(getenv("CI") == NULL, "DAL_TEST_PGSQL_URL not set");
+		fprintf(stderr, "test_shell: DAL_TEST_PGSQL_URL not set; skipped\n");
+		return;
+	}
+	run_script(&r,
+	           "CREATE TEMPORARY TABLE dalsh_copy (x INT);\n"
+	           "COPY (SELECT 1) TO STDOUT;\n"
+	           "SELECT 2 AS b;\n"
+	           "COPY dalsh_copy FROM STDIN;\n"
+	           "SELECT count(*) AS n FROM dalsh_copy;\n",
+	           "-q", "-u", url, "shell", "--continue", "--csv", NULL);
+	assert_run(&r, 1);
+	ck_assert_str_eq(r.out, "b\r\n2\r\nn\r\n0\r\n");
+	ck_assert_str_eq(r.err,
+	                 "dal: shell: stdin:2: DAL_EUNSUPPORTED: step: COPY TO STDOUT is not "
+	                 "supported through libdal statements (it needs the COPY protocol); "
+	                 "nothing was copied [0A000]\n"
+	                 "dal: shell: stdin:4: DAL_EUNSUPPORTED: step: COPY FROM STDIN is not "
+	                 "supported through libdal statements (it needs the COPY protocol); "
+	                 "nothing was copied [0A000]\n");
+	run_free(&r);
+
+	/* The same through dal_conn_exec() (exec); then a chain whose shell
+	 * goes on after the refusal on the same connection. */
+	run_script(&r, "", "-q", "-u", url, "exec", "COPY (SELECT 1) TO STDOUT", NULL);
+	assert_run(&r, 1);
+	assert_has(r.err, "dal: exec: DAL_EUNSUPPORTED: exec: COPY TO STDOUT is not supported");
+	run_free(&r);
+	run_script(&r, "COPY (SELECT 1) TO STDOUT;\nSELECT 3 AS c;\n", "-q", "-u", url,
+	           "exec", "SELECT 1", "shell", "--continue", "--csv", NULL);
+	assert_run(&r, 1);
+	ck_assert_str_eq(r.out, "0 row(s) affected\nc\r\n3\r\n");
+	run_free(&r);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* Through a pseudo-terminal                                                 */
 /* ------------------------------------------------------------------------ */
@@ -798,6 +842,7 @@ static Suite *shell_suite(void)
 	tcase_add_test(t, test_shell_script_meta_commands_sqlite);
 	tcase_add_test(t, test_shell_options_and_help);
 	tcase_add_test(t, test_shell_script_servers);
+	tcase_add_test(t, test_shell_pgsql_copy_is_refused_and_connection_kept);
 	tcase_add_test(t, test_shell_script_has_no_prompt);
 	tcase_add_test(t, test_shell_pty_prompts_statements_and_commands);
 #ifdef HAVE_LIBEDIT

@@ -9,6 +9,9 @@
  * 1 if any statement failed). An interactive session exits 0 unless it
  * cannot start (no connection) or stdin cannot be read.
  *
+ * ^C cancels the running statement, or drops the one being typed
+ * (shell_signal.c).
+ *
  * A statement ends at a ';' that is not inside a literal or comment of the
  * backend's dialect (shell_lex.c), so it may span lines and several may
  * share one. A backslash command is one line, recognised only where a
@@ -211,6 +214,8 @@ int cmd_shell(struct cli *cli, const struct command *cmd)
 		       DAL_VERSION_STRING, dal_repo_name(cli->repo),
 		       dal_repo_backend(cli->repo));
 	lex_reset(&lx, dal_repo_syntax(cli->repo));
+	if (sh.interactive)
+		sigint_start(cli->conn);
 
 	while (!stop && !sh.quit) {
 		const char *line, *meta;
@@ -219,8 +224,17 @@ int cmd_shell(struct cli *cli, const struct command *cmd)
 
 		make_prompt(&sh, &lx, lx.content_at != (size_t)-1 || lx.state != LX_NORMAL,
 		            prompt, sizeof prompt);
-		if (!(line = input_line(in, prompt, &read_error)))
-			break;
+		if (!(line = input_line(in, prompt, &read_error))) {
+			if (!sigint_take())
+				break;
+			/* ^C at the prompt: drop what was typed. */
+			clearerr(stdin);
+			read_error = 0;
+			fputs("^C\n", stdout);
+			b.len = 0;
+			lex_reset(&lx, lx.syntax);
+			continue;
+		}
 		lineno++;
 		if (b.len == 0)
 			b.first_line = lineno;
@@ -231,7 +245,10 @@ int cmd_shell(struct cli *cli, const struct command *cmd)
 			lex_reset(&lx, lx.syntax);
 			sh.line = lineno;
 			input_remember(in, meta);
+			sigint_running(1);
 			bad = shell_meta(&sh, meta) != 0;
+			sigint_running(0);
+			sigint_take();
 			failures += bad;
 			stop = bad && !sh.interactive && !cmd->keep_going;
 			continue;
@@ -243,7 +260,10 @@ int cmd_shell(struct cli *cli, const struct command *cmd)
 		}
 		while (!stop && (end = lex_scan(&lx, b.p, b.len)) >= 0) {
 			if (lx.content_at != (size_t)-1) {
+				sigint_running(1);
 				bad = run_pending(&sh, in, &b, lx.content_at, (size_t)end) != 0;
+				sigint_running(0);
+				sigint_take(); /* a ^C for this statement is spent */
 				failures += bad;
 				stop = bad && !sh.interactive && !cmd->keep_going;
 			}
@@ -254,6 +274,7 @@ int cmd_shell(struct cli *cli, const struct command *cmd)
 
 	if (read_error) {
 		cli_fail(cli, cmd->name, "cannot read stdin: %s", strerror(read_error));
+		sigint_stop();
 		free(b.p);
 		input_close(in);
 		return EXIT_RUNTIME;
@@ -273,6 +294,7 @@ int cmd_shell(struct cli *cli, const struct command *cmd)
 	} else if (sh.interactive && !sh.quit) {
 		putchar('\n'); /* after the prompt that ^D answered */
 	}
+	sigint_stop();
 	free(b.p);
 	input_close(in);
 	fflush(stdout);

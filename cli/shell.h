@@ -130,6 +130,19 @@ long long shell_now_ns(void);
 int shell_meta(struct shell *sh, const char *line);
 
 /* ------------------------------------------------------------------------ */
+/* ^C (shell_signal.c)                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* Catch SIGINT: while sigint_running(1), it cancels conn's statement; it
+ * always sets the flag sigint_take() returns (and clears). Returns 0, or -1
+ * (^C then keeps its default action). */
+int sigint_start(dal_conn *conn);
+void sigint_running(int on);
+int sigint_take(void);
+/* Restore SIGINT's previous action and end the watcher thread. */
+void sigint_stop(void);
+
+/* ------------------------------------------------------------------------ */
 /* Catalog queries (shell_catalog.c)                                         */
 /* ------------------------------------------------------------------------ */
 

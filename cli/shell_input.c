@@ -35,6 +35,7 @@ struct shell_input {
 	char *line;      /* the last line returned */
 	size_t cap;
 	char *last;      /* the last history entry, not repeated */
+	int warned;      /* the history file could not be written */
 };
 
 int input_has_line_editing(void)
@@ -159,7 +160,7 @@ int input_is_secret(const struct cli *cli, const char *entry)
 void input_remember(struct shell_input *in, const char *entry)
 {
 #ifdef HAVE_LIBEDIT
-	int fd;
+	int fd, e;
 
 	if (!in->editing || !*entry || (in->last && strcmp(in->last, entry) == 0) ||
 	    input_is_secret(in->cli, entry))
@@ -171,9 +172,18 @@ void input_remember(struct shell_input *in, const char *entry)
 		return;
 	/* Created private before libedit writes it (it keeps the mode). */
 	fd = open(in->histfile, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0)
+	if (fd < 0)
+		e = errno;
+	else {
 		close(fd);
-	write_history(in->histfile);
+		e = write_history(in->histfile); /* 0, or an errno value */
+	}
+	if (e && !in->warned) {
+		/* Once: the shell works on, without a saved history. */
+		cli_fail(in->cli, "shell", "warning: cannot write the history file %s: %s",
+		         in->histfile, strerror(e));
+		in->warned = 1;
+	}
 #else
 	(void)in;
 	(void)entry;

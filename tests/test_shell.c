@@ -703,6 +703,30 @@ START_TEST(test_shell_pty_prompts_statements_and_commands)
 	pty_send(&p, "SELECT 4 AS four;\r");
 	pty_expect(&p, "four\n4\n");
 	pty_expect(&p, "main=> ");
+	/* ^C at the prompt drops the statement being typed. */
+	pty_send(&p, "SELECT 'dropped' AS x\r");
+	pty_expect(&p, "main-> ");
+	pty_send(&p, "\x03");
+	pty_expect(&p, "^C\nmain=> ");
+	pty_send(&p, "SELECT 5 AS five;\r");
+	pty_expect(&p, "five\n5\n");
+	pty_expect(&p, "main=> ");
+	/* ^C while a statement runs cancels it, and the shell goes on. The
+	 * statement never ends by itself; the ^C is sent once it surely runs. */
+	pty_send(&p, "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+	             "SELECT count(*) FROM c;\r");
+	{
+		struct timespec ts = { 0, 500 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	pty_send(&p, "\x03");
+	pty_expect(&p, "dal: shell: DAL_ECANCELED: ");
+	pty_expect(&p, "main=> ");
+	pty_send(&p, "SELECT 6 AS six;\r");
+	pty_expect(&p, "six\n6\n");
+	pty_expect(&p, "main=> ");
+	ck_assert_msg(!tu_contains(p.buf, "\ndropped\n"), "dropped statement ran:\n%s", p.buf);
 	pty_send(&p, "\\quit\r");
 	ck_assert_int_eq(pty_finish(&p), 0);
 
@@ -793,6 +817,30 @@ START_TEST(test_shell_pty_history_file_location)
 	ck_assert(asprintf(&path, "%s/state/dal/history", tmpdir) > 0);
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	free(path);
+
+	/* A history file that cannot be written: one warning, and the shell
+	 * works on. */
+	ck_assert(asprintf(&path, "%s/no-such-dir/history", tmpdir) > 0);
+	setenv("DAL_HISTFILE", path, 1);
+	pty_start(&p, "-u", url, "shell", NULL);
+	pty_expect(&p, "main=> ");
+	pty_send(&p, "SELECT 7 AS seven;\r");
+	pty_expect(&p, "dal: shell: warning: cannot write the history file ");
+	pty_expect(&p, "no-such-dir/history: No such file or directory\n");
+	pty_expect(&p, "(1 row)\n");
+	pty_expect(&p, "main=> ");
+	pty_send(&p, "SELECT 8 AS eight;\r");
+	pty_expect(&p, "(1 row)\n");
+	pty_expect(&p, "main=> ");
+	{
+		const char *w = strstr(p.buf, "warning");
+
+		ck_assert_msg(w && !strstr(w + 1, "warning"), "not warned once:\n%s", p.buf);
+	}
+	pty_send_eof(&p);
+	ck_assert_int_eq(pty_finish(&p), 0);
+	unsetenv("DAL_HISTFILE");
 	free(path);
 
 	/* Else ~/.dal_history. */

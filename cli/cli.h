@@ -95,8 +95,9 @@ int cmd_stats(struct cli *cli, const struct command *cmd);
 int cmd_plugins(struct cli *cli, const struct command *cmd);
 int cmd_config(struct cli *cli, const struct command *cmd);
 
-/* shell.c: the interactive shell and script runner. */
+/* shell.c: the interactive shell and script runner, and its --help. */
 int cmd_shell(struct cli *cli, const struct command *cmd);
+extern const char cmd_shell_help[];
 
 /* health.c. The default and the largest --timeout, in seconds. */
 #define HEALTH_TIMEOUT_DEFAULT 5

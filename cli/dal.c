@@ -157,33 +157,7 @@ static const struct command_def command_defs[] = {
 	  "health must be the only command of its invocation; with -q it prints\n"
 	  "nothing, the exit status says it all. Example (Docker):\n"
 	  "  HEALTHCHECK --timeout=10s CMD dal -q health --timeout 5\n" },
-	{ "shell", 0, ACCEPT_CSV_JSON | ACCEPT_SHELL, cmd_shell,
-	  "Usage: dal shell [--csv|--json] [--continue]\n"
-	  "Read SQL statements and run them on one connection, printing results\n"
-	  "as 'dal query' does (table, or --csv / --json; \\format changes it).\n"
-	  "A statement ends with ';' and may span lines; a ';' inside quotes,\n"
-	  "comments or PostgreSQL dollar-quoted strings does not end it.\n"
-	  "\n"
-	  "On a terminal: a prompt, line editing and history (when dal is built\n"
-	  "with libedit; otherwise plain lines); an error leaves the shell\n"
-	  "running; ^C cancels the running statement, or drops the one being\n"
-	  "typed. History is kept in $DAL_HISTFILE (empty: none), else\n"
-	  "$XDG_STATE_HOME/dal/history, else ~/.dal_history (mode 0600); lines\n"
-	  "that look like they hold a password are never recorded.\n"
-	  "\n"
-	  "Otherwise stdin is a script: no prompt, errors name their line\n"
-	  "(\"dal: shell: stdin:LINE: ...\"), a last statement without ';' runs,\n"
-	  "and the first error ends it with exit status 1.\n"
-	  "  --continue  run the rest of the script after an error (exit status\n"
-	  "              1 if any statement failed)\n"
-	  "\n"
-	  "Commands (one line, where a statement would begin):\n"
-	  "  \\tables              tables and views\n"
-	  "  \\describe T          columns of T: type, nullable, primary key\n"
-	  "  \\timing [on|off]     time each statement\n"
-	  "  \\format table|csv|json\n"
-	  "  \\help                the commands\n"
-	  "  \\quit                leave (so does end of input)\n" },
+	{ "shell", 0, ACCEPT_CSV_JSON | ACCEPT_SHELL, cmd_shell, cmd_shell_help },
 };
 
 #define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])

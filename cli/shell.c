@@ -18,6 +18,8 @@
  * statement would begin.
  */
 #define _GNU_SOURCE
+#include <config.h>
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +29,42 @@
 #include <unistd.h>
 
 #include "shell.h"
+
+#ifdef HAVE_LIBEDIT
+#define SHELL_EDITING "This dal is built with libedit: line editing and history.\n"
+#else
+#define SHELL_EDITING "This dal is built without libedit: plain lines, no editing or history.\n"
+#endif
+
+const char cmd_shell_help[] =
+	"Usage: dal shell [--csv|--json] [--continue]\n"
+	"Read SQL statements and run them on one connection, printing results\n"
+	"as 'dal query' does (table, or --csv / --json; \\format changes it).\n"
+	"A statement ends with ';' and may span lines; a ';' inside quotes,\n"
+	"comments or PostgreSQL dollar-quoted strings does not end it.\n"
+	"\n"
+	"On a terminal: a prompt, line editing and history (when dal is built\n"
+	"with libedit; otherwise plain lines); an error leaves the shell\n"
+	"running; ^C cancels the running statement, or drops the one being\n"
+	"typed. History is kept in $DAL_HISTFILE (empty: none), else\n"
+	"$XDG_STATE_HOME/dal/history, else ~/.dal_history (mode 0600); lines\n"
+	"that look like they hold a password are never recorded.\n"
+	"\n"
+	"Otherwise stdin is a script: no prompt, errors name their line\n"
+	"(\"dal: shell: stdin:LINE: ...\"), a last statement without ';' runs,\n"
+	"and the first error ends it with exit status 1.\n"
+	"  --continue  run the rest of the script after an error (exit status\n"
+	"              1 if any statement failed)\n"
+	"\n"
+	"Commands (one line, where a statement would begin):\n"
+	"  \\tables              tables and views\n"
+	"  \\describe T          columns of T: type, nullable, primary key\n"
+	"  \\timing [on|off]     time each statement\n"
+	"  \\format table|csv|json\n"
+	"  \\help                the commands\n"
+	"  \\quit                leave (so does end of input)\n"
+	"\n"
+	SHELL_EDITING;
 
 long long shell_now_ns(void)
 {
@@ -95,11 +133,16 @@ static int run_sql(struct shell *sh, const char *sql)
 	return rc;
 }
 
-/* The text buffered for the statement being read. */
+/*
+ * The text read and not yet run. Statements are run from it in place and
+ * only skipped (done advances); the buffer is compacted once per line read,
+ * so a long line of many statements costs one pass, not one move each.
+ */
 struct pending {
 	char *p;
 	size_t len, cap;
-	unsigned first_line; /* input line of p[0] */
+	size_t done;        /* p[0 .. done) has been run */
+	unsigned done_line; /* input line of p[done] */
 };
 
 static int pending_add(struct pending *b, const char *s, size_t n)
@@ -121,22 +164,38 @@ static int pending_add(struct pending *b, const char *s, size_t n)
 	return 0;
 }
 
-/* Drop p[0..n), keeping line numbers right. */
-static void pending_consume(struct pending *b, size_t n)
+/* The input line of p[off], off >= done. */
+static unsigned line_at(const struct pending *b, size_t off)
 {
-	for (size_t k = 0; k < n; k++)
-		b->first_line += b->p[k] == '\n';
-	memmove(b->p, b->p + n, b->len - n + 1);
-	b->len -= n;
-}
+	unsigned line = b->done_line;
 
-static unsigned line_of(const struct pending *b, size_t off)
-{
-	unsigned line = b->first_line;
-
-	for (size_t k = 0; k < off && k < b->len; k++)
+	for (size_t k = b->done; k < off && k < b->len; k++)
 		line += b->p[k] == '\n';
 	return line;
+}
+
+static void pending_skip(struct pending *b, size_t to)
+{
+	b->done_line = line_at(b, to);
+	b->done = to;
+}
+
+/* Drop p[0 .. done); the lexer's offsets move with the text. */
+static void pending_compact(struct pending *b, struct sql_lexer *lx)
+{
+	if (!b->done)
+		return;
+	memmove(b->p, b->p + b->done, b->len - b->done + 1);
+	b->len -= b->done;
+	lex_shift(lx, b->done);
+	b->done = 0;
+}
+
+/* Forget everything typed (^C, or a backslash command). */
+static void pending_clear(struct pending *b, struct sql_lexer *lx)
+{
+	b->len = b->done = 0;
+	lex_reset(lx, lx->syntax);
 }
 
 /*
@@ -165,7 +224,7 @@ static int run_pending(struct shell *sh, struct shell_input *in, struct pending 
 		stop--;
 	save = b->p[stop];
 	b->p[stop] = '\0';
-	sh->line = line_of(b, content_at);
+	sh->line = line_at(b, content_at);
 	rc = run_sql(sh, b->p + content_at);
 	b->p[stop] = save;
 	return rc;
@@ -193,7 +252,7 @@ static const char *meta_start(const char *line)
 int cmd_shell(struct cli *cli, const struct command *cmd)
 {
 	struct shell sh = { .cli = cli, .where = "stdin" };
-	struct pending b = { .first_line = 1 };
+	struct pending b = { .done_line = 1 };
 	struct sql_lexer lx;
 	struct shell_input *in;
 	unsigned lineno = 0, failures = 0;
@@ -231,18 +290,16 @@ int cmd_shell(struct cli *cli, const struct command *cmd)
 			clearerr(stdin);
 			read_error = 0;
 			fputs("^C\n", stdout);
-			b.len = 0;
-			lex_reset(&lx, lx.syntax);
+			pending_clear(&b, &lx);
 			continue;
 		}
 		lineno++;
 		if (b.len == 0)
-			b.first_line = lineno;
+			b.done_line = lineno;
 		/* Where a statement would begin, a backslash line is a command. */
 		if (lx.content_at == (size_t)-1 && lx.state == LX_NORMAL &&
 		    (meta = meta_start(line))) {
-			b.len = 0;
-			lex_reset(&lx, lx.syntax);
+			pending_clear(&b, &lx);
 			sh.line = lineno;
 			input_remember(in, meta);
 			sigint_running(1);
@@ -267,9 +324,11 @@ int cmd_shell(struct cli *cli, const struct command *cmd)
 				failures += bad;
 				stop = bad && !sh.interactive && !cmd->keep_going;
 			}
-			pending_consume(&b, (size_t)end + 1);
+			pending_skip(&b, (size_t)end + 1);
 			lex_reset(&lx, lx.syntax);
+			lx.pos = b.done;
 		}
+		pending_compact(&b, &lx);
 	}
 
 	if (read_error) {
@@ -280,7 +339,7 @@ int cmd_shell(struct cli *cli, const struct command *cmd)
 		return EXIT_RUNTIME;
 	} else if (!stop && !sh.quit && lx.state != LX_NORMAL &&
 	           lx.state != LX_LINE_COMMENT) {
-		sh.line = line_of(&b, lx.open_at);
+		sh.line = line_at(&b, lx.open_at);
 		shell_fail(&sh, "end of input inside a %s that starts here; "
 		           "nothing of it was run", lex_state_name(lx.state));
 		failures++;

@@ -49,8 +49,13 @@ struct sql_lexer {
 	size_t taglen;
 };
 
-/* Start scanning a new statement at offset 0 with the given syntax flags. */
+/* Start scanning a new statement at offset 0 (set lx->pos to start
+ * elsewhere) with the given syntax flags. */
 void lex_reset(struct sql_lexer *lx, unsigned syntax);
+
+/* The text before offset n (all of it scanned) was removed from the
+ * buffer: move the offsets. */
+void lex_shift(struct sql_lexer *lx, size_t n);
 
 /* Scan buf[lx->pos .. len). Returns the offset of a ';' that ends a
  * statement (outside quotes, comments and dollar quotes), or -1 when the

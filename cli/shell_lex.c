@@ -23,6 +23,14 @@ void lex_reset(struct sql_lexer *lx, unsigned syntax)
 	lx->content_at = NO_CONTENT;
 }
 
+void lex_shift(struct sql_lexer *lx, size_t n)
+{
+	lx->pos -= n;
+	lx->open_at = lx->open_at >= n ? lx->open_at - n : 0;
+	if (lx->content_at != NO_CONTENT)
+		lx->content_at -= n;
+}
+
 const char *lex_state_name(enum lex_state state)
 {
 	switch (state) {

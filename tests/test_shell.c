@@ -336,7 +336,12 @@ START_TEST(test_shell_options_and_help)
 	run_script(&r, "", "shell", "--help", NULL);
 	assert_run(&r, 0);
 	assert_has(r.out, "Usage: dal shell [--csv|--json] [--continue]");
-	assert_has(r.out, "libedit");
+#ifdef HAVE_LIBEDIT
+	assert_has(r.out, "This dal is built with libedit: line editing and history.\n");
+#else
+	assert_has(r.out, "This dal is built without libedit: plain lines, no editing or "
+	                  "history.\n");
+#endif
 	run_free(&r);
 
 	run_script(&r, "", "--help", NULL);

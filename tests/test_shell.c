@@ -24,6 +24,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dal/plugin.h>
+
+#include "shell.h"
 #include "testutil.h"
 
 extern char **environ;
@@ -882,6 +885,84 @@ START_TEST(test_shell_script_has_no_prompt)
 }
 END_TEST
 
+/* ------------------------------------------------------------------------ */
+/* The statement splitter (cli/shell_lex.c), directly                        */
+/* ------------------------------------------------------------------------ */
+
+/* Split text (whole lines) with the syntax flags; the statements found,
+ * each trimmed of blanks, joined by "|"; then "+" and the state name if
+ * text ends inside something, or "+" and the unfinished rest. */
+static const char *split(unsigned syntax, const char *text)
+{
+	static char out[1024];
+	struct sql_lexer lx;
+	size_t len = strlen(text), start = 0;
+	long end;
+
+	out[0] = '\0';
+	lex_reset(&lx, syntax);
+	while ((end = lex_scan(&lx, text, len)) >= 0) {
+		if (lx.content_at != (size_t)-1) {
+			size_t n = (size_t)end - lx.content_at;
+
+			while (n && (text[lx.content_at + n - 1] == ' ' ||
+			             text[lx.content_at + n - 1] == '\n'))
+				n--;
+			snprintf(out + strlen(out), sizeof out - strlen(out), "%s%.*s",
+			         out[0] ? "|" : "", (int)n, text + lx.content_at);
+		}
+		start = (size_t)end + 1;
+		lex_reset(&lx, syntax);
+		lx.pos = start;
+	}
+	if (lx.state != LX_NORMAL && lx.state != LX_LINE_COMMENT)
+		snprintf(out + strlen(out), sizeof out - strlen(out), "+%s",
+		         lex_state_name(lx.state));
+	else if (lx.content_at != (size_t)-1)
+		snprintf(out + strlen(out), sizeof out - strlen(out), "+rest");
+	return out;
+}
+
+START_TEST(test_shell_lex_follows_the_dialect_flags)
+{
+	const unsigned my = DAL_SYNTAX_BACKSLASH_ESCAPE | DAL_SYNTAX_HASH_COMMENT |
+	                    DAL_SYNTAX_BACKTICK;
+	const unsigned pg = DAL_SYNTAX_DOLLAR_QUOTE | DAL_SYNTAX_NESTED_COMMENT;
+
+	/* Always: '...', "...", -- and C comments, doubled quotes. */
+	ck_assert_str_eq(split(0, "a';'b;\n"), "a';'b");
+	ck_assert_str_eq(split(0, "a\";\"\"x\" ;c;\n"), "a\";\"\"x\"|c");
+	ck_assert_str_eq(split(0, "a -- ;\nb;\n"), "a -- ;\nb");
+	ck_assert_str_eq(split(0, "a /* ; */ b; c;\n"), "a /* ; */ b|c");
+	ck_assert_str_eq(split(0, "'it''s;' x;\n"), "'it''s;' x");
+	ck_assert_str_eq(split(0, ";;  ; -- only\n/* c */;\n"), "");
+	ck_assert_str_eq(split(0, "a; b\n"), "a+rest");
+	/* Backslash escapes only where declared. */
+	ck_assert_str_eq(split(my, "'a\\';b';c;\n"), "'a\\';b'|c");
+	ck_assert_str_eq(split(0, "'a\\';b';c;\n"), "'a\\'+string literal");
+	/* # comments and backticks: MySQL only. */
+	ck_assert_str_eq(split(my, "a # ;\nb;\n"), "a # ;\nb");
+	ck_assert_str_eq(split(0, "a # ;\nb;\n"), "a #|b");
+	ck_assert_str_eq(split(my, "`x;y` z;\n"), "`x;y` z");
+	ck_assert_str_eq(split(0, "`x;y` z;\n"), "`x|y` z");
+	ck_assert_str_eq(split(DAL_SYNTAX_BRACKET_IDENT, "[x;y] z;\n"), "[x;y] z");
+	/* Dollar quotes: tagged, untagged, a different tag inside, not a
+	 * parameter ($1) and not inside an identifier (a$b$). */
+	ck_assert_str_eq(split(pg, "$$a;b$$;\n"), "$$a;b$$");
+	ck_assert_str_eq(split(pg, "$f$ x; $$ ; $g$ ; $f$ y;\n"), "$f$ x; $$ ; $g$ ; $f$ y");
+	ck_assert_str_eq(split(pg, "select $1; select a$b$c;\n"), "select $1|select a$b$c");
+	ck_assert_str_eq(split(0, "$$a;b$$;\n"), "$$a|b$$");
+	ck_assert_str_eq(split(pg, "$body$\nx;\n"), "+dollar-quoted string");
+	/* E'...' takes backslash escapes on PostgreSQL; '...' does not. */
+	ck_assert_str_eq(split(pg, "E'\\';' x;\n"), "E'\\';' x");
+	ck_assert_str_eq(split(pg, "'\\'; x;\n"), "'\\'|x");
+	/* Nested comments only where declared. */
+	ck_assert_str_eq(split(pg, "/* /* */ ; */ a;\n"), "a");
+	ck_assert_str_eq(split(0, "/* /* */ b; */ a;\n"), "b|*/ a");
+	ck_assert_str_eq(split(0, "a /* open;\n"), "+comment");
+}
+END_TEST
+
 static Suite *shell_suite(void)
 {
 	Suite *s = suite_create("shell");
@@ -902,6 +983,9 @@ static Suite *shell_suite(void)
 	tcase_add_test(t, test_shell_pty_line_editing_and_history);
 	tcase_add_test(t, test_shell_pty_history_file_location);
 #endif
+	suite_add_tcase(s, t);
+	t = tcase_create("lexer");
+	tcase_add_test(t, test_shell_lex_follows_the_dialect_flags);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -128,6 +128,12 @@ static int run_sql(struct shell *sh, const char *sql)
 		shell_fail_error(sh, dal_conn_error(sh->cli->conn));
 		return -1;
 	}
+	/* A ^C between the Enter and now found nothing running to cancel. */
+	if (sigint_pending()) {
+		dal_stmt_close(stmt);
+		shell_fail(sh, "cancelled (^C) before it ran");
+		return -1;
+	}
 	rc = shell_print_result(sh, stmt, dal_stmt_step(stmt), start);
 	dal_stmt_close(stmt);
 	return rc;

@@ -144,6 +144,8 @@ int shell_meta(struct shell *sh, const char *line);
 int sigint_start(dal_conn *conn);
 void sigint_running(int on);
 int sigint_take(void);
+/* 1 if ^C came since the last sigint_take(). */
+int sigint_pending(void);
 /* Restore SIGINT's previous action and end the watcher thread. */
 void sigint_stop(void);
 

@@ -104,6 +104,11 @@ void sigint_running(int on)
 	pthread_mutex_unlock(&lock);
 }
 
+int sigint_pending(void)
+{
+	return interrupted != 0;
+}
+
 int sigint_take(void)
 {
 	int was = interrupted != 0;

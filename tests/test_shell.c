@@ -963,6 +963,37 @@ START_TEST(test_shell_lex_follows_the_dialect_flags)
 }
 END_TEST
 
+/* dal_repo_syntax(): what each backend's plugin declares, which is what
+ * the shell splits statements by. */
+START_TEST(test_shell_repo_syntax_is_the_plugins)
+{
+	static const struct {
+		const char *var; /* NULL: SQLite in memory */
+		unsigned syntax;
+	} cases[] = {
+		{ NULL, DAL_SYNTAX_BACKTICK | DAL_SYNTAX_BRACKET_IDENT },
+		{ "DAL_TEST_MYSQL_URL", DAL_SYNTAX_BACKSLASH_ESCAPE | DAL_SYNTAX_HASH_COMMENT |
+		                        DAL_SYNTAX_BACKTICK },
+		{ "DAL_TEST_PGSQL_URL", DAL_SYNTAX_DOLLAR_QUOTE | DAL_SYNTAX_NESTED_COMMENT },
+	};
+
+	ck_assert_uint_eq(dal_repo_syntax(NULL), 0);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *url = cases[i].var ? getenv(cases[i].var) : "sqlite::memory:";
+		dal_error err = { 0 };
+		dal_repo *repo;
+
+		if (!url || !*url) {
+			ck_assert_msg(getenv("CI") == NULL, "%s not set", cases[i].var);
+			continue;
+		}
+		ck_assert_msg(dal_repo_open_url(&repo, url, &err) == DAL_OK, "%s", err.message);
+		ck_assert_uint_eq(dal_repo_syntax(repo), cases[i].syntax);
+		dal_repo_close(repo);
+	}
+}
+END_TEST
+
 static Suite *shell_suite(void)
 {
 	Suite *s = suite_create("shell");
@@ -986,6 +1017,7 @@ static Suite *shell_suite(void)
 	suite_add_tcase(s, t);
 	t = tcase_create("lexer");
 	tcase_add_test(t, test_shell_lex_follows_the_dialect_flags);
+	tcase_add_test(t, test_shell_repo_syntax_is_the_plugins);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -344,6 +344,11 @@ unsigned dal_repo_capabilities(const dal_repo *r)
 	return r ? r->plugin->reg.capabilities : 0;
 }
 
+unsigned dal_repo_syntax(const dal_repo *r)
+{
+	return r ? r->plugin->reg.syntax : 0;
+}
+
 int dal_repo_telemetry_enabled(const dal_repo *r)
 {
 	return r && r->tel != NULL;

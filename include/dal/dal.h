@@ -201,6 +201,12 @@ DAL_API const char *dal_repo_server_kind(const dal_repo *repo);
 /* The backend's DAL_CAP_* flags. */
 DAL_API unsigned dal_repo_capabilities(const dal_repo *repo);
 
+/* The lexical rules of the backend's SQL, as its plugin declares them: the
+ * DAL_SYNTAX_* flags of <dal/plugin.h> (backslash escapes, # comments,
+ * `identifiers`, $tag$ strings, ...), for tools that split or scan SQL text
+ * as the server will read it. 0 for NULL. */
+DAL_API unsigned dal_repo_syntax(const dal_repo *repo);
+
 /* 1 if the telemetry layer is installed on this repository, else 0. */
 DAL_API int dal_repo_telemetry_enabled(const dal_repo *repo);
 

@@ -51,6 +51,8 @@ struct command {
 	enum out_format format;
 	unsigned timeout_s;     /* health --timeout */
 	command_fn run;
+	int argc;               /* commands that parse their own arguments: */
+	char **argv;            /* the rest of the command line */
 };
 
 /* Print "dal: <cmd>: <message>" on stderr as one line, passwords removed.
@@ -98,6 +100,13 @@ int cmd_config(struct cli *cli, const struct command *cmd);
 #define HEALTH_TIMEOUT_DEFAULT 5
 #define HEALTH_TIMEOUT_MAX 3600
 int cmd_health(struct cli *cli, const struct command *cmd);
+
+/* Commands that take the rest of the command line as their own arguments
+ * (struct command argc/argv) and must be the only command: cmd_copy.c,
+ * cmd_backup.c. They return EXIT_USAGE for bad arguments. */
+int cmd_copy(struct cli *cli, const struct command *cmd);
+int cmd_backup(struct cli *cli, const struct command *cmd);
+int cmd_restore(struct cli *cli, const struct command *cmd);
 
 /* Result formatters (format.c). Each streams the rows of a statement whose
  * first dal_stmt_step() returned first_rc (DAL_ROW or DAL_DONE) to out, and

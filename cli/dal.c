@@ -52,6 +52,11 @@ static const char usage_text[] =
 	"                              the only command of its invocation\n"
 	"  plugins                     list backend plugins and where they were sought\n"
 	"  config                      print the resolved settings and their sources\n"
+	"  copy --from NAME --to NAME [--tables a,b] [--batch N] [--resume]\n"
+	"       [--backup FILE] [--no-verify]\n"
+	"                              copy tables between repositories, verified\n"
+	"  backup --to FILE            online backup of a SQLite repository\n"
+	"  restore --from FILE         restore a SQLite repository from a backup\n"
 	"\n"
 	"Example:\n"
 	"  dal -u sqlite:////tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
@@ -155,11 +160,58 @@ static const struct command_def command_defs[] = {
 
 #define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
 
+/* Commands that take the rest of the command line as their own arguments
+ * (struct command argc/argv): each must be the only command. */
+static const struct command_def whole_line_defs[] = {
+	{ "copy", 0, 0, cmd_copy,
+	  "Usage: dal copy --from NAME --to NAME [--tables a,b] [--batch N] [--resume]\n"
+	  "                [--backup FILE] [--no-verify]\n"
+	  "Copy tables from one repository into another (any backend to any\n"
+	  "backend), creating missing tables with mapped column types, in batched\n"
+	  "transactions, then verify each table: row count and content checksum\n"
+	  "on both sides; a mismatch exits 1. NAME is a repository of the\n"
+	  "configuration file or a URL (sqlite:///file.db, postgresql://...).\n"
+	  "\n"
+	  "  --tables a,b   only these tables (default: every table of the source)\n"
+	  "  --batch N      rows per transaction (default 10000)\n"
+	  "  --resume       continue a copy that was interrupted, after the last\n"
+	  "                 committed row (the target's dal_copy_state table)\n"
+	  "  --backup FILE  back up the (SQLite) source to FILE first\n"
+	  "  --no-verify    skip the verification\n"
+	  "\n"
+	  "Running a finished copy again copies nothing and says so. Progress goes\n"
+	  "to stderr: a bar on a terminal, a line every 5 s otherwise. See\n"
+	  "docs/copy.md.\n" },
+	{ "backup", 0, 0, cmd_backup,
+	  "Usage: dal backup --to FILE\n"
+	  "Back up the repository's database to FILE while it stays in use\n"
+	  "(SQLite's online backup API), then check the copy with PRAGMA\n"
+	  "integrity_check; FILE appears only when both succeeded. For MariaDB\n"
+	  "and PostgreSQL it prints the mariadb-dump / pg_dump command to run\n"
+	  "instead (the password from the environment or a defaults file, never\n"
+	  "on the command line) and exits 1. See docs/backup.md.\n" },
+	{ "restore", 0, 0, cmd_restore,
+	  "Usage: dal restore --from FILE\n"
+	  "Replace the repository's (SQLite) database with the backup in FILE,\n"
+	  "after checking FILE with PRAGMA integrity_check. For the servers it\n"
+	  "prints the command to use instead. See docs/backup.md.\n" },
+};
+
+#define N_WHOLE_LINE (sizeof whole_line_defs / sizeof whole_line_defs[0])
+
+static int takes_whole_line(const struct command_def *def)
+{
+	return def >= whole_line_defs && def < whole_line_defs + N_WHOLE_LINE;
+}
+
 static const struct command_def *find_command(const char *name)
 {
 	for (size_t k = 0; k < N_COMMANDS; k++)
 		if (strcmp(command_defs[k].name, name) == 0)
 			return &command_defs[k];
+	for (size_t k = 0; k < N_WHOLE_LINE; k++)
+		if (strcmp(whole_line_defs[k].name, name) == 0)
+			return &whole_line_defs[k];
 	return NULL;
 }
 
@@ -587,6 +639,17 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 	cmd->format = def->formats & (ACCEPT_FORMAT | ACCEPT_HEALTH) ? FMT_TEXT : FMT_TABLE;
 	cmd->timeout_s = HEALTH_TIMEOUT_DEFAULT;
 
+	if (takes_whole_line(def)) {
+		for (int k = *i; k < argc; k++)
+			if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+				fputs(def->help, stdout);
+				return EXIT_OK;
+			}
+		cmd->argc = argc - *i;
+		cmd->argv = argv + *i;
+		*i = argc;
+		return -1;
+	}
 	while (*i < argc && !end_of_options && looks_like_option(argv[*i])) {
 		const char *opt = argv[(*i)++];
 		const char *value = NULL;
@@ -732,6 +795,16 @@ int main(int argc, char **argv)
 			return r;
 		}
 		ncmds++;
+	}
+	/* copy, backup and restore take the rest of the line: the last of a
+	 * chain; they open their repositories themselves. */
+	for (size_t k = 0; k < ncmds && ncmds > 1; k++) {
+		if (takes_whole_line(find_command(cmds[k].name))) {
+			const char *name = cmds[k].name;
+
+			free(cmds);
+			return usage_error(name, "%s must be the only command", name);
+		}
 	}
 	/* health opens the repository itself, with its own time limits, so it
 	 * cannot share the chain's connection. */

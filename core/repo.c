@@ -342,6 +342,11 @@ unsigned dal_repo_capabilities(const dal_repo *r)
 	return r ? r->plugin->reg.capabilities : 0;
 }
 
+const char *dal_repo_ident_quote(const dal_repo *r)
+{
+	return r ? r->plugin->reg.ident_quote : NULL;
+}
+
 int dal_repo_telemetry_enabled(const dal_repo *r)
 {
 	return r && r->tel != NULL;

@@ -201,6 +201,11 @@ DAL_API const char *dal_repo_server_kind(const dal_repo *repo);
 /* The backend's DAL_CAP_* flags. */
 DAL_API unsigned dal_repo_capabilities(const dal_repo *repo);
 
+/* The identifier quotes of the backend's SQL dialect, as its plugin declares
+ * them: two characters, opening and closing ("\"\"" or "``"). Static. For
+ * layers that build SQL over the public API (docs/copy.md). */
+DAL_API const char *dal_repo_ident_quote(const dal_repo *repo);
+
 /* 1 if the telemetry layer is installed on this repository, else 0. */
 DAL_API int dal_repo_telemetry_enabled(const dal_repo *repo);
 
@@ -245,6 +250,27 @@ typedef int (*dal_txn_fn)(dal_conn *c, void *userdata);
  */
 DAL_API int dal_repo_transact(dal_repo *repo, dal_txn_fn fn, void *userdata,
                               dal_error *err);
+
+/*
+ * Back up the repository's whole database to the file path (created or
+ * replaced), consistently while other connections and processes go on
+ * writing, and check the copy's integrity (SQLite: the online backup API,
+ * then PRAGMA integrity_check on the copy). A partial or damaged file is
+ * removed. Needs the backend's optional backup slot (docs/backup.md):
+ * DAL_EUNSUPPORTED otherwise, the message naming the backend and, for a
+ * server, the tool to use instead (mysqldump, pg_dump). err (may be NULL)
+ * gets the failure.
+ */
+DAL_API int dal_repo_backup(dal_repo *repo, const char *path, dal_error *err);
+
+/*
+ * Replace the repository's whole database with the backup in the file path,
+ * after checking that file's integrity (a damaged file is refused,
+ * DAL_EDATA, and nothing is changed). Connections acquired later see the
+ * restored data; do not run it while other connections of the repository
+ * are in a transaction. DAL_EUNSUPPORTED as for dal_repo_backup().
+ */
+DAL_API int dal_repo_restore(dal_repo *repo, const char *path, dal_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Connections and the pool                                                  */

@@ -46,7 +46,7 @@ extern "C" {
  * version (docs/abi.md). A different major is refused with DAL_EPLUGIN_ABI.
  */
 #define DAL_PLUGIN_ABI_MAJOR 2
-#define DAL_PLUGIN_ABI_MINOR 0
+#define DAL_PLUGIN_ABI_MINOR 1
 #define DAL_PLUGIN_ABI_VERSION \
 	((uint32_t)((DAL_PLUGIN_ABI_MAJOR << 16) | DAL_PLUGIN_ABI_MINOR))
 #define DAL_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
@@ -298,7 +298,20 @@ struct dal_driver {
 	int64_t (*rows_affected)(dal_bstmt *stmt);
 	/* Layers only: the statement of the table below that stmt wraps. */
 	dal_bstmt *(*stmt_inner)(dal_bstmt *stmt);
-	/* ABI 2.1 and later append optional slots here. */
+
+	/* ABI 2.1 */
+
+	/* (optional) Write a consistent copy of conn's whole database to the
+	 * file path (which the slot creates or replaces), while other
+	 * connections may go on writing, and check the copy's integrity before
+	 * returning DAL_OK. For embedded databases (SQLite: the online backup
+	 * API and PRAGMA integrity_check). Fallback: DAL_EUNSUPPORTED. */
+	int (*backup)(dal_bconn *conn, const char *path, dal_error *err);
+	/* (optional) Replace conn's whole database with the one in the file
+	 * path, after checking that file's integrity; other connections see
+	 * the restored database. Fallback: DAL_EUNSUPPORTED. */
+	int (*restore)(dal_bconn *conn, const char *path, dal_error *err);
+	/* ABI 2.2 and later append optional slots here. */
 };
 
 /* ------------------------------------------------------------------------ */

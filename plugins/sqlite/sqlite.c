@@ -842,6 +842,8 @@ static const struct dal_driver sqlite_driver = {
 	.column_name = sqlite_column_name,
 	.column_value = sqlite_column_value,
 	.rows_affected = sqlite_rows_affected,
+	.backup = sqlite_backup,
+	.restore = sqlite_restore,
 };
 
 static const struct dal_plugin sqlite_registration = {

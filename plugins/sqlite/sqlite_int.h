@@ -74,4 +74,8 @@ int sq_map_code(int rc, const char *msg, const char **state);
  * sqlite_cancel() calls sqlite3_interrupt(). */
 int sq_report(dal_error *err, struct dal_bconn *conn, int rc, const char *what);
 
+/* backup.c: the backup and restore slots (ABI 2.1). */
+int sqlite_backup(dal_bconn *c, const char *path, dal_error *err);
+int sqlite_restore(dal_bconn *c, const char *path, dal_error *err);
+
 #endif

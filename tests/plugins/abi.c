@@ -11,6 +11,7 @@
  *   TP_DRV_EXTRA   the same for the function table
  *   TP_NEED_MINOR  refuse a core of an older minor (version negotiation)
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +22,12 @@
 #endif
 #ifndef TP_DRV_EXTRA
 #define TP_DRV_EXTRA 0
+#endif
+/* TP_DRV_2_0: the function table of ABI 2.0, which ended before the 2.1
+ * slots (backup, restore). */
+#ifdef TP_DRV_2_0
+#undef TP_DRV_EXTRA
+#define TP_DRV_EXTRA (-(int)(sizeof(struct dal_driver) - offsetof(struct dal_driver, backup)))
 #endif
 #define TP_VERSION ((uint32_t)((TP_MAJOR << 16) | TP_MINOR))
 #define STR2(x) #x

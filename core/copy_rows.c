@@ -26,9 +26,15 @@
 #include "copy_run.h"
 
 /* Bound parameters per INSERT: below SQLite's default limit of 32,766 and
- * the servers' 65,535. */
+ * the servers' 65,535. More rows per statement means fewer round trips
+ * (bench/RESULTS.md, "dal copy"). */
 #define MAX_PARAMS 30000u
-#define MAX_ROWS_PER_INSERT 1000u
+#define MAX_ROWS_PER_INSERT 10000u
+/* Bytes of text and blobs per INSERT: a statement must stay below the
+ * server's packet limit (MariaDB's max_allowed_packet is 16 MiB by
+ * default). Rows of large values lower the rows per INSERT for the rest
+ * of the table. */
+#define MAX_INSERT_BYTES (4u << 20)
 
 /* ------------------------------------------------------------------------ */
 /* Keys                                                                      */
@@ -497,6 +503,14 @@ int copy_rows(struct copy_run *run, const struct copy_table *t, unsigned index,
 		}
 		m.pending++;
 		in_batch++;
+		if (m.arena_len > MAX_INSERT_BYTES && m.pending < m.per_insert) {
+			/* Large values: fewer rows per INSERT from here on. */
+			dal_stmt_close(m.full);
+			m.full = NULL;
+			m.per_insert = m.pending;
+			if ((rc = insert_stmt(run, t, m.per_insert, &m.full, err)) != DAL_OK)
+				goto rollback;
+		}
 		if ((m.pending == m.per_insert || in_batch == batch) &&
 		    (rc = flush(&m, 0, err)) != DAL_OK)
 			goto rollback;

@@ -552,6 +552,42 @@ START_TEST(test_copy_killed_then_resumed_mariadb)
 }
 END_TEST
 
+/* Rows of large values: 600 blobs of 64 KiB (38 MiB) would make 1,000-row
+ * INSERTs far above MariaDB's 16 MiB packet limit; the copy lowers the rows
+ * per INSERT instead of failing. */
+START_TEST(test_copy_large_values_fit_the_packet_limit)
+{
+	const char *to_url = server_url("DAL_TEST_MYSQL_URL");
+	char *from_url = sqlite_url("large.db");
+	dal_repo *from, *to;
+	const char *tables[] = { table, NULL };
+	dal_copy_options opt = { .tables = tables };
+	dal_copy_result res;
+	dal_error err;
+	char sql[256];
+
+	if (!to_url) {
+		free(from_url);
+		return;
+	}
+	from = open_url(from_url);
+	to = open_url(to_url);
+	cleanup(to);
+	execf(from, "CREATE TABLE %s (id INTEGER PRIMARY KEY, b BLOB)", table);
+	snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+	         "FROM n WHERE i < 600) INSERT INTO %s SELECT i, randomblob(65536) FROM n", table);
+	exec_ok(from, sql);
+	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
+	ck_assert_int_eq(res.rows_copied, 600);
+	ck_assert_uint_eq(res.mismatches, 0);
+	ck_assert_int_eq(count(to, "SELECT SUM(LENGTH(b)) FROM %s", table), 600 * 65536);
+	cleanup(to);
+	dal_repo_close(from);
+	dal_repo_close(to);
+	free(from_url);
+}
+END_TEST
+
 /* A target table with rows no copy wrote is not appended to. */
 START_TEST(test_copy_refuses_target_with_foreign_rows)
 {
@@ -670,6 +706,7 @@ int main(void)
 	tcase_add_test(tc, test_copy_killed_then_resumed_sqlite);
 	tcase_add_test(tc, test_copy_killed_then_resumed_postgresql);
 	tcase_add_test(tc, test_copy_killed_then_resumed_mariadb);
+	tcase_add_test(tc, test_copy_large_values_fit_the_packet_limit);
 	tcase_add_test(tc, test_copy_refuses_target_with_foreign_rows);
 	tcase_add_test(tc, test_copy_bad_arguments);
 	tcase_add_test(tc, test_copy_backs_up_source_first);

@@ -52,6 +52,10 @@ static const char usage_text[] =
 	"                              the only command of its invocation\n"
 	"  plugins                     list backend plugins and where they were sought\n"
 	"  config                      print the resolved settings and their sources\n"
+	"  migrate up|down|status|history|stamp|verify\n"
+	"                              versioned schema migrations (dal migrate --help)\n"
+	"  db-reset --dry-run|--yes    drop every table, view and sequence of the\n"
+	"                              repository's database\n"
 	"\n"
 	"Example:\n"
 	"  dal -u sqlite:////tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
@@ -151,6 +155,17 @@ static const struct command_def command_defs[] = {
 	  "health must be the only command of its invocation; with -q it prints\n"
 	  "nothing, the exit status says it all. Example (Docker):\n"
 	  "  HEALTHCHECK --timeout=10s CMD dal -q health --timeout 5\n" },
+	{ "migrate", 0, 0, cmd_migrate, MIGRATE_HELP },
+	{ "db-reset", 0, 0, cmd_db_reset, DB_RESET_HELP },
+};
+
+/* Commands that parse their own arguments. */
+static const struct {
+	command_fn run;
+	command_parse_fn parse;
+} own_parsers[] = {
+	{ cmd_migrate, parse_migrate },
+	{ cmd_db_reset, parse_db_reset },
 };
 
 #define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
@@ -586,6 +601,9 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 	cmd->run = def->run;
 	cmd->format = def->formats & (ACCEPT_FORMAT | ACCEPT_HEALTH) ? FMT_TEXT : FMT_TABLE;
 	cmd->timeout_s = HEALTH_TIMEOUT_DEFAULT;
+	for (size_t k = 0; k < sizeof own_parsers / sizeof own_parsers[0]; k++)
+		if (own_parsers[k].run == def->run)
+			return own_parsers[k].parse(def->help, cmd, argc, argv, i);
 
 	while (*i < argc && !end_of_options && looks_like_option(argv[*i])) {
 		const char *opt = argv[(*i)++];

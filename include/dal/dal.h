@@ -602,6 +602,28 @@ DAL_API void dal_plugin_dirs(const dal_config *cfg,
                              void (*fn)(const char *dir, void *userdata),
                              void *userdata);
 
+/* ------------------------------------------------------------------------ */
+/* Dialect facts, for layers that build SQL (migrations, db-reset)           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The SQL dialect family the repository's plugin declares: "sqlite",
+ * "mysql", "postgresql", or a third-party plugin's own name; NULL when the
+ * plugin declares none (plugins of ABI 2.0). Static; valid until
+ * dal_repo_close().
+ */
+DAL_API const char *dal_repo_dialect(const dal_repo *repo);
+
+/* The dialect's identifier quotes as two characters, opening then closing:
+ * "\"\"" (standard SQL), "``" (MySQL) or "[]". Valid until dal_repo_close(). */
+DAL_API const char *dal_repo_ident_quote(const dal_repo *repo);
+
+/* The repository's migrations directory (setting `migrations`; a relative
+ * path in the INI file is relative to that file's directory) as an absolute
+ * path, or NULL when it has none. Valid until dal_repo_close(). See
+ * <dal/migrate.h>. */
+DAL_API const char *dal_repo_migrations_dir(const dal_repo *repo);
+
 #ifdef __cplusplus
 }
 #endif

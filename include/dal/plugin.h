@@ -46,7 +46,7 @@ extern "C" {
  * version (docs/abi.md). A different major is refused with DAL_EPLUGIN_ABI.
  */
 #define DAL_PLUGIN_ABI_MAJOR 2
-#define DAL_PLUGIN_ABI_MINOR 0
+#define DAL_PLUGIN_ABI_MINOR 1
 #define DAL_PLUGIN_ABI_VERSION \
 	((uint32_t)((DAL_PLUGIN_ABI_MAJOR << 16) | DAL_PLUGIN_ABI_MINOR))
 #define DAL_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
@@ -333,7 +333,17 @@ struct dal_plugin {
 	                                          dal_options_parse() */
 	size_t n_options;
 	const struct dal_driver *driver;        /* the function table */
-	/* ABI 2.1 and later append members here. */
+	/* ABI 2.1 */
+	/* The SQL dialect family the backend speaks, for layers that build
+	 * SQL beyond what the application writes (migrations, db-reset):
+	 * "sqlite", "mysql" or "postgresql" when the server accepts that
+	 * family's SQL and catalog (a plugin for a wire-compatible server
+	 * declares the family it is compatible with), else the plugin's own
+	 * lower-case name. NULL (and every 2.0 plugin): not declared; such
+	 * layers then refuse what needs dialect knowledge with
+	 * DAL_EUNSUPPORTED. Read by applications through dal_repo_dialect(). */
+	const char *dialect;
+	/* Later minors append members here. */
 };
 
 /*

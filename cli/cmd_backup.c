@@ -118,15 +118,15 @@ static int run(struct cli *cli, const struct command *cmd, int restore)
 	dal_error err = { 0 };
 	int rc;
 
-	for (int i = 0; i < cmd->argc; i++) {
-		if (strcmp(cmd->argv[i], opt) == 0 && i + 1 < cmd->argc && cmd->argv[i + 1][0] &&
+	for (int i = 0; i < cmd->nargs; i++) {
+		if (strcmp(cmd->args[i], opt) == 0 && i + 1 < cmd->nargs && cmd->args[i + 1][0] &&
 		    !file) {
-			file = cmd->argv[++i];
+			file = cmd->args[++i];
 			continue;
 		}
 		fprintf(stderr, "dal: %s: %s '%s'; try 'dal %s --help'\n", name,
-		        strcmp(cmd->argv[i], opt) == 0 ? "option needs a file name:"
-		                                       : "unknown argument", cmd->argv[i], name);
+		        strcmp(cmd->args[i], opt) == 0 ? "option needs a file name:"
+		                                       : "unknown argument", cmd->args[i], name);
 		return EXIT_USAGE;
 	}
 	if (!file) {

@@ -128,6 +128,19 @@ static void on_progress(const dal_copy_progress *p, void *userdata)
 	}
 }
 
+int parse_whole_line(const char *help, struct command *cmd, int argc, char **argv, int *i)
+{
+	for (int k = *i; k < argc; k++)
+		if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
+			fputs(help, stdout);
+			return EXIT_OK;
+		}
+	cmd->args = argv + *i;
+	cmd->nargs = argc - *i;
+	*i = argc;
+	return -1;
+}
+
 /* Open a repository named in the configuration, or given by URL (anything
  * with "scheme:"), which then uses no configuration file or environment. */
 static int open_repo(struct cli *cli, const char *cmd, const char *what,
@@ -187,8 +200,8 @@ int cmd_copy(struct cli *cli, const struct command *cmd)
 	dal_error err = { 0 };
 	int rc = EXIT_RUNTIME;
 
-	for (int i = 0; i < cmd->argc; i++) {
-		const char *a = cmd->argv[i];
+	for (int i = 0; i < cmd->nargs; i++) {
+		const char *a = cmd->args[i];
 		const char **slot = NULL;
 
 		if (strcmp(a, "--resume") == 0) {
@@ -207,22 +220,22 @@ int cmd_copy(struct cli *cli, const struct command *cmd)
 			slot = &opt.backup_path;
 		else if (strcmp(a, "--tables") != 0 && strcmp(a, "--batch") != 0)
 			return usage("unknown argument '%s'", a);
-		if (i + 1 >= cmd->argc || !cmd->argv[i + 1][0])
+		if (i + 1 >= cmd->nargs || !cmd->args[i + 1][0])
 			return usage("option '%s' needs a value", a);
 		if (slot) {
-			*slot = cmd->argv[++i];
+			*slot = cmd->args[++i];
 		} else if (a[2] == 't') {
-			tables = cmd->argv[++i];
+			tables = cmd->args[++i];
 		} else {
 			char *end;
 			unsigned long b;
 
 			errno = 0;
-			b = strtoul(cmd->argv[++i], &end, 10);
+			b = strtoul(cmd->args[++i], &end, 10);
 			if (*end || errno || b < 1 || b > DAL_COPY_MAX_BATCH ||
-			    cmd->argv[i][0] == '-')
+			    cmd->args[i][0] == '-')
 				return usage("--batch '%s' is not a number of rows from 1 to "
-				             "1000000", cmd->argv[i]);
+				             "1000000", cmd->args[i]);
 			opt.batch_rows = (unsigned)b;
 		}
 	}

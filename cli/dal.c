@@ -57,6 +57,10 @@ static const char usage_text[] =
 	"                              copy tables between repositories, verified\n"
 	"  backup --to FILE            online backup of a SQLite repository\n"
 	"  restore --from FILE         restore a SQLite repository from a backup\n"
+	"  migrate up|down|status|history|stamp|verify\n"
+	"                              versioned schema migrations (dal migrate --help)\n"
+	"  db-reset --dry-run|--yes    drop every table, view and sequence of the\n"
+	"                              repository's database\n"
 	"\n"
 	"Example:\n"
 	"  dal -u sqlite:////tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
@@ -156,13 +160,8 @@ static const struct command_def command_defs[] = {
 	  "health must be the only command of its invocation; with -q it prints\n"
 	  "nothing, the exit status says it all. Example (Docker):\n"
 	  "  HEALTHCHECK --timeout=10s CMD dal -q health --timeout 5\n" },
-};
-
-#define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
-
-/* Commands that take the rest of the command line as their own arguments
- * (struct command argc/argv): each must be the only command. */
-static const struct command_def whole_line_defs[] = {
+	{ "migrate", 0, 0, cmd_migrate, MIGRATE_HELP },
+	{ "db-reset", 0, 0, cmd_db_reset, DB_RESET_HELP },
 	{ "copy", 0, 0, cmd_copy,
 	  "Usage: dal copy --from NAME --to NAME [--tables a,b] [--batch N] [--resume]\n"
 	  "                [--backup FILE] [--no-verify]\n"
@@ -197,21 +196,25 @@ static const struct command_def whole_line_defs[] = {
 	  "prints the command to use instead. See docs/backup.md.\n" },
 };
 
-#define N_WHOLE_LINE (sizeof whole_line_defs / sizeof whole_line_defs[0])
+/* Commands that parse their own arguments. */
+static const struct {
+	command_fn run;
+	command_parse_fn parse;
+} own_parsers[] = {
+	{ cmd_migrate, parse_migrate },
+	{ cmd_db_reset, parse_db_reset },
+	{ cmd_copy, parse_whole_line },
+	{ cmd_backup, parse_whole_line },
+	{ cmd_restore, parse_whole_line },
+};
 
-static int takes_whole_line(const struct command_def *def)
-{
-	return def >= whole_line_defs && def < whole_line_defs + N_WHOLE_LINE;
-}
+#define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
 
 static const struct command_def *find_command(const char *name)
 {
 	for (size_t k = 0; k < N_COMMANDS; k++)
 		if (strcmp(command_defs[k].name, name) == 0)
 			return &command_defs[k];
-	for (size_t k = 0; k < N_WHOLE_LINE; k++)
-		if (strcmp(whole_line_defs[k].name, name) == 0)
-			return &whole_line_defs[k];
 	return NULL;
 }
 
@@ -638,18 +641,10 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 	cmd->run = def->run;
 	cmd->format = def->formats & (ACCEPT_FORMAT | ACCEPT_HEALTH) ? FMT_TEXT : FMT_TABLE;
 	cmd->timeout_s = HEALTH_TIMEOUT_DEFAULT;
+	for (size_t k = 0; k < sizeof own_parsers / sizeof own_parsers[0]; k++)
+		if (own_parsers[k].run == def->run)
+			return own_parsers[k].parse(def->help, cmd, argc, argv, i);
 
-	if (takes_whole_line(def)) {
-		for (int k = *i; k < argc; k++)
-			if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
-				fputs(def->help, stdout);
-				return EXIT_OK;
-			}
-		cmd->argc = argc - *i;
-		cmd->argv = argv + *i;
-		*i = argc;
-		return -1;
-	}
 	while (*i < argc && !end_of_options && looks_like_option(argv[*i])) {
 		const char *opt = argv[(*i)++];
 		const char *value = NULL;
@@ -799,7 +794,8 @@ int main(int argc, char **argv)
 	/* copy, backup and restore take the rest of the line: the last of a
 	 * chain; they open their repositories themselves. */
 	for (size_t k = 0; k < ncmds && ncmds > 1; k++) {
-		if (takes_whole_line(find_command(cmds[k].name))) {
+		if (cmds[k].run == cmd_copy || cmds[k].run == cmd_backup ||
+		    cmds[k].run == cmd_restore) {
 			const char *name = cmds[k].name;
 
 			free(cmds);

@@ -16,9 +16,9 @@
 
 /*
  * SQL families the layer knows how to read a catalog from and write DDL
- * for, chosen by the server kind a plugin reports (an OpenTelemetry
- * db.system.name). Any other backend is treated as standard SQL:
- * information_schema and standard type names.
+ * for, chosen by the dialect the plugin declares (dal_repo_dialect()).
+ * Any other backend, and a plugin that declares none, is treated as
+ * standard SQL: information_schema and standard type names.
  */
 enum copy_dialect { CD_SQLITE, CD_MYSQL, CD_PGSQL, CD_STANDARD };
 

@@ -139,15 +139,15 @@ int copy_err_from(dal_error *err, const dal_error *cause, const char *fmt, ...)
 
 enum copy_dialect copy_dialect_of(const dal_repo *repo)
 {
-	const char *kind = dal_repo_server_kind(repo);
+	const char *d = dal_repo_dialect(repo);
 
-	if (!kind)
+	if (!d)
 		return CD_STANDARD;
-	if (strcmp(kind, "sqlite") == 0)
+	if (strcmp(d, "sqlite") == 0)
 		return CD_SQLITE;
-	if (strcmp(kind, "mysql") == 0 || strcmp(kind, "mariadb") == 0)
+	if (strcmp(d, "mysql") == 0)
 		return CD_MYSQL;
-	if (strcmp(kind, "postgresql") == 0)
+	if (strcmp(d, "postgresql") == 0)
 		return CD_PGSQL;
 	return CD_STANDARD;
 }

@@ -201,11 +201,6 @@ DAL_API const char *dal_repo_server_kind(const dal_repo *repo);
 /* The backend's DAL_CAP_* flags. */
 DAL_API unsigned dal_repo_capabilities(const dal_repo *repo);
 
-/* The identifier quotes of the backend's SQL dialect, as its plugin declares
- * them: two characters, opening and closing ("\"\"" or "``"). Static. For
- * layers that build SQL over the public API (docs/copy.md). */
-DAL_API const char *dal_repo_ident_quote(const dal_repo *repo);
-
 /* 1 if the telemetry layer is installed on this repository, else 0. */
 DAL_API int dal_repo_telemetry_enabled(const dal_repo *repo);
 
@@ -627,6 +622,28 @@ DAL_API int dal_plugin_list(const dal_config *cfg, dal_plugin_fn fn,
 DAL_API void dal_plugin_dirs(const dal_config *cfg,
                              void (*fn)(const char *dir, void *userdata),
                              void *userdata);
+
+/* ------------------------------------------------------------------------ */
+/* Dialect facts, for layers that build SQL (migrations, db-reset)           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The SQL dialect family the repository's plugin declares: "sqlite",
+ * "mysql", "postgresql", or a third-party plugin's own name; NULL when the
+ * plugin declares none (plugins of ABI 2.0). Static; valid until
+ * dal_repo_close().
+ */
+DAL_API const char *dal_repo_dialect(const dal_repo *repo);
+
+/* The dialect's identifier quotes as two characters, opening then closing:
+ * "\"\"" (standard SQL), "``" (MySQL) or "[]". Valid until dal_repo_close(). */
+DAL_API const char *dal_repo_ident_quote(const dal_repo *repo);
+
+/* The repository's migrations directory (setting `migrations`; a relative
+ * path in the INI file is relative to that file's directory) as an absolute
+ * path, or NULL when it has none. Valid until dal_repo_close(). See
+ * <dal/migrate.h>. */
+DAL_API const char *dal_repo_migrations_dir(const dal_repo *repo);
 
 #ifdef __cplusplus
 }

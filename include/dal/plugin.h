@@ -346,7 +346,17 @@ struct dal_plugin {
 	                                          dal_options_parse() */
 	size_t n_options;
 	const struct dal_driver *driver;        /* the function table */
-	/* ABI 2.1 and later append members here. */
+	/* ABI 2.1 */
+	/* The SQL dialect family the backend speaks, for layers that build
+	 * SQL beyond what the application writes (migrations, db-reset):
+	 * "sqlite", "mysql" or "postgresql" when the server accepts that
+	 * family's SQL and catalog (a plugin for a wire-compatible server
+	 * declares the family it is compatible with), else the plugin's own
+	 * lower-case name. NULL (and every 2.0 plugin): not declared; such
+	 * layers then refuse what needs dialect knowledge with
+	 * DAL_EUNSUPPORTED. Read by applications through dal_repo_dialect(). */
+	const char *dialect;
+	/* Later minors append members here. */
 };
 
 /*

@@ -866,6 +866,7 @@ static const struct dal_plugin sqlite_registration = {
 	.options = option_specs,
 	.n_options = O__COUNT,
 	.driver = &sqlite_driver,
+	.dialect = "sqlite",
 };
 
 DAL_PLUGIN_ENTRY(backend_sqlite)

@@ -10,6 +10,8 @@
  *                  mismatched header
  *   TP_DRV_EXTRA   the same for the function table
  *   TP_NEED_MINOR  refuse a core of an older minor (version negotiation)
+ *   TP_DIALECT     a value in the 2.1 member `dialect`, which a plugin
+ *                  claiming 2.0 has beyond its struct_size: never read
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -63,6 +65,9 @@ static const struct {
 		.capabilities = DAL_CAP_EMBEDDED,
 		.kind = DAL_KIND_FILE,
 		.driver = &driver.base,
+#ifdef TP_DIALECT
+		.dialect = TP_DIALECT,
+#endif
 	},
 };
 

@@ -95,10 +95,12 @@ static int print_tool(struct cli *cli, const char *kind, const char *file, int r
 		shq(t.password_file);
 		fputs(")\" ", stdout);
 	}
-	fputs(restore ? "mariadb" : "mariadb-dump --single-transaction --routines --triggers",
-	      stdout);
+	/* The defaults file must be the first option. */
+	fputs(restore ? "mariadb" : "mariadb-dump", stdout);
 	if (!t.password_file[0])
 		fputs(" --defaults-extra-file=\"$HOME/.dal-backup.cnf\"", stdout);
+	if (!restore)
+		fputs(" --single-transaction --routines --triggers", stdout);
 	fputs(" --host=", stdout), shq(t.host);
 	if (t.port[0])
 		fputs(" --port=", stdout), shq(t.port);

@@ -480,6 +480,13 @@ int copy_rows(struct copy_run *run, const struct copy_table *t, unsigned index,
 		m.per_insert = batch;
 	if (m.per_insert == 0)
 		m.per_insert = 1;
+	/* Split a batch evenly (10,000 rows: two INSERTs of 5,000, not 7,500
+	 * and 2,500): one prepared statement serves every full batch. */
+	{
+		unsigned parts = (batch + m.per_insert - 1) / m.per_insert;
+
+		m.per_insert = (batch + parts - 1) / parts;
+	}
 	if (!(m.cells = calloc((size_t)m.per_insert * t->ncols, sizeof *m.cells)))
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
 

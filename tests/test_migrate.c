@@ -556,6 +556,66 @@ START_TEST(test_reset_drops_own_objects_only)
 }
 END_TEST
 
+/* A backend that declares no dialect (the minimal test plugin, as any 2.0
+ * plugin): up and reset refuse instead of running without a lock. */
+START_TEST(test_migrate_needs_declared_dialect)
+{
+	const char *path = getenv("DAL_PLUGIN_PATH");
+	dal_migrator *m;
+	dal_error err;
+	dal_repo *r;
+	struct mt t;
+	char *dirs;
+
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	ck_assert_int_ne(asprintf(&dirs, "%s:%s", TESTS_BUILDDIR, path ? path : ""), -1);
+	setenv("DAL_PLUGIN_PATH", dirs, 1);
+	free(dirs);
+	ck_assert_msg(dal_repo_open_url(&r, "minimal::memory:", &err) == DAL_OK, "%s",
+	              err.message);
+	ck_assert_ptr_null(dal_repo_dialect(r));
+	mt_file(&t, "0001_a.sql", "INSERT INTO t VALUES (1)");
+	m = open_mig(&t, r);
+	ck_assert_int_eq(dal_migrator_up(m, -1, NULL, &err), DAL_EUNSUPPORTED);
+	ck_assert_msg(tu_contains(err.message, "migrate up: backend 'minimal' declares no SQL "
+	                                       "dialect"), "%s", err.message);
+	ck_assert_int_eq(mt_scalar(r, "SELECT v FROM t"), -1); /* nothing ran */
+	ck_assert_int_eq(dal_repo_drop_all(r, DAL_DROP_DRY_RUN, NULL, NULL, NULL, &err),
+	                 DAL_EUNSUPPORTED);
+	ck_assert_msg(tu_contains(err.message, "db-reset: backend 'minimal'"), "%s", err.message);
+	dal_migrator_close(m);
+	dal_repo_close(r);
+	if (path)
+		setenv("DAL_PLUGIN_PATH", path, 1);
+	mt_teardown(&t);
+}
+END_TEST
+
+/* Files that are not SQL text are refused by name. */
+START_TEST(test_migrate_refuses_binary_file)
+{
+	dal_migrator *m;
+	dal_error err;
+	dal_repo *r;
+	struct mt t;
+	char *p;
+	FILE *f;
+
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	ck_assert_int_ne(asprintf(&p, "%s/0001_bin.sql", t.mig), -1);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	fwrite("SELECT 1;\0\1", 1, 12, f);
+	fclose(f);
+	r = mt_open(&t);
+	ck_assert_int_eq(dal_migrator_open(&m, r, t.mig, &err), DAL_ECONFIG);
+	ck_assert_msg(tu_contains(err.message, "0001_bin.sql: contains a NUL byte"), "%s",
+	              err.message);
+	free(p);
+	dal_repo_close(r);
+	mt_teardown(&t);
+}
+END_TEST
+
 static Suite *migrate_suite(void)
 {
 	Suite *s = suite_create("migrate");
@@ -569,6 +629,8 @@ static Suite *migrate_suite(void)
 	tcase_add_test(tc, test_migrate_file_name_rules);
 	tcase_add_loop_test(tc, test_migrate_auto_on_open, 0, MT_N);
 	tcase_add_test(tc, test_migrate_dir_relative_to_ini);
+	tcase_add_test(tc, test_migrate_needs_declared_dialect);
+	tcase_add_test(tc, test_migrate_refuses_binary_file);
 	tcase_add_loop_test(tc, test_reset_drops_own_objects_only, 0, MT_N);
 	suite_add_tcase(s, tc);
 	cli_migrate_tests(s);

@@ -591,6 +591,39 @@ START_TEST(test_migrate_needs_declared_dialect)
 }
 END_TEST
 
+/* MySQL without a current database: the lock cannot be named, and the
+ * migrator says so at once instead of waiting for a lock. */
+START_TEST(test_migrate_mysql_without_database)
+{
+	const char *u = getenv("DAL_TEST_MYSQL_URL");
+	char url[1024], *slash;
+	dal_migrator *m;
+	dal_error err;
+	dal_repo *r;
+	struct mt t;
+	size_t n = 0;
+
+	if (!u || !*u) {
+		fprintf(stderr, "skipped for mysql: DAL_TEST_MYSQL_URL is not set\n");
+		return;
+	}
+	snprintf(url, sizeof url, "%s", u);
+	ck_assert_ptr_nonnull(slash = strrchr(url, '/'));
+	slash[1] = '\0';
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	mt_file(&t, "0001_a.sql", "CREATE TABLE m_a (x INT);");
+	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
+	m = open_mig(&t, r);
+	ck_assert_int_eq(dal_migrator_up(m, -1, NULL, &err), DAL_ECONFIG);
+	ck_assert_msg(tu_contains(err.message, "no current database"), "%s", err.message);
+	ck_assert_int_eq(dal_repo_drop_all(r, DAL_DROP_DRY_RUN, NULL, NULL, &n, &err), DAL_OK);
+	ck_assert_uint_eq(n, 0);
+	dal_migrator_close(m);
+	dal_repo_close(r);
+	mt_teardown(&t);
+}
+END_TEST
+
 /* Files that are not SQL text are refused by name. */
 START_TEST(test_migrate_refuses_binary_file)
 {
@@ -631,6 +664,7 @@ static Suite *migrate_suite(void)
 	tcase_add_test(tc, test_migrate_dir_relative_to_ini);
 	tcase_add_test(tc, test_migrate_needs_declared_dialect);
 	tcase_add_test(tc, test_migrate_refuses_binary_file);
+	tcase_add_test(tc, test_migrate_mysql_without_database);
 	tcase_add_loop_test(tc, test_reset_drops_own_objects_only, 0, MT_N);
 	suite_add_tcase(s, tc);
 	cli_migrate_tests(s);

@@ -72,8 +72,18 @@ static void three(const struct mt *t)
 	mt_file(t, "0002_more.sql", "INSERT INTO m_users (id, name) VALUES (2, 'it''s');");
 	mt_file(t, "0002_more.down.sql", "DELETE FROM m_users WHERE id = 2;");
 	mt_file(t, "0003_typed.sql", "this is not SQL");
-	mt_file(t, "0003_typed.sqlite.sql", "CREATE TABLE m_typed (x INTEGER);");
-	mt_file(t, "0003_typed.mysql.sql", "CREATE TABLE m_typed (x INT) ENGINE=InnoDB;");
+	/* Bodies with their own semicolons: a trigger, a procedure, a $$
+	 * function; the server's parser, not libdal, splits the file. */
+	mt_file(t, "0003_typed.sqlite.sql",
+	        "CREATE TABLE m_typed (x INTEGER);\n"
+	        "CREATE TRIGGER m_trg AFTER INSERT ON m_typed BEGIN\n"
+	        "  UPDATE m_typed SET x = x + 1 WHERE rowid = new.rowid;\n"
+	        "  SELECT 1;\n"
+	        "END;\n");
+	mt_file(t, "0003_typed.mysql.sql",
+	        "CREATE TABLE m_typed (x INT) ENGINE=InnoDB;\n"
+	        "CREATE PROCEDURE m_p() BEGIN SELECT 1; SELECT 2; END;\n");
+	mt_file(t, "0003_typed.mysql.down.sql", "DROP PROCEDURE m_p; DROP TABLE m_typed;");
 	mt_file(t, "0003_typed.postgresql.sql",
 	        "CREATE TABLE m_typed (x int);\n"
 	        "CREATE FUNCTION m_f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ "
@@ -118,6 +128,13 @@ START_TEST(test_migrate_up_down_status_history_stamp)
 	ck_assert_msg(dal_migrator_up(m, -1, &n, &err) == DAL_OK, "%s", err.message);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM m_typed"), 0);
+	if (t.backend == MT_SQLITE) { /* the whole trigger body was created */
+		ck_assert_int_eq(dal_repo_exec(r, "INSERT INTO m_typed VALUES (1)", NULL, &err),
+		                 DAL_OK);
+		ck_assert_int_eq(mt_scalar(r, "SELECT x FROM m_typed"), 2);
+	}
+	if (t.backend == MT_PGSQL)
+		ck_assert_int_eq(mt_scalar(r, "SELECT m_f()"), 1);
 	ck_assert_int_eq(dal_migrator_up(m, -1, &n, &err), DAL_OK);
 	ck_assert_int_eq(n, 0);
 	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM schema_version"), 3);
@@ -506,6 +523,7 @@ START_TEST(test_reset_drops_own_objects_only)
 		              err.message);
 	if (t.backend == MT_PGSQL) {
 		/* Another schema of the same database... */
+		dal_repo_exec(r, "DROP SCHEMA IF EXISTS r_other CASCADE", NULL, NULL);
 		ck_assert_int_eq(dal_repo_exec(r, "CREATE SCHEMA r_other; CREATE TABLE "
 		                                  "r_other.keep (x int)", NULL, &err), DAL_OK);
 	}

@@ -312,9 +312,8 @@ START_TEST(test_cli_migrate_lock_timeout)
 		mt_file(&t, "0001_slow.sql", sql);
 	}
 	pid = start_migrator(&t, "holder");
-	/* Let the holder start and take the lock (it then holds it for about
-	 * three seconds). */
-	usleep(800000);
+	/* The holder keeps the lock for about three seconds once it has it. */
+	mt_wait_lock_held(&t);
 	mt_dal(&t, &r, "migrate", "up", "--lock-timeout", "0", NULL);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "holder failed: %d", st);

@@ -108,6 +108,9 @@ START_TEST(test_migrate_up_down_status_history_stamp)
 	three(&t);
 	r = mt_open(&t);
 	m = open_mig(&t, r);
+	/* What the plugin declares, read through the public API. */
+	ck_assert_str_eq(dal_repo_dialect(r), t.type);
+	ck_assert_str_eq(dal_repo_ident_quote(r), t.backend == MT_MYSQL ? "``" : "\"\"");
 
 	s = status(m, &cur, &problems);
 	ck_assert_int_eq(s.n, 3);

@@ -136,6 +136,11 @@ START_TEST(test_cli_config_shows_migration_settings)
 	assert_has(r.out, "dal.ini:3\n");
 	assert_has(r.out, "auto_migrate          off");
 	mt_run_free(&r);
+	/* dal plugins shows the dialect the plugin declares. */
+	mt_dal(&t, &r, "plugins", NULL);
+	assert_run(&r, 0);
+	assert_has(r.out, "  kind:         file\n  dialect:      sqlite\n");
+	mt_run_free(&r);
 	mt_teardown(&t);
 }
 END_TEST

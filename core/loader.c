@@ -691,6 +691,7 @@ static int list_dir(const char *dir, const char *origin, void *ud)
 			info.capabilities = lp->reg.capabilities;
 			info.kind = lp->reg.kind;
 			info.default_port = lp->reg.default_port;
+			info.dialect = lp->reg.dialect;
 		} else {
 			info.error = err.message;
 		}

@@ -105,8 +105,14 @@ static int try_lock(struct dal_migrator *m, dal_conn *c, dal_error *err)
 	if (rc != DAL_OK)
 		return mig_conn_fail(c, rc, err, "migration lock");
 	rc = dal_stmt_step(st);
-	if (rc == DAL_ROW) {
-		rc = !dal_stmt_column_is_null(st, 0) && dal_stmt_column_int64(st, 0) == 1;
+	if (rc == DAL_ROW && dal_stmt_column_is_null(st, 0)) {
+		/* MySQL's GET_LOCK(NULL): the connection has no current database,
+		 * where a migration could not run anyway. */
+		rc = mig_error(err, DAL_ECONFIG, "repository '%s': cannot take the migration lock "
+		               "(%s gave NULL): no current database?", dal_repo_name(m->repo),
+		               m->dialect->try_lock_sql);
+	} else if (rc == DAL_ROW) {
+		rc = dal_stmt_column_int64(st, 0) == 1;
 	} else {
 		if (rc == DAL_DONE)
 			rc = mig_error(err, DAL_EBACKEND, "migration lock: no result");

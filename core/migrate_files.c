@@ -174,7 +174,8 @@ static int list_dir(struct dal_migrator *m, struct found **out, size_t *nout, da
 		found_free(f, n);
 		return rc;
 	}
-	qsort(f, n, sizeof *f, cmp_found);
+	if (n)
+		qsort(f, n, sizeof *f, cmp_found);
 	*out = f;
 	*nout = n;
 	return DAL_OK;

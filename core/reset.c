@@ -86,7 +86,8 @@ static int list(dal_conn *c, const struct mig_dialect *d, struct objects *o, dal
 	dal_stmt_close(st);
 	if (rc != DAL_DONE)
 		return rc;
-	qsort(o->v, o->n, sizeof *o->v, cmp_object);
+	if (o->n)
+		qsort(o->v, o->n, sizeof *o->v, cmp_object);
 	return DAL_OK;
 }
 

@@ -64,6 +64,10 @@ int mt_setup(struct mt *t, int i, const char *extra)
 		dal_repo *r = mt_open(t);
 		dal_error err;
 
+		/* What an aborted reset case may have left in another schema
+		 * (depending on ours) would make the reset fail. */
+		if (i == MT_PGSQL)
+			dal_repo_exec(r, "DROP SCHEMA IF EXISTS r_other CASCADE", NULL, NULL);
 		ck_assert_msg(dal_repo_drop_all(r, 0, NULL, NULL, NULL, &err) == DAL_OK, "%s",
 		              err.message);
 		dal_repo_close(r);
@@ -177,6 +181,39 @@ int mt_count(const char *s, const char *needle)
 	for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle))
 		n++;
 	return n;
+}
+
+void mt_wait_lock_held(const struct mt *t)
+{
+	const char *sql = t->backend == MT_PGSQL
+		? "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+		  "database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+		: "SELECT IS_USED_LOCK(CONCAT('dal_migrate.', MD5(DATABASE()))) IS NOT NULL";
+	char url[1100];
+	dal_repo *r;
+	dal_error err;
+
+	/* SQLite: the lock is the write lock; BEGIN IMMEDIATE without waiting
+	 * fails while another connection holds it. */
+	if (t->backend == MT_SQLITE)
+		snprintf(url, sizeof url, "%s?busy_timeout=0", t->url);
+	else
+		snprintf(url, sizeof url, "%s", t->url);
+	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
+	for (int k = 0; k < 400; k++) { /* 20 s */
+		if (t->backend == MT_SQLITE) {
+			int rc = dal_repo_exec(r, "BEGIN IMMEDIATE", NULL, NULL);
+
+			if (rc == DAL_EBUSY)
+				break;
+			dal_repo_exec(r, "ROLLBACK", NULL, NULL);
+		} else if (mt_scalar(r, sql) > 0) {
+			break;
+		}
+		ck_assert_msg(k < 399, "the other migrator never took the lock");
+		usleep(50000);
+	}
+	dal_repo_close(r);
 }
 
 const char *mt_slow_sql(const struct mt *t)

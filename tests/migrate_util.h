@@ -56,6 +56,9 @@ void mt_run_free(struct mt_run *r);
 /* Occurrences of needle in s. */
 int mt_count(const char *s, const char *needle);
 
+/* Wait (up to 20 s) until another process holds the case's migration lock. */
+void mt_wait_lock_held(const struct mt *t);
+
 /* The slow statement of 0001 for the concurrency cases, per backend. */
 const char *mt_slow_sql(const struct mt *t);
 

@@ -121,6 +121,30 @@ START_TEST(test_cli_migrate_subcommands)
 }
 END_TEST
 
+/* dal config shows both settings with their sources. */
+START_TEST(test_cli_config_shows_migration_settings)
+{
+	struct mt_run r;
+	struct mt t;
+	char want[600];
+
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	mt_dal(&t, &r, "config", NULL);
+	assert_run(&r, 0);
+	snprintf(want, sizeof want, "migrations            %s/mig", t.dir);
+	assert_has(r.out, want);
+	assert_has(r.out, "dal.ini:3\n");
+	assert_has(r.out, "auto_migrate          off");
+	mt_run_free(&r);
+	/* dal plugins shows the dialect the plugin declares. */
+	mt_dal(&t, &r, "plugins", NULL);
+	assert_run(&r, 0);
+	assert_has(r.out, "  kind:         file\n  dialect:      sqlite\n");
+	mt_run_free(&r);
+	mt_teardown(&t);
+}
+END_TEST
+
 /* Usage errors exit 2 before any command of the chain runs. */
 START_TEST(test_cli_migrate_usage_errors)
 {
@@ -312,9 +336,8 @@ START_TEST(test_cli_migrate_lock_timeout)
 		mt_file(&t, "0001_slow.sql", sql);
 	}
 	pid = start_migrator(&t, "holder");
-	/* Let the holder start and take the lock (it then holds it for about
-	 * three seconds). */
-	usleep(800000);
+	/* The holder keeps the lock for about three seconds once it has it. */
+	mt_wait_lock_held(&t);
 	mt_dal(&t, &r, "migrate", "up", "--lock-timeout", "0", NULL);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "holder failed: %d", st);
@@ -333,6 +356,7 @@ void cli_migrate_tests(Suite *s)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_cli_migrate_subcommands, 0, MT_N);
 	tcase_add_test(tc, test_cli_migrate_usage_errors);
+	tcase_add_test(tc, test_cli_config_shows_migration_settings);
 	tcase_add_loop_test(tc, test_cli_db_reset, 0, MT_N);
 	tcase_add_loop_test(tc, test_cli_migrate_two_processes_at_once, 0, MT_N);
 	tcase_add_loop_test(tc, test_cli_migrate_lock_timeout, 0, MT_N);

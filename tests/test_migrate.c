@@ -72,8 +72,18 @@ static void three(const struct mt *t)
 	mt_file(t, "0002_more.sql", "INSERT INTO m_users (id, name) VALUES (2, 'it''s');");
 	mt_file(t, "0002_more.down.sql", "DELETE FROM m_users WHERE id = 2;");
 	mt_file(t, "0003_typed.sql", "this is not SQL");
-	mt_file(t, "0003_typed.sqlite.sql", "CREATE TABLE m_typed (x INTEGER);");
-	mt_file(t, "0003_typed.mysql.sql", "CREATE TABLE m_typed (x INT) ENGINE=InnoDB;");
+	/* Bodies with their own semicolons: a trigger, a procedure, a $$
+	 * function; the server's parser, not libdal, splits the file. */
+	mt_file(t, "0003_typed.sqlite.sql",
+	        "CREATE TABLE m_typed (x INTEGER);\n"
+	        "CREATE TRIGGER m_trg AFTER INSERT ON m_typed BEGIN\n"
+	        "  UPDATE m_typed SET x = x + 1 WHERE rowid = new.rowid;\n"
+	        "  SELECT 1;\n"
+	        "END;\n");
+	mt_file(t, "0003_typed.mysql.sql",
+	        "CREATE TABLE m_typed (x INT) ENGINE=InnoDB;\n"
+	        "CREATE PROCEDURE m_p() BEGIN SELECT 1; SELECT 2; END;\n");
+	mt_file(t, "0003_typed.mysql.down.sql", "DROP PROCEDURE m_p; DROP TABLE m_typed;");
 	mt_file(t, "0003_typed.postgresql.sql",
 	        "CREATE TABLE m_typed (x int);\n"
 	        "CREATE FUNCTION m_f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ "
@@ -98,6 +108,9 @@ START_TEST(test_migrate_up_down_status_history_stamp)
 	three(&t);
 	r = mt_open(&t);
 	m = open_mig(&t, r);
+	/* What the plugin declares, read through the public API. */
+	ck_assert_str_eq(dal_repo_dialect(r), t.type);
+	ck_assert_str_eq(dal_repo_ident_quote(r), t.backend == MT_MYSQL ? "``" : "\"\"");
 
 	s = status(m, &cur, &problems);
 	ck_assert_int_eq(s.n, 3);
@@ -118,6 +131,13 @@ START_TEST(test_migrate_up_down_status_history_stamp)
 	ck_assert_msg(dal_migrator_up(m, -1, &n, &err) == DAL_OK, "%s", err.message);
 	ck_assert_int_eq(n, 1);
 	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM m_typed"), 0);
+	if (t.backend == MT_SQLITE) { /* the whole trigger body was created */
+		ck_assert_int_eq(dal_repo_exec(r, "INSERT INTO m_typed VALUES (1)", NULL, &err),
+		                 DAL_OK);
+		ck_assert_int_eq(mt_scalar(r, "SELECT x FROM m_typed"), 2);
+	}
+	if (t.backend == MT_PGSQL)
+		ck_assert_int_eq(mt_scalar(r, "SELECT m_f()"), 1);
 	ck_assert_int_eq(dal_migrator_up(m, -1, &n, &err), DAL_OK);
 	ck_assert_int_eq(n, 0);
 	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM schema_version"), 3);
@@ -506,6 +526,7 @@ START_TEST(test_reset_drops_own_objects_only)
 		              err.message);
 	if (t.backend == MT_PGSQL) {
 		/* Another schema of the same database... */
+		dal_repo_exec(r, "DROP SCHEMA IF EXISTS r_other CASCADE", NULL, NULL);
 		ck_assert_int_eq(dal_repo_exec(r, "CREATE SCHEMA r_other; CREATE TABLE "
 		                                  "r_other.keep (x int)", NULL, &err), DAL_OK);
 	}
@@ -556,6 +577,99 @@ START_TEST(test_reset_drops_own_objects_only)
 }
 END_TEST
 
+/* A backend that declares no dialect (the minimal test plugin, as any 2.0
+ * plugin): up and reset refuse instead of running without a lock. */
+START_TEST(test_migrate_needs_declared_dialect)
+{
+	const char *path = getenv("DAL_PLUGIN_PATH");
+	dal_migrator *m;
+	dal_error err;
+	dal_repo *r;
+	struct mt t;
+	char *dirs;
+
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	ck_assert_int_ne(asprintf(&dirs, "%s:%s", TESTS_BUILDDIR, path ? path : ""), -1);
+	setenv("DAL_PLUGIN_PATH", dirs, 1);
+	free(dirs);
+	ck_assert_msg(dal_repo_open_url(&r, "minimal::memory:", &err) == DAL_OK, "%s",
+	              err.message);
+	ck_assert_ptr_null(dal_repo_dialect(r));
+	mt_file(&t, "0001_a.sql", "INSERT INTO t VALUES (1)");
+	m = open_mig(&t, r);
+	ck_assert_int_eq(dal_migrator_up(m, -1, NULL, &err), DAL_EUNSUPPORTED);
+	ck_assert_msg(tu_contains(err.message, "migrate up: backend 'minimal' declares no SQL "
+	                                       "dialect"), "%s", err.message);
+	ck_assert_int_eq(mt_scalar(r, "SELECT v FROM t"), -1); /* nothing ran */
+	ck_assert_int_eq(dal_repo_drop_all(r, DAL_DROP_DRY_RUN, NULL, NULL, NULL, &err),
+	                 DAL_EUNSUPPORTED);
+	ck_assert_msg(tu_contains(err.message, "db-reset: backend 'minimal'"), "%s", err.message);
+	dal_migrator_close(m);
+	dal_repo_close(r);
+	if (path)
+		setenv("DAL_PLUGIN_PATH", path, 1);
+	mt_teardown(&t);
+}
+END_TEST
+
+/* MySQL without a current database: the lock cannot be named, and the
+ * migrator says so at once instead of waiting for a lock. */
+START_TEST(test_migrate_mysql_without_database)
+{
+	const char *u = getenv("DAL_TEST_MYSQL_URL");
+	char url[1024], *slash;
+	dal_migrator *m;
+	dal_error err;
+	dal_repo *r;
+	struct mt t;
+	size_t n = 0;
+
+	if (!u || !*u) {
+		fprintf(stderr, "skipped for mysql: DAL_TEST_MYSQL_URL is not set\n");
+		return;
+	}
+	snprintf(url, sizeof url, "%s", u);
+	ck_assert_ptr_nonnull(slash = strrchr(url, '/'));
+	slash[1] = '\0';
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	mt_file(&t, "0001_a.sql", "CREATE TABLE m_a (x INT);");
+	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
+	m = open_mig(&t, r);
+	ck_assert_int_eq(dal_migrator_up(m, -1, NULL, &err), DAL_ECONFIG);
+	ck_assert_msg(tu_contains(err.message, "no current database"), "%s", err.message);
+	ck_assert_int_eq(dal_repo_drop_all(r, DAL_DROP_DRY_RUN, NULL, NULL, &n, &err), DAL_OK);
+	ck_assert_uint_eq(n, 0);
+	dal_migrator_close(m);
+	dal_repo_close(r);
+	mt_teardown(&t);
+}
+END_TEST
+
+/* Files that are not SQL text are refused by name. */
+START_TEST(test_migrate_refuses_binary_file)
+{
+	dal_migrator *m;
+	dal_error err;
+	dal_repo *r;
+	struct mt t;
+	char *p;
+	FILE *f;
+
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	ck_assert_int_ne(asprintf(&p, "%s/0001_bin.sql", t.mig), -1);
+	ck_assert_ptr_nonnull(f = fopen(p, "w"));
+	fwrite("SELECT 1;\0\1", 1, 12, f);
+	fclose(f);
+	r = mt_open(&t);
+	ck_assert_int_eq(dal_migrator_open(&m, r, t.mig, &err), DAL_ECONFIG);
+	ck_assert_msg(tu_contains(err.message, "0001_bin.sql: contains a NUL byte"), "%s",
+	              err.message);
+	free(p);
+	dal_repo_close(r);
+	mt_teardown(&t);
+}
+END_TEST
+
 static Suite *migrate_suite(void)
 {
 	Suite *s = suite_create("migrate");
@@ -569,6 +683,9 @@ static Suite *migrate_suite(void)
 	tcase_add_test(tc, test_migrate_file_name_rules);
 	tcase_add_loop_test(tc, test_migrate_auto_on_open, 0, MT_N);
 	tcase_add_test(tc, test_migrate_dir_relative_to_ini);
+	tcase_add_test(tc, test_migrate_needs_declared_dialect);
+	tcase_add_test(tc, test_migrate_refuses_binary_file);
+	tcase_add_test(tc, test_migrate_mysql_without_database);
 	tcase_add_loop_test(tc, test_reset_drops_own_objects_only, 0, MT_N);
 	suite_add_tcase(s, tc);
 	cli_migrate_tests(s);

@@ -602,6 +602,8 @@ typedef struct dal_plugin_info {
 	unsigned capabilities;
 	unsigned kind;              /* 0: file database, 1: database server */
 	unsigned default_port;      /* servers; 0 for files */
+	const char *dialect;        /* the SQL dialect it declares (see
+	                               dal_repo_dialect()), or NULL */
 } dal_plugin_info;
 
 typedef void (*dal_plugin_fn)(const dal_plugin_info *info, void *userdata);

@@ -764,6 +764,38 @@ START_TEST(test_copy_backs_up_source_first)
 }
 END_TEST
 
+/* --backup needs a backend with online backup: a server source refuses it
+ * before anything is copied. */
+START_TEST(test_copy_backup_of_server_source_refused)
+{
+	const char *url = server_url("DAL_TEST_PGSQL_URL");
+	char *to_url = sqlite_url("b.db"), *bak = NULL;
+	dal_repo *from, *to;
+	const char *tables[] = { table, NULL };
+	dal_copy_options opt = { .tables = tables };
+	dal_error err;
+
+	if (url) {
+		ck_assert_int_gt(asprintf(&bak, "%s/pg.bak", tmpdir), 0);
+		opt.backup_path = bak;
+		from = open_url(url);
+		to = open_url(to_url);
+		cleanup(from);
+		create_source(from, "pgsql");
+		ck_assert_int_eq(dal_copy_run(from, to, &opt, NULL, &err), DAL_EUNSUPPORTED);
+		ck_assert_msg(tu_contains(err.message, "pg_dump"), "%s", err.message);
+		ck_assert_int_eq(count(to, "SELECT COUNT(*) FROM sqlite_master WHERE name = '%s'",
+		                       table), 0);
+		ck_assert_int_eq(access(bak, F_OK), -1);
+		cleanup(from);
+		dal_repo_close(from);
+		dal_repo_close(to);
+	}
+	free(bak);
+	free(to_url);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("copy");
@@ -787,6 +819,7 @@ int main(void)
 	tcase_add_test(tc, test_copy_refuses_target_with_foreign_rows);
 	tcase_add_test(tc, test_copy_bad_arguments);
 	tcase_add_test(tc, test_copy_backs_up_source_first);
+	tcase_add_test(tc, test_copy_backup_of_server_source_refused);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -764,6 +764,35 @@ START_TEST(test_copy_backs_up_source_first)
 }
 END_TEST
 
+/* --from and --to name repositories of the configuration file (paths
+ * relative to it). */
+START_TEST(test_cli_copy_between_configured_repositories)
+{
+	char *ini = tu_write_file(tmpdir, "dal.ini", "[a]\ntype = sqlite\npath = a.db\n\n"
+	                          "[b]\ntype = sqlite\npath = b.db\n");
+	char *a_url = sqlite_url("a.db"), *b_url = sqlite_url("b.db");
+	dal_repo *a = open_url(a_url), *b;
+	const char *args[] = { "-c", ini, "copy", "--from", "a", "--to", "b", NULL };
+	const char *bad[] = { "-c", ini, "copy", "--from", "a", "--to", "nosuch", NULL };
+	struct run r;
+
+	create_source(a, "sqlite");
+	run_dal(&r, args);
+	assert_run(&r, 0);
+	assert_has(r.out, "copy complete: 1 tables (1 created, 0 copied before), 5 rows copied");
+	b = open_url(b_url);
+	check_rows(b);
+	run_dal(&r, bad);
+	assert_run(&r, 1);
+	assert_has(r.err, "nosuch");
+	dal_repo_close(a);
+	dal_repo_close(b);
+	free(ini);
+	free(a_url);
+	free(b_url);
+}
+END_TEST
+
 /* --backup needs a backend with online backup: a server source refuses it
  * before anything is copied. */
 START_TEST(test_copy_backup_of_server_source_refused)
@@ -820,6 +849,7 @@ int main(void)
 	tcase_add_test(tc, test_copy_bad_arguments);
 	tcase_add_test(tc, test_copy_backs_up_source_first);
 	tcase_add_test(tc, test_copy_backup_of_server_source_refused);
+	tcase_add_test(tc, test_cli_copy_between_configured_repositories);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -62,6 +62,12 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 		case SK_PRE_PING:
 			v = s.pre_ping ? "on" : "off";
 			break;
+		case SK_MIGRATIONS:
+			v = s.migrations;
+			break;
+		case SK_AUTO_MIGRATE:
+			v = s.auto_migrate ? "on" : "off";
+			break;
 		case SK_RETRY_DELAY: case SK_RETRY_MAX_DELAY: case SK_POOL_TIMEOUT:
 		case SK_IDLE_TIMEOUT: case SK_MAX_LIFETIME: case SK_STATEMENT_TIMEOUT: {
 			/* Seconds, as parsed ("0.250" shows as 0.25). */

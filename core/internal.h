@@ -38,6 +38,8 @@ struct conn_ops {
 	struct { const char *(*fn)(dal_bconn *); dal_bconn *h; } server_kind, server_version;
 	struct { int (*fn)(dal_bconn *, dal_error *); dal_bconn *h; } cancel;
 	struct { const char *(*fn)(dal_bconn *); dal_bconn *h; } tls_info;
+	/* ABI 2.1 */
+	struct { int (*fn)(dal_bconn *, const char *, dal_error *); dal_bconn *h; } backup, restore;
 };
 
 /* One statement's slots, resolved when it is prepared. */

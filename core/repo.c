@@ -12,6 +12,7 @@
 
 #include "fault.h"
 #include "internal.h"
+#include "migrate_int.h"
 #include "layer.h"
 #include "loader.h"
 #include "pool.h"
@@ -214,6 +215,24 @@ static int private_database(const dal_repo *r)
 	return r->plugin->reg.kind == DAL_KIND_FILE && p && p[0] == ':';
 }
 
+/* auto_migrate = on: apply pending migrations now (migrate_auto.c), keyed
+ * by what identifies the database, so that each is checked once per
+ * process. */
+static int auto_migrate(dal_repo *r, dal_error *err)
+{
+	const struct dal_settings *s = r->settings;
+	char *target;
+	int rc;
+
+	if (asprintf(&target, "%s|%s|%u|%s", s->path ? s->path : "",
+	             s->value[SK_HOST] ? s->value[SK_HOST] : "", s->port,
+	             s->value[SK_NAME] ? s->value[SK_NAME] : "") < 0)
+		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	rc = mig_auto(r, target, err);
+	free(target);
+	return rc;
+}
+
 /* Takes ownership of *s (moved into the repository). */
 static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fault_rule *faults,
                          size_t n_faults, dal_error *err)
@@ -261,6 +280,10 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 		goto fail;
 	}
 	pool_add_idle(r->pool, first);
+	if (r->settings->auto_migrate && (rc = auto_migrate(r, err)) != DAL_OK) {
+		dal_repo_close(r);
+		return rc;
+	}
 	*out = r;
 	return DAL_OK;
 fail:
@@ -384,4 +407,19 @@ void dal_repo_stats_reset(dal_repo *r)
 	if (r->tel)
 		telemetry_reset(r->tel);
 	pool_reset_stats(r->pool);
+}
+
+const char *dal_repo_dialect(const dal_repo *r)
+{
+	return r ? r->plugin->reg.dialect : NULL;
+}
+
+const char *dal_repo_ident_quote(const dal_repo *r)
+{
+	return r ? r->plugin->reg.ident_quote : NULL;
+}
+
+const char *dal_repo_migrations_dir(const dal_repo *r)
+{
+	return r ? r->settings->migrations : NULL;
 }

@@ -49,7 +49,8 @@ const char *const res_key_names[SK__COUNT] = {
 	"connect_timeout", "read_timeout", "write_timeout", "telemetry",
 	"slow_query_ms", "allow_empty_password", "latency_buckets",
 	"max_overflow", "pool_timeout", "idle_timeout", "max_lifetime", "pre_ping",
-	"retry_max_delay", "statement_timeout", "statement_cache_size",
+	"retry_max_delay", "statement_timeout", "statement_cache_size", "migrations",
+	"auto_migrate",
 };
 
 /* The environment variable of each key, or NULL. */
@@ -646,6 +647,7 @@ void settings_free(struct dal_settings *s)
 	}
 	free(s->type);
 	free(s->path);
+	free(s->migrations);
 	res_free_secret(s->password);
 	free(s->plugin_dir);
 	free(s->plugin_dir_source);

@@ -48,6 +48,8 @@ enum setting_key {
 	SK_RETRY_MAX_DELAY,
 	SK_STATEMENT_TIMEOUT,
 	SK_STATEMENT_CACHE_SIZE,
+	SK_MIGRATIONS,   /* directory of migration files (core/migrate*.c) */
+	SK_AUTO_MIGRATE, /* apply pending migrations when the repository opens */
 	SK__COUNT
 };
 
@@ -89,6 +91,9 @@ struct dal_settings {
 	/* latency_buckets: histogram bounds in seconds; 0 = OpenTelemetry's. */
 	double latency_buckets[DAL_HISTOGRAM_MAX_BUCKETS];
 	unsigned n_latency_buckets;
+
+	char *migrations;    /* absolute directory, or NULL (resolved like path) */
+	int auto_migrate;    /* 1 on, 0 off (default); needs migrations */
 
 	/* From [dal] (plugin_dir resolved against the INI file's directory). */
 	char *plugin_dir;

@@ -326,6 +326,8 @@ int res_apply_defaults(struct resolver *r)
 		             "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_TELEMETRY])
 		rc = res_set(r, SK_TELEMETRY, "on", "default", R_DEFAULT);
+	if (rc == DAL_OK && !s->value[SK_AUTO_MIGRATE])
+		rc = res_set(r, SK_AUTO_MIGRATE, "off", "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_ALLOW_EMPTY_PASSWORD])
 		rc = res_set(r, SK_ALLOW_EMPTY_PASSWORD, "off", "default", R_DEFAULT);
 	return rc;
@@ -381,6 +383,21 @@ int res_validate(struct resolver *r)
 			                     "%s: path is empty", s->source[SK_PATH]);
 		if (!(s->path = absolute_path(r, SK_PATH, s->value[SK_PATH])))
 			return res_nomem(r->err);
+	}
+	if ((rc = check_bool(r, SK_AUTO_MIGRATE, &s->auto_migrate)) != DAL_OK)
+		return rc;
+	if (s->value[SK_MIGRATIONS]) {
+		if (!*s->value[SK_MIGRATIONS])
+			return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+			                     "%s: migrations is empty", s->source[SK_MIGRATIONS]);
+		if (!(s->migrations = absolute_path(r, SK_MIGRATIONS, s->value[SK_MIGRATIONS])))
+			return res_nomem(r->err);
+	} else if (s->auto_migrate) {
+		/* A switch that cannot do anything is a mistake, not a no-op. */
+		return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+		                     "%s: auto_migrate is on but repository '%s' has no "
+		                     "migrations directory (migrations = DIR)",
+		                     s->source[SK_AUTO_MIGRATE], s->name);
 	}
 	if (s->value[SK_PASSWORD_FILE]) {
 		char *file = absolute_path(r, SK_PASSWORD_FILE,

@@ -252,6 +252,27 @@ typedef int (*dal_txn_fn)(dal_conn *c, void *userdata);
 DAL_API int dal_repo_transact(dal_repo *repo, dal_txn_fn fn, void *userdata,
                               dal_error *err);
 
+/*
+ * Back up the repository's whole database to the file path (created or
+ * replaced), consistently while other connections and processes go on
+ * writing, and check the copy's integrity (SQLite: the online backup API,
+ * then PRAGMA integrity_check on the copy). A partial or damaged file is
+ * removed. Needs the backend's optional backup slot (docs/backup.md):
+ * DAL_EUNSUPPORTED otherwise, the message naming the backend and, for a
+ * server, the tool to use instead (mysqldump, pg_dump). err (may be NULL)
+ * gets the failure.
+ */
+DAL_API int dal_repo_backup(dal_repo *repo, const char *path, dal_error *err);
+
+/*
+ * Replace the repository's whole database with the backup in the file path,
+ * after checking that file's integrity (a damaged file is refused,
+ * DAL_EDATA, and nothing is changed). Connections acquired later see the
+ * restored data; do not run it while other connections of the repository
+ * are in a transaction. DAL_EUNSUPPORTED as for dal_repo_backup().
+ */
+DAL_API int dal_repo_restore(dal_repo *repo, const char *path, dal_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Connections and the pool                                                  */
 /* ------------------------------------------------------------------------ */
@@ -710,6 +731,8 @@ typedef struct dal_plugin_info {
 	unsigned capabilities;
 	unsigned kind;              /* 0: file database, 1: database server */
 	unsigned default_port;      /* servers; 0 for files */
+	const char *dialect;        /* the SQL dialect it declares (see
+	                               dal_repo_dialect()), or NULL */
 } dal_plugin_info;
 
 typedef void (*dal_plugin_fn)(const dal_plugin_info *info, void *userdata);
@@ -732,6 +755,28 @@ DAL_API int dal_plugin_list(const dal_config *cfg, dal_plugin_fn fn,
 DAL_API void dal_plugin_dirs(const dal_config *cfg,
                              void (*fn)(const char *dir, void *userdata),
                              void *userdata);
+
+/* ------------------------------------------------------------------------ */
+/* Dialect facts, for layers that build SQL (migrations, db-reset)           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The SQL dialect family the repository's plugin declares: "sqlite",
+ * "mysql", "postgresql", or a third-party plugin's own name; NULL when the
+ * plugin declares none (plugins of ABI 2.0). Static; valid until
+ * dal_repo_close().
+ */
+DAL_API const char *dal_repo_dialect(const dal_repo *repo);
+
+/* The dialect's identifier quotes as two characters, opening then closing:
+ * "\"\"" (standard SQL), "``" (MySQL) or "[]". Valid until dal_repo_close(). */
+DAL_API const char *dal_repo_ident_quote(const dal_repo *repo);
+
+/* The repository's migrations directory (setting `migrations`; a relative
+ * path in the INI file is relative to that file's directory) as an absolute
+ * path, or NULL when it has none. Valid until dal_repo_close(). See
+ * <dal/migrate.h>. */
+DAL_API const char *dal_repo_migrations_dir(const dal_repo *repo);
 
 #ifdef __cplusplus
 }

@@ -396,6 +396,16 @@ struct dal_driver {
 	 * could be sent). Fallback: each statement executes at its first step,
 	 * one after another. */
 	int (*execute_pipelined)(dal_bstmt *const *stmts, size_t n, dal_error *err);
+	/* (optional) Write a consistent copy of conn's whole database to the
+	 * file path (which the slot creates or replaces), while other
+	 * connections may go on writing, and check the copy's integrity before
+	 * returning DAL_OK. For embedded databases (SQLite: the online backup
+	 * API and PRAGMA integrity_check). Fallback: DAL_EUNSUPPORTED. */
+	int (*backup)(dal_bconn *conn, const char *path, dal_error *err);
+	/* (optional) Replace conn's whole database with the one in the file
+	 * path, after checking that file's integrity; other connections see
+	 * the restored database. Fallback: DAL_EUNSUPPORTED. */
+	int (*restore)(dal_bconn *conn, const char *path, dal_error *err);
 	/* ABI 2.2 and later append optional slots here. */
 };
 
@@ -431,7 +441,17 @@ struct dal_plugin {
 	                                          dal_options_parse() */
 	size_t n_options;
 	const struct dal_driver *driver;        /* the function table */
-	/* ABI 2.1 and later append members here. */
+	/* ABI 2.1 */
+	/* The SQL dialect family the backend speaks, for layers that build
+	 * SQL beyond what the application writes (migrations, db-reset):
+	 * "sqlite", "mysql" or "postgresql" when the server accepts that
+	 * family's SQL and catalog (a plugin for a wire-compatible server
+	 * declares the family it is compatible with), else the plugin's own
+	 * lower-case name. NULL (and every 2.0 plugin): not declared; such
+	 * layers then refuse what needs dialect knowledge with
+	 * DAL_EUNSUPPORTED. Read by applications through dal_repo_dialect(). */
+	const char *dialect;
+	/* Later minors append members here. */
 };
 
 /*

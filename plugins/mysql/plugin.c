@@ -60,6 +60,7 @@ static const struct dal_plugin mysql_registration = {
 	.options = my_option_specs,
 	.n_options = MY_N_OPTION_SPECS,
 	.driver = &mysql_driver,
+	.dialect = "mysql",
 };
 
 DAL_PLUGIN_ENTRY(backend_mysql)

@@ -68,6 +68,7 @@ static const struct dal_plugin pgsql_registration = {
 	.options = pgb_option_specs,
 	.n_options = PGB_O__COUNT,
 	.driver = &pgsql_driver,
+	.dialect = "postgresql",
 };
 
 DAL_PLUGIN_ENTRY(backend_pgsql)

@@ -43,9 +43,11 @@ static int ltdl_ready;
  */
 static const uint32_t plugin_sizes[] = {
 	[0] = sizeof(struct dal_plugin),
+	[1] = sizeof(struct dal_plugin),
 };
 static const uint32_t driver_sizes[] = {
-	[0] = sizeof(struct dal_driver),
+	[0] = offsetof(struct dal_driver, server_address),
+	[1] = sizeof(struct dal_driver),
 };
 #define N_MINORS (sizeof plugin_sizes / sizeof plugin_sizes[0])
 

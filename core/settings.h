@@ -47,6 +47,8 @@ enum setting_key {
 	SK_PRE_PING,
 	SK_RETRY_MAX_DELAY,
 	SK_STATEMENT_TIMEOUT,
+	SK_REPLICAS,        /* host list of read replicas (route.c) */
+	SK_MAX_REPLICA_LAG, /* seconds; 0: no bound */
 	SK__COUNT
 };
 
@@ -79,6 +81,7 @@ struct dal_settings {
 	unsigned retry_delay_ms, retry_max_delay_ms, pool_timeout_ms;
 	unsigned idle_timeout_ms, max_lifetime_ms, statement_timeout_ms;
 	int pre_ping;        /* 1 on, 0 off; default: on for server backends */
+	unsigned max_replica_lag_ms; /* 0: no bound */
 	unsigned connect_timeout, read_timeout, write_timeout;
 	int telemetry;       /* 1 on (default), 0 off */
 	unsigned slow_query_ms;

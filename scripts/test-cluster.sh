@@ -16,6 +16,10 @@
 #   scripts/test-cluster.sh restart DIR galera N
 #                                       start Galera node N again; it rejoins
 #                                       the cluster (IST or SST from a peer)
+#   scripts/test-cluster.sh desync DIR galera N on|off
+#                                       take Galera node N out of sync
+#                                       (wsrep_desync: Donor/Desynced) or
+#                                       back, as a backup tool would
 #   scripts/test-cluster.sh promote DIR pg NAME
 #                                       promote standby NAME to primary and
 #                                       wait until it accepts writes
@@ -68,6 +72,7 @@ die() {
 usage() {
 	echo "usage: $0 start|stop|env DIR" >&2
 	echo "       $0 kill|restart DIR galera 1|2|3" >&2
+	echo "       $0 desync DIR galera 1|2|3 on|off" >&2
 	echo "       $0 kill|promote|rebuild|role DIR pg a|b" >&2
 	exit 2
 }
@@ -426,6 +431,9 @@ p_start() {
 		GRANT pg_monitor TO $DBUSER;
 		SELECT 'CREATE DATABASE $DB OWNER $DBUSER ENCODING ''UTF8'' TEMPLATE template0'
 		 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB') \gexec
+		\connect $DB
+		GRANT EXECUTE ON FUNCTION pg_wal_replay_pause() TO $DBUSER;
+		GRANT EXECUTE ON FUNCTION pg_wal_replay_resume() TO $DBUSER;
 	SQL
 	local stb
 	stb=$(p_other "$prim")
@@ -542,6 +550,13 @@ stop)
 env)
 	[ -s "$DIR/env" ] || die "$DIR/env not found: run '$0 start $DIR' first"
 	cat "$DIR/env"
+	;;
+desync)
+	[ $# -eq 5 ] && [ "$3" = galera ] || usage
+	g_check_node "$4"
+	case $5 in on) v=ON ;; off) v=OFF ;; *) usage ;; esac
+	g_client "$4" -e "SET GLOBAL wsrep_desync = $v" </dev/null
+	echo "test-cluster: Galera node $4 wsrep_desync = $v"
 	;;
 kill | restart | promote | rebuild | role)
 	[ $# -eq 4 ] || usage

@@ -60,7 +60,7 @@ START_TEST(test_loader_refuses_abi1_plugin_naming_versions)
 	ck_assert_int_eq(loader_find("abi1", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
 	ck_assert_msg(tu_contains(err.message, "backend_abi1"), "%s", err.message);
 	ck_assert_msg(tu_contains(err.message, "built for libdal plugin ABI 1.0"), "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI 2.0"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI 2.1"), "%s", err.message);
 }
 END_TEST
 
@@ -72,7 +72,7 @@ START_TEST(test_loader_refuses_newer_major)
 	ck_assert_int_eq(loader_find("major3", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
 	ck_assert_msg(tu_contains(err.message, "backend_major3"), "%s", err.message);
 	ck_assert_msg(tu_contains(err.message, "ABI 3.0"), "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI 2.0"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI 2.1"), "%s", err.message);
 }
 END_TEST
 
@@ -87,7 +87,7 @@ START_TEST(test_loader_refuses_registration_of_wrong_size)
 	snprintf(want, sizeof want, "registration declares %zu bytes",
 	         sizeof(struct dal_plugin) - 8);
 	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
-	snprintf(want, sizeof want, "ABI 2.0's is exactly %zu", sizeof(struct dal_plugin));
+	snprintf(want, sizeof want, "ABI 2.1's is exactly %zu", sizeof(struct dal_plugin));
 	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
 }
 END_TEST
@@ -117,6 +117,22 @@ START_TEST(test_loader_refuses_newer_minor_smaller_than_ours)
 }
 END_TEST
 
+/* Rule: an older minor (2.0) loads; the slots added since read as NULL
+ * even where its table is followed by other data. */
+START_TEST(test_loader_accepts_older_minor_without_its_slots)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+
+	ck_assert_msg(loader_find("abi20", TESTS_BUILDDIR, &p, &err) == DAL_OK, "%s",
+	              err.message);
+	ck_assert_uint_eq(DAL_ABI_MINOR_OF(p->reg.abi_version), 0);
+	ck_assert_ptr_nonnull(p->drv.rows_affected);
+	ck_assert_ptr_null(p->drv.server_address);
+	ck_assert_ptr_null(p->drv.node_status);
+}
+END_TEST
+
 /* Rule: the entry point learns the core's ABI and may refuse it; its
  * reason reaches the user. */
 START_TEST(test_loader_reports_plugin_refusing_older_core)
@@ -126,9 +142,9 @@ START_TEST(test_loader_reports_plugin_refusing_older_core)
 
 	ck_assert_int_eq(loader_find("picky", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
 	ck_assert_msg(tu_contains(err.message, "backend_picky"), "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "refused to load into this libdal (plugin ABI 2.0)"),
+	ck_assert_msg(tu_contains(err.message, "refused to load into this libdal (plugin ABI 2.1)"),
 	              "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "needs a core of plugin ABI 2.9 or newer, got 2.0"),
+	ck_assert_msg(tu_contains(err.message, "needs a core of plugin ABI 2.9 or newer, got 2.1"),
 	              "%s", err.message);
 }
 END_TEST
@@ -324,6 +340,7 @@ int main(void)
 	tcase_add_test(tc, test_loader_refuses_function_table_of_wrong_size);
 	tcase_add_test(tc, test_loader_refuses_newer_minor_smaller_than_ours);
 	tcase_add_test(tc, test_loader_reports_plugin_refusing_older_core);
+	tcase_add_test(tc, test_loader_accepts_older_minor_without_its_slots);
 	tcase_add_test(tc, test_loader_refuses_file_without_symbol);
 	tcase_add_test(tc, test_loader_refuses_missing_required_slot);
 	tcase_add_test(tc, test_loader_accepts_newer_minor_abi);

@@ -10,6 +10,9 @@
  *                  mismatched header
  *   TP_DRV_EXTRA   the same for the function table
  *   TP_NEED_MINOR  refuse a core of an older minor (version negotiation)
+ *   TP_FILL_21     set the 2.1 slots in memory although struct_size leaves
+ *                  them out (an older minor's table followed by other data):
+ *                  the core must not read them
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +33,15 @@
 
 static const char *const aliases[] = {STR(TP_NAME) "_alias", NULL};
 
+#ifdef TP_FILL_21
+static const char *tp_address(dal_bconn *c, unsigned *port)
+{
+	(void)c;
+	*port = 1;
+	return "not-to-be-read";
+}
+#endif
+
 /* A newer header's structs: ours, then members this core does not know. */
 static const struct {
 	struct dal_driver base;
@@ -39,6 +51,9 @@ static const struct {
 		.abi_version = TP_VERSION,
 		.struct_size = (uint32_t)((int)sizeof(struct dal_driver) + TP_DRV_EXTRA),
 		TP_SLOTS,
+#ifdef TP_FILL_21
+		.server_address = tp_address,
+#endif
 	},
 };
 

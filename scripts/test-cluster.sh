@@ -31,6 +31,10 @@
 #   scripts/test-cluster.sh role DIR pg NAME
 #                                       print primary, standby or down
 #
+# The PostgreSQL standby is synchronous (synchronous_standby_names = '*' on
+# the primary while a standby streams; `promote` turns it off on the new
+# primary, `rebuild` on again): an acknowledged commit survives a failover.
+#
 # The PostgreSQL nodes are called a and b rather than primary and standby,
 # because a failover swaps their roles; DIR/env gives both ports and the
 # role each had at start, and tests ask the servers (pg_is_in_recovery()).
@@ -442,6 +446,8 @@ p_start() {
 		p_launch "$stb"
 	fi
 	p_wait_streaming "$stb"
+	p_psql "$stb" -c 'SELECT pg_wal_replay_resume()' </dev/null >/dev/null || true
+	p_sync "$prim" '*'
 	PG_PRIMARY=$prim
 	echo "test-cluster: PostgreSQL primary $prim at 127.0.0.1:$(p_port "$prim"), standby $stb at 127.0.0.1:$(p_port "$stb")"
 }
@@ -466,15 +472,28 @@ p_role() {
 	case $r in t) echo standby ;; f) echo primary ;; *) echo down ;; esac
 }
 
+# Synchronous replication on primary $1: a commit is acknowledged once the
+# standby has it ('*'), or not (''), as a failover manager would switch it:
+# on while a standby streams, off on a primary left alone (its commits would
+# wait for a standby that is not there).
+p_sync() {
+	p_psql "$1" -c "ALTER SYSTEM SET synchronous_standby_names = '$2'" </dev/null >/dev/null &&
+		p_psql "$1" -c 'SELECT pg_reload_conf()' </dev/null >/dev/null ||
+		die "cannot set synchronous_standby_names on PostgreSQL node $1"
+}
+
 p_promote() {
 	local i=0
 	[ "$(p_role "$1")" = standby ] || die "PostgreSQL node $1 is not a running standby"
+	# A standby whose replay a test paused would not finish recovery.
+	p_psql "$1" -c 'SELECT pg_wal_replay_resume()' </dev/null >/dev/null || true
 	as_postgres "$PGBIN/pg_ctl" -D "$(pdir "$1")/data" promote -w -t "$WAIT" </dev/null >/dev/null
 	until [ "$(p_role "$1")" = primary ]; do
 		i=$((i + 1))
 		[ "$i" -le $((WAIT * 10)) ] || die "PostgreSQL node $1 not promoted within ${WAIT}s"
 		sleep 0.1
 	done
+	p_sync "$1" ''
 	echo "test-cluster: PostgreSQL node $1 promoted to primary"
 }
 
@@ -486,6 +505,7 @@ p_rebuild() {
 	p_basebackup "$1" "$other"
 	p_launch "$1"
 	p_wait_streaming "$1"
+	p_sync "$other" '*'
 	echo "test-cluster: PostgreSQL node $1 is a standby of node $other again"
 }
 

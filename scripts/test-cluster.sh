@@ -47,9 +47,12 @@
 # is kept small (32 MB buffer pools, no performance schema): the machine is
 # shared.
 #
-# Everything listens on 127.0.0.1 only, at free ports from 34061 (Galera SQL),
-# 34561 (Galera group communication; IST and SST on the next ports) and 55431
-# (PostgreSQL), with data, sockets and logs inside DIR. Each cluster gets a
+# Everything listens on 127.0.0.1 only, at free ports from 24061 (Galera SQL),
+# 24561 (Galera group communication; IST and SST on the next ports) and 25431
+# (PostgreSQL), with data, sockets and logs inside DIR. The ports are below
+# Linux's ephemeral range (32768-60999): there, a client connection of
+# another program may hold the port (even in TIME-WAIT), and rsync's daemon,
+# which state transfer starts on the SST port, then fails to bind it. Each cluster gets a
 # database `daltest` and a user `dal` with the password of
 # scripts/test-servers.sh. As there, the servers run as the mysql and postgres
 # users from a root shell, nothing is ever stopped by process name, and
@@ -253,9 +256,9 @@ g_start() {
 		d=$(gdir "$n")
 		mkdir -p "$d"
 		if ! pid_alive "$d/mysqld.pid" || [ ! -s "$d/ports" ]; then
-			sql=$(free_port 34061 "$taken")
+			sql=$(free_port 24061 "$taken")
 			taken="$taken $sql"
-			gc=$(free_port 34561 "$taken")
+			gc=$(free_port 24561 "$taken")
 			taken="$taken $gc $((gc + 1)) $((gc + 2))"
 			port_busy $((gc + 1)) || port_busy $((gc + 2)) &&
 				die "ports $((gc + 1))/$((gc + 2)) (IST/SST of node $n) are taken"
@@ -414,7 +417,7 @@ p_start() {
 		mkdir -p "$d"
 		chown postgres:postgres "$d"
 		if [ ! -s "$d/port" ]; then
-			free_port 55431 "$taken" >"$d/port"
+			free_port 25431 "$taken" >"$d/port"
 		fi
 		taken="$taken $(p_port "$n")"
 	done
@@ -428,6 +431,9 @@ p_start() {
 	local prim=a
 	[ -f "$(pdir a)/data/standby.signal" ] && prim=b
 	pid_alive "$(pdir "$prim")/data/postmaster.pid" || p_launch "$prim"
+	# Restarted after `stop`, the primary would wait for its synchronous
+	# standby at every commit, the setup's included: off until it streams.
+	p_sync "$prim" ''
 	p_psql "$prim" >"$(pdir "$prim")/setup.log" 2>&1 <<-SQL || { log_tail "$(pdir "$prim")/setup.log"; die "PostgreSQL setup failed"; }
 		SELECT 'CREATE ROLE $DBUSER LOGIN'
 		 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DBUSER') \gexec

@@ -22,7 +22,9 @@
  *                  dal_repo_transact() runs it again, successfully.
  *  galera failover 4 threads commit rows while the node they write to is
  *                  SIGKILLed: no row reported committed is lost, and the
- *                  repository commits again (on another node) within a bound.
+ *                  repository commits again (on another node) within a bound;
+ *                  a transaction left open on that node gets DAL_ECONNECT or
+ *                  DAL_EOUTCOME, and none of its rows is kept.
  *
  * Each test runs in its own process (Check's fork mode), so that a
  * failure takes its writer threads with it; the PostgreSQL tests first make
@@ -806,10 +808,10 @@ START_TEST(test_galera_node_killed_under_load)
 {
 	struct run run;
 	dal_repo *r, *check;
-	dal_conn *c;
+	dal_conn *c, *held;
 	dal_error e;
 	char num[8];
-	int victim, other;
+	int victim, other, rc;
 	double t_kill, ok_at;
 	unsigned checked;
 
@@ -829,6 +831,13 @@ START_TEST(test_galera_node_killed_under_load)
 	dal_conn_release(c);
 	ck_assert_int_ne(victim, 0);
 	other = victim == 3 ? 1 : victim + 1;
+	/* A transaction of our own in flight on the victim: uncommitted when
+	 * the node dies. */
+	ck_assert_int_eq(dal_conn_acquire(r, &held, &e), DAL_OK);
+	ck_assert_int_eq(galera_node_of_port(conn_port(held)), victim);
+	ck_assert_int_eq(dal_conn_begin(held), DAL_OK);
+	ck_assert_int_eq(dal_conn_exec(held, "INSERT INTO dal_fail_galera VALUES (-1)", NULL),
+	                 DAL_OK);
 	load_start(&run, r, "INSERT INTO dal_fail_galera (id) VALUES (?)");
 	sleep_s(1.0);
 	snprintf(num, sizeof num, "%d", victim);
@@ -838,6 +847,15 @@ START_TEST(test_galera_node_killed_under_load)
 	ck_assert_msg(WAIT_OK(run.load.first_ok_after, 20.0),
 	              "no commit within 20 s of the kill");
 	ok_at = atomic_load(&run.load.first_ok_after);
+	/* The transaction in flight gets the connection-lost code: not sent
+	 * (DAL_ECONNECT) or lost after sending (DAL_EOUTCOME), never success. */
+	rc = dal_conn_exec(held, "INSERT INTO dal_fail_galera VALUES (-2)", NULL);
+	ck_assert_msg(rc == DAL_ECONNECT || rc == DAL_EOUTCOME, "in-flight statement: %s: %s",
+	              dal_code_name(rc), dal_conn_error(held)->message);
+	rc = dal_conn_commit(held);
+	ck_assert_msg(rc == DAL_ECONNECT || rc == DAL_EOUTCOME, "in-flight commit: %s",
+	              dal_code_name(rc));
+	dal_conn_release(held);
 	sleep_s(1.0);
 	load_stop(&run);
 	galera_failover_s = ok_at - t_kill;
@@ -854,6 +872,8 @@ START_TEST(test_galera_node_killed_under_load)
 	ck_assert_int_eq(dal_conn_exec(c, "SET SESSION wsrep_sync_wait = 1", NULL), DAL_OK);
 	checked = load_verify(&run, c, "dal_fail_galera");
 	ck_assert_uint_gt(checked, 0);
+	/* Nothing of the transaction that died uncommitted. */
+	ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM dal_fail_galera WHERE id < 0"), 0);
 	dal_conn_release(c);
 	dal_repo_close(check);
 	exec_ok(r, "DROP TABLE dal_fail_galera");

@@ -207,6 +207,21 @@ START_TEST(test_scaleout_replica_pool_serves_reads)
 			rw = (int)i;
 	}
 	ck_assert(ro >= 0 && rw >= 0);
+	/* The exports name each node and pool. */
+	{
+		char buf[65536], want[160];
+		long len = dal_repo_metrics_format(r, DAL_METRICS_PROMETHEUS, buf, sizeof buf);
+
+		ck_assert_int_gt(len, 0);
+		snprintf(want, sizeof want, "server_address=\"127.0.0.1\",server_port=\"%u\","
+		         "dal_pool=\"replicas\"} 1", port);
+		ck_assert_msg(tu_contains(buf, want), "no %s in the Prometheus text", want);
+		len = dal_repo_metrics_format(r, DAL_METRICS_JSON, buf, sizeof buf);
+		ck_assert_int_gt(len, 0);
+		snprintf(want, sizeof want, "\"server.port\":%u,\"pool\":\"replicas\",\"open\":1,"
+		         "\"acquired\":1", port);
+		ck_assert_msg(tu_contains(buf, want), "no %s in the JSON", want);
+	}
 	/* The repository's pool figures count both pools. */
 	ck_assert_int_eq(dal_repo_pool_stats(r, &ps), DAL_OK);
 	ck_assert_uint_eq(ps.idle, 2);

@@ -17,6 +17,8 @@
  *  galera checkout wsrep_check refuses, at checkout, a pooled connection to
  *                  a node that became Desynced, and the replacement reaches
  *                  another node.
+ *  galera replica  with replicas = one Galera node, reads go there, and to
+ *                  the primary list while that node is desynced.
  *  galera conflict two nodes update the same row at once: certification
  *                  rejects one commit (deadlock, DAL_EBUSY), and
  *                  dal_repo_transact() runs it again, successfully.
@@ -714,6 +716,50 @@ START_TEST(test_galera_desynced_node_refused_at_checkout)
 }
 END_TEST
 
+/* replicas on Galera: reads go to the node named for them, and to the
+ * primary list while that node is desynced (a donor serves no reads). */
+START_TEST(test_galera_replica_reads_skip_a_desynced_node)
+{
+	char hosts[64], q[128];
+	char *u, *u2;
+	dal_repo *r;
+	dal_conn *c;
+	dal_error e;
+
+	if (!galera_url())
+		return;
+	log_reset();
+	snprintf(hosts, sizeof hosts, "127.0.0.1:%u", galera_port(1));
+	snprintf(q, sizeof q, "wsrep_check=on&replicas=127.0.0.1:%u", galera_port(3));
+	u = url_hosts(galera_url(), hosts);
+	u2 = url_with(u, q);
+	r = open_url(u2);
+	free(u);
+	free(u2);
+	ck_assert_msg(dal_conn_acquire_ro(r, &c, &e) == DAL_OK, "%s", e.message);
+	ck_assert_uint_eq(conn_port(c), galera_port(3));
+	dal_conn_release(c);
+	ck_assert_int_eq(dal_conn_acquire(r, &c, &e), DAL_OK);
+	ck_assert_uint_eq(conn_port(c), galera_port(1));
+	dal_conn_release(c);
+
+	ck_assert_int_eq(cluster("desync", "galera", "3", "on"), 0);
+	sleep_s(1.1); /* the pooled replica connection's check is due */
+	ck_assert_msg(dal_conn_acquire_ro(r, &c, &e) == DAL_OK, "%s", e.message);
+	ck_assert_uint_eq(conn_port(c), galera_port(1));
+	dal_conn_release(c);
+	ck_assert_uint_ge(logs.replaced, 1);
+	ck_assert_uint_eq(logs.fallback, 1);
+
+	ck_assert_int_eq(cluster("desync", "galera", "3", "off"), 0);
+	sleep_s(1.1); /* past the replicas' retry time */
+	ck_assert_msg(dal_conn_acquire_ro(r, &c, &e) == DAL_OK, "%s", e.message);
+	ck_assert_uint_eq(conn_port(c), galera_port(3));
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 struct conflict {
 	dal_repo *repo;
 	pthread_barrier_t *both_updated;
@@ -929,6 +975,7 @@ int main(void)
 	tcase_add_test(pg, test_pg_lagging_standby_reads_fall_back_to_primary);
 	tcase_add_loop_test(pg, test_pg_primary_killed_standby_promoted, 0, rounds);
 	tcase_add_test(g, test_galera_desynced_node_refused_at_checkout);
+	tcase_add_test(g, test_galera_replica_reads_skip_a_desynced_node);
 	tcase_add_test(g, test_galera_certification_conflict_is_retried);
 	tcase_add_loop_test(g, test_galera_node_killed_under_load, 0, rounds);
 	suite_add_tcase(s, pg);

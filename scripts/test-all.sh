@@ -63,9 +63,9 @@ DAL_TEST_SERVER_DIR=$servers make -C "$top/build-plain" -s check-recovery
 # the cluster tests (tests/test_cluster.c: read/write routing, the lag
 # fallback, SIGKILL failover under 4 writing threads, Galera's desync check
 # and certification-conflict retry), once each; `make check-cluster-long`
-# repeats the failover tests 10 times. Measured on 2 cores: start 38 s
+# repeats the failover tests 10 times. Measured on 2 cores: start 29-38 s
 # (from an empty directory: 3 mariadb-install-db, initdb, pg_basebackup),
-# tests 35 s, stop 2 s: about 75 s. The clusters are stopped after.
+# tests 32-35 s, stop 2 s: 65-75 s. The clusters are stopped after.
 echo "=== cluster: Galera and a PostgreSQL standby ==="
 clusters=$(mktemp -d /tmp/dal-clusters.XXXXXX)
 chmod 755 "$clusters"

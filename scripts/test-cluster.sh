@@ -99,6 +99,18 @@ free_port() {
 	echo "$p"
 }
 
+# The first port >= $1 such that it and the next two are free and not in
+# $2: a Galera node's group communication, IST and SST ports.
+free_run() {
+	local p=$1
+	while port_busy "$p" || port_busy $((p + 1)) || port_busy $((p + 2)) ||
+		[[ " $2 " == *" $p "* || " $2 " == *" $((p + 1)) "* || " $2 " == *" $((p + 2)) "* ]]; do
+		p=$((p + 1))
+		[ "$p" -lt $(($1 + 200)) ] || die "no three free ports in $1..$p"
+	done
+	echo "$p"
+}
+
 pid_gone() {
 	local state
 	kill -0 "$1" 2>/dev/null || return 0
@@ -258,10 +270,8 @@ g_start() {
 		if ! pid_alive "$d/mysqld.pid" || [ ! -s "$d/ports" ]; then
 			sql=$(free_port 24061 "$taken")
 			taken="$taken $sql"
-			gc=$(free_port 24561 "$taken")
+			gc=$(free_run 24561 "$taken")
 			taken="$taken $gc $((gc + 1)) $((gc + 2))"
-			port_busy $((gc + 1)) || port_busy $((gc + 2)) &&
-				die "ports $((gc + 1))/$((gc + 2)) (IST/SST of node $n) are taken"
 			echo "$sql $gc $((gc + 1)) $((gc + 2))" >"$d/ports"
 		else
 			taken="$taken $(g_ports "$n")"

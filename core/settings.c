@@ -50,7 +50,7 @@ const char *const res_key_names[SK__COUNT] = {
 	"slow_query_ms", "allow_empty_password", "latency_buckets",
 	"max_overflow", "pool_timeout", "idle_timeout", "max_lifetime", "pre_ping",
 	"retry_max_delay", "statement_timeout", "statement_cache_size", "migrations",
-	"auto_migrate",
+	"auto_migrate", "replicas", "max_replica_lag",
 };
 
 /* The environment variable of each key, or NULL. */
@@ -68,6 +68,8 @@ static const char *const env_names[SK__COUNT] = {
 	[SK_POOL_TIMEOUT] = "DB_POOL_TIMEOUT",
 	[SK_MAX_LIFETIME] = "DB_POOL_RECYCLE",
 	[SK_PRE_PING] = "DB_POOL_PRE_PING",
+	[SK_REPLICAS] = "DB_REPLICAS",
+	[SK_MAX_REPLICA_LAG] = "DB_MAX_REPLICA_LAG",
 };
 
 /* Numeric keys: range and default (NULL default: unset). */
@@ -92,6 +94,7 @@ const struct res_number res_durations[] = {
 	{SK_IDLE_TIMEOUT, 0, 86400 * 7, "600"},
 	{SK_MAX_LIFETIME, 0, 86400 * 7, "0"},
 	{SK_STATEMENT_TIMEOUT, 0, 86400, "0"},
+	{SK_MAX_REPLICA_LAG, 0, 86400, "0"},
 };
 const size_t res_n_durations = sizeof res_durations / sizeof res_durations[0];
 

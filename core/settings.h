@@ -50,6 +50,8 @@ enum setting_key {
 	SK_STATEMENT_CACHE_SIZE,
 	SK_MIGRATIONS,   /* directory of migration files (core/migrate*.c) */
 	SK_AUTO_MIGRATE, /* apply pending migrations when the repository opens */
+	SK_REPLICAS,        /* host list of read replicas (route.c) */
+	SK_MAX_REPLICA_LAG, /* seconds; 0: no bound */
 	SK__COUNT
 };
 
@@ -84,6 +86,7 @@ struct dal_settings {
 	int pre_ping;        /* 1 on, 0 off; default: on for server backends */
 	unsigned statement_cache_size; /* statements kept prepared per connection;
 	                                  default: 32 for servers, 0 for files */
+	unsigned max_replica_lag_ms; /* 0: no bound */
 	unsigned connect_timeout, read_timeout, write_timeout;
 	int telemetry;       /* 1 on (default), 0 off */
 	unsigned slow_query_ms;

@@ -212,6 +212,9 @@ START_TEST(test_loader_accepts_older_minor_with_new_slots_null)
 	ck_assert_ptr_null(p->drv.execute_pipelined);
 	ck_assert_ptr_null(p->drv.backup);
 	ck_assert_ptr_null(p->drv.restore);
+	/* Set in its memory beyond its declared size: never read. */
+	ck_assert_ptr_null(p->drv.server_address);
+	ck_assert_ptr_null(p->drv.node_status);
 }
 END_TEST
 

@@ -357,7 +357,8 @@ typedef struct dal_pool_stats {
 	uint64_t acquired;       /* successful acquires */
 } dal_pool_stats;
 
-/* Fill *out. Safe from any thread. */
+/* Fill *out. Safe from any thread. With replicas (docs/scale-out.md) the
+ * figures are those of the primary pool and the replica pool together. */
 DAL_API int dal_repo_pool_stats(const dal_repo *repo, dal_pool_stats *out);
 
 /*
@@ -375,6 +376,59 @@ DAL_API int dal_repo_pool_stats(const dal_repo *repo, dal_pool_stats *out);
  */
 DAL_API int dal_repo_statement_cache_stats(const dal_repo *repo, uint64_t *hits,
                                            uint64_t *misses);
+
+/* ---- scale-out: read replicas and nodes (docs/scale-out.md) ------------- */
+
+/*
+ * Acquire a connection for read-only work. With `replicas` configured it
+ * comes from the replica pool: a node of the replicas host list that
+ * answers, is ready, and (with max_replica_lag) is no further behind than
+ * that, asked of the server itself. When no replica is usable (none
+ * answers, all lag, the replica pool times out) the connection comes from
+ * the primary pool instead, with a warning logged, and replicas are tried
+ * again a second later. Without replicas it is dal_conn_acquire(). Writing
+ * through it is the application's error (a standby refuses, a Galera node
+ * accepts). Errors as dal_conn_acquire(); a configuration or
+ * authentication error of the replicas is returned, not hidden by the
+ * fallback.
+ */
+DAL_API int dal_conn_acquire_ro(dal_repo *repo, dal_conn **out, dal_error *err);
+
+/*
+ * dal_repo_transact() for read-only work: the same transaction and retries,
+ * on a connection from dal_conn_acquire_ro().
+ */
+DAL_API int dal_repo_transact_ro(dal_repo *repo, dal_txn_fn fn, void *userdata,
+                                 dal_error *err);
+
+/*
+ * The server c reached: its host name, address or socket path (valid until
+ * dal_conn_release()), and its port in *port (may be NULL; 0 for a
+ * socket). The configured host when the backend cannot say; NULL for a
+ * file database.
+ */
+DAL_API const char *dal_conn_server_address(const dal_conn *c, unsigned *port);
+
+#define DAL_NODE_ADDRESS_SIZE 128
+
+/* One database node a repository's pools have connected to. */
+typedef struct dal_pool_node {
+	char address[DAL_NODE_ADDRESS_SIZE]; /* server.address */
+	unsigned port;                       /* server.port; 0 for a socket */
+	int replica_pool;                    /* 1: reached by the replica pool */
+	unsigned open;                       /* connections open to it now */
+	uint64_t acquired;                   /* checkouts it served */
+	uint64_t rejected;                   /* connections its checks refused:
+	                                        not ready, wrong role, lagging */
+} dal_pool_node;
+
+/*
+ * The nodes repo's pools have reached (at most 32 are told apart; more are
+ * counted under the address "(other)"), in the order first reached: up to
+ * max entries into out, the number of nodes in *n. Safe from any thread.
+ */
+DAL_API int dal_repo_pool_nodes(const dal_repo *repo, dal_pool_node *out, size_t max,
+                                size_t *n);
 
 /* ------------------------------------------------------------------------ */
 /* Statements                                                                */

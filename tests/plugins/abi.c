@@ -12,6 +12,9 @@
  *   TP_NEED_MINOR  refuse a core of an older minor (version negotiation)
  *   TP_DIALECT     a value in the 2.1 member `dialect`, which a plugin
  *                  claiming 2.0 has beyond its struct_size: never read
+ *   TP_FILL_21     set the 2.1 slots in memory although struct_size leaves
+ *                  them out (an older minor's table followed by other data):
+ *                  the core must not read them
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -39,6 +42,15 @@
 
 static const char *const aliases[] = {STR(TP_NAME) "_alias", NULL};
 
+#ifdef TP_FILL_21
+static const char *tp_address(dal_bconn *c, unsigned *port)
+{
+	(void)c;
+	*port = 1;
+	return "not-to-be-read";
+}
+#endif
+
 /* A newer header's structs: ours, then members this core does not know. */
 static const struct {
 	struct dal_driver base;
@@ -48,6 +60,9 @@ static const struct {
 		.abi_version = TP_VERSION,
 		.struct_size = (uint32_t)((int)sizeof(struct dal_driver) + TP_DRV_EXTRA),
 		TP_SLOTS,
+#ifdef TP_FILL_21
+		.server_address = tp_address,
+#endif
 	},
 };
 

@@ -740,6 +740,79 @@ START_TEST(test_migrate_down_to_version)
 }
 END_TEST
 
+/* A migration added below the applied ones is pending and applied next; a
+ * whitespace-only file is recorded without running anything; a failing
+ * down file leaves its migration applied (or dirty without transactional
+ * DDL); a failure to record a migration fails it. */
+START_TEST(test_migrate_hole_blank_and_failures)
+{
+	dal_migrator *m;
+	struct seen s;
+	dal_error err;
+	dal_repo *r;
+	int64_t cur;
+	struct mt t;
+	int n;
+
+	if (!mt_setup(&t, _i, NULL))
+		return;
+	mt_file(&t, "0001_a.sql", "CREATE TABLE m_a (x INTEGER);");
+	mt_file(&t, "0003_c.sql", " \n\t\n");
+	mt_file(&t, "0003_c.down.sql", "DROP TABLE m_nonexistent_table;");
+	r = mt_open(&t);
+	m = open_mig(&t, r);
+	ck_assert_int_eq(dal_migrator_up(m, -1, &n, &err), DAL_OK);
+	ck_assert_int_eq(n, 2);
+	dal_migrator_close(m);
+
+	mt_file(&t, "0002_b.sql", "CREATE TABLE m_b (x INTEGER);");
+	m = open_mig(&t, r);
+	s = status(m, &cur, NULL);
+	ck_assert_int_eq(cur, 3);
+	ck_assert_int_eq(s.state[2], DAL_MIGRATION_PENDING);
+	ck_assert_int_eq(dal_migrator_up(m, -1, &n, &err), DAL_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM m_b"), 0);
+
+	/* The down file of 0003 fails. */
+	ck_assert_int_ne(dal_migrator_down(m, -1, &n, &err), DAL_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_msg(tu_contains(err.message, "0003_c.down.sql"), "%s", err.message);
+	s = status(m, &cur, NULL);
+	ck_assert_int_eq(cur, 3);
+	ck_assert_int_eq(s.state[3], t.backend == MT_MYSQL ? DAL_MIGRATION_DIRTY
+	                                                   : DAL_MIGRATION_APPLIED);
+	ck_assert_int_eq(dal_migrator_stamp(m, 3, &err), DAL_OK);
+	dal_migrator_close(m);
+
+	/* A migration that records itself: recording it fails. */
+	mt_file(&t, "0004_d.sql", "INSERT INTO schema_version (version, name, checksum, "
+	                          "applied_at, duration_ms, dirty) VALUES (4, 'd', 'x', 'x', 0, 0);");
+	m = open_mig(&t, r);
+	ck_assert_int_ne(dal_migrator_up(m, -1, &n, &err), DAL_OK);
+	ck_assert_int_eq(n, 0);
+	if (t.backend == MT_MYSQL) {
+		/* The migrator's dirty row came first: the file's INSERT fails. */
+		ck_assert_msg(tu_contains(err.message, "0004_d.sql"), "%s", err.message);
+	} else {
+		ck_assert_int_eq(err.code, DAL_ECONSTRAINT);
+		ck_assert_msg(tu_contains(err.message, "recording the migration in schema_version: "),
+		              "%s", err.message);
+		s = status(m, &cur, NULL);
+		ck_assert_int_eq(s.state[4], DAL_MIGRATION_PENDING);
+	}
+	dal_migrator_close(m);
+
+	/* err may be NULL everywhere. */
+	ck_assert_int_eq(dal_migrator_open(&m, NULL, NULL, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_down(NULL, -1, NULL, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_stamp(NULL, 0, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_history(NULL, NULL, NULL, NULL), DAL_EMISUSE);
+	dal_repo_close(r);
+	mt_teardown(&t);
+}
+END_TEST
+
 /* MySQL without a current database: the lock cannot be named, and the
  * migrator says so at once instead of waiting for a lock. */
 START_TEST(test_migrate_mysql_without_database)
@@ -815,6 +888,7 @@ static Suite *migrate_suite(void)
 	tcase_add_test(tc, test_migrate_refuses_binary_file);
 	tcase_add_test(tc, test_migrate_mysql_without_database);
 	tcase_add_test(tc, test_migrate_misuse);
+	tcase_add_loop_test(tc, test_migrate_hole_blank_and_failures, 0, MT_N);
 	tcase_add_loop_test(tc, test_migrate_down_to_version, 0, MT_N);
 	tcase_add_loop_test(tc, test_reset_drops_own_objects_only, 0, MT_N);
 	suite_add_tcase(s, tc);

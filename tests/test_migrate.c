@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <dal/migrate.h>
@@ -521,6 +522,10 @@ START_TEST(test_reset_drops_own_objects_only)
 	ck_assert_int_eq(dal_repo_exec(r, "INSERT INTO r_child VALUES (1, 1)", NULL, &err), DAL_OK);
 	ck_assert_int_eq(dal_repo_exec(r, "CREATE VIEW r_view AS SELECT id FROM r_child", NULL,
 	                               &err), DAL_OK);
+	/* A name holding the dialect's closing quote, doubled when quoted. */
+	ck_assert_msg(dal_repo_exec(r, t.backend == MT_MYSQL ? "CREATE TABLE `r_we``ird` (x INT)"
+	                                                      : "CREATE TABLE \"r_we\"\"ird\" (x INT)",
+	                            NULL, &err) == DAL_OK, "%s", err.message);
 	if (t.backend != MT_SQLITE)
 		ck_assert_msg(dal_repo_exec(r, "CREATE SEQUENCE r_seq", NULL, &err) == DAL_OK, "%s",
 		              err.message);
@@ -540,10 +545,13 @@ START_TEST(test_reset_drops_own_objects_only)
 
 	ck_assert_int_eq(dal_repo_drop_all(r, DAL_DROP_DRY_RUN, list_object, &l, &n, &err),
 	                 DAL_OK);
-	ck_assert_uint_eq(n, t.backend == MT_SQLITE ? 3 : 4);
+	ck_assert_uint_eq(n, t.backend == MT_SQLITE ? 4 : 5);
 	ck_assert_uint_eq(l.n, n);
 	ck_assert_msg(tu_contains(l.text, "view r_view\ntable r_child\ntable r_parent\n"), "%s",
 	              l.text);
+	ck_assert_msg(tu_contains(l.text, t.backend == MT_MYSQL ? "table r_we`ird\n"
+	                                                        : "table r_we\"ird\n"),
+	              "%s", l.text);
 	if (t.backend != MT_SQLITE)
 		ck_assert_msg(tu_contains(l.text, "sequence r_seq\n"), "%s", l.text);
 	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM r_child"), 1);
@@ -608,6 +616,199 @@ START_TEST(test_migrate_needs_declared_dialect)
 	dal_repo_close(r);
 	if (path)
 		setenv("DAL_PLUGIN_PATH", path, 1);
+	mt_teardown(&t);
+}
+END_TEST
+
+/* Wrong arguments are DAL_EMISUSE with a message, never a crash. */
+START_TEST(test_migrate_misuse)
+{
+	dal_migrator *m = (dal_migrator *)1;
+	dal_error err;
+	dal_repo *r;
+	struct mt t;
+	char *sub;
+	int n = 7;
+
+	ck_assert_int_eq(dal_migrator_open(NULL, NULL, NULL, &err), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_open(&m, NULL, "/tmp", &err), DAL_EMISUSE);
+	ck_assert_ptr_null(m);
+	ck_assert_msg(tu_contains(err.message, "repo is NULL"), "%s", err.message);
+	ck_assert_int_eq(dal_migrator_up(NULL, -1, &n, &err), DAL_EMISUSE);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(dal_migrator_down(NULL, -1, NULL, &err), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_stamp(NULL, 0, &err), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_status(NULL, NULL, NULL, NULL, NULL, &err), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_history(NULL, NULL, NULL, &err), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_verify(NULL, NULL, NULL, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_repo_drop_all(NULL, 0, NULL, NULL, NULL, &err), DAL_EMISUSE);
+	ck_assert_ptr_null(dal_migrator_dir(NULL));
+	dal_migrator_set_progress(NULL, NULL, NULL);
+	dal_migrator_set_lock_timeout(NULL, 1);
+	dal_migrator_close(NULL);
+	ck_assert_str_eq(dal_migration_state_name(DAL_MIGRATION_DIRTY), "dirty");
+	ck_assert_str_eq(dal_migration_state_name((dal_migration_state)99), "?");
+	ck_assert_ptr_null(dal_repo_dialect(NULL));
+	ck_assert_ptr_null(dal_repo_ident_quote(NULL));
+	ck_assert_ptr_null(dal_repo_migrations_dir(NULL));
+
+	/* A directory with a migration's name is not a file. */
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	ck_assert_int_ne(asprintf(&sub, "%s/0001_dir.sql", t.mig), -1);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	r = mt_open(&t);
+	ck_assert_int_eq(dal_migrator_open(&m, r, t.mig, &err), DAL_ECONFIG);
+	ck_assert_msg(tu_contains(err.message, "0001_dir.sql: not a regular file"), "%s",
+	              err.message);
+	rmdir(sub);
+	free(sub);
+	/* A trailing slash names the same directory. */
+	{
+		char *slash;
+		ck_assert_int_ne(asprintf(&slash, "%s//", t.mig), -1);
+		mt_file(&t, "0001_a.sql", "CREATE TABLE m_a (x INTEGER);");
+		ck_assert_int_eq(dal_migrator_open(&m, r, slash, &err), DAL_OK);
+		ck_assert_str_eq(dal_migrator_dir(m), t.mig);
+		dal_migrator_close(m);
+		free(slash);
+	}
+	dal_repo_close(r);
+	mt_teardown(&t);
+}
+END_TEST
+
+/* down --to N stops at N; a migration to revert whose file is gone is
+ * refused before anything is reverted. */
+START_TEST(test_migrate_down_to_version)
+{
+	dal_migrator *m;
+	dal_error err;
+	dal_repo *r;
+	struct mt t;
+	int64_t cur;
+	int n;
+	char *p;
+
+	if (!mt_setup(&t, _i, NULL))
+		return;
+	for (int v = 1; v <= 3; v++) {
+		char name[64], sql[128];
+
+		snprintf(name, sizeof name, "000%d_t%d.sql", v, v);
+		snprintf(sql, sizeof sql, "CREATE TABLE m_t%d (x INTEGER);", v);
+		mt_file(&t, name, sql);
+		snprintf(name, sizeof name, "000%d_t%d.down.sql", v, v);
+		snprintf(sql, sizeof sql, "DROP TABLE m_t%d;", v);
+		mt_file(&t, name, sql);
+	}
+	r = mt_open(&t);
+	m = open_mig(&t, r);
+	ck_assert_int_eq(dal_migrator_up(m, -1, &n, &err), DAL_OK);
+	ck_assert_int_eq(n, 3);
+	ck_assert_msg(dal_migrator_down(m, 1, &n, &err) == DAL_OK, "%s", err.message);
+	ck_assert_int_eq(n, 2);
+	status(m, &cur, NULL);
+	ck_assert_int_eq(cur, 1);
+	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM m_t1"), 0);
+	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM m_t2"), -1);
+	ck_assert_int_eq(dal_migrator_down(m, 5, NULL, &err), DAL_EMISUSE);
+	dal_migrator_close(m);
+
+	ck_assert_int_ne(asprintf(&p, "%s/0001_t1.sql", t.mig), -1);
+	unlink(p);
+	free(p);
+	ck_assert_int_ne(asprintf(&p, "%s/0001_t1.down.sql", t.mig), -1);
+	unlink(p);
+	free(p);
+	m = open_mig(&t, r);
+	ck_assert_int_eq(dal_migrator_down(m, 0, NULL, &err), DAL_ECONFIG);
+	ck_assert_msg(tu_contains(err.message, "cannot revert migration 1_t1: no file of it"),
+	              "%s", err.message);
+	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM m_t1"), 0);
+	/* history reports it, as missing. */
+	{
+		struct seen s;
+
+		memset(&s, 0, sizeof s);
+		ck_assert_int_eq(dal_migrator_history(m, collect, &s, &err), DAL_OK);
+		ck_assert_int_eq(s.n, 1);
+		ck_assert_int_eq(s.state[1], DAL_MIGRATION_MISSING);
+	}
+	dal_migrator_close(m);
+	dal_repo_close(r);
+	mt_teardown(&t);
+}
+END_TEST
+
+/* A migration added below the applied ones is pending and applied next; a
+ * whitespace-only file is recorded without running anything; a failing
+ * down file leaves its migration applied (or dirty without transactional
+ * DDL); a failure to record a migration fails it. */
+START_TEST(test_migrate_hole_blank_and_failures)
+{
+	dal_migrator *m;
+	struct seen s;
+	dal_error err;
+	dal_repo *r;
+	int64_t cur;
+	struct mt t;
+	int n;
+
+	if (!mt_setup(&t, _i, NULL))
+		return;
+	mt_file(&t, "0001_a.sql", "CREATE TABLE m_a (x INTEGER);");
+	mt_file(&t, "0003_c.sql", " \n\t\n");
+	mt_file(&t, "0003_c.down.sql", "DROP TABLE m_nonexistent_table;");
+	r = mt_open(&t);
+	m = open_mig(&t, r);
+	ck_assert_int_eq(dal_migrator_up(m, -1, &n, &err), DAL_OK);
+	ck_assert_int_eq(n, 2);
+	dal_migrator_close(m);
+
+	mt_file(&t, "0002_b.sql", "CREATE TABLE m_b (x INTEGER);");
+	m = open_mig(&t, r);
+	s = status(m, &cur, NULL);
+	ck_assert_int_eq(cur, 3);
+	ck_assert_int_eq(s.state[2], DAL_MIGRATION_PENDING);
+	ck_assert_int_eq(dal_migrator_up(m, -1, &n, &err), DAL_OK);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM m_b"), 0);
+
+	/* The down file of 0003 fails. */
+	ck_assert_int_ne(dal_migrator_down(m, -1, &n, &err), DAL_OK);
+	ck_assert_int_eq(n, 0);
+	ck_assert_msg(tu_contains(err.message, "0003_c.down.sql"), "%s", err.message);
+	s = status(m, &cur, NULL);
+	ck_assert_int_eq(cur, 3);
+	ck_assert_int_eq(s.state[3], t.backend == MT_MYSQL ? DAL_MIGRATION_DIRTY
+	                                                   : DAL_MIGRATION_APPLIED);
+	ck_assert_int_eq(dal_migrator_stamp(m, 3, &err), DAL_OK);
+	dal_migrator_close(m);
+
+	/* A migration that records itself: recording it fails. */
+	mt_file(&t, "0004_d.sql", "INSERT INTO schema_version (version, name, checksum, "
+	                          "applied_at, duration_ms, dirty) VALUES (4, 'd', 'x', 'x', 0, 0);");
+	m = open_mig(&t, r);
+	ck_assert_int_ne(dal_migrator_up(m, -1, &n, &err), DAL_OK);
+	ck_assert_int_eq(n, 0);
+	if (t.backend == MT_MYSQL) {
+		/* The migrator's dirty row came first: the file's INSERT fails. */
+		ck_assert_msg(tu_contains(err.message, "0004_d.sql"), "%s", err.message);
+	} else {
+		ck_assert_int_eq(err.code, DAL_ECONSTRAINT);
+		ck_assert_msg(tu_contains(err.message, "recording the migration in schema_version: "),
+		              "%s", err.message);
+		s = status(m, &cur, NULL);
+		ck_assert_int_eq(s.state[4], DAL_MIGRATION_PENDING);
+	}
+	dal_migrator_close(m);
+
+	/* err may be NULL everywhere. */
+	ck_assert_int_eq(dal_migrator_open(&m, NULL, NULL, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_down(NULL, -1, NULL, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_stamp(NULL, 0, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_migrator_history(NULL, NULL, NULL, NULL), DAL_EMISUSE);
+	dal_repo_close(r);
 	mt_teardown(&t);
 }
 END_TEST
@@ -686,6 +887,9 @@ static Suite *migrate_suite(void)
 	tcase_add_test(tc, test_migrate_needs_declared_dialect);
 	tcase_add_test(tc, test_migrate_refuses_binary_file);
 	tcase_add_test(tc, test_migrate_mysql_without_database);
+	tcase_add_test(tc, test_migrate_misuse);
+	tcase_add_loop_test(tc, test_migrate_hole_blank_and_failures, 0, MT_N);
+	tcase_add_loop_test(tc, test_migrate_down_to_version, 0, MT_N);
 	tcase_add_loop_test(tc, test_reset_drops_own_objects_only, 0, MT_N);
 	suite_add_tcase(s, tc);
 	cli_migrate_tests(s);

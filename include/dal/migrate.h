@@ -126,7 +126,8 @@ DAL_API void dal_migrator_set_lock_timeout(dal_migrator *m, unsigned ms);
 
 /*
  * Apply the pending migrations in version order, up to and including
- * version `to` (to < 0: all). Each is applied in its own transaction where
+ * version `to` (to < 0: all); a pending one below an applied one (added
+ * later) is applied too. Each is applied in its own transaction where
  * the backend allows (see the top of this file); schema_version is created
  * when missing. *applied (may be NULL) gets how many were applied; 0 when
  * the database was up to date.

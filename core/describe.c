@@ -38,6 +38,18 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 		fn("repository", s.name, src ? src : "default", userdata);
 		free(src);
 	}
+	{
+		/* The variables the environment layer read come from here. */
+		const struct config_entry *pe = cfg ? config_find(cfg, s.name, "env_prefix") : NULL;
+		if (pe) {
+			if (!(src = res_ini_source(cfg, pe->line))) {
+				settings_free(&s);
+				return res_nomem(err);
+			}
+			fn("env_prefix", pe->value, src, userdata);
+			free(src);
+		}
+	}
 	for (int k = 0; k < SK__COUNT; k++) {
 		const char *v = s.value[k];
 
@@ -61,6 +73,12 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 			break;
 		case SK_PRE_PING:
 			v = s.pre_ping ? "on" : "off";
+			break;
+		case SK_LOG_STATEMENTS:
+			v = s.log_statements ? "on" : "off";
+			break;
+		case SK_LOG_PARAMETERS:
+			v = s.log_parameters ? "on" : "off";
 			break;
 		case SK_RETRY_DELAY: case SK_RETRY_MAX_DELAY: case SK_POOL_TIMEOUT:
 		case SK_IDLE_TIMEOUT: case SK_MAX_LIFETIME: case SK_STATEMENT_TIMEOUT: {

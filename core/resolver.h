@@ -10,6 +10,7 @@
 #include "settings.h"
 
 struct dal_config;
+struct envmap;
 
 /* Where a value came from, by precedence. */
 enum rank { R_DEFAULT, R_INI, R_ENV, R_DBURL, R_URL };
@@ -27,6 +28,7 @@ struct resolver {
 	struct setting_option *opts[OS__COUNT];
 	size_t n_opts[OS__COUNT];
 	dal_error *err;
+	const struct envmap *env; /* the variables to read (envmap.h) */
 };
 
 /* Numeric keys: range and default (NULL default: unset). */

@@ -47,6 +47,8 @@ enum setting_key {
 	SK_PRE_PING,
 	SK_RETRY_MAX_DELAY,
 	SK_STATEMENT_TIMEOUT,
+	SK_LOG_STATEMENTS,
+	SK_LOG_PARAMETERS,
 	SK__COUNT
 };
 
@@ -93,6 +95,9 @@ struct dal_settings {
 
 	struct setting_option *options;
 	size_t n_options;
+
+	/* log_statements (DB_ECHO) and log_parameters: 1 on, 0 off (default). */
+	int log_statements, log_parameters;
 };
 
 /*

@@ -277,6 +277,7 @@ static const struct {
 	{ DAL_CAP_EMBEDDED, "embedded" },
 	{ DAL_CAP_CANCEL, "cancel" },
 	{ DAL_CAP_TLS, "tls" },
+	{ DAL_CAP_SAVEPOINTS, "savepoints" },
 };
 
 struct plugin_walk {

@@ -123,10 +123,7 @@ int dal_conn_begin(dal_conn *c)
 	if (!c->ops.begin.fn)
 		return unsupported_txn(c);
 	if (c->in_txn)
-		return dal_error_set(&c->err, DAL_EMISUSE, "25001", 0,
-		                     "a transaction is already open on this connection of "
-		                     "repository '%s' (nested transactions are not supported)",
-		                     c->repo->name);
+		return savepoint_begin_unit(c);
 	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	rc = c->ops.begin.fn(c->ops.begin.h, &c->err);
 	if (rc == DAL_OK)
@@ -145,6 +142,9 @@ static int end_txn(dal_conn *c, int commit)
 		return dal_error_set(&c->err, DAL_EMISUSE, "25000", 0,
 		                     "%s without an open transaction on this connection of "
 		                     "repository '%s'", commit ? "commit" : "rollback", c->repo->name);
+	if (savepoint_units(c))
+		return savepoint_end_unit(c, commit);
+	savepoint_reset(c);
 	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	rc = commit ? c->ops.commit.fn(c->ops.commit.h, &c->err)
 	            : c->ops.rollback.fn(c->ops.rollback.h, &c->err);

@@ -68,6 +68,7 @@ struct dal_conn {
 	uint64_t acquired_ns;    /* for db.client.connection.use_time */
 	struct dal_conn *next;   /* the pool's idle stack */
 	dal_error err;
+	struct savepoints *sp;   /* open savepoints (savepoint.c); NULL when none */
 };
 
 struct pool;
@@ -170,5 +171,11 @@ static inline void error_copy(dal_error *dst, const dal_error *src)
 	if (dst && dst != src)
 		*dst = *src;
 }
+
+/* Savepoints and nested units of c's transaction (savepoint.c). */
+void savepoint_reset(dal_conn *c);              /* forget them all */
+unsigned savepoint_units(const dal_conn *c);    /* nested units open */
+int savepoint_begin_unit(dal_conn *c);          /* begin inside a transaction */
+int savepoint_end_unit(dal_conn *c, int commit); /* end the innermost unit */
 
 #endif

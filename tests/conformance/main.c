@@ -40,7 +40,8 @@
 static const struct conf_area *const areas[] = {
 	&conf_connection, &conf_statements, &conf_placeholders, &conf_types,
 	&conf_transactions, &conf_errors, &conf_streaming, &conf_telemetry,
-	&conf_server, &conf_cancel, &conf_tls, &conf_sqlite, &conf_mysql, &conf_pgsql, NULL,
+	&conf_server, &conf_cancel, &conf_tls, &conf_sqlite, &conf_mysql, &conf_pgsql,
+	&conf_savepoints, NULL,
 };
 
 static const struct {
@@ -55,6 +56,7 @@ static const struct {
 	{DAL_CAP_EMBEDDED, "EMBEDDED"},
 	{DAL_CAP_CANCEL, "CANCEL"},
 	{DAL_CAP_TLS, "TLS"},
+	{DAL_CAP_SAVEPOINTS, "SAVEPOINTS"},
 };
 
 static const struct {

@@ -278,6 +278,9 @@ static const struct {
 	{ DAL_CAP_CANCEL, "cancel" },
 	{ DAL_CAP_TLS, "tls" },
 	{ DAL_CAP_SAVEPOINTS, "savepoints" },
+	{ DAL_CAP_RETURNING, "returning" },
+	{ DAL_CAP_UPSERT_CONFLICT, "upsert-on-conflict" },
+	{ DAL_CAP_UPSERT_DUPLICATE, "upsert-on-duplicate-key" },
 };
 
 struct plugin_walk {

@@ -41,7 +41,7 @@ static const struct conf_area *const areas[] = {
 	&conf_connection, &conf_statements, &conf_placeholders, &conf_types,
 	&conf_transactions, &conf_errors, &conf_streaming, &conf_telemetry,
 	&conf_server, &conf_cancel, &conf_tls, &conf_sqlite, &conf_mysql, &conf_pgsql,
-	&conf_savepoints, NULL,
+	&conf_savepoints, &conf_rows, NULL,
 };
 
 static const struct {
@@ -57,6 +57,9 @@ static const struct {
 	{DAL_CAP_CANCEL, "CANCEL"},
 	{DAL_CAP_TLS, "TLS"},
 	{DAL_CAP_SAVEPOINTS, "SAVEPOINTS"},
+	{DAL_CAP_RETURNING, "RETURNING"},
+	{DAL_CAP_UPSERT_CONFLICT, "UPSERT_CONFLICT"},
+	{DAL_CAP_UPSERT_DUPLICATE, "UPSERT_DUPLICATE"},
 };
 
 static const struct {

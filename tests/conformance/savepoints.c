@@ -4,6 +4,7 @@
  * intact, at any depth and after a failed statement; named savepoints;
  * misuse; dal_repo_transact() with nested units.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "common.h"

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "pool.h"
+#include "stmtlog.h"
 
 int dal_conn_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 {
@@ -85,9 +86,12 @@ int dal_conn_exec(dal_conn *c, const char *sql, int64_t *affected)
 		return dal_error_set(&c->err, DAL_EMISUSE, NULL, 0, "dal_conn_exec: sql is NULL");
 	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	if (c->ops.exec.fn) {
+		uint64_t t0 = c->repo->log_statements ? clock_ns() : 0;
 		rc = c->ops.exec.fn(c->ops.exec.h, sql, &n, &c->err);
 		if (rc != DAL_OK)
 			rc = conn_canceled(c, rc, &c->err);
+		if (c->repo->log_statements)
+			stmtlog_exec(c, sql, rc, n, t0);
 	} else {
 		dal_stmt *st;
 		rc = dal_stmt_prepare(c, sql, &st);

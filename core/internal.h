@@ -84,6 +84,7 @@ struct dal_repo {
 	struct fault *fault;   /* fault-injection layer (tests), or NULL */
 	char *server_kind;
 	struct pool *pool;
+	int log_statements, log_parameters; /* the statement log (stmtlog.c) */
 };
 
 /* FAILED: the last step failed; stepping again needs a reset (a retried
@@ -103,6 +104,7 @@ struct dal_stmt {
 	unsigned ncols;
 	char *scratch;      /* ncols * STMT_SCRATCH bytes for number -> text */
 	dal_error err;
+	struct stmt_log *log; /* NULL unless the repository logs statements */
 };
 
 /* A call on c failed with rc: if dal_conn_cancel() asked for it, the code
@@ -171,6 +173,9 @@ static inline void error_copy(dal_error *dst, const dal_error *src)
 	if (dst && dst != src)
 		*dst = *src;
 }
+
+/* Log one line of any length (the statement log). log.c. */
+void dal_log_emit_line(dal_log_level level, const char *line);
 
 /* Savepoints and nested units of c's transaction (savepoint.c). */
 void savepoint_reset(dal_conn *c);              /* forget them all */

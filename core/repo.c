@@ -234,6 +234,8 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 	}
 	*r->settings = *s;
 	memset(s, 0, sizeof *s);
+	r->log_statements = r->settings->log_statements;
+	r->log_parameters = r->settings->log_parameters;
 	r->plugin = lp;
 	if (collect_options(r->settings, lp, &r->options, &r->n_options) != DAL_OK ||
 	    !(r->pool = pool_new(r->settings, private_database(r)))) {

@@ -18,6 +18,7 @@
 #include "layer.h"
 #include "loader.h"
 #include "placeholder.h"
+#include "stmtlog.h"
 
 static void link_stmt(dal_conn *c, dal_stmt *s)
 {
@@ -131,6 +132,7 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 	const struct dal_plugin *reg;
 	struct ph_result ph;
 	dal_bstmt *h = NULL;
+	uint64_t t0;
 	dal_stmt *s;
 	int rc;
 
@@ -152,11 +154,14 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 		return dal_error_set(&c->err, DAL_ENOMEM, "HY001", 0, "out of memory");
 	}
 	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
+	t0 = c->repo->log_statements ? clock_ns() : 0;
 	rc = c->ops.prepare.fn(c->ops.prepare.h, ph.sql, ph.len, ph.npos, &h, &c->err);
 	if (rc != DAL_OK) {
 		ph_free(&ph);
 		free(s);
 		rc = conn_canceled(c, rc, &c->err);
+		if (c->repo->log_statements)
+			stmtlog_exec(c, sql, rc, 0, t0);
 		if (code_loses_connection(rc))
 			c->broken = 1;
 		return rc;
@@ -185,6 +190,10 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 	s->state = STMT_READY;
 	dal_error_clear(&s->err);
 	link_stmt(c, s);
+	if (c->repo->log_statements && stmtlog_attach(s, sql) != DAL_OK) {
+		dal_stmt_close(s);
+		return DAL_ENOMEM;
+	}
 	*out = s;
 	return DAL_OK;
 }
@@ -193,6 +202,10 @@ void dal_stmt_close(dal_stmt *s)
 {
 	if (!s)
 		return;
+	if (s->log) {
+		stmtlog_end(s);
+		stmtlog_free(s);
+	}
 	if (s->conn) {
 		unlink_stmt(s);
 		s->ops.finalize.fn(s->ops.finalize.h);
@@ -256,6 +269,8 @@ static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
 			return rc;
 		s->state = STMT_READY;
 	}
+	if (s->log)
+		stmtlog_bind(s, idx, v);
 	if (!s->pos_param)
 		return s->ops.bind.fn(s->ops.bind.h, idx, v, &s->err);
 	for (unsigned p = 0; p < s->npos && rc == DAL_OK; p++)
@@ -337,6 +352,7 @@ int dal_stmt_bind_named_text(dal_stmt *s, const char *name, const char *str, ptr
 
 int dal_stmt_step(dal_stmt *s)
 {
+	uint64_t t0 = 0;
 	int rc;
 
 	if (!s)
@@ -352,7 +368,11 @@ int dal_stmt_step(dal_stmt *s)
 	/* A cancel asked before this execution started is not for it. */
 	if (s->state == STMT_READY && s->conn)
 		__atomic_store_n(&s->conn->cancel_pending, 0, __ATOMIC_RELAXED);
+	if (s->log)
+		t0 = clock_ns();
 	rc = s->ops.step.fn(s->ops.step.h, &s->err);
+	if (s->log)
+		stmtlog_step(s, rc, t0);
 	if (rc == DAL_ROW) {
 		s->state = STMT_ROW;
 		return rc;
@@ -382,6 +402,8 @@ int dal_stmt_reset(dal_stmt *s)
 	if (!s)
 		return DAL_EMISUSE;
 	s->err.code = DAL_OK;
+	if (s->log)
+		stmtlog_end(s);
 	rc = s->ops.reset.fn(s->ops.reset.h, &s->err);
 	s->state = STMT_READY;
 	return rc;

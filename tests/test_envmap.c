@@ -232,7 +232,17 @@ START_TEST(test_envmap_default_names_unchanged)
 	ck_assert_int_eq(s.log_statements, 1);
 	ck_assert_str_eq(s.source[SK_LOG_STATEMENTS], "env DB_ECHO");
 	ck_assert_uint_eq(s.pool_size, 10); /* no prefix named: not read */
+	ck_assert_int_eq(s.log_parameters, 0);
+	ck_assert_str_eq(s.source[SK_LOG_PARAMETERS], "default");
 	settings_free(&s);
+	{
+		dal_error e;
+		setenv("DB_ECHO", "loud", 1);
+		resolve_bad(NULL, NULL, &e);
+		ck_assert_msg(tu_contains(e.message, "env DB_ECHO") &&
+		              tu_contains(e.message, "log_statements") &&
+		              tu_contains(e.message, "not a boolean"), "%s", e.message);
+	}
 }
 END_TEST
 

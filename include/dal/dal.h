@@ -603,6 +603,23 @@ DAL_API int dal_repo_trace_set(dal_repo *repo, const dal_trace_hooks *hooks,
 /* Reset all figures of repo to zero. */
 DAL_API void dal_repo_stats_reset(dal_repo *repo);
 
+/*
+ * The statement log (settings log_statements / DB_ECHO and log_parameters):
+ * every statement executed on repo is logged through the log sink
+ * (dal_log_set()) at DAL_LOG_INFO when it ends, as
+ *   "<repo>: <ms> ms, <n> rows: <SQL> [1=<value>, ...]"
+ * with the time spent in libdal and the backend (not between steps) and
+ * the rows read (or changed, for a statement without result columns). A
+ * statement left with unread rows is logged at its reset or close, marked
+ * "stopped". Values are shown only with parameters on, a :name containing
+ * "pass" as ***, and in a statement mentioning a password (PASSWORD,
+ * IDENTIFIED BY) every string literal as '***'. A failure shows its code
+ * and SQLSTATE, and its message only with parameters on.
+ * statements, parameters: 1 on, 0 off, -1 unchanged. Applies to statements
+ * prepared afterwards. Call it before sharing repo between threads.
+ */
+DAL_API void dal_repo_set_statement_log(dal_repo *repo, int statements, int parameters);
+
 /* ------------------------------------------------------------------------ */
 /* Plugins                                                                   */
 /* ------------------------------------------------------------------------ */

@@ -41,7 +41,7 @@ static const struct conf_area *const areas[] = {
 	&conf_connection, &conf_statements, &conf_placeholders, &conf_types,
 	&conf_transactions, &conf_errors, &conf_streaming, &conf_telemetry,
 	&conf_server, &conf_cancel, &conf_tls, &conf_sqlite, &conf_mysql, &conf_pgsql,
-	&conf_savepoints, &conf_rows, NULL,
+	&conf_savepoints, &conf_rows, &conf_stmtlog, NULL,
 };
 
 static const struct {

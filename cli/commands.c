@@ -279,8 +279,8 @@ static const struct {
 	{ DAL_CAP_TLS, "tls" },
 	{ DAL_CAP_SAVEPOINTS, "savepoints" },
 	{ DAL_CAP_RETURNING, "returning" },
-	{ DAL_CAP_UPSERT_CONFLICT, "upsert-on-conflict" },
-	{ DAL_CAP_UPSERT_DUPLICATE, "upsert-on-duplicate-key" },
+	{ DAL_CAP_UPSERT_CONFLICT, "upsert_on_conflict" },
+	{ DAL_CAP_UPSERT_DUPLICATE, "upsert_on_duplicate_key" },
 };
 
 struct plugin_walk {

@@ -447,6 +447,130 @@ START_TEST(test_rows_misuse_errors)
 }
 END_TEST
 
+
+START_TEST(test_rows_more_misuse_and_failures)
+{
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
+	char raw[128], t[160];
+	const char *missing = "no_such_table_dal";
+	const char *cols_null[] = {"id", NULL};
+	const char *by_id[] = {"id"};
+	dal_field f = DAL_FIELD_INT64("id", 1);
+	dal_field badtype = {"id", {(dal_type)99, {0}}};
+	dal_param p1 = DAL_PARAM_INT64(1);
+	dal_stmt *st;
+	int64_t n;
+	int found;
+
+	odd_table(raw, sizeof raw, t, sizeof t, r, "more");
+	create_table(c, t, sqlf("id BIGINT NOT NULL PRIMARY KEY, flag BOOLEAN, data %s", dl->blob));
+	ck_assert_int_eq(dal_row_insert(NULL, raw, &f, 1, NULL, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_row_insert(c, raw, NULL, 1, NULL, NULL), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "is NULL with a count"), "%s",
+	              dal_conn_error(c)->message);
+	ck_assert_int_eq(dal_row_get(c, raw, cols_null, 2, &f, 1, &st), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "column name is NULL"), "%s",
+	              dal_conn_error(c)->message);
+	ck_assert_int_eq(dal_row_get(c, raw, NULL, 0, &f, 1, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_row_count(c, raw, NULL, 0, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_row_exists(c, raw, NULL, 0, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_row_insert_many(c, raw, by_id, 1, NULL, 3, NULL), DAL_EMISUSE);
+	CK_CONN(c, dal_row_insert_many(c, raw, by_id, 1, &p1, 0, &n));
+	ck_assert_int_eq(n, 0);
+	/* A value of no known type is refused at bind, by every helper. */
+	ck_assert_int_eq(dal_row_insert(c, raw, &badtype, 1, NULL, NULL), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "invalid type"), "%s",
+	              dal_conn_error(c)->message);
+	ck_assert_int_eq(dal_row_update(c, raw, &f, 1, &badtype, 1, &n), DAL_EMISUSE);
+	ck_assert_int_eq(dal_row_delete(c, raw, &badtype, 1, &n), DAL_EMISUSE);
+	ck_assert_int_eq(dal_row_get(c, raw, NULL, 0, &badtype, 1, &st), DAL_EMISUSE);
+	ck_assert_int_eq(dal_row_count(c, raw, &badtype, 1, &n), DAL_EMISUSE);
+	{
+		const char *k = "id";
+		ck_assert_int_eq(dal_row_upsert(c, raw, &badtype, 1, &k, 1, &n), DAL_EMISUSE);
+	}
+	{
+		dal_list_opts o = {.order_by = by_id, .n_order = 1, .limit = 5, .where = &badtype,
+		                   .n_where = 1};
+		ck_assert_int_eq(dal_row_list(c, raw, &o, &st, NULL), DAL_EMISUSE);
+		o.where = NULL;
+		o.n_where = 0;
+		ck_assert_int_eq(dal_row_list(c, raw, &o, NULL, NULL), DAL_EMISUSE);
+		o.offset = -1;
+		ck_assert_int_eq(dal_row_list(c, raw, &o, &st, NULL), DAL_EMISUSE);
+		o.offset = 0;
+		/* A missing table: the server's error, from each helper. */
+		ck_assert_int_eq(dal_row_list(c, missing, &o, &st, NULL), DAL_ENOTFOUND);
+		o.want_total = 1;
+		ck_assert_int_eq(dal_row_list(c, missing, &o, &st, &n), DAL_ENOTFOUND);
+	}
+	ck_assert_int_eq(dal_row_insert(c, missing, &f, 1, NULL, NULL), DAL_ENOTFOUND);
+	ck_assert_int_eq(dal_row_update(c, missing, &f, 1, &f, 1, &n), DAL_ENOTFOUND);
+	ck_assert_int_eq(dal_row_delete(c, missing, &f, 1, &n), DAL_ENOTFOUND);
+	ck_assert_int_eq(dal_row_get(c, missing, NULL, 0, &f, 1, &st), DAL_ENOTFOUND);
+	ck_assert_int_eq(dal_row_exists(c, missing, NULL, 0, &found), DAL_ENOTFOUND);
+	ck_assert_int_eq(dal_row_insert_many(c, missing, by_id, 1, &p1, 1, &n), DAL_ENOTFOUND);
+	ck_assert_uint_eq(dal_conn_txn_depth(c), 0); /* its transaction was rolled back */
+	{
+		const char *k = "id";
+		ck_assert_int_eq(dal_row_upsert(c, missing, &f, 1, &k, 1, &n), DAL_ENOTFOUND);
+	}
+	/* Booleans and blobs go through the helpers too; every column listed
+	 * when none are named. */
+	{
+		dal_field row[] = {DAL_FIELD_INT64("id", 7), DAL_FIELD_BOOL("flag", 1),
+		                   DAL_FIELD_BLOB("data", "\0\1\2", 3)};
+		dal_list_opts o = {.order_by = by_id, .n_order = 1, .limit = 5};
+		size_t len;
+		const unsigned char *b;
+
+		CK_CONN(c, dal_row_insert(c, raw, row, 3, NULL, NULL));
+		CK_CONN(c, dal_row_list(c, raw, &o, &st, NULL));
+		CK_STEP(st, DAL_ROW);
+		ck_assert_int_eq(dal_stmt_column_count(st), 3);
+		ck_assert_int_eq(dal_stmt_column_bool(st, 1), 1);
+		b = dal_stmt_column_blob(st, 2, &len);
+		ck_assert_uint_eq(len, 3);
+		ck_assert(b[0] == 0 && b[1] == 1 && b[2] == 2);
+		CK_STEP(st, DAL_DONE);
+		dal_stmt_close(st);
+	}
+	drop_table(c, t);
+	close_conn(r, c);
+}
+END_TEST
+
+START_TEST(test_rows_bind_param_and_quote_misuse)
+{
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
+	dal_param bad_blob = {DAL_TYPE_BLOB, {.b = {NULL, 4}}};
+	dal_param bad_text = {DAL_TYPE_TEXT, {.b = {NULL, -1}}};
+	dal_param t = DAL_PARAM_BOOL(1), d = DAL_PARAM_DOUBLE(2.5);
+	dal_stmt *st = prep(c, "SELECT ?, ?");
+	char buf[16];
+	dal_error e;
+
+	ck_assert_int_eq(dal_stmt_bind_param(NULL, 1, &t), DAL_EMISUSE);
+	ck_assert_int_eq(dal_stmt_bind_param(st, 1, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_stmt_bind_param(st, 1, &bad_blob), DAL_EMISUSE);
+	ck_assert_int_eq(dal_stmt_bind_param(st, 1, &bad_text), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_stmt_error(st)->message, "NULL pointer"), "%s",
+	              dal_stmt_error(st)->message);
+	CK_STMT(st, dal_stmt_bind_param(st, 1, &t));
+	CK_STMT(st, dal_stmt_bind_param(st, 2, &d));
+	CK_STEP(st, DAL_ROW);
+	ck_assert_int_eq(dal_stmt_column_bool(st, 0), 1);
+	ck_assert(dal_stmt_column_double(st, 1) == 2.5);
+	dal_stmt_close(st);
+	ck_assert_int_eq(dal_ident_quote(NULL, "t", buf, sizeof buf, &e), DAL_EMISUSE);
+	ck_assert_int_eq(dal_ident_quote(r, NULL, buf, sizeof buf, &e), DAL_EMISUSE);
+	ck_assert_int_eq(dal_ident_quote(r, "t", NULL, 0, NULL), DAL_EMISUSE);
+	close_conn(r, c);
+}
+END_TEST
+
 static const struct conf_case cases[] = {
 	CASE(test_rows_ident_quote, 0, 0, 0),
 	/* The generated key: RETURNING or a last insert id. */
@@ -455,6 +579,8 @@ static const struct conf_case cases[] = {
 	CASE(test_rows_insert_many_all_or_nothing, DAL_CAP_TRANSACTIONS | DAL_CAP_SAVEPOINTS, 0, 0),
 	CASE(test_rows_list_offset_and_keyset, DAL_CAP_TRANSACTIONS, 0, 0),
 	CASE(test_rows_misuse_errors, 0, 0, 0),
+	CASE(test_rows_more_misuse_and_failures, DAL_CAP_TRANSACTIONS, 0, 0),
+	CASE(test_rows_bind_param_and_quote_misuse, 0, 0, 0),
 	{NULL},
 };
 

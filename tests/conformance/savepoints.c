@@ -248,6 +248,37 @@ START_TEST(test_transact_with_nested_units)
 }
 END_TEST
 
+
+/* PostgreSQL refuses every statement of a transaction after a failure, the
+ * savepoint commands too, until a rollback: a failed commit of a unit
+ * leaves it open, and its rollback recovers. */
+START_TEST(test_pgsql_failed_unit_commit_leaves_it_open)
+{
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
+	char t[64], buf[64];
+	dal_error e;
+
+	table_name(t, sizeof t, "pgsp");
+	create_table(c, t, "n BIGINT");
+	CK_CONN(c, dal_conn_begin(c));
+	insert(c, t, 1);
+	CK_CONN(c, dal_conn_begin(c));
+	ck_assert_int_ne(expect_failure(c, "SELECT nope", &e), DAL_OK);
+	ck_assert_int_ne(dal_conn_commit(c), DAL_OK);
+	ck_assert_uint_eq(dal_conn_txn_depth(c), 2);
+	/* A named savepoint cannot be set now either. */
+	ck_assert_int_ne(dal_conn_savepoint(c, "later"), DAL_OK);
+	ck_assert_uint_eq(dal_conn_txn_depth(c), 2);
+	CK_CONN(c, dal_conn_rollback(c));
+	insert(c, t, 2);
+	CK_CONN(c, dal_conn_commit(c));
+	ck_assert_str_eq(values(c, t, buf, sizeof buf), "1,2");
+	drop_table(c, t);
+	close_conn(r, c);
+}
+END_TEST
+
 static const struct conf_case cases[] = {
 	CASE(test_nested_rollback_keeps_outer, DAL_CAP_TRANSACTIONS | DAL_CAP_SAVEPOINTS, 0, 0),
 	CASE(test_nested_depth_four, DAL_CAP_TRANSACTIONS | DAL_CAP_SAVEPOINTS, 0, 0),
@@ -255,6 +286,8 @@ static const struct conf_case cases[] = {
 	     DAL_CAP_TRANSACTIONS | DAL_CAP_SAVEPOINTS, 0, 0),
 	CASE(test_named_savepoints, DAL_CAP_TRANSACTIONS | DAL_CAP_SAVEPOINTS, 0, 0),
 	CASE(test_transact_with_nested_units, DAL_CAP_TRANSACTIONS | DAL_CAP_SAVEPOINTS, 0, 0),
+	BACKEND_CASE("postgresql", test_pgsql_failed_unit_commit_leaves_it_open,
+	             DAL_CAP_SAVEPOINTS, 0),
 	{NULL},
 };
 

@@ -133,7 +133,24 @@ START_TEST(test_stmtlog_parameters_and_secrets)
 	CK_STEP(s, DAL_DONE);
 	dal_stmt_close(s);
 	ck_assert_msg(logged(" 1 row: INSERT INTO", "[1=42, 2='bob', 3=***]"), "%s", logbuf);
-	/* A literal in a statement about a password is masked. */
+	/* Every type of value, long text cut. */
+	log_reset();
+	s = prep(c, "SELECT ?, ?, ?, ?, ?, ?");
+	CK_STMT(s, dal_stmt_bind_null(s, 1));
+	CK_STMT(s, dal_stmt_bind_bool(s, 2, 1));
+	CK_STMT(s, dal_stmt_bind_double(s, 3, 0.5));
+	CK_STMT(s, dal_stmt_bind_text(s, 4, "0123456789012345678901234567890123456789012345678901234567890123456789", -1));
+	CK_STMT(s, dal_stmt_bind_blob(s, 5, "abc", 3));
+	CK_STEP(s, DAL_ROW);
+	CK_STEP(s, DAL_DONE);
+	dal_stmt_close(s);
+	ck_assert_msg(logged("[1=NULL, 2=true, 3=0.5, 4='01234567890123456789", "...', 5=<3 bytes>, 6=(unbound)]"),
+	              "%s", logbuf);
+	/* A literal in a statement about a password is masked, escaped
+	 * quotes included. */
+	exec_ok(c, sqlf("UPDATE %s SET name = 'it''s', password = 'x''y' WHERE n = 0", t));
+	ck_assert_msg(logged("SET name = '***', password = '***' WHERE n = 0", NULL), "%s", logbuf);
+	ck_assert_msg(!strstr(logbuf, "x''y"), "%s", logbuf);
 	exec_ok(c, sqlf("UPDATE %s SET password = 'sw0rdfish' WHERE n = 42", t));
 	ck_assert_msg(logged("SET password = '***' WHERE", NULL), "%s", logbuf);
 	ck_assert_msg(!strstr(logbuf, "hunter2") && !strstr(logbuf, "sw0rdfish"), "%s", logbuf);

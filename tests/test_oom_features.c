@@ -4,7 +4,8 @@
  * runs the workload below on SQLite in memory with allocation N failing
  * (failmalloc.c, mode "once") and must end cleanly: no crash, no hang, no
  * wrong result; under AddressSanitizer also no leak. The rest of the core
- * is test_oom.c's; this workload is small (about 1 s for every N).
+ * is test_oom.c's; this workload is small (about 1 s for every N, 30 s under
+ * AddressSanitizer).
  *
  * Warm start: the parent runs the workload once first, so that the plugin
  * is loaded and SQLite initialised before any child forks.

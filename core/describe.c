@@ -49,6 +49,22 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 			fn("env_prefix", pe->value, src, userdata);
 			free(src);
 		}
+		/* [name.env]: which variable feeds which setting, set or not. */
+		if (cfg && snprintf(key, sizeof key, "%s.env", s.name) < (int)sizeof key) {
+			for (size_t i = 0; i < cfg->n_entries; i++) {
+				const struct config_entry *e = &cfg->entries[i];
+				char label[160];
+				if (strcmp(e->section, key) != 0 || config_find(cfg, key, e->key) != e)
+					continue;
+				if (!(src = res_ini_source(cfg, e->line))) {
+					settings_free(&s);
+					return res_nomem(err);
+				}
+				snprintf(label, sizeof label, "env.%s", e->key);
+				fn(label, *e->value ? e->value : "(not read)", src, userdata);
+				free(src);
+			}
+		}
 	}
 	for (int k = 0; k < SK__COUNT; k++) {
 		const char *v = s.value[k];

@@ -355,6 +355,15 @@ START_TEST(test_envmap_describe_names_variables)
 	for (int i = 0; i < seen.n; i++)
 		ck_assert_msg(!tu_contains(seen.lines[i], "s3cret"), "%s", seen.lines[i]);
 	dal_config_free(cfg);
+
+	/* A map shows each mapping, set or not. */
+	cfg = cfg_of("[main]\n[main.env]\nhost = MARIADB_HOST\nuser =\n");
+	seen.n = 0;
+	ck_assert_msg(dal_config_describe(cfg, NULL, NULL, collect, &seen, &e) == DAL_OK, "%s",
+	              e.message);
+	ck_assert(seen_has(&seen, "env.host=MARIADB_HOST <t.ini:3>"));
+	ck_assert(seen_has(&seen, "env.user=(not read) <t.ini:4>"));
+	dal_config_free(cfg);
 }
 END_TEST
 

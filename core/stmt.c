@@ -109,6 +109,8 @@ static const struct stmt_ops zombie_ops = {
 /* Finalize s's backend statement and turn s into a zombie. */
 static void orphan(dal_stmt *s)
 {
+	if (s->log)
+		stmtlog_end(s); /* an execution cut short by the release */
 	s->ops.finalize.fn(s->ops.finalize.h);
 	s->ops = zombie_ops;
 	s->conn = NULL;

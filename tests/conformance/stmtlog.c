@@ -173,10 +173,34 @@ START_TEST(test_stmtlog_parameters_and_secrets)
 }
 END_TEST
 
+
+START_TEST(test_stmtlog_release_ends_the_execution)
+{
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
+	dal_stmt *s;
+
+	dal_repo_set_statement_log(r, 1, 0);
+	dal_log_set(sink, NULL);
+	log_reset();
+	s = prep(c, "SELECT 1 UNION ALL SELECT 2");
+	CK_STEP(s, DAL_ROW);
+	/* Released with a row unread: logged then, once. */
+	dal_conn_release(c);
+	ck_assert_int_eq(nlines, 1);
+	ck_assert_msg(logged(" 1 row (stopped", "SELECT 1 UNION ALL SELECT 2"), "%s", logbuf);
+	dal_stmt_close(s);
+	ck_assert_int_eq(nlines, 1);
+	dal_log_set(NULL, NULL);
+	dal_repo_close(r);
+}
+END_TEST
+
 static const struct conf_case cases[] = {
 	CASE(test_stmtlog_off_by_default, 0, 0, 0),
 	CASE(test_stmtlog_setting_logs_rows_and_time, 0, 0, 0),
 	CASE(test_stmtlog_parameters_and_secrets, 0, 0, 0),
+	CASE(test_stmtlog_release_ends_the_execution, 0, 0, 0),
 	{NULL},
 };
 

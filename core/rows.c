@@ -297,6 +297,11 @@ static int scalar(struct rq *q, const char *what, const char *table, const dal_f
 		return rq_fail(q->c, st, rc);
 	*found = rc == DAL_ROW;
 	*out = *found ? dal_stmt_column_int64(st, 0) : 0;
+	/* Read to the end: one row at most, and the execution is complete
+	 * (the statement log shows it as such, a server has nothing left). */
+	if (*found && (rc = dal_stmt_step(st)) != DAL_DONE)
+		return rq_fail(q->c, st, rc == DAL_ROW ? dal_error_set(&q->c->err, DAL_EBACKEND,
+		                  NULL, 0, "%s: more than one row", q->fn) : rc);
 	dal_stmt_close(st);
 	return DAL_OK;
 }

@@ -54,6 +54,28 @@ START_TEST(test_cli_verbose_logs_statements)
 }
 END_TEST
 
+
+/* examples/rows_demo: the row helpers, a nested unit and the statement log
+ * as docs/rows.md shows them. */
+START_TEST(test_rows_demo_runs)
+{
+	static char out[16384];
+	FILE *p = popen("sh " TOP_BUILDDIR "/examples/rows_demo sqlite::memory: 2>&1", "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(p);
+	n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	ck_assert_int_eq(pclose(p), 0);
+	ck_assert_msg(tu_contains(out, "inserted id 1\n") &&
+	              tu_contains(out, "duplicate refused (DAL_ECONSTRAINT); unit rolled back\n") &&
+	              tu_contains(out, "2 teams\n1 compilers 5\n2 kernel 7\n") &&
+	              tu_contains(out, "ROLLBACK TO SAVEPOINT") &&
+	              tu_contains(out, "ON CONFLICT (\"name\") DO UPDATE SET \"size\" = EXCLUDED.\"size\" [1='kernel', 2=7]"),
+	              "%s", out);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cli_stmtlog");
@@ -63,6 +85,7 @@ int main(void)
 
 	tu_clear_env();
 	tcase_add_test(tc, test_cli_verbose_logs_statements);
+	tcase_add_test(tc, test_rows_demo_runs);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -125,7 +125,8 @@ DAL_API int dal_row_get(dal_conn *c, const char *table, const char *const *colum
 DAL_API int dal_row_count(dal_conn *c, const char *table, const dal_field *where,
                           size_t nwhere, int64_t *out);
 
-/* *out = 1 if a row matches where (nwhere >= 0), else 0; reads at most one. */
+/* *out = 1 if a row matches where (nwhere 0: any row), else 0; reads at
+ * most one row (SELECT 1 ... LIMIT 1). */
 DAL_API int dal_row_exists(dal_conn *c, const char *table, const dal_field *where,
                            size_t nwhere, int *out);
 

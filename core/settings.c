@@ -345,6 +345,10 @@ static int apply_env(struct resolver *r)
 
 		if (!v)
 			continue;
+		/* SQLAlchemy's pool_recycle = -1, "never", as applications
+		 * export it: max_lifetime 0 is off. */
+		if (k == SK_MAX_LIFETIME && strcmp(v, "-1") == 0)
+			v = "0";
 		snprintf(src, sizeof src, "env %s", var);
 		rc = res_set(r, (enum setting_key)k, v, src, R_ENV);
 	}

@@ -232,6 +232,12 @@ START_TEST(test_envmap_default_names_unchanged)
 	ck_assert_int_eq(s.log_statements, 1);
 	ck_assert_str_eq(s.source[SK_LOG_STATEMENTS], "env DB_ECHO");
 	ck_assert_uint_eq(s.pool_size, 10); /* no prefix named: not read */
+	settings_free(&s);
+	/* SQLAlchemy's pool_recycle = -1 ("never") is max_lifetime off. */
+	setenv("DB_POOL_RECYCLE", "-1", 1);
+	resolve_ok(NULL, NULL, &s);
+	ck_assert_uint_eq(s.max_lifetime_ms, 0);
+	ck_assert_str_eq(s.source[SK_MAX_LIFETIME], "env DB_POOL_RECYCLE");
 	ck_assert_int_eq(s.log_parameters, 0);
 	ck_assert_str_eq(s.source[SK_LOG_PARAMETERS], "default");
 	settings_free(&s);

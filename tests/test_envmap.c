@@ -297,6 +297,12 @@ START_TEST(test_envmap_errors_name_file_line)
 	              "%s", e.message);
 	dal_config_free(cfg);
 
+	cfg = cfg_of("[main]\nlog_parameters = maybe\n");
+	resolve_bad(cfg, NULL, &e);
+	ck_assert_msg(tu_contains(e.message, "t.ini:2") && tu_contains(e.message, "log_parameters") &&
+	              tu_contains(e.message, "not a boolean"), "%s", e.message);
+	dal_config_free(cfg);
+
 	cfg = cfg_of("[main]\nenv_prefix =\n");
 	resolve_bad(cfg, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "t.ini:2"), "%s", e.message);

@@ -471,7 +471,7 @@ int settings_resolve(const struct dal_config *cfg, const char *name,
                      dal_error *err)
 {
 	struct resolver r = {.cfg = cfg, .s = out, .err = err};
-	struct envmap env;
+	struct envmap env = {0};
 	char *plugin_dir = NULL;
 	int rc;
 

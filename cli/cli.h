@@ -51,6 +51,7 @@ struct command {
 	const char *arg;        /* the SQL of exec/query, else NULL */
 	enum out_format format;
 	unsigned timeout_s;     /* health --timeout */
+	int keep_going;         /* shell --continue */
 	command_fn run;
 };
 
@@ -95,6 +96,10 @@ int cmd_stats(struct cli *cli, const struct command *cmd);
 int cmd_plugins(struct cli *cli, const struct command *cmd);
 int cmd_config(struct cli *cli, const struct command *cmd);
 
+/* shell.c: the interactive shell and script runner, and its --help. */
+int cmd_shell(struct cli *cli, const struct command *cmd);
+extern const char cmd_shell_help[];
+
 /* health.c. The default and the largest --timeout, in seconds. */
 #define HEALTH_TIMEOUT_DEFAULT 5
 #define HEALTH_TIMEOUT_MAX 3600
@@ -107,6 +112,14 @@ int cmd_health(struct cli *cli, const struct command *cmd);
 int format_table(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
 int format_csv(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
 int format_json(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
+
+/* Print the result of a statement whose first dal_stmt_step() returned rc,
+ * in format (FMT_CSV, FMT_JSON, else the table): its rows, or for a
+ * statement without columns "<n> row(s) affected" (table), "[]" (JSON) or
+ * nothing (CSV). Returns DAL_OK or the failing step's code (the statement
+ * then holds the error). */
+int cli_print_rows(FILE *out, dal_stmt *stmt, int rc, enum out_format format,
+                   uint64_t *nrows);
 
 /* Write s[0..len) to out as a JSON string literal, quotes included. Invalid
  * UTF-8 bytes become U+FFFD. */

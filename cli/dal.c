@@ -19,6 +19,12 @@
 
 #include "cli.h"
 
+#ifdef DAL_STATIC_BACKENDS
+/* A static dal (configure --enable-static-backends): libtool -dlpreopen
+ * linked the chosen backends in and generated lt_preloaded_symbols. */
+#include <ltdl.h>
+#endif
+
 /* ------------------------------------------------------------------------ */
 /* Help                                                                      */
 /* ------------------------------------------------------------------------ */
@@ -52,6 +58,11 @@ static const char usage_text[] =
 	"                              the only command of its invocation\n"
 	"  plugins                     list backend plugins and where they were sought\n"
 	"  config                      print the resolved settings and their sources\n"
+	"  shell [--csv|--json] [--continue]\n"
+	"                              interactive SQL shell (line editing and\n"
+	"                              history when built with libedit, else plain\n"
+	"                              lines); runs stdin as a script when it is not\n"
+	"                              a terminal\n"
 	"\n"
 	"Example:\n"
 	"  dal -u sqlite:////tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
@@ -70,6 +81,7 @@ struct command_def {
 #define ACCEPT_CSV_JSON 1
 #define ACCEPT_FORMAT 2
 #define ACCEPT_HEALTH 4 /* --timeout SECONDS, --json */
+#define ACCEPT_SHELL 8 /* --continue */
 
 static const struct command_def command_defs[] = {
 	{ "exec", 1, 0, cmd_exec,
@@ -151,6 +163,7 @@ static const struct command_def command_defs[] = {
 	  "health must be the only command of its invocation; with -q it prints\n"
 	  "nothing, the exit status says it all. Example (Docker):\n"
 	  "  HEALTHCHECK --timeout=10s CMD dal -q health --timeout 5\n" },
+	{ "shell", 0, ACCEPT_CSV_JSON | ACCEPT_SHELL, cmd_shell, cmd_shell_help },
 };
 
 #define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
@@ -648,6 +661,8 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 				                   "whole number of seconds from 1 to %d",
 				                   value, HEALTH_TIMEOUT_MAX);
 			cmd->timeout_s = (unsigned)t;
+		} else if ((def->formats & ACCEPT_SHELL) && strcmp(opt, "--continue") == 0) {
+			cmd->keep_going = 1;
 		} else if (is_global_option(opt)) {
 			return usage_error(NULL, "option '%s' must come before the "
 			                   "first command", opt);
@@ -673,6 +688,10 @@ int main(int argc, char **argv)
 	size_t ncmds = 0;
 	int i = 1, rc = EXIT_OK, r;
 
+#ifdef DAL_STATIC_BACKENDS
+	/* Before libdal's first lt_dlinit(), which loads this list. */
+	LTDL_SET_PRELOADED_SYMBOLS();
+#endif
 	/* Installed first: loading the configuration already logs warnings. */
 	dal_log_set(log_sink, &log);
 	tool_log = &log;

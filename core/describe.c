@@ -111,7 +111,7 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 		}
 		case SK_PORT: case SK_POOL_SIZE: case SK_MAX_OVERFLOW: case SK_MAX_RETRIES:
 		case SK_CONNECT_TIMEOUT: case SK_READ_TIMEOUT:
-		case SK_WRITE_TIMEOUT: case SK_SLOW_QUERY_MS: {
+		case SK_WRITE_TIMEOUT: case SK_SLOW_QUERY_MS: case SK_STATEMENT_CACHE_SIZE: {
 			/* Print the parsed number ("010" shows as 10). */
 			unsigned n = k == SK_PORT ? s.port
 			           : k == SK_POOL_SIZE ? s.pool_size
@@ -120,6 +120,7 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 			           : k == SK_CONNECT_TIMEOUT ? s.connect_timeout
 			           : k == SK_READ_TIMEOUT ? s.read_timeout
 			           : k == SK_WRITE_TIMEOUT ? s.write_timeout
+			           : k == SK_STATEMENT_CACHE_SIZE ? s.statement_cache_size
 			           : s.slow_query_ms;
 			snprintf(num, sizeof num, "%u", n);
 			v = num;

@@ -58,5 +58,8 @@ void stmt_ops_resolve(struct stmt_ops *ops, const struct dal_driver *top, dal_bs
 	RESOLVE(column_name);
 	RESOLVE(column_value);
 	RESOLVE(rows_affected);
+	RESOLVE(execute_batch);
+	RESOLVE(bind_static);
+	RESOLVE(execute_pipelined);
 #undef RESOLVE
 }

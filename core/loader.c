@@ -25,6 +25,7 @@
 
 #include <ltdl.h>
 
+#include "config.h" /* DAL_MISSING_PLUGIN_HINT, DAL_PACKAGED_BACKENDS */
 #include "internal.h"
 #include "strbuf.h"
 
@@ -43,9 +44,11 @@ static int ltdl_ready;
  */
 static const uint32_t plugin_sizes[] = {
 	[0] = sizeof(struct dal_plugin),
+	[1] = sizeof(struct dal_plugin),
 };
 static const uint32_t driver_sizes[] = {
-	[0] = sizeof(struct dal_driver),
+	[0] = offsetof(struct dal_driver, execute_batch),
+	[1] = sizeof(struct dal_driver),
 };
 #define N_MINORS (sizeof plugin_sizes / sizeof plugin_sizes[0])
 
@@ -451,8 +454,14 @@ static int try_dir(const char *dir, const char *origin, void *ud)
 	return 0;
 }
 
-/* libltdl's preloaded modules (a static binary linked with -dlpreopen).
- * Absent is not an error; present but broken is. */
+/*
+ * libltdl's preloaded modules: a static program linked with libtool
+ * -dlpreopen backend_x.la, which has handed the list to libltdl
+ * (LTDL_SET_PRELOADED_SYMBOLS() before the first lt_dlinit()). Such a plugin
+ * is validated like a file and its errors are reported the same way, under
+ * the path "backend_x (preloaded)". Absent is not an error. Called with
+ * cache_lock held.
+ */
 static int try_preloaded(const char *file, const struct loaded_plugin **out, dal_error *err)
 {
 	lt_dladvise advise;
@@ -468,13 +477,39 @@ static int try_preloaded(const char *file, const struct loaded_plugin **out, dal
 	}
 	if (lt_dladvise_init(&advise) || lt_dladvise_preload(&advise)) {
 		lt_dladvise_destroy(&advise);
-		return DAL_OK;
+		return dal_error_set(err, DAL_ENOMEM, "HY001", 0,
+		                     "out of memory looking for preloaded plugin %s", file);
 	}
+	/* Only the preloaded list: never the file system (try_dir's job). */
 	h = lt_dlopenadvise(file, advise);
 	lt_dladvise_destroy(&advise);
 	if (!h)
 		return DAL_OK;
 	return register_handle(path, h, out, err);
+}
+
+/* The module names (backend_*) of the preloaded plugins, for the alias scan
+ * and dal_plugin_list(). libltdl offers them only through a callback
+ * without user data, hence the static; cache_lock is held. */
+static struct strbuf *preloaded_acc;
+
+static int note_preloaded(lt_dlhandle h)
+{
+	const lt_dlinfo *info = lt_dlgetinfo(h);
+
+	if (info && info->name && strncmp(info->name, "backend_", 8) == 0)
+		sb_printf(preloaded_acc, "%s%s", preloaded_acc->len ? ":" : "", info->name);
+	lt_dlclose(h);
+	return 0;
+}
+
+/* ':'-separated into *names (empty: none). Called with cache_lock held. */
+static void preloaded_names(struct strbuf *names)
+{
+	preloaded_acc = names;
+	/* NULL: the program's own list. Fails when there is none: no plugins. */
+	(void)lt_dlpreload_open(NULL, note_preloaded);
+	preloaded_acc = NULL;
 }
 
 /*
@@ -513,6 +548,33 @@ static int scan_dir(const char *dir, const char *origin, void *ud)
 	return 0; /* keep going: the whole path is scanned, for the message */
 }
 
+/* Step 2 for the preloaded plugins: like scan_dir(). */
+static void scan_preloaded(struct find_ctx *c)
+{
+	struct strbuf names = {0};
+	const char *p;
+
+	preloaded_names(&names);
+	for (p = names.data; p && *p;) {
+		size_t n = strcspn(p, ":");
+		char mod[128];
+		const struct loaded_plugin *lp;
+		dal_error ignore;
+		int rc;
+
+		snprintf(mod, sizeof mod, "%.*s", (int)(n < sizeof mod ? n : sizeof mod - 1), p);
+		p += n + (p[n] == ':');
+		rc = try_preloaded(mod, &lp, &ignore);
+		if (rc == DAL_OK && lp && !c->found && loader_matches(lp, c->type))
+			c->found = lp;
+		if (rc == DAL_ENOMEM && !c->rc) {
+			*c->err = ignore;
+			c->rc = rc;
+		}
+	}
+	sb_free(&names);
+}
+
 /* "sqlite, sqlite3 (file); pgsql, postgresql (server)": the names every
  * plugin loaded so far answers to. Called with cache_lock held. */
 static void known_names(struct strbuf *sb)
@@ -529,6 +591,44 @@ static void known_names(struct strbuf *sb)
 		for (const char *const *a = p->reg.aliases; a && *a; a++)
 			sb_printf(sb, ", %s", *a);
 	}
+}
+
+/*
+ * " (install the package libdal-backend-mysql)": the packager's advice for a
+ * type without plugin (configure --with-missing-plugin-hint, for the types
+ * of --with-packaged-backends, an alias naming its backend), or "" when
+ * there is none for this type. The core itself knows no backend names.
+ */
+static void install_hint(const char *type, char *buf, size_t size)
+{
+	buf[0] = '\0';
+#ifdef DAL_MISSING_PLUGIN_HINT
+	const char *list = DAL_PACKAGED_BACKENDS, *name = type;
+	size_t tlen = strlen(type), nlen = tlen;
+	char backend[65];
+
+	if (strspn(list, " ") != strlen(list)) {
+		/* " sqlite sqlite3=sqlite mysql ": find " type " or " type=x ". */
+		const char *p = list;
+		name = NULL;
+		while ((p = strstr(p, type))) {
+			if (p[-1] == ' ' && (p[tlen] == ' ' || p[tlen] == '=')) {
+				name = p[tlen] == '=' ? p + tlen + 1 : type;
+				nlen = p[tlen] == '=' ? strcspn(name, " ") : tlen;
+				break;
+			}
+			p += tlen;
+		}
+		if (!name)
+			return;
+	}
+	snprintf(backend, sizeof backend, "%.*s", (int)nlen, name);
+	/* A literal: the compiler checks the packager's format. */
+	snprintf(buf, size, " (" DAL_MISSING_PLUGIN_HINT ")", backend);
+#else
+	(void)type;
+	(void)size;
+#endif
 }
 
 int loader_find(const char *type, const char *plugin_dir,
@@ -564,6 +664,8 @@ int loader_find(const char *type, const char *plugin_dir,
 		goto out;
 	}
 	if (!c.found)
+		scan_preloaded(&c);
+	if (!c.found)
 		each_dir(plugin_dir, scan_dir, &c);
 	if (!c.found && c.rc) {
 		rc = c.rc;
@@ -572,12 +674,15 @@ int loader_find(const char *type, const char *plugin_dir,
 	if (!c.found) {
 		struct strbuf names = {0};
 
+		char hint[160];
+
 		known_names(&names);
+		install_hint(type, hint, sizeof hint);
 		rc = dal_error_set(err, DAL_EPLUGIN_NOTFOUND, NULL, 0,
-		                   "no plugin for database type '%s': no %s.so, and no installed "
+		                   "no plugin for database type '%s'%s: no %s.so, and no installed "
 		                   "plugin has that alias (installed: %s); searched %s; install "
 		                   "the backend or set plugin_dir / DAL_PLUGIN_PATH",
-		                   type, file, names.data ? names.data : "none",
+		                   type, hint, file, names.data ? names.data : "none",
 		                   c.searched.data ? c.searched.data : "(no directory)");
 		sb_free(&names);
 		goto out;
@@ -629,6 +734,58 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Fill info from lp (or err) and hand it to the caller's callback. */
+static void report_plugin(struct list_ctx *c, dal_plugin_info *info,
+                          const struct loaded_plugin *lp, const dal_error *err)
+{
+	if (info->status == DAL_OK) {
+		info->name = lp->reg.name;
+		info->aliases = lp->reg.aliases;
+		info->version = lp->reg.version;
+		info->description = lp->reg.description;
+		info->abi_major = DAL_ABI_MAJOR_OF(lp->reg.abi_version);
+		info->abi_minor = DAL_ABI_MINOR_OF(lp->reg.abi_version);
+		info->capabilities = lp->reg.capabilities;
+		info->kind = lp->reg.kind;
+		info->default_port = lp->reg.default_port;
+	} else {
+		info->error = err->message;
+	}
+	c->count++;
+	if (c->fn)
+		c->fn(info, c->ud);
+}
+
+/* The preloaded plugins, each as "backend_x (preloaded)". */
+static void list_preloaded(struct list_ctx *c)
+{
+	struct strbuf names = {0};
+	dal_error err;
+
+	pthread_mutex_lock(&cache_lock);
+	if (ensure_ltdl(&err) == DAL_OK)
+		preloaded_names(&names);
+	pthread_mutex_unlock(&cache_lock);
+	for (const char *p = names.data; p && *p;) {
+		size_t n = strcspn(p, ":");
+		char mod[128], path[160];
+		const struct loaded_plugin *lp = NULL;
+		dal_plugin_info info = {0};
+
+		snprintf(mod, sizeof mod, "%.*s", (int)(n < sizeof mod ? n : sizeof mod - 1), p);
+		p += n + (p[n] == ':');
+		snprintf(path, sizeof path, "%s (preloaded)", mod);
+		info.path = path;
+		pthread_mutex_lock(&cache_lock);
+		info.status = try_preloaded(mod, &lp, &err);
+		pthread_mutex_unlock(&cache_lock);
+		if (info.status == DAL_OK && !lp)
+			continue; /* listed but gone: cannot happen; never report NULL */
+		report_plugin(c, &info, lp, &err);
+	}
+	sb_free(&names);
+}
+
 static int list_dir(const char *dir, const char *origin, void *ud)
 {
 	struct list_ctx *c = ud;
@@ -676,22 +833,7 @@ static int list_dir(const char *dir, const char *origin, void *ud)
 		if (info.status == DAL_OK)
 			info.status = load_locked(path, &lp, &err);
 		pthread_mutex_unlock(&cache_lock);
-		if (info.status == DAL_OK) {
-			info.name = lp->reg.name;
-			info.aliases = lp->reg.aliases;
-			info.version = lp->reg.version;
-			info.description = lp->reg.description;
-			info.abi_major = DAL_ABI_MAJOR_OF(lp->reg.abi_version);
-			info.abi_minor = DAL_ABI_MINOR_OF(lp->reg.abi_version);
-			info.capabilities = lp->reg.capabilities;
-			info.kind = lp->reg.kind;
-			info.default_port = lp->reg.default_port;
-		} else {
-			info.error = err.message;
-		}
-		c->count++;
-		if (c->fn)
-			c->fn(&info, c->ud);
+		report_plugin(c, &info, lp, &err);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -706,6 +848,7 @@ int dal_plugin_list(const dal_config *cfg, dal_plugin_fn fn, void *userdata,
 	struct list_ctx c = {fn, userdata, 0};
 
 	dal_error_clear(err);
+	list_preloaded(&c);
 	each_dir(pd, list_dir, &c);
 	free(pd);
 	return c.count;

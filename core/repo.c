@@ -157,6 +157,7 @@ int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *e
 void repo_disconnect(dal_conn *c)
 {
 	stmt_orphan_all(c);
+	stmt_cache_clear(c);
 	c->ops.disconnect.fn(c->ops.disconnect.h);
 	free(c);
 }
@@ -237,6 +238,7 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 	r->log_statements = r->settings->log_statements;
 	r->log_parameters = r->settings->log_parameters;
 	r->plugin = lp;
+	r->cache_size = r->settings->statement_cache_size;
 	if (collect_options(r->settings, lp, &r->options, &r->n_options) != DAL_OK ||
 	    !(r->pool = pool_new(r->settings, private_database(r)))) {
 		rc = dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
@@ -342,6 +344,11 @@ const char *dal_repo_server_kind(const dal_repo *r)
 unsigned dal_repo_capabilities(const dal_repo *r)
 {
 	return r ? r->plugin->reg.capabilities : 0;
+}
+
+unsigned dal_repo_syntax(const dal_repo *r)
+{
+	return r ? r->plugin->reg.syntax : 0;
 }
 
 int dal_repo_telemetry_enabled(const dal_repo *r)

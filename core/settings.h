@@ -47,6 +47,7 @@ enum setting_key {
 	SK_PRE_PING,
 	SK_RETRY_MAX_DELAY,
 	SK_STATEMENT_TIMEOUT,
+	SK_STATEMENT_CACHE_SIZE,
 	SK_LOG_STATEMENTS,
 	SK_LOG_PARAMETERS,
 	SK__COUNT
@@ -81,6 +82,8 @@ struct dal_settings {
 	unsigned retry_delay_ms, retry_max_delay_ms, pool_timeout_ms;
 	unsigned idle_timeout_ms, max_lifetime_ms, statement_timeout_ms;
 	int pre_ping;        /* 1 on, 0 off; default: on for server backends */
+	unsigned statement_cache_size; /* statements kept prepared per connection;
+	                                  default: 32 for servers, 0 for files */
 	unsigned connect_timeout, read_timeout, write_timeout;
 	int telemetry;       /* 1 on (default), 0 off */
 	unsigned slow_query_ms;

@@ -319,6 +319,11 @@ int res_apply_defaults(struct resolver *r)
 	if (rc == DAL_OK && !s->value[SK_PRE_PING])
 		rc = res_set(r, SK_PRE_PING, reg->kind == DAL_KIND_SERVER ? "on" : "off",
 		             "default", R_DEFAULT);
+	/* A server prepare is a round trip; SQLite's costs no more than the
+	 * lookup saves on short statements. */
+	if (rc == DAL_OK && !s->value[SK_STATEMENT_CACHE_SIZE])
+		rc = res_set(r, SK_STATEMENT_CACHE_SIZE, reg->kind == DAL_KIND_SERVER ? "32" : "0",
+		             "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_TELEMETRY])
 		rc = res_set(r, SK_TELEMETRY, "on", "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_ALLOW_EMPTY_PASSWORD])
@@ -342,6 +347,7 @@ int res_validate(struct resolver *r)
 		[SK_READ_TIMEOUT] = &s->read_timeout,
 		[SK_WRITE_TIMEOUT] = &s->write_timeout,
 		[SK_SLOW_QUERY_MS] = &s->slow_query_ms,
+		[SK_STATEMENT_CACHE_SIZE] = &s->statement_cache_size,
 	};
 	const char *host = s->value[SK_HOST];
 	int rc;

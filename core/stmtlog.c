@@ -182,7 +182,7 @@ void stmtlog_step(dal_stmt *s, int rc, uint64_t t0)
 		return;
 	}
 	if (rc == DAL_DONE && !s->ncols)
-		l->rows = s->ops.rows_affected.fn(s->ops.rows_affected.h);
+		l->rows = dal_stmt_rows_affected(s);
 	if (s->conn)
 		emit(s->conn->repo, l->sql, l->params, s->nparams, l->ns, l->rows, rc, &s->err, "");
 	l->ns = 0;

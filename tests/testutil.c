@@ -84,3 +84,21 @@ int tu_contains(const char *haystack, const char *needle)
 {
 	return haystack && needle && strstr(haystack, needle) != NULL;
 }
+
+int tu_backends_built(const char *names)
+{
+	while (*names) {
+		size_t n = strcspn(names, " ");
+		char la[4096];
+
+		snprintf(la, sizeof la, "%s/plugins/%.*s/backend_%.*s.la", TOP_BUILDDIR, (int)n, names,
+		         (int)n, names);
+		if (n && access(la, F_OK) != 0) {
+			fprintf(stderr, "note: %.*s backend not built (no %s): test does not apply\n",
+			        (int)n, names, la);
+			return 0;
+		}
+		names += n + (names[n] == ' ');
+	}
+	return 1;
+}

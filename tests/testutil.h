@@ -28,4 +28,11 @@ void tu_pct_decode(const char *in, char *out, size_t size);
 /* 1 if haystack contains needle. */
 int tu_contains(const char *haystack, const char *needle);
 
+/* 1 if every backend of names (space-separated, e.g. "mysql pgsql") is
+ * built in this tree (plugins/<name>/backend_<name>.la); else 0 and a note
+ * on stderr. Tests that resolve settings of a server type need its
+ * registration: they do not apply to an only-SQLite build (configure
+ * --with-mysql=no --with-pgsql=no). */
+int tu_backends_built(const char *names);
+
 #endif

@@ -357,6 +357,11 @@ int dal_row_insert_many(dal_conn *c, const char *table, const char *const *colum
 		                     "dal_row_insert_many: values is NULL with %zu rows", nrows);
 	if (!nrows)
 		return DAL_OK;
+	if (!(dal_repo_capabilities(dal_conn_repo(c)) & DAL_CAP_TRANSACTIONS))
+		return dal_error_set(&c->err, DAL_EUNSUPPORTED, NULL, 0,
+		                     "dal_row_insert_many: backend %s has no transactions, so the "
+		                     "rows cannot go in all or none",
+		                     dal_repo_backend(dal_conn_repo(c)));
 	rq_puts(&q, "INSERT INTO ");
 	rq_ident(&q, table);
 	rq_puts(&q, " (");
@@ -365,23 +370,23 @@ int dal_row_insert_many(dal_conn *c, const char *table, const char *const *colum
 	for (size_t i = 0; i < ncols; i++)
 		rq_puts(&q, i ? ", ?" : "?");
 	rq_puts(&q, ")");
-	/* All rows or none: one transaction, or a nested unit of the caller's. */
-	if ((rc = dal_conn_begin(c)) != DAL_OK) {
-		sb_free(&q.sb);
+	if ((rc = rq_prepare(&q, &st)) != DAL_OK)
+		return rc;
+	/* The batch API, all or nothing by itself (its own transaction, or a
+	 * savepoint in the caller's). */
+	if ((rc = rq_insert_batch(c, st, ncols, values, nrows, inserted)) != RQ_NOT_BATCHABLE) {
+		dal_stmt_close(st);
 		return rc;
 	}
-	if ((rc = rq_prepare(&q, &st)) != DAL_OK) {
+	/* Columns of mixed types: row at a time, all rows or none in one
+	 * transaction, or a nested unit of the caller's. */
+	rc = DAL_OK;
+	if ((rc = dal_conn_begin(c)) != DAL_OK) {
 		dal_error keep = c->err;
-		dal_conn_rollback(c);
+		dal_stmt_close(st);
 		c->err = keep;
 		return rc;
 	}
-	/*
-	 * Batch hook: this is row at a time, one round trip per row on a
-	 * server. Where the connection offers a batch API (array binds,
-	 * pipelining), the loop below is the place to hand it all nrows at
-	 * once; the transaction around it stays.
-	 */
 	for (size_t r = 0; r < nrows; r++) {
 		const dal_param *row = values + r * ncols;
 		for (size_t i = 0; i < ncols && rc == DAL_OK; i++)

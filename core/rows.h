@@ -29,6 +29,12 @@ int rq_fail(dal_conn *c, dal_stmt *st, int rc);
 /* Argument checks: table set, at least min items, list not NULL. */
 int rq_check(dal_conn *c, const char *fn, const char *table, const void *list, size_t n,
              size_t min, const char *what);
+/* rq_insert_batch(): the rows cannot be batch columns (mixed types). */
+#define RQ_NOT_BATCHABLE 1
+/* dal_row_insert_many() through dal_stmt_execute_batch(): DAL_OK, an error
+ * (set on c), or RQ_NOT_BATCHABLE. rows_batch.c. */
+int rq_insert_batch(dal_conn *c, dal_stmt *st, size_t ncols, const dal_param *values,
+                    size_t nrows, int64_t *inserted);
 /* SELECT COUNT(*) FROM table WHERE ... */
 int rq_count(dal_conn *c, const char *fn, const char *table, const dal_field *where,
              size_t nwhere, int64_t *out);

@@ -202,6 +202,17 @@ void stmtlog_end(dal_stmt *s)
 	l->active = 0;
 }
 
+void stmtlog_batch(dal_stmt *s, int rc, size_t nrows, int64_t affected, uint64_t t0)
+{
+	char how[64];
+
+	if (!s->conn)
+		return;
+	/* The values of a batch are not shown: there are nrows of each. */
+	snprintf(how, sizeof how, " (batch of %zu)", nrows);
+	emit(s->conn->repo, s->log->sql, NULL, 0, clock_ns() - t0, affected, rc, &s->err, how);
+}
+
 void stmtlog_exec(dal_conn *c, const char *sql, int rc, int64_t affected, uint64_t t0)
 {
 	emit(c->repo, sql, NULL, 0, clock_ns() - t0, affected, rc, &c->err, "");

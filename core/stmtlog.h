@@ -19,6 +19,8 @@ void stmtlog_bind(dal_stmt *s, unsigned idx, const dal_value *v);
 void stmtlog_step(dal_stmt *s, int rc, uint64_t t0);
 /* Reset or close: log an execution whose rows were not all read. */
 void stmtlog_end(dal_stmt *s);
+/* After dal_stmt_execute_batch() of nrows rows, begun at t0. */
+void stmtlog_batch(dal_stmt *s, int rc, size_t nrows, int64_t affected, uint64_t t0);
 /* dal_conn_exec() through the backend's exec. */
 void stmtlog_exec(dal_conn *c, const char *sql, int rc, int64_t affected, uint64_t t0);
 

@@ -132,10 +132,13 @@ DAL_API int dal_row_exists(dal_conn *c, const char *table, const dal_field *wher
 
 /*
  * Insert nrows rows into table: columns names the ncols columns, values
- * holds nrows * ncols values, row after row. All rows or none: the rows go
- * in one transaction (a nested unit when c is already in one, see
- * dal_conn_begin()), the statement prepared once. *inserted (may be NULL)
- * gets the number of rows inserted.
+ * holds nrows * ncols values, row after row. The rows go through
+ * dal_stmt_execute_batch() when each column's non-NULL values are of one
+ * type, else one at a time through one prepared statement. All rows or
+ * none: in one transaction, or inside c's transaction under a savepoint (a
+ * nested unit, see dal_conn_begin()). A failure names the row ("row 3 of
+ * 500"); a backend without DAL_CAP_TRANSACTIONS gets DAL_EUNSUPPORTED.
+ * *inserted (may be NULL) gets the number of rows inserted.
  */
 DAL_API int dal_row_insert_many(dal_conn *c, const char *table, const char *const *columns,
                                 size_t ncols, const dal_param *values, size_t nrows,

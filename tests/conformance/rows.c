@@ -265,6 +265,20 @@ START_TEST(test_rows_insert_many_all_or_nothing)
 	CK_CONN(c, dal_conn_commit(c));
 	CK_CONN(c, dal_row_count(c, raw, NULL, 0, &n));
 	ck_assert_int_eq(n, 104);
+	/* A column of mixed types is no batch column: row at a time, with the
+	 * same all-or-nothing rule. */
+	v[0] = DAL_PARAM_INT64(3000);
+	v[1] = DAL_PARAM_INT64(17); /* a number into the text column */
+	v[2] = DAL_PARAM_INT64(3001);
+	v[3] = DAL_PARAM_TEXT("text");
+	CK_CONN(c, dal_row_insert_many(c, raw, cols, 2, v, 2, &n));
+	ck_assert_int_eq(n, 2);
+	v[2] = DAL_PARAM_INT64(3000); /* exists now */
+	ck_assert_int_eq(dal_row_insert_many(c, raw, cols, 2, v, 2, &n), DAL_ECONSTRAINT);
+	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "row 1 of 2"), "%s",
+	              dal_conn_error(c)->message);
+	CK_CONN(c, dal_row_count(c, raw, NULL, 0, &n));
+	ck_assert_int_eq(n, 106);
 	drop_table(c, t);
 	close_conn(r, c);
 }

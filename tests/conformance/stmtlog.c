@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dal/rows.h>
+
 #include "common.h"
 
 static char logbuf[16384];
@@ -196,11 +198,38 @@ START_TEST(test_stmtlog_release_ends_the_execution)
 }
 END_TEST
 
+
+START_TEST(test_stmtlog_batch_is_one_line)
+{
+	dal_repo *r;
+	dal_conn *c = open_conn(&r);
+	char t[64];
+	const char *cols[] = {"n"};
+	dal_param v[] = {DAL_PARAM_INT64(1), DAL_PARAM_INT64(2), DAL_PARAM_INT64(3)};
+	int64_t n;
+
+	table_name(t, sizeof t, "echob");
+	create_table(c, t, "n BIGINT");
+	dal_repo_set_statement_log(r, 1, 1);
+	dal_log_set(sink, NULL);
+	log_reset();
+	CK_CONN(c, dal_row_insert_many(c, t, cols, 1, v, 3, &n));
+	ck_assert_int_eq(n, 3);
+	ck_assert_msg(logged(" 3 rows (batch of 3): INSERT INTO", NULL), "%s", logbuf);
+	/* The values of a batch are not listed. */
+	ck_assert_msg(!logged("(batch of 3)", "[1="), "%s", logbuf);
+	dal_log_set(NULL, NULL);
+	drop_table(c, t);
+	close_conn(r, c);
+}
+END_TEST
+
 static const struct conf_case cases[] = {
 	CASE(test_stmtlog_off_by_default, 0, 0, 0),
 	CASE(test_stmtlog_setting_logs_rows_and_time, 0, 0, 0),
 	CASE(test_stmtlog_parameters_and_secrets, 0, 0, 0),
 	CASE(test_stmtlog_release_ends_the_execution, 0, 0, 0),
+	CASE(test_stmtlog_batch_is_one_line, DAL_CAP_TRANSACTIONS, 0, 0),
 	{NULL},
 };
 

@@ -310,6 +310,7 @@ static void print_plugin(const dal_plugin_info *p, void *userdata)
 		printf("  kind:         server (default port %u)\n", p->default_port);
 	else
 		printf("  kind:         file\n");
+	printf("  dialect:      %s\n", p->dialect ? p->dialect : "(none declared)");
 	fputs("  capabilities:", stdout);
 	if (!caps)
 		fputs(" (none)", stdout);

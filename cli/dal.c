@@ -63,6 +63,15 @@ static const char usage_text[] =
 	"                              history when built with libedit, else plain\n"
 	"                              lines); runs stdin as a script when it is not\n"
 	"                              a terminal\n"
+	"  copy --from NAME --to NAME [--tables a,b] [--batch N] [--resume]\n"
+	"       [--backup FILE] [--no-verify]\n"
+	"                              copy tables between repositories, verified\n"
+	"  backup --to FILE            online backup of a SQLite repository\n"
+	"  restore --from FILE         restore a SQLite repository from a backup\n"
+	"  migrate up|down|status|history|stamp|verify\n"
+	"                              versioned schema migrations (dal migrate --help)\n"
+	"  db-reset --dry-run|--yes    drop every table, view and sequence of the\n"
+	"                              repository's database\n"
 	"\n"
 	"Example:\n"
 	"  dal -u sqlite:////tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
@@ -164,6 +173,23 @@ static const struct command_def command_defs[] = {
 	  "nothing, the exit status says it all. Example (Docker):\n"
 	  "  HEALTHCHECK --timeout=10s CMD dal -q health --timeout 5\n" },
 	{ "shell", 0, ACCEPT_CSV_JSON | ACCEPT_SHELL, cmd_shell, cmd_shell_help },
+	{ "migrate", 0, 0, cmd_migrate, MIGRATE_HELP },
+	{ "db-reset", 0, 0, cmd_db_reset, DB_RESET_HELP },
+	{ "copy", 0, 0, cmd_copy, cmd_copy_help },
+	{ "backup", 0, 0, cmd_backup, cmd_backup_help },
+	{ "restore", 0, 0, cmd_restore, cmd_restore_help },
+};
+
+/* Commands that parse their own arguments. */
+static const struct {
+	command_fn run;
+	command_parse_fn parse;
+} own_parsers[] = {
+	{ cmd_migrate, parse_migrate },
+	{ cmd_db_reset, parse_db_reset },
+	{ cmd_copy, parse_whole_line },
+	{ cmd_backup, parse_whole_line },
+	{ cmd_restore, parse_whole_line },
 };
 
 #define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
@@ -601,6 +627,9 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 	cmd->run = def->run;
 	cmd->format = def->formats & (ACCEPT_FORMAT | ACCEPT_HEALTH) ? FMT_TEXT : FMT_TABLE;
 	cmd->timeout_s = HEALTH_TIMEOUT_DEFAULT;
+	for (size_t k = 0; k < sizeof own_parsers / sizeof own_parsers[0]; k++)
+		if (own_parsers[k].run == def->run)
+			return own_parsers[k].parse(def->help, cmd, argc, argv, i);
 
 	while (*i < argc && !end_of_options && looks_like_option(argv[*i])) {
 		const char *opt = argv[(*i)++];
@@ -754,6 +783,17 @@ int main(int argc, char **argv)
 			return r;
 		}
 		ncmds++;
+	}
+	/* copy, backup and restore take the rest of the line: the last of a
+	 * chain; they open their repositories themselves. */
+	for (size_t k = 0; k < ncmds && ncmds > 1; k++) {
+		if (cmds[k].run == cmd_copy || cmds[k].run == cmd_backup ||
+		    cmds[k].run == cmd_restore) {
+			const char *name = cmds[k].name;
+
+			free(cmds);
+			return usage_error(name, "%s must be the only command", name);
+		}
 	}
 	/* health opens the repository itself, with its own time limits, so it
 	 * cannot share the chain's connection. */

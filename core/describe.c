@@ -90,6 +90,12 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 		case SK_PRE_PING:
 			v = s.pre_ping ? "on" : "off";
 			break;
+		case SK_MIGRATIONS:
+			v = s.migrations;
+			break;
+		case SK_AUTO_MIGRATE:
+			v = s.auto_migrate ? "on" : "off";
+			break;
 		case SK_LOG_STATEMENTS:
 			v = s.log_statements ? "on" : "off";
 			break;

@@ -4,7 +4,8 @@
  * By default the variables of the configuration contract: DB_TYPE, DB_HOST,
  * DB_PORT, DB_NAME, DB_USER, DB_PASS, DB_POOL_SIZE, DB_MAX_RETRIES,
  * DB_RETRY_DELAY, DB_MAX_OVERFLOW, DB_POOL_TIMEOUT, DB_POOL_RECYCLE,
- * DB_POOL_PRE_PING, DB_ECHO, and DB_URL (else DATABASE_URL) for a URL.
+ * DB_POOL_PRE_PING, DB_REPLICAS, DB_MAX_REPLICA_LAG, DB_ECHO, and DB_URL (else
+ * DATABASE_URL) for a URL.
  *
  * A repository that already has variables of its own names them in its INI
  * section instead, in two ways that combine:
@@ -56,6 +57,8 @@ static const char *const default_suffix[ENVMAP_SLOTS] = {
 	[SK_MAX_LIFETIME] = "POOL_RECYCLE",
 	[SK_PRE_PING] = "POOL_PRE_PING",
 	[SK_LOG_STATEMENTS] = "ECHO",
+	[SK_REPLICAS] = "REPLICAS",
+	[SK_MAX_REPLICA_LAG] = "MAX_REPLICA_LAG",
 	[ENVMAP_URL] = "URL",
 };
 

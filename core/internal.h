@@ -38,6 +38,13 @@ struct conn_ops {
 	struct { const char *(*fn)(dal_bconn *); dal_bconn *h; } server_kind, server_version;
 	struct { int (*fn)(dal_bconn *, dal_error *); dal_bconn *h; } cancel;
 	struct { const char *(*fn)(dal_bconn *); dal_bconn *h; } tls_info;
+	/* ABI 2.1 */
+	struct { int (*fn)(dal_bconn *, const char *, dal_error *); dal_bconn *h; } backup, restore;
+	struct { const char *(*fn)(dal_bconn *, unsigned *); dal_bconn *h; } server_address;
+	struct {
+		int (*fn)(dal_bconn *, unsigned, struct dal_node_status *, dal_error *);
+		dal_bconn *h;
+	} node_status;
 };
 
 /* One statement's slots, resolved when it is prepared. */
@@ -75,6 +82,14 @@ struct dal_conn {
 	                            recently closed first (stmt_cache.c) */
 	unsigned n_cached;
 	dal_error err;
+	/* Routing (route.c): the pool it belongs to (the repository's primary
+	 * pool or its replica pool), the node it reached, and when that node's
+	 * status was last asked (coarse clock). node_check: 0 once the backend
+	 * said it has nothing to check. */
+	struct pool *pool;
+	struct route_node *node;
+	uint64_t checked_ms;
+	int node_check;
 	struct savepoints *sp;   /* open savepoints (savepoint.c); NULL when none */
 };
 
@@ -98,6 +113,9 @@ struct dal_repo {
 	unsigned cache_size;
 	unsigned schema_epoch;
 	uint64_t cache_hits, cache_misses;
+	struct pool *replicas; /* read replicas' pool (route.c), or NULL */
+	struct route *route;   /* per-node figures, replica state (route.c) */
+	int pools_live;        /* pools not yet emptied after close (atomic) */
 	int log_statements, log_parameters; /* the statement log (stmtlog.c) */
 };
 
@@ -139,10 +157,15 @@ int conn_canceled(dal_conn *c, int rc, dal_error *err);
  * zombies that answer DAL_EMISUSE until dal_stmt_close(). stmt.c. */
 void stmt_orphan_all(dal_conn *c);
 
-/* Make a new connection for r's pool: the table stack's connect with
- * retries and backoff, bounded by deadline_ms (coarse clock; 0: none).
- * repo.c. */
-int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *err);
+/* Make a new connection for pool p of r (r->pool, or r->replicas: then
+ * the replicas' host list, one attempt, and its node checked): the table
+ * stack's connect with retries and backoff, bounded by deadline_ms (coarse
+ * clock; 0: none). repo.c. */
+int repo_connect(dal_repo *r, struct pool *p, uint64_t deadline_ms, dal_conn **out,
+                 dal_error *err);
+
+/* A pool of r has nothing left after close: the last one frees r. repo.c. */
+void repo_pool_gone(dal_repo *r);
 
 /* Close a connection that is no longer pooled. repo.c. */
 void repo_disconnect(dal_conn *c);

@@ -31,6 +31,10 @@ void conn_ops_resolve(struct conn_ops *ops, const struct dal_driver *top, dal_bc
 	RESOLVE(server_version);
 	RESOLVE(cancel);
 	RESOLVE(tls_info);
+	RESOLVE(backup);
+	RESOLVE(restore);
+	RESOLVE(server_address);
+	RESOLVE(node_status);
 #undef RESOLVE
 	{
 		const struct dal_driver *d = top;

@@ -312,7 +312,67 @@ static void json_pool(struct out *o, struct pool *p)
 	sb_puts(&o->sb, "}");
 }
 
-static void json(struct out *o, const struct telemetry *t, struct pool *p, const dal_repo *r)
+/* The nodes the pools reached (route.c): connections open to each, the
+ * checkouts it served, and those its checks refused. */
+#define NODES_MAX 33
+
+static void prometheus_nodes(struct out *o, const struct telemetry *t, const dal_repo *r)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[3] = {
+		{"dal_pool_node_connections", "gauge", "Connections open to each database node."},
+		{"dal_pool_node_acquired_total", "counter", "Checkouts each node served."},
+		{"dal_pool_node_rejected_total", "counter",
+		 "Connections refused by a node check: not ready, wrong role, lagging."},
+	};
+	dal_pool_node nodes[NODES_MAX];
+	size_t n = 0;
+
+	if (dal_repo_pool_nodes(r, nodes, NODES_MAX, &n) != DAL_OK || !n)
+		return;
+	if (n > NODES_MAX)
+		n = NODES_MAX;
+	for (int k = 0; k < 3; k++) {
+		sb_printf(&o->sb, "# HELP %s %s\n# TYPE %s %s\n", m[k].name, m[k].help, m[k].name,
+		          m[k].type);
+		for (size_t i = 0; i < n; i++) {
+			unsigned long long v = k == 0 ? nodes[i].open
+			                     : k == 1 ? nodes[i].acquired : nodes[i].rejected;
+			sb_printf(&o->sb, "%s{", m[k].name);
+			pool_label(o, t);
+			sb_puts(&o->sb, ",server_address=\"");
+			prom_escape(&o->sb, nodes[i].address);
+			sb_printf(&o->sb, "\",server_port=\"%u\",dal_pool=\"%s\"} %llu\n",
+			          nodes[i].port, nodes[i].replica_pool ? "replicas" : "primary", v);
+		}
+	}
+	maybe_flush(o);
+}
+
+static void json_nodes(struct out *o, const dal_repo *r)
+{
+	dal_pool_node nodes[NODES_MAX];
+	size_t n = 0;
+
+	if (dal_repo_pool_nodes(r, nodes, NODES_MAX, &n) != DAL_OK)
+		n = 0;
+	if (n > NODES_MAX)
+		n = NODES_MAX;
+	sb_puts(&o->sb, ",\"nodes\":[");
+	for (size_t i = 0; i < n; i++) {
+		sb_puts(&o->sb, i ? ",{\"server.address\":" : "{\"server.address\":");
+		json_escape(&o->sb, nodes[i].address);
+		sb_printf(&o->sb, ",\"server.port\":%u,\"pool\":\"%s\",\"open\":%u,"
+		                  "\"acquired\":%llu,\"rejected\":%llu}",
+		          nodes[i].port, nodes[i].replica_pool ? "replicas" : "primary",
+		          nodes[i].open, (unsigned long long)nodes[i].acquired,
+		          (unsigned long long)nodes[i].rejected);
+	}
+	sb_puts(&o->sb, "]");
+}
+
+static void json(struct out *o, const struct telemetry *t, const dal_repo *r, struct pool *p)
 {
 	sb_puts(&o->sb, "{\"repository\":");
 	json_escape(&o->sb, telemetry_repo_name(t));
@@ -367,6 +427,7 @@ static void json(struct out *o, const struct telemetry *t, struct pool *p, const
 		sb_printf(&o->sb, ",\"statement_cache\":{\"hits\":%llu,\"misses\":%llu}",
 		          (unsigned long long)hits, (unsigned long long)misses);
 	}
+	json_nodes(o, r);
 	sb_puts(&o->sb, "}\n");
 }
 
@@ -383,8 +444,9 @@ int dal_repo_metrics_write(const dal_repo *r, dal_metrics_format fmt, dal_write_
 		prometheus(&o, r->tel);
 		prometheus_pool(&o, r->tel, r->pool);
 		prometheus_cache(&o, r->tel, r);
+		prometheus_nodes(&o, r->tel, r);
 	} else {
-		json(&o, r->tel, r->pool, r);
+		json(&o, r->tel, r, r->pool);
 	}
 	if (o.sb.failed) {
 		sb_free(&o.sb);

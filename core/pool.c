@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "route.h"
 #include "telemetry.h"
 
 /* A connection idle at least this long is checked before it is handed out
@@ -125,7 +126,7 @@ void pool_add_idle(struct pool *p, dal_conn *c)
  * slot. Called without the lock. */
 static void drop(dal_repo *r, dal_conn *c)
 {
-	struct pool *p = r->pool;
+	struct pool *p = c->pool;
 
 	repo_disconnect(c);
 	pthread_mutex_lock(&p->lock);
@@ -166,7 +167,11 @@ static struct timespec deadline_ts(uint64_t deadline_ns)
 
 int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 {
-	struct pool *p = r->pool;
+	return pool_acquire_from(r, r->pool, out, err);
+}
+
+int pool_acquire_from(dal_repo *r, struct pool *p, dal_conn **out, dal_error *err)
+{
 	uint64_t t0 = 0, waited = 0;
 	dal_conn *c;
 	int rc, free_repo;
@@ -178,20 +183,21 @@ int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 			free_repo = last_out(p);
 			pthread_mutex_unlock(&p->lock);
 			if (free_repo)
-				repo_free(r);
+				repo_pool_gone(r);
 			return dal_error_set(err, DAL_EMISUSE, NULL, 0,
 			                     "repository is being closed: no connection to acquire");
 		}
 		if ((c = p->idle)) {
 			uint64_t now = clock_coarse_ms();
-			int old, ping;
+			int old, ping, check;
 
 			p->idle = c->next;
 			p->n_idle--;
 			p->n_used++;
 			old = expired(p, c, now);
 			ping = !old && p->pre_ping && now - c->idle_since_ms >= PING_IDLE_MS;
-			if (!old && !ping) {
+			check = !old && route_check_due(c, now);
+			if (!old && !ping && !check) {
 				/* The fast path: one locked section, and only the
 				 * coarse clock. */
 				p->acquired++;
@@ -200,7 +206,10 @@ int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 				break;
 			}
 			pthread_mutex_unlock(&p->lock);
-			if (old || !ping_ok(c, r->name)) {
+			/* The node's status (Galera readiness, role, lag) is a
+			 * round trip too: when due, it stands in for the ping. */
+			if (old || (check ? !route_checkout(r, c, now, ping)
+			                  : !ping_ok(c, r->name))) {
 				drop(r, c);
 				pthread_mutex_lock(&p->lock);
 				continue;
@@ -216,7 +225,7 @@ int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 			p->n_opening++;
 			pthread_mutex_unlock(&p->lock);
 			c0 = clock_ns();
-			rc = repo_connect(r, clock_coarse_ms() + p->timeout_ms, &c, err);
+			rc = repo_connect(r, p, clock_coarse_ms() + p->timeout_ms, &c, err);
 			c0 = clock_ns() - c0;
 			pthread_mutex_lock(&p->lock);
 			p->n_opening--;
@@ -226,7 +235,7 @@ int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 				free_repo = last_out(p);
 				pthread_mutex_unlock(&p->lock);
 				if (free_repo)
-					repo_free(r);
+					repo_pool_gone(r);
 				return rc;
 			}
 			hist_add(&p->create, c0);
@@ -264,6 +273,7 @@ int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 			}
 		}
 	}
+	route_note_acquired(c);
 	c->acquired_ns = clock_ns();
 	c->broken = 0;
 	c->in_txn = 0;
@@ -275,7 +285,7 @@ int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 void pool_release(dal_conn *c)
 {
 	dal_repo *r = c->repo;
-	struct pool *p = r->pool;
+	struct pool *p = c->pool;
 	dal_conn *to_close = NULL;
 	uint64_t used_ns, idle_since;
 	int free_repo;
@@ -316,12 +326,11 @@ void pool_release(dal_conn *c)
 	if (to_close)
 		repo_disconnect(to_close);
 	if (free_repo)
-		repo_free(r);
+		repo_pool_gone(r);
 }
 
-int pool_close(dal_repo *r)
+int pool_close(struct pool *p)
 {
-	struct pool *p = r->pool;
 	dal_conn *idle;
 	int free_repo;
 
@@ -395,5 +404,18 @@ int dal_repo_pool_stats(const dal_repo *r, dal_pool_stats *out)
 	if (!r)
 		return DAL_EMISUSE;
 	pool_stats(r->pool, out);
+	if (r->replicas) {
+		dal_pool_stats rs;
+		pool_stats(r->replicas, &rs);
+		out->max += rs.max;
+		out->idle_max += rs.idle_max;
+		out->idle += rs.idle;
+		out->used += rs.used;
+		out->pending += rs.pending;
+		out->timeouts += rs.timeouts;
+		out->created += rs.created;
+		out->closed += rs.closed;
+		out->acquired += rs.acquired;
+	}
 	return DAL_OK;
 }

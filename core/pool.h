@@ -28,14 +28,18 @@ void pool_free(struct pool *p);
 /* Put a connection made at open time on the idle stack. */
 void pool_add_idle(struct pool *p, dal_conn *c);
 
-/* dal_conn_acquire() and dal_conn_release(). */
+/* dal_conn_acquire() (from r->pool) and dal_conn_release() (to the pool
+ * the connection came from). */
 int pool_acquire(dal_repo *r, dal_conn **out, dal_error *err);
 void pool_release(dal_conn *c);
 
+/* Acquire from pool p of r: r->pool or r->replicas (route.c). */
+int pool_acquire_from(dal_repo *r, struct pool *p, dal_conn **out, dal_error *err);
+
 /* Start closing: idle connections are closed now, acquired ones when
- * released. Returns 1 when nothing is left and the caller must free the
- * repository, 0 when the last release will. */
-int pool_close(dal_repo *r);
+ * released. Returns 1 when nothing is left and the caller must call
+ * repo_pool_gone(), 0 when the last release will. */
+int pool_close(struct pool *p);
 
 void pool_stats(struct pool *p, dal_pool_stats *out);
 void pool_histograms(struct pool *p, struct pool_hist *wait, struct pool_hist *use,

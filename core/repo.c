@@ -12,9 +12,11 @@
 
 #include "fault.h"
 #include "internal.h"
+#include "migrate_int.h"
 #include "layer.h"
 #include "loader.h"
 #include "pool.h"
+#include "route.h"
 #include "settings.h"
 #include "telemetry.h"
 
@@ -56,24 +58,29 @@ static int collect_options(const struct dal_settings *s, const struct loaded_plu
 	return DAL_OK;
 }
 
-/* "host:port" (or the file) of r, for log lines; never a password. */
-static void target_of(const dal_repo *r, char *buf, size_t size)
+/* "host:port" (or the file) of r, for log lines; never a password. hosts:
+ * the host list connected to. */
+static void target_of(const dal_repo *r, const char *hosts, char *buf, size_t size)
 {
 	const struct dal_settings *s = r->settings;
 
 	if (r->plugin->reg.kind == DAL_KIND_FILE)
 		snprintf(buf, size, "%s", s->path ? s->path : "?");
-	else if (s->value[SK_HOST] && strchr(s->value[SK_HOST], ','))
-		snprintf(buf, size, "%s", s->value[SK_HOST]);
+	else if (hosts && strchr(hosts, ','))
+		snprintf(buf, size, "%s", hosts);
 	else
-		snprintf(buf, size, "%s:%u", s->value[SK_HOST] ? s->value[SK_HOST] : "localhost",
-		         s->port);
+		snprintf(buf, size, "%s:%u", hosts ? hosts : "localhost", s->port);
 }
 
-int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *err)
+int repo_connect(dal_repo *r, struct pool *p, uint64_t deadline_ms, dal_conn **out,
+                 dal_error *err)
 {
 	const struct dal_settings *s = r->settings;
-	unsigned attempts = (r->plugin->reg.capabilities & DAL_CAP_EMBEDDED) ? 1 : s->max_retries + 1;
+	int replica = p && p == r->replicas;
+	/* A replica that does not answer is not waited for: reads go to the
+	 * primary instead (route.c). */
+	unsigned attempts = (r->plugin->reg.capabilities & DAL_CAP_EMBEDDED) || replica
+	                            ? 1 : s->max_retries + 1;
 	const struct dal_driver *d = layer_connector(r->top);
 	struct dal_connect_params cp;
 	dal_bconn *conn = NULL;
@@ -89,7 +96,7 @@ int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *e
 	cp.struct_size = sizeof cp;
 	cp.repo_name = r->name;
 	cp.path = s->path;
-	cp.host = s->value[SK_HOST];
+	cp.host = replica ? s->value[SK_REPLICAS] : s->value[SK_HOST];
 	cp.port = s->port;
 	cp.dbname = s->value[SK_NAME];
 	cp.user = s->value[SK_USER];
@@ -100,7 +107,11 @@ int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *e
 	cp.options = r->options;
 	cp.n_options = r->n_options;
 	cp.statement_timeout_ms = s->statement_timeout_ms;
-	target_of(r, target, sizeof target);
+	/* With replicas, the primary pool wants a node that takes writes, the
+	 * replica pool a read-only one if any answers. */
+	cp.role = !s->value[SK_REPLICAS] ? DAL_NODE_ANY : replica ? DAL_NODE_REPLICA
+	                                                          : DAL_NODE_PRIMARY;
+	target_of(r, cp.host, target, sizeof target);
 	for (a = 1; a <= attempts; a++) {
 		unsigned ms;
 
@@ -148,14 +159,20 @@ int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *e
 		             r->plugin->reg.name, target, a, attempts);
 	conn_ops_resolve(&c->ops, d, conn);
 	c->repo = r;
+	c->pool = p ? p : r->pool;
 	c->created_ms = clock_coarse_ms();
 	dal_error_clear(&c->err);
+	if ((rc = route_conn_new(r, c, err)) != DAL_OK) {
+		repo_disconnect(c);
+		return rc;
+	}
 	*out = c;
 	return DAL_OK;
 }
 
 void repo_disconnect(dal_conn *c)
 {
+	route_conn_gone(c);
 	stmt_orphan_all(c);
 	stmt_cache_clear(c);
 	c->ops.disconnect.fn(c->ops.disconnect.h);
@@ -194,6 +211,8 @@ void repo_free(dal_repo *r)
 	if (!r)
 		return;
 	pool_free(r->pool);
+	pool_free(r->replicas);
+	route_free(r->route);
 	telemetry_free(r->tel);
 	fault_free(r->fault);
 	free(r->options);
@@ -212,6 +231,24 @@ static int private_database(const dal_repo *r)
 {
 	const char *p = r->settings->path;
 	return r->plugin->reg.kind == DAL_KIND_FILE && p && p[0] == ':';
+}
+
+/* auto_migrate = on: apply pending migrations now (migrate_auto.c), keyed
+ * by what identifies the database, so that each is checked once per
+ * process. */
+static int auto_migrate(dal_repo *r, dal_error *err)
+{
+	const struct dal_settings *s = r->settings;
+	char *target;
+	int rc;
+
+	if (asprintf(&target, "%s|%s|%u|%s", s->path ? s->path : "",
+	             s->value[SK_HOST] ? s->value[SK_HOST] : "", s->port,
+	             s->value[SK_NAME] ? s->value[SK_NAME] : "") < 0)
+		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	rc = mig_auto(r, target, err);
+	free(target);
+	return rc;
 }
 
 /* Takes ownership of *s (moved into the repository). */
@@ -239,8 +276,12 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 	r->log_parameters = r->settings->log_parameters;
 	r->plugin = lp;
 	r->cache_size = r->settings->statement_cache_size;
+	r->pools_live = 1;
 	if (collect_options(r->settings, lp, &r->options, &r->n_options) != DAL_OK ||
-	    !(r->pool = pool_new(r->settings, private_database(r)))) {
+	    !(r->pool = pool_new(r->settings, private_database(r))) ||
+	    !(r->route = route_new()) ||
+	    (r->settings->value[SK_REPLICAS] && ++r->pools_live &&
+	     !(r->replicas = pool_new(r->settings, 0)))) {
 		rc = dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
 		goto fail;
 	}
@@ -248,7 +289,7 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 		goto fail;
 	/* The first connection is made now, so that a wrong address or
 	 * password is reported by the open, and then pooled. */
-	if ((rc = repo_connect(r, 0, &first, err)) != DAL_OK)
+	if ((rc = repo_connect(r, r->pool, 0, &first, err)) != DAL_OK)
 		goto fail;
 	kind = first->ops.server_kind.fn ? first->ops.server_kind.fn(first->ops.server_kind.h) : NULL;
 	if (!(r->server_kind = strdup(kind ? kind : lp->reg.name)) ||
@@ -263,6 +304,10 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 		goto fail;
 	}
 	pool_add_idle(r->pool, first);
+	if (r->settings->auto_migrate && (rc = auto_migrate(r, err)) != DAL_OK) {
+		dal_repo_close(r);
+		return rc;
+	}
 	*out = r;
 	return DAL_OK;
 fail:
@@ -320,10 +365,24 @@ int dal_repo_open_url(dal_repo **out, const char *url, dal_error *err)
 	return open_resolved(out, &s, NULL, 0, err);
 }
 
+void repo_pool_gone(dal_repo *r)
+{
+	if (__atomic_sub_fetch(&r->pools_live, 1, __ATOMIC_ACQ_REL) == 0)
+		repo_free(r);
+}
+
 void dal_repo_close(dal_repo *r)
 {
-	if (r && pool_close(r))
-		repo_free(r);
+	struct pool *replicas;
+
+	if (!r)
+		return;
+	/* Read before the primary pool's close may free r. */
+	replicas = r->replicas;
+	if (replicas && pool_close(replicas))
+		repo_pool_gone(r);
+	if (pool_close(r->pool))
+		repo_pool_gone(r);
 }
 
 const char *dal_repo_name(const dal_repo *r)
@@ -386,4 +445,21 @@ void dal_repo_stats_reset(dal_repo *r)
 	if (r->tel)
 		telemetry_reset(r->tel);
 	pool_reset_stats(r->pool);
+	if (r->replicas)
+		pool_reset_stats(r->replicas);
+}
+
+const char *dal_repo_dialect(const dal_repo *r)
+{
+	return r ? r->plugin->reg.dialect : NULL;
+}
+
+const char *dal_repo_ident_quote(const dal_repo *r)
+{
+	return r ? r->plugin->reg.ident_quote : NULL;
+}
+
+const char *dal_repo_migrations_dir(const dal_repo *r)
+{
+	return r ? r->settings->migrations : NULL;
 }

@@ -50,8 +50,8 @@ const char *const res_key_names[SK__COUNT] = {
 	"connect_timeout", "read_timeout", "write_timeout", "telemetry",
 	"slow_query_ms", "allow_empty_password", "latency_buckets",
 	"max_overflow", "pool_timeout", "idle_timeout", "max_lifetime", "pre_ping",
-	"retry_max_delay", "statement_timeout", "statement_cache_size", "log_statements",
-	"log_parameters",
+	"retry_max_delay", "statement_timeout", "statement_cache_size", "migrations",
+	"auto_migrate", "replicas", "max_replica_lag", "log_statements", "log_parameters",
 };
 
 /* Numeric keys: range and default (NULL default: unset). */
@@ -76,6 +76,7 @@ const struct res_number res_durations[] = {
 	{SK_IDLE_TIMEOUT, 0, 86400 * 7, "600"},
 	{SK_MAX_LIFETIME, 0, 86400 * 7, "0"},
 	{SK_STATEMENT_TIMEOUT, 0, 86400, "0"},
+	{SK_MAX_REPLICA_LAG, 0, 86400, "0"},
 };
 const size_t res_n_durations = sizeof res_durations / sizeof res_durations[0];
 
@@ -637,6 +638,7 @@ void settings_free(struct dal_settings *s)
 	}
 	free(s->type);
 	free(s->path);
+	free(s->migrations);
 	res_free_secret(s->password);
 	free(s->plugin_dir);
 	free(s->plugin_dir_source);

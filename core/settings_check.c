@@ -326,6 +326,8 @@ int res_apply_defaults(struct resolver *r)
 		             "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_TELEMETRY])
 		rc = res_set(r, SK_TELEMETRY, "on", "default", R_DEFAULT);
+	if (rc == DAL_OK && !s->value[SK_AUTO_MIGRATE])
+		rc = res_set(r, SK_AUTO_MIGRATE, "off", "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_ALLOW_EMPTY_PASSWORD])
 		rc = res_set(r, SK_ALLOW_EMPTY_PASSWORD, "off", "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_LOG_STATEMENTS])
@@ -333,6 +335,35 @@ int res_apply_defaults(struct resolver *r)
 	if (rc == DAL_OK && !s->value[SK_LOG_PARAMETERS])
 		rc = res_set(r, SK_LOG_PARAMETERS, "off", "default", R_DEFAULT);
 	return rc;
+}
+
+/* replicas: a host list for a server backend (docs/scale-out.md), each
+ * item checked here so that a typo is reported with its source. */
+static int check_replicas(struct resolver *r)
+{
+	const struct dal_settings *s = r->s;
+	const char *list = s->value[SK_REPLICAS], *next = list;
+	char host[256];
+	unsigned port;
+	int more, n = 0;
+	dal_error e;
+
+	if (!list)
+		return DAL_OK;
+	if (s->plugin->reg.kind != DAL_KIND_SERVER)
+		return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+		                     "%s: replicas: repository '%s' is a %s file database, which "
+		                     "has no replicas", s->source[SK_REPLICAS], s->name, s->type);
+	while ((more = dal_host_next(&next, host, sizeof host, &port, &e)) == 1)
+		n++;
+	if (more < 0)
+		return dal_error_set(r->err, DAL_ECONFIG, NULL, 0, "%s: replicas: %s",
+		                     s->source[SK_REPLICAS], e.message);
+	if (!n)
+		return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+		                     "%s: replicas = '%s' names no host", s->source[SK_REPLICAS],
+		                     list);
+	return DAL_OK;
 }
 
 int res_validate(struct resolver *r)
@@ -366,13 +397,15 @@ int res_validate(struct resolver *r)
 			[SK_IDLE_TIMEOUT] = &s->idle_timeout_ms,
 			[SK_MAX_LIFETIME] = &s->max_lifetime_ms,
 			[SK_STATEMENT_TIMEOUT] = &s->statement_timeout_ms,
+			[SK_MAX_REPLICA_LAG] = &s->max_replica_lag_ms,
 		};
 		for (size_t i = 0; i < res_n_durations; i++)
 			if ((rc = check_duration(r, res_durations[i].key, res_durations[i].max,
 			                         ms[res_durations[i].key])) != DAL_OK)
 				return rc;
 	}
-	if ((rc = check_bool(r, SK_PRE_PING, &s->pre_ping)) != DAL_OK)
+	if ((rc = check_bool(r, SK_PRE_PING, &s->pre_ping)) != DAL_OK ||
+	    (rc = check_replicas(r)) != DAL_OK)
 		return rc;
 	s->telemetry = 1;
 	if ((rc = check_bool(r, SK_TELEMETRY, &s->telemetry)) != DAL_OK ||
@@ -387,6 +420,21 @@ int res_validate(struct resolver *r)
 			                     "%s: path is empty", s->source[SK_PATH]);
 		if (!(s->path = absolute_path(r, SK_PATH, s->value[SK_PATH])))
 			return res_nomem(r->err);
+	}
+	if ((rc = check_bool(r, SK_AUTO_MIGRATE, &s->auto_migrate)) != DAL_OK)
+		return rc;
+	if (s->value[SK_MIGRATIONS]) {
+		if (!*s->value[SK_MIGRATIONS])
+			return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+			                     "%s: migrations is empty", s->source[SK_MIGRATIONS]);
+		if (!(s->migrations = absolute_path(r, SK_MIGRATIONS, s->value[SK_MIGRATIONS])))
+			return res_nomem(r->err);
+	} else if (s->auto_migrate) {
+		/* A switch that cannot do anything is a mistake, not a no-op. */
+		return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+		                     "%s: auto_migrate is on but repository '%s' has no "
+		                     "migrations directory (migrations = DIR)",
+		                     s->source[SK_AUTO_MIGRATE], s->name);
 	}
 	if (s->value[SK_PASSWORD_FILE]) {
 		char *file = absolute_path(r, SK_PASSWORD_FILE,

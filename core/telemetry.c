@@ -50,6 +50,10 @@ struct telemetry {
 
 struct shard {
 	unsigned seq, gen;
+	/* The node this connection reached (server_address slot, valid until
+	 * disconnect), for its spans; NULL: the repository's target. */
+	const char *address;
+	unsigned port;
 	struct op_counters ops[DAL_OP__COUNT];
 	struct shard *prev, *next;
 };
@@ -141,8 +145,8 @@ static void slow_log(struct telemetry *t, const char *sql, uint64_t ns)
 
 /* ---- tracing ------------------------------------------------------------ */
 
-static void span_init(struct telemetry *t, dal_span *sp, dal_op op, const char *sql,
-                      const char *collection)
+static void span_init(struct telemetry *t, const struct shard *sh, dal_span *sp, dal_op op,
+                      const char *sql, const char *collection)
 {
 	memset(sp, 0, sizeof *sp);
 	sp->op = op;
@@ -152,8 +156,8 @@ static void span_init(struct telemetry *t, dal_span *sp, dal_op op, const char *
 	sp->operation_name = dal_op_name(op);
 	sp->collection_name = collection;
 	sp->query_text = t->hooks.include_query_text ? sql : NULL;
-	sp->server_address = t->address;
-	sp->server_port = t->port;
+	sp->server_address = sh->address ? sh->address : t->address;
+	sp->server_port = sh->address ? sh->port : t->port;
 }
 
 static void span_start(struct telemetry *t, dal_span *sp, void **ctx)
@@ -290,6 +294,9 @@ static int t_connect(const struct dal_driver *self, const struct dal_connect_par
 	c->sh = sh;
 	c->inner = inner;
 	conn_ops_resolve(&c->below, below, inner);
+	/* Written before any span of this connection can read it. */
+	if (c->below.server_address.fn)
+		sh->address = c->below.server_address.fn(c->below.server_address.h, &sh->port);
 	*out = c;
 	return DAL_OK;
 }
@@ -330,7 +337,7 @@ static int timed_conn_call(dal_bconn *c, dal_op op, enum conn_call which, dal_er
 	int rc;
 
 	if (t->hooked) {
-		span_init(t, &sp, op, NULL, NULL);
+		span_init(t, c->sh, &sp, op, NULL, NULL);
 		span_start(t, &sp, &ctx);
 	}
 	t0 = now_ns();
@@ -386,7 +393,7 @@ static int t_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *e
 
 	if (t->hooked) {
 		coll = collection_of(sql);
-		span_init(t, &sp, DAL_OP_EXEC, sql, coll);
+		span_init(t, c->sh, &sp, DAL_OP_EXEC, sql, coll);
 		span_start(t, &sp, &ctx);
 	}
 	t0 = now_ns();
@@ -428,7 +435,7 @@ static int t_prepare(dal_bconn *c, const char *sql, size_t len, unsigned nparams
 	}
 	if (t->hooked) {
 		s->collection = collection_of(sql);
-		span_init(t, &sp, DAL_OP_PREPARE, s->sql, s->collection);
+		span_init(t, c->sh, &sp, DAL_OP_PREPARE, s->sql, s->collection);
 		span_start(t, &sp, &ctx);
 	}
 	t0 = now_ns();
@@ -492,7 +499,7 @@ static int t_step(dal_bstmt *s, dal_error *err)
 		return rc;
 	}
 	if (t->hooked) {
-		span_init(t, &sp, DAL_OP_EXECUTE, s->sql, s->collection);
+		span_init(t, s->sh, &sp, DAL_OP_EXECUTE, s->sql, s->collection);
 		span_start(t, &sp, &ctx);
 	}
 	t0 = now_ns();
@@ -520,7 +527,7 @@ static int t_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 	int rc;
 
 	if (t->hooked) {
-		span_init(t, &sp, DAL_OP_BATCH, s->sql, s->collection);
+		span_init(t, s->sh, &sp, DAL_OP_BATCH, s->sql, s->collection);
 		span_start(t, &sp, &ctx);
 	}
 	t0 = now_ns();

@@ -34,14 +34,16 @@ static int retryable(int rc, enum stage st)
 	return (rc == DAL_ETIMEOUT || rc == DAL_EOUTCOME) && st != ST_COMMIT;
 }
 
-/* One attempt on a fresh connection; *stage says how far it got. */
-static int attempt(dal_repo *r, dal_txn_fn fn, void *ud, enum stage *stage, dal_error *err)
+/* One attempt on a fresh connection (ro: for read-only work, route.c);
+ * *stage says how far it got. */
+static int attempt(dal_repo *r, int ro, dal_txn_fn fn, void *ud, enum stage *stage,
+                   dal_error *err)
 {
 	dal_conn *c;
 	int rc;
 
 	*stage = ST_BEGIN;
-	if ((rc = dal_conn_acquire(r, &c, err)) != DAL_OK)
+	if ((rc = ro ? dal_conn_acquire_ro(r, &c, err) : dal_conn_acquire(r, &c, err)) != DAL_OK)
 		return rc;
 	if ((rc = dal_conn_begin(c)) != DAL_OK) {
 		error_copy(err, &c->err);
@@ -96,7 +98,7 @@ static int attempt(dal_repo *r, dal_txn_fn fn, void *ud, enum stage *stage, dal_
 	return rc;
 }
 
-int dal_repo_transact(dal_repo *r, dal_txn_fn fn, void *ud, dal_error *err)
+static int transact(dal_repo *r, int ro, dal_txn_fn fn, void *ud, dal_error *err)
 {
 	dal_error local;
 	unsigned attempts;
@@ -113,7 +115,7 @@ int dal_repo_transact(dal_repo *r, dal_txn_fn fn, void *ud, dal_error *err)
 	for (unsigned a = 1;; a++) {
 		unsigned ms;
 
-		rc = attempt(r, fn, ud, &st, err);
+		rc = attempt(r, ro, fn, ud, &st, err);
 		if (rc == DAL_OK)
 			return DAL_OK;
 		if (!retryable(rc, st) || a >= attempts)
@@ -124,4 +126,14 @@ int dal_repo_transact(dal_repo *r, dal_txn_fn fn, void *ud, dal_error *err)
 		             err->message, ms);
 		sleep_ms(ms);
 	}
+}
+
+int dal_repo_transact(dal_repo *r, dal_txn_fn fn, void *ud, dal_error *err)
+{
+	return transact(r, 0, fn, ud, err);
+}
+
+int dal_repo_transact_ro(dal_repo *r, dal_txn_fn fn, void *ud, dal_error *err)
+{
+	return transact(r, 1, fn, ud, err);
 }

@@ -4,7 +4,8 @@
 # the whole test suite twice -- a normal build and an AddressSanitizer +
 # UBSan build -- against all three backends, the pool against killed and
 # restarted servers (check-recovery), valgrind memcheck over the
-# conformance suite, the fuzz targets briefly, the plugin SDK end to end
+# conformance suite, the fuzz targets briefly, the scale-out tests on a
+# Galera cluster and a PostgreSQL standby (check-cluster), the plugin SDK end to end
 # (scripts/test-sdk.sh), the thread tests under ThreadSanitizer, coverage
 # with its floors, and finally `make distcheck`.
 set -euo pipefail
@@ -15,7 +16,12 @@ scripts/deps.sh --all
 
 servers=$(mktemp -d /tmp/dal-servers.XXXXXX)
 chmod 755 "$servers"
-cleanup() { scripts/test-servers.sh stop "$servers" || true; rm -rf "$servers"; }
+clusters=""
+cleanup() {
+	scripts/test-servers.sh stop "$servers" || true
+	rm -rf "$servers"
+	if [ -n "$clusters" ]; then scripts/test-cluster.sh stop "$clusters" || true; rm -rf "$clusters"; fi
+}
 trap cleanup EXIT
 scripts/test-servers.sh start "$servers"
 # shellcheck disable=SC1091
@@ -54,6 +60,22 @@ make -C "$top/build-plain" -s check-valgrind
 # they run alone, after the suites that share them; they leave them up.
 echo "=== recovery: server crash, restart, dead connections ==="
 DAL_TEST_SERVER_DIR=$servers make -C "$top/build-plain" -s check-recovery
+# Scale-out (docs/scale-out.md): a 3-node MariaDB Galera cluster and a
+# PostgreSQL primary with a streaming standby (scripts/test-cluster.sh), and
+# the cluster tests (tests/test_cluster.c: read/write routing, the lag
+# fallback, SIGKILL failover under 4 writing threads, Galera's desync check
+# and certification-conflict retry), once each; `make check-cluster-long`
+# repeats the failover tests 10 times. Measured on 2 cores: start 29-38 s
+# (from an empty directory: 3 mariadb-install-db, initdb, pg_basebackup),
+# tests 32-35 s, stop 2 s: 65-75 s. The clusters are stopped after.
+echo "=== cluster: Galera and a PostgreSQL standby ==="
+clusters=$(mktemp -d /tmp/dal-clusters.XXXXXX)
+chmod 755 "$clusters"
+scripts/test-cluster.sh start "$clusters"
+DAL_TEST_CLUSTER_DIR=$clusters make -C "$top/build-plain" -s check-cluster
+scripts/test-cluster.sh stop "$clusters"
+rm -rf "$clusters"
+clusters=""
 # The plugin SDK as a third party uses it: install the release tree into a
 # temporary prefix, build examples/plugin out of tree against it, use it.
 echo "=== SDK: out-of-tree plugin ==="

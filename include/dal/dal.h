@@ -252,6 +252,27 @@ typedef int (*dal_txn_fn)(dal_conn *c, void *userdata);
 DAL_API int dal_repo_transact(dal_repo *repo, dal_txn_fn fn, void *userdata,
                               dal_error *err);
 
+/*
+ * Back up the repository's whole database to the file path (created or
+ * replaced), consistently while other connections and processes go on
+ * writing, and check the copy's integrity (SQLite: the online backup API,
+ * then PRAGMA integrity_check on the copy). A partial or damaged file is
+ * removed. Needs the backend's optional backup slot (docs/backup.md):
+ * DAL_EUNSUPPORTED otherwise, the message naming the backend and, for a
+ * server, the tool to use instead (mysqldump, pg_dump). err (may be NULL)
+ * gets the failure.
+ */
+DAL_API int dal_repo_backup(dal_repo *repo, const char *path, dal_error *err);
+
+/*
+ * Replace the repository's whole database with the backup in the file path,
+ * after checking that file's integrity (a damaged file is refused,
+ * DAL_EDATA, and nothing is changed). Connections acquired later see the
+ * restored data; do not run it while other connections of the repository
+ * are in a transaction. DAL_EUNSUPPORTED as for dal_repo_backup().
+ */
+DAL_API int dal_repo_restore(dal_repo *repo, const char *path, dal_error *err);
+
 /* ------------------------------------------------------------------------ */
 /* Connections and the pool                                                  */
 /* ------------------------------------------------------------------------ */
@@ -377,7 +398,8 @@ typedef struct dal_pool_stats {
 	uint64_t acquired;       /* successful acquires */
 } dal_pool_stats;
 
-/* Fill *out. Safe from any thread. */
+/* Fill *out. Safe from any thread. With replicas (docs/scale-out.md) the
+ * figures are those of the primary pool and the replica pool together. */
 DAL_API int dal_repo_pool_stats(const dal_repo *repo, dal_pool_stats *out);
 
 /*
@@ -395,6 +417,59 @@ DAL_API int dal_repo_pool_stats(const dal_repo *repo, dal_pool_stats *out);
  */
 DAL_API int dal_repo_statement_cache_stats(const dal_repo *repo, uint64_t *hits,
                                            uint64_t *misses);
+
+/* ---- scale-out: read replicas and nodes (docs/scale-out.md) ------------- */
+
+/*
+ * Acquire a connection for read-only work. With `replicas` configured it
+ * comes from the replica pool: a node of the replicas host list that
+ * answers, is ready, and (with max_replica_lag) is no further behind than
+ * that, asked of the server itself. When no replica is usable (none
+ * answers, all lag, the replica pool times out) the connection comes from
+ * the primary pool instead, with a warning logged, and replicas are tried
+ * again a second later. Without replicas it is dal_conn_acquire(). Writing
+ * through it is the application's error (a standby refuses, a Galera node
+ * accepts). Errors as dal_conn_acquire(); a configuration or
+ * authentication error of the replicas is returned, not hidden by the
+ * fallback.
+ */
+DAL_API int dal_conn_acquire_ro(dal_repo *repo, dal_conn **out, dal_error *err);
+
+/*
+ * dal_repo_transact() for read-only work: the same transaction and retries,
+ * on a connection from dal_conn_acquire_ro().
+ */
+DAL_API int dal_repo_transact_ro(dal_repo *repo, dal_txn_fn fn, void *userdata,
+                                 dal_error *err);
+
+/*
+ * The server c reached: its host name, address or socket path (valid until
+ * dal_conn_release()), and its port in *port (may be NULL; 0 for a
+ * socket). The configured host when the backend cannot say; NULL for a
+ * file database.
+ */
+DAL_API const char *dal_conn_server_address(const dal_conn *c, unsigned *port);
+
+#define DAL_NODE_ADDRESS_SIZE 128
+
+/* One database node a repository's pools have connected to. */
+typedef struct dal_pool_node {
+	char address[DAL_NODE_ADDRESS_SIZE]; /* server.address */
+	unsigned port;                       /* server.port; 0 for a socket */
+	int replica_pool;                    /* 1: reached by the replica pool */
+	unsigned open;                       /* connections open to it now */
+	uint64_t acquired;                   /* checkouts it served */
+	uint64_t rejected;                   /* connections its checks refused:
+	                                        not ready, wrong role, lagging */
+} dal_pool_node;
+
+/*
+ * The nodes repo's pools have reached (at most 32 are told apart; more are
+ * counted under the address "(other)"), in the order first reached: up to
+ * max entries into out, the number of nodes in *n. Safe from any thread.
+ */
+DAL_API int dal_repo_pool_nodes(const dal_repo *repo, dal_pool_node *out, size_t max,
+                                size_t *n);
 
 /* ------------------------------------------------------------------------ */
 /* Statements                                                                */
@@ -768,6 +843,8 @@ typedef struct dal_plugin_info {
 	unsigned capabilities;
 	unsigned kind;              /* 0: file database, 1: database server */
 	unsigned default_port;      /* servers; 0 for files */
+	const char *dialect;        /* the SQL dialect it declares (see
+	                               dal_repo_dialect()), or NULL */
 } dal_plugin_info;
 
 typedef void (*dal_plugin_fn)(const dal_plugin_info *info, void *userdata);
@@ -790,6 +867,28 @@ DAL_API int dal_plugin_list(const dal_config *cfg, dal_plugin_fn fn,
 DAL_API void dal_plugin_dirs(const dal_config *cfg,
                              void (*fn)(const char *dir, void *userdata),
                              void *userdata);
+
+/* ------------------------------------------------------------------------ */
+/* Dialect facts, for layers that build SQL (migrations, db-reset)           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The SQL dialect family the repository's plugin declares: "sqlite",
+ * "mysql", "postgresql", or a third-party plugin's own name; NULL when the
+ * plugin declares none (plugins of ABI 2.0). Static; valid until
+ * dal_repo_close().
+ */
+DAL_API const char *dal_repo_dialect(const dal_repo *repo);
+
+/* The dialect's identifier quotes as two characters, opening then closing:
+ * "\"\"" (standard SQL), "``" (MySQL) or "[]". Valid until dal_repo_close(). */
+DAL_API const char *dal_repo_ident_quote(const dal_repo *repo);
+
+/* The repository's migrations directory (setting `migrations`; a relative
+ * path in the INI file is relative to that file's directory) as an absolute
+ * path, or NULL when it has none. Valid until dal_repo_close(). See
+ * <dal/migrate.h>. */
+DAL_API const char *dal_repo_migrations_dir(const dal_repo *repo);
 
 #ifdef __cplusplus
 }

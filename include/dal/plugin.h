@@ -202,6 +202,48 @@ struct dal_connect_params {
 	unsigned statement_timeout_ms; /* a statement running longer is stopped
 	                                  by the server (or the backend) and
 	                                  fails with DAL_ETIMEOUT; 0 = none */
+	/* ABI 2.1 */
+	unsigned role;             /* which node of the host list the core wants
+	                              (enum dal_node_role): DAL_NODE_ANY (0) the
+	                              first that accepts; DAL_NODE_PRIMARY one that
+	                              accepts writes; DAL_NODE_REPLICA preferably a
+	                              read-only replica, else any. A backend that
+	                              cannot tell roles at connect time may treat
+	                              every node as DAL_NODE_ANY (the core checks
+	                              roles with node_status()) */
+};
+
+/*
+ * The role of a database node (dal_connect_params.role, struct
+ * dal_node_status). ABI 2.1.
+ */
+enum dal_node_role {
+	DAL_NODE_ANY = 0,     /* in a request: any node; in a status: unknown */
+	DAL_NODE_PRIMARY = 1, /* accepts writes (every Synced Galera node does) */
+	DAL_NODE_REPLICA = 2  /* read-only: a standby or replica */
+};
+
+/* What the core asks node_status() for (flags). ABI 2.1. */
+#define DAL_NODE_WANT_ROLE (1u << 0) /* fill role */
+#define DAL_NODE_WANT_LAG (1u << 1)  /* fill lag_ms on a replica */
+
+/*
+ * What node_status() reports about the node a connection reached. ABI 2.1.
+ * The core zeroes it and sets lag_ms to -1 before the call.
+ */
+struct dal_node_status {
+	unsigned role;    /* enum dal_node_role; DAL_NODE_ANY: not known */
+	int ready;        /* 1: serves queries now; 0: it does not (a Galera
+	                     node that is not Synced, ...): the core replaces
+	                     the connection */
+	int checked;      /* 1 when this call asked the server (a round trip);
+	                     0 when nothing was configured or wanted and nothing
+	                     was asked (then the core does not call it again at
+	                     checkout for this connection) */
+	int64_t lag_ms;   /* how far a replica's data is behind its primary, by
+	                     the server's own measure; -1: not known */
+	char detail[128]; /* why not ready, e.g. "wsrep_local_state_comment =
+	                     Donor/Desynced"; for messages */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -396,6 +438,31 @@ struct dal_driver {
 	 * could be sent). Fallback: each statement executes at its first step,
 	 * one after another. */
 	int (*execute_pipelined)(dal_bstmt *const *stmts, size_t n, dal_error *err);
+	/* (optional) Write a consistent copy of conn's whole database to the
+	 * file path (which the slot creates or replaces), while other
+	 * connections may go on writing, and check the copy's integrity before
+	 * returning DAL_OK. For embedded databases (SQLite: the online backup
+	 * API and PRAGMA integrity_check). Fallback: DAL_EUNSUPPORTED. */
+	int (*backup)(dal_bconn *conn, const char *path, dal_error *err);
+	/* (optional) Replace conn's whole database with the one in the file
+	 * path, after checking that file's integrity; other connections see
+	 * the restored database. Fallback: DAL_EUNSUPPORTED. */
+	int (*restore)(dal_bconn *conn, const char *path, dal_error *err);
+	/* (optional) The server this connection reached: host name, address
+	 * or unix socket path, and its TCP port in *port (0 for a socket).
+	 * Needs no round trip. Static or valid until disconnect. Used for
+	 * server.address / server.port of spans and the pool's per-node
+	 * figures. Fallback: the repository's configured host. */
+	const char *(*server_address)(dal_bconn *conn, unsigned *port);
+	/* (optional) What the node is now (struct dal_node_status), asked of
+	 * the server in at most one round trip: want says what the core needs
+	 * (DAL_NODE_WANT_*); readiness checks the backend was configured for
+	 * (Galera's wsrep_check) are always made. With nothing configured
+	 * and nothing wanted, answer DAL_OK with checked = 0 without a round
+	 * trip. A failure is reported like ping()'s (DAL_ECONNECT when the
+	 * connection is lost). Fallback: roles unknown, no readiness check. */
+	int (*node_status)(dal_bconn *conn, unsigned want, struct dal_node_status *out,
+	                   dal_error *err);
 	/* ABI 2.2 and later append optional slots here. */
 };
 
@@ -431,7 +498,17 @@ struct dal_plugin {
 	                                          dal_options_parse() */
 	size_t n_options;
 	const struct dal_driver *driver;        /* the function table */
-	/* ABI 2.1 and later append members here. */
+	/* ABI 2.1 */
+	/* The SQL dialect family the backend speaks, for layers that build
+	 * SQL beyond what the application writes (migrations, db-reset):
+	 * "sqlite", "mysql" or "postgresql" when the server accepts that
+	 * family's SQL and catalog (a plugin for a wire-compatible server
+	 * declares the family it is compatible with), else the plugin's own
+	 * lower-case name. NULL (and every 2.0 plugin): not declared; such
+	 * layers then refuse what needs dialect knowledge with
+	 * DAL_EUNSUPPORTED. Read by applications through dal_repo_dialect(). */
+	const char *dialect;
+	/* Later minors append members here. */
 };
 
 /*

@@ -98,6 +98,7 @@ struct dal_bconn {
 	MYSQL *my;
 	char where[300];          /* "host:port" reached, for messages */
 	int buffered;             /* option buffered */
+	int wsrep_check;          /* option wsrep_check */
 	struct dal_bstmt *active; /* statement whose streamed result is open */
 	int64_t last_id;          /* last AUTO_INCREMENT value generated */
 	dal_defer_list zombies;   /* MYSQL_STMT closes deferred while a result
@@ -354,6 +355,8 @@ int my_rollback(dal_bconn *c, dal_error *err);
 const char *my_server_kind(dal_bconn *c);
 const char *my_server_version(dal_bconn *c);
 const char *my_tls_info(dal_bconn *c);
+const char *my_server_address(dal_bconn *c, unsigned *port);
+int my_node_status(dal_bconn *c, unsigned want, struct dal_node_status *out, dal_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Cancelling (cancel.c)                                                    */

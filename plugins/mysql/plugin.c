@@ -24,6 +24,8 @@ static const struct dal_driver mysql_driver = {
 	.server_version = my_server_version,
 	.cancel = my_cancel,
 	.tls_info = my_tls_info,
+	.server_address = my_server_address,
+	.node_status = my_node_status,
 	.bind = my_bind,
 	.step = my_step,
 	.reset = my_reset,
@@ -60,6 +62,7 @@ static const struct dal_plugin mysql_registration = {
 	.options = my_option_specs,
 	.n_options = MY_N_OPTION_SPECS,
 	.driver = &mysql_driver,
+	.dialect = "mysql",
 };
 
 DAL_PLUGIN_ENTRY(backend_mysql)

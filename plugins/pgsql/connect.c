@@ -351,6 +351,14 @@ int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *
 	/* TLS under libpq's names. sslmode always: libpq would otherwise take
 	 * PGSSLMODE from the environment, and the default is ours. */
 	keys[n] = "sslmode", vals[n++] = tls.sslmode;
+	/* The node the core wants (ABI 2.1), unless target_session_attrs says
+	 * otherwise: libpq asks each host of the list (pg_is_in_recovery()),
+	 * so a promoted standby is found as the primary. */
+	if (!v[PGB_O_TARGET_SESSION_ATTRS].given &&
+	    p->struct_size >= offsetof(struct dal_connect_params, role) + sizeof p->role &&
+	    (p->role == DAL_NODE_PRIMARY || p->role == DAL_NODE_REPLICA))
+		keys[n] = "target_session_attrs",
+		vals[n++] = p->role == DAL_NODE_PRIMARY ? "read-write" : "prefer-standby";
 	for (int f = 0; f < N_TLS_FILES; f++)
 		if (tls.file[f])
 			keys[n] = tls_files[f].keyword, vals[n++] = tls.file[f]->value;
@@ -658,4 +666,46 @@ int pgb_cancel(dal_bconn *c, dal_error *err)
 	return dal_error_set(err, DAL_ECONNECT, "08001", 0,
 	                     "cancel: cannot send a cancel request to postgresql server %s: %s",
 	                     c->where, *msg ? msg : "failed");
+}
+
+const char *pgb_server_address(dal_bconn *c, unsigned *port)
+{
+	const char *p = PQport(c->pg);
+
+	*port = p && *p ? (unsigned)strtoul(p, NULL, 10) : 0;
+	return PQhost(c->pg);
+}
+
+/*
+ * The node's role by pg_is_in_recovery(), and a standby's lag by its own
+ * clock: 0 when it has replayed all the WAL it received, else the age of
+ * the last transaction it replayed (pg_last_xact_replay_timestamp()), which
+ * also grows while the standby is cut off from its primary. NULL (nothing
+ * replayed yet) leaves the lag unknown. No round trip when the core wants
+ * nothing: this backend has no readiness check of its own.
+ */
+int pgb_node_status(dal_bconn *c, unsigned want, struct dal_node_status *out, dal_error *err)
+{
+	static const char q[] =
+		"SELECT pg_is_in_recovery(), CASE WHEN NOT pg_is_in_recovery() THEN 0 "
+		"WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0 "
+		"ELSE (extract(epoch FROM now() - pg_last_xact_replay_timestamp()) * 1000)::bigint "
+		"END";
+	PGresult *r = NULL;
+	int rc;
+
+	out->ready = 1;
+	if (!want)
+		return DAL_OK;
+	if ((rc = simple(c, q, "node_status", 0, &r, err)))
+		return rc;
+	out->checked = 1;
+	if (PQntuples(r) == 1) {
+		out->role = strcmp(PQgetvalue(r, 0, 0), "t") == 0 ? DAL_NODE_REPLICA
+		                                                 : DAL_NODE_PRIMARY;
+		if (!PQgetisnull(r, 0, 1))
+			out->lag_ms = (int64_t)strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	}
+	PQclear(r);
+	return DAL_OK;
 }

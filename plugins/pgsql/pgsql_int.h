@@ -206,6 +206,8 @@ const char *pgb_server_kind(dal_bconn *c);
 const char *pgb_server_version(dal_bconn *c);
 int pgb_cancel(dal_bconn *c, dal_error *err);
 const char *pgb_tls_info(dal_bconn *c);
+const char *pgb_server_address(dal_bconn *c, unsigned *port);
+int pgb_node_status(dal_bconn *c, unsigned want, struct dal_node_status *out, dal_error *err);
 
 /* stmt.c */
 int64_t pgb_affected_of(const PGresult *r);

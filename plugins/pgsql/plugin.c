@@ -35,6 +35,8 @@ static const struct dal_driver pgsql_driver = {
 	.server_version = pgb_server_version,
 	.cancel = pgb_cancel,
 	.tls_info = pgb_tls_info,
+	.server_address = pgb_server_address,
+	.node_status = pgb_node_status,
 	.bind = pgb_bind,
 	.step = pgb_step,
 	.reset = pgb_reset,
@@ -69,6 +71,7 @@ static const struct dal_plugin pgsql_registration = {
 	.options = pgb_option_specs,
 	.n_options = PGB_O__COUNT,
 	.driver = &pgsql_driver,
+	.dialect = "postgresql",
 };
 
 DAL_PLUGIN_ENTRY(backend_pgsql)

@@ -33,6 +33,8 @@ static const struct dal_driver sqlite_driver = {
 	.rows_affected = sqb_rows_affected,
 	.execute_batch = sqb_execute_batch,
 	.bind_static = sqb_bind_static,
+	.backup = sqb_backup,
+	.restore = sqb_restore,
 };
 
 static const struct dal_plugin sqlite_registration = {
@@ -56,6 +58,7 @@ static const struct dal_plugin sqlite_registration = {
 	.options = sqb_option_specs,
 	.n_options = O__COUNT,
 	.driver = &sqlite_driver,
+	.dialect = "sqlite",
 };
 
 DAL_PLUGIN_ENTRY(backend_sqlite)

@@ -138,5 +138,8 @@ int sqb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err);
 unsigned sqb_column_count(dal_bstmt *s);
 const char *sqb_column_name(dal_bstmt *s, unsigned col);
 void sqb_column_value(dal_bstmt *s, unsigned col, dal_value *out);
+/* backup.c: the backup and restore slots (ABI 2.1). */
+int sqb_backup(dal_bconn *c, const char *path, dal_error *err);
+int sqb_restore(dal_bconn *c, const char *path, dal_error *err);
 
 #endif

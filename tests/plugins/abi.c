@@ -10,7 +10,13 @@
  *                  mismatched header
  *   TP_DRV_EXTRA   the same for the function table
  *   TP_NEED_MINOR  refuse a core of an older minor (version negotiation)
+ *   TP_DIALECT     a value in the 2.1 member `dialect`, which a plugin
+ *                  claiming 2.0 has beyond its struct_size: never read
+ *   TP_FILL_21     set the 2.1 slots in memory although struct_size leaves
+ *                  them out (an older minor's table followed by other data):
+ *                  the core must not read them
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,6 +28,12 @@
 #ifndef TP_DRV_EXTRA
 #define TP_DRV_EXTRA 0
 #endif
+/* TP_DRV_2_0: the function table of ABI 2.0, which ended before the 2.1
+ * slots (execute_batch is the first). */
+#ifdef TP_DRV_2_0
+#undef TP_DRV_EXTRA
+#define TP_DRV_EXTRA (-(int)(sizeof(struct dal_driver) - offsetof(struct dal_driver, execute_batch)))
+#endif
 #define TP_VERSION ((uint32_t)((TP_MAJOR << 16) | TP_MINOR))
 #define STR2(x) #x
 #define STR(x) STR2(x)
@@ -29,6 +41,15 @@
 #define CAT(a, b) CAT2(a, b)
 
 static const char *const aliases[] = {STR(TP_NAME) "_alias", NULL};
+
+#ifdef TP_FILL_21
+static const char *tp_address(dal_bconn *c, unsigned *port)
+{
+	(void)c;
+	*port = 1;
+	return "not-to-be-read";
+}
+#endif
 
 /* A newer header's structs: ours, then members this core does not know. */
 static const struct {
@@ -39,6 +60,9 @@ static const struct {
 		.abi_version = TP_VERSION,
 		.struct_size = (uint32_t)((int)sizeof(struct dal_driver) + TP_DRV_EXTRA),
 		TP_SLOTS,
+#ifdef TP_FILL_21
+		.server_address = tp_address,
+#endif
 	},
 };
 
@@ -56,6 +80,9 @@ static const struct {
 		.capabilities = DAL_CAP_EMBEDDED,
 		.kind = DAL_KIND_FILE,
 		.driver = &driver.base,
+#ifdef TP_DIALECT
+		.dialect = TP_DIALECT,
+#endif
 	},
 };
 

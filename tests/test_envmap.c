@@ -382,17 +382,18 @@ END_TEST
 /* ---- real connections from a process with only the mapped variables ---- */
 
 /*
- * In a child with an empty environment plus vars[] (and DAL_PLUGIN_PATH, to
- * find the plugins of the build tree), load ini_text from a file, open the
- * default repository and check the server answers `probe` with `want`.
+ * In a child with an empty environment plus vars[] (and DAL_PLUGIN_PATH and
+ * LD_LIBRARY_PATH, to find the plugins of the build tree), load ini_text
+ * from a file, open the default repository and check the server answers
+ * `probe` with `want`.
  * Exit status 0 on success, else the child prints why.
  */
 static void connect_with_only(const char *ini_text, char *const *vars, const char *probe,
                               const char *want)
 {
 	char *dir = tu_mkdtemp(), *ini = tu_write_file(dir, "dal.ini", ini_text);
-	const char *plugins = getenv("DAL_PLUGIN_PATH");
-	char *plugin_path = plugins ? strdup(plugins) : NULL;
+	const char *plugins = getenv("DAL_PLUGIN_PATH"), *ld = getenv("LD_LIBRARY_PATH");
+	char *plugin_path = plugins ? strdup(plugins) : NULL, *ld_path = ld ? strdup(ld) : NULL;
 	int status;
 	pid_t pid = fork();
 
@@ -407,6 +408,9 @@ static void connect_with_only(const char *ini_text, char *const *vars, const cha
 		clearenv();
 		if (plugin_path)
 			setenv("DAL_PLUGIN_PATH", plugin_path, 1);
+		/* The build tree's plugins find libdal.so through it. */
+		if (ld_path)
+			setenv("LD_LIBRARY_PATH", ld_path, 1);
 		for (char *const *v = vars; *v; v++)
 			putenv(*v);
 		if (dal_config_load(&cfg, ini, &e) != DAL_OK ||
@@ -434,6 +438,7 @@ static void connect_with_only(const char *ini_text, char *const *vars, const cha
 	ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	              "the child did not connect (status %d)", status);
 	free(plugin_path);
+	free(ld_path);
 	free(ini);
 	tu_rmtree(dir);
 }

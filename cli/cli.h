@@ -62,6 +62,7 @@ struct cli {
 	const char *repo_name;   /* -r, or NULL */
 	const char *url;         /* -u, or NULL */
 	int quiet;               /* -q */
+	int verbose;             /* -v: also the statement log */
 	dal_config *cfg;
 	int cfg_loaded;
 	dal_repo *repo;

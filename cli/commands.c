@@ -258,6 +258,10 @@ static const struct {
 	{ DAL_CAP_CANCEL, "cancel" },
 	{ DAL_CAP_TLS, "tls" },
 	{ DAL_CAP_PIPELINE, "pipeline" },
+	{ DAL_CAP_SAVEPOINTS, "savepoints" },
+	{ DAL_CAP_RETURNING, "returning" },
+	{ DAL_CAP_UPSERT_CONFLICT, "upsert_on_conflict" },
+	{ DAL_CAP_UPSERT_DUPLICATE, "upsert_on_duplicate_key" },
 };
 
 struct plugin_walk {

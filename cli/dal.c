@@ -42,7 +42,7 @@ static const char usage_text[] =
 	"  -u, --url URL      database URL, overriding the default repository's\n"
 	"                     connection settings (not with -r)\n"
 	"  -q, --quiet        print no log lines (health: print nothing at all)\n"
-	"  -v, --verbose      also print debug log lines\n"
+	"  -v, --verbose      also print debug log lines and every statement run\n"
 	"  -h, --help         print this help; 'dal COMMAND --help' for a command\n"
 	"      --version      print the version\n"
 	"\n"
@@ -499,6 +499,8 @@ int cli_repo(struct cli *cli, const char *cmd)
 		cli_fail_error(cli, cmd, &err);
 		return -1;
 	}
+	if (cli->verbose)
+		dal_repo_set_statement_log(cli->repo, 1, -1);
 	return 0;
 }
 
@@ -740,6 +742,7 @@ int main(int argc, char **argv)
 			cli.quiet = 1;
 		} else if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
 			log.min_level = DAL_LOG_DEBUG;
+			cli.verbose = 1;
 		} else if ((r = option_value(argc, argv, &i, 'c', "--config", "FILE",
 		                             &value)) != 0) {
 			if (r < 0)

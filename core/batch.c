@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "stmtlog.h"
 
 struct source {
 	const dal_stmt *s;
@@ -258,8 +259,8 @@ static void name_row(dal_stmt *s, size_t row)
 	snprintf(s->err.message, sizeof s->err.message, "row %zu: %.480s", row, msg);
 }
 
-int dal_stmt_execute_batch(dal_stmt *s, const dal_batch_column *cols, unsigned ncols,
-                           size_t nrows, int64_t *affected, size_t *failed_row)
+static int execute_batch(dal_stmt *s, const dal_batch_column *cols, unsigned ncols,
+                         size_t nrows, int64_t *affected, size_t *failed_row)
 {
 	struct source src = {s, cols};
 	struct dal_batch b = {
@@ -334,6 +335,21 @@ int dal_stmt_execute_batch(dal_stmt *s, const dal_batch_column *cols, unsigned n
 	if (affected)
 		*affected = b.affected;
 	return DAL_OK;
+}
+
+/* The statement log sees a batch as one execution (stmtlog.c). */
+int dal_stmt_execute_batch(dal_stmt *s, const dal_batch_column *cols, unsigned ncols,
+                           size_t nrows, int64_t *affected, size_t *failed_row)
+{
+	uint64_t t0 = s && s->log ? clock_ns() : 0;
+	int64_t n = 0;
+	int rc = execute_batch(s, cols, ncols, nrows, &n, failed_row);
+
+	if (affected)
+		*affected = n;
+	if (s && s->log && nrows)
+		stmtlog_batch(s, rc, nrows, n, t0);
+	return rc;
 }
 
 /* ---- pipelines ---------------------------------------------------------- */

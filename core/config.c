@@ -183,7 +183,7 @@ static int is_known_key(const char *section, const char *key)
 	/* [repo.backend]: passed through, the backend validates. */
 	if (strchr(section, '.'))
 		return 1;
-	if (strcmp(key, "url") == 0)
+	if (strcmp(key, "url") == 0 || strcmp(key, "env_prefix") == 0)
 		return 1;
 	for (int k = 0; k < SK__COUNT; k++)
 		if (strcmp(settings_key_name((enum setting_key)k), key) == 0)

@@ -14,6 +14,7 @@
 
 #include "internal.h"
 #include "pool.h"
+#include "stmtlog.h"
 
 int dal_conn_acquire(dal_repo *r, dal_conn **out, dal_error *err)
 {
@@ -85,9 +86,12 @@ int dal_conn_exec(dal_conn *c, const char *sql, int64_t *affected)
 		return dal_error_set(&c->err, DAL_EMISUSE, NULL, 0, "dal_conn_exec: sql is NULL");
 	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	if (c->ops.exec.fn) {
+		uint64_t t0 = c->repo->log_statements ? clock_ns() : 0;
 		rc = c->ops.exec.fn(c->ops.exec.h, sql, &n, &c->err);
 		if (rc != DAL_OK)
 			rc = conn_canceled(c, rc, &c->err);
+		if (c->repo->log_statements)
+			stmtlog_exec(c, sql, rc, n, t0);
 	} else {
 		dal_stmt *st;
 		rc = dal_stmt_prepare(c, sql, &st);
@@ -126,10 +130,7 @@ int dal_conn_begin(dal_conn *c)
 	if (!c->ops.begin.fn)
 		return unsupported_txn(c);
 	if (c->in_txn)
-		return dal_error_set(&c->err, DAL_EMISUSE, "25001", 0,
-		                     "a transaction is already open on this connection of "
-		                     "repository '%s' (nested transactions are not supported)",
-		                     c->repo->name);
+		return savepoint_begin_unit(c);
 	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	rc = c->ops.begin.fn(c->ops.begin.h, &c->err);
 	if (rc == DAL_OK)
@@ -148,6 +149,9 @@ static int end_txn(dal_conn *c, int commit)
 		return dal_error_set(&c->err, DAL_EMISUSE, "25000", 0,
 		                     "%s without an open transaction on this connection of "
 		                     "repository '%s'", commit ? "commit" : "rollback", c->repo->name);
+	if (savepoint_units(c))
+		return savepoint_end_unit(c, commit);
+	savepoint_reset(c);
 	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
 	rc = commit ? c->ops.commit.fn(c->ops.commit.h, &c->err)
 	            : c->ops.rollback.fn(c->ops.rollback.h, &c->err);

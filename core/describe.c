@@ -38,6 +38,34 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 		fn("repository", s.name, src ? src : "default", userdata);
 		free(src);
 	}
+	{
+		/* The variables the environment layer read come from here. */
+		const struct config_entry *pe = cfg ? config_find(cfg, s.name, "env_prefix") : NULL;
+		if (pe) {
+			if (!(src = res_ini_source(cfg, pe->line))) {
+				settings_free(&s);
+				return res_nomem(err);
+			}
+			fn("env_prefix", pe->value, src, userdata);
+			free(src);
+		}
+		/* [name.env]: which variable feeds which setting, set or not. */
+		if (cfg && snprintf(key, sizeof key, "%s.env", s.name) < (int)sizeof key) {
+			for (size_t i = 0; i < cfg->n_entries; i++) {
+				const struct config_entry *e = &cfg->entries[i];
+				char label[160];
+				if (strcmp(e->section, key) != 0 || config_find(cfg, key, e->key) != e)
+					continue;
+				if (!(src = res_ini_source(cfg, e->line))) {
+					settings_free(&s);
+					return res_nomem(err);
+				}
+				snprintf(label, sizeof label, "env.%s", e->key);
+				fn(label, *e->value ? e->value : "(not read)", src, userdata);
+				free(src);
+			}
+		}
+	}
 	for (int k = 0; k < SK__COUNT; k++) {
 		const char *v = s.value[k];
 
@@ -67,6 +95,12 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 			break;
 		case SK_AUTO_MIGRATE:
 			v = s.auto_migrate ? "on" : "off";
+			break;
+		case SK_LOG_STATEMENTS:
+			v = s.log_statements ? "on" : "off";
+			break;
+		case SK_LOG_PARAMETERS:
+			v = s.log_parameters ? "on" : "off";
 			break;
 		case SK_RETRY_DELAY: case SK_RETRY_MAX_DELAY: case SK_POOL_TIMEOUT:
 		case SK_IDLE_TIMEOUT: case SK_MAX_LIFETIME: case SK_STATEMENT_TIMEOUT: {

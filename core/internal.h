@@ -90,6 +90,7 @@ struct dal_conn {
 	struct route_node *node;
 	uint64_t checked_ms;
 	int node_check;
+	struct savepoints *sp;   /* open savepoints (savepoint.c); NULL when none */
 };
 
 struct pool;
@@ -115,6 +116,7 @@ struct dal_repo {
 	struct pool *replicas; /* read replicas' pool (route.c), or NULL */
 	struct route *route;   /* per-node figures, replica state (route.c) */
 	int pools_live;        /* pools not yet emptied after close (atomic) */
+	int log_statements, log_parameters; /* the statement log (stmtlog.c) */
 };
 
 /* FAILED: the last step failed; stepping again needs a reset (a retried
@@ -144,6 +146,7 @@ struct dal_stmt {
 	                       is batch_affected (batch.c) */
 	int64_t batch_affected;
 	dal_error err;
+	struct stmt_log *log; /* NULL unless the repository logs statements */
 };
 
 /* A call on c failed with rc: if dal_conn_cancel() asked for it, the code
@@ -243,5 +246,14 @@ static inline void error_copy(dal_error *dst, const dal_error *src)
 	if (dst && dst != src)
 		*dst = *src;
 }
+
+/* Log one line of any length (the statement log). log.c. */
+void dal_log_emit_line(dal_log_level level, const char *line);
+
+/* Savepoints and nested units of c's transaction (savepoint.c). */
+void savepoint_reset(dal_conn *c);              /* forget them all */
+unsigned savepoint_units(const dal_conn *c);    /* nested units open */
+int savepoint_begin_unit(dal_conn *c);          /* begin inside a transaction */
+int savepoint_end_unit(dal_conn *c, int commit); /* end the innermost unit */
 
 #endif

@@ -45,3 +45,9 @@ void dal_plugin_log(int level, const char *fmt, ...)
 	va_end(ap);
 	log_fn((dal_log_level)level, line, log_userdata);
 }
+
+void dal_log_emit_line(dal_log_level level, const char *line)
+{
+	if (log_fn)
+		log_fn(level, line, log_userdata);
+}

@@ -303,6 +303,7 @@ void pool_release(dal_conn *c)
 		}
 	}
 	c->in_txn = 0;
+	savepoint_reset(c);
 	used_ns = clock_ns() - c->acquired_ns;
 	idle_since = clock_coarse_ms();
 	pthread_mutex_lock(&p->lock);

@@ -272,6 +272,8 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 	}
 	*r->settings = *s;
 	memset(s, 0, sizeof *s);
+	r->log_statements = r->settings->log_statements;
+	r->log_parameters = r->settings->log_parameters;
 	r->plugin = lp;
 	r->cache_size = r->settings->statement_cache_size;
 	r->pools_live = 1;

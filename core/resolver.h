@@ -11,6 +11,7 @@
 #include "settings.h"
 
 struct dal_config;
+struct envmap;
 
 /* Where a value came from, by precedence. */
 enum rank { R_DEFAULT, R_INI, R_ENV, R_DBURL, R_URL };
@@ -29,6 +30,7 @@ struct resolver {
 	size_t n_opts[OS__COUNT], cap_opts[OS__COUNT];
 	struct hindex opt_index[OS__COUNT]; /* (backend, key) -> opts[][] */
 	dal_error *err;
+	const struct envmap *env; /* the variables to read (envmap.h) */
 };
 
 /* Numeric keys: range and default (NULL default: unset). */

@@ -41,6 +41,7 @@
 #include "internal.h"
 #include "loader.h"
 #include "url.h"
+#include "envmap.h"
 
 /* Same order as enum setting_key. */
 const char *const res_key_names[SK__COUNT] = {
@@ -50,26 +51,7 @@ const char *const res_key_names[SK__COUNT] = {
 	"slow_query_ms", "allow_empty_password", "latency_buckets",
 	"max_overflow", "pool_timeout", "idle_timeout", "max_lifetime", "pre_ping",
 	"retry_max_delay", "statement_timeout", "statement_cache_size", "migrations",
-	"auto_migrate", "replicas", "max_replica_lag",
-};
-
-/* The environment variable of each key, or NULL. */
-static const char *const env_names[SK__COUNT] = {
-	[SK_TYPE] = "DB_TYPE",
-	[SK_HOST] = "DB_HOST",
-	[SK_PORT] = "DB_PORT",
-	[SK_NAME] = "DB_NAME",
-	[SK_USER] = "DB_USER",
-	[SK_PASSWORD] = "DB_PASS",
-	[SK_POOL_SIZE] = "DB_POOL_SIZE",
-	[SK_MAX_RETRIES] = "DB_MAX_RETRIES",
-	[SK_RETRY_DELAY] = "DB_RETRY_DELAY",
-	[SK_MAX_OVERFLOW] = "DB_MAX_OVERFLOW",
-	[SK_POOL_TIMEOUT] = "DB_POOL_TIMEOUT",
-	[SK_MAX_LIFETIME] = "DB_POOL_RECYCLE",
-	[SK_PRE_PING] = "DB_POOL_PRE_PING",
-	[SK_REPLICAS] = "DB_REPLICAS",
-	[SK_MAX_REPLICA_LAG] = "DB_MAX_REPLICA_LAG",
+	"auto_migrate", "replicas", "max_replica_lag", "log_statements", "log_parameters",
 };
 
 /* Numeric keys: range and default (NULL default: unset). */
@@ -384,7 +366,8 @@ static int apply_ini(struct resolver *r, const char *name)
 		e = &cfg->entries[i];
 		if (strncmp(e->section, name, prefix) != 0 ||
 		    e->section[prefix] != '.' || !e->section[prefix + 1] ||
-		    config_find(cfg, e->section, e->key) != e)
+		    config_find(cfg, e->section, e->key) != e ||
+		    envmap_is_section(name, e->section))
 			continue;
 		if (!(src = res_ini_source(cfg, e->line)))
 			return res_nomem(r->err);
@@ -395,22 +378,22 @@ static int apply_ini(struct resolver *r, const char *name)
 	return rc;
 }
 
+/* The variables of r->env (envmap.c): components, then a URL over them. */
 static int apply_env(struct resolver *r)
 {
-	char src[64];
+	char src[300];
 	int rc = DAL_OK;
 
 	for (int k = 0; k < SK__COUNT && rc == DAL_OK; k++) {
-		const char *v;
+		const char *var, *v = envmap_get(r->env, k, &var);
 
-		if (!env_names[k])
+		if (!v)
 			continue;
-		/* An empty variable counts as unset, as compose files and shell
-		 * scripts often export empty ones. */
-		v = getenv(env_names[k]);
-		if (!v || !*v)
-			continue;
-		snprintf(src, sizeof src, "env %s", env_names[k]);
+		/* SQLAlchemy's pool_recycle = -1, "never", as applications
+		 * export it: max_lifetime 0 is off. */
+		if (k == SK_MAX_LIFETIME && strcmp(v, "-1") == 0)
+			v = "0";
+		snprintf(src, sizeof src, "env %s", var);
 		rc = res_set(r, (enum setting_key)k, v, src, R_ENV);
 	}
 	return rc;
@@ -418,13 +401,9 @@ static int apply_env(struct resolver *r)
 
 static int apply_env_url(struct resolver *r)
 {
-	const char *var = "DB_URL", *v = getenv(var);
+	const char *var, *v = envmap_get(r->env, ENVMAP_URL, &var);
 
-	if (!v || !*v) {
-		var = "DATABASE_URL";
-		v = getenv(var);
-	}
-	if (!v || !*v)
+	if (!v)
 		return DAL_OK;
 	return apply_url(r, v, var, var, R_DBURL, OS_DBURL);
 }
@@ -569,6 +548,7 @@ int settings_resolve(const struct dal_config *cfg, const char *name,
                      dal_error *err)
 {
 	struct resolver r = {.cfg = cfg, .s = out, .err = err};
+	struct envmap env = {0};
 	char *plugin_dir = NULL;
 	int rc;
 
@@ -598,6 +578,12 @@ int settings_resolve(const struct dal_config *cfg, const char *name,
 			rc = res_nomem(err);
 	}
 	r.plugin_dir = plugin_dir;
+	r.env = &env;
+	if (rc == DAL_OK && (rc = envmap_init(&env, cfg, name, err)) != DAL_OK)
+		r.env = NULL;
+	/* A repository that names its variables reads them, default or not. */
+	if (rc == DAL_OK && env.named)
+		use_env = 1;
 	if (rc == DAL_OK && cfg)
 		rc = apply_ini(&r, name);
 	if (rc == DAL_OK && use_env)
@@ -628,6 +614,8 @@ int settings_resolve(const struct dal_config *cfg, const char *name,
 		hindex_free(&r.opt_index[i]);
 	}
 	free(plugin_dir);
+	if (r.env)
+		envmap_free(&env);
 	if (rc != DAL_OK) {
 		settings_free(out);
 		return rc;

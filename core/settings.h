@@ -52,6 +52,8 @@ enum setting_key {
 	SK_AUTO_MIGRATE, /* apply pending migrations when the repository opens */
 	SK_REPLICAS,        /* host list of read replicas (route.c) */
 	SK_MAX_REPLICA_LAG, /* seconds; 0: no bound */
+	SK_LOG_STATEMENTS,
+	SK_LOG_PARAMETERS,
 	SK__COUNT
 };
 
@@ -104,6 +106,9 @@ struct dal_settings {
 
 	struct setting_option *options;
 	size_t n_options;
+
+	/* log_statements (DB_ECHO) and log_parameters: 1 on, 0 off (default). */
+	int log_statements, log_parameters;
 };
 
 /*

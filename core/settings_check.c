@@ -330,6 +330,10 @@ int res_apply_defaults(struct resolver *r)
 		rc = res_set(r, SK_AUTO_MIGRATE, "off", "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_ALLOW_EMPTY_PASSWORD])
 		rc = res_set(r, SK_ALLOW_EMPTY_PASSWORD, "off", "default", R_DEFAULT);
+	if (rc == DAL_OK && !s->value[SK_LOG_STATEMENTS])
+		rc = res_set(r, SK_LOG_STATEMENTS, "off", "default", R_DEFAULT);
+	if (rc == DAL_OK && !s->value[SK_LOG_PARAMETERS])
+		rc = res_set(r, SK_LOG_PARAMETERS, "off", "default", R_DEFAULT);
 	return rc;
 }
 
@@ -406,6 +410,8 @@ int res_validate(struct resolver *r)
 	s->telemetry = 1;
 	if ((rc = check_bool(r, SK_TELEMETRY, &s->telemetry)) != DAL_OK ||
 	    (rc = check_bool(r, SK_ALLOW_EMPTY_PASSWORD, &s->allow_empty_password)) ||
+	    (rc = check_bool(r, SK_LOG_STATEMENTS, &s->log_statements)) ||
+	    (rc = check_bool(r, SK_LOG_PARAMETERS, &s->log_parameters)) ||
 	    (rc = check_buckets(r)))
 		return rc;
 	if (s->value[SK_PATH]) {

@@ -18,6 +18,7 @@
 #include "layer.h"
 #include "loader.h"
 #include "placeholder.h"
+#include "stmtlog.h"
 
 static void link_stmt(dal_conn *c, dal_stmt *s)
 {
@@ -116,6 +117,8 @@ static const struct stmt_ops zombie_ops = {
 /* Finalize s's backend statement and turn s into a zombie. */
 static void orphan(dal_stmt *s)
 {
+	if (s->log)
+		stmtlog_end(s); /* an execution cut short by the release */
 	s->ops.finalize.fn(s->ops.finalize.h);
 	s->ops = zombie_ops;
 	s->conn = NULL;
@@ -139,7 +142,7 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 	const struct dal_plugin *reg;
 	struct ph_result ph;
 	dal_bstmt *h = NULL;
-	uint64_t hash = 0;
+	uint64_t hash = 0, t0;
 	dal_stmt *s;
 	int rc;
 
@@ -155,6 +158,10 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 		hash = stmt_sql_hash(sql);
 		if ((s = stmt_cache_take(c, sql, hash))) {
 			link_stmt(c, s);
+			if (c->repo->log_statements && stmtlog_attach(s, sql) != DAL_OK) {
+				dal_stmt_close(s);
+				return DAL_ENOMEM;
+			}
 			*out = s;
 			return DAL_OK;
 		}
@@ -169,11 +176,14 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 		return dal_error_set(&c->err, DAL_ENOMEM, "HY001", 0, "out of memory");
 	}
 	__atomic_store_n(&c->cancel_pending, 0, __ATOMIC_RELAXED);
+	t0 = c->repo->log_statements ? clock_ns() : 0;
 	rc = c->ops.prepare.fn(c->ops.prepare.h, ph.sql, ph.len, ph.npos, &h, &c->err);
 	if (rc != DAL_OK) {
 		ph_free(&ph);
 		free(s);
 		rc = conn_canceled(c, rc, &c->err);
+		if (c->repo->log_statements)
+			stmtlog_exec(c, sql, rc, 0, t0);
 		if (code_loses_connection(rc))
 			c->broken = 1;
 		return rc;
@@ -209,6 +219,10 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 	}
 	dal_error_clear(&s->err);
 	link_stmt(c, s);
+	if (c->repo->log_statements && stmtlog_attach(s, sql) != DAL_OK) {
+		dal_stmt_close(s);
+		return DAL_ENOMEM;
+	}
 	*out = s;
 	return DAL_OK;
 }
@@ -217,6 +231,10 @@ void dal_stmt_close(dal_stmt *s)
 {
 	if (!s)
 		return;
+	if (s->log) {
+		stmtlog_end(s);
+		stmtlog_free(s);
+	}
 	if (s->conn) {
 		unlink_stmt(s);
 		if (stmt_cache_put(s))
@@ -290,6 +308,8 @@ bind_with(dal_stmt *s, unsigned idx, const dal_value *v,
 			return rc;
 		s->state = STMT_READY;
 	}
+	if (s->log)
+		stmtlog_bind(s, idx, v);
 	if (!s->pos_param)
 		return fn(h, idx, v, &s->err);
 	for (unsigned p = 0; p < s->npos && rc == DAL_OK; p++)
@@ -419,6 +439,7 @@ int dal_stmt_bind_named_text(dal_stmt *s, const char *name, const char *str, ptr
 
 int dal_stmt_step(dal_stmt *s)
 {
+	uint64_t t0 = 0;
 	int rc;
 
 	if (!s)
@@ -436,7 +457,11 @@ int dal_stmt_step(dal_stmt *s)
 		__atomic_store_n(&s->conn->cancel_pending, 0, __ATOMIC_RELAXED);
 		s->batched = 0;
 	}
+	if (s->log)
+		t0 = clock_ns();
 	rc = s->ops.step.fn(s->ops.step.h, &s->err);
+	if (s->log)
+		stmtlog_step(s, rc, t0);
 	if (rc == DAL_ROW) {
 		s->state = STMT_ROW;
 		return rc;
@@ -474,6 +499,8 @@ int dal_stmt_reset(dal_stmt *s)
 	if (!s)
 		return DAL_EMISUSE;
 	s->err.code = DAL_OK;
+	if (s->log)
+		stmtlog_end(s);
 	rc = s->ops.reset.fn(s->ops.reset.h, &s->err);
 	s->state = STMT_READY;
 	return rc;

@@ -67,6 +67,16 @@ static int attempt(dal_repo *r, int ro, dal_txn_fn fn, void *ud, enum stage *sta
 		dal_conn_release(c);
 		return rc;
 	}
+	if (savepoint_units(c)) {
+		/* Committing now would end the innermost unit, not the
+		 * transaction: the body broke the nesting. Nothing is kept. */
+		rc = dal_error_set(err, DAL_EMISUSE, NULL, 0,
+		                   "repository '%s': the transaction body returned with %u nested "
+		                   "unit(s) still open (each dal_conn_begin() needs its commit or "
+		                   "rollback); rolled back", r->name, savepoint_units(c));
+		dal_conn_release(c); /* rolls the whole transaction back */
+		return rc;
+	}
 	*stage = ST_COMMIT;
 	rc = dal_conn_commit(c);
 	if (rc != DAL_OK) {

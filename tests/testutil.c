@@ -57,7 +57,7 @@ void tu_clear_env(void)
 	static const char *vars[] = {
 		"DAL_CONFIG", "DB_TYPE", "DB_URL", "DATABASE_URL", "DB_HOST",
 		"DB_PORT", "DB_NAME", "DB_USER", "DB_PASS", "DB_POOL_SIZE",
-		"DB_MAX_RETRIES", "DB_RETRY_DELAY", NULL,
+		"DB_MAX_RETRIES", "DB_RETRY_DELAY", "DB_ECHO", NULL,
 	};
 	for (const char **v = vars; *v; v++)
 		unsetenv(*v);

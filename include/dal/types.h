@@ -31,5 +31,10 @@ typedef enum dal_type {
 #define DAL_CAP_CANCEL (1u << 6)            /* dal_conn_cancel() and statement_timeout work */
 #define DAL_CAP_TLS (1u << 7)               /* connections can be encrypted (tls_* options) */
 #define DAL_CAP_PIPELINE (1u << 8)          /* dal_conn_pipeline() sends before reading */
+#define DAL_CAP_SAVEPOINTS (1u << 9)        /* SAVEPOINT, RELEASE SAVEPOINT, ROLLBACK TO SAVEPOINT */
+#define DAL_CAP_RETURNING (1u << 10)        /* INSERT ... RETURNING col gives a row */
+#define DAL_CAP_UPSERT_CONFLICT (1u << 11)  /* INSERT ... ON CONFLICT (cols) DO UPDATE SET
+                                               c = EXCLUDED.c / DO NOTHING */
+#define DAL_CAP_UPSERT_DUPLICATE (1u << 12) /* INSERT ... ON DUPLICATE KEY UPDATE c = VALUES(c) */
 
 #endif /* DAL_TYPES_H */

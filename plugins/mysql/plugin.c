@@ -50,7 +50,7 @@ static const struct dal_plugin mysql_registration = {
 	 * (connect.c) and tls_info. */
 	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_LAST_INSERT_ID |
 	                DAL_CAP_STREAMING | DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL |
-	                DAL_CAP_TLS,
+	                DAL_CAP_TLS | DAL_CAP_SAVEPOINTS | DAL_CAP_UPSERT_DUPLICATE,
 	.kind = DAL_KIND_SERVER,
 	.default_port = DEFAULT_PORT,
 	.param_style = DAL_PARAM_QMARK,

@@ -59,7 +59,8 @@ static const struct dal_plugin pgsql_registration = {
 	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_TRANSACTIONAL_DDL |
 	                DAL_CAP_LAST_INSERT_ID | DAL_CAP_STREAMING |
 	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL | DAL_CAP_TLS |
-	                DAL_CAP_PIPELINE,
+	                DAL_CAP_PIPELINE | DAL_CAP_SAVEPOINTS | DAL_CAP_RETURNING |
+	                DAL_CAP_UPSERT_CONFLICT,
 	.kind = DAL_KIND_SERVER,
 	.default_port = DEFAULT_PORT,
 	.param_style = DAL_PARAM_DOLLAR,

@@ -46,7 +46,8 @@ static const struct dal_plugin sqlite_registration = {
 	.description = "SQLite 3 (libsqlite3 " SQLITE_VERSION ")",
 	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_TRANSACTIONAL_DDL |
 	                DAL_CAP_LAST_INSERT_ID | DAL_CAP_STREAMING |
-	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_EMBEDDED | DAL_CAP_CANCEL,
+	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_EMBEDDED | DAL_CAP_CANCEL |
+	                DAL_CAP_SAVEPOINTS | DAL_CAP_UPSERT_CONFLICT,
 	.kind = DAL_KIND_FILE,
 	.default_path = "dal.db",
 	.param_style = DAL_PARAM_QMARK,

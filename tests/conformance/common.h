@@ -125,6 +125,7 @@ struct conf_area {
 extern const struct conf_area conf_connection, conf_statements, conf_placeholders,
 	conf_types, conf_transactions, conf_errors, conf_streaming, conf_telemetry,
 	conf_server, conf_cancel, conf_tls, conf_sqlite, conf_mysql, conf_pgsql;
+extern const struct conf_area conf_savepoints, conf_rows, conf_stmtlog;
 
 /* ------------------------------------------------------------------------ */
 /* Helpers                                                                   */

@@ -55,7 +55,8 @@ enum { EXIT_PASS = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_CANNOT_RUN = 3 };
 static const struct conf_area *const areas[] = {
 	&conf_connection, &conf_statements, &conf_placeholders, &conf_types,
 	&conf_transactions, &conf_errors, &conf_streaming, &conf_telemetry,
-	&conf_server, &conf_cancel, &conf_tls, &conf_sqlite, &conf_mysql, &conf_pgsql, NULL,
+	&conf_server, &conf_cancel, &conf_tls, &conf_sqlite, &conf_mysql, &conf_pgsql,
+	&conf_savepoints, &conf_rows, &conf_stmtlog, NULL,
 };
 
 static const struct {
@@ -70,6 +71,10 @@ static const struct {
 	{DAL_CAP_EMBEDDED, "EMBEDDED"},
 	{DAL_CAP_CANCEL, "CANCEL"},
 	{DAL_CAP_TLS, "TLS"},
+	{DAL_CAP_SAVEPOINTS, "SAVEPOINTS"},
+	{DAL_CAP_RETURNING, "RETURNING"},
+	{DAL_CAP_UPSERT_CONFLICT, "UPSERT_CONFLICT"},
+	{DAL_CAP_UPSERT_DUPLICATE, "UPSERT_DUPLICATE"},
 };
 
 static const struct {

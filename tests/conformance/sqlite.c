@@ -32,7 +32,8 @@ START_TEST(test_sqlite_default_pragmas)
 	                  DAL_CAP_TRANSACTIONS | DAL_CAP_TRANSACTIONAL_DDL |
 	                          DAL_CAP_LAST_INSERT_ID | DAL_CAP_STREAMING |
 	                          DAL_CAP_MULTI_STATEMENT | DAL_CAP_EMBEDDED |
-	                          DAL_CAP_CANCEL);
+	                          DAL_CAP_CANCEL | DAL_CAP_SAVEPOINTS |
+	                          DAL_CAP_UPSERT_CONFLICT);
 	ck_assert_str_eq(query_text(c, "PRAGMA journal_mode", buf, sizeof buf),
 	                 memory_db() ? "memory" : "wal");
 	ck_assert_int_eq(query_int(c, "PRAGMA synchronous"), 1); /* NORMAL */

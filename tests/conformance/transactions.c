@@ -29,10 +29,14 @@ START_TEST(test_transactions)
 	ck_assert_int_eq(query_int(c, sqlf("SELECT COUNT(*) FROM %s", t)), 1);
 
 	CK_CONN(c, dal_conn_begin(c));
-	rc = dal_conn_begin(c);
-	ck_assert_int_eq(rc, DAL_EMISUSE);
-	ck_assert_msg(tu_contains(dal_conn_error(c)->message, "already"), "message: %s",
-	              dal_conn_error(c)->message);
+	/* Nested begin without savepoints: misuse (savepoints.c covers the
+	 * backends that declare them). */
+	if (!(conf.caps & DAL_CAP_SAVEPOINTS)) {
+		rc = dal_conn_begin(c);
+		ck_assert_int_eq(rc, DAL_EMISUSE);
+		ck_assert_msg(tu_contains(dal_conn_error(c)->message, "already"), "message: %s",
+		              dal_conn_error(c)->message);
+	}
 	/* The outer transaction is intact. */
 	exec_ok(c, sqlf("INSERT INTO %s (n) VALUES (3)", t));
 	CK_CONN(c, dal_conn_commit(c));

@@ -23,7 +23,7 @@ for page in "$src"/docs/man/*.[1-9] ../dal.1 ../man3/*.3; do
 done
 # One generated page per public function.
 for f in $(sed -n 's/^DAL_API [^(]*[ *]\(dal_[a-z0-9_]*\)(.*/\1/p' \
-	"$src"/include/dal/dal.h "$src"/include/dal/error.h "$src"/include/dal/plugin.h); do
+	"$src"/include/dal/*.h); do
 	if [ ! -f "../man3/$f.3" ]; then
 		echo "FAIL: no page man3/$f.3 for $f() of the public headers"
 		fails=$((fails + 1))

@@ -172,13 +172,17 @@ struct parse_ctx {
  * place. A quoted part of the URL may itself hold quotes (found by
  * fuzz_url), so quote pairs cannot be trusted to delimit it.
  */
-static void hide_quoted(char *s, size_t size)
+static void hide_quoted(char *s, size_t size, int truncated)
 {
 	const char *first = strchr(s, '\''), *last = strrchr(s, '\'');
 	char out[320];
 
-	if (!first || last == first)
+	if (!first)
 		return;
+	/* Cut short, the message may have lost its closing quote (found by
+	 * fuzz_url): hide everything after the first one. */
+	if (truncated || last == first)
+		last = "'";
 	snprintf(out, sizeof out, "%.*s'***%s", (int)(first - s), s, last);
 	snprintf(s, size, "%s", out);
 }
@@ -192,9 +196,10 @@ static int fail(struct parse_ctx *c, const char *fmt, ...)
 	char what[320];
 	struct redacted r;
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
+	n = vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	/* A part of a malformed URL quoted in the message (a port, a host, an
 	 * option) may lie inside, or overlap, what url_redact() hides as the
@@ -203,7 +208,7 @@ static int fail(struct parse_ctx *c, const char *fmt, ...)
 	{
 		size_t ps, pe;
 		if (url_find_password(c->url, &ps, &pe) && pe > ps)
-			hide_quoted(what, sizeof what);
+			hide_quoted(what, sizeof what, n < 0 || (size_t)n >= sizeof what);
 	}
 	return dal_error_set(c->err, DAL_ECONFIG, NULL, 0, "%s: URL '%s': %s",
 	                     c->origin, redact(c->url, &r), what);

@@ -13,7 +13,9 @@
 # subset), FUZZ_RUNS (stop after that many executions), FUZZ_CORPUS_DIR
 # (keep the corpora there across runs instead of a temporary directory),
 # FUZZ_KNOWN_BUGS=1 (let the open findings of docs/testing.md through, see
-# fuzz_common.h), DAL_DEFAULT_TYPE (as configure's --with-default-type).
+# fuzz_common.h), DAL_DEFAULT_TYPE (as configure's --with-default-type),
+# CONFIG_H_DIR (where the configured tree's config.h is; default the source
+# tree, as after an in-tree ./configure).
 
 FUZZ_DIR := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 top_srcdir := $(abspath $(FUZZ_DIR)/../..)
@@ -25,6 +27,9 @@ FUZZ_TARGETS ?= fuzz_placeholder fuzz_url fuzz_settings fuzz_ini fuzz_hostlist
 FUZZ_RUNS ?=
 FUZZ_CORPUS_DIR ?=
 FUZZ_KNOWN_BUGS ?=
+# The configured tree's config.h (the core's build-time choices); `make fuzz`
+# passes the build directory.
+CONFIG_H_DIR ?= $(top_srcdir)
 
 PKG_CONFIG ?= pkg-config
 INIH_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags inih 2>/dev/null)
@@ -35,7 +40,7 @@ URIPARSER_LIBS ?= $(shell $(PKG_CONFIG) --libs liburiparser 2>/dev/null || echo 
 SANITIZE = -fsanitize=address,undefined -fno-sanitize-recover=all
 # The compiled-in plugin and configuration directories do not exist: no
 # fuzzer loads a plugin file or reads a configuration file.
-FUZZ_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/core \
+FUZZ_CPPFLAGS = -I$(top_srcdir)/include -I$(top_srcdir)/core -I$(CONFIG_H_DIR) \
 	-DDAL_PLUGINDIR='"/nonexistent/dal-fuzz-plugins"' \
 	-DDAL_SYSCONFDIR='"/nonexistent/dal-fuzz-etc"' \
 	-DDAL_DEFAULT_TYPE='"$(DAL_DEFAULT_TYPE)"'
@@ -46,7 +51,7 @@ FUZZ_LIBS = $(INIH_LIBS) $(URIPARSER_LIBS) -lltdl -ldl -lpthread -lm
 # The core sources the parsers need (a static archive: each target links
 # only what it uses).
 CORE_SRCS = error.c log.c strbuf.c hindex.c placeholder.c url.c url_redact.c params.c kit.c \
-	config.c settings.c settings_check.c describe.c loader.c
+	config.c settings.c settings_check.c describe.c loader.c envmap.c
 CORE_OBJS = $(addprefix $(O)/core/,$(CORE_SRCS:.c=.o))
 HEADERS = $(wildcard $(top_srcdir)/core/*.h $(top_srcdir)/include/dal/*.h $(FUZZ_DIR)/*.h)
 

@@ -25,7 +25,6 @@
 
 #include <ltdl.h>
 
-#include "config.h" /* DAL_MISSING_PLUGIN_HINT, DAL_PACKAGED_BACKENDS */
 #include "internal.h"
 #include "strbuf.h"
 
@@ -591,44 +590,6 @@ static void known_names(struct strbuf *sb)
 	}
 }
 
-/*
- * " (install the package libdal-backend-mysql)": the packager's advice for a
- * type without plugin (configure --with-missing-plugin-hint, for the types
- * of --with-packaged-backends, an alias naming its backend), or "" when
- * there is none for this type. The core itself knows no backend names.
- */
-static void install_hint(const char *type, char *buf, size_t size)
-{
-	buf[0] = '\0';
-#ifdef DAL_MISSING_PLUGIN_HINT
-	const char *list = DAL_PACKAGED_BACKENDS, *name = type;
-	size_t tlen = strlen(type), nlen = tlen;
-	char backend[65];
-
-	if (strspn(list, " ") != strlen(list)) {
-		/* " sqlite sqlite3=sqlite mysql ": find " type " or " type=x ". */
-		const char *p = list;
-		name = NULL;
-		while ((p = strstr(p, type))) {
-			if (p[-1] == ' ' && (p[tlen] == ' ' || p[tlen] == '=')) {
-				name = p[tlen] == '=' ? p + tlen + 1 : type;
-				nlen = p[tlen] == '=' ? strcspn(name, " ") : tlen;
-				break;
-			}
-			p += tlen;
-		}
-		if (!name)
-			return;
-	}
-	snprintf(backend, sizeof backend, "%.*s", (int)nlen, name);
-	/* A literal: the compiler checks the packager's format. */
-	snprintf(buf, size, " (" DAL_MISSING_PLUGIN_HINT ")", backend);
-#else
-	(void)type;
-	(void)size;
-#endif
-}
-
 int loader_find(const char *type, const char *plugin_dir,
                 const struct loaded_plugin **out, dal_error *err)
 {
@@ -675,7 +636,7 @@ int loader_find(const char *type, const char *plugin_dir,
 		char hint[160];
 
 		known_names(&names);
-		install_hint(type, hint, sizeof hint);
+		loader_install_hint(type, hint, sizeof hint);
 		rc = dal_error_set(err, DAL_EPLUGIN_NOTFOUND, NULL, 0,
 		                   "no plugin for database type '%s'%s: no %s.so, and no installed "
 		                   "plugin has that alias (installed: %s); searched %s; install "

@@ -4,14 +4,16 @@
 #   scripts/deps.sh --all    also the MySQL/PostgreSQL backends, their servers
 #                            for the tests, valgrind, promtool (prometheus),
 #                            clang with its libFuzzer runtime (make fuzz), and
-#                            gcovr (make coverage)
+#                            gcovr (make coverage), and what builds and checks
+#                            the Debian packages (scripts/test-debs.sh)
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential autoconf automake libtool pkg-config libltdl-dev libinih-dev
       liburiparser-dev libsqlite3-dev check"
 if [ "${1:-}" = --all ]; then
 	pkgs="$pkgs libmariadb-dev libpq-dev mariadb-server postgresql valgrind prometheus
-	      clang libclang-rt-14-dev gcovr"
+	      clang libclang-rt-14-dev gcovr
+	      debhelper dpkg-dev fakeroot lintian"
 fi
 # Only ask the network when something is missing: a rerun is quick and offline.
 need=0

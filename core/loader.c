@@ -552,6 +552,10 @@ static void scan_preloaded(struct find_ctx *c)
 	const char *p;
 
 	preloaded_names(&names);
+	/* Running out of memory is not "no such plugin". */
+	if (names.failed && !c->rc)
+		c->rc = dal_error_set(c->err, DAL_ENOMEM, "HY001", 0,
+		                      "out of memory listing the preloaded plugins");
 	for (p = names.data; p && *p;) {
 		size_t n = strcspn(p, ":");
 		char mod[128];
@@ -632,7 +636,6 @@ int loader_find(const char *type, const char *plugin_dir,
 	}
 	if (!c.found) {
 		struct strbuf names = {0};
-
 		char hint[160];
 
 		known_names(&names);

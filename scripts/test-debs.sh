@@ -12,7 +12,7 @@
 # Needs dpkg-dev, debhelper, fakeroot and lintian (scripts/deps.sh --all) and
 # the build dependencies of debian/control. The packages are built with
 # DEB_BUILD_OPTIONS=nocheck: the test suite runs elsewhere in CI, against
-# real servers. About 2 minutes on 2 cores (the build, then lintian ~30 s).
+# real servers. 1 to 2.5 minutes on 2 cores (the build 46-120 s, then lintian).
 # One line per check; the last line is "N passed, M failed", and the exit
 # status is 1 if anything failed. On failure the directory is kept.
 set -uo pipefail

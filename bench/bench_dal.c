@@ -121,9 +121,11 @@ void stack_insert(struct bench_ctx *c, long n, bench_sum *sum)
 		bench_row_payload(id, payload);
 		/* Binding after a run starts the next execution: no reset call. */
 		dal_stmt_bind_int64(d->ins, 1, id);
-		dal_stmt_bind_text(d->ins, 2, name, (ptrdiff_t)len);
+		/* Zero-copy: name and payload are bound again before every
+		 * execution (the rule of dal_stmt_bind_text_static()). */
+		dal_stmt_bind_text_static(d->ins, 2, name, (ptrdiff_t)len);
 		dal_stmt_bind_double(d->ins, 3, bench_row_score(id));
-		if (dal_stmt_bind_blob(d->ins, 4, payload, BENCH_PAYLOAD) != DAL_OK ||
+		if (dal_stmt_bind_blob_static(d->ins, 4, payload, BENCH_PAYLOAD) != DAL_OK ||
 		    dal_stmt_step(d->ins) != DAL_DONE)
 			fail_stmt(c, d->ins, "insert");
 		bench_sum_insert(sum, id, dal_stmt_rows_affected(d->ins));

@@ -12,6 +12,40 @@
 
 #include <dal/dal.h>
 
+/* Help texts of the commands in their own files. */
+#define MIGRATE_HELP                                                              \
+	"Usage: dal migrate up [--to N] | down [--to N] | status | history |\n"  \
+	"                   stamp N | verify [--dir DIR] [--lock-timeout SECONDS]\n" \
+	"Versioned schema migrations from the repository's migrations directory\n" \
+	"(migrations = DIR in its INI section, or --dir): files NNNN_name.sql,\n"    \
+	"NNNN_name.<type>.sql and NNNN_name.down.sql; applied ones are recorded\n" \
+	"in the table schema_version (docs/migrations.md).\n"                       \
+	"\n"                                                                         \
+	"  up [--to N]    apply pending migrations (up to version N)\n"             \
+	"  down [--to N]  revert the newest migration (or all above version N;\n"   \
+	"                 --to 0: all) with its down file\n"                        \
+	"  status         every migration: applied, pending, modified, missing,\n" \
+	"                 dirty; exit 1 if any is modified, missing or dirty\n"     \
+	"  history        applied migrations in the order they were applied\n"     \
+	"  stamp N        record version N as applied without running anything\n"  \
+	"                 (0: none), e.g. after repairing a dirty migration\n"      \
+	"  verify         check applied migrations against their files; exit 1\n"  \
+	"                 if any was modified, is missing or dirty\n"              \
+	"  --dir DIR      the migrations directory, instead of the setting\n"      \
+	"  --lock-timeout SECONDS\n"                                                \
+	"                 wait this long for another migrator (default 60)\n"      \
+	"A modified or dirty migration makes up and down refuse to run.\n"          \
+	"auto_migrate is not applied when dal migrate opens the repository.\n"
+#define DB_RESET_HELP                                                             \
+	"Usage: dal db-reset --dry-run | --yes\n"                                    \
+	"Drop every table, view and sequence of the repository's own database\n"   \
+	"(SQLite: the main database; MySQL/MariaDB: the current database;\n"       \
+	"PostgreSQL: the current schema). Nothing of another database or schema\n" \
+	"is touched.\n"                                                             \
+	"  --dry-run  list what would be dropped, drop nothing\n"                  \
+	"  --yes      really drop (required: without it nothing happens)\n"        \
+	"auto_migrate is not applied when db-reset opens the repository.\n"
+
 /* Exit statuses. */
 enum { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_USAGE = 2 };
 
@@ -50,8 +84,29 @@ struct command {
 	const char *arg;        /* the SQL of exec/query, else NULL */
 	enum out_format format;
 	unsigned timeout_s;     /* health --timeout */
+	int keep_going;         /* shell --continue */
 	command_fn run;
+	/* Commands that parse their own arguments (migrate, db-reset): the
+	 * arguments after the command name, checked when the line was parsed. */
+	char **args;
+	int nargs;
 };
+
+/* A parser of a command's own arguments, run when the command line is
+ * parsed (before anything runs): argv[*i] is the first argument after the
+ * command's name; advance *i past what belongs to the command and fill
+ * cmd->args/nargs. Returns -1 when fine, else an exit status (help printed:
+ * EXIT_OK; a usage error printed: EXIT_USAGE). */
+typedef int (*command_parse_fn)(const char *help, struct command *cmd, int argc,
+                                char **argv, int *i);
+
+/* Print "dal: <cmd>: <message>; try 'dal <cmd> --help'" on stderr; returns
+ * EXIT_USAGE (cmd_migrate.c). */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
 
 /* Print "dal: <cmd>: <message>" on stderr as one line, passwords removed.
  * cmd may be NULL. */
@@ -94,10 +149,31 @@ int cmd_stats(struct cli *cli, const struct command *cmd);
 int cmd_plugins(struct cli *cli, const struct command *cmd);
 int cmd_config(struct cli *cli, const struct command *cmd);
 
+/* shell.c: the interactive shell and script runner, and its --help. */
+int cmd_shell(struct cli *cli, const struct command *cmd);
+extern const char cmd_shell_help[];
+/* cmd_migrate.c: `dal migrate`; cmd_reset.c: `dal db-reset`. */
+int cmd_migrate(struct cli *cli, const struct command *cmd);
+int parse_migrate(const char *help, struct command *cmd, int argc, char **argv, int *i);
+int cmd_db_reset(struct cli *cli, const struct command *cmd);
+int parse_db_reset(const char *help, struct command *cmd, int argc, char **argv, int *i);
+
 /* health.c. The default and the largest --timeout, in seconds. */
 #define HEALTH_TIMEOUT_DEFAULT 5
 #define HEALTH_TIMEOUT_MAX 3600
 int cmd_health(struct cli *cli, const struct command *cmd);
+
+/* Commands that take the rest of the command line as their own arguments
+ * (struct command args/nargs, given by parse_whole_line()) and must be the
+ * only command: cmd_copy.c, cmd_backup.c. They check their arguments when
+ * they run, before opening anything, and return EXIT_USAGE for bad ones. */
+int parse_whole_line(const char *help, struct command *cmd, int argc, char **argv, int *i);
+int cmd_copy(struct cli *cli, const struct command *cmd);
+extern const char cmd_copy_help[];
+int cmd_backup(struct cli *cli, const struct command *cmd);
+extern const char cmd_backup_help[];
+int cmd_restore(struct cli *cli, const struct command *cmd);
+extern const char cmd_restore_help[];
 
 /* Result formatters (format.c). Each streams the rows of a statement whose
  * first dal_stmt_step() returned first_rc (DAL_ROW or DAL_DONE) to out, and
@@ -106,6 +182,14 @@ int cmd_health(struct cli *cli, const struct command *cmd);
 int format_table(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
 int format_csv(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
 int format_json(FILE *out, dal_stmt *stmt, int first_rc, uint64_t *nrows);
+
+/* Print the result of a statement whose first dal_stmt_step() returned rc,
+ * in format (FMT_CSV, FMT_JSON, else the table): its rows, or for a
+ * statement without columns "<n> row(s) affected" (table), "[]" (JSON) or
+ * nothing (CSV). Returns DAL_OK or the failing step's code (the statement
+ * then holds the error). */
+int cli_print_rows(FILE *out, dal_stmt *stmt, int rc, enum out_format format,
+                   uint64_t *nrows);
 
 /* Write s[0..len) to out as a JSON string literal, quotes included. Invalid
  * UTF-8 bytes become U+FFFD. */

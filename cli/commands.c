@@ -44,27 +44,7 @@ int cmd_query(struct cli *cli, const struct command *cmd)
 		cli_fail_error(cli, cmd->name, dal_conn_error(cli->conn));
 		return EXIT_RUNTIME;
 	}
-	rc = dal_stmt_step(stmt);
-	if (rc == DAL_ROW || rc == DAL_DONE) {
-		if (dal_stmt_column_count(stmt) == 0) {
-			/* Not a row-returning statement (an INSERT run with query). */
-			while (rc == DAL_ROW)
-				rc = dal_stmt_step(stmt);
-			if (rc == DAL_DONE) {
-				if (cmd->format == FMT_TABLE)
-					printf("%" PRId64 " row(s) affected\n",
-					       dal_stmt_rows_affected(stmt));
-				else if (cmd->format == FMT_JSON)
-					fputs("[]\n", stdout);
-				rc = DAL_OK;
-			}
-		} else if (cmd->format == FMT_CSV)
-			rc = format_csv(stdout, stmt, rc, &nrows);
-		else if (cmd->format == FMT_JSON)
-			rc = format_json(stdout, stmt, rc, &nrows);
-		else
-			rc = format_table(stdout, stmt, rc, &nrows);
-	}
+	rc = cli_print_rows(stdout, stmt, dal_stmt_step(stmt), cmd->format, &nrows);
 	if (rc != DAL_OK && rc != DAL_DONE) {
 		cli_fail_error(cli, cmd->name, dal_stmt_error(stmt));
 		dal_stmt_close(stmt);
@@ -277,6 +257,7 @@ static const struct {
 	{ DAL_CAP_EMBEDDED, "embedded" },
 	{ DAL_CAP_CANCEL, "cancel" },
 	{ DAL_CAP_TLS, "tls" },
+	{ DAL_CAP_PIPELINE, "pipeline" },
 };
 
 struct plugin_walk {
@@ -325,6 +306,7 @@ static void print_plugin(const dal_plugin_info *p, void *userdata)
 		printf("  kind:         server (default port %u)\n", p->default_port);
 	else
 		printf("  kind:         file\n");
+	printf("  dialect:      %s\n", p->dialect ? p->dialect : "(none declared)");
 	fputs("  capabilities:", stdout);
 	if (!caps)
 		fputs(" (none)", stdout);

@@ -58,6 +58,20 @@ static const char usage_text[] =
 	"                              the only command of its invocation\n"
 	"  plugins                     list backend plugins and where they were sought\n"
 	"  config                      print the resolved settings and their sources\n"
+	"  shell [--csv|--json] [--continue]\n"
+	"                              interactive SQL shell (line editing and\n"
+	"                              history when built with libedit, else plain\n"
+	"                              lines); runs stdin as a script when it is not\n"
+	"                              a terminal\n"
+	"  copy --from NAME --to NAME [--tables a,b] [--batch N] [--resume]\n"
+	"       [--backup FILE] [--no-verify]\n"
+	"                              copy tables between repositories, verified\n"
+	"  backup --to FILE            online backup of a SQLite repository\n"
+	"  restore --from FILE         restore a SQLite repository from a backup\n"
+	"  migrate up|down|status|history|stamp|verify\n"
+	"                              versioned schema migrations (dal migrate --help)\n"
+	"  db-reset --dry-run|--yes    drop every table, view and sequence of the\n"
+	"                              repository's database\n"
 	"\n"
 	"Example:\n"
 	"  dal -u sqlite:////tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
@@ -76,6 +90,7 @@ struct command_def {
 #define ACCEPT_CSV_JSON 1
 #define ACCEPT_FORMAT 2
 #define ACCEPT_HEALTH 4 /* --timeout SECONDS, --json */
+#define ACCEPT_SHELL 8 /* --continue */
 
 static const struct command_def command_defs[] = {
 	{ "exec", 1, 0, cmd_exec,
@@ -157,6 +172,24 @@ static const struct command_def command_defs[] = {
 	  "health must be the only command of its invocation; with -q it prints\n"
 	  "nothing, the exit status says it all. Example (Docker):\n"
 	  "  HEALTHCHECK --timeout=10s CMD dal -q health --timeout 5\n" },
+	{ "shell", 0, ACCEPT_CSV_JSON | ACCEPT_SHELL, cmd_shell, cmd_shell_help },
+	{ "migrate", 0, 0, cmd_migrate, MIGRATE_HELP },
+	{ "db-reset", 0, 0, cmd_db_reset, DB_RESET_HELP },
+	{ "copy", 0, 0, cmd_copy, cmd_copy_help },
+	{ "backup", 0, 0, cmd_backup, cmd_backup_help },
+	{ "restore", 0, 0, cmd_restore, cmd_restore_help },
+};
+
+/* Commands that parse their own arguments. */
+static const struct {
+	command_fn run;
+	command_parse_fn parse;
+} own_parsers[] = {
+	{ cmd_migrate, parse_migrate },
+	{ cmd_db_reset, parse_db_reset },
+	{ cmd_copy, parse_whole_line },
+	{ cmd_backup, parse_whole_line },
+	{ cmd_restore, parse_whole_line },
 };
 
 #define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
@@ -592,6 +625,9 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 	cmd->run = def->run;
 	cmd->format = def->formats & (ACCEPT_FORMAT | ACCEPT_HEALTH) ? FMT_TEXT : FMT_TABLE;
 	cmd->timeout_s = HEALTH_TIMEOUT_DEFAULT;
+	for (size_t k = 0; k < sizeof own_parsers / sizeof own_parsers[0]; k++)
+		if (own_parsers[k].run == def->run)
+			return own_parsers[k].parse(def->help, cmd, argc, argv, i);
 
 	while (*i < argc && !end_of_options && looks_like_option(argv[*i])) {
 		const char *opt = argv[(*i)++];
@@ -652,6 +688,8 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 				                   "whole number of seconds from 1 to %d",
 				                   value, HEALTH_TIMEOUT_MAX);
 			cmd->timeout_s = (unsigned)t;
+		} else if ((def->formats & ACCEPT_SHELL) && strcmp(opt, "--continue") == 0) {
+			cmd->keep_going = 1;
 		} else if (is_global_option(opt)) {
 			return usage_error(NULL, "option '%s' must come before the "
 			                   "first command", opt);
@@ -742,6 +780,17 @@ int main(int argc, char **argv)
 			return r;
 		}
 		ncmds++;
+	}
+	/* copy, backup and restore take the rest of the line: the last of a
+	 * chain; they open their repositories themselves. */
+	for (size_t k = 0; k < ncmds && ncmds > 1; k++) {
+		if (cmds[k].run == cmd_copy || cmds[k].run == cmd_backup ||
+		    cmds[k].run == cmd_restore) {
+			const char *name = cmds[k].name;
+
+			free(cmds);
+			return usage_error(name, "%s must be the only command", name);
+		}
 	}
 	/* health opens the repository itself, with its own time limits, so it
 	 * cannot share the chain's connection. */

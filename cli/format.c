@@ -637,3 +637,32 @@ int format_json(FILE *out, dal_stmt *stmt, int rc, uint64_t *nrows)
 	fputs(*nrows ? "\n]\n" : "]\n", out);
 	return DAL_OK;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Any statement                                                             */
+/* ------------------------------------------------------------------------ */
+
+int cli_print_rows(FILE *out, dal_stmt *stmt, int rc, enum out_format format,
+                   uint64_t *nrows)
+{
+	*nrows = 0;
+	if (rc != DAL_ROW && rc != DAL_DONE)
+		return rc;
+	if (dal_stmt_column_count(stmt) != 0) {
+		if (format == FMT_CSV)
+			return format_csv(out, stmt, rc, nrows);
+		if (format == FMT_JSON)
+			return format_json(out, stmt, rc, nrows);
+		return format_table(out, stmt, rc, nrows);
+	}
+	/* Not a row-returning statement (an INSERT run with query). */
+	while (rc == DAL_ROW)
+		rc = dal_stmt_step(stmt);
+	if (rc != DAL_DONE)
+		return rc;
+	if (format == FMT_JSON)
+		fputs("[]\n", out);
+	else if (format != FMT_CSV)
+		fprintf(out, "%" PRId64 " row(s) affected\n", dal_stmt_rows_affected(stmt));
+	return DAL_OK;
+}

@@ -11,6 +11,8 @@
 
 #include <dal/dal.h>
 
+#include "hindex.h"
+
 /* One `key = value` line. section is the raw section name ("main",
  * "main.sqlite", "dal"). */
 struct config_entry {
@@ -20,11 +22,6 @@ struct config_entry {
 	unsigned line;
 };
 
-/* A hash index into one of the arrays below (config.c). */
-struct config_index {
-	size_t *slots; /* array index + 1, 0: empty */
-	size_t cap, n;
-};
 
 struct dal_config {
 	char *path;    /* file read, or NULL (string / no file) */
@@ -36,8 +33,8 @@ struct dal_config {
 	size_t n_sections, cap_sections;
 	char **warnings;
 	size_t n_warnings, cap_warnings;
-	struct config_index entry_index;   /* (section, key) -> latest entry */
-	struct config_index section_index; /* section name -> sections[] */
+	struct hindex entry_index;   /* (section, key) -> latest entry */
+	struct hindex section_index; /* section name -> sections[] */
 };
 
 /* Last entry for (section, key), or NULL (later lines win). */

@@ -105,6 +105,9 @@ int dal_conn_exec(dal_conn *c, const char *sql, int64_t *affected)
 	}
 	if (affected)
 		*affected = rc == DAL_OK ? n : 0;
+	/* Statements cached on every connection may describe the old schema. */
+	if (c->repo->cache_size && stmt_sql_is_ddl(sql, 1))
+		stmt_schema_changed(c->repo);
 	return rc == DAL_OK ? rc : failed(c, rc);
 }
 

@@ -62,6 +62,12 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 		case SK_PRE_PING:
 			v = s.pre_ping ? "on" : "off";
 			break;
+		case SK_MIGRATIONS:
+			v = s.migrations;
+			break;
+		case SK_AUTO_MIGRATE:
+			v = s.auto_migrate ? "on" : "off";
+			break;
 		case SK_RETRY_DELAY: case SK_RETRY_MAX_DELAY: case SK_POOL_TIMEOUT:
 		case SK_IDLE_TIMEOUT: case SK_MAX_LIFETIME: case SK_STATEMENT_TIMEOUT: {
 			/* Seconds, as parsed ("0.250" shows as 0.25). */
@@ -77,7 +83,7 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 		}
 		case SK_PORT: case SK_POOL_SIZE: case SK_MAX_OVERFLOW: case SK_MAX_RETRIES:
 		case SK_CONNECT_TIMEOUT: case SK_READ_TIMEOUT:
-		case SK_WRITE_TIMEOUT: case SK_SLOW_QUERY_MS: {
+		case SK_WRITE_TIMEOUT: case SK_SLOW_QUERY_MS: case SK_STATEMENT_CACHE_SIZE: {
 			/* Print the parsed number ("010" shows as 10). */
 			unsigned n = k == SK_PORT ? s.port
 			           : k == SK_POOL_SIZE ? s.pool_size
@@ -86,6 +92,7 @@ int dal_config_describe(const dal_config *cfg, const char *name,
 			           : k == SK_CONNECT_TIMEOUT ? s.connect_timeout
 			           : k == SK_READ_TIMEOUT ? s.read_timeout
 			           : k == SK_WRITE_TIMEOUT ? s.write_timeout
+			           : k == SK_STATEMENT_CACHE_SIZE ? s.statement_cache_size
 			           : s.slow_query_ms;
 			snprintf(num, sizeof num, "%u", n);
 			v = num;

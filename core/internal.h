@@ -38,6 +38,8 @@ struct conn_ops {
 	struct { const char *(*fn)(dal_bconn *); dal_bconn *h; } server_kind, server_version;
 	struct { int (*fn)(dal_bconn *, dal_error *); dal_bconn *h; } cancel;
 	struct { const char *(*fn)(dal_bconn *); dal_bconn *h; } tls_info;
+	/* ABI 2.1 */
+	struct { int (*fn)(dal_bconn *, const char *, dal_error *); dal_bconn *h; } backup, restore;
 };
 
 /* One statement's slots, resolved when it is prepared. */
@@ -49,6 +51,10 @@ struct stmt_ops {
 	struct { const char *(*fn)(dal_bstmt *, unsigned); dal_bstmt *h; } column_name;
 	struct { void (*fn)(dal_bstmt *, unsigned, dal_value *); dal_bstmt *h; } column_value;
 	struct { int64_t (*fn)(dal_bstmt *); dal_bstmt *h; } rows_affected;
+	/* ABI 2.1: fn NULL when no table implements them (the core falls back). */
+	struct { int (*fn)(dal_bstmt *, struct dal_batch *, dal_error *); dal_bstmt *h; } execute_batch;
+	struct { int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *); dal_bstmt *h; } bind_static;
+	struct { int (*fn)(dal_bstmt *const *, size_t, dal_error *); dal_bstmt *h; } execute_pipelined;
 };
 
 /*
@@ -67,6 +73,9 @@ struct dal_conn {
 	uint64_t idle_since_ms;  /* coarse clock, for idle_timeout and pre_ping */
 	uint64_t acquired_ns;    /* for db.client.connection.use_time */
 	struct dal_conn *next;   /* the pool's idle stack */
+	struct dal_stmt *cache;  /* closed statements kept prepared, most
+	                            recently closed first (stmt_cache.c) */
+	unsigned n_cached;
 	dal_error err;
 };
 
@@ -83,6 +92,13 @@ struct dal_repo {
 	struct fault *fault;   /* fault-injection layer (tests), or NULL */
 	char *server_kind;
 	struct pool *pool;
+	/* The statement cache (stmt_cache.c): statement_cache_size, the
+	 * schema epoch (bumped by every DDL statement run through this
+	 * repository: cached statements of an older epoch are prepared
+	 * again), hits and misses. Atomics, shared by all connections. */
+	unsigned cache_size;
+	unsigned schema_epoch;
+	uint64_t cache_hits, cache_misses;
 };
 
 /* FAILED: the last step failed; stepping again needs a reset (a retried
@@ -101,6 +117,16 @@ struct dal_stmt {
 	char **names;       /* nparams entries, NULL for `?` parameters */
 	unsigned ncols;
 	char *scratch;      /* ncols * STMT_SCRATCH bytes for number -> text */
+	char *sql;          /* the application's SQL, the cache key; NULL when
+	                       the statement is not to be cached */
+	uint64_t sql_hash;
+	unsigned epoch;     /* the repository's schema_epoch at prepare */
+	int ddl;            /* CREATE, ALTER, DROP, RENAME...: running it bumps
+	                       the schema epoch */
+	int in_pipeline;    /* dal_conn_pipeline()'s mark while it checks */
+	int batched;        /* the last execution was a batch: rows_affected
+	                       is batch_affected (batch.c) */
+	int64_t batch_affected;
 	dal_error err;
 };
 
@@ -156,6 +182,32 @@ void conn_ops_resolve(struct conn_ops *ops, const struct dal_driver *d, dal_bcon
 void stmt_ops_resolve(struct stmt_ops *ops, const struct dal_driver *d, dal_bstmt *h);
 
 #define STMT_SCRATCH 32
+
+/* The statement cache (stmt_cache.c). */
+/* 1 if sql starts a statement that may change the schema (checked at each
+ * statement of a script when script is set). */
+int stmt_sql_is_ddl(const char *sql, int script);
+/* Note that DDL ran on r: every cached statement is prepared again. */
+void stmt_schema_changed(dal_repo *r);
+/* A cached statement for sql on c, taken out of the cache and ready to
+ * run (bindings cleared), or NULL. Counts the hit or miss. */
+dal_stmt *stmt_cache_take(dal_conn *c, const char *sql, uint64_t hash);
+/* The hash stmt_cache_take() and stmt_cache_put() key on. */
+uint64_t stmt_sql_hash(const char *sql);
+/* Keep closed statement s (still linked to nothing) prepared in its
+ * connection's cache; 0 if it cannot be kept (the caller then frees it). */
+int stmt_cache_put(dal_stmt *s);
+/* Finalize and free every cached statement of c. */
+void stmt_cache_clear(dal_conn *c);
+/* Free a statement whose backend statement is finalized (stmt.c). */
+void stmt_free(dal_stmt *s);
+
+/* Bind v to application parameter idx (1-based) of s, fanned out to the
+ * backend positions; fn: the bind slot to use (bind or bind_static).
+ * stmt.c. */
+int stmt_bind_with(dal_stmt *s, unsigned idx, const dal_value *v,
+                   int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *),
+                   dal_bstmt *h);
 
 /* Log through the application's sink (no-op without one). */
 void dal_log_emit(dal_log_level level, const char *fmt, ...)

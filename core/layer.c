@@ -31,6 +31,8 @@ void conn_ops_resolve(struct conn_ops *ops, const struct dal_driver *top, dal_bc
 	RESOLVE(server_version);
 	RESOLVE(cancel);
 	RESOLVE(tls_info);
+	RESOLVE(backup);
+	RESOLVE(restore);
 #undef RESOLVE
 	{
 		const struct dal_driver *d = top;
@@ -58,5 +60,8 @@ void stmt_ops_resolve(struct stmt_ops *ops, const struct dal_driver *top, dal_bs
 	RESOLVE(column_name);
 	RESOLVE(column_value);
 	RESOLVE(rows_affected);
+	RESOLVE(execute_batch);
+	RESOLVE(bind_static);
+	RESOLVE(execute_pipelined);
 #undef RESOLVE
 }

@@ -42,10 +42,12 @@ static int ltdl_ready;
  * newer minor must be at least as large as our newest.
  */
 static const uint32_t plugin_sizes[] = {
-	[0] = sizeof(struct dal_plugin),
+	[0] = offsetof(struct dal_plugin, dialect),
+	[1] = sizeof(struct dal_plugin),
 };
 static const uint32_t driver_sizes[] = {
-	[0] = sizeof(struct dal_driver),
+	[0] = offsetof(struct dal_driver, execute_batch),
+	[1] = sizeof(struct dal_driver),
 };
 #define N_MINORS (sizeof plugin_sizes / sizeof plugin_sizes[0])
 
@@ -185,6 +187,9 @@ static int check_registration(const char *path, const struct dal_plugin *reg,
 	if (reg->ident_quote && strlen(reg->ident_quote) != 2)
 		return invalid(err, path, n, "ident_quote '%s' is not two characters (opening "
 		               "and closing quote)", reg->ident_quote);
+	if (reg->dialect && !loader_valid_name(reg->dialect))
+		return invalid(err, path, n, "dialect '%s' is not lower-case letters, digits "
+		               "and '_'", reg->dialect);
 	if (reg->n_options && !reg->options)
 		return invalid(err, path, n, "n_options is %zu but options is NULL",
 		               reg->n_options);
@@ -710,6 +715,7 @@ static void report_plugin(struct list_ctx *c, dal_plugin_info *info,
 		info->capabilities = lp->reg.capabilities;
 		info->kind = lp->reg.kind;
 		info->default_port = lp->reg.default_port;
+		info->dialect = lp->reg.dialect;
 	} else {
 		info->error = err->message;
 	}

@@ -253,6 +253,26 @@ static void prometheus_pool(struct out *o, const struct telemetry *t, struct poo
 	maybe_flush(o);
 }
 
+/* The statement cache's counters (stmt_cache.c). */
+static void prometheus_cache(struct out *o, const struct telemetry *t, const dal_repo *r)
+{
+	uint64_t hits, misses;
+
+	dal_repo_statement_cache_stats(r, &hits, &misses);
+	sb_puts(&o->sb, "# HELP dal_statement_cache_hits_total Prepares answered from a "
+	                "connection's statement cache.\n"
+	                "# TYPE dal_statement_cache_hits_total counter\n"
+	                "dal_statement_cache_hits_total{");
+	pool_label(o, t);
+	sb_printf(&o->sb, "} %llu\n", (unsigned long long)hits);
+	sb_puts(&o->sb, "# HELP dal_statement_cache_misses_total Prepares not found in the "
+	                "statement cache.\n"
+	                "# TYPE dal_statement_cache_misses_total counter\n"
+	                "dal_statement_cache_misses_total{");
+	pool_label(o, t);
+	sb_printf(&o->sb, "} %llu\n", (unsigned long long)misses);
+}
+
 static void json_pool_hist(struct out *o, const char *name, const struct pool_hist *h)
 {
 	uint64_t cum = 0;
@@ -292,7 +312,7 @@ static void json_pool(struct out *o, struct pool *p)
 	sb_puts(&o->sb, "}");
 }
 
-static void json(struct out *o, const struct telemetry *t, struct pool *p)
+static void json(struct out *o, const struct telemetry *t, struct pool *p, const dal_repo *r)
 {
 	sb_puts(&o->sb, "{\"repository\":");
 	json_escape(&o->sb, telemetry_repo_name(t));
@@ -341,6 +361,12 @@ static void json(struct out *o, const struct telemetry *t, struct pool *p)
 	}
 	sb_puts(&o->sb, "}");
 	json_pool(o, p);
+	{
+		uint64_t hits, misses;
+		dal_repo_statement_cache_stats(r, &hits, &misses);
+		sb_printf(&o->sb, ",\"statement_cache\":{\"hits\":%llu,\"misses\":%llu}",
+		          (unsigned long long)hits, (unsigned long long)misses);
+	}
 	sb_puts(&o->sb, "}\n");
 }
 
@@ -356,8 +382,9 @@ int dal_repo_metrics_write(const dal_repo *r, dal_metrics_format fmt, dal_write_
 	if (fmt == DAL_METRICS_PROMETHEUS) {
 		prometheus(&o, r->tel);
 		prometheus_pool(&o, r->tel, r->pool);
+		prometheus_cache(&o, r->tel, r);
 	} else {
-		json(&o, r->tel, r->pool);
+		json(&o, r->tel, r->pool, r);
 	}
 	if (o.sb.failed) {
 		sb_free(&o.sb);

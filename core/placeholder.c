@@ -14,6 +14,7 @@
 
 #include <dal/plugin.h>
 
+#include "hindex.h"
 #include "strbuf.h"
 
 static int is_ident_start(unsigned char c)
@@ -92,21 +93,47 @@ static size_t skip_dollar_quote(const char *s, size_t n, size_t i)
 struct ph_state {
 	struct ph_result *r;
 	unsigned cap_pos, cap_names;
-	int repeats; /* a :name occurred more than once */
+	int repeats;         /* a :name occurred more than once */
+	struct hindex names; /* :name -> r->names[], so that a repeat is found
+	                        in constant time (linear in the SQL's size) */
 };
+
+struct ph_name {
+	const char *s;
+	size_t len;
+};
+
+static int name_is(const void *ctx, size_t i, const void *key)
+{
+	const struct ph_result *r = ctx;
+	const struct ph_name *k = key;
+
+	return strncmp(r->names[i], k->s, k->len) == 0 && r->names[i][k->len] == '\0';
+}
+
+static uint64_t name_hash(const void *ctx, size_t i)
+{
+	const struct ph_result *r = ctx;
+
+	return hindex_hash(HINDEX_SEED, r->names[i], strlen(r->names[i]));
+}
 
 static int add_param(struct ph_state *st, const char *name, size_t len, unsigned *idx)
 {
 	struct ph_result *r = st->r;
+	struct ph_name key = {name, len};
+	size_t *slot = NULL;
 
 	if (name) {
-		for (unsigned k = 0; k < r->nparams; k++)
-			if (r->names[k] && strlen(r->names[k]) == len &&
-			    memcmp(r->names[k], name, len) == 0) {
-				*idx = k + 1;
-				st->repeats = 1;
-				return 1;
-			}
+		if (!hindex_reserve(&st->names, name_hash, r))
+			return 0;
+		slot = hindex_find(&st->names, hindex_hash(HINDEX_SEED, name, len), name_is, r,
+		                   &key);
+		if (*slot) {
+			*idx = (unsigned)*slot;
+			st->repeats = 1;
+			return 1;
+		}
 	}
 	if (r->nparams == st->cap_names) {
 		unsigned cap = st->cap_names ? st->cap_names * 2 : 8;
@@ -117,8 +144,11 @@ static int add_param(struct ph_state *st, const char *name, size_t len, unsigned
 		st->cap_names = cap;
 	}
 	r->names[r->nparams] = NULL;
-	if (name && !(r->names[r->nparams] = strndup(name, len)))
-		return 0;
+	if (name) {
+		if (!(r->names[r->nparams] = strndup(name, len)))
+			return 0;
+		hindex_set(&st->names, slot, r->nparams);
+	}
 	*idx = ++r->nparams;
 	return 1;
 }
@@ -256,8 +286,10 @@ marker:
 		free(out->pos_param);
 		out->pos_param = NULL;
 	}
+	hindex_free(&st.names);
 	return DAL_OK;
 nomem:
+	hindex_free(&st.names);
 	sb_free(&sb);
 	ph_free(out);
 	return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory rewriting placeholders");

@@ -12,6 +12,7 @@
 
 #include "fault.h"
 #include "internal.h"
+#include "migrate_int.h"
 #include "layer.h"
 #include "loader.h"
 #include "pool.h"
@@ -157,6 +158,7 @@ int repo_connect(dal_repo *r, uint64_t deadline_ms, dal_conn **out, dal_error *e
 void repo_disconnect(dal_conn *c)
 {
 	stmt_orphan_all(c);
+	stmt_cache_clear(c);
 	c->ops.disconnect.fn(c->ops.disconnect.h);
 	free(c);
 }
@@ -213,6 +215,24 @@ static int private_database(const dal_repo *r)
 	return r->plugin->reg.kind == DAL_KIND_FILE && p && p[0] == ':';
 }
 
+/* auto_migrate = on: apply pending migrations now (migrate_auto.c), keyed
+ * by what identifies the database, so that each is checked once per
+ * process. */
+static int auto_migrate(dal_repo *r, dal_error *err)
+{
+	const struct dal_settings *s = r->settings;
+	char *target;
+	int rc;
+
+	if (asprintf(&target, "%s|%s|%u|%s", s->path ? s->path : "",
+	             s->value[SK_HOST] ? s->value[SK_HOST] : "", s->port,
+	             s->value[SK_NAME] ? s->value[SK_NAME] : "") < 0)
+		return dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
+	rc = mig_auto(r, target, err);
+	free(target);
+	return rc;
+}
+
 /* Takes ownership of *s (moved into the repository). */
 static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fault_rule *faults,
                          size_t n_faults, dal_error *err)
@@ -235,6 +255,7 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 	*r->settings = *s;
 	memset(s, 0, sizeof *s);
 	r->plugin = lp;
+	r->cache_size = r->settings->statement_cache_size;
 	if (collect_options(r->settings, lp, &r->options, &r->n_options) != DAL_OK ||
 	    !(r->pool = pool_new(r->settings, private_database(r)))) {
 		rc = dal_error_set(err, DAL_ENOMEM, "HY001", 0, "out of memory");
@@ -259,6 +280,10 @@ static int open_resolved(dal_repo **out, struct dal_settings *s, const struct fa
 		goto fail;
 	}
 	pool_add_idle(r->pool, first);
+	if (r->settings->auto_migrate && (rc = auto_migrate(r, err)) != DAL_OK) {
+		dal_repo_close(r);
+		return rc;
+	}
 	*out = r;
 	return DAL_OK;
 fail:
@@ -342,6 +367,11 @@ unsigned dal_repo_capabilities(const dal_repo *r)
 	return r ? r->plugin->reg.capabilities : 0;
 }
 
+unsigned dal_repo_syntax(const dal_repo *r)
+{
+	return r ? r->plugin->reg.syntax : 0;
+}
+
 int dal_repo_telemetry_enabled(const dal_repo *r)
 {
 	return r && r->tel != NULL;
@@ -377,4 +407,19 @@ void dal_repo_stats_reset(dal_repo *r)
 	if (r->tel)
 		telemetry_reset(r->tel);
 	pool_reset_stats(r->pool);
+}
+
+const char *dal_repo_dialect(const dal_repo *r)
+{
+	return r ? r->plugin->reg.dialect : NULL;
+}
+
+const char *dal_repo_ident_quote(const dal_repo *r)
+{
+	return r ? r->plugin->reg.ident_quote : NULL;
+}
+
+const char *dal_repo_migrations_dir(const dal_repo *r)
+{
+	return r ? r->settings->migrations : NULL;
 }

@@ -7,6 +7,7 @@
 #ifndef DAL_CORE_RESOLVER_H
 #define DAL_CORE_RESOLVER_H
 
+#include "hindex.h"
 #include "settings.h"
 
 struct dal_config;
@@ -25,7 +26,8 @@ struct resolver {
 	struct dal_settings *s;
 	enum rank rank[SK__COUNT];
 	struct setting_option *opts[OS__COUNT];
-	size_t n_opts[OS__COUNT];
+	size_t n_opts[OS__COUNT], cap_opts[OS__COUNT];
+	struct hindex opt_index[OS__COUNT]; /* (backend, key) -> opts[][] */
 	dal_error *err;
 };
 

@@ -49,7 +49,8 @@ const char *const res_key_names[SK__COUNT] = {
 	"connect_timeout", "read_timeout", "write_timeout", "telemetry",
 	"slow_query_ms", "allow_empty_password", "latency_buckets",
 	"max_overflow", "pool_timeout", "idle_timeout", "max_lifetime", "pre_ping",
-	"retry_max_delay", "statement_timeout",
+	"retry_max_delay", "statement_timeout", "statement_cache_size", "migrations",
+	"auto_migrate",
 };
 
 /* The environment variable of each key, or NULL. */
@@ -79,6 +80,7 @@ const struct res_number res_numbers[] = {
 	{SK_READ_TIMEOUT, 0, 86400, "0"},
 	{SK_WRITE_TIMEOUT, 0, 86400, "0"},
 	{SK_SLOW_QUERY_MS, 0, 86400000, "0"},
+	{SK_STATEMENT_CACHE_SIZE, 0, 10000, NULL}, /* default by kind: settings_check.c */
 };
 const size_t res_n_numbers = sizeof res_numbers / sizeof res_numbers[0];
 
@@ -159,31 +161,72 @@ int res_set(struct resolver *r, enum setting_key k, const char *value,
 	return DAL_OK;
 }
 
+/*
+ * Options are indexed by (backend, key) so that a megabyte of them resolves
+ * in time linear in its size (a duplicate search per option was quadratic).
+ * NULL backend: an option for whatever backend the type names.
+ */
+struct opt_key {
+	const char *backend, *key;
+};
+
+static uint64_t opt_hash(const char *backend, const char *key)
+{
+	uint64_t h = hindex_hash(HINDEX_SEED, key, strlen(key) + 1);
+
+	return backend ? hindex_hash(h, backend, strlen(backend)) : hindex_hash(h, "\xff", 1);
+}
+
+static int opt_is(const struct setting_option *o, const struct opt_key *k)
+{
+	return strcmp(o->key, k->key) == 0 &&
+	       (o->backend ? k->backend && strcmp(o->backend, k->backend) == 0 : !k->backend);
+}
+
+static int opt_array_is(const void *ctx, size_t i, const void *key)
+{
+	return opt_is(&(*(const struct setting_option *const *)ctx)[i], key);
+}
+
+static uint64_t opt_array_hash(const void *ctx, size_t i)
+{
+	const struct setting_option *o = &(*(const struct setting_option *const *)ctx)[i];
+
+	return opt_hash(o->backend, o->key);
+}
+
 static int add_option(struct resolver *r, enum opt_slot slot, const char *backend,
                       const char *key, const char *value, const char *origin)
 {
+	struct opt_key k = {backend, key};
 	struct setting_option *o;
+	size_t *at;
 
+	if (!hindex_reserve(&r->opt_index[slot], opt_array_hash, &r->opts[slot]))
+		return res_nomem(r->err);
+	at = hindex_find(&r->opt_index[slot], opt_hash(backend, key), opt_array_is,
+	                 &r->opts[slot], &k);
 	/* A key repeated within one source ("?a=1&a=2"): the last wins, as
 	 * for repeated INI lines. */
-	for (size_t i = 0; i < r->n_opts[slot]; i++) {
-		o = &r->opts[slot][i];
-		if (strcmp(o->key, key) == 0 &&
-		    ((!o->backend && !backend) ||
-		     (o->backend && backend && strcmp(o->backend, backend) == 0))) {
-			char *v = strdup(value);
-			if (!v)
-				return res_nomem(r->err);
-			free(o->value);
-			o->value = v;
-			return DAL_OK;
-		}
+	if (*at) {
+		char *v = strdup(value);
+
+		if (!v)
+			return res_nomem(r->err);
+		o = &r->opts[slot][*at - 1];
+		free(o->value);
+		o->value = v;
+		return DAL_OK;
 	}
-	o = realloc(r->opts[slot], (r->n_opts[slot] + 1) * sizeof *o);
-	if (!o)
-		return res_nomem(r->err);
-	r->opts[slot] = o;
-	o += r->n_opts[slot];
+	if (r->n_opts[slot] == r->cap_opts[slot]) {
+		size_t nc = r->cap_opts[slot] ? 2 * r->cap_opts[slot] : 8;
+
+		if (!(o = realloc(r->opts[slot], nc * sizeof *o)))
+			return res_nomem(r->err);
+		r->opts[slot] = o;
+		r->cap_opts[slot] = nc;
+	}
+	o = r->opts[slot] + r->n_opts[slot];
 	o->backend = backend ? strdup(backend) : NULL;
 	o->key = strdup(key);
 	o->value = strdup(value);
@@ -195,7 +238,7 @@ static int add_option(struct resolver *r, enum opt_slot slot, const char *backen
 		free(o->origin);
 		return res_nomem(r->err);
 	}
-	r->n_opts[slot]++;
+	hindex_set(&r->opt_index[slot], at, r->n_opts[slot]++);
 	return DAL_OK;
 }
 
@@ -383,10 +426,25 @@ static int apply_env_url(struct resolver *r)
 	return apply_url(r, v, var, var, R_DBURL, OS_DBURL);
 }
 
+/* An index by key alone, whatever the backend. */
+static int key_is(const void *ctx, size_t i, const void *key)
+{
+	return strcmp((*(const struct setting_option *const *)ctx)[i].key, key) == 0;
+}
+
+static uint64_t key_hash(const void *ctx, size_t i)
+{
+	const char *key = (*(const struct setting_option *const *)ctx)[i].key;
+
+	return hindex_hash(HINDEX_SEED, key, strlen(key));
+}
+
 static int collect_options(struct resolver *r)
 {
 	struct dal_settings *s = r->s;
+	struct hindex by_pair = {0}, by_key = {0};
 	size_t total = 0;
+	int rc = DAL_OK;
 
 	for (int i = 0; i < OS__COUNT; i++)
 		total += r->n_opts[i];
@@ -396,27 +454,45 @@ static int collect_options(struct resolver *r)
 	if (!s->options)
 		return res_nomem(r->err);
 	/* Across slots, a key already given by a stronger source is dropped
-	 * (a URL's journal_mode beats [main.sqlite] journal_mode). */
-	for (int i = 0; i < OS__COUNT; i++) {
+	 * (a URL's journal_mode beats [main.sqlite] journal_mode): for an option
+	 * of any backend, the same key for any backend; for one of a named
+	 * backend, the same key for that backend or for any. */
+	for (int i = 0; i < OS__COUNT && rc == DAL_OK; i++) {
 		for (size_t j = 0; j < r->n_opts[i]; j++) {
 			struct setting_option *o = &r->opts[i][j];
-			int dup = 0;
+			struct opt_key any = {NULL, o->key};
+			size_t *pair, *key;
+			int dup;
 
-			for (size_t m = 0; m < s->n_options && !dup; m++) {
-				const struct setting_option *p = &s->options[m];
-				dup = strcmp(p->key, o->key) == 0 &&
-				      (!p->backend || !o->backend ||
-				       strcmp(p->backend, o->backend) == 0);
+			if (!hindex_reserve(&by_pair, opt_array_hash, &s->options) ||
+			    !hindex_reserve(&by_key, key_hash, &s->options)) {
+				rc = res_nomem(r->err);
+				break;
 			}
+			key = hindex_find(&by_key, hindex_hash(HINDEX_SEED, o->key, strlen(o->key)),
+			                  key_is, &s->options, o->key);
+			pair = hindex_find(&by_pair, opt_hash(o->backend, o->key), opt_array_is,
+			                   &s->options, &(struct opt_key){o->backend, o->key});
+			if (!o->backend)
+				dup = *key != 0;
+			else
+				dup = *pair || *hindex_find(&by_pair, opt_hash(NULL, o->key),
+				                            opt_array_is, &s->options, &any);
 			if (dup) {
 				free_option(o);
 			} else {
-				s->options[s->n_options++] = *o;
+				s->options[s->n_options] = *o;
+				hindex_set(&by_pair, pair, s->n_options);
+				if (!*key)
+					hindex_set(&by_key, key, s->n_options);
+				s->n_options++;
 			}
 			memset(o, 0, sizeof *o);
 		}
 	}
-	return DAL_OK;
+	hindex_free(&by_pair);
+	hindex_free(&by_key);
+	return rc;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -546,6 +622,7 @@ int settings_resolve(const struct dal_config *cfg, const char *name,
 		for (size_t j = 0; j < r.n_opts[i]; j++)
 			free_option(&r.opts[i][j]);
 		free(r.opts[i]);
+		hindex_free(&r.opt_index[i]);
 	}
 	free(plugin_dir);
 	if (rc != DAL_OK) {
@@ -570,6 +647,7 @@ void settings_free(struct dal_settings *s)
 	}
 	free(s->type);
 	free(s->path);
+	free(s->migrations);
 	res_free_secret(s->password);
 	free(s->plugin_dir);
 	free(s->plugin_dir_source);

@@ -47,6 +47,9 @@ enum setting_key {
 	SK_PRE_PING,
 	SK_RETRY_MAX_DELAY,
 	SK_STATEMENT_TIMEOUT,
+	SK_STATEMENT_CACHE_SIZE,
+	SK_MIGRATIONS,   /* directory of migration files (core/migrate*.c) */
+	SK_AUTO_MIGRATE, /* apply pending migrations when the repository opens */
 	SK__COUNT
 };
 
@@ -79,6 +82,8 @@ struct dal_settings {
 	unsigned retry_delay_ms, retry_max_delay_ms, pool_timeout_ms;
 	unsigned idle_timeout_ms, max_lifetime_ms, statement_timeout_ms;
 	int pre_ping;        /* 1 on, 0 off; default: on for server backends */
+	unsigned statement_cache_size; /* statements kept prepared per connection;
+	                                  default: 32 for servers, 0 for files */
 	unsigned connect_timeout, read_timeout, write_timeout;
 	int telemetry;       /* 1 on (default), 0 off */
 	unsigned slow_query_ms;
@@ -86,6 +91,9 @@ struct dal_settings {
 	/* latency_buckets: histogram bounds in seconds; 0 = OpenTelemetry's. */
 	double latency_buckets[DAL_HISTOGRAM_MAX_BUCKETS];
 	unsigned n_latency_buckets;
+
+	char *migrations;    /* absolute directory, or NULL (resolved like path) */
+	int auto_migrate;    /* 1 on, 0 off (default); needs migrations */
 
 	/* From [dal] (plugin_dir resolved against the INI file's directory). */
 	char *plugin_dir;

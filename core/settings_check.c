@@ -319,8 +319,15 @@ int res_apply_defaults(struct resolver *r)
 	if (rc == DAL_OK && !s->value[SK_PRE_PING])
 		rc = res_set(r, SK_PRE_PING, reg->kind == DAL_KIND_SERVER ? "on" : "off",
 		             "default", R_DEFAULT);
+	/* A server prepare is a round trip; SQLite's costs no more than the
+	 * lookup saves on short statements. */
+	if (rc == DAL_OK && !s->value[SK_STATEMENT_CACHE_SIZE])
+		rc = res_set(r, SK_STATEMENT_CACHE_SIZE, reg->kind == DAL_KIND_SERVER ? "32" : "0",
+		             "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_TELEMETRY])
 		rc = res_set(r, SK_TELEMETRY, "on", "default", R_DEFAULT);
+	if (rc == DAL_OK && !s->value[SK_AUTO_MIGRATE])
+		rc = res_set(r, SK_AUTO_MIGRATE, "off", "default", R_DEFAULT);
 	if (rc == DAL_OK && !s->value[SK_ALLOW_EMPTY_PASSWORD])
 		rc = res_set(r, SK_ALLOW_EMPTY_PASSWORD, "off", "default", R_DEFAULT);
 	return rc;
@@ -338,6 +345,7 @@ int res_validate(struct resolver *r)
 		[SK_READ_TIMEOUT] = &s->read_timeout,
 		[SK_WRITE_TIMEOUT] = &s->write_timeout,
 		[SK_SLOW_QUERY_MS] = &s->slow_query_ms,
+		[SK_STATEMENT_CACHE_SIZE] = &s->statement_cache_size,
 	};
 	const char *host = s->value[SK_HOST];
 	int rc;
@@ -375,6 +383,21 @@ int res_validate(struct resolver *r)
 			                     "%s: path is empty", s->source[SK_PATH]);
 		if (!(s->path = absolute_path(r, SK_PATH, s->value[SK_PATH])))
 			return res_nomem(r->err);
+	}
+	if ((rc = check_bool(r, SK_AUTO_MIGRATE, &s->auto_migrate)) != DAL_OK)
+		return rc;
+	if (s->value[SK_MIGRATIONS]) {
+		if (!*s->value[SK_MIGRATIONS])
+			return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+			                     "%s: migrations is empty", s->source[SK_MIGRATIONS]);
+		if (!(s->migrations = absolute_path(r, SK_MIGRATIONS, s->value[SK_MIGRATIONS])))
+			return res_nomem(r->err);
+	} else if (s->auto_migrate) {
+		/* A switch that cannot do anything is a mistake, not a no-op. */
+		return dal_error_set(r->err, DAL_ECONFIG, NULL, 0,
+		                     "%s: auto_migrate is on but repository '%s' has no "
+		                     "migrations directory (migrations = DIR)",
+		                     s->source[SK_AUTO_MIGRATE], s->name);
 	}
 	if (s->value[SK_PASSWORD_FILE]) {
 		char *file = absolute_path(r, SK_PASSWORD_FILE,

@@ -94,6 +94,12 @@ static int64_t z_affected(dal_bstmt *h)
 	return 0;
 }
 
+static int z_batch(dal_bstmt *h, struct dal_batch *b, dal_error *err)
+{
+	(void)h, (void)b;
+	return zombie_error(err);
+}
+
 static const struct stmt_ops zombie_ops = {
 	.bind = {z_bind, NULL},
 	.step = {z_call, NULL},
@@ -103,6 +109,8 @@ static const struct stmt_ops zombie_ops = {
 	.column_name = {z_name, NULL},
 	.column_value = {z_value, NULL},
 	.rows_affected = {z_affected, NULL},
+	.execute_batch = {z_batch, NULL},
+	.bind_static = {z_bind, NULL},
 };
 
 /* Finalize s's backend statement and turn s into a zombie. */
@@ -131,6 +139,7 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 	const struct dal_plugin *reg;
 	struct ph_result ph;
 	dal_bstmt *h = NULL;
+	uint64_t hash = 0;
 	dal_stmt *s;
 	int rc;
 
@@ -142,6 +151,14 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 	*out = NULL;
 	if (!sql)
 		return dal_error_set(&c->err, DAL_EMISUSE, NULL, 0, "dal_stmt_prepare: sql is NULL");
+	if (c->repo->cache_size) {
+		hash = stmt_sql_hash(sql);
+		if ((s = stmt_cache_take(c, sql, hash))) {
+			link_stmt(c, s);
+			*out = s;
+			return DAL_OK;
+		}
+	}
 	reg = &c->repo->plugin->reg;
 	rc = ph_rewrite(sql, reg->param_style, reg->syntax, &ph, &c->err);
 	if (rc != DAL_OK)
@@ -183,6 +200,13 @@ int dal_stmt_prepare(dal_conn *c, const char *sql, dal_stmt **out)
 		return dal_error_set(&c->err, DAL_ENOMEM, "HY001", 0, "out of memory");
 	}
 	s->state = STMT_READY;
+	s->ddl = stmt_sql_is_ddl(sql, 0);
+	/* Kept for the cache; without memory for the key it is simply not
+	 * cached. */
+	if (c->repo->cache_size && !s->ddl && (s->sql = strdup(sql))) {
+		s->sql_hash = hash;
+		s->epoch = __atomic_load_n(&c->repo->schema_epoch, __ATOMIC_RELAXED);
+	}
 	dal_error_clear(&s->err);
 	link_stmt(c, s);
 	*out = s;
@@ -195,14 +219,22 @@ void dal_stmt_close(dal_stmt *s)
 		return;
 	if (s->conn) {
 		unlink_stmt(s);
+		if (stmt_cache_put(s))
+			return;
 		s->ops.finalize.fn(s->ops.finalize.h);
 	}
+	stmt_free(s);
+}
+
+void stmt_free(dal_stmt *s)
+{
 	if (s->names)
 		for (unsigned i = 0; i < s->nparams; i++)
 			free(s->names[i]);
 	free(s->names);
 	free(s->pos_param);
 	free(s->scratch);
+	free(s->sql);
 	free(s);
 }
 
@@ -231,12 +263,14 @@ unsigned dal_stmt_param_index(const dal_stmt *s, const char *name)
 
 /* ---- binding ------------------------------------------------------------ */
 
-static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
+static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v);
+
+static inline __attribute__((always_inline)) int
+bind_with(dal_stmt *s, unsigned idx, const dal_value *v,
+          int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *), dal_bstmt *h)
 {
 	int rc = DAL_OK;
 
-	if (!s)
-		return DAL_EMISUSE;
 	s->err.code = DAL_OK;
 	if (idx < 1 || idx > s->nparams)
 		return dal_error_set(&s->err, DAL_EMISUSE, "07009", 0,
@@ -257,10 +291,10 @@ static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
 		s->state = STMT_READY;
 	}
 	if (!s->pos_param)
-		return s->ops.bind.fn(s->ops.bind.h, idx, v, &s->err);
+		return fn(h, idx, v, &s->err);
 	for (unsigned p = 0; p < s->npos && rc == DAL_OK; p++)
 		if (s->pos_param[p] == idx)
-			rc = s->ops.bind.fn(s->ops.bind.h, p + 1, v, &s->err);
+			rc = fn(h, p + 1, v, &s->err);
 	return rc;
 }
 
@@ -310,6 +344,54 @@ int dal_stmt_bind_blob(dal_stmt *s, unsigned idx, const void *p, size_t len)
 	return bind_value(s, idx, &v);
 }
 
+/* Zero-copy binds: the backend's bind_static when it has one (then the
+ * caller's lifetime rule in dal.h lets it keep the pointer), else the
+ * copying bind. Zombies have both slots. */
+static int bind_static(dal_stmt *s, unsigned idx, const dal_value *v)
+{
+	if (!s)
+		return DAL_EMISUSE;
+	if (s->ops.bind_static.fn)
+		return stmt_bind_with(s, idx, v, s->ops.bind_static.fn, s->ops.bind_static.h);
+	return stmt_bind_with(s, idx, v, s->ops.bind.fn, s->ops.bind.h);
+}
+
+int dal_stmt_bind_text_static(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len)
+{
+	dal_value v = {.type = DAL_TYPE_TEXT};
+
+	if (!str)
+		return dal_stmt_bind_null(s, idx);
+	v.u.b.ptr = str;
+	v.u.b.len = len < 0 ? strlen(str) : (size_t)len;
+	return bind_static(s, idx, &v);
+}
+
+int dal_stmt_bind_blob_static(dal_stmt *s, unsigned idx, const void *p, size_t len)
+{
+	dal_value v = {.type = DAL_TYPE_BLOB};
+
+	if (!p && len)
+		return dal_stmt_bind_null(s, idx);
+	v.u.b.ptr = p ? p : "";
+	v.u.b.len = len;
+	return bind_static(s, idx, &v);
+}
+
+static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
+{
+	if (!s)
+		return DAL_EMISUSE;
+	return bind_with(s, idx, v, s->ops.bind.fn, s->ops.bind.h);
+}
+
+int stmt_bind_with(dal_stmt *s, unsigned idx, const dal_value *v,
+                   int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *),
+                   dal_bstmt *h)
+{
+	return bind_with(s, idx, v, fn, h);
+}
+
 static unsigned named_index(dal_stmt *s, const char *name)
 {
 	unsigned i = dal_stmt_param_index(s, name);
@@ -350,18 +432,28 @@ int dal_stmt_step(dal_stmt *s)
 	}
 	s->err.code = DAL_OK;
 	/* A cancel asked before this execution started is not for it. */
-	if (s->state == STMT_READY && s->conn)
+	if (s->state == STMT_READY && s->conn) {
 		__atomic_store_n(&s->conn->cancel_pending, 0, __ATOMIC_RELAXED);
+		s->batched = 0;
+	}
 	rc = s->ops.step.fn(s->ops.step.h, &s->err);
 	if (rc == DAL_ROW) {
 		s->state = STMT_ROW;
 		return rc;
 	}
+	if (__builtin_expect(s->ddl, 0) && s->conn)
+		stmt_schema_changed(s->conn->repo);
 	if (rc == DAL_DONE) {
 		s->state = STMT_DONE;
 		return rc;
 	}
 	s->state = STMT_FAILED;
+	/* A statement that failed for something other than its data (one a
+	 * schema change made stale, say) is not kept for reuse. */
+	if (s->sql && rc != DAL_ECONSTRAINT && rc != DAL_EDATA && rc != DAL_EBUSY) {
+		free(s->sql);
+		s->sql = NULL;
+	}
 	if (s->conn) {
 		rc = conn_canceled(s->conn, rc, &s->err);
 		/* The server is gone: the connection will not be pooled again,
@@ -389,7 +481,11 @@ int dal_stmt_reset(dal_stmt *s)
 
 int64_t dal_stmt_rows_affected(const dal_stmt *s)
 {
-	return s ? s->ops.rows_affected.fn(s->ops.rows_affected.h) : 0;
+	if (!s)
+		return 0;
+	if (s->batched)
+		return s->batch_affected;
+	return s->ops.rows_affected.fn(s->ops.rows_affected.h);
 }
 
 unsigned dal_stmt_column_count(const dal_stmt *s)

@@ -509,6 +509,38 @@ static int t_step(dal_bstmt *s, dal_error *err)
 	return rc;
 }
 
+/* A batch is one operation: timed, traced, its rows (executed) and rows
+ * affected counted. */
+static int t_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
+{
+	struct telemetry *t = s->tel;
+	dal_span sp;
+	void *ctx = NULL;
+	uint64_t t0, ns, done;
+	int rc;
+
+	if (t->hooked) {
+		span_init(t, &sp, DAL_OP_BATCH, s->sql, s->collection);
+		span_start(t, &sp, &ctx);
+	}
+	t0 = now_ns();
+	rc = DOWN_STMT(s, execute_batch, b, err);
+	ns = now_ns() - t0;
+	done = rc == DAL_OK ? b->nrows
+	                    : b->failed_row != DAL_BATCH_ROW_UNKNOWN ? b->failed_row : 0;
+	record(t, s->sh, DAL_OP_BATCH, rc, ns, done);
+	if (b->affected > 0) {
+		write_begin(t, s->sh);
+		BUMP(s->sh->ops[DAL_OP_BATCH].affected, (uint64_t)b->affected);
+		write_end(s->sh);
+	}
+	if (t->slow_ns && ns >= t->slow_ns)
+		slow_log(t, s->sql, ns);
+	if (t->hooked)
+		span_end(t, &sp, ctx, rc, err, ns, (int64_t)done);
+	return rc;
+}
+
 static int t_reset(dal_bstmt *s, dal_error *err)
 {
 	s->executed = 0;
@@ -585,6 +617,7 @@ struct telemetry *telemetry_new(const struct dal_driver *in, const char *repo_na
 		.reset = t_reset,
 		.finalize = t_finalize,
 		.stmt_inner = t_stmt_inner,
+		.execute_batch = LAYER_BELOW_HAS(in, execute_batch) ? t_execute_batch : NULL,
 	};
 	return t;
 }
@@ -711,7 +744,7 @@ const char *dal_op_name(dal_op op)
 {
 	static const char *const names[DAL_OP__COUNT] = {
 		"connect", "ping", "exec", "prepare", "execute",
-		"fetch", "begin", "commit", "rollback",
+		"fetch", "begin", "commit", "rollback", "execute_batch",
 	};
 	return (unsigned)op < DAL_OP__COUNT ? names[op] : "unknown";
 }

@@ -9,6 +9,7 @@
  * repository is settings.c's job.
  */
 #define _GNU_SOURCE
+#include "strbuf.h"
 #include "url.h"
 
 #include <ctype.h>
@@ -166,24 +167,20 @@ struct parse_ctx {
 	dal_error *err;
 };
 
-/* Replace with *** the text of every '...' in s, in place. */
-static void hide_quoted(char *s)
+/*
+ * Replace with *** everything from the first to the last quote of s, in
+ * place. A quoted part of the URL may itself hold quotes (found by
+ * fuzz_url), so quote pairs cannot be trusted to delimit it.
+ */
+static void hide_quoted(char *s, size_t size)
 {
-	char out[320], *o = out;
-	const char *p = s;
+	const char *first = strchr(s, '\''), *last = strrchr(s, '\'');
+	char out[320];
 
-	while (*p && o < out + sizeof out - 6) {
-		const char *end = *p == '\'' ? strchr(p + 1, '\'') : NULL;
-		if (end) {
-			memcpy(o, "'***'", 5);
-			o += 5;
-			p = end + 1;
-		} else {
-			*o++ = *p++;
-		}
-	}
-	*o = '\0';
-	strcpy(s, out);
+	if (!first || last == first)
+		return;
+	snprintf(out, sizeof out, "%.*s'***%s", (int)(first - s), s, last);
+	snprintf(s, size, "%s", out);
 }
 
 static int fail(struct parse_ctx *c, const char *fmt, ...)
@@ -206,7 +203,7 @@ static int fail(struct parse_ctx *c, const char *fmt, ...)
 	{
 		size_t ps, pe;
 		if (url_find_password(c->url, &ps, &pe) && pe > ps)
-			hide_quoted(what);
+			hide_quoted(what, sizeof what);
 	}
 	return dal_error_set(c->err, DAL_ECONFIG, NULL, 0, "%s: URL '%s': %s",
 	                     c->origin, redact(c->url, &r), what);
@@ -240,14 +237,19 @@ static int fail_syntax(struct parse_ctx *c, size_t pos)
 	return fail(c, "malformed URL: unexpected %s", where);
 }
 
-static int add_option(struct dal_url *u, const char *key, const char *value)
+static int add_option(struct dal_url *u, size_t *cap, const char *key, const char *value)
 {
-	struct url_option *o = realloc(u->options, (u->n_options + 1) * sizeof *o);
+	struct url_option *o;
 
-	if (!o)
-		return 0;
-	u->options = o;
-	o += u->n_options;
+	if (u->n_options == *cap) { /* doubling: linear in the query's length */
+		size_t nc = *cap ? *cap * 2 : 8;
+
+		if (!(o = realloc(u->options, nc * sizeof *o)))
+			return 0;
+		u->options = o;
+		*cap = nc;
+	}
+	o = u->options + u->n_options;
 	o->key = strdup(key);
 	o->value = strdup(value);
 	if (!o->key || !o->value) {
@@ -263,6 +265,7 @@ static int parse_query(struct parse_ctx *c, const UriUriA *uri, struct dal_url *
 {
 	UriQueryListA *list = NULL, *q;
 	int count = 0, rc = DAL_OK;
+	size_t cap = 0;
 
 	if (range_len(&uri->query) == 0)
 		return DAL_OK;
@@ -285,7 +288,7 @@ static int parse_query(struct parse_ctx *c, const UriUriA *uri, struct dal_url *
 			rc = fail(c, "option '%s' has no value (write KEY=VALUE)", q->key);
 			break;
 		}
-		if (!add_option(u, q->key, q->value)) {
+		if (!add_option(u, &cap, q->key, q->value)) {
 			rc = fail_nomem(c);
 			break;
 		}
@@ -411,18 +414,13 @@ static int parse_host_item(struct parse_ctx *c, const char *item, size_t n,
 	return *host ? DAL_OK : fail_nomem(c);
 }
 
-/* Append item to the comma-separated *list. */
-static int list_append(char **list, const char *item)
+/* 1 if dal_host_next() would misread name without brackets. */
+static int needs_brackets(const char *name)
 {
-	char *joined;
+	const char *colon = strchr(name, ':');
 
-	if (!*list)
-		return (*list = strdup(item)) != NULL;
-	if (asprintf(&joined, "%s,%s", *list, item) < 0)
-		return 0;
-	free(*list);
-	*list = joined;
-	return 1;
+	/* An IPvFuture literal may hold commas too (found by fuzz_url). */
+	return strchr(name, ',') || (colon && !strchr(colon + 1, ':'));
 }
 
 /*
@@ -446,6 +444,7 @@ static int parse_host_list(struct parse_ctx *c, size_t hs, size_t ae,
 	char **names = NULL;
 	unsigned *ports = NULL, port = 0;
 	int rc = DAL_OK, differ = 0, missing = 0;
+	struct strbuf hosts = {0};
 
 	*rest = NULL;
 	while (i <= n && rc == DAL_OK) {
@@ -497,16 +496,22 @@ static int parse_host_list(struct parse_ctx *c, size_t hs, size_t ae,
 			}
 	}
 	for (size_t k = 0; k < count && rc == DAL_OK; k++) {
-		char item[300];
+		/* Brackets where dal_host_next() would otherwise read a port or
+		 * split the item: around an address with a port after it, a
+		 * one-colon literal, a literal with commas. */
+		int bracket = (differ && strchr(names[k], ':')) || needs_brackets(names[k]);
 
+		if (k)
+			sb_append(&hosts, ",", 1);
+		sb_printf(&hosts, bracket ? "[%s]" : "%s", names[k]);
 		if (differ)
-			snprintf(item, sizeof item, strchr(names[k], ':') ? "[%s]:%u" : "%s:%u",
-			         names[k], ports[k]);
-		else
-			snprintf(item, sizeof item, "%s", names[k]);
-		if (!list_append(&u->host, item))
+			sb_printf(&hosts, ":%u", ports[k]);
+	}
+	if (rc == DAL_OK && count) {
+		if (hosts.failed || !(u->host = sb_detach(&hosts)))
 			rc = fail_nomem(c);
 	}
+	sb_free(&hosts);
 	for (size_t k = 0; k < count; k++)
 		free(names[k]);
 	free(names);
@@ -558,6 +563,44 @@ static int parse_file(struct parse_ctx *c, const UriUriA *uri, struct dal_url *u
 	return DAL_OK;
 }
 
+/*
+ * Put a single host in the form dal_host_next() reads back as one host with
+ * no port: an address literal with exactly one ':' (IPvFuture) goes in
+ * brackets, since "v1.x:y" would read as host "v1.x", port "y". A name that
+ * percent-decoding gave a ',' or a ':' (a%2Cb, a%3A1) is refused: it would
+ * read as two hosts, or as a port.
+ */
+static int host_field(struct parse_ctx *c, const UriUriA *uri, char **host)
+{
+	const char *h = *host;
+	char *bracketed;
+
+	if (uri->hostData.ip6 || uri->hostData.ipFuture.first) {
+		if (!needs_brackets(h))
+			return DAL_OK;
+		if (asprintf(&bracketed, "[%s]", h) < 0)
+			return fail_nomem(c);
+		free(*host);
+		*host = bracketed;
+		return DAL_OK;
+	}
+	/* One quoted part per message: fail() may hide it whole. */
+	for (const char *q = h; *q; q++)
+		if ((unsigned char)*q < 0x20 || *q == 0x7f)
+			return fail(c, "host contains control character 0x%02x once "
+			               "percent-decoded", (unsigned char)*q);
+	if (*h == ' ' || h[strlen(h) - 1] == ' ')
+		return fail(c, "host '%s' starts or ends with a space once percent-decoded", h);
+	if (strchr(h, ','))
+		return fail(c, "host '%s' contains a comma once percent-decoded; "
+		               "list several hosts as HOST1,HOST2", h);
+	if (*h != '/' && strpbrk(h, ":[]"))
+		return fail(c, "host '%s' contains a %s once percent-decoded; "
+		               "give a port as HOST:PORT, an IPv6 address as [ADDRESS]", h,
+		            *strpbrk(h, ":[]") == ':' ? "colon" : "bracket");
+	return DAL_OK;
+}
+
 static int parse_server(struct parse_ctx *c, const UriUriA *uri,
                         struct dal_url *u, int multi)
 {
@@ -580,6 +623,9 @@ static int parse_server(struct parse_ctx *c, const UriUriA *uri,
 			/* A socket directory may be given as %2Fvar%2Frun. */
 			if (!decode(u->host))
 				return fail(c, "percent-encoded NUL (%%00) in the host");
+			rc = host_field(c, uri, &u->host);
+			if (rc != DAL_OK)
+				return rc;
 		}
 		if (!parse_port(uri->portText.first, range_len(&uri->portText),
 		                &u->port))

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Install libdal's build dependencies from Debian (run as root).
-#   scripts/deps.sh          build + SQLite backend + Check
+#   scripts/deps.sh          build + SQLite backend + Check + mandoc (the
+#                            man pages' lint in make check) + libedit (dal shell)
 #   scripts/deps.sh --all    also the MySQL/PostgreSQL backends, their servers
 #                            for the tests, valgrind, promtool (prometheus),
 #                            clang with its libFuzzer runtime (make fuzz), and
@@ -9,7 +10,7 @@
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential autoconf automake libtool pkg-config libltdl-dev libinih-dev
-      liburiparser-dev libsqlite3-dev check"
+      liburiparser-dev libsqlite3-dev check mandoc libedit-dev"
 if [ "${1:-}" = --all ]; then
 	pkgs="$pkgs libmariadb-dev libpq-dev mariadb-server postgresql valgrind prometheus
 	      clang libclang-rt-14-dev gcovr

@@ -3,7 +3,8 @@
 # throwaway MariaDB and PostgreSQL servers on 127.0.0.1, then build and run
 # the whole test suite twice -- a normal build and an AddressSanitizer +
 # UBSan build -- against all three backends, the pool against killed and
-# restarted servers (check-recovery), the plugin SDK end to end
+# restarted servers (check-recovery), valgrind memcheck over the
+# conformance suite, the fuzz targets briefly, the plugin SDK end to end
 # (scripts/test-sdk.sh), the thread tests under ThreadSanitizer, coverage
 # with its floors, and finally `make distcheck`.
 set -euo pipefail
@@ -44,10 +45,11 @@ run_suite plain
 # unexpected error or if RSS or open descriptors grow. About 40 s.
 echo "=== soak: 10 s per backend ==="
 make -C "$top/build-plain" -s soak SOAK_SECONDS=10
-# Valgrind memcheck over the conformance suite (`make check-valgrind`,
-# docs/testing.md) is not run here: about 7 minutes on CI's 2 cores, and its
-# timing cases (cancel within a second) do not hold under memcheck. The ASan
-# run below covers the same code for invalid accesses and leaks.
+# Valgrind memcheck over the whole conformance suite on every backend
+# (`make check-valgrind`, docs/testing.md, "Valgrind"): two lanes, SQLite
+# and the servers; about 4 minutes on 2 cores (9 under a load of 12).
+echo "=== valgrind: conformance suite on every backend ==="
+make -C "$top/build-plain" -s check-valgrind
 # The fault tests (tests/test_recovery.c) SIGKILL and restart the servers, so
 # they run alone, after the suites that share them; they leave them up.
 echo "=== recovery: server crash, restart, dead connections ==="
@@ -110,9 +112,12 @@ mkdir -p "$top/build-tsan"
 	fi
 	grep -h '^# \(TOTAL\|PASS\|FAIL\)' tests/test-suite.log)
 
-# Fuzzing (`make fuzz`, docs/testing.md) is not run here yet: its checks
-# still find open bugs within seconds (issue 10), and a red step would stop
-# everything else from landing.
+# Fuzzing (docs/testing.md, "Fuzzing"): each libFuzzer target for 10 s from
+# its committed seeds, inputs up to 1 MiB, 10 s per input (a quadratic
+# blow-up fails as a timeout). About 80 s with the clang build; `make fuzz`
+# runs longer (FUZZ_SECONDS, FUZZ_RUNS).
+echo "=== fuzz: 10 s per target ==="
+make -C "$top/build-plain" -s fuzz FUZZ_SECONDS=10
 
 echo "=== distcheck ==="
 (cd "$top/build-plain" && make -s distcheck DISTCHECK_CONFIGURE_FLAGS="$all_backends" >/dev/null)

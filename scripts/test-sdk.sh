@@ -5,7 +5,10 @@
 # build examples/plugin/backend_memkv.c out of tree from a copy, against that
 # installation only (pkg-config), install it into the plugin directory that
 # pkg-config names, and reach it by type, by URL scheme (`dal -u`), through
-# DB_URL and through dal_repo_open_url() from a C program.
+# DB_URL and through dal_repo_open_url() from a C program. Then the same for
+# the installed template backend (share/doc/libdal/examples/backend_template,
+# built with `pkg-config libdal-plugin` and checked with the installed
+# dal-conformance), and the installed dal.ini as a user without privileges.
 #
 #   scripts/test-sdk.sh BUILD_DIR          e.g. scripts/test-sdk.sh build-plain
 #
@@ -190,6 +193,130 @@ check "dal -u nosuch:///x: not found, listing the installed schemes incl. memkv,
 	"$([ $status -eq 1 ] && grep -q 'DAL_EPLUGIN_NOTFOUND' <<<"$out" &&
 		grep -Eq 'installed: .*memkv, kv[;)]' <<<"$out" && grep -q 'sqlite' <<<"$out"
 	echo $?)" "$out"
+
+# ---- 3b. the template backend, from the installed documentation ----------
+
+# Only what make install put under the prefix: the template's files, the
+# libdal-plugin pkg-config file, the headers, dal-conformance.
+conformance=$prefix/bin/dal-conformance
+docdir=$prefix/share/doc/libdal
+check "installed: dal-conformance, its man page, the guide, the template" \
+	"$([ -x "$conformance" ] && [ -f "$prefix/share/man/man1/dal-conformance.1" ] &&
+		[ -f "$docdir/writing-a-backend.md" ] &&
+		[ -f "$docdir/examples/backend_template/backend_template.c" ]
+	echo $?)"
+abi=$(pkg-config --variable=abi_version libdal-plugin 2>&1)
+want_abi=$(sed -n 's/^#define DAL_PLUGIN_ABI_MAJOR //p' "$prefix/include/dal/plugin.h").$(
+	sed -n 's/^#define DAL_PLUGIN_ABI_MINOR //p' "$prefix/include/dal/plugin.h")
+check "pkg-config libdal-plugin: abi_version $abi (plugin.h: $want_abi), plugindir" \
+	"$([ "$abi" = "$want_abi" ] &&
+		[ "$(pkg-config --variable=plugindir libdal-plugin)" = "$plugindir" ]; echo $?)" "$abi"
+
+# Each installed header compiles on its own, first in a file, in C and C++.
+bad_h=
+for h in "$prefix"/include/dal/*.h; do
+	for lang in c c++; do
+		# shellcheck disable=SC2086 # split cflags
+		printf '#include <dal/%s>\n' "${h##*/}" |
+			cc -x "$lang" -fsyntax-only -Wall -Wextra -Werror $cflags - >/dev/null 2>&1 ||
+			bad_h="$bad_h ${h##*/}($lang)"
+	done
+done
+check "every installed <dal/*.h> is self-contained (C and C++)" "$([ -z "$bad_h" ]; echo $?)" \
+	"not:$bad_h"
+
+tpl=$tmp/thirdparty/template
+cp -R "$docdir/examples/backend_template" "$tpl"
+out=$(make -C "$tpl" 2>&1)
+status=$?
+warnings=$(grep -v -e '^make' -e "^${CC:-cc} " <<<"$out")
+check "the template builds with its Makefile (pkg-config only), no warnings" \
+	"$([ $status -eq 0 ] && [ -z "$warnings" ] && [ -f "$tpl/backend_template.so" ]; echo $?)" \
+	"$out"
+exports=$(nm -D --defined-only "$tpl/backend_template.so" 2>&1 | awk '{print $NF}')
+check "the template exports one symbol: backend_template_LTX_dal_plugin_init" \
+	"$([ "$exports" = backend_template_LTX_dal_plugin_init ]; echo $?)" "$exports"
+
+# The installed runner on the plugin in its build directory (make check).
+out=$(make -C "$tpl" -s check DAL_CONFORMANCE="$conformance" CONFORMANCE_FLAGS="--format tap" 2>&1)
+status=$?
+summary=$(grep '^# [0-9]* passed' <<<"$out")
+check "make check: dal-conformance passes the template ($summary)" \
+	"$([ $status -eq 0 ] && ! grep -q '^not ok' <<<"$out" && grep -q '^# [1-9][0-9]* passed, 0 failed' <<<"$out"
+	echo $?)" "$out"
+check "dal-conformance: last insert id not applicable (not declared)" \
+	"$(grep -q '^ok [0-9]* - test_last_insert_id # SKIP not applicable: needs DAL_CAP_LAST_INSERT_ID$' <<<"$out"
+	echo $?)" "$out"
+check "dal-conformance: server cases not applicable (kind file)" \
+	"$(grep -q '^ok [0-9]* - test_server_down_is_connect_error # SKIP not applicable: needs a plugin of kind server$' <<<"$out"
+	echo $?)" "$out"
+
+out=$(make -C "$tpl" -s install 2>&1)
+check "make install puts it into the plugindir" \
+	"$([ -f "$plugindir/backend_template.so" ]; echo $?)" "$out"
+out=$("$dal" -u "template:///$tmp/t1.db" exec "CREATE TABLE t (b BOOLEAN, s TEXT)" \
+	exec "INSERT INTO t VALUES (1, 'x')" query --csv "SELECT b, s FROM t" 2>&1)
+out=${out//$'\r'/}
+check "dal -u template:///FILE: by URL scheme" \
+	"$([ "$out" = "$(printf '0 row(s) affected\n1 row(s) affected\nb,s\ntrue,x')" ]; echo $?)" "$out"
+out=$(cd "$tmp" && DB_TYPE=template DB_NAME="$tmp/t1.db" "$dal" query --csv "SELECT s FROM t" 2>&1)
+out=${out//$'\r'/}
+check "DB_TYPE=template: by type" "$([ "$out" = "$(printf 's\nx')" ]; echo $?)" "$out"
+out=$(DB_URL="tmpl:///$tmp/t1.db" "$dal" ping 2>&1)
+check "DB_URL=tmpl:///FILE: by alias" "$(grep -q '^ok: main (template, ' <<<"$out"; echo $?)" "$out"
+out=$("$conformance" --url "tmpl:///$tmp/t2.db" --case 'test_type_*' 2>&1)
+status=$?
+check "installed dal-conformance finds the installed template by alias (table)" \
+	"$([ $status -eq 0 ] && grep -q '^5 passed, 0 failed, 0 not applicable (5 cases)$' <<<"$out"
+	echo $?)" "$out"
+
+# The manual, installed: a page per public function, dal-conformance(1).
+pages=$(find "$prefix/share/man/man3" -name 'dal_*.3' 2>/dev/null | wc -l)
+functions=$(cat "$prefix"/include/dal/*.h | grep -c '^DAL_API [^(]*[ *]dal_[a-z0-9_]*(')
+check "share/man/man3: $pages pages for $functions public functions, and libdal.3" \
+	"$([ "$pages" -eq "$functions" ] && [ -f "$prefix/share/man/man3/libdal.3" ]; echo $?)"
+if command -v man >/dev/null; then
+	out=$(MANPAGER=cat MANWIDTH=80 man -M "$prefix/share/man" dal_stmt_prepare 2>&1)
+	check "man -M PREFIX/share/man dal_stmt_prepare" \
+		"$(grep -q 'dal_stmt_prepare(dal_conn \*c, const char \*sql, dal_stmt \*\*out);' <<<"$out" &&
+			grep -q 'EXAMPLES' <<<"$out"; echo $?)" "$out"
+	out=$(MANPAGER=cat MANWIDTH=80 man -M "$prefix/share/man" 1 dal-conformance 2>&1)
+	check "man -M PREFIX/share/man dal-conformance" \
+		"$(grep -q -- '--plugin-dir' <<<"$out"; echo $?)" "$out"
+	out=$(MANPAGER=cat MANWIDTH=80 man -M "$prefix/share/man" 1 dal 2>&1)
+	check "man -M PREFIX/share/man dal (from docs/dal.1.md)" \
+		"$(grep -q 'run SQL, check connections' <<<"$out" && grep -q 'EXIT STATUS' <<<"$out"
+		echo $?)" "$out"
+	out=$(MANPAGER=cat MANWIDTH=80 man -M "$prefix/share/man" 5 dal.ini 2>&1)
+	check "man -M PREFIX/share/man 5 dal.ini" \
+		"$(grep -q 'libdal configuration file' <<<"$out"; echo $?)" "$out"
+fi
+
+# ---- 3c. the installed dal.ini, as a normal user ---------------------------
+
+# No -c, no DAL_CONFIG: the installed $sysconfdir/dal/dal.ini. Its database
+# is dal.db in the current directory, and its [main.sqlite] options must not
+# break an in-memory database.
+etc_ini=$prefix/etc/dal/dal.ini
+run_user() { "$@"; }
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	# As root the prefix would be writable anyway: run as nobody.
+	chmod 755 "$tmp"
+	run_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+fi
+work=$tmp/userdir
+mkdir -p "$work"
+[ "$(id -u)" -eq 0 ] && chown nobody:nogroup "$work"
+out=$(cd "$work" && run_user "$dal" exec "CREATE TABLE IF NOT EXISTS n (v)" \
+	exec "INSERT INTO n VALUES (1)" query --csv "SELECT count(*) AS c FROM n" 2>&1)
+out=${out//$'\r'/}
+check "installed dal.ini as $(run_user id -un): dal.db in the current directory" \
+	"$([ -f "$etc_ini" ] && [ -f "$work/dal.db" ] && [ ! -e "$prefix/etc/dal/dal.db" ] &&
+		[ "$(tail -n 1 <<<"$out")" = 1 ]; echo $?)" "$out"
+out=$(cd "$work" && run_user "$dal" -u sqlite::memory: query --csv "SELECT 40 + 2 AS v" 2>&1)
+out=${out//$'\r'/}
+check "installed dal.ini: dal -u sqlite::memory: query works" \
+	"$([ "$out" = "$(printf 'v\n42')" ]; echo $?)" "$out"
 
 # ---- 4. an application, with parameters ------------------------------------
 

@@ -25,7 +25,9 @@
 # DIR. Each gets a database `daltest` and a user `dal` whose password holds
 # characters that URLs must percent-encode, so that every test run exercises
 # credential decoding. DIR/env then holds DAL_TEST_MYSQL_URL and
-# DAL_TEST_PGSQL_URL.
+# DAL_TEST_PGSQL_URL. A second database, `daltest_schema`, same user, is for
+# the schema lifecycle tests (tests/test_migrate.c), which drop everything
+# in their database and must not race the other suites.
 #
 # Written for a root shell on Debian 12 without systemd and without stdin:
 # both servers refuse to run as root, so they run as the `mysql` and
@@ -257,6 +259,8 @@ my_start() {
 		CREATE USER IF NOT EXISTS '$DBUSER'@'127.0.0.1' IDENTIFIED BY '$DBPASS';
 		ALTER USER '$DBUSER'@'127.0.0.1' IDENTIFIED BY '$DBPASS';
 		GRANT ALL PRIVILEGES ON $DB.* TO '$DBUSER'@'127.0.0.1';
+		CREATE DATABASE IF NOT EXISTS ${DB}_schema CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
+		GRANT ALL PRIVILEGES ON ${DB}_schema.* TO '$DBUSER'@'127.0.0.1';
 		FLUSH PRIVILEGES;
 	SQL
 	MYSQL_URL="mysql://$DBUSER:$DBPASS_URL@127.0.0.1:$port/$DB"
@@ -400,6 +404,8 @@ pg_start() {
 		ALTER ROLE $DBUSER LOGIN PASSWORD '$DBPASS';
 		SELECT 'CREATE DATABASE $DB OWNER $DBUSER ENCODING ''UTF8'' TEMPLATE template0'
 		 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB') \gexec
+		SELECT 'CREATE DATABASE ${DB}_schema OWNER $DBUSER ENCODING ''UTF8'' TEMPLATE template0'
+		 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '${DB}_schema') \gexec
 	SQL
 	PGSQL_URL="postgresql://$DBUSER:$DBPASS_URL@127.0.0.1:$port/$DB"
 	echo "test-servers: PostgreSQL up at 127.0.0.1:$port (data $d/data)"

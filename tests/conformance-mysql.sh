@@ -6,4 +6,4 @@ if [ -z "${DAL_TEST_MYSQL_URL:-}" ]; then
 	exit 77
 fi
 . "${srcdir:-$(dirname "$0")}/conformance-run.sh"
-conformance_run mysql "$DAL_TEST_MYSQL_URL" conformance-mysql.na
+conformance_run mysql "$DAL_TEST_MYSQL_URL" conformance-mysql.na mysql

@@ -6,4 +6,4 @@ if [ -z "${DAL_TEST_PGSQL_URL:-}" ]; then
 	exit 77
 fi
 . "${srcdir:-$(dirname "$0")}/conformance-run.sh"
-conformance_run pgsql "$DAL_TEST_PGSQL_URL" conformance-pgsql.na
+conformance_run pgsql "$DAL_TEST_PGSQL_URL" conformance-pgsql.na postgresql

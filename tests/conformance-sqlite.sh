@@ -7,9 +7,9 @@
 . "${srcdir:-$(dirname "$0")}/conformance-run.sh"
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dal-conf.XXXXXX") || exit 99
 trap 'rm -rf "$dir"' EXIT
-conformance_run sqlite-file "sqlite:///$dir/conformance.db" conformance-sqlite.na
+conformance_run sqlite-file "sqlite:///$dir/conformance.db" conformance-sqlite.na sqlite
 rc=$?
-conformance_run sqlite-memory "sqlite::memory:" conformance-sqlite-memory.na
+conformance_run sqlite-memory "sqlite::memory:" conformance-sqlite-memory.na sqlite
 rc2=$?
 [ "$rc" -ne 0 ] && exit "$rc"
 exit "$rc2"

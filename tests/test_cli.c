@@ -1302,7 +1302,10 @@ START_TEST(test_cli_health_silent_server_times_out)
 				break;
 			}
 			assert_run(&r, 1);
-			ck_assert_msg(took < limit + 2, "%s --timeout %s took %.1f s", schemes[i],
+			/* The limit, not connect_timeout = 60 s, ended it; the margin
+			 * is for starting dal on a loaded machine (4.4 s was seen for
+			 * a 2 s limit under distcheck). */
+			ck_assert_msg(took < limit + 10, "%s --timeout %s took %.1f s", schemes[i],
 			              limits[k], took);
 			if (k == 0) {
 				ck_assert_msg(strncmp(r.out, "unhealthy: DAL_E", 16) == 0,

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,11 @@
 
 #include "loader.h"
 #include "testutil.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* The ABI this core speaks, as messages write it: "2.1". */
+#define ABI_NOW STR(DAL_PLUGIN_ABI_MAJOR) "." STR(DAL_PLUGIN_ABI_MINOR)
 
 static const char *sqlite_dir = TOP_BUILDDIR "/plugins/sqlite";
 
@@ -60,7 +66,7 @@ START_TEST(test_loader_refuses_abi1_plugin_naming_versions)
 	ck_assert_int_eq(loader_find("abi1", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
 	ck_assert_msg(tu_contains(err.message, "backend_abi1"), "%s", err.message);
 	ck_assert_msg(tu_contains(err.message, "built for libdal plugin ABI 1.0"), "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI 2.0"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI " ABI_NOW), "%s", err.message);
 }
 END_TEST
 
@@ -72,7 +78,7 @@ START_TEST(test_loader_refuses_newer_major)
 	ck_assert_int_eq(loader_find("major3", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
 	ck_assert_msg(tu_contains(err.message, "backend_major3"), "%s", err.message);
 	ck_assert_msg(tu_contains(err.message, "ABI 3.0"), "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI 2.0"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "this libdal speaks ABI " ABI_NOW), "%s", err.message);
 }
 END_TEST
 
@@ -87,7 +93,7 @@ START_TEST(test_loader_refuses_registration_of_wrong_size)
 	snprintf(want, sizeof want, "registration declares %zu bytes",
 	         sizeof(struct dal_plugin) - 8);
 	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
-	snprintf(want, sizeof want, "ABI 2.0's is exactly %zu", sizeof(struct dal_plugin));
+	snprintf(want, sizeof want, "ABI " ABI_NOW "'s is exactly %zu", sizeof(struct dal_plugin));
 	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
 }
 END_TEST
@@ -102,6 +108,21 @@ START_TEST(test_loader_refuses_function_table_of_wrong_size)
 	snprintf(want, sizeof want, "function table declares %zu bytes",
 	         sizeof(struct dal_driver) + 8);
 	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
+}
+END_TEST
+
+/* Rule: an older minor's missing members read as zero: a 2.0 plugin,
+ * whose registration ends before `dialect`, loads with no dialect. */
+START_TEST(test_loader_accepts_older_minor_with_zeroed_members)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+
+	ck_assert_msg(loader_find("minor0", TESTS_BUILDDIR, &p, &err) == DAL_OK, "%s",
+	              err.message);
+	ck_assert_uint_eq(DAL_ABI_MINOR_OF(p->reg.abi_version), 0);
+	ck_assert_ptr_null(p->reg.dialect);
+	ck_assert_str_eq(p->reg.version, "9.9.9");
 }
 END_TEST
 
@@ -126,10 +147,10 @@ START_TEST(test_loader_reports_plugin_refusing_older_core)
 
 	ck_assert_int_eq(loader_find("picky", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
 	ck_assert_msg(tu_contains(err.message, "backend_picky"), "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "refused to load into this libdal (plugin ABI 2.0)"),
-	              "%s", err.message);
-	ck_assert_msg(tu_contains(err.message, "needs a core of plugin ABI 2.9 or newer, got 2.0"),
-	              "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "refused to load into this libdal (plugin ABI "
+	                          ABI_NOW ")"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "needs a core of plugin ABI 2.9 or newer, got "
+	                          ABI_NOW), "%s", err.message);
 }
 END_TEST
 
@@ -170,6 +191,27 @@ START_TEST(test_loader_accepts_newer_minor_abi)
 	ck_assert_ptr_eq(p->reg.driver, &p->drv); /* our copy, cut to our size */
 	ck_assert_ptr_nonnull(p->drv.rows_affected);
 	ck_assert_ptr_null(p->drv.stmt_inner);
+}
+END_TEST
+
+/* docs/abi.md, R4: a plugin of an older minor (2.0: the registration ends
+ * before `dialect`, the function table before the 2.1 slots) loads, and
+ * what was added since reads as NULL (unsupported). */
+START_TEST(test_loader_accepts_older_minor_with_new_slots_null)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+
+	ck_assert_msg(loader_find("minor0", TESTS_BUILDDIR, &p, &err) == DAL_OK, "%s",
+	              err.message);
+	ck_assert_uint_eq(DAL_ABI_MINOR_OF(p->drv.abi_version), 0);
+	ck_assert_uint_eq(p->drv.struct_size, offsetof(struct dal_driver, execute_batch));
+	ck_assert_ptr_nonnull(p->drv.rows_affected);
+	ck_assert_ptr_null(p->drv.execute_batch);
+	ck_assert_ptr_null(p->drv.bind_static);
+	ck_assert_ptr_null(p->drv.execute_pipelined);
+	ck_assert_ptr_null(p->drv.backup);
+	ck_assert_ptr_null(p->drv.restore);
 }
 END_TEST
 
@@ -323,10 +365,12 @@ int main(void)
 	tcase_add_test(tc, test_loader_refuses_registration_of_wrong_size);
 	tcase_add_test(tc, test_loader_refuses_function_table_of_wrong_size);
 	tcase_add_test(tc, test_loader_refuses_newer_minor_smaller_than_ours);
+	tcase_add_test(tc, test_loader_accepts_older_minor_with_zeroed_members);
 	tcase_add_test(tc, test_loader_reports_plugin_refusing_older_core);
 	tcase_add_test(tc, test_loader_refuses_file_without_symbol);
 	tcase_add_test(tc, test_loader_refuses_missing_required_slot);
 	tcase_add_test(tc, test_loader_accepts_newer_minor_abi);
+	tcase_add_test(tc, test_loader_accepts_older_minor_with_new_slots_null);
 	tcase_add_test(tc, test_loader_finds_alias_installed_as_symlink);
 	tcase_add_test(tc, test_loader_reports_missing_dependency_by_name);
 	tcase_add_test(tc, test_loader_reports_garbage_file);

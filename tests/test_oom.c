@@ -135,7 +135,7 @@ struct known {
 static const struct known known_bugs[] = {
 	{K_WRONG, "sqlite", "column_name(1) is NULL", NULL,
 	 "libdal bug: the sqlite plugin's column_name allocates the names on first use "
-	 "(plugins/sqlite/sqlite.c sqlite_column_name()) and returns NULL, as for a bad "
+	 "(plugins/sqlite/decode.c sqb_column_name()) and returns NULL, as for a bad "
 	 "index, when that fails"},
 	{K_NONE, NULL, NULL, NULL, NULL}, /* keeps the array non-empty */
 };

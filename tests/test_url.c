@@ -1,6 +1,7 @@
 /* Check suite for database URL parsing and redaction (core/url.c). */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <dal/dal.h>
@@ -612,6 +613,10 @@ START_TEST(test_url_password_never_in_any_message)
 		"mysql:u:SeCrEt@h",
 		"mysql://h/db?password=SeCrEt&x",
 		"mysql://h/db?sslpassword=SeCrEt&y=%00",
+		/* A quoted part holding a quote (found by fuzz_url): hiding
+		 * from quote to quote showed the rest of the password. */
+		"s://e,h:?e':@SeCrEt@",
+		"postgresql://e,h:?x'y':SeCrEt@h/db",
 	};
 	dal_error e;
 
@@ -620,6 +625,106 @@ START_TEST(test_url_password_never_in_any_message)
 		ck_assert_msg(!strstr(e.message, "SeCrEt") && !strstr(e.message, "CrEt"),
 		              "password shown for '%s': %s", bad[i], e.message);
 	}
+}
+END_TEST
+
+/* An address literal with one ':' keeps its brackets, so that
+ * dal_host_next() does not read "v1.x", port "y" (found by fuzz_url). */
+START_TEST(test_url_ipfuture_host_keeps_brackets)
+{
+	struct dal_url u;
+	const char *list;
+	char host[64];
+	unsigned port;
+	dal_error e;
+
+	parse_ok("postgresql://u:p@[v1.x:y]/db", &u);
+	ck_assert_str_eq(u.host, "[v1.x:y]");
+	list = u.host;
+	ck_assert_int_eq(dal_host_next(&list, host, sizeof host, &port, &e), 1);
+	ck_assert_str_eq(host, "v1.x:y");
+	ck_assert_uint_eq(port, 0);
+	ck_assert_int_eq(dal_host_next(&list, host, sizeof host, &port, &e), 0);
+	url_free(&u);
+
+	parse_ok("postgresql://u:p@[v1.x:y],h2/db", &u);
+	ck_assert_str_eq(u.host, "[v1.x:y],h2");
+	url_free(&u);
+	/* An IPvFuture literal may hold commas: kept in brackets too. */
+	parse_ok("postgresql://u:p@[v1.a,b::c]/db", &u);
+	ck_assert_str_eq(u.host, "[v1.a,b::c]");
+	url_free(&u);
+	parse_ok("postgresql://u:p@[v1.a,b::c],h2/db", &u);
+	ck_assert_str_eq(u.host, "[v1.a,b::c],h2");
+	list = u.host;
+	ck_assert_int_eq(dal_host_next(&list, host, sizeof host, &port, &e), 1);
+	ck_assert_str_eq(host, "v1.a,b::c");
+	url_free(&u);
+	parse_ok("postgresql://u:p@[::1],h2/db", &u);
+	ck_assert_str_eq(u.host, "::1,h2"); /* two colons: read as one address */
+	url_free(&u);
+}
+END_TEST
+
+/* A host that percent-decoding gives a ',' or ':' would be read as two
+ * hosts or as a port: refused, naming the character. */
+START_TEST(test_url_decoded_host_separators_refused)
+{
+	dal_error e;
+
+	parse_bad("postgresql://u:p@a%2Cb/db", "argument", &e);
+	ck_assert_msg(strstr(e.message, "contains a comma"), "%s", e.message);
+	parse_bad("postgresql://a%3A1/db", "argument", &e);
+	ck_assert_msg(strstr(e.message, "contains a colon"), "%s", e.message);
+	ck_assert_msg(strstr(e.message, "'a:1'"), "%s", e.message);
+	parse_bad("postgresql://a%5B1/db", "argument", &e);
+	ck_assert_msg(strstr(e.message, "contains a bracket"), "%s", e.message);
+	parse_bad("postgresql://u:p@%09/db", "argument", &e);
+	ck_assert_msg(strstr(e.message, "control character 0x09"), "%s", e.message);
+	parse_bad("postgresql://u:p@a%20/db", "argument", &e);
+	ck_assert_msg(strstr(e.message, "ends with a space"), "%s", e.message);
+	parse_bad("postgresql://%2Fvar%2Crun/db", "argument", &e);
+	ck_assert_msg(strstr(e.message, "contains a comma"), "%s", e.message);
+}
+END_TEST
+
+/* Building the host field and the option array takes time linear in the
+ * URL's size: 1 MiB of hosts (524,277) or of options finishes well inside
+ * the test's timeout (each took over 30 s when quadratic). */
+START_TEST(test_url_huge_host_list_and_query_linear)
+{
+	size_t cap = 1024 * 1024;
+	char *url = malloc(cap + 64);
+	struct dal_url u;
+	size_t len, n = 0;
+	dal_error e;
+
+	ck_assert_ptr_nonnull(url);
+	len = (size_t)sprintf(url, "postgresql://u:p@");
+	while (len < cap) {
+		memcpy(url + len, "h,", 2);
+		len += 2;
+		n++;
+	}
+	strcpy(url + len, "h/db");
+	ck_assert_int_eq(url_parse(url, "argument", DAL_KIND_SERVER, &u, &e), DAL_OK);
+	ck_assert_uint_eq(strlen(u.host), 2 * n + 1);
+	url_free(&u);
+
+	len = (size_t)sprintf(url, "postgresql://u:p@h/db?");
+	for (n = 0; len < cap; n++)
+		len += (size_t)sprintf(url + len, "k%zx=v&", n);
+	url[len - 1] = '\0';
+	ck_assert_int_eq(url_parse(url, "argument", DAL_KIND_SERVER, &u, &e), DAL_OK);
+	ck_assert_uint_eq(u.n_options, n);
+	{
+		char last[32];
+
+		snprintf(last, sizeof last, "k%zx", n - 1);
+		ck_assert_str_eq(u.options[n - 1].key, last);
+	}
+	url_free(&u);
+	free(url);
 }
 END_TEST
 
@@ -728,6 +833,9 @@ int main(void)
 	tcase_add_test(tc, test_url_encoded_nul_refused);
 	tcase_add_test(tc, test_url_bad_password_character_not_shown);
 	tcase_add_test(tc, test_url_password_never_in_any_message);
+	tcase_add_test(tc, test_url_ipfuture_host_keeps_brackets);
+	tcase_add_test(tc, test_url_decoded_host_separators_refused);
+	tcase_add_test(tc, test_url_huge_host_list_and_query_linear);
 	tcase_add_test(tc, test_url_redact_hides_password);
 	tcase_add_test(tc, test_url_redact_truncates_safely);
 	tcase_add_test(tc, test_url_free_is_safe_on_zeroed_struct);

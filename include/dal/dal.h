@@ -201,6 +201,12 @@ DAL_API const char *dal_repo_server_kind(const dal_repo *repo);
 /* The backend's DAL_CAP_* flags. */
 DAL_API unsigned dal_repo_capabilities(const dal_repo *repo);
 
+/* The lexical rules of the backend's SQL, as its plugin declares them: the
+ * DAL_SYNTAX_* flags of <dal/plugin.h> (backslash escapes, # comments,
+ * `identifiers`, $tag$ strings, ...), for tools that split or scan SQL text
+ * as the server will read it. 0 for NULL. */
+DAL_API unsigned dal_repo_syntax(const dal_repo *repo);
+
 /* 1 if the telemetry layer is installed on this repository, else 0. */
 DAL_API int dal_repo_telemetry_enabled(const dal_repo *repo);
 
@@ -245,6 +251,27 @@ typedef int (*dal_txn_fn)(dal_conn *c, void *userdata);
  */
 DAL_API int dal_repo_transact(dal_repo *repo, dal_txn_fn fn, void *userdata,
                               dal_error *err);
+
+/*
+ * Back up the repository's whole database to the file path (created or
+ * replaced), consistently while other connections and processes go on
+ * writing, and check the copy's integrity (SQLite: the online backup API,
+ * then PRAGMA integrity_check on the copy). A partial or damaged file is
+ * removed. Needs the backend's optional backup slot (docs/backup.md):
+ * DAL_EUNSUPPORTED otherwise, the message naming the backend and, for a
+ * server, the tool to use instead (mysqldump, pg_dump). err (may be NULL)
+ * gets the failure.
+ */
+DAL_API int dal_repo_backup(dal_repo *repo, const char *path, dal_error *err);
+
+/*
+ * Replace the repository's whole database with the backup in the file path,
+ * after checking that file's integrity (a damaged file is refused,
+ * DAL_EDATA, and nothing is changed). Connections acquired later see the
+ * restored data; do not run it while other connections of the repository
+ * are in a transaction. DAL_EUNSUPPORTED as for dal_repo_backup().
+ */
+DAL_API int dal_repo_restore(dal_repo *repo, const char *path, dal_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Connections and the pool                                                  */
@@ -332,6 +359,22 @@ typedef struct dal_pool_stats {
 
 /* Fill *out. Safe from any thread. */
 DAL_API int dal_repo_pool_stats(const dal_repo *repo, dal_pool_stats *out);
+
+/*
+ * The statement cache (setting statement_cache_size: statements kept
+ * prepared per pooled connection, 32 by default on servers, 0 on files):
+ * dal_stmt_close() keeps the statement prepared on its connection, and
+ * dal_stmt_prepare() of the same SQL text on that connection (also after
+ * the connection went back to the pool and was acquired again) takes it
+ * back without preparing, with every parameter NULL again. A statement
+ * that can change the schema (CREATE, ALTER, DROP, RENAME, DISCARD,
+ * DEALLOCATE) run through any connection of the repository makes every
+ * cached statement be prepared again on its next use. *hits gets the
+ * prepares answered from a cache, *misses those that were not (both stay 0
+ * with the cache off). Safe from any thread.
+ */
+DAL_API int dal_repo_statement_cache_stats(const dal_repo *repo, uint64_t *hits,
+                                           uint64_t *misses);
 
 /* ------------------------------------------------------------------------ */
 /* Statements                                                                */
@@ -430,6 +473,112 @@ DAL_API const void *dal_stmt_column_blob(dal_stmt *stmt, unsigned col,
                                          size_t *len);
 
 /* ------------------------------------------------------------------------ */
+/* Batches and zero-copy binds                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * One parameter's values for dal_stmt_execute_batch(): a column of nrows
+ * values, all of one type.
+ *
+ *   type     values points to
+ *   INT64    const int64_t[nrows]
+ *   DOUBLE   const double[nrows]
+ *   BOOL     const int[nrows] (non-zero is true)
+ *   TEXT     const char *const[nrows], UTF-8 (a NULL pointer is SQL NULL)
+ *   BLOB     const void *const[nrows] (a NULL pointer is SQL NULL)
+ *   NULL     nothing (values may be NULL): every row is SQL NULL
+ *
+ * lengths: TEXT and BLOB, nrows byte lengths; may be NULL for TEXT, whose
+ * strings are then NUL-terminated, and is required for BLOB. nulls: NULL,
+ * or nrows flags, non-zero making that row's value SQL NULL whatever
+ * values holds. Nothing is copied: every array and the bytes they point to
+ * must stay valid and unchanged until dal_stmt_execute_batch() returns.
+ */
+typedef struct dal_batch_column {
+	dal_type type;
+	const void *values;
+	const size_t *lengths;
+	const unsigned char *nulls;
+} dal_batch_column;
+
+/*
+ * Execute stmt once per row: row r binds cols[i]'s r-th value to parameter
+ * i + 1 (ncols must equal dal_stmt_param_count(); a :name used twice is
+ * one parameter). stmt must return no rows (an INSERT, UPDATE, DELETE...;
+ * DAL_EMISUSE otherwise). Each backend uses its fastest means: PostgreSQL
+ * sends every row in one pipeline, MariaDB/MySQL sends the rows as arrays
+ * (bulk execution, in chunks under max_allowed_packet), SQLite runs a
+ * prepared loop; a backend without its own way gets a loop of binds and
+ * steps.
+ *
+ * All or nothing: with no transaction open on the connection, the batch
+ * runs in a transaction of its own, committed when every row succeeded;
+ * inside the application's transaction, it runs under a savepoint, released
+ * on success. On a failure nothing of the batch remains: its own
+ * transaction, or the application's back to the savepoint, is rolled back,
+ * and the application's transaction goes on (also on PostgreSQL). A backend
+ * without transactions keeps the rows before the failing one.
+ *
+ * Returns DAL_OK, or the first failing row's error: dal_stmt_error()'s
+ * message then starts with "row N: ", and *failed_row (may be NULL) gets N,
+ * 0-based; for a failure that belongs to no row (the BEGIN, the COMMIT, a
+ * misuse), *failed_row is (size_t)-1. A commit lost with the connection is
+ * DAL_EOUTCOME: the batch may or may not be committed. *affected (may be
+ * NULL) gets the rows changed, 0 on failure; dal_stmt_rows_affected()
+ * reports the same. Afterwards the statement's single-row bindings are
+ * unspecified: bind every parameter before the next dal_stmt_step().
+ * nrows == 0 does nothing and returns DAL_OK.
+ */
+DAL_API int dal_stmt_execute_batch(dal_stmt *stmt, const dal_batch_column *cols,
+                                   unsigned ncols, size_t nrows, int64_t *affected,
+                                   size_t *failed_row);
+
+/*
+ * Bind text or a blob without copying it (as SQLite's SQLITE_STATIC). The
+ * lifetime rule: every execution of the statement that uses this binding
+ * reads the bytes at s (or p) again, so they must be valid and unchanged
+ * from the dal_stmt_step() that starts an execution until that execution
+ * ends (DAL_DONE, a failed step, or dal_stmt_reset()), for every execution
+ * until parameter idx is bound again or the statement is closed. Between
+ * executions the buffer may change or die, provided the parameter is bound
+ * again before the next one: the usual loop "fill buffer, bind, step" over
+ * one buffer is correct. Backends that cannot keep a pointer copy the
+ * value, as dal_stmt_bind_text() does; the rule is the same for the caller.
+ * len as in dal_stmt_bind_text(); a NULL s (or p with len > 0) binds SQL
+ * NULL.
+ */
+DAL_API int dal_stmt_bind_text_static(dal_stmt *stmt, unsigned idx, const char *s,
+                                      ptrdiff_t len);
+DAL_API int dal_stmt_bind_blob_static(dal_stmt *stmt, unsigned idx, const void *p,
+                                      size_t len);
+
+/*
+ * Pipelining: execute the n statements stmts[0..n-1] of connection c, each
+ * with its current bindings, sending them all before reading any result
+ * (PostgreSQL's pipeline mode: n statements cost about one round trip
+ * instead of n). Each then reads as if its first dal_stmt_step() had run
+ * it: step it for its first row, DAL_DONE or its own error. PostgreSQL
+ * closes the pipeline with one Sync, so the statements are one unit: with
+ * no transaction open they run as one transaction, and when one fails the
+ * changes of the earlier ones are rolled back (inside the application's
+ * transaction, that transaction is aborted, as after any failure there)
+ * and the server skips the later ones, whose step reports DAL_EBACKEND,
+ * SQLSTATE 25P02, "not run". Pipeline reads, or writes that belong
+ * together. Their results are read whole (not streamed): pipeline point
+ * selects and short results, not scans.
+ *
+ * The statements must be distinct, belong to c, and have no unread rows
+ * (DAL_EMISUSE otherwise); finished ones are reset first. Do not bind any
+ * of them again before stepping it: that discards its result. On backends
+ * without pipelining (dal_repo_capabilities() lacks DAL_CAP_PIPELINE) the
+ * call checks the statements and returns DAL_OK, and each statement
+ * executes at its first step, one after another, exactly as without it.
+ * A failure that belongs to no statement (the connection lost) is
+ * returned here, and dal_conn_error(c) says why.
+ */
+DAL_API int dal_conn_pipeline(dal_conn *c, dal_stmt *const *stmts, size_t n);
+
+/* ------------------------------------------------------------------------ */
 /* Telemetry                                                                 */
 /* ------------------------------------------------------------------------ */
 
@@ -444,6 +593,7 @@ typedef enum dal_op {
 	DAL_OP_BEGIN,
 	DAL_OP_COMMIT,
 	DAL_OP_ROLLBACK,
+	DAL_OP_BATCH,   /* dal_stmt_execute_batch(): rows = rows executed */
 	DAL_OP__COUNT
 } dal_op;
 
@@ -581,6 +731,8 @@ typedef struct dal_plugin_info {
 	unsigned capabilities;
 	unsigned kind;              /* 0: file database, 1: database server */
 	unsigned default_port;      /* servers; 0 for files */
+	const char *dialect;        /* the SQL dialect it declares (see
+	                               dal_repo_dialect()), or NULL */
 } dal_plugin_info;
 
 typedef void (*dal_plugin_fn)(const dal_plugin_info *info, void *userdata);
@@ -603,6 +755,28 @@ DAL_API int dal_plugin_list(const dal_config *cfg, dal_plugin_fn fn,
 DAL_API void dal_plugin_dirs(const dal_config *cfg,
                              void (*fn)(const char *dir, void *userdata),
                              void *userdata);
+
+/* ------------------------------------------------------------------------ */
+/* Dialect facts, for layers that build SQL (migrations, db-reset)           */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The SQL dialect family the repository's plugin declares: "sqlite",
+ * "mysql", "postgresql", or a third-party plugin's own name; NULL when the
+ * plugin declares none (plugins of ABI 2.0). Static; valid until
+ * dal_repo_close().
+ */
+DAL_API const char *dal_repo_dialect(const dal_repo *repo);
+
+/* The dialect's identifier quotes as two characters, opening then closing:
+ * "\"\"" (standard SQL), "``" (MySQL) or "[]". Valid until dal_repo_close(). */
+DAL_API const char *dal_repo_ident_quote(const dal_repo *repo);
+
+/* The repository's migrations directory (setting `migrations`; a relative
+ * path in the INI file is relative to that file's directory) as an absolute
+ * path, or NULL when it has none. Valid until dal_repo_close(). See
+ * <dal/migrate.h>. */
+DAL_API const char *dal_repo_migrations_dir(const dal_repo *repo);
 
 #ifdef __cplusplus
 }

@@ -21,7 +21,21 @@
  *
  * Threading: the core never calls into one connection (and its statements)
  * from two threads at once. Different connections may be used concurrently,
- * so a backend must keep no unsynchronised global state.
+ * so a backend must keep no unsynchronised global state. connect() may run
+ * on several threads at once (the pool opens connections on demand); the
+ * entry point runs once, under the loader's lock. The one exception to
+ * "one thread per connection" is cancel(), documented at its slot.
+ *
+ * Ownership: what the core passes in (connect parameters, SQL, bound
+ * values, options) is valid only during the call: copy what you keep. What
+ * a slot returns (names, values, version strings) stays the backend's, valid
+ * for as long as the slot says. Handles a slot creates are freed only by
+ * their slot (finalize(), disconnect()).
+ *
+ * Building: `cc -o backend_NAME.so NAME.c $(pkg-config --cflags --libs
+ * libdal-plugin)`. docs/writing-a-backend.md is the guide, the installed
+ * examples/backend_template/ a complete backend to start from, and
+ * dal-conformance(1) the suite a backend must pass on its capabilities.
  *
  * Applications do not need this header; see dal.h.
  */
@@ -46,7 +60,7 @@ extern "C" {
  * version (docs/abi.md). A different major is refused with DAL_EPLUGIN_ABI.
  */
 #define DAL_PLUGIN_ABI_MAJOR 2
-#define DAL_PLUGIN_ABI_MINOR 0
+#define DAL_PLUGIN_ABI_MINOR 1
 #define DAL_PLUGIN_ABI_VERSION \
 	((uint32_t)((DAL_PLUGIN_ABI_MAJOR << 16) | DAL_PLUGIN_ABI_MINOR))
 #define DAL_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
@@ -201,6 +215,35 @@ struct dal_connect_params {
 typedef struct dal_bconn dal_bconn;
 typedef struct dal_bstmt dal_bstmt;
 
+/* batch->failed_row when no row failed, or the backend cannot say which. */
+#define DAL_BATCH_ROW_UNKNOWN ((size_t)-1)
+
+/*
+ * The rows of one execute_batch() call (ABI 2.1). The core fills the first
+ * members; the backend sets failed_row and affected.
+ */
+struct dal_batch {
+	size_t nrows;   /* rows to execute, >= 1 */
+	unsigned npos;  /* parameters per row: the statement's nparams */
+	/* Fill vals[0 .. npos-1] with row r's value of each parameter
+	 * position (vals[0] is position 1), r < nrows. TEXT and BLOB bytes
+	 * stay valid and unchanged until execute_batch() returns, so a
+	 * backend may send them without copying; TEXT is not NUL-terminated
+	 * (use len). Cheap: call it once per row as the row is sent. */
+	void (*row)(const struct dal_batch *batch, size_t r, dal_value *vals);
+	const void *source; /* the core's, for row() */
+	/* 1: no transaction is open on the connection. The backend makes the
+	 * batch all or nothing by its own means (a transaction of its own, or
+	 * an implicit one such as a PostgreSQL pipeline's up to its Sync) and
+	 * commits it before returning DAL_OK; after a failure nothing of it
+	 * remains. 0: the core has opened a transaction or a savepoint around
+	 * the call and ends it; do not commit. */
+	int autocommit;
+	/* Set by the backend: */
+	size_t failed_row;  /* index of the failed row, DAL_BATCH_ROW_UNKNOWN */
+	int64_t affected;   /* rows changed by the rows executed successfully */
+};
+
 /*
  * The function table. The same type is implemented by backends and by the
  * core's layers (telemetry, fault injection), each of which wraps the table
@@ -229,20 +272,32 @@ struct dal_driver {
 
 	/* ---- connections ---- */
 
-	/* Open a connection. On failure *out is untouched and nothing leaks. */
+	/* Open a connection. On failure *out is untouched and nothing leaks.
+	 * May run on several threads at once. Errors: DAL_ECONNECT (the
+	 * server cannot be reached: the core retries it with backoff),
+	 * DAL_EAUTH, DAL_ETIMEOUT (connect_timeout), DAL_ECONFIG (a bad option
+	 * or parameter, naming it), DAL_ENOMEM. Never a password in *err. */
 	int (*connect)(const struct dal_driver *self, const struct dal_connect_params *params,
 	               dal_bconn **out, dal_error *err);
-	/* Close a connection. Every statement has been finalized before. */
+	/* Close a connection and free it. Every statement has been finalized
+	 * before. Cannot fail; must also work (and not block for long) when the
+	 * server is gone. */
 	void (*disconnect)(dal_bconn *conn);
 	/* Check that the connection is alive with one round trip (or the
-	 * cheapest equivalent). */
+	 * cheapest equivalent). DAL_ECONNECT when it is lost: the pool then
+	 * discards the connection (disconnect()). */
 	int (*ping)(dal_bconn *conn, dal_error *err);
 	/* (optional) Run SQL that takes no parameters and returns no rows; may
 	 * hold several statements if DAL_CAP_MULTI_STATEMENT. *affected gets the
 	 * rows changed by the last statement, or 0. Fallback: prepare/step. */
 	int (*exec)(dal_bconn *conn, const char *sql, int64_t *affected, dal_error *err);
 	/* Prepare one statement whose SQL is already in the backend's
-	 * param_style with exactly nparams parameters. sql[len] is NUL. */
+	 * param_style with exactly nparams parameters. sql[len] is NUL; sql is
+	 * valid during the call only. The statement belongs to conn and is
+	 * finalized before conn is disconnected. On failure *out is untouched.
+	 * Errors as the server reports them (DAL_ESYNTAX, DAL_ENOTFOUND, ...;
+	 * a backend that defers the round trip reports them at the first
+	 * step instead). */
 	int (*prepare)(dal_bconn *conn, const char *sql, size_t len, unsigned nparams,
 	               dal_bstmt **out, dal_error *err);
 	/* (optional, with DAL_CAP_TRANSACTIONS) Transaction control.
@@ -275,15 +330,22 @@ struct dal_driver {
 
 	/* ---- statements ---- */
 
-	/* Bind parameter pos (1-based, <= nparams). The value is copied. */
+	/* Bind parameter pos (1-based, <= nparams; else DAL_EMISUSE). The
+	 * value is valid during the call only: copy it. Called after prepare,
+	 * after reset, or after step returned DAL_DONE or an error (never
+	 * with rows unread: the core refuses that itself); a binding stays
+	 * until replaced. */
 	int (*bind)(dal_bstmt *stmt, unsigned pos, const dal_value *value, dal_error *err);
 	/* Execute on the first call after prepare/reset, then advance one row:
-	 * DAL_ROW, DAL_DONE, or an error. */
+	 * DAL_ROW, DAL_DONE, or an error (DAL_ECONSTRAINT, DAL_EBUSY, ...,
+	 * with the server's SQLSTATE; DAL_ECONNECT or DAL_EOUTCOME when the
+	 * connection was lost before or while the statement ran). Must not
+	 * allocate per row. */
 	int (*step)(dal_bstmt *stmt, dal_error *err);
 	/* Make the statement executable again, keeping bindings. Discards any
 	 * unread rows. */
 	int (*reset)(dal_bstmt *stmt, dal_error *err);
-	/* Free the statement. Never fails. */
+	/* Free the statement, with any unread rows. Never fails. */
 	void (*finalize)(dal_bstmt *stmt);
 	/* Number of result columns (0 for statements that return no rows).
 	 * Valid after prepare. */
@@ -298,7 +360,53 @@ struct dal_driver {
 	int64_t (*rows_affected)(dal_bstmt *stmt);
 	/* Layers only: the statement of the table below that stmt wraps. */
 	dal_bstmt *(*stmt_inner)(dal_bstmt *stmt);
-	/* ABI 2.1 and later append optional slots here. */
+
+	/* ABI 2.1 */
+
+	/* (optional) Execute stmt, a statement without result columns, once
+	 * per row of batch (struct dal_batch), in row order, as fast as the
+	 * backend allows (a pipeline, array binding, a prepared loop), all or
+	 * nothing as batch->autocommit says (a transaction of the backend's
+	 * own, or the core's around the call). Stop at the first row that
+	 * fails: return its
+	 * error with batch->failed_row set to its index, or to
+	 * DAL_BATCH_ROW_UNKNOWN when the backend cannot tell which row it was
+	 * (the core then finds it by replaying the rows one at a time after
+	 * rolling back).
+	 * batch->affected gets the rows changed by the rows that succeeded.
+	 * The statement's single-row bindings are undefined afterwards (the
+	 * core binds again before the next step). Fallback: the core binds
+	 * and steps each row. */
+	int (*execute_batch)(dal_bstmt *stmt, struct dal_batch *batch, dal_error *err);
+	/* (optional) bind() for TEXT and BLOB values whose bytes the caller
+	 * keeps valid and unchanged until the statement is finalized or
+	 * parameter pos is bound again: the backend may keep the pointer
+	 * instead of a copy (SQLite's SQLITE_STATIC). Other types are never
+	 * passed. Fallback: bind(), which copies. */
+	int (*bind_static)(dal_bstmt *stmt, unsigned pos, const dal_value *value,
+	                   dal_error *err);
+	/* (optional) Execute the n statements stmts[0..n-1] (distinct, of one
+	 * connection, each ready to execute with its bindings) without waiting
+	 * for one result before sending the next (PostgreSQL's pipeline
+	 * mode), and keep each result for its statement: the next step() of
+	 * each returns its first row, DAL_DONE or its error, as if that step
+	 * had executed it (dal.h, dal_conn_pipeline(), says what a failure
+	 * does to the others). Returns DAL_OK, or an
+	 * error that belongs to no statement (the connection was lost, nothing
+	 * could be sent). Fallback: each statement executes at its first step,
+	 * one after another. */
+	int (*execute_pipelined)(dal_bstmt *const *stmts, size_t n, dal_error *err);
+	/* (optional) Write a consistent copy of conn's whole database to the
+	 * file path (which the slot creates or replaces), while other
+	 * connections may go on writing, and check the copy's integrity before
+	 * returning DAL_OK. For embedded databases (SQLite: the online backup
+	 * API and PRAGMA integrity_check). Fallback: DAL_EUNSUPPORTED. */
+	int (*backup)(dal_bconn *conn, const char *path, dal_error *err);
+	/* (optional) Replace conn's whole database with the one in the file
+	 * path, after checking that file's integrity; other connections see
+	 * the restored database. Fallback: DAL_EUNSUPPORTED. */
+	int (*restore)(dal_bconn *conn, const char *path, dal_error *err);
+	/* ABI 2.2 and later append optional slots here. */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -323,8 +431,8 @@ struct dal_plugin {
 	unsigned default_port;      /* DAL_KIND_SERVER: the port used when none
 	                               is given; 0 for DAL_KIND_FILE */
 	const char *default_path;   /* DAL_KIND_FILE: the file used when none is
-	                               given ("dal.db"; relative to the INI file),
-	                               or NULL: a path is required */
+	                               given ("dal.db", relative to the current
+	                               directory), or NULL: a path is required */
 	uint32_t param_style;       /* enum dal_param_style */
 	uint32_t syntax;            /* DAL_SYNTAX_* flags of the SQL dialect */
 	const char *ident_quote;    /* identifier quotes, opening and closing:
@@ -333,7 +441,17 @@ struct dal_plugin {
 	                                          dal_options_parse() */
 	size_t n_options;
 	const struct dal_driver *driver;        /* the function table */
-	/* ABI 2.1 and later append members here. */
+	/* ABI 2.1 */
+	/* The SQL dialect family the backend speaks, for layers that build
+	 * SQL beyond what the application writes (migrations, db-reset):
+	 * "sqlite", "mysql" or "postgresql" when the server accepts that
+	 * family's SQL and catalog (a plugin for a wire-compatible server
+	 * declares the family it is compatible with), else the plugin's own
+	 * lower-case name. NULL (and every 2.0 plugin): not declared; such
+	 * layers then refuse what needs dialect knowledge with
+	 * DAL_EUNSUPPORTED. Read by applications through dal_repo_dialect(). */
+	const char *dialect;
+	/* Later minors append members here. */
 };
 
 /*

@@ -30,5 +30,6 @@ typedef enum dal_type {
 #define DAL_CAP_EMBEDDED (1u << 5)          /* in-process, no server */
 #define DAL_CAP_CANCEL (1u << 6)            /* dal_conn_cancel() and statement_timeout work */
 #define DAL_CAP_TLS (1u << 7)               /* connections can be encrypted (tls_* options) */
+#define DAL_CAP_PIPELINE (1u << 8)          /* dal_conn_pipeline() sends before reading */
 
 #endif /* DAL_TYPES_H */

@@ -224,6 +224,10 @@ static int set_opt(MYSQL *my, enum mysql_option opt, const void *value,
 {
 	if (mysql_optionsv(my, opt, value) == 0)
 		return DAL_OK;
+	/* String options are copied: a failed copy is not a bad option. */
+	if (mysql_errno(my) == CR_OUT_OF_MEMORY)
+		return dal_error_set(err, DAL_ENOMEM, "HY001", CR_OUT_OF_MEMORY,
+		                     "mysql: out of memory setting option %s", name);
 	return dal_error_set(err, DAL_ECONFIG, "HY000", 0,
 	                     "mysql: the connector refused option %s", name);
 }

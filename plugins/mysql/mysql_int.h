@@ -31,6 +31,7 @@
  *   stmt.c     prepared statements: prepare, parameters, execute and step,
  *              reset and finalize; the open-result rule
  *   decode.c   result columns: binding, fetching rows, values and names
+ *   batch.c    batches: bulk executions of parameter arrays
  *   plugin.c   the function table, the registration and the entry point,
  *              the one exported symbol
  */
@@ -117,6 +118,8 @@ struct dal_bconn {
 	int running;
 	unsigned seq;
 	uint64_t idle_ms;         /* my_coarse_ms() when it last became idle */
+	unsigned long max_packet; /* the server's max_allowed_packet, read by the
+	                             first batch (batch.c); 0 until then */
 };
 
 enum col_kind { K_I64, K_U64, K_DOUBLE, K_TEXT, K_BLOB };
@@ -372,6 +375,10 @@ int my_step(dal_bstmt *s, dal_error *err);
 int my_reset(dal_bstmt *s, dal_error *err);
 void my_finalize(dal_bstmt *s);
 int64_t my_rows_affected(dal_bstmt *s);
+
+/* Batches (batch.c): arrays in bulk executions, chunked under
+ * max_allowed_packet. */
+int my_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err);
 
 /* ------------------------------------------------------------------------ */
 /* Result columns (decode.c)                                                */

@@ -32,6 +32,7 @@ static const struct dal_driver mysql_driver = {
 	.column_name = my_column_name,
 	.column_value = my_column_value,
 	.rows_affected = my_rows_affected,
+	.execute_batch = my_execute_batch,
 };
 
 static const struct dal_plugin mysql_registration = {
@@ -59,6 +60,7 @@ static const struct dal_plugin mysql_registration = {
 	.options = my_option_specs,
 	.n_options = MY_N_OPTION_SPECS,
 	.driver = &mysql_driver,
+	.dialect = "mysql",
 };
 
 DAL_PLUGIN_ENTRY(backend_mysql)

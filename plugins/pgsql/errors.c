@@ -171,6 +171,34 @@ static int ends_session(const PGresult *res)
 	return sev && (strncmp(sev, "08", 2) == 0 || strncmp(sev, "57P0", 4) == 0);
 }
 
+/*
+ * A COPY ... TO STDOUT or FROM STDIN put the connection in the COPY
+ * protocol, which statements cannot carry: end it (read and drop what the
+ * server sends, or abort the upload) so that the connection takes requests
+ * again, instead of waiting forever in COPY mode.
+ */
+static int refuse_copy(struct dal_bconn *c, ExecStatusType st, dal_error *err,
+                       const char *what)
+{
+	PGresult *r;
+	char *buf;
+
+	if (st == PGRES_COPY_OUT) {
+		while (PQgetCopyData(c->pg, &buf, 0) > 0)
+			PQfreemem(buf);
+	} else {
+		PQputCopyEnd(c->pg, "COPY FROM STDIN is not supported through libdal");
+	}
+	/* The COPY's own result, then the end; a bounded loop, should a
+	 * COPY BOTH (replication) refuse to end. */
+	for (int k = 0; k < 16 && (r = PQgetResult(c->pg)) != NULL; k++)
+		PQclear(r);
+	return dal_error_set(err, DAL_EUNSUPPORTED, "0A000", 0,
+	                     "%s: COPY %s is not supported through libdal statements "
+	                     "(it needs the COPY protocol); nothing was copied", what,
+	                     st == PGRES_COPY_OUT ? "TO STDOUT" : "FROM STDIN");
+}
+
 /* Report the error carried by res, a failed result of a request that was
  * sent. */
 int pgb_report_result(dal_error *err, struct dal_bconn *c, const PGresult *res,
@@ -182,6 +210,9 @@ int pgb_report_result(dal_error *err, struct dal_bconn *c, const PGresult *res,
 
 	if (!res)
 		return pgb_no_result(c, may_apply, err, what);
+	if (PQresultStatus(res) == PGRES_COPY_OUT || PQresultStatus(res) == PGRES_COPY_IN ||
+	    PQresultStatus(res) == PGRES_COPY_BOTH)
+		return refuse_copy(c, PQresultStatus(res), err, what);
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	if (!state) {
 		/* An error of libpq's own, without a SQLSTATE: the connection

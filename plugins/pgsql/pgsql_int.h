@@ -16,8 +16,9 @@
  * Files: errors.c (error mapping, server notices to the log), connect.c
  * (options and TLS, connecting, exec, transactions, cancel), stmt.c (prepare,
  * execute, step, reset, finalize), bind.c (parameters), decode.c (result
- * columns, the fetch path), plugin.c (the function table, the registration
- * and the entry point).
+ * columns, the fetch path), batch.c (batches in one pipeline), pipeline.c
+ * (independent statements in one pipeline), plugin.c (the function table,
+ * the registration and the entry point).
  *
  * A lost connection is reported by when it was noticed (errors.c): before
  * a request was sent (pgb_alive() reads what the server said while the
@@ -113,7 +114,9 @@ struct param {
 	size_t cap;
 };
 
-enum st_state { ST_READY, ST_ROW, ST_DONE, ST_FAILED };
+/* PRIMED: executed in a pipeline (pipeline.c), its whole result (or its
+ * error, perr) waiting for the first step. */
+enum st_state { ST_READY, ST_ROW, ST_DONE, ST_FAILED, ST_PRIMED };
 
 struct dal_bstmt {
 	struct dal_bconn *conn;
@@ -136,6 +139,7 @@ struct dal_bstmt {
 		size_t len;        /* its decoded length */
 	} *decoded;
 	int64_t affected;
+	dal_error perr;        /* ST_PRIMED: the error its execution got */
 };
 
 /* errors.c */
@@ -212,6 +216,12 @@ int pgb_step(dal_bstmt *s, dal_error *err);
 int pgb_reset(dal_bstmt *s, dal_error *err);
 void pgb_finalize(dal_bstmt *s);
 int64_t pgb_rows_affected(dal_bstmt *s);
+
+/* batch.c: slot */
+int pgb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err);
+
+/* pipeline.c: slot */
+int pgb_execute_pipelined(dal_bstmt *const *v, size_t n, dal_error *err);
 
 /* bind.c: slot */
 int pgb_bind(dal_bstmt *s, unsigned pos, const dal_value *v,

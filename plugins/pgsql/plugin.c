@@ -1,6 +1,6 @@
 /*
  * backend_pgsql: registration. The function table (the slot functions are
- * defined in connect.c, stmt.c, bind.c and decode.c), the registration that
+ * defined in connect.c, stmt.c, bind.c, decode.c, batch.c and pipeline.c), the registration that
  * describes the backend (its options are declared in connect.c), and the
  * plugin's one exported symbol, its entry point. No logic belongs here.
  */
@@ -43,6 +43,8 @@ static const struct dal_driver pgsql_driver = {
 	.column_name = pgb_column_name,
 	.column_value = pgb_column_value,
 	.rows_affected = pgb_rows_affected,
+	.execute_batch = pgb_execute_batch,
+	.execute_pipelined = pgb_execute_pipelined,
 };
 
 static const struct dal_plugin pgsql_registration = {
@@ -54,7 +56,8 @@ static const struct dal_plugin pgsql_registration = {
 	.description = "PostgreSQL (libpq " PG_MAJORVERSION ")",
 	.capabilities = DAL_CAP_TRANSACTIONS | DAL_CAP_TRANSACTIONAL_DDL |
 	                DAL_CAP_LAST_INSERT_ID | DAL_CAP_STREAMING |
-	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL | DAL_CAP_TLS,
+	                DAL_CAP_MULTI_STATEMENT | DAL_CAP_CANCEL | DAL_CAP_TLS |
+	                DAL_CAP_PIPELINE,
 	.kind = DAL_KIND_SERVER,
 	.default_port = DEFAULT_PORT,
 	.param_style = DAL_PARAM_DOLLAR,
@@ -65,6 +68,7 @@ static const struct dal_plugin pgsql_registration = {
 	.options = pgb_option_specs,
 	.n_options = PGB_O__COUNT,
 	.driver = &pgsql_driver,
+	.dialect = "postgresql",
 };
 
 DAL_PLUGIN_ENTRY(backend_pgsql)

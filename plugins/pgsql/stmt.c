@@ -446,6 +446,22 @@ int pgb_step(dal_bstmt *s, dal_error *err)
 		                     "before stepping again");
 	case ST_READY:
 		return execute(s, err);
+	case ST_PRIMED:
+		/* Executed in a pipeline: its result is here already. */
+		if (s->perr.code) {
+			s->state = ST_FAILED;
+			*err = s->perr;
+			return s->perr.code;
+		}
+		if (s->nrows > 0) {
+			s->row = 0;
+			s->rowgen++;
+			s->state = ST_ROW;
+			return DAL_ROW;
+		}
+		drop_res(s);
+		s->state = ST_DONE;
+		return DAL_DONE;
 	case ST_ROW:
 		break;
 	}

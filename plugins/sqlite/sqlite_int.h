@@ -1,11 +1,19 @@
 /*
  * backend_sqlite's private header: the connection and statement objects
- * and the error helpers shared by its files (sqlite.c: connections,
- * statements and registration; errors.c: result-code mapping).
+ * and the functions its files share (prefixed sqb_ or sq_; the plugin is
+ * built with -fvisibility=hidden and exports only its entry point).
+ *
+ * Files, by job: options.c (the options and the pragmas applying them),
+ * connect.c (connections, ping, exec, transactions, cancel and the
+ * statement_timeout clock), stmt.c (prepare, bind, step, reset, finalize),
+ * decode.c (result columns, the fetch path), errors.c (result codes to
+ * dal_code + SQLSTATE), plugin.c (the function table, the registration and
+ * the entry point).
  */
 #ifndef DAL_SQLITE_INT_H
 #define DAL_SQLITE_INT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
@@ -13,7 +21,7 @@
 #include <dal/dal.h>
 #include <dal/plugin.h>
 
-enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_PING, TX__COUNT };
+enum { TX_BEGIN, TX_COMMIT, TX_ROLLBACK, TX_PING, TX_SCHEMA, TX__COUNT };
 
 /*
  * Cancel and statement_timeout. Both stop a running statement the same way:
@@ -35,7 +43,7 @@ struct dal_bconn {
 	int timed_out;                   /* the progress handler stopped the last
 	                                    timed call (not a cancel) */
 	int in_txn;                      /* begin() succeeded, no commit/rollback yet */
-	uint64_t deadline_ns;            /* DEADLINE_CLOCK (sqlite.c); non-zero only
+	uint64_t deadline_ns;            /* DEADLINE_CLOCK (connect.c); non-zero only
 	                                    during a timed sqlite3_step() or
 	                                    sqlite3_exec() */
 };
@@ -73,5 +81,65 @@ int sq_map_code(int rc, const char *msg, const char **state);
  * call (conn->timed_out, consumed here), else DAL_ECANCELED: nothing but
  * sqlite_cancel() calls sqlite3_interrupt(). */
 int sq_report(dal_error *err, struct dal_bconn *conn, int rc, const char *what);
+
+/* options.c: the options, in the order of the enum. */
+enum { O_JOURNAL, O_SYNC, O_BUSY, O_FK, O_CACHE, O_TXMODE, O__COUNT };
+extern const struct dal_option_spec sqb_option_specs[O__COUNT];
+
+/* The options after validation; strings point into the static tables. */
+struct conn_options {
+	const char *journal_mode; /* NULL: leave as is (:memory:) */
+	const char *synchronous;
+	long long busy_timeout;
+	int foreign_keys;
+	int has_cache_size;
+	long long cache_size;
+	const char *begin_sql;
+};
+
+/* Validate every option before the file is touched, so that a typo never
+ * creates a database. memory: the database is ":memory:". */
+int sqb_parse_options(const struct dal_connect_params *p, int memory,
+                      struct conn_options *o, dal_error *err);
+/* Apply the options to the newly opened connection c. */
+int sqb_apply_options(struct dal_bconn *c, const struct conn_options *o, dal_error *err);
+
+/* connect.c */
+/* The statement_timeout deadline of an execution starting now. */
+uint64_t sqb_deadline_after(const struct dal_bconn *c);
+int sqb_connect(const struct dal_driver *self, const struct dal_connect_params *p,
+                dal_bconn **out, dal_error *err);
+void sqb_disconnect(dal_bconn *c);
+int sqb_ping(dal_bconn *c, dal_error *err);
+/* Bring c's copy of the schema up to date (another connection may have
+ * changed it): a statement that reads the schema table checks the cookie. */
+int sqb_schema_check(struct dal_bconn *c, dal_error *err);
+int sqb_exec(dal_bconn *c, const char *sql, int64_t *affected, dal_error *err);
+int sqb_last_insert_id(dal_bconn *c, int64_t *out, dal_error *err);
+int sqb_begin(dal_bconn *c, dal_error *err);
+int sqb_commit(dal_bconn *c, dal_error *err);
+int sqb_rollback(dal_bconn *c, dal_error *err);
+const char *sqb_server_kind(dal_bconn *c);
+const char *sqb_server_version(dal_bconn *c);
+int sqb_cancel(dal_bconn *c, dal_error *err);
+
+/* stmt.c */
+int sqb_prepare(dal_bconn *c, const char *sql, size_t len, unsigned nparams,
+                dal_bstmt **out, dal_error *err);
+int sqb_bind(dal_bstmt *s, unsigned pos, const dal_value *v, dal_error *err);
+int sqb_step(dal_bstmt *s, dal_error *err);
+int sqb_reset(dal_bstmt *s, dal_error *err);
+void sqb_finalize(dal_bstmt *s);
+int64_t sqb_rows_affected(dal_bstmt *s);
+int sqb_bind_static(dal_bstmt *s, unsigned pos, const dal_value *v, dal_error *err);
+int sqb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err);
+
+/* decode.c */
+unsigned sqb_column_count(dal_bstmt *s);
+const char *sqb_column_name(dal_bstmt *s, unsigned col);
+void sqb_column_value(dal_bstmt *s, unsigned col, dal_value *out);
+/* backup.c: the backup and restore slots (ABI 2.1). */
+int sqb_backup(dal_bconn *c, const char *path, dal_error *err);
+int sqb_restore(dal_bconn *c, const char *path, dal_error *err);
 
 #endif

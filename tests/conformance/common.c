@@ -300,7 +300,7 @@ char *url_with_query(const char *query)
 	char *u;
 
 	/* An embedded database URL (a path, ":memory:") is not taken apart. */
-	if (conf.caps & DAL_CAP_EMBEDDED) {
+	if (!(conf.have & NEED_SERVER)) {
 		ck_assert_int_gt(asprintf(&u, "%s%s%s", conf.url,
 		                          strchr(conf.url, '?') ? "&" : "?", query), 0);
 		return u;

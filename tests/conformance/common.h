@@ -33,6 +33,8 @@
 #define NEED_OUTSIDE_CERT (1u << 4) /* the server answers at an address that
                                        is not in its certificate:
                                        [::ffff:127.0.0.1] */
+#define NEED_SERVER (1u << 5)       /* a plugin of kind server
+                                       (DAL_KIND_SERVER), not a file */
 #define NEED_NO_SANITIZER (1u << 8) /* a build without ASan/TSan (whose
                                        allocators abort instead of failing) */
 
@@ -56,6 +58,7 @@ struct conf {
 	unsigned caps;           /* dal_repo_capabilities(): DAL_CAP_* */
 	unsigned have;           /* NEED_* conditions that hold */
 	const char *tls_dir;     /* $DAL_TEST_TLS_DIR, or NULL */
+	unsigned kind;           /* the plugin's declared kind: 0 file, 1 server */
 };
 extern struct conf conf;
 

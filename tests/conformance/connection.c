@@ -26,9 +26,13 @@ START_TEST(test_open_ping_close)
 	CK_ERR(err, dal_repo_ping(r, NULL, NULL));
 	/* ...and on an acquired connection. */
 	c = acquire(r);
-	/* Every shipped backend reports the server's (or library's) version. */
-	ck_assert_ptr_nonnull(dal_conn_server_version(c));
-	ck_assert_int_gt(strlen(dal_conn_server_version(c)), 0);
+	/* Every shipped backend (one with a dialect entry) reports the
+	 * server's (or library's) version; for others the slot is optional
+	 * and NULL means "cannot say" (dal.h), but never an empty string. */
+	if (dl->backend)
+		ck_assert_ptr_nonnull(dal_conn_server_version(c));
+	if (dal_conn_server_version(c))
+		ck_assert_int_gt(strlen(dal_conn_server_version(c)), 0);
 	ns = -1;
 	CK_CONN(c, dal_conn_ping(c, &ns));
 	ck_assert_int_ge(ns, 0);

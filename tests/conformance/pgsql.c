@@ -214,7 +214,7 @@ END_TEST
  * without a SQLSTATE, the connection still fine. That is DAL_ENOMEM, and
  * the connection goes on. (Not in sanitizer builds, whose allocators abort
  * instead of failing, and whose shadow memory makes the limit meaningless:
- * there the case is reported NOT-APPLICABLE, NEED_NO_SANITIZER.)
+ * there the case is reported not applicable, NEED_NO_SANITIZER.)
  */
 
 /* The process's address space in bytes (/proc/self/statm, first field). */

@@ -207,12 +207,12 @@ START_TEST(test_server_multi_host_failover)
 END_TEST
 
 static const struct conf_case cases[] = {
-	CASE(test_wrong_password_is_auth_error, 0, DAL_CAP_EMBEDDED, NEED_URL_PASSWORD),
-	CASE(test_server_down_is_connect_error, 0, DAL_CAP_EMBEDDED, 0),
+	CASE(test_wrong_password_is_auth_error, 0, 0, NEED_SERVER | NEED_URL_PASSWORD),
+	CASE(test_server_down_is_connect_error, 0, 0, NEED_SERVER),
 	/* An embedded backend steps statements independently. */
-	CASE(test_server_streaming_one_result_at_a_time, DAL_CAP_STREAMING, DAL_CAP_EMBEDDED, 0),
-	CASE(test_server_bad_options_are_config_errors, 0, DAL_CAP_EMBEDDED, 0),
-	CASE(test_server_multi_host_failover, 0, DAL_CAP_EMBEDDED, 0),
+	CASE(test_server_streaming_one_result_at_a_time, DAL_CAP_STREAMING, 0, NEED_SERVER),
+	CASE(test_server_bad_options_are_config_errors, 0, 0, NEED_SERVER),
+	CASE(test_server_multi_host_failover, 0, 0, NEED_SERVER),
 	{NULL},
 };
 

@@ -404,19 +404,19 @@ START_TEST(test_tls_cancel_verified_connection)
 END_TEST
 
 static const struct conf_case cases[] = {
-	CASE(test_tls_verify_full_by_address, DAL_CAP_TLS, DAL_CAP_EMBEDDED, NEED_TLS_DIR),
-	CASE(test_tls_verify_full_by_name, DAL_CAP_TLS, DAL_CAP_EMBEDDED,
-	     NEED_TLS_DIR | NEED_LOCALHOST),
-	CASE(test_tls_unknown_ca_refused, DAL_CAP_TLS, DAL_CAP_EMBEDDED, NEED_TLS_DIR),
-	CASE(test_tls_host_outside_certificate, DAL_CAP_TLS, DAL_CAP_EMBEDDED,
-	     NEED_TLS_DIR | NEED_OUTSIDE_CERT),
-	CASE(test_tls_disable_is_plain, DAL_CAP_TLS, DAL_CAP_EMBEDDED, 0),
-	CASE(test_tls_prefer_and_require_encrypt, DAL_CAP_TLS, DAL_CAP_EMBEDDED, NEED_TLS_DIR),
-	CASE(test_tls_client_certificate, DAL_CAP_TLS, DAL_CAP_EMBEDDED, NEED_TLS_DIR),
-	CASE(test_tls_older_names, DAL_CAP_TLS, DAL_CAP_EMBEDDED, NEED_TLS_DIR),
-	CASE(test_tls_contradictions_refused, DAL_CAP_TLS, DAL_CAP_EMBEDDED, 0),
-	CASE(test_tls_cancel_verified_connection, DAL_CAP_TLS | DAL_CAP_CANCEL, DAL_CAP_EMBEDDED,
-	     NEED_TLS_DIR),
+	CASE(test_tls_verify_full_by_address, DAL_CAP_TLS, 0, NEED_SERVER | NEED_TLS_DIR),
+	CASE(test_tls_verify_full_by_name, DAL_CAP_TLS, 0,
+	     NEED_SERVER | NEED_TLS_DIR | NEED_LOCALHOST),
+	CASE(test_tls_unknown_ca_refused, DAL_CAP_TLS, 0, NEED_SERVER | NEED_TLS_DIR),
+	CASE(test_tls_host_outside_certificate, DAL_CAP_TLS, 0,
+	     NEED_SERVER | NEED_TLS_DIR | NEED_OUTSIDE_CERT),
+	CASE(test_tls_disable_is_plain, DAL_CAP_TLS, 0, NEED_SERVER),
+	CASE(test_tls_prefer_and_require_encrypt, DAL_CAP_TLS, 0, NEED_SERVER | NEED_TLS_DIR),
+	CASE(test_tls_client_certificate, DAL_CAP_TLS, 0, NEED_SERVER | NEED_TLS_DIR),
+	CASE(test_tls_older_names, DAL_CAP_TLS, 0, NEED_SERVER | NEED_TLS_DIR),
+	CASE(test_tls_contradictions_refused, DAL_CAP_TLS, 0, NEED_SERVER),
+	CASE(test_tls_cancel_verified_connection, DAL_CAP_TLS | DAL_CAP_CANCEL, 0,
+	     NEED_SERVER | NEED_TLS_DIR),
 	{NULL},
 };
 

@@ -33,26 +33,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-/* Known bug (docs/testing.md, "Fuzzing", finding 4): config.c's reader
- * strips a byte order mark only at the very start of the file, inih one at
- * the start of the first line it is handed: after leading blanks or a first
- * BOM, inih strips the (next) one, and the section header behind it is
- * neither recorded nor normalised by config.c. */
-static int known_bom(const char *text)
-{
-#ifdef FUZZ_KNOWN_BUGS
-	static const char bom[] = "\xEF\xBB\xBF";
-
-	if (strncmp(text, bom, 3) == 0)
-		text += 3;
-	text += strspn(text, " \t\r\f\v");
-	return strncmp(text, bom, 3) == 0;
-#else
-	(void)text;
-	return 0;
-#endif
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -122,7 +102,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		           e->section, e->key, e->line);
 		FUZZ_CHECK(i + 1 == cfg->n_entries || e->line <= cfg->entries[i + 1].line,
 		           "entries out of line order");
-		FUZZ_CHECK(config_has_section(cfg, e->section) || known_bom(text),
+		FUZZ_CHECK(config_has_section(cfg, e->section),
 		           "entry at line %u in [%s], which is no section", e->line, e->section);
 	}
 	/* The lookups settings.c makes. */

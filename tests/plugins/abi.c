@@ -10,7 +10,10 @@
  *                  mismatched header
  *   TP_DRV_EXTRA   the same for the function table
  *   TP_NEED_MINOR  refuse a core of an older minor (version negotiation)
+ *   TP_DIALECT     a value in the 2.1 member `dialect`, which a plugin
+ *                  claiming 2.0 has beyond its struct_size: never read
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,6 +24,12 @@
 #endif
 #ifndef TP_DRV_EXTRA
 #define TP_DRV_EXTRA 0
+#endif
+/* TP_DRV_2_0: the function table of ABI 2.0, which ended before the 2.1
+ * slots (execute_batch is the first). */
+#ifdef TP_DRV_2_0
+#undef TP_DRV_EXTRA
+#define TP_DRV_EXTRA (-(int)(sizeof(struct dal_driver) - offsetof(struct dal_driver, execute_batch)))
 #endif
 #define TP_VERSION ((uint32_t)((TP_MAJOR << 16) | TP_MINOR))
 #define STR2(x) #x
@@ -56,6 +65,9 @@ static const struct {
 		.capabilities = DAL_CAP_EMBEDDED,
 		.kind = DAL_KIND_FILE,
 		.driver = &driver.base,
+#ifdef TP_DIALECT
+		.dialect = TP_DIALECT,
+#endif
 	},
 };
 

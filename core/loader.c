@@ -25,7 +25,6 @@
 
 #include <ltdl.h>
 
-#include "config.h" /* DAL_MISSING_PLUGIN_HINT, DAL_PACKAGED_BACKENDS */
 #include "internal.h"
 #include "strbuf.h"
 
@@ -558,6 +557,10 @@ static void scan_preloaded(struct find_ctx *c)
 	const char *p;
 
 	preloaded_names(&names);
+	/* Running out of memory is not "no such plugin". */
+	if (names.failed && !c->rc)
+		c->rc = dal_error_set(c->err, DAL_ENOMEM, "HY001", 0,
+		                      "out of memory listing the preloaded plugins");
 	for (p = names.data; p && *p;) {
 		size_t n = strcspn(p, ":");
 		char mod[128];
@@ -594,44 +597,6 @@ static void known_names(struct strbuf *sb)
 		for (const char *const *a = p->reg.aliases; a && *a; a++)
 			sb_printf(sb, ", %s", *a);
 	}
-}
-
-/*
- * " (install the package libdal-backend-mysql)": the packager's advice for a
- * type without plugin (configure --with-missing-plugin-hint, for the types
- * of --with-packaged-backends, an alias naming its backend), or "" when
- * there is none for this type. The core itself knows no backend names.
- */
-static void install_hint(const char *type, char *buf, size_t size)
-{
-	buf[0] = '\0';
-#ifdef DAL_MISSING_PLUGIN_HINT
-	const char *list = DAL_PACKAGED_BACKENDS, *name = type;
-	size_t tlen = strlen(type), nlen = tlen;
-	char backend[65];
-
-	if (strspn(list, " ") != strlen(list)) {
-		/* " sqlite sqlite3=sqlite mysql ": find " type " or " type=x ". */
-		const char *p = list;
-		name = NULL;
-		while ((p = strstr(p, type))) {
-			if (p[-1] == ' ' && (p[tlen] == ' ' || p[tlen] == '=')) {
-				name = p[tlen] == '=' ? p + tlen + 1 : type;
-				nlen = p[tlen] == '=' ? strcspn(name, " ") : tlen;
-				break;
-			}
-			p += tlen;
-		}
-		if (!name)
-			return;
-	}
-	snprintf(backend, sizeof backend, "%.*s", (int)nlen, name);
-	/* A literal: the compiler checks the packager's format. */
-	snprintf(buf, size, " (" DAL_MISSING_PLUGIN_HINT ")", backend);
-#else
-	(void)type;
-	(void)size;
-#endif
 }
 
 int loader_find(const char *type, const char *plugin_dir,
@@ -676,11 +641,10 @@ int loader_find(const char *type, const char *plugin_dir,
 	}
 	if (!c.found) {
 		struct strbuf names = {0};
-
 		char hint[160];
 
 		known_names(&names);
-		install_hint(type, hint, sizeof hint);
+		loader_install_hint(type, hint, sizeof hint);
 		rc = dal_error_set(err, DAL_EPLUGIN_NOTFOUND, NULL, 0,
 		                   "no plugin for database type '%s'%s: no %s.so, and no installed "
 		                   "plugin has that alias (installed: %s); searched %s; install "

@@ -44,4 +44,8 @@ int loader_matches(const struct loaded_plugin *p, const char *type);
 int loader_load_path(const char *path, const struct loaded_plugin **out,
                      dal_error *err);
 
+/* Writes " (install the package ...)" for a type without plugin, or "" when
+ * the build has no advice for it (core/install_hint.c). */
+void loader_install_hint(const char *type, char *buf, size_t size);
+
 #endif

@@ -6,14 +6,17 @@
 #                            for the tests, valgrind, promtool (prometheus),
 #                            clang with its libFuzzer runtime (make fuzz), and
 #                            gcovr (make coverage), galera-4 and rsync (the
-#                            Galera test cluster, scripts/test-cluster.sh)
+#                            Galera test cluster, scripts/test-cluster.sh), and
+#                            what builds and checks the Debian packages
+#                            (scripts/test-debs.sh)
 set -eu
 export DEBIAN_FRONTEND=noninteractive
 pkgs="build-essential autoconf automake libtool pkg-config libltdl-dev libinih-dev
       liburiparser-dev libsqlite3-dev check mandoc libedit-dev"
 if [ "${1:-}" = --all ]; then
 	pkgs="$pkgs libmariadb-dev libpq-dev mariadb-server postgresql valgrind prometheus
-	      clang libclang-rt-14-dev gcovr galera-4 rsync"
+	      clang libclang-rt-14-dev gcovr galera-4 rsync
+	      debhelper dpkg-dev fakeroot lintian"
 fi
 # Only ask the network when something is missing: a rerun is quick and offline.
 need=0

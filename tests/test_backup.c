@@ -10,7 +10,6 @@
 #include <check.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,6 @@
 
 #include "testutil.h"
 
-extern char **environ;
 
 #define DAL_BIN TOP_BUILDDIR "/cli/dal"
 
@@ -208,49 +206,23 @@ struct run {
 	int status;
 };
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
-
 static void run_dal(struct run *r, const char *const *args)
 {
 	const char *argv[16];
 	char *out = path_in("out.txt"), *err = path_in("err.txt");
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int n = 0, st;
+	int n = 0;
 
 	argv[n++] = DAL_BIN;
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_eq(posix_spawn(&pid, DAL_BIN, &fa, NULL, (char *const *)argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	slurp(out, r->out, sizeof r->out);
-	slurp(err, r->err, sizeof r->err);
+	r->status = tu_wait(tu_spawn(argv, NULL, out, err));
+	tu_slurp(out, r->out, sizeof r->out);
+	tu_slurp(err, r->err, sizeof r->err);
 	free(out);
 	free(err);
 }
 
-#define assert_run(r, code) \
-	ck_assert_msg((r)->status == (code), "exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", \
-	              (r)->status, (code), (r)->out, (r)->err)
-#define assert_has(text, needle) \
-	ck_assert_msg(tu_contains((text), (needle)), "'%s' not found in:\n%s", (needle), (text))
-#define assert_lacks(text, needle) \
-	ck_assert_msg(!tu_contains((text), (needle)), "'%s' unexpectedly in:\n%s", (needle), (text))
 
 START_TEST(test_cli_backup_and_restore_sqlite)
 {
@@ -262,43 +234,43 @@ START_TEST(test_cli_backup_and_restore_sqlite)
 		const char *a[] = { "-u", url, "exec", "CREATE TABLE t (x)", "exec",
 		                    "INSERT INTO t VALUES (42)", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 	}
 	{
 		const char *a[] = { "-u", url, "backup", "--to", bak, NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
-		assert_has(r.out, "backed up to");
-		assert_has(r.out, "integrity check ok");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "backed up to");
+		tu_assert_has(r.out, "integrity check ok");
 	}
 	{
 		const char *a[] = { "-u", url, "exec", "DELETE FROM t", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 	}
 	{
 		const char *a[] = { "-u", url, "restore", "--from", bak, NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
-		assert_has(r.out, "restored from");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "restored from");
 	}
 	{
 		const char *a[] = { "-u", url, "query", "--csv", "SELECT x FROM t", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
-		assert_has(r.out, "42");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "42");
 	}
 	{
 		const char *a[] = { "-u", url, "backup", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 2);
-		assert_has(r.err, "--to FILE is required");
+		tu_assert_run(&r, 2);
+		tu_assert_has(r.err, "--to FILE is required");
 	}
 	{
 		const char *a[] = { "-u", url, "restore", "--from", "/nonexistent", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 1);
-		assert_has(r.err, "DAL_ENOTFOUND");
+		tu_assert_run(&r, 1);
+		tu_assert_has(r.err, "DAL_ENOTFOUND");
 	}
 	free(url);
 	free(db);
@@ -323,31 +295,31 @@ static void server_backup(const char *var, const char *tool)
 	}
 	ck_assert_int_eq(dal_repo_open_url(&repo, url, &err), DAL_OK);
 	ck_assert_int_eq(dal_repo_backup(repo, "/tmp/never", &err), DAL_EUNSUPPORTED);
-	assert_has(err.message, tool);
+	tu_assert_has(err.message, tool);
 	dal_repo_close(repo);
 
 	{
 		const char *a[] = { "-u", url, "backup", "--to", "/tmp/x.dump", NULL };
 		run_dal(&r, a);
 	}
-	assert_run(&r, 1);
-	assert_has(r.out, tool);
-	assert_has(r.out, "--host='127.0.0.1'");
-	assert_has(r.out, "'/tmp/x.dump'");
-	assert_has(r.err, "run the command above instead");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.out, tool);
+	tu_assert_has(r.out, "--host='127.0.0.1'");
+	tu_assert_has(r.out, "'/tmp/x.dump'");
+	tu_assert_has(r.err, "run the command above instead");
 	/* The password, as written in the URL and decoded. */
 	colon = strchr(strstr(url, "://") + 3, ':');
 	at = strrchr(url, '@');
 	ck_assert_ptr_nonnull(colon);
 	snprintf(pw, sizeof pw, "%.*s", (int)(at - colon - 1), colon + 1);
-	assert_lacks(r.out, pw);
-	assert_lacks(r.err, pw);
+	tu_assert_lacks(r.out, pw);
+	tu_assert_lacks(r.err, pw);
 	{
 		char dec[256];
 
 		tu_pct_decode(pw, dec, sizeof dec);
-		assert_lacks(r.out, dec);
-		assert_lacks(r.err, dec);
+		tu_assert_lacks(r.out, dec);
+		tu_assert_lacks(r.err, dec);
 	}
 }
 

@@ -6,6 +6,7 @@
 #define DAL_TESTUTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Create a fresh directory under $TMPDIR (or /tmp); returns a malloc'd path.
  * Aborts the test on failure. */
@@ -34,5 +35,34 @@ int tu_contains(const char *haystack, const char *needle);
  * registration: they do not apply to an only-SQLite build (configure
  * --with-mysql=no --with-pgsql=no). */
 int tu_backends_built(const char *names);
+
+/* Start argv[0] (a path) with the arguments argv (NULL-terminated), stdin
+ * from the file in (NULL: /dev/null), stdout and stderr to the files out
+ * and err (created or truncated; NULL: the test's own); the environment is
+ * the test's. Returns the pid; aborts the test if it cannot start. */
+pid_t tu_spawn(const char *const *argv, const char *in, const char *out, const char *err);
+
+/* Wait for pid: its exit status, or 128 + the signal that ended it. */
+int tu_wait(pid_t pid);
+
+/* The whole file, malloc'd and NUL-terminated; NULL if it cannot be opened. */
+char *tu_read_file(const char *path);
+
+/* The first size - 1 bytes of the file into buf, NUL-terminated (empty if
+ * it cannot be opened). */
+void tu_slurp(const char *path, char *buf, size_t size);
+
+/* A finished run (r: a struct with status, out and err) must have exited
+ * with code; on failure the whole output is shown. */
+#define tu_assert_run(r, code) \
+	ck_assert_msg((r)->status == (code), "exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", \
+	              (r)->status, (code), (r)->out, (r)->err)
+
+#define tu_assert_has(text, needle) \
+	ck_assert_msg(tu_contains((text), (needle)), "'%s' not found in:\n%s", (needle), (text))
+
+#define tu_assert_lacks(text, needle) \
+	ck_assert_msg(!tu_contains((text), (needle)), "'%s' unexpectedly in:\n%s", (needle), \
+	              (text))
 
 #endif

@@ -57,13 +57,6 @@ static dal_repo *open_file(const char *path)
 	return r;
 }
 
-static void exec_ok(dal_repo *r, const char *sql)
-{
-	dal_error err;
-
-	ck_assert_msg(dal_repo_exec(r, sql, NULL, &err) == DAL_OK, "%s: %s", sql, err.message);
-}
-
 static int64_t one(dal_repo *r, const char *sql)
 {
 	dal_conn *c;
@@ -125,9 +118,9 @@ START_TEST(test_backup_is_consistent_while_a_writer_commits)
 	pthread_t th;
 	dal_error err;
 
-	exec_ok(r, "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)");
-	exec_ok(r, "CREATE TABLE counter (n INTEGER)");
-	exec_ok(r, "INSERT INTO counter VALUES (0)");
+	tu_repo_exec(r, "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)");
+	tu_repo_exec(r, "CREATE TABLE counter (n INTEGER)");
+	tu_repo_exec(r, "INSERT INTO counter VALUES (0)");
 	ck_assert_int_eq(pthread_create(&th, NULL, write_loop, &w), 0);
 	for (int k = 0; k < 5; k++) {
 		char name[32], *bak;
@@ -167,12 +160,12 @@ START_TEST(test_restore_brings_back_the_backup)
 	dal_error err;
 	FILE *f;
 
-	exec_ok(r, "CREATE TABLE t (x INTEGER)");
-	exec_ok(r, "INSERT INTO t VALUES (1), (2), (3)");
+	tu_repo_exec(r, "CREATE TABLE t (x INTEGER)");
+	tu_repo_exec(r, "INSERT INTO t VALUES (1), (2), (3)");
 	ck_assert_msg(dal_repo_backup(r, bak, &err) == DAL_OK, "%s", err.message);
 	ck_assert_int_ne(access(bak, F_OK), -1);
-	exec_ok(r, "DELETE FROM t WHERE x > 1");
-	exec_ok(r, "CREATE TABLE later (y)");
+	tu_repo_exec(r, "DELETE FROM t WHERE x > 1");
+	tu_repo_exec(r, "CREATE TABLE later (y)");
 	ck_assert_msg(dal_repo_restore(r, bak, &err) == DAL_OK, "%s", err.message);
 	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM t"), 3);
 	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'later'"), 0);
@@ -334,8 +327,6 @@ int main(void)
 {
 	Suite *s = suite_create("backup");
 	TCase *tc = tcase_create("backup");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -344,9 +335,5 @@ int main(void)
 	tcase_add_test(tc, test_cli_backup_and_restore_sqlite);
 	tcase_add_test(tc, test_cli_backup_server_points_to_dump_tools);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(s);
 }

@@ -80,19 +80,12 @@ static dal_repo *open_url(const char *url)
 	return r;
 }
 
-static void exec_ok(dal_repo *r, const char *sql)
-{
-	dal_error err;
-
-	ck_assert_msg(dal_repo_exec(r, sql, NULL, &err) == DAL_OK, "%s: %s", sql, err.message);
-}
-
 static void execf(dal_repo *r, const char *fmt, const char *name)
 {
 	char sql[512];
 
 	snprintf(sql, sizeof sql, fmt, name);
-	exec_ok(r, sql);
+	tu_repo_exec(r, sql);
 }
 
 /* Drop this case's tables and state rows in r (errors ignored: they may
@@ -306,7 +299,7 @@ START_TEST(test_copy_sqlite_to_sqlite_all_tables)
 	create_source(from, "sqlite");
 	execf(from, "CREATE TABLE %s (a TEXT, b INTEGER)", table2);
 	execf(from, "INSERT INTO %s VALUES ('x', 1), ('x', 1), (NULL, NULL)", table2);
-	exec_ok(from, "CREATE VIEW v AS SELECT 1 AS one");
+	tu_repo_exec(from, "CREATE VIEW v AS SELECT 1 AS one");
 	ck_assert_msg(dal_copy_run(from, to, NULL, &res, &err) == DAL_OK, "%s", err.message);
 	ck_assert_uint_eq(res.tables, 2); /* the view is not a table to copy */
 	ck_assert_int_eq(res.rows_copied, 8);
@@ -396,7 +389,7 @@ static void corrupted_row(const char *src_file, const char *to_url)
 	create_source(from, "sqlite");
 	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
 	snprintf(sql, sizeof sql, "UPDATE %s SET name = 'tampered' WHERE id = 7", table);
-	exec_ok(to, sql);
+	tu_repo_exec(to, sql);
 	ck_assert_int_eq(dal_copy_run(from, to, &opt, &res, &err), DAL_EDATA);
 	ck_assert_uint_eq(res.mismatches, 1);
 	ck_assert_msg(tu_contains(err.message, table), "%s", err.message);
@@ -452,9 +445,9 @@ static void killed_and_resumed(const char *to_url)
 	snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
 	         "FROM n WHERE i < 40000) INSERT INTO %s SELECT i, 'row ' || i, "
 	         "randomblob(64) FROM n", table);
-	exec_ok(from, sql);
+	tu_repo_exec(from, sql);
 	snprintf(sql, sizeof sql, "INSERT INTO %s VALUES (1, 'a'), (1, 'a'), (2, NULL)", table2);
-	exec_ok(from, sql);
+	tu_repo_exec(from, sql);
 
 	pid = spawn_dal(args);
 	/* Wait for some committed batches, then kill at whatever moment. */
@@ -552,7 +545,7 @@ static void resume_composite_key(const char *src_file, const char *to_url)
 	         "FROM n WHERE i < 1000) INSERT INTO %s SELECT substr('AbéZa', i %% 5 + 1, 1) "
 	         "|| 'x' || (i %% 13), i, CASE i WHEN 617 THEN 'bad' ELSE 'ok' END FROM n",
 	         table);
-	exec_ok(from, sql);
+	tu_repo_exec(from, sql);
 	if (kind && strcmp(kind, "mysql") == 0)
 		execf(to, "CREATE TABLE %s (a VARCHAR(50) NOT NULL, b BIGINT NOT NULL, "
 		      "v VARCHAR(20) CHECK (v <> 'bad'), PRIMARY KEY (a, b)) "
@@ -625,7 +618,7 @@ START_TEST(test_copy_large_values_fit_the_packet_limit)
 	execf(from, "CREATE TABLE %s (id INTEGER PRIMARY KEY, b BLOB)", table);
 	snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
 	         "FROM n WHERE i < 600) INSERT INTO %s SELECT i, randomblob(65536) FROM n", table);
-	exec_ok(from, sql);
+	tu_repo_exec(from, sql);
 	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
 	ck_assert_int_eq(res.rows_copied, 600);
 	ck_assert_uint_eq(res.mismatches, 0);
@@ -802,8 +795,6 @@ int main(void)
 {
 	Suite *s = suite_create("copy");
 	TCase *tc = tcase_create("copy");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -824,9 +815,5 @@ int main(void)
 	tcase_add_test(tc, test_copy_backup_of_server_source_refused);
 	tcase_add_test(tc, test_cli_copy_between_configured_repositories);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(s);
 }

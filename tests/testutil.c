@@ -166,3 +166,46 @@ void tu_slurp(const char *path, char *buf, size_t size)
 	if (f)
 		fclose(f);
 }
+
+int tu_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+dal_repo *tu_repo_open(const char *url)
+{
+	dal_repo *r = NULL;
+	dal_error e;
+
+	ck_assert_msg(dal_repo_open(&r, NULL, NULL, url, &e) == DAL_OK, "open: %s", e.message);
+	return r;
+}
+
+void tu_repo_exec(dal_repo *r, const char *sql)
+{
+	dal_error e;
+	int rc = dal_repo_exec(r, sql, NULL, &e);
+
+	ck_assert_msg(rc == DAL_OK, "%s: %s (%s)", sql, e.message, dal_code_name(rc));
+}
+
+int tu_insert_row(dal_conn *c, void *ud)
+{
+	const struct tu_row *row = ud;
+	dal_stmt *s;
+	int rc;
+
+	if ((rc = dal_stmt_prepare(c, row->sql, &s)) != DAL_OK)
+		return rc;
+	if ((rc = dal_stmt_bind_int64(s, 1, row->id)) == DAL_OK &&
+	    (rc = dal_stmt_step(s)) == DAL_DONE)
+		rc = DAL_OK;
+	dal_stmt_close(s);
+	return rc;
+}

@@ -5,8 +5,12 @@
 #ifndef DAL_TESTUTIL_H
 #define DAL_TESTUTIL_H
 
+#include <check.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
+
+#include <dal/dal.h>
 
 /* Create a fresh directory under $TMPDIR (or /tmp); returns a malloc'd path.
  * Aborts the test on failure. */
@@ -64,5 +68,28 @@ void tu_slurp(const char *path, char *buf, size_t size);
 #define tu_assert_lacks(text, needle) \
 	ck_assert_msg(!tu_contains((text), (needle)), "'%s' unexpectedly in:\n%s", (needle), \
 	              (text))
+
+/* Run suite s (the runner takes it over) in Check's normal mode: the
+ * program's exit status, EXIT_FAILURE if a case failed. */
+int tu_run_suite(Suite *s);
+
+/* Helpers on the public API; each fails the test, with the error, when
+ * the call fails. */
+
+/* dal_repo_open() of url, without a configuration. */
+dal_repo *tu_repo_open(const char *url);
+
+/* dal_repo_exec() of sql. */
+void tu_repo_exec(dal_repo *r, const char *sql);
+
+/* A row for tu_insert_row(): sql takes the one int64 parameter id. */
+struct tu_row {
+	const char *sql;
+	int64_t id;
+};
+
+/* A dal_repo_transact() callback: runs ud's (struct tu_row) statement;
+ * DAL_OK or the failing call's code. */
+int tu_insert_row(dal_conn *c, void *ud);
 
 #endif

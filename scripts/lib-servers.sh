@@ -1,9 +1,12 @@
+# shellcheck shell=bash
 # Shell functions shared by scripts/test-servers.sh and scripts/test-cluster.sh:
 # sourced, not run. The sourcing script sets TAG (the prefix of its messages)
 # and WAIT (seconds to wait for a server), and may set PORT_SPAN (how many
 # ports free_port tries, default 100) and LOG_LINES (lines log_tail shows,
 # default 30). Nothing here stops a process by name.
 
+# The sourcing scripts use these.
+# shellcheck disable=SC2034
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 RUNUSER=/usr/sbin/runuser
 DB=daltest
@@ -89,6 +92,16 @@ kill_tree() {
 		done
 	done
 	echo "$TAG: $what killed (pids ${pids# })"
+}
+
+# SIGKILL (kill_tree) server $1 by its pid file $2: a crash, for the fault
+# tests. The pid's command line must contain $3 (see cmdline_has).
+kill_by_pidfile() {
+	local pid
+	pid_alive "$2" || { echo "$TAG: $1 not running"; return 0; }
+	pid=$(head -n 1 "$2")
+	cmdline_has "$pid" "$3" || die "pid $pid of $2 is not $1"
+	kill_tree "$1" "$pid"
 }
 
 log_tail() {

@@ -233,12 +233,7 @@ g_check_node() {
 }
 
 g_kill() {
-	local d pid
-	d=$(gdir "$1")
-	pid_alive "$d/mysqld.pid" || { echo "test-cluster: Galera node $1 not running"; return 0; }
-	pid=$(head -n 1 "$d/mysqld.pid")
-	cmdline_has "$pid" "--datadir=$d/data" || die "pid $pid of $d/mysqld.pid is not Galera node $1"
-	kill_tree "Galera node $1" "$pid"
+	kill_by_pidfile "Galera node $1" "$(gdir "$1")/mysqld.pid" "--datadir=$(gdir "$1")/data"
 }
 
 g_restart() {
@@ -361,12 +356,7 @@ p_check_node() {
 }
 
 p_kill() {
-	local d pid
-	d=$(pdir "$1")
-	pid_alive "$d/data/postmaster.pid" || { echo "test-cluster: PostgreSQL node $1 not running"; return 0; }
-	pid=$(head -n 1 "$d/data/postmaster.pid")
-	cmdline_has "$pid" "-D $d/data" || die "pid $pid is not PostgreSQL node $1"
-	kill_tree "PostgreSQL node $1" "$pid"
+	kill_by_pidfile "PostgreSQL node $1" "$(pdir "$1")/data/postmaster.pid" "-D $(pdir "$1")/data"
 }
 
 p_role() {

@@ -179,12 +179,7 @@ my_start() {
 
 # SIGKILL by pid file: a crash, for the fault tests.
 my_kill() {
-	local d pid
-	d=$(my_dir)
-	pid_alive "$d/mysqld.pid" || { echo "test-servers: MariaDB not running"; return 0; }
-	pid=$(head -n 1 "$d/mysqld.pid")
-	cmdline_has "$pid" "--datadir=$d/data" || die "pid $pid of $d/mysqld.pid is not the MariaDB of $d"
-	kill_tree MariaDB "$pid"
+	kill_by_pidfile MariaDB "$(my_dir)/mysqld.pid" "--datadir=$(my_dir)/data"
 }
 
 # Start again on the port of the last start, with the same data.
@@ -279,12 +274,7 @@ pg_start() {
 # SIGKILL the postmaster and its backends by the pid file: a crash, for the
 # fault tests. Restarting runs crash recovery.
 pg_kill() {
-	local d pid
-	d=$(pg_dir)
-	pid_alive "$d/data/postmaster.pid" || { echo "test-servers: PostgreSQL not running"; return 0; }
-	pid=$(head -n 1 "$d/data/postmaster.pid")
-	cmdline_has "$pid" "-D $d/data" || die "pid $pid of $d/data/postmaster.pid is not the PostgreSQL of $d"
-	kill_tree PostgreSQL "$pid"
+	kill_by_pidfile PostgreSQL "$(pg_dir)/data/postmaster.pid" "-D $(pg_dir)/data"
 }
 
 # Start again on the port of the last start, with the same data.

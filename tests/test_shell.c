@@ -174,7 +174,7 @@ START_TEST(test_shell_script_stops_at_first_error_with_its_line)
 	tu_assert_has(r.err, "dal: shell: stdin:1: DAL_ENOTFOUND: ");
 	tu_assert_has(r.err, "dal: shell: stdin:2: \\describe: no table or view 'missing_table'\n");
 	tu_assert_has(r.err, "dal: shell: stdin:3: unknown command '\\bogus'; \\help lists the "
-	                  "commands\n");
+	                     "commands\n");
 	run_free(&r);
 	free(url);
 }
@@ -235,17 +235,17 @@ START_TEST(test_shell_script_meta_commands_sqlite)
 	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.err, "");
 	tu_assert_has(r.out, "name  | type\n"
-	                  "------+------\n"
-	                  "cheap | view\n"
-	                  "items | table\n"
-	                  "pairs | table\n"
-	                  "(3 rows)\n");
+	                     "------+------\n"
+	                     "cheap | view\n"
+	                     "items | table\n"
+	                     "pairs | table\n"
+	                     "(3 rows)\n");
 	tu_assert_has(r.out, "name  | type    | nullable | primary_key\n"
-	                  "------+---------+----------+------------\n"
-	                  "id    | INTEGER | YES      |           1\n"
-	                  "name  | TEXT    | NO       |        NULL\n"
-	                  "price | REAL    | YES      |        NULL\n"
-	                  "(3 rows)\n");
+	                     "------+---------+----------+------------\n"
+	                     "id    | INTEGER | YES      |           1\n"
+	                     "name  | TEXT    | NO       |        NULL\n"
+	                     "price | REAL    | YES      |        NULL\n"
+	                     "(3 rows)\n");
 	/* Twice: \d and \describe main.pairs; key positions as declared. */
 	{
 		static const char pairs[] = "name | type    | nullable | primary_key\n"
@@ -301,7 +301,7 @@ START_TEST(test_shell_options_and_help)
 	tu_assert_has(r.out, "This dal is built with libedit: line editing and history.\n");
 #else
 	tu_assert_has(r.out, "This dal is built without libedit: plain lines, no editing or "
-	                  "history.\n");
+	                     "history.\n");
 #endif
 	run_free(&r);
 

@@ -54,7 +54,8 @@
 # another program may hold the port (even in TIME-WAIT), and rsync's daemon,
 # which state transfer starts on the SST port, then fails to bind it. Each cluster gets a
 # database `daltest` and a user `dal` with the password of
-# scripts/test-servers.sh. As there, the servers run as the mysql and postgres
+# scripts/test-servers.sh (both take them, and the helper functions they
+# share, from scripts/lib-servers.sh). As there, the servers run as the mysql and postgres
 # users from a root shell, nothing is ever stopped by process name, and
 # `stop` deletes nothing.
 #

@@ -165,16 +165,16 @@ int copy_state_update(struct copy_run *run, const char *table, const char *key,
 
 static int count_rows(dal_conn *c, const char *table, int64_t *n, dal_error *err)
 {
-	struct cbuf sql = { 0 };
+	struct strbuf sql = { 0 };
 	dal_stmt *st;
 	int rc;
 
-	cb_adds(&sql, "SELECT COUNT(*) FROM ");
-	cb_quote(&sql, dal_repo_ident_quote(dal_conn_repo(c)), table);
+	sb_puts(&sql, "SELECT COUNT(*) FROM ");
+	copy_quote(&sql, dal_repo_ident_quote(dal_conn_repo(c)), table);
 	if (sql.failed)
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	rc = dal_stmt_prepare(c, sql.p, &st);
-	cb_free(&sql);
+	rc = dal_stmt_prepare(c, sql.data, &st);
+	sb_free(&sql);
 	if (rc != DAL_OK)
 		return copy_err_from(err, dal_conn_error(c), "copy: counting the rows of %s "
 		                     "in %s", table, dal_repo_name(dal_conn_repo(c)));
@@ -192,17 +192,17 @@ static int count_rows(dal_conn *c, const char *table, int64_t *n, dal_error *err
 
 static int delete_rows(dal_conn *c, const char *table, dal_error *err)
 {
-	struct cbuf sql = { 0 };
+	struct strbuf sql = { 0 };
 	int rc = DAL_OK;
 
-	cb_adds(&sql, "DELETE FROM ");
-	cb_quote(&sql, dal_repo_ident_quote(dal_conn_repo(c)), table);
+	sb_puts(&sql, "DELETE FROM ");
+	copy_quote(&sql, dal_repo_ident_quote(dal_conn_repo(c)), table);
 	if (sql.failed)
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	if (dal_conn_exec(c, sql.p, NULL) != DAL_OK)
+	if (dal_conn_exec(c, sql.data, NULL) != DAL_OK)
 		rc = copy_err_from(err, dal_conn_error(c), "copy: table %s: emptying the "
 		                   "target to restart it (no primary key to resume by)", table);
-	cb_free(&sql);
+	sb_free(&sql);
 	return rc;
 }
 
@@ -332,7 +332,7 @@ static int checksum(dal_conn *c, const char *table, int64_t *rows, uint64_t *sum
 static int verify(struct copy_run *run, char **tables, size_t n, dal_copy_result *res,
                   dal_error *err)
 {
-	struct cbuf bad = { 0 };
+	struct strbuf bad = { 0 };
 	int rc;
 
 	for (size_t k = 0; k < n; k++) {
@@ -342,7 +342,7 @@ static int verify(struct copy_run *run, char **tables, size_t n, dal_copy_result
 
 		if ((rc = checksum(run->src, tables[k], &p.source_rows, &p.source_sum, err)) ||
 		    (rc = checksum(run->dst, tables[k], &p.target_rows, &p.target_sum, err))) {
-			cb_free(&bad);
+			sb_free(&bad);
 			return rc;
 		}
 		p.rows_total = p.source_rows;
@@ -351,8 +351,8 @@ static int verify(struct copy_run *run, char **tables, size_t n, dal_copy_result
 		p.elapsed_ns = copy_now_ns() - start;
 		if (!p.match) {
 			res->mismatches++;
-			cb_addf(&bad, "%s%.64s (rows %lld/%lld)", bad.len ? ", " : "",
-			        tables[k], (long long)p.source_rows, (long long)p.target_rows);
+			sb_printf(&bad, "%s%.64s (rows %lld/%lld)", bad.len ? ", " : "",
+			          tables[k], (long long)p.source_rows, (long long)p.target_rows);
 		}
 		if (run->progress)
 			run->progress(&p, run->userdata);
@@ -360,8 +360,8 @@ static int verify(struct copy_run *run, char **tables, size_t n, dal_copy_result
 	if (res->mismatches) {
 		rc = copy_err(err, DAL_EDATA, "copy: verification failed for %u table%s "
 		              "(source/target rows): %s", res->mismatches,
-		              res->mismatches == 1 ? "" : "s", bad.failed ? "?" : bad.p);
-		cb_free(&bad);
+		              res->mismatches == 1 ? "" : "s", bad.failed ? "?" : bad.data);
+		sb_free(&bad);
 		return rc;
 	}
 	return DAL_OK;

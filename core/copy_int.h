@@ -2,8 +2,8 @@
  * Private to the copy layer (copy.c, copy_rows.c, copy_schema.c,
  * copy_sum.c, copy_util.c): the table description, the type classes of
  * docs/copy.md, and small helpers. The layer uses only the public API
- * (<dal/dal.h>, <dal/copy.h>): no core internals, so that it works for any
- * backend, a third party's included.
+ * (<dal/dal.h>, <dal/copy.h>) and the core's string buffer: no other core
+ * internals, so that it works for any backend, a third party's included.
  */
 #ifndef DAL_COPY_INT_H
 #define DAL_COPY_INT_H
@@ -13,6 +13,8 @@
 
 #include <dal/copy.h>
 #include <dal/dal.h>
+
+#include "strbuf.h"
 
 /*
  * SQL families the layer knows how to read a catalog from and write DDL
@@ -55,25 +57,11 @@ struct copy_table {
 	unsigned npk;      /* 0: no primary key */
 };
 
-/* A growing string; on allocation failure it keeps failed set and every
- * later call does nothing. */
-struct cbuf {
-	char *p;
-	size_t len, cap;
-	int failed;
-};
-
-void cb_add(struct cbuf *b, const char *s, size_t n);
-void cb_adds(struct cbuf *b, const char *s);
-void cb_addf(struct cbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
-/* Append ident quoted with the repository's declared identifier quotes,
- * the closing quote doubled inside. */
-void cb_quote(struct cbuf *b, const char *quote, const char *ident);
-void cb_free(struct cbuf *b);
+/* The SQL the layer builds goes into a struct strbuf (strbuf.h): on
+ * allocation failure it keeps failed set and every later call does nothing.
+ * copy_quote() appends ident quoted with the repository's declared
+ * identifier quotes, the closing quote doubled inside. */
+void copy_quote(struct strbuf *b, const char *quote, const char *ident);
 
 /* Fill *err: code and message (printf-style); sqlstate "HY000". Returns
  * code. err may be NULL. */

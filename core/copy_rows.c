@@ -40,14 +40,14 @@
 /* Keys                                                                      */
 /* ------------------------------------------------------------------------ */
 
-static void hex(struct cbuf *b, const unsigned char *p, size_t n)
+static void hex(struct strbuf *b, const unsigned char *p, size_t n)
 {
 	static const char digits[] = "0123456789abcdef";
 
 	for (size_t i = 0; i < n; i++) {
 		char two[2] = { digits[p[i] >> 4], digits[p[i] & 15] };
 
-		cb_add(b, two, 2);
+		sb_append(b, two, 2);
 	}
 }
 
@@ -56,10 +56,10 @@ static void hex(struct cbuf *b, const unsigned char *p, size_t n)
  * per key column a tag, ':', the value, ';'. Tags: i (decimal integer),
  * d (double, %.17g), t (text, hex of its bytes), x (blob, hex), n (NULL).
  */
-void copy_key_encode(struct cbuf *b, dal_stmt *st, const struct copy_table *t)
+void copy_key_encode(struct strbuf *b, dal_stmt *st, const struct copy_table *t)
 {
 	b->len = 0;
-	cb_add(b, "", 0);
+	sb_append(b, "", 0);
 	for (unsigned k = 0; k < t->npk; k++) {
 		unsigned col = t->pk[k];
 		const void *p;
@@ -67,27 +67,27 @@ void copy_key_encode(struct cbuf *b, dal_stmt *st, const struct copy_table *t)
 
 		switch (dal_stmt_column_type(st, col)) {
 		case DAL_TYPE_NULL:
-			cb_adds(b, "n:");
+			sb_puts(b, "n:");
 			break;
 		case DAL_TYPE_INT64:
 		case DAL_TYPE_BOOL:
-			cb_addf(b, "i:%" PRId64, dal_stmt_column_int64(st, col));
+			sb_printf(b, "i:%" PRId64, dal_stmt_column_int64(st, col));
 			break;
 		case DAL_TYPE_DOUBLE:
-			cb_addf(b, "d:%.17g", dal_stmt_column_double(st, col));
+			sb_printf(b, "d:%.17g", dal_stmt_column_double(st, col));
 			break;
 		case DAL_TYPE_BLOB:
 			p = dal_stmt_column_blob(st, col, &n);
-			cb_adds(b, "x:");
+			sb_puts(b, "x:");
 			hex(b, p, p ? n : 0);
 			break;
 		default:
 			p = dal_stmt_column_text(st, col, &n);
-			cb_adds(b, "t:");
+			sb_puts(b, "t:");
 			hex(b, p, p ? n : 0);
 			break;
 		}
-		cb_adds(b, ";");
+		sb_puts(b, ";");
 	}
 }
 
@@ -197,40 +197,40 @@ static int select_rows(struct copy_run *run, const struct copy_table *t,
                        const char *resume_key, dal_stmt **out, dal_error *err)
 {
 	const char *q = dal_repo_ident_quote(run->from);
-	struct cbuf b = { 0 };
+	struct strbuf b = { 0 };
 	int rc;
 
-	cb_adds(&b, "SELECT ");
+	sb_puts(&b, "SELECT ");
 	for (unsigned i = 0; i < t->ncols; i++) {
-		cb_adds(&b, i ? ", " : "");
-		cb_quote(&b, q, t->cols[i].name);
+		sb_puts(&b, i ? ", " : "");
+		copy_quote(&b, q, t->cols[i].name);
 	}
-	cb_adds(&b, " FROM ");
-	cb_quote(&b, q, t->name);
+	sb_puts(&b, " FROM ");
+	copy_quote(&b, q, t->name);
 	if (resume_key && t->npk) {
 		/* Row-value comparison: the order of ORDER BY below, on the
 		 * source's own collation. */
-		cb_adds(&b, t->npk > 1 ? " WHERE (" : " WHERE ");
+		sb_puts(&b, t->npk > 1 ? " WHERE (" : " WHERE ");
 		for (unsigned k = 0; k < t->npk; k++) {
-			cb_adds(&b, k ? ", " : "");
-			cb_quote(&b, q, t->cols[t->pk[k]].name);
+			sb_puts(&b, k ? ", " : "");
+			copy_quote(&b, q, t->cols[t->pk[k]].name);
 		}
-		cb_adds(&b, t->npk > 1 ? ") > (" : " > ");
+		sb_puts(&b, t->npk > 1 ? ") > (" : " > ");
 		for (unsigned k = 0; k < t->npk; k++)
-			cb_adds(&b, k ? ", ?" : "?");
-		cb_adds(&b, t->npk > 1 ? ")" : "");
+			sb_puts(&b, k ? ", ?" : "?");
+		sb_puts(&b, t->npk > 1 ? ")" : "");
 	}
 	if (t->npk) {
-		cb_adds(&b, " ORDER BY ");
+		sb_puts(&b, " ORDER BY ");
 		for (unsigned k = 0; k < t->npk; k++) {
-			cb_adds(&b, k ? ", " : "");
-			cb_quote(&b, q, t->cols[t->pk[k]].name);
+			sb_puts(&b, k ? ", " : "");
+			copy_quote(&b, q, t->cols[t->pk[k]].name);
 		}
 	}
 	if (b.failed)
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	rc = dal_stmt_prepare(run->src, b.p, out);
-	cb_free(&b);
+	rc = dal_stmt_prepare(run->src, b.data, out);
+	sb_free(&b);
 	if (rc != DAL_OK)
 		return copy_err_from(err, dal_conn_error(run->src), "copy: table %s: "
 		                     "reading the source", t->name);
@@ -247,27 +247,27 @@ static int insert_stmt(struct copy_run *run, const struct copy_table *t, unsigne
                        dal_stmt **out, dal_error *err)
 {
 	const char *q = dal_repo_ident_quote(run->to);
-	struct cbuf b = { 0 };
+	struct strbuf b = { 0 };
 	int rc;
 
-	cb_adds(&b, "INSERT INTO ");
-	cb_quote(&b, q, t->name);
-	cb_adds(&b, " (");
+	sb_puts(&b, "INSERT INTO ");
+	copy_quote(&b, q, t->name);
+	sb_puts(&b, " (");
 	for (unsigned i = 0; i < t->ncols; i++) {
-		cb_adds(&b, i ? ", " : "");
-		cb_quote(&b, q, t->cols[i].name);
+		sb_puts(&b, i ? ", " : "");
+		copy_quote(&b, q, t->cols[i].name);
 	}
-	cb_adds(&b, ") VALUES ");
+	sb_puts(&b, ") VALUES ");
 	for (unsigned r = 0; r < nrows; r++) {
-		cb_adds(&b, r ? ", (" : "(");
+		sb_puts(&b, r ? ", (" : "(");
 		for (unsigned i = 0; i < t->ncols; i++)
-			cb_adds(&b, i ? ", ?" : "?");
-		cb_adds(&b, ")");
+			sb_puts(&b, i ? ", ?" : "?");
+		sb_puts(&b, ")");
 	}
 	if (b.failed)
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	rc = dal_stmt_prepare(run->dst, b.p, out);
-	cb_free(&b);
+	rc = dal_stmt_prepare(run->dst, b.data, out);
+	sb_free(&b);
 	if (rc != DAL_OK)
 		return copy_err_from(err, dal_conn_error(run->dst), "copy: table %s: "
 		                     "preparing the INSERT", t->name);
@@ -467,7 +467,7 @@ int copy_rows(struct copy_run *run, const struct copy_table *t, unsigned index,
               dal_error *err)
 {
 	struct mover m = { .run = run, .t = t };
-	struct cbuf key = { 0 };
+	struct strbuf key = { 0 };
 	unsigned batch = run->batch, in_batch = 0;
 	uint64_t start = copy_now_ns();
 	int64_t done_rows = run->rows_done, run_rows = 0;
@@ -529,7 +529,7 @@ int copy_rows(struct copy_run *run, const struct copy_table *t, unsigned index,
 			}
 			done_rows += in_batch;
 			run_rows += in_batch;
-			if ((rc = commit_batch(run, t, t->npk ? key.p : NULL, done_rows, 0,
+			if ((rc = commit_batch(run, t, t->npk ? key.data : NULL, done_rows, 0,
 			                       err)) != DAL_OK)
 				goto out;
 			in_batch = 0;
@@ -563,6 +563,6 @@ out:
 	dal_stmt_close(m.tail);
 	free(m.cells);
 	free(m.arena);
-	cb_free(&key);
+	sb_free(&key);
 	return rc;
 }

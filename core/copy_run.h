@@ -34,6 +34,6 @@ int copy_state_update(struct copy_run *run, const char *table, const char *key,
 
 /* copy_rows.c: encode the primary key of st's current row (docs/copy.md,
  * "State"). */
-void copy_key_encode(struct cbuf *b, dal_stmt *st, const struct copy_table *t);
+void copy_key_encode(struct strbuf *b, dal_stmt *st, const struct copy_table *t);
 
 #endif

@@ -33,6 +33,18 @@ static int prepare(dal_conn *c, const char *sql, dal_stmt **st, const char *what
 	return DAL_OK;
 }
 
+/* Prepare the SQL built in sql, then free it (also when building it ran
+ * out of memory). */
+static int prepare_built(dal_conn *c, struct strbuf *sql, dal_stmt **st, const char *what,
+                         dal_error *err)
+{
+	int rc = sql->failed ? copy_err(err, DAL_ENOMEM, "copy: out of memory")
+	                     : prepare(c, sql->data, st, what, err);
+
+	sb_free(sql);
+	return rc;
+}
+
 static int grow(void **p, size_t *cap, size_t n, size_t size)
 {
 	if (n < *cap)
@@ -59,23 +71,20 @@ void copy_names_free(char **names)
 int copy_list_tables(dal_conn *c, char ***out, size_t *nout, dal_error *err)
 {
 	enum copy_dialect d = copy_dialect_of(dal_conn_repo(c));
-	struct cbuf sql = { 0 };
+	struct strbuf sql = { 0 };
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	dal_stmt *st = NULL;
 	int rc;
 
 	if (d == CD_SQLITE)
-		cb_adds(&sql, "SELECT name FROM sqlite_master WHERE type = 'table' "
+		sb_puts(&sql, "SELECT name FROM sqlite_master WHERE type = 'table' "
 		              "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
 	else
-		cb_addf(&sql, "SELECT table_name FROM information_schema.tables "
-		              "WHERE table_schema = %s AND table_type = 'BASE TABLE' "
-		              "ORDER BY table_name", schema_expr(d));
-	if (sql.failed)
-		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	rc = prepare(c, sql.p, &st, "listing the tables", err);
-	cb_free(&sql);
+		sb_printf(&sql, "SELECT table_name FROM information_schema.tables "
+		                "WHERE table_schema = %s AND table_type = 'BASE TABLE' "
+		                "ORDER BY table_name", schema_expr(d));
+	rc = prepare_built(c, &sql, &st, "listing the tables", err);
 	if (rc != DAL_OK)
 		return rc;
 	while ((rc = dal_stmt_step(st)) == DAL_ROW) {
@@ -284,20 +293,17 @@ nomem:
 static int describe_info_schema(dal_conn *c, enum copy_dialect d, struct copy_table *t,
                                 dal_error *err)
 {
-	struct cbuf sql = { 0 };
+	struct strbuf sql = { 0 };
 	size_t cap = 0;
 	dal_stmt *st = NULL;
 	int rc;
 
 	/* MySQL's column_type carries the length and tinyint(1) (its BOOLEAN). */
-	cb_addf(&sql, "SELECT column_name, %s, is_nullable, character_maximum_length, "
-	              "numeric_precision, numeric_scale FROM information_schema.columns "
-	              "WHERE table_schema = %s AND table_name = ? ORDER BY ordinal_position",
-	        d == CD_MYSQL ? "column_type" : "data_type", schema_expr(d));
-	if (sql.failed)
-		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	rc = prepare(c, sql.p, &st, "reading the columns", err);
-	cb_free(&sql);
+	sb_printf(&sql, "SELECT column_name, %s, is_nullable, character_maximum_length, "
+	                "numeric_precision, numeric_scale FROM information_schema.columns "
+	                "WHERE table_schema = %s AND table_name = ? ORDER BY ordinal_position",
+	          d == CD_MYSQL ? "column_type" : "data_type", schema_expr(d));
+	rc = prepare_built(c, &sql, &st, "reading the columns", err);
 	if (rc != DAL_OK)
 		return rc;
 	dal_stmt_bind_text(st, 1, t->name, -1);
@@ -321,17 +327,14 @@ static int describe_info_schema(dal_conn *c, enum copy_dialect d, struct copy_ta
 	}
 	dal_stmt_close(st);
 
-	cb_addf(&sql, "SELECT k.column_name FROM information_schema.table_constraints c "
-	              "JOIN information_schema.key_column_usage k "
-	              "ON k.constraint_name = c.constraint_name "
-	              "AND k.constraint_schema = c.constraint_schema "
-	              "AND k.table_name = c.table_name "
-	              "WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = %s "
-	              "AND c.table_name = ? ORDER BY k.ordinal_position", schema_expr(d));
-	if (sql.failed)
-		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	rc = prepare(c, sql.p, &st, "reading the primary key", err);
-	cb_free(&sql);
+	sb_printf(&sql, "SELECT k.column_name FROM information_schema.table_constraints c "
+	                "JOIN information_schema.key_column_usage k "
+	                "ON k.constraint_name = c.constraint_name "
+	                "AND k.constraint_schema = c.constraint_schema "
+	                "AND k.table_name = c.table_name "
+	                "WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = %s "
+	                "AND c.table_name = ? ORDER BY k.ordinal_position", schema_expr(d));
+	rc = prepare_built(c, &sql, &st, "reading the primary key", err);
 	if (rc != DAL_OK)
 		return rc;
 	dal_stmt_bind_text(st, 1, t->name, -1);
@@ -383,40 +386,40 @@ static int in_pk(const struct copy_table *t, unsigned col)
 
 /* MySQL: a key needs a bounded type; long VARCHARs count against its
  * 64 KiB row limit, so they become LONGTEXT. */
-static void text_type(struct cbuf *b, enum copy_dialect d, const struct copy_col *col,
-                      int key)
+static void text_type(struct strbuf *b, enum copy_dialect d,
+                      const struct copy_col *col, int key)
 {
 	if (d == CD_MYSQL) {
 		if (key)
-			cb_addf(b, "VARCHAR(%ld)", col->len > 0 && col->len <= 768 ? col->len : 255);
+			sb_printf(b, "VARCHAR(%ld)", col->len > 0 && col->len <= 768 ? col->len : 255);
 		else if (col->len > 0 && col->len <= 255)
-			cb_addf(b, "VARCHAR(%ld)", col->len);
+			sb_printf(b, "VARCHAR(%ld)", col->len);
 		else
-			cb_adds(b, "LONGTEXT");
+			sb_puts(b, "LONGTEXT");
 	} else if (col->len > 0 && col->cls == CC_TEXT)
-		cb_addf(b, "VARCHAR(%ld)", col->len);
+		sb_printf(b, "VARCHAR(%ld)", col->len);
 	else
-		cb_adds(b, "TEXT");
+		sb_puts(b, "TEXT");
 }
 
 /* The column type of the mapping table of docs/copy.md. */
-static void column_type(struct cbuf *b, enum copy_dialect d, const struct copy_col *col,
-                        int key)
+static void column_type(struct strbuf *b, enum copy_dialect d,
+                        const struct copy_col *col, int key)
 {
 	switch (col->cls) {
 	case CC_INT:
-		cb_adds(b, d == CD_SQLITE ? "INTEGER" : "BIGINT");
+		sb_puts(b, d == CD_SQLITE ? "INTEGER" : "BIGINT");
 		return;
 	case CC_DOUBLE:
-		cb_adds(b, d == CD_SQLITE ? "REAL" : d == CD_MYSQL ? "DOUBLE" : "DOUBLE PRECISION");
+		sb_puts(b, d == CD_SQLITE ? "REAL" : d == CD_MYSQL ? "DOUBLE" : "DOUBLE PRECISION");
 		return;
 	case CC_BOOL:
-		cb_adds(b, "BOOLEAN");
+		sb_puts(b, "BOOLEAN");
 		return;
 	case CC_TSTZ:
 		/* Elsewhere: the text the source prints, offset included. */
 		if (d == CD_PGSQL) {
-			cb_adds(b, "TIMESTAMP WITH TIME ZONE");
+			sb_puts(b, "TIMESTAMP WITH TIME ZONE");
 			return;
 		}
 		text_type(b, d, col, key);
@@ -425,21 +428,21 @@ static void column_type(struct cbuf *b, enum copy_dialect d, const struct copy_c
 		text_type(b, d, col, key);
 		return;
 	case CC_BLOB:
-		cb_adds(b, d == CD_PGSQL ? "BYTEA" : d == CD_MYSQL ? (key ? "VARBINARY(255)" : "LONGBLOB")
+		sb_puts(b, d == CD_PGSQL ? "BYTEA" : d == CD_MYSQL ? (key ? "VARBINARY(255)" : "LONGBLOB")
 		                                               : "BLOB");
 		return;
 	case CC_NUMERIC:
 		if (col->prec)
-			cb_addf(b, "%s(%d,%d)", d == CD_MYSQL ? "DECIMAL" : "NUMERIC", col->prec,
-			        col->scale);
+			sb_printf(b, "%s(%d,%d)", d == CD_MYSQL ? "DECIMAL" : "NUMERIC", col->prec,
+			          col->scale);
 		else
-			cb_adds(b, d == CD_MYSQL ? "DECIMAL(65,30)" : "NUMERIC");
+			sb_puts(b, d == CD_MYSQL ? "DECIMAL(65,30)" : "NUMERIC");
 		return;
 	case CC_TIMESTAMP:
-		cb_adds(b, d == CD_MYSQL ? "DATETIME(6)" : d == CD_PGSQL ? "TIMESTAMP(6)" : "TIMESTAMP");
+		sb_puts(b, d == CD_MYSQL ? "DATETIME(6)" : d == CD_PGSQL ? "TIMESTAMP(6)" : "TIMESTAMP");
 		return;
 	case CC_DATE:
-		cb_adds(b, "DATE");
+		sb_puts(b, "DATE");
 		return;
 	}
 }
@@ -449,36 +452,36 @@ int copy_create(dal_conn *c, const struct copy_table *t, dal_error *err)
 	const dal_repo *repo = dal_conn_repo(c);
 	enum copy_dialect d = copy_dialect_of(repo);
 	const char *q = dal_repo_ident_quote(repo);
-	struct cbuf b = { 0 };
+	struct strbuf b = { 0 };
 	int rc;
 
-	cb_adds(&b, "CREATE TABLE ");
-	cb_quote(&b, q, t->name);
-	cb_adds(&b, " (");
+	sb_puts(&b, "CREATE TABLE ");
+	copy_quote(&b, q, t->name);
+	sb_puts(&b, " (");
 	for (unsigned i = 0; i < t->ncols; i++) {
-		cb_adds(&b, i ? ", " : "");
-		cb_quote(&b, q, t->cols[i].name);
-		cb_adds(&b, " ");
+		sb_puts(&b, i ? ", " : "");
+		copy_quote(&b, q, t->cols[i].name);
+		sb_puts(&b, " ");
 		column_type(&b, d, &t->cols[i], in_pk(t, i));
 		if (t->cols[i].notnull)
-			cb_adds(&b, " NOT NULL");
+			sb_puts(&b, " NOT NULL");
 	}
 	if (t->npk) {
-		cb_adds(&b, ", PRIMARY KEY (");
+		sb_puts(&b, ", PRIMARY KEY (");
 		for (unsigned k = 0; k < t->npk; k++) {
-			cb_adds(&b, k ? ", " : "");
-			cb_quote(&b, q, t->cols[t->pk[k]].name);
+			sb_puts(&b, k ? ", " : "");
+			copy_quote(&b, q, t->cols[t->pk[k]].name);
 		}
-		cb_adds(&b, ")");
+		sb_puts(&b, ")");
 	}
-	cb_adds(&b, d == CD_MYSQL ? ") DEFAULT CHARSET=utf8mb4" : ")");
+	sb_puts(&b, d == CD_MYSQL ? ") DEFAULT CHARSET=utf8mb4" : ")");
 	if (b.failed)
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	if (dal_conn_exec(c, b.p, NULL) != DAL_OK)
+	if (dal_conn_exec(c, b.data, NULL) != DAL_OK)
 		rc = copy_err_from(err, dal_conn_error(c), "copy: creating table %s in %s",
 		                   t->name, dal_repo_name(repo));
 	else
 		rc = DAL_OK;
-	cb_free(&b);
+	sb_free(&b);
 	return rc;
 }

@@ -166,23 +166,23 @@ int copy_table_sum(dal_conn *c, const struct copy_table *t, int64_t *rows,
                    uint64_t *sum, dal_error *err)
 {
 	const char *q = dal_repo_ident_quote(dal_conn_repo(c));
-	struct cbuf sql = { 0 };
+	struct strbuf sql = { 0 };
 	dal_stmt *st = NULL;
 	uint64_t total = 0;
 	int64_t n = 0;
 	int rc;
 
-	cb_adds(&sql, "SELECT ");
+	sb_puts(&sql, "SELECT ");
 	for (unsigned i = 0; i < t->ncols; i++) {
-		cb_adds(&sql, i ? ", " : "");
-		cb_quote(&sql, q, t->cols[i].name);
+		sb_puts(&sql, i ? ", " : "");
+		copy_quote(&sql, q, t->cols[i].name);
 	}
-	cb_adds(&sql, " FROM ");
-	cb_quote(&sql, q, t->name);
+	sb_puts(&sql, " FROM ");
+	copy_quote(&sql, q, t->name);
 	if (sql.failed)
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	rc = dal_stmt_prepare(c, sql.p, &st);
-	cb_free(&sql);
+	rc = dal_stmt_prepare(c, sql.data, &st);
+	sb_free(&sql);
 	if (rc != DAL_OK)
 		return copy_err_from(err, dal_conn_error(c), "copy: checksum of %s in %s",
 		                     t->name, dal_repo_name(dal_conn_repo(c)));

@@ -1,7 +1,7 @@
 /*
- * The copy layer's small helpers: a growing string for the SQL it builds,
- * identifier quoting by the repository's declared quotes, error filling
- * and the SQL family of a repository. Public API only.
+ * The copy layer's small helpers: identifier quoting by the repository's
+ * declared quotes (into the core's strbuf), error filling and the SQL family
+ * of a repository. Public API otherwise.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -12,79 +12,18 @@
 
 #include "copy_int.h"
 
-void cb_add(struct cbuf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		if (!(p = realloc(b->p, cap))) {
-			b->failed = 1;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-void cb_adds(struct cbuf *b, const char *s)
-{
-	cb_add(b, s, strlen(s));
-}
-
-void cb_addf(struct cbuf *b, const char *fmt, ...)
-{
-	char tmp[256], *big;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->failed = 1;
-		return;
-	}
-	if ((size_t)n < sizeof tmp) {
-		cb_add(b, tmp, (size_t)n);
-		return;
-	}
-	if (!(big = malloc((size_t)n + 1))) {
-		b->failed = 1;
-		return;
-	}
-	va_start(ap, fmt);
-	vsnprintf(big, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	cb_add(b, big, (size_t)n);
-	free(big);
-}
-
-void cb_quote(struct cbuf *b, const char *quote, const char *ident)
+void copy_quote(struct strbuf *b, const char *quote, const char *ident)
 {
 	char open = quote && quote[0] ? quote[0] : '"';
 	char close = quote && quote[0] && quote[1] ? quote[1] : open;
 
-	cb_add(b, &open, 1);
+	sb_append(b, &open, 1);
 	for (const char *p = ident; *p; p++) {
-		cb_add(b, p, 1);
+		sb_append(b, p, 1);
 		if (*p == close)
-			cb_add(b, p, 1);
+			sb_append(b, p, 1);
 	}
-	cb_add(b, &close, 1);
-}
-
-void cb_free(struct cbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof *b);
+	sb_append(b, &close, 1);
 }
 
 static void fill(dal_error *err, int code, const char *sqlstate, long native,

@@ -260,6 +260,18 @@ static int apply_down(dal_conn *c, const struct mig_file *f, int in_txn, dal_err
 	return mig_row_delete(c, f->version, 0, err);
 }
 
+/* End a step after its migration ran with result rc: roll it back on
+ * failure (rc is returned, err keeps the failure), else commit it. */
+static int step_finish(struct dal_migrator *m, dal_conn *c, int in_txn, int rc,
+                       dal_error *err)
+{
+	if (rc != DAL_OK) {
+		mig_step_end(m, c, in_txn, 0, NULL);
+		return rc;
+	}
+	return mig_step_end(m, c, in_txn, 1, err);
+}
+
 int dal_migrator_up(dal_migrator *m, int64_t to, int *applied, dal_error *err)
 {
 	dal_error local;
@@ -293,12 +305,7 @@ int dal_migrator_up(dal_migrator *m, int64_t to, int *applied, dal_error *err)
 			rc = mig_step_end(m, c, in_txn, 1, err);
 			break;
 		}
-		rc = apply_up(c, next, in_txn, err);
-		if (rc != DAL_OK) {
-			mig_step_end(m, c, in_txn, 0, NULL);
-			break;
-		}
-		if ((rc = mig_step_end(m, c, in_txn, 1, err)) != DAL_OK)
+		if ((rc = step_finish(m, c, in_txn, apply_up(c, next, in_txn, err), err)) != DAL_OK)
 			break;
 		n++;
 		if (m->progress) {
@@ -381,11 +388,7 @@ int dal_migrator_down(dal_migrator *m, int64_t to, int *reverted, dal_error *err
 			               ": no down file", v);
 			break;
 		}
-		if ((rc = apply_down(c, f, in_txn, err)) != DAL_OK) {
-			mig_step_end(m, c, in_txn, 0, NULL);
-			break;
-		}
-		if ((rc = mig_step_end(m, c, in_txn, 1, err)) != DAL_OK)
+		if ((rc = step_finish(m, c, in_txn, apply_down(c, f, in_txn, err), err)) != DAL_OK)
 			break;
 		n++;
 		report(m->progress, m->progress_ud, f, NULL);

@@ -54,41 +54,43 @@ void mig_prefix(dal_error *err, const char *what, const char *msg)
 	}
 }
 
+/* Fill err from cause (a connection's or statement's error): the
+ * database's code, SQLSTATE and native code stay; the message says what
+ * the migrator was doing. */
+static int fail_from(const dal_error *cause, int rc, dal_error *err, const char *fmt,
+                     va_list ap)
+{
+	char what[256];
+
+	vsnprintf(what, sizeof what, fmt, ap);
+	err->code = rc;
+	memcpy(err->sqlstate, cause->code ? cause->sqlstate : "HY000", sizeof err->sqlstate);
+	err->native = cause->code ? cause->native : 0;
+	mig_prefix(err, what, cause->code ? cause->message : dal_strerror(rc));
+	return rc;
+}
+
 int mig_conn_fail(dal_conn *c, int rc, dal_error *err, const char *fmt, ...)
 {
-	const dal_error *ce = dal_conn_error(c);
-	char what[256];
 	va_list ap;
 
 	if (!err)
 		return rc;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
+	fail_from(dal_conn_error(c), rc, err, fmt, ap);
 	va_end(ap);
-	/* The database's code, SQLSTATE and native code stay; the message
-	 * says what the migrator was doing. */
-	err->code = rc;
-	memcpy(err->sqlstate, ce->code ? ce->sqlstate : "HY000", sizeof err->sqlstate);
-	err->native = ce->code ? ce->native : 0;
-	mig_prefix(err, what, ce->code ? ce->message : dal_strerror(rc));
 	return rc;
 }
 
 int mig_stmt_fail(dal_stmt *st, int rc, dal_error *err, const char *fmt, ...)
 {
-	const dal_error *se = dal_stmt_error(st);
-	char what[256];
 	va_list ap;
 
 	if (!err)
 		return rc;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
+	fail_from(dal_stmt_error(st), rc, err, fmt, ap);
 	va_end(ap);
-	err->code = rc;
-	memcpy(err->sqlstate, se->code ? se->sqlstate : "HY000", sizeof err->sqlstate);
-	err->native = se->code ? se->native : 0;
-	mig_prefix(err, what, se->code ? se->message : dal_strerror(rc));
 	return rc;
 }
 

@@ -54,7 +54,8 @@
 # another program may hold the port (even in TIME-WAIT), and rsync's daemon,
 # which state transfer starts on the SST port, then fails to bind it. Each cluster gets a
 # database `daltest` and a user `dal` with the password of
-# scripts/test-servers.sh. As there, the servers run as the mysql and postgres
+# scripts/test-servers.sh (both take them, and the helper functions they
+# share, from scripts/lib-servers.sh). As there, the servers run as the mysql and postgres
 # users from a root shell, nothing is ever stopped by process name, and
 # `stop` deletes nothing.
 #
@@ -62,19 +63,13 @@
 # 60).
 set -euo pipefail
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-RUNUSER=/usr/sbin/runuser
+TAG=test-cluster
 WAIT=${DAL_TEST_SERVER_WAIT:-60}
+PORT_SPAN=200
+LOG_LINES=40
+# shellcheck source=scripts/lib-servers.sh
+. "$(dirname "$0")/lib-servers.sh"
 PROVIDER=/usr/lib/galera/libgalera_smm.so
-DB=daltest
-DBUSER=dal
-DBPASS='p@ss:w/rd%'
-DBPASS_URL='p%40ss%3Aw%2Frd%25'
-
-die() {
-	echo "test-cluster: $*" >&2
-	exit 1
-}
 
 usage() {
 	echo "usage: $0 start|stop|env DIR" >&2
@@ -82,21 +77,6 @@ usage() {
 	echo "       $0 desync DIR galera 1|2|3 on|off" >&2
 	echo "       $0 kill|promote|rebuild|role DIR pg a|b" >&2
 	exit 2
-}
-
-port_busy() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# The first port >= $1 that nothing listens on and that is not in the
-# space-separated list $2 (ports handed out already, not listening yet).
-free_port() {
-	local p=$1
-	while port_busy "$p" || [[ " $2 " == *" $p "* ]]; do
-		p=$((p + 1))
-		[ "$p" -lt $(($1 + 200)) ] || die "no free port in $1..$p"
-	done
-	echo "$p"
 }
 
 # The first port >= $1 such that it and the next two are free and not in
@@ -111,53 +91,6 @@ free_run() {
 	echo "$p"
 }
 
-pid_gone() {
-	local state
-	kill -0 "$1" 2>/dev/null || return 0
-	state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)
-	[ -z "$state" ] || [ "$state" = Z ]
-}
-
-pid_alive() {
-	local pid
-	[ -s "$1" ] || return 1
-	pid=$(head -n 1 "$1")
-	case $pid in '' | *[!0-9]*) return 1 ;; esac
-	! pid_gone "$pid"
-}
-
-cmdline_has() {
-	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
-}
-
-# SIGKILL process $2 and its direct children (stopped first, so that it
-# forks nothing meanwhile), and wait until all are gone; $1 names it.
-kill_tree() {
-	local what=$1 pid=$2 pids="" p i=0
-	kill -STOP "$pid" 2>/dev/null || true
-	for p in $(ps -o pid= --ppid "$pid" 2>/dev/null || true); do
-		pids="$pids $p"
-	done
-	pids="${pids# } $pid"
-	for p in $pids; do
-		kill -KILL "$p" 2>/dev/null || true
-	done
-	for p in $pids; do
-		until pid_gone "$p"; do
-			i=$((i + 1))
-			[ "$i" -le $((WAIT * 20)) ] || die "$what: pid $p still there ${WAIT}s after SIGKILL"
-			sleep 0.05
-		done
-	done
-	echo "test-cluster: $what killed (pids ${pids# })"
-}
-
-log_tail() {
-	echo "---- last lines of $1 ----" >&2
-	tail -n 40 "$1" >&2 2>/dev/null || echo "(no log)" >&2
-	echo "----" >&2
-}
-
 # ---- Galera -----------------------------------------------------------------
 
 gdir() { echo "$DIR/galera$1"; }
@@ -165,8 +98,7 @@ gdir() { echo "$DIR/galera$1"; }
 g_client() {
 	local n=$1
 	shift
-	mariadb --no-defaults --protocol=socket --socket="$(gdir "$n")/mysqld.sock" \
-		-uroot --batch --skip-column-names "$@"
+	my_socket_client "$(gdir "$n")/mysqld.sock" "$@"
 }
 
 # The ports of node $1: SQL, group communication, IST, SST (DIR/galeraN/ports).
@@ -250,18 +182,12 @@ g_install() {
 	chown mysql:mysql "$d"
 	[ -d "$d/data/mysql" ] && return 0
 	rm -rf "$d/data"
-	if ! mariadb-install-db --no-defaults --user=mysql --datadir="$d/data" \
-		--auth-root-authentication-method=socket --skip-test-db \
-		--skip-name-resolve >"$d/install.log" 2>&1 </dev/null; then
-		log_tail "$d/install.log"
-		die "mariadb-install-db failed for Galera node $n (log: $d/install.log)"
-	fi
+	my_install_db "$d" " for Galera node $n"
 }
 
 g_start() {
 	local n d taken="" sql gc
-	command -v mariadbd >/dev/null || PATH=$PATH:/usr/sbin
-	command -v mariadbd >/dev/null || die "mariadbd not found: apt-get install mariadb-server"
+	need_mariadbd
 	[ -f "$PROVIDER" ] || die "$PROVIDER not found: apt-get install galera-4"
 	command -v rsync >/dev/null || die "rsync not found (Galera state transfer): apt-get install rsync"
 	for n in 1 2 3; do
@@ -293,13 +219,10 @@ g_start() {
 			g_launch "$n" join
 		fi
 		if [ "$n" = 1 ]; then
-			g_client 1 <<-SQL >"$d/setup.log" 2>&1 || { log_tail "$d/setup.log"; die "Galera setup failed"; }
-				CREATE DATABASE IF NOT EXISTS $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-				CREATE USER IF NOT EXISTS '$DBUSER'@'127.0.0.1' IDENTIFIED BY '$DBPASS';
-				ALTER USER '$DBUSER'@'127.0.0.1' IDENTIFIED BY '$DBPASS';
-				GRANT ALL PRIVILEGES ON $DB.* TO '$DBUSER'@'127.0.0.1';
-				FLUSH PRIVILEGES;
-			SQL
+			{
+				my_setup_sql
+				echo 'FLUSH PRIVILEGES;'
+			} | g_client 1 >"$d/setup.log" 2>&1 || { log_tail "$d/setup.log"; die "Galera setup failed"; }
 		fi
 		echo "test-cluster: Galera node $n Synced at 127.0.0.1:$(cut -d' ' -f1 "$d/ports")"
 	done
@@ -311,12 +234,7 @@ g_check_node() {
 }
 
 g_kill() {
-	local d pid
-	d=$(gdir "$1")
-	pid_alive "$d/mysqld.pid" || { echo "test-cluster: Galera node $1 not running"; return 0; }
-	pid=$(head -n 1 "$d/mysqld.pid")
-	cmdline_has "$pid" "--datadir=$d/data" || die "pid $pid of $d/mysqld.pid is not Galera node $1"
-	kill_tree "Galera node $1" "$pid"
+	kill_by_pidfile "Galera node $1" "$(gdir "$1")/mysqld.pid" "--datadir=$(gdir "$1")/data"
 }
 
 g_restart() {
@@ -334,20 +252,11 @@ g_restart() {
 }
 
 g_stop_one() {
-	local d pid i=0
+	local d pid
 	d=$(gdir "$1")
 	pid_alive "$d/mysqld.pid" || return 0
 	pid=$(head -n 1 "$d/mysqld.pid")
-	kill -TERM "$pid"
-	until pid_gone "$pid"; do
-		i=$((i + 1))
-		if [ "$i" -gt $((WAIT * 5)) ]; then
-			echo "test-cluster: Galera node $1 (pid $pid) ignored SIGTERM, sending SIGKILL" >&2
-			kill -KILL "$pid" 2>/dev/null || true
-			break
-		fi
-		sleep 0.2
-	done
+	my_stop_pid "Galera node $1" "$pid"
 	echo "test-cluster: Galera node $1 stopped"
 }
 
@@ -370,28 +279,8 @@ p_psql() {
 }
 
 p_launch() {
-	local n=$1 d port i=0
-	d=$(pdir "$n")
-	port=$(p_port "$n")
-	touch "$d/server.log"
-	chown postgres:postgres "$d/server.log"
-	until as_postgres "$PGBIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w -t "$WAIT" \
-		-o "-c listen_addresses=127.0.0.1 -p $port -k $d -c password_encryption=scram-sha-256 -c shared_buffers=16MB -c max_connections=60 -c wal_level=replica -c max_wal_senders=4 -c hot_standby=on -c wal_keep_size=64MB -c hot_standby_feedback=on" \
-		start </dev/null >"$d/pg_ctl.log" 2>&1; do
-		i=$((i + 1))
-		if [ "$i" -gt $((WAIT * 2)) ]; then
-			cat "$d/pg_ctl.log" >&2
-			log_tail "$d/server.log"
-			die "PostgreSQL node $n did not start within ${WAIT}s"
-		fi
-		sleep 0.5
-	done
-	i=0
-	until as_postgres "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" </dev/null; do
-		i=$((i + 1))
-		[ "$i" -le $((WAIT * 5)) ] || { log_tail "$d/server.log"; die "PostgreSQL node $n not ready"; }
-		sleep 0.2
-	done
+	pg_launch_at "PostgreSQL node $1" "$(pdir "$1")" "$(p_port "$1")" \
+		"-c shared_buffers=16MB -c max_connections=60 -c wal_level=replica -c max_wal_senders=4 -c hot_standby=on -c wal_keep_size=64MB -c hot_standby_feedback=on"
 }
 
 # Make node $1 a standby of node $2 (which runs): a fresh base backup
@@ -432,9 +321,7 @@ p_start() {
 	done
 	d=$(pdir a)
 	if [ ! -s "$d/data/PG_VERSION" ] && [ ! -s "$(pdir b)/data/PG_VERSION" ]; then
-		as_postgres "$PGBIN/initdb" -D "$d/data" -U postgres -E UTF8 --locale=C \
-			--auth-local=trust --auth-host=scram-sha-256 --no-sync \
-			</dev/null >"$d/initdb.log" 2>&1 || { log_tail "$d/initdb.log"; die "initdb failed"; }
+		pg_initdb "$d"
 	fi
 	# The primary: whichever node has data and is no standby (a at first).
 	local prim=a
@@ -443,16 +330,14 @@ p_start() {
 	# Restarted after `stop`, the primary would wait for its synchronous
 	# standby at every commit, the setup's included: off until it streams.
 	p_sync "$prim" ''
-	p_psql "$prim" >"$(pdir "$prim")/setup.log" 2>&1 <<-SQL || { log_tail "$(pdir "$prim")/setup.log"; die "PostgreSQL setup failed"; }
-		SELECT 'CREATE ROLE $DBUSER LOGIN'
-		 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DBUSER') \gexec
-		ALTER ROLE $DBUSER LOGIN PASSWORD '$DBPASS';
-		SELECT 'CREATE DATABASE $DB OWNER $DBUSER ENCODING ''UTF8'' TEMPLATE template0'
-		 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB') \gexec
+	{
+		pg_setup_sql
+		cat <<-SQL
 		\connect $DB
 		GRANT EXECUTE ON FUNCTION pg_wal_replay_pause() TO $DBUSER;
 		GRANT EXECUTE ON FUNCTION pg_wal_replay_resume() TO $DBUSER;
-	SQL
+		SQL
+	} | p_psql "$prim" >"$(pdir "$prim")/setup.log" 2>&1 || { log_tail "$(pdir "$prim")/setup.log"; die "PostgreSQL setup failed"; }
 	local stb
 	stb=$(p_other "$prim")
 	if ! pid_alive "$(pdir "$stb")/data/postmaster.pid"; then
@@ -472,12 +357,7 @@ p_check_node() {
 }
 
 p_kill() {
-	local d pid
-	d=$(pdir "$1")
-	pid_alive "$d/data/postmaster.pid" || { echo "test-cluster: PostgreSQL node $1 not running"; return 0; }
-	pid=$(head -n 1 "$d/data/postmaster.pid")
-	cmdline_has "$pid" "-D $d/data" || die "pid $pid is not PostgreSQL node $1"
-	kill_tree "PostgreSQL node $1" "$pid"
+	kill_by_pidfile "PostgreSQL node $1" "$(pdir "$1")/data/postmaster.pid" "-D $(pdir "$1")/data"
 }
 
 p_role() {
@@ -524,20 +404,11 @@ p_rebuild() {
 }
 
 p_stop_one() {
-	local d pid i=0
+	local d pid
 	d=$(pdir "$1")
 	pid_alive "$d/data/postmaster.pid" || return 0
 	pid=$(head -n 1 "$d/data/postmaster.pid")
-	kill -INT "$pid"
-	until pid_gone "$pid"; do
-		i=$((i + 1))
-		if [ "$i" -eq $((WAIT * 5)) ]; then
-			kill -QUIT "$pid" 2>/dev/null || true
-		elif [ "$i" -gt $((WAIT * 10)) ]; then
-			die "PostgreSQL node $1 (pid $pid) did not exit"
-		fi
-		sleep 0.2
-	done
+	pg_stop_pid "PostgreSQL node $1" "$pid"
 	echo "test-cluster: PostgreSQL node $1 stopped"
 }
 
@@ -546,9 +417,7 @@ p_stop_one() {
 [ $# -ge 2 ] || usage
 CMD=$1
 DIR=$2
-case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
-case $DIR in *[[:space:]]*) die "DIR must not contain white space: '$DIR'" ;; esac
-[ ${#DIR} -lt 80 ] || die "DIR is too long for a unix socket path: '$DIR'"
+check_dir
 
 case $CMD in
 start)

@@ -43,95 +43,15 @@
 # DAL_TEST_SERVER_WAIT (seconds to wait for each server, default 30).
 set -euo pipefail
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
-RUNUSER=/usr/sbin/runuser
+TAG=test-servers
 WAIT=${DAL_TEST_SERVER_WAIT:-30}
-DB=daltest
-DBUSER=dal
-# Raw password and its percent-encoded URL form; keep the two in step.
-DBPASS='p@ss:w/rd%'
-DBPASS_URL='p%40ss%3Aw%2Frd%25'
-
-die() {
-	echo "test-servers: $*" >&2
-	exit 1
-}
+# shellcheck source=scripts/lib-servers.sh
+. "$(dirname "$0")/lib-servers.sh"
 
 usage() {
 	echo "usage: $0 start|stop|env DIR" >&2
 	echo "       $0 kill|restart DIR mysql|pgsql" >&2
 	exit 2
-}
-
-# 0 if something accepts TCP connections on 127.0.0.1:$1.
-port_busy() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-}
-
-# The first port >= $1 that nothing listens on.
-free_port() {
-	local p=$1
-	while port_busy "$p"; do
-		p=$((p + 1))
-		[ "$p" -lt $(($1 + 100)) ] || die "no free port in $1..$p"
-	done
-	echo "$p"
-}
-
-# 0 if process $1 is gone: it does not exist, or it is a zombie waiting to
-# be reaped (kill -0 still succeeds on those, and a server killed hard is
-# one until the init process gets round to it).
-pid_gone() {
-	local state
-	kill -0 "$1" 2>/dev/null || return 0
-	state=$(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null || true)
-	[ -z "$state" ] || [ "$state" = Z ]
-}
-
-# 0 if the pid in file $1 names a live process.
-pid_alive() {
-	local pid
-	[ -s "$1" ] || return 1
-	pid=$(head -n 1 "$1")
-	case $pid in '' | *[!0-9]*) return 1 ;; esac
-	! pid_gone "$pid"
-}
-
-# 0 if the command line of process $1 contains $2. Before a SIGKILL: the pid
-# in a pid file left by a crash may belong to an unrelated process by now.
-cmdline_has() {
-	tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
-}
-
-# SIGKILL process $2 and its direct children, and wait until all are gone; $1
-# names the server in messages. The process is stopped first, so that it
-# forks no child between the listing of its children and the kill, and the
-# children die first, so that none of them sees its parent die and says
-# goodbye to its client: to the clients, the whole server vanishes at once.
-kill_tree() {
-	local what=$1 pid=$2 pids="" p i=0
-	kill -STOP "$pid" 2>/dev/null || true
-	for p in $(ps -o pid= --ppid "$pid" 2>/dev/null || true); do
-		pids="$pids $p"
-	done
-	pids="${pids# } $pid"
-	for p in $pids; do
-		kill -KILL "$p" 2>/dev/null || true
-	done
-	for p in $pids; do
-		until pid_gone "$p"; do
-			i=$((i + 1))
-			[ "$i" -le $((WAIT * 20)) ] || die "$what: pid $p still there ${WAIT}s after SIGKILL"
-			sleep 0.05
-		done
-	done
-	echo "test-servers: $what killed (pids ${pids# })"
-}
-
-log_tail() {
-	echo "---- last lines of $1 ----" >&2
-	tail -n 30 "$1" >&2 2>/dev/null || echo "(no log)" >&2
-	echo "----" >&2
 }
 
 # ---- MariaDB ----------------------------------------------------------------
@@ -182,8 +102,7 @@ tls_install() {
 my_dir() { echo "$DIR/mysql"; }
 
 my_client() {
-	mariadb --no-defaults --protocol=socket --socket="$(my_dir)/mysqld.sock" \
-		-uroot --batch --skip-column-names "$@"
+	my_socket_client "$(my_dir)/mysqld.sock" "$@"
 }
 
 # Start mariadbd on port $1 (its data directory exists, no server runs on it)
@@ -230,18 +149,12 @@ my_wait() {
 my_start() {
 	local d port
 	d=$(my_dir)
-	command -v mariadbd >/dev/null || PATH=$PATH:/usr/sbin
-	command -v mariadbd >/dev/null || die "mariadbd not found: apt-get install mariadb-server"
+	need_mariadbd
 	mkdir -p "$d"
 	chown mysql:mysql "$d"
 	if [ ! -d "$d/data/mysql" ]; then
 		rm -rf "$d/data"
-		if ! mariadb-install-db --no-defaults --user=mysql --datadir="$d/data" \
-			--auth-root-authentication-method=socket --skip-test-db \
-			--skip-name-resolve >"$d/install.log" 2>&1 </dev/null; then
-			log_tail "$d/install.log"
-			die "mariadb-install-db failed (log: $d/install.log)"
-		fi
+		my_install_db "$d" ""
 	fi
 	if pid_alive "$d/mysqld.pid"; then
 		port=$(cat "$d/port")
@@ -252,29 +165,21 @@ my_start() {
 		: >"$d/error.log"
 		my_launch "$port"
 	fi
-	# With --skip-name-resolve, 'dal'@'localhost' would not match a TCP login
-	# from 127.0.0.1, so the TCP account is for 127.0.0.1.
-	my_client <<-SQL >"$d/setup.log" 2>&1 || { log_tail "$d/setup.log"; die "MariaDB setup failed"; }
-		CREATE DATABASE IF NOT EXISTS $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
-		CREATE USER IF NOT EXISTS '$DBUSER'@'127.0.0.1' IDENTIFIED BY '$DBPASS';
-		ALTER USER '$DBUSER'@'127.0.0.1' IDENTIFIED BY '$DBPASS';
-		GRANT ALL PRIVILEGES ON $DB.* TO '$DBUSER'@'127.0.0.1';
+	{
+		my_setup_sql
+		cat <<-SQL
 		CREATE DATABASE IF NOT EXISTS ${DB}_schema CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;
 		GRANT ALL PRIVILEGES ON ${DB}_schema.* TO '$DBUSER'@'127.0.0.1';
 		FLUSH PRIVILEGES;
-	SQL
+		SQL
+	} | my_client >"$d/setup.log" 2>&1 || { log_tail "$d/setup.log"; die "MariaDB setup failed"; }
 	MYSQL_URL="mysql://$DBUSER:$DBPASS_URL@127.0.0.1:$port/$DB"
 	echo "test-servers: MariaDB up at 127.0.0.1:$port (data $d/data)"
 }
 
 # SIGKILL by pid file: a crash, for the fault tests.
 my_kill() {
-	local d pid
-	d=$(my_dir)
-	pid_alive "$d/mysqld.pid" || { echo "test-servers: MariaDB not running"; return 0; }
-	pid=$(head -n 1 "$d/mysqld.pid")
-	cmdline_has "$pid" "--datadir=$d/data" || die "pid $pid of $d/mysqld.pid is not the MariaDB of $d"
-	kill_tree MariaDB "$pid"
+	kill_by_pidfile MariaDB "$(my_dir)/mysqld.pid" "--datadir=$(my_dir)/data"
 }
 
 # Start again on the port of the last start, with the same data.
@@ -299,20 +204,11 @@ my_restart() {
 
 # Stop by pid file; never by name. SIGTERM is a clean shutdown.
 my_stop() {
-	local d pid i=0
+	local d pid
 	d=$(my_dir)
 	pid_alive "$d/mysqld.pid" || { echo "test-servers: MariaDB not running"; return 0; }
 	pid=$(head -n 1 "$d/mysqld.pid")
-	kill -TERM "$pid"
-	until pid_gone "$pid"; do
-		i=$((i + 1))
-		if [ "$i" -gt $((WAIT * 5)) ]; then
-			echo "test-servers: MariaDB pid $pid ignored SIGTERM for ${WAIT}s, sending SIGKILL" >&2
-			kill -KILL "$pid" 2>/dev/null || true
-			break
-		fi
-		sleep 0.2
-	done
+	my_stop_pid MariaDB "$pid"
 	echo "test-servers: MariaDB stopped"
 }
 
@@ -334,42 +230,15 @@ pg_client() {
 
 # Start PostgreSQL on port $1 (its data directory exists, no server runs on
 # it) and wait until it accepts connections. The server log is appended to.
-# A postmaster killed hard may leave backends holding its shared memory
-# (`kill` kills them too, but a crash from elsewhere may not); the new one
-# refuses to start until they are gone, so the start is retried within the
-# wait budget.
 pg_launch() {
-	local d port=$1 i=0
-	d=$(pg_dir)
-	touch "$d/server.log"
-	chown postgres:postgres "$d/server.log"
-	tls_install "$d" postgres
-	until as_postgres "$PGBIN/pg_ctl" -D "$d/data" -l "$d/server.log" -w \
-		-t "$WAIT" -o "-c listen_addresses=127.0.0.1 -p $port -k $d -c password_encryption=scram-sha-256 -c ssl=on -c ssl_cert_file=$d/server.pem -c ssl_key_file=$d/server.key -c ssl_ca_file=$d/ca.pem" \
-		start </dev/null >"$d/pg_ctl.log" 2>&1; do
-		i=$((i + 1))
-		if [ "$i" -gt $((WAIT * 2)) ]; then
-			cat "$d/pg_ctl.log" >&2
-			log_tail "$d/server.log"
-			die "PostgreSQL did not start within ${WAIT}s"
-		fi
-		sleep 0.5
-	done
-	pg_wait "$port"
+	tls_install "$(pg_dir)" postgres
+	pg_launch_at PostgreSQL "$(pg_dir)" "$1" \
+		"-c ssl=on -c ssl_cert_file=$(pg_dir)/server.pem -c ssl_key_file=$(pg_dir)/server.key -c ssl_ca_file=$(pg_dir)/ca.pem"
 }
 
 # Wait until PostgreSQL accepts TCP connections on 127.0.0.1:$1.
 pg_wait() {
-	local d port=$1 i=0
-	d=$(pg_dir)
-	until as_postgres "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port" </dev/null; do
-		i=$((i + 1))
-		if [ "$i" -gt $((WAIT * 5)) ]; then
-			log_tail "$d/server.log"
-			die "PostgreSQL did not accept connections on 127.0.0.1:$port within ${WAIT}s"
-		fi
-		sleep 0.2
-	done
+	pg_wait_at PostgreSQL "$(pg_dir)" "$1"
 }
 
 pg_start() {
@@ -380,14 +249,7 @@ pg_start() {
 	chown postgres:postgres "$d"
 	if [ ! -s "$d/data/PG_VERSION" ]; then
 		rm -rf "$d/data"
-		# Unix socket: trust (only root and postgres reach DIR); TCP:
-		# passwords, so that tests exercise real authentication.
-		if ! as_postgres "$PGBIN/initdb" -D "$d/data" -U postgres -E UTF8 \
-			--locale=C --auth-local=trust --auth-host=scram-sha-256 \
-			--no-sync </dev/null >"$d/initdb.log" 2>&1; then
-			log_tail "$d/initdb.log"
-			die "initdb failed (log: $d/initdb.log)"
-		fi
+		pg_initdb "$d"
 	fi
 	if pid_alive "$d/data/postmaster.pid"; then
 		port=$(cat "$d/port")
@@ -398,15 +260,13 @@ pg_start() {
 		: >"$d/server.log"
 		pg_launch "$port"
 	fi
-	pg_client >"$d/setup.log" 2>&1 <<-SQL || { log_tail "$d/setup.log"; die "PostgreSQL setup failed"; }
-		SELECT 'CREATE ROLE $DBUSER LOGIN'
-		 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DBUSER') \gexec
-		ALTER ROLE $DBUSER LOGIN PASSWORD '$DBPASS';
-		SELECT 'CREATE DATABASE $DB OWNER $DBUSER ENCODING ''UTF8'' TEMPLATE template0'
-		 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB') \gexec
+	{
+		pg_setup_sql
+		cat <<-SQL
 		SELECT 'CREATE DATABASE ${DB}_schema OWNER $DBUSER ENCODING ''UTF8'' TEMPLATE template0'
 		 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '${DB}_schema') \gexec
-	SQL
+		SQL
+	} | pg_client >"$d/setup.log" 2>&1 || { log_tail "$d/setup.log"; die "PostgreSQL setup failed"; }
 	PGSQL_URL="postgresql://$DBUSER:$DBPASS_URL@127.0.0.1:$port/$DB"
 	echo "test-servers: PostgreSQL up at 127.0.0.1:$port (data $d/data)"
 }
@@ -414,12 +274,7 @@ pg_start() {
 # SIGKILL the postmaster and its backends by the pid file: a crash, for the
 # fault tests. Restarting runs crash recovery.
 pg_kill() {
-	local d pid
-	d=$(pg_dir)
-	pid_alive "$d/data/postmaster.pid" || { echo "test-servers: PostgreSQL not running"; return 0; }
-	pid=$(head -n 1 "$d/data/postmaster.pid")
-	cmdline_has "$pid" "-D $d/data" || die "pid $pid of $d/data/postmaster.pid is not the PostgreSQL of $d"
-	kill_tree PostgreSQL "$pid"
+	kill_by_pidfile PostgreSQL "$(pg_dir)/data/postmaster.pid" "-D $(pg_dir)/data"
 }
 
 # Start again on the port of the last start, with the same data.
@@ -442,25 +297,13 @@ pg_restart() {
 	echo "test-servers: PostgreSQL up again at 127.0.0.1:$port"
 }
 
-# Fast shutdown (SIGINT): aborts open transactions and disconnects clients.
-# If that does not finish in time, SIGQUIT (immediate shutdown), which still
-# lets the postmaster reap its backends, unlike SIGKILL.
+# Fast shutdown (see pg_stop_pid).
 pg_stop() {
-	local d pid i=0
+	local d pid
 	d=$(pg_dir)
 	pid_alive "$d/data/postmaster.pid" || { echo "test-servers: PostgreSQL not running"; return 0; }
 	pid=$(head -n 1 "$d/data/postmaster.pid")
-	kill -INT "$pid"
-	until pid_gone "$pid"; do
-		i=$((i + 1))
-		if [ "$i" -eq $((WAIT * 5)) ]; then
-			echo "test-servers: PostgreSQL pid $pid still up after ${WAIT}s, sending SIGQUIT" >&2
-			kill -QUIT "$pid" 2>/dev/null || true
-		elif [ "$i" -gt $((WAIT * 10)) ]; then
-			die "PostgreSQL pid $pid did not exit"
-		fi
-		sleep 0.2
-	done
+	pg_stop_pid PostgreSQL "$pid"
 	echo "test-servers: PostgreSQL stopped"
 }
 
@@ -476,10 +319,7 @@ kill | restart)
 	;;
 *) [ $# -eq 2 ] || usage ;;
 esac
-case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
-# The path ends up in server command lines and socket paths.
-case $DIR in *[[:space:]]*) die "DIR must not contain white space: '$DIR'" ;; esac
-[ ${#DIR} -lt 80 ] || die "DIR is too long for a unix socket path: '$DIR'"
+check_dir
 
 case $CMD in
 start)

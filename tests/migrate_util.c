@@ -116,30 +116,14 @@ int64_t mt_scalar(dal_repo *r, const char *sql)
 	return v;
 }
 
-static char *slurp(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t len = 0;
-
-	ck_assert_ptr_nonnull(f);
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
-}
-
 void mt_dal(const struct mt *t, struct mt_run *r, ...)
 {
 	const char *argv[32];
 	char out[512], err[512];
-	int argc = 0, st;
+	int argc = 0;
 	va_list ap;
-	pid_t pid;
 
-	argv[argc++] = "sh";
+	argv[argc++] = "/bin/sh";
 	argv[argc++] = DAL_BIN;
 	argv[argc++] = "-c";
 	argv[argc++] = t->ini;
@@ -149,21 +133,10 @@ void mt_dal(const struct mt *t, struct mt_run *r, ...)
 	va_end(ap);
 	snprintf(out, sizeof out, "%s/out.%d", t->dir, (int)getpid());
 	snprintf(err, sizeof err, "%s/err.%d", t->dir, (int)getpid());
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		execv("/bin/sh", (char *const *)argv);
-		_exit(127);
-	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r->out = slurp(out);
-	r->err = slurp(err);
+	r->status = tu_wait(tu_spawn(argv, NULL, out, err));
+	r->out = tu_read_file(out);
+	r->err = tu_read_file(err);
+	ck_assert(r->out && r->err);
 	unlink(out);
 	unlink(err);
 }

@@ -10,7 +10,6 @@
 #include <check.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,6 @@
 
 #include "testutil.h"
 
-extern char **environ;
 
 #define DAL_BIN TOP_BUILDDIR "/cli/dal"
 
@@ -57,13 +55,6 @@ static dal_repo *open_file(const char *path)
 	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
 	free(url);
 	return r;
-}
-
-static void exec_ok(dal_repo *r, const char *sql)
-{
-	dal_error err;
-
-	ck_assert_msg(dal_repo_exec(r, sql, NULL, &err) == DAL_OK, "%s: %s", sql, err.message);
 }
 
 static int64_t one(dal_repo *r, const char *sql)
@@ -127,9 +118,9 @@ START_TEST(test_backup_is_consistent_while_a_writer_commits)
 	pthread_t th;
 	dal_error err;
 
-	exec_ok(r, "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)");
-	exec_ok(r, "CREATE TABLE counter (n INTEGER)");
-	exec_ok(r, "INSERT INTO counter VALUES (0)");
+	tu_repo_exec(r, "CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)");
+	tu_repo_exec(r, "CREATE TABLE counter (n INTEGER)");
+	tu_repo_exec(r, "INSERT INTO counter VALUES (0)");
 	ck_assert_int_eq(pthread_create(&th, NULL, write_loop, &w), 0);
 	for (int k = 0; k < 5; k++) {
 		char name[32], *bak;
@@ -169,12 +160,12 @@ START_TEST(test_restore_brings_back_the_backup)
 	dal_error err;
 	FILE *f;
 
-	exec_ok(r, "CREATE TABLE t (x INTEGER)");
-	exec_ok(r, "INSERT INTO t VALUES (1), (2), (3)");
+	tu_repo_exec(r, "CREATE TABLE t (x INTEGER)");
+	tu_repo_exec(r, "INSERT INTO t VALUES (1), (2), (3)");
 	ck_assert_msg(dal_repo_backup(r, bak, &err) == DAL_OK, "%s", err.message);
 	ck_assert_int_ne(access(bak, F_OK), -1);
-	exec_ok(r, "DELETE FROM t WHERE x > 1");
-	exec_ok(r, "CREATE TABLE later (y)");
+	tu_repo_exec(r, "DELETE FROM t WHERE x > 1");
+	tu_repo_exec(r, "CREATE TABLE later (y)");
 	ck_assert_msg(dal_repo_restore(r, bak, &err) == DAL_OK, "%s", err.message);
 	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM t"), 3);
 	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'later'"), 0);
@@ -208,49 +199,23 @@ struct run {
 	int status;
 };
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
-
 static void run_dal(struct run *r, const char *const *args)
 {
 	const char *argv[16];
 	char *out = path_in("out.txt"), *err = path_in("err.txt");
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int n = 0, st;
+	int n = 0;
 
 	argv[n++] = DAL_BIN;
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_eq(posix_spawn(&pid, DAL_BIN, &fa, NULL, (char *const *)argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	slurp(out, r->out, sizeof r->out);
-	slurp(err, r->err, sizeof r->err);
+	r->status = tu_wait(tu_spawn(argv, NULL, out, err));
+	tu_slurp(out, r->out, sizeof r->out);
+	tu_slurp(err, r->err, sizeof r->err);
 	free(out);
 	free(err);
 }
 
-#define assert_run(r, code) \
-	ck_assert_msg((r)->status == (code), "exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", \
-	              (r)->status, (code), (r)->out, (r)->err)
-#define assert_has(text, needle) \
-	ck_assert_msg(tu_contains((text), (needle)), "'%s' not found in:\n%s", (needle), (text))
-#define assert_lacks(text, needle) \
-	ck_assert_msg(!tu_contains((text), (needle)), "'%s' unexpectedly in:\n%s", (needle), (text))
 
 START_TEST(test_cli_backup_and_restore_sqlite)
 {
@@ -262,43 +227,43 @@ START_TEST(test_cli_backup_and_restore_sqlite)
 		const char *a[] = { "-u", url, "exec", "CREATE TABLE t (x)", "exec",
 		                    "INSERT INTO t VALUES (42)", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 	}
 	{
 		const char *a[] = { "-u", url, "backup", "--to", bak, NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
-		assert_has(r.out, "backed up to");
-		assert_has(r.out, "integrity check ok");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "backed up to");
+		tu_assert_has(r.out, "integrity check ok");
 	}
 	{
 		const char *a[] = { "-u", url, "exec", "DELETE FROM t", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 	}
 	{
 		const char *a[] = { "-u", url, "restore", "--from", bak, NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
-		assert_has(r.out, "restored from");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "restored from");
 	}
 	{
 		const char *a[] = { "-u", url, "query", "--csv", "SELECT x FROM t", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 0);
-		assert_has(r.out, "42");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "42");
 	}
 	{
 		const char *a[] = { "-u", url, "backup", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 2);
-		assert_has(r.err, "--to FILE is required");
+		tu_assert_run(&r, 2);
+		tu_assert_has(r.err, "--to FILE is required");
 	}
 	{
 		const char *a[] = { "-u", url, "restore", "--from", "/nonexistent", NULL };
 		run_dal(&r, a);
-		assert_run(&r, 1);
-		assert_has(r.err, "DAL_ENOTFOUND");
+		tu_assert_run(&r, 1);
+		tu_assert_has(r.err, "DAL_ENOTFOUND");
 	}
 	free(url);
 	free(db);
@@ -323,31 +288,31 @@ static void server_backup(const char *var, const char *tool)
 	}
 	ck_assert_int_eq(dal_repo_open_url(&repo, url, &err), DAL_OK);
 	ck_assert_int_eq(dal_repo_backup(repo, "/tmp/never", &err), DAL_EUNSUPPORTED);
-	assert_has(err.message, tool);
+	tu_assert_has(err.message, tool);
 	dal_repo_close(repo);
 
 	{
 		const char *a[] = { "-u", url, "backup", "--to", "/tmp/x.dump", NULL };
 		run_dal(&r, a);
 	}
-	assert_run(&r, 1);
-	assert_has(r.out, tool);
-	assert_has(r.out, "--host='127.0.0.1'");
-	assert_has(r.out, "'/tmp/x.dump'");
-	assert_has(r.err, "run the command above instead");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.out, tool);
+	tu_assert_has(r.out, "--host='127.0.0.1'");
+	tu_assert_has(r.out, "'/tmp/x.dump'");
+	tu_assert_has(r.err, "run the command above instead");
 	/* The password, as written in the URL and decoded. */
 	colon = strchr(strstr(url, "://") + 3, ':');
 	at = strrchr(url, '@');
 	ck_assert_ptr_nonnull(colon);
 	snprintf(pw, sizeof pw, "%.*s", (int)(at - colon - 1), colon + 1);
-	assert_lacks(r.out, pw);
-	assert_lacks(r.err, pw);
+	tu_assert_lacks(r.out, pw);
+	tu_assert_lacks(r.err, pw);
 	{
 		char dec[256];
 
 		tu_pct_decode(pw, dec, sizeof dec);
-		assert_lacks(r.out, dec);
-		assert_lacks(r.err, dec);
+		tu_assert_lacks(r.out, dec);
+		tu_assert_lacks(r.err, dec);
 	}
 }
 
@@ -362,8 +327,6 @@ int main(void)
 {
 	Suite *s = suite_create("backup");
 	TCase *tc = tcase_create("backup");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -372,9 +335,5 @@ int main(void)
 	tcase_add_test(tc, test_cli_backup_and_restore_sqlite);
 	tcase_add_test(tc, test_cli_backup_server_points_to_dump_tools);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(s);
 }

@@ -21,12 +21,6 @@
 
 void cli_migrate_tests(Suite *s);
 
-#define assert_run(r, code)                                                              \
-	ck_assert_msg((r)->status == (code), "exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", \
-	              (r)->status, (code), (r)->out, (r)->err)
-#define assert_has(text, needle) \
-	ck_assert_msg(tu_contains((text), (needle)), "expected '%s' in:\n%s", (needle), (text))
-
 static void two(const struct mt *t)
 {
 	mt_file(t, "0001_users.sql", "CREATE TABLE c_users (id INTEGER PRIMARY KEY);");
@@ -45,77 +39,77 @@ START_TEST(test_cli_migrate_subcommands)
 	two(&t);
 
 	mt_dal(&t, &r, "migrate", "status", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "version  name                         state     applied at");
-	assert_has(r.out, "\n1        users                        pending");
-	assert_has(r.out, "main at version 0: 0 applied, 2 pending, 0 modified, 0 missing, 0 dirty\n");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "version  name                         state     applied at");
+	tu_assert_has(r.out, "\n1        users                        pending");
+	tu_assert_has(r.out, "main at version 0: 0 applied, 2 pending, 0 modified, 0 missing, 0 dirty\n");
 	mt_run_free(&r);
 
 	mt_dal(&t, &r, "migrate", "up", "--to", "1", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "applied 0001_users.sql\nmain: 1 migration(s) applied, now at "
 	                        "version 1\n");
 	mt_run_free(&r);
 
 	mt_dal(&t, &r, "migrate", "up", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "applied 0002_seed.sql\nmain: 1 migration(s) applied, now at "
 	                        "version 2\n");
 	mt_run_free(&r);
 
 	mt_dal(&t, &r, "migrate", "up", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "main: nothing to apply, at version 2\n");
 	mt_run_free(&r);
 
 	mt_dal(&t, &r, "migrate", "history", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_int_eq(mt_count(r.out, "\n"), 2);
-	assert_has(r.out, " 1        users  ");
-	assert_has(r.out, "sha256:");
+	tu_assert_has(r.out, " 1        users  ");
+	tu_assert_has(r.out, "sha256:");
 	mt_run_free(&r);
 
 	mt_dal(&t, &r, "migrate", "verify", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "ok: the applied migrations of main match ");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "ok: the applied migrations of main match ");
 	mt_run_free(&r);
 
 	/* A changed file: verify and status exit 1, up refuses naming it. */
 	mt_file(&t, "0002_seed.sql", "INSERT INTO c_users (id) VALUES (2);");
 	mt_dal(&t, &r, "migrate", "verify", NULL);
-	assert_run(&r, 1);
-	assert_has(r.out, "modified: ");
-	assert_has(r.out, "/mig/0002_seed.sql: sha256 now ");
-	assert_has(r.err, "dal: migrate: DAL_ECONFIG: 1 applied migration(s) do not match");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.out, "modified: ");
+	tu_assert_has(r.out, "/mig/0002_seed.sql: sha256 now ");
+	tu_assert_has(r.err, "dal: migrate: DAL_ECONFIG: 1 applied migration(s) do not match");
 	mt_run_free(&r);
 	mt_dal(&t, &r, "migrate", "status", NULL);
-	assert_run(&r, 1);
-	assert_has(r.out, "\n2        seed                         modified ");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.out, "\n2        seed                         modified ");
 	mt_run_free(&r);
 	mt_dal(&t, &r, "migrate", "up", NULL);
-	assert_run(&r, 1);
-	assert_has(r.err, "0002_seed.sql was modified after it was applied");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "0002_seed.sql was modified after it was applied");
 	mt_run_free(&r);
 	mt_dal(&t, &r, "migrate", "stamp", "2", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "main: stamped at version 2\n");
 	mt_run_free(&r);
 
 	mt_dal(&t, &r, "migrate", "down", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "reverted 0002_seed.sql\nmain: 1 migration(s) reverted, now at "
 	                        "version 1\n");
 	mt_run_free(&r);
 	mt_dal(&t, &r, "migrate", "down", "--to", "0", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "reverted 0001_users.sql\nmain: 1 migration(s) reverted, now at "
 	                        "version 0\n");
 	mt_run_free(&r);
 
 	/* --dir instead of the setting. */
 	mt_dal(&t, &r, "migrate", "--dir", "/nonexistent", "status", NULL);
-	assert_run(&r, 1);
-	assert_has(r.err, "dal: migrate: DAL_ECONFIG: migrations directory /nonexistent: ");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "dal: migrate: DAL_ECONFIG: migrations directory /nonexistent: ");
 	mt_run_free(&r);
 	mt_teardown(&t);
 }
@@ -130,16 +124,16 @@ START_TEST(test_cli_config_shows_migration_settings)
 
 	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
 	mt_dal(&t, &r, "config", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	snprintf(want, sizeof want, "migrations            %s/mig", t.dir);
-	assert_has(r.out, want);
-	assert_has(r.out, "dal.ini:3\n");
-	assert_has(r.out, "auto_migrate          off");
+	tu_assert_has(r.out, want);
+	tu_assert_has(r.out, "dal.ini:3\n");
+	tu_assert_has(r.out, "auto_migrate          off");
 	mt_run_free(&r);
 	/* dal plugins shows the dialect the plugin declares. */
 	mt_dal(&t, &r, "plugins", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "  kind:         file\n  dialect:      sqlite\n");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "  kind:         file\n  dialect:      sqlite\n");
 	mt_run_free(&r);
 	mt_teardown(&t);
 }
@@ -166,26 +160,26 @@ START_TEST(test_cli_migrate_usage_errors)
 	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
 		mt_dal(&t, &r, "exec", "CREATE TABLE ran (x)", cases[k][0], cases[k][1],
 		       cases[k][2], NULL);
-		assert_run(&r, 2);
-		assert_has(r.err, cases[k][3]);
+		tu_assert_run(&r, 2);
+		tu_assert_has(r.err, cases[k][3]);
 		ck_assert_str_eq(r.out, "");
 		mt_run_free(&r);
 	}
 	mt_dal(&t, &r, "migrate", "up", "--to", "x", NULL);
-	assert_run(&r, 2);
-	assert_has(r.err, "--to 'x' is not a version");
+	tu_assert_run(&r, 2);
+	tu_assert_has(r.err, "--to 'x' is not a version");
 	mt_run_free(&r);
 	mt_dal(&t, &r, "migrate", "status", "--to", "1", NULL);
-	assert_run(&r, 2);
-	assert_has(r.err, "unknown option '--to' for migrate status");
+	tu_assert_run(&r, 2);
+	tu_assert_has(r.err, "unknown option '--to' for migrate status");
 	mt_run_free(&r);
 	/* Nothing ran: the table of the first command does not exist. */
 	mt_dal(&t, &r, "query", "SELECT count(*) FROM ran", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	mt_run_free(&r);
 	mt_dal(&t, &r, "migrate", "--help", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "Usage: dal migrate up [--to N]");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "Usage: dal migrate up [--to N]");
 	mt_run_free(&r);
 	mt_teardown(&t);
 }
@@ -200,28 +194,28 @@ START_TEST(test_cli_db_reset)
 		return;
 	mt_dal(&t, &r, "exec", "CREATE TABLE d_one (x INTEGER)", "exec",
 	       "CREATE VIEW d_view AS SELECT x FROM d_one", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	mt_run_free(&r);
 
 	mt_dal(&t, &r, "db-reset", "--dry-run", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "would drop view d_view\nwould drop table d_one\n"
 	                        "main: 2 object(s) would be dropped (dry run)\n");
 	mt_run_free(&r);
 	mt_dal(&t, &r, "query", "SELECT count(*) AS n FROM d_one", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	mt_run_free(&r);
 
 	mt_dal(&t, &r, "db-reset", "--yes", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "dropping view d_view\ndropping table d_one\n"
 	                        "main: 2 object(s) dropped\n");
 	mt_run_free(&r);
 	mt_dal(&t, &r, "query", "SELECT count(*) AS n FROM d_one", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	mt_run_free(&r);
 	mt_dal(&t, &r, "db-reset", "--dry-run", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "main: 0 object(s) would be dropped (dry run)\n");
 	mt_run_free(&r);
 	mt_teardown(&t);
@@ -341,9 +335,9 @@ START_TEST(test_cli_migrate_lock_timeout)
 	mt_dal(&t, &r, "migrate", "up", "--lock-timeout", "0", NULL);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "holder failed: %d", st);
-	assert_run(&r, 1);
-	assert_has(r.err, "DAL_EBUSY");
-	assert_has(r.err, "gave up after 0 ms");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "DAL_EBUSY");
+	tu_assert_has(r.err, "gave up after 0 ms");
 	mt_run_free(&r);
 	mt_teardown(&t);
 }

@@ -143,16 +143,6 @@ static void log_reset(void)
 	pthread_mutex_unlock(&logs.lock);
 }
 
-static dal_repo *open_url(const char *url)
-{
-	dal_repo *r = NULL;
-	dal_error e;
-
-	ck_assert_msg(dal_repo_open(&r, NULL, NULL, url, &e) == DAL_OK, "open %s: %s", url,
-	              e.message);
-	return r;
-}
-
 /* base + "?" or "&" + query, malloc'd. */
 static char *url_with(const char *base, const char *query)
 {
@@ -187,13 +177,6 @@ static int64_t query_int(dal_conn *c, const char *sql)
 		;
 	dal_stmt_close(s);
 	return v;
-}
-
-static void exec_ok(dal_repo *r, const char *sql)
-{
-	dal_error e;
-	int rc = dal_repo_exec(r, sql, NULL, &e);
-	ck_assert_msg(rc == DAL_OK, "%s: %s (%s)", sql, e.message, dal_code_name(rc));
 }
 
 static unsigned conn_port(dal_conn *c)
@@ -234,26 +217,6 @@ struct writer {
 	unsigned char *status;
 };
 
-struct row {
-	const char *sql;
-	int64_t id;
-};
-
-static int insert_row(dal_conn *c, void *ud)
-{
-	const struct row *row = ud;
-	dal_stmt *s;
-	int rc;
-
-	if ((rc = dal_stmt_prepare(c, row->sql, &s)) != DAL_OK)
-		return rc;
-	if ((rc = dal_stmt_bind_int64(s, 1, row->id)) == DAL_OK &&
-	    (rc = dal_stmt_step(s)) == DAL_DONE)
-		rc = DAL_OK;
-	dal_stmt_close(s);
-	return rc;
-}
-
 static int64_t row_id(unsigned writer, unsigned i)
 {
 	return (int64_t)(writer + 1) * 1000000 + i;
@@ -265,10 +228,10 @@ static void *writer_main(void *arg)
 	struct load *l = w->load;
 
 	for (unsigned i = 0; i < ROWS_MAX && !atomic_load(&l->stop); i++) {
-		struct row row = {l->insert_sql, row_id(w->id, i)};
+		struct tu_row row = {l->insert_sql, row_id(w->id, i)};
 		double t0 = now_s(), ka;
 		dal_error e;
-		int rc = dal_repo_transact(l->repo, insert_row, &row, &e);
+		int rc = dal_repo_transact(l->repo, tu_insert_row, &row, &e);
 
 		w->n = i + 1;
 		if (rc == DAL_OK) {
@@ -415,7 +378,7 @@ static dal_repo *pg_routed(const char *extra)
 	snprintf(q, sizeof q, "replicas=127.0.0.1:%u&max_retries=20&retry_delay=0.2"
 	         "&retry_max_delay=1&connect_timeout=2%s%s", sp, extra ? "&" : "", extra ? extra : "");
 	u = url_with(pg_url(), q);
-	r = open_url(u);
+	r = tu_repo_open(u);
 	free(u);
 	return r;
 }
@@ -486,7 +449,7 @@ START_TEST(test_pg_reads_reach_the_standby_writes_the_primary)
 		ck_assert_int_eq(rec, 0);
 	}
 	/* A write through the read-write path lands on the primary. */
-	exec_ok(r, "CREATE TABLE IF NOT EXISTS dal_route_probe (id int PRIMARY KEY)");
+	tu_repo_exec(r, "CREATE TABLE IF NOT EXISTS dal_route_probe (id int PRIMARY KEY)");
 
 	pthread_mutex_lock(&spans.lock);
 	for (unsigned i = 0; i < spans.n; i++) {
@@ -508,7 +471,7 @@ START_TEST(test_pg_reads_reach_the_standby_writes_the_primary)
 			seen_s = 1;
 	}
 	ck_assert_msg(seen_p && seen_s, "per-node figures miss a node");
-	exec_ok(r, "DROP TABLE dal_route_probe");
+	tu_repo_exec(r, "DROP TABLE dal_route_probe");
 	dal_repo_close(r);
 }
 END_TEST
@@ -527,7 +490,7 @@ START_TEST(test_pg_lagging_standby_reads_fall_back_to_primary)
 	pg_nodes(&pp, &sp, &pn, &sn);
 	r = pg_routed("max_replica_lag=0.3");
 	log_reset();
-	exec_ok(r, "CREATE TABLE IF NOT EXISTS dal_lag_probe (id serial PRIMARY KEY, t text)");
+	tu_repo_exec(r, "CREATE TABLE IF NOT EXISTS dal_lag_probe (id serial PRIMARY KEY, t text)");
 	ck_assert_int_eq(dal_conn_acquire_ro(r, &c, &e), DAL_OK);
 	ck_assert_uint_eq(conn_port(c), sp);
 	ck_assert_msg(dal_conn_exec(c, "SELECT pg_wal_replay_pause()", NULL) == DAL_OK, "%s",
@@ -535,9 +498,9 @@ START_TEST(test_pg_lagging_standby_reads_fall_back_to_primary)
 	dal_conn_release(c);
 	/* WAL the paused standby receives but does not replay: its lag is the
 	 * age of its last replayed transaction, past 0.3 s after a while. */
-	exec_ok(r, "INSERT INTO dal_lag_probe (t) VALUES ('a')");
+	tu_repo_exec(r, "INSERT INTO dal_lag_probe (t) VALUES ('a')");
 	sleep_s(1.2);
-	exec_ok(r, "INSERT INTO dal_lag_probe (t) VALUES ('b')");
+	tu_repo_exec(r, "INSERT INTO dal_lag_probe (t) VALUES ('b')");
 	sleep_s(0.2);
 	ck_assert_msg(dal_conn_acquire_ro(r, &c, &e) == DAL_OK, "%s", e.message);
 	in_recovery = query_int(c, "SELECT pg_is_in_recovery()::int");
@@ -555,9 +518,9 @@ START_TEST(test_pg_lagging_standby_reads_fall_back_to_primary)
 
 		snprintf(hosts, sizeof hosts, "127.0.0.1:%u", sp);
 		u = url_hosts(pg_url(), hosts);
-		sr = open_url(u);
+		sr = tu_repo_open(u);
 		free(u);
-		exec_ok(sr, "SELECT pg_wal_replay_resume()");
+		tu_repo_exec(sr, "SELECT pg_wal_replay_resume()");
 		dal_repo_close(sr);
 	}
 	sleep_s(1.5);
@@ -565,7 +528,7 @@ START_TEST(test_pg_lagging_standby_reads_fall_back_to_primary)
 	ck_assert_int_eq(query_int(c, "SELECT pg_is_in_recovery()::int"), 1);
 	ck_assert_int_eq(query_int(c, "SELECT count(*) FROM dal_lag_probe WHERE t = 'b'") >= 1, 1);
 	dal_conn_release(c);
-	exec_ok(r, "DROP TABLE dal_lag_probe");
+	tu_repo_exec(r, "DROP TABLE dal_lag_probe");
 	dal_repo_close(r);
 }
 END_TEST
@@ -587,8 +550,8 @@ START_TEST(test_pg_primary_killed_standby_promoted)
 		return;
 	pg_nodes(&pp, &sp, &pn, &sn);
 	r = pg_routed("pool_size=4&max_overflow=2");
-	exec_ok(r, "DROP TABLE IF EXISTS dal_fail_pg");
-	exec_ok(r, "CREATE TABLE dal_fail_pg (id bigint PRIMARY KEY)");
+	tu_repo_exec(r, "DROP TABLE IF EXISTS dal_fail_pg");
+	tu_repo_exec(r, "CREATE TABLE dal_fail_pg (id bigint PRIMARY KEY)");
 	load_start(&run, r, "INSERT INTO dal_fail_pg (id) VALUES (?)");
 	sleep_s(1.0);
 	ck_assert_int_eq(cluster("kill", "pg", pn, NULL), 0);
@@ -625,7 +588,7 @@ START_TEST(test_pg_primary_killed_standby_promoted)
 	ck_assert_msg(dal_conn_acquire_ro(r, &c, &e) == DAL_OK, "%s", e.message);
 	ck_assert_uint_eq(conn_port(c), sp);
 	dal_conn_release(c);
-	exec_ok(r, "DROP TABLE dal_fail_pg");
+	tu_repo_exec(r, "DROP TABLE dal_fail_pg");
 	dal_repo_close(r);
 	/* The old primary comes back as a standby of the new one. */
 	ck_assert_int_eq(cluster("rebuild", "pg", pn, NULL), 0);
@@ -668,7 +631,7 @@ static dal_repo *galera_node(int n, const char *extra)
 	snprintf(hosts, sizeof hosts, "127.0.0.1:%u", galera_port(n));
 	u = url_hosts(galera_url(), hosts);
 	u2 = url_with(u, extra ? extra : "wsrep_check=on");
-	r = open_url(u2);
+	r = tu_repo_open(u2);
 	free(u);
 	free(u2);
 	return r;
@@ -690,7 +653,7 @@ START_TEST(test_galera_desynced_node_refused_at_checkout)
 	log_reset();
 	{
 		char *u = url_with(galera_url(), "wsrep_check=on&pool_size=1&max_overflow=0");
-		r = open_url(u);
+		r = tu_repo_open(u);
 		free(u);
 	}
 	ck_assert_int_eq(dal_conn_acquire(r, &c, &e), DAL_OK);
@@ -733,7 +696,7 @@ START_TEST(test_galera_replica_reads_skip_a_desynced_node)
 	snprintf(q, sizeof q, "wsrep_check=on&replicas=127.0.0.1:%u", galera_port(3));
 	u = url_hosts(galera_url(), hosts);
 	u2 = url_with(u, q);
-	r = open_url(u2);
+	r = tu_repo_open(u2);
 	free(u);
 	free(u2);
 	ck_assert_msg(dal_conn_acquire_ro(r, &c, &e) == DAL_OK, "%s", e.message);
@@ -808,9 +771,9 @@ START_TEST(test_galera_certification_conflict_is_retried)
 	log_reset();
 	r1 = galera_node(1, "wsrep_check=on&retry_max_delay=0.2");
 	r2 = galera_node(2, "wsrep_check=on&retry_max_delay=0.2");
-	exec_ok(r1, "DROP TABLE IF EXISTS dal_conflict");
-	exec_ok(r1, "CREATE TABLE dal_conflict (id INT PRIMARY KEY, v INT NOT NULL)");
-	exec_ok(r1, "INSERT INTO dal_conflict VALUES (1, 0)");
+	tu_repo_exec(r1, "DROP TABLE IF EXISTS dal_conflict");
+	tu_repo_exec(r1, "CREATE TABLE dal_conflict (id INT PRIMARY KEY, v INT NOT NULL)");
+	tu_repo_exec(r1, "INSERT INTO dal_conflict VALUES (1, 0)");
 	/* Node 2 applies node 1's writes asynchronously: wait until it has
 	 * the row, or its update would change nothing and conflict with
 	 * nothing. */
@@ -842,7 +805,7 @@ START_TEST(test_galera_certification_conflict_is_retried)
 	ck_assert_int_eq(dal_conn_exec(c, "SET SESSION wsrep_sync_wait = 1", NULL), DAL_OK);
 	ck_assert_int_eq(query_int(c, "SELECT v FROM dal_conflict WHERE id = 1"), 2);
 	dal_conn_release(c);
-	exec_ok(r1, "DROP TABLE dal_conflict");
+	tu_repo_exec(r1, "DROP TABLE dal_conflict");
 	dal_repo_close(r1);
 	dal_repo_close(r2);
 }
@@ -867,11 +830,11 @@ START_TEST(test_galera_node_killed_under_load)
 		char *u = url_with(galera_url(), "wsrep_check=on&pool_size=4&max_overflow=2"
 		                                 "&max_retries=20&retry_delay=0.1&retry_max_delay=0.5"
 		                                 "&connect_timeout=2");
-		r = open_url(u);
+		r = tu_repo_open(u);
 		free(u);
 	}
-	exec_ok(r, "DROP TABLE IF EXISTS dal_fail_galera");
-	exec_ok(r, "CREATE TABLE dal_fail_galera (id BIGINT PRIMARY KEY)");
+	tu_repo_exec(r, "DROP TABLE IF EXISTS dal_fail_galera");
+	tu_repo_exec(r, "CREATE TABLE dal_fail_galera (id BIGINT PRIMARY KEY)");
 	ck_assert_int_eq(dal_conn_acquire(r, &c, &e), DAL_OK);
 	victim = galera_node_of_port(conn_port(c));
 	dal_conn_release(c);
@@ -922,7 +885,7 @@ START_TEST(test_galera_node_killed_under_load)
 	ck_assert_int_eq(query_int(c, "SELECT COUNT(*) FROM dal_fail_galera WHERE id < 0"), 0);
 	dal_conn_release(c);
 	dal_repo_close(check);
-	exec_ok(r, "DROP TABLE dal_fail_galera");
+	tu_repo_exec(r, "DROP TABLE dal_fail_galera");
 	dal_repo_close(r);
 	ck_assert_int_eq(cluster("restart", "galera", num, NULL), 0);
 }

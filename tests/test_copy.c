@@ -17,7 +17,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,7 +29,6 @@
 
 #include "testutil.h"
 
-extern char **environ;
 
 #define DAL_BIN TOP_BUILDDIR "/cli/dal"
 
@@ -82,19 +80,12 @@ static dal_repo *open_url(const char *url)
 	return r;
 }
 
-static void exec_ok(dal_repo *r, const char *sql)
-{
-	dal_error err;
-
-	ck_assert_msg(dal_repo_exec(r, sql, NULL, &err) == DAL_OK, "%s: %s", sql, err.message);
-}
-
 static void execf(dal_repo *r, const char *fmt, const char *name)
 {
 	char sql[512];
 
 	snprintf(sql, sizeof sql, fmt, name);
-	exec_ok(r, sql);
+	tu_repo_exec(r, sql);
 }
 
 /* Drop this case's tables and state rows in r (errors ignored: they may
@@ -308,7 +299,7 @@ START_TEST(test_copy_sqlite_to_sqlite_all_tables)
 	create_source(from, "sqlite");
 	execf(from, "CREATE TABLE %s (a TEXT, b INTEGER)", table2);
 	execf(from, "INSERT INTO %s VALUES ('x', 1), ('x', 1), (NULL, NULL)", table2);
-	exec_ok(from, "CREATE VIEW v AS SELECT 1 AS one");
+	tu_repo_exec(from, "CREATE VIEW v AS SELECT 1 AS one");
 	ck_assert_msg(dal_copy_run(from, to, NULL, &res, &err) == DAL_OK, "%s", err.message);
 	ck_assert_uint_eq(res.tables, 2); /* the view is not a table to copy */
 	ck_assert_int_eq(res.rows_copied, 8);
@@ -329,23 +320,11 @@ struct run {
 	int status; /* exit status, or 128 + signal */
 };
 
-static void slurp(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
-
-	buf[n] = '\0';
-	if (f)
-		fclose(f);
-}
-
 /* Start `dal ARGS...` with stdout and stderr to files in tmpdir. */
 static pid_t spawn_dal(const char *const *args)
 {
 	const char *argv[32];
 	char out[4096], err[4096];
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
 	int n = 0;
 
 	argv[n++] = DAL_BIN;
@@ -354,26 +333,18 @@ static pid_t spawn_dal(const char *const *args)
 	argv[n] = NULL;
 	snprintf(out, sizeof out, "%s/out.txt", tmpdir);
 	snprintf(err, sizeof err, "%s/err.txt", tmpdir);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_eq(posix_spawn(&pid, DAL_BIN, &fa, NULL, (char *const *)argv, environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	return pid;
+	return tu_spawn(argv, NULL, out, err);
 }
 
 static void finish(pid_t pid, struct run *r)
 {
 	char path[4096];
-	int st;
 
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	r->status = tu_wait(pid);
 	snprintf(path, sizeof path, "%s/out.txt", tmpdir);
-	slurp(path, r->out, sizeof r->out);
+	tu_slurp(path, r->out, sizeof r->out);
 	snprintf(path, sizeof path, "%s/err.txt", tmpdir);
-	slurp(path, r->err, sizeof r->err);
+	tu_slurp(path, r->err, sizeof r->err);
 }
 
 static void run_dal(struct run *r, const char *const *args)
@@ -381,11 +352,6 @@ static void run_dal(struct run *r, const char *const *args)
 	finish(spawn_dal(args), r);
 }
 
-#define assert_run(r, code) \
-	ck_assert_msg((r)->status == (code), "exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", \
-	              (r)->status, (code), (r)->out, (r)->err)
-#define assert_has(text, needle) \
-	ck_assert_msg(tu_contains((text), (needle)), "'%s' not found in:\n%s", (needle), (text))
 
 static int64_t count(dal_repo *r, const char *sql_fmt, const char *name)
 {
@@ -423,7 +389,7 @@ static void corrupted_row(const char *src_file, const char *to_url)
 	create_source(from, "sqlite");
 	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
 	snprintf(sql, sizeof sql, "UPDATE %s SET name = 'tampered' WHERE id = 7", table);
-	exec_ok(to, sql);
+	tu_repo_exec(to, sql);
 	ck_assert_int_eq(dal_copy_run(from, to, &opt, &res, &err), DAL_EDATA);
 	ck_assert_uint_eq(res.mismatches, 1);
 	ck_assert_msg(tu_contains(err.message, table), "%s", err.message);
@@ -433,9 +399,9 @@ static void corrupted_row(const char *src_file, const char *to_url)
 		                       table, NULL };
 		run_dal(&r, args);
 	}
-	assert_run(&r, 1);
-	assert_has(r.out, "MISMATCH");
-	assert_has(r.err, "verification failed");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.out, "MISMATCH");
+	tu_assert_has(r.err, "verification failed");
 	cleanup(to);
 	dal_repo_close(from);
 	dal_repo_close(to);
@@ -479,9 +445,9 @@ static void killed_and_resumed(const char *to_url)
 	snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
 	         "FROM n WHERE i < 40000) INSERT INTO %s SELECT i, 'row ' || i, "
 	         "randomblob(64) FROM n", table);
-	exec_ok(from, sql);
+	tu_repo_exec(from, sql);
 	snprintf(sql, sizeof sql, "INSERT INTO %s VALUES (1, 'a'), (1, 'a'), (2, NULL)", table2);
-	exec_ok(from, sql);
+	tu_repo_exec(from, sql);
 
 	pid = spawn_dal(args);
 	/* Wait for some committed batches, then kill at whatever moment. */
@@ -503,22 +469,22 @@ static void killed_and_resumed(const char *to_url)
 	ck_assert_int_eq(count(to, "SELECT COUNT(*) FROM %s", table), done);
 
 	run_dal(&r, args);
-	assert_run(&r, 1);
-	assert_has(r.err, "--resume");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "--resume");
 
 	args[9] = "--resume";
 	run_dal(&r, args);
-	assert_run(&r, 0);
-	assert_has(r.err, "resuming after");
-	assert_has(r.out, "verified");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.err, "resuming after");
+	tu_assert_has(r.out, "verified");
 	ck_assert_int_eq(count(to, "SELECT COUNT(*) FROM %s", table), 40000);
 	ck_assert_int_eq(count(to, "SELECT COUNT(DISTINCT id) FROM %s", table), 40000);
 	ck_assert_int_eq(count(to, "SELECT COUNT(*) FROM %s", table2), 3);
 
 	/* Once more: a no-op that says so. */
 	run_dal(&r, args);
-	assert_run(&r, 0);
-	assert_has(r.out, "nothing to copy");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "nothing to copy");
 	cleanup(to);
 	dal_repo_close(from);
 	dal_repo_close(to);
@@ -579,7 +545,7 @@ static void resume_composite_key(const char *src_file, const char *to_url)
 	         "FROM n WHERE i < 1000) INSERT INTO %s SELECT substr('AbéZa', i %% 5 + 1, 1) "
 	         "|| 'x' || (i %% 13), i, CASE i WHEN 617 THEN 'bad' ELSE 'ok' END FROM n",
 	         table);
-	exec_ok(from, sql);
+	tu_repo_exec(from, sql);
 	if (kind && strcmp(kind, "mysql") == 0)
 		execf(to, "CREATE TABLE %s (a VARCHAR(50) NOT NULL, b BIGINT NOT NULL, "
 		      "v VARCHAR(20) CHECK (v <> 'bad'), PRIMARY KEY (a, b)) "
@@ -652,7 +618,7 @@ START_TEST(test_copy_large_values_fit_the_packet_limit)
 	execf(from, "CREATE TABLE %s (id INTEGER PRIMARY KEY, b BLOB)", table);
 	snprintf(sql, sizeof sql, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
 	         "FROM n WHERE i < 600) INSERT INTO %s SELECT i, randomblob(65536) FROM n", table);
-	exec_ok(from, sql);
+	tu_repo_exec(from, sql);
 	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
 	ck_assert_int_eq(res.rows_copied, 600);
 	ck_assert_uint_eq(res.mismatches, 0);
@@ -711,20 +677,20 @@ START_TEST(test_copy_bad_arguments)
 		const char *a5[] = { "ping", "copy", "--from", from_url, "--to", to_url, NULL };
 
 		run_dal(&r, a1);
-		assert_run(&r, 2);
-		assert_has(r.err, "--to NAME is required");
+		tu_assert_run(&r, 2);
+		tu_assert_has(r.err, "--to NAME is required");
 		run_dal(&r, a2);
-		assert_run(&r, 2);
-		assert_has(r.err, "--batch '0'");
+		tu_assert_run(&r, 2);
+		tu_assert_has(r.err, "--batch '0'");
 		run_dal(&r, a3);
-		assert_run(&r, 2);
-		assert_has(r.err, "same repository");
+		tu_assert_run(&r, 2);
+		tu_assert_has(r.err, "same repository");
 		run_dal(&r, a4);
-		assert_run(&r, 2);
-		assert_has(r.err, "unknown argument '--bogus'");
+		tu_assert_run(&r, 2);
+		tu_assert_has(r.err, "unknown argument '--bogus'");
 		run_dal(&r, a5);
-		assert_run(&r, 2);
-		assert_has(r.err, "copy must be the only command");
+		tu_assert_run(&r, 2);
+		tu_assert_has(r.err, "copy must be the only command");
 	}
 	dal_repo_close(from);
 	dal_repo_close(to);
@@ -747,7 +713,7 @@ START_TEST(test_copy_backs_up_source_first)
 		                       NULL };
 		run_dal(&r, args);
 	}
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	{
 		char *u;
 
@@ -778,13 +744,13 @@ START_TEST(test_cli_copy_between_configured_repositories)
 
 	create_source(a, "sqlite");
 	run_dal(&r, args);
-	assert_run(&r, 0);
-	assert_has(r.out, "copy complete: 1 tables (1 created, 0 copied before), 5 rows copied");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "copy complete: 1 tables (1 created, 0 copied before), 5 rows copied");
 	b = open_url(b_url);
 	check_rows(b);
 	run_dal(&r, bad);
-	assert_run(&r, 1);
-	assert_has(r.err, "nosuch");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "nosuch");
 	dal_repo_close(a);
 	dal_repo_close(b);
 	free(ini);
@@ -829,8 +795,6 @@ int main(void)
 {
 	Suite *s = suite_create("copy");
 	TCase *tc = tcase_create("copy");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 120);
@@ -851,9 +815,5 @@ int main(void)
 	tcase_add_test(tc, test_copy_backup_of_server_source_refused);
 	tcase_add_test(tc, test_cli_copy_between_configured_repositories);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(s);
 }

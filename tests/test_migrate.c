@@ -898,13 +898,6 @@ static Suite *migrate_suite(void)
 
 int main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	tu_clear_env();
-	sr = srunner_create(migrate_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(migrate_suite());
 }

@@ -134,8 +134,6 @@ int main(void)
 {
 	Suite *s = suite_create("preload");
 	TCase *tc = tcase_create("preload");
-	SRunner *sr;
-	int failed;
 
 	/* The symbol list libtool generated for -dlpreopen, before libdal's
 	 * first lt_dlinit(). */
@@ -146,9 +144,5 @@ int main(void)
 	tcase_add_test(tc, test_preload_not_found_names_preloaded);
 	tcase_add_test(tc, test_preload_listed);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(s);
 }

@@ -189,15 +189,6 @@ static void log_start(const char *secret)
 
 /* ---- helpers on connections -------------------------------------------- */
 
-static dal_repo *open_repo(const char *url)
-{
-	dal_repo *r = NULL;
-	dal_error e;
-
-	ck_assert_msg(dal_repo_open(&r, NULL, NULL, url, &e) == DAL_OK, "open: %s", e.message);
-	return r;
-}
-
 static dal_conn *acquire(dal_repo *r)
 {
 	dal_conn *c = NULL;
@@ -238,14 +229,6 @@ static int64_t query_int(dal_conn *c, const char *sql)
 
 	ck_assert_msg(rc == DAL_OK, "%s: %s (%s)", sql, msg, dal_code_name(rc));
 	return v;
-}
-
-static void exec_ok(dal_repo *r, const char *sql)
-{
-	dal_error e;
-	int rc = dal_repo_exec(r, sql, NULL, &e);
-
-	ck_assert_msg(rc == DAL_OK, "%s: %s (%s)", sql, e.message, dal_code_name(rc));
 }
 
 /* ---- the servers ---------------------------------------------------------- */
@@ -324,33 +307,13 @@ struct worker {
 	double longest;                   /* longest dal_repo_transact() call */
 };
 
-struct row {
-	const char *sql;
-	int64_t n;
-};
-
-static int insert_row(dal_conn *c, void *ud)
-{
-	const struct row *row = ud;
-	dal_stmt *s;
-	int rc;
-
-	if ((rc = dal_stmt_prepare(c, row->sql, &s)) != DAL_OK)
-		return rc;
-	if ((rc = dal_stmt_bind_int64(s, 1, row->n)) == DAL_OK &&
-	    (rc = dal_stmt_step(s)) == DAL_DONE)
-		rc = DAL_OK;
-	dal_stmt_close(s);
-	return rc;
-}
-
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct crash *run = w->run;
 
 	for (unsigned i = 0; i < ROWS_MAX; i++) {
-		struct row row = {run->insert_sql, (int64_t)(w->id + 1) * ROW_BASE + i};
+		struct tu_row row = {run->insert_sql, (int64_t)(w->id + 1) * ROW_BASE + i};
 		double t;
 		dal_error e;
 		int rc;
@@ -360,7 +323,7 @@ static void *worker_main(void *arg)
 		t = now_s();
 		atomic_store(&w->current, i);
 		atomic_store(&w->call_start, t);
-		rc = dal_repo_transact(run->repo, insert_row, &row, &e);
+		rc = dal_repo_transact(run->repo, tu_insert_row, &row, &e);
 		atomic_store(&w->call_start, 0.0);
 		t = now_s() - t;
 		if (t > w->longest)
@@ -427,12 +390,12 @@ START_TEST(test_crash_and_restart_under_load)
 	url = url_with(b, "pool_size=10&max_overflow=0&pre_ping=on&pool_timeout=20"
 	                  "&retry_delay=0.1&retry_max_delay=0.5&max_retries=30&connect_timeout=2");
 	memset(&run, 0, sizeof run);
-	run.repo = open_repo(url);
+	run.repo = tu_repo_open(url);
 	crash_table_name(b, table, sizeof table);
 	/* No key on n: a unit applied twice must show as a duplicate, not as a
 	 * constraint violation. */
 	snprintf(sql, sizeof sql, "CREATE TABLE %s (n BIGINT NOT NULL)", table);
-	exec_ok(run.repo, sql);
+	tu_repo_exec(run.repo, sql);
 	snprintf(run.insert_sql, sizeof run.insert_sql, "INSERT INTO %s (n) VALUES (?)", table);
 
 	w = calloc(WORKERS, sizeof *w);
@@ -592,7 +555,7 @@ START_TEST(test_crash_and_restart_under_load)
 	              logs.leaks);
 
 	snprintf(sql, sizeof sql, "DROP TABLE %s", table);
-	exec_ok(run.repo, sql);
+	tu_repo_exec(run.repo, sql);
 	dal_repo_close(run.repo);
 	dal_log_set(NULL, NULL);
 	free(w);
@@ -606,7 +569,7 @@ END_TEST
 static void server_kill_session(const struct backend *b, int64_t id)
 {
 	char *admin_url = url_with(b, "pool_size=1&max_overflow=0");
-	dal_repo *admin = open_repo(admin_url);
+	dal_repo *admin = tu_repo_open(admin_url);
 	dal_conn *c = acquire(admin);
 	char sql[256], msg[DAL_ERROR_MESSAGE_SIZE + 16];
 	int rc;
@@ -650,7 +613,7 @@ START_TEST(test_idle_kill_pre_ping_replaces)
 		return;
 	url = url_with(b, "pool_size=2&max_overflow=0&pre_ping=on&retry_delay=0.1&max_retries=3"
 	                  "&connect_timeout=2");
-	r = open_repo(url);
+	r = tu_repo_open(url);
 	old_id = idle_session(r, b);
 	released = now_s();
 	server_kill_session(b, old_id);
@@ -690,7 +653,7 @@ START_TEST(test_idle_kill_without_pre_ping)
 		return;
 	url = url_with(b, "pool_size=2&max_overflow=0&pre_ping=off&retry_delay=0.1&max_retries=3"
 	                  "&connect_timeout=2");
-	r = open_repo(url);
+	r = tu_repo_open(url);
 	old_id = idle_session(r, b);
 	server_kill_session(b, old_id);
 	sleep_s(1.2); /* idle long enough that pre-ping would have run */
@@ -848,7 +811,7 @@ START_TEST(test_pool_exhausted_times_out)
 	if (!base_url(b))
 		return;
 	url = url_with(b, "pool_size=2&max_overflow=0&pool_timeout=0.3");
-	r = open_repo(url);
+	r = tu_repo_open(url);
 	for (int i = 0; i < 2; i++) {
 		h[i] = (struct holder){r, 0, &lock, &cond, &ready, &go, -1};
 		ck_assert_int_eq(pthread_create(&h[i].th, NULL, holder_main, &h[i]), 0);

@@ -276,8 +276,6 @@ int main(void)
 {
 	Suite *s = suite_create("scaleout");
 	TCase *tc = tcase_create("core");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_scaleout_replicas_from_ini_url_and_env);
@@ -286,9 +284,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_scaleout_replica_pool_serves_reads, 0, 2);
 	tcase_add_loop_test(tc, test_scaleout_dead_replica_falls_back_to_primary, 0, 2);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(s);
 }

@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pty.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +28,6 @@
 #include "shell.h"
 #include "testutil.h"
 
-extern char **environ;
 
 #define DAL_BIN TOP_BUILDDIR "/cli/dal"
 
@@ -49,29 +47,6 @@ static void teardown(void)
 {
 	tu_rmtree(tmpdir);
 	tmpdir = NULL;
-}
-
-/* The whole file as a string; NULL if it cannot be opened. */
-static char *read_file(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, n;
-	char chunk[4096];
-
-	if (!f)
-		return NULL;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		buf = realloc(buf, len + n + 1);
-		ck_assert_ptr_nonnull(buf);
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	fclose(f);
-	if (!buf)
-		buf = calloc(1, 1);
-	buf[len] = '\0';
-	return buf;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -95,41 +70,24 @@ static void run_script(struct run *r, const char *script, ...)
 	const char *argv[32];
 	char *in = tu_write_file(tmpdir, "in.sql", script);
 	char out[4096], err[4096];
-	posix_spawn_file_actions_t fa;
-	int argc = 0, st;
-	pid_t pid;
+	int argc = 0;
 	va_list ap;
 
 	snprintf(out, sizeof out, "%s/out.txt", tmpdir);
 	snprintf(err, sizeof err, "%s/err.txt", tmpdir);
-	argv[argc++] = "sh";
+	argv[argc++] = "/bin/sh";
 	argv[argc++] = DAL_BIN;
 	va_start(ap, script);
 	while ((argv[argc] = va_arg(ap, const char *)) != NULL)
 		ck_assert_int_lt(++argc, 31);
 	va_end(ap);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_eq(posix_spawn(&pid, "/bin/sh", &fa, NULL, (char *const *)argv,
-	                             environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r->out = read_file(out);
-	r->err = read_file(err);
+	r->status = tu_wait(tu_spawn(argv, in, out, err));
+	r->out = tu_read_file(out);
+	r->err = tu_read_file(err);
 	ck_assert(r->out && r->err);
 	free(in);
 }
 
-#define assert_run(r, code) \
-	ck_assert_msg((r)->status == (code), "exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", \
-	              (r)->status, (code), (r)->out, (r)->err)
-#define assert_has(text, needle) \
-	ck_assert_msg(tu_contains((text), (needle)), "'%s' not found in:\n%s", (needle), (text))
-#define assert_lacks(text, needle) \
-	ck_assert_msg(!tu_contains((text), (needle)), "'%s' unexpectedly in:\n%s", (needle), (text))
 
 static char *sqlite_url(void)
 {
@@ -154,7 +112,7 @@ START_TEST(test_shell_script_statements_split_at_semicolons)
 	           "\n"
 	           "SELECT 'last, without a semicolon' AS l\n",
 	           "-u", url, "shell", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.err, "");
 	ck_assert_str_eq(r.out, "0 row(s) affected\n"
 	                        "3 row(s) affected\n"
@@ -190,7 +148,7 @@ START_TEST(test_shell_script_stops_at_first_error_with_its_line)
 	           "  nope FROM t;\n"
 	           "INSERT INTO t VALUES (2);\n",
 	           "-u", url, "shell", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	/* The line where the failing statement starts. */
 	ck_assert_msg(strncmp(r.err, "dal: shell: stdin:4: DAL_ENOTFOUND: ", 36) == 0,
 	              "stderr: %s", r.err);
@@ -199,7 +157,7 @@ START_TEST(test_shell_script_stops_at_first_error_with_its_line)
 
 	/* Nothing after the error ran: still one row. */
 	run_script(&r, "SELECT count(*) AS n FROM t;", "-u", url, "shell", "--csv", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "n\r\n1\r\n");
 	run_free(&r);
 
@@ -211,12 +169,12 @@ START_TEST(test_shell_script_stops_at_first_error_with_its_line)
 	           "INSERT INTO t VALUES (3);\n"
 	           "SELECT count(*) AS n FROM t;\n",
 	           "-u", url, "shell", "--continue", "--csv", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert_str_eq(r.out, "n\r\n2\r\n");
-	assert_has(r.err, "dal: shell: stdin:1: DAL_ENOTFOUND: ");
-	assert_has(r.err, "dal: shell: stdin:2: \\describe: no table or view 'missing_table'\n");
-	assert_has(r.err, "dal: shell: stdin:3: unknown command '\\bogus'; \\help lists the "
-	                  "commands\n");
+	tu_assert_has(r.err, "dal: shell: stdin:1: DAL_ENOTFOUND: ");
+	tu_assert_has(r.err, "dal: shell: stdin:2: \\describe: no table or view 'missing_table'\n");
+	tu_assert_has(r.err, "dal: shell: stdin:3: unknown command '\\bogus'; \\help lists the "
+	                     "commands\n");
 	run_free(&r);
 	free(url);
 }
@@ -228,20 +186,20 @@ START_TEST(test_shell_script_unterminated_literal_is_an_error)
 	struct run r;
 
 	run_script(&r, "SELECT 1 AS a;\nSELECT 'open;\nstring;\n", "-u", url, "shell", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert_str_eq(r.out, "a\n-\n1\n(1 row)\n");
 	ck_assert_str_eq(r.err, "dal: shell: stdin:2: end of input inside a string literal "
 	                        "that starts here; nothing of it was run\n");
 	run_free(&r);
 
 	run_script(&r, "SELECT 1 AS a; /* open\n", "-u", url, "shell", NULL);
-	assert_run(&r, 1);
-	assert_has(r.err, "stdin:1: end of input inside a comment");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "stdin:1: end of input inside a comment");
 	run_free(&r);
 
 	/* A trailing line comment is no statement. */
 	run_script(&r, "SELECT 1 AS a; -- done\n", "-u", url, "shell", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.err, "");
 	run_free(&r);
 	free(url);
@@ -274,20 +232,20 @@ START_TEST(test_shell_script_meta_commands_sqlite)
 	           "\\quit\n"
 	           "SELECT 'not run' AS x;\n",
 	           "-u", url, "shell", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.err, "");
-	assert_has(r.out, "name  | type\n"
-	                  "------+------\n"
-	                  "cheap | view\n"
-	                  "items | table\n"
-	                  "pairs | table\n"
-	                  "(3 rows)\n");
-	assert_has(r.out, "name  | type    | nullable | primary_key\n"
-	                  "------+---------+----------+------------\n"
-	                  "id    | INTEGER | YES      |           1\n"
-	                  "name  | TEXT    | NO       |        NULL\n"
-	                  "price | REAL    | YES      |        NULL\n"
-	                  "(3 rows)\n");
+	tu_assert_has(r.out, "name  | type\n"
+	                     "------+------\n"
+	                     "cheap | view\n"
+	                     "items | table\n"
+	                     "pairs | table\n"
+	                     "(3 rows)\n");
+	tu_assert_has(r.out, "name  | type    | nullable | primary_key\n"
+	                     "------+---------+----------+------------\n"
+	                     "id    | INTEGER | YES      |           1\n"
+	                     "name  | TEXT    | NO       |        NULL\n"
+	                     "price | REAL    | YES      |        NULL\n"
+	                     "(3 rows)\n");
 	/* Twice: \d and \describe main.pairs; key positions as declared. */
 	{
 		static const char pairs[] = "name | type    | nullable | primary_key\n"
@@ -300,17 +258,17 @@ START_TEST(test_shell_script_meta_commands_sqlite)
 
 		ck_assert_msg(first && strstr(first + 1, pairs), "pairs twice in:\n%s", r.out);
 	}
-	assert_has(r.out, "(3 rows)\none\r\n1\r\n[\n{\"one\":1}\n]\n");
-	assert_has(r.out, "Timing is on.\none\n---\n  1\n(1 row)\nTime: ");
-	assert_has(r.out, " ms\nTiming is off.\n");
-	assert_has(r.out, "\\describe T, \\d T");
-	assert_lacks(r.out, "not run");
+	tu_assert_has(r.out, "(3 rows)\none\r\n1\r\n[\n{\"one\":1}\n]\n");
+	tu_assert_has(r.out, "Timing is on.\none\n---\n  1\n(1 row)\nTime: ");
+	tu_assert_has(r.out, " ms\nTiming is off.\n");
+	tu_assert_has(r.out, "\\describe T, \\d T");
+	tu_assert_lacks(r.out, "not run");
 	run_free(&r);
 
 	/* Usage errors of the commands. */
 	run_script(&r, "\\describe\n\\format xml\n\\timing maybe\n\\tables x\n", "-u", url,
 	           "shell", "--continue", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert_str_eq(r.err,
 	                 "dal: shell: stdin:1: \\describe needs a table name: \\describe TABLE\n"
 	                 "dal: shell: stdin:2: \\format: 'xml' is not table, csv or json\n"
@@ -327,35 +285,35 @@ START_TEST(test_shell_options_and_help)
 	struct run r;
 
 	run_script(&r, "SELECT 1 AS one;", "-u", url, "shell", "--json", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "[\n{\"one\":1}\n]\n");
 	run_free(&r);
 
 	run_script(&r, "", "-u", url, "shell", "--bogus", NULL);
-	assert_run(&r, 2);
-	assert_has(r.err, "dal: shell: unknown option '--bogus'; try 'dal shell --help'");
+	tu_assert_run(&r, 2);
+	tu_assert_has(r.err, "dal: shell: unknown option '--bogus'; try 'dal shell --help'");
 	run_free(&r);
 
 	run_script(&r, "", "shell", "--help", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "Usage: dal shell [--csv|--json] [--continue]");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "Usage: dal shell [--csv|--json] [--continue]");
 #ifdef HAVE_LIBEDIT
-	assert_has(r.out, "This dal is built with libedit: line editing and history.\n");
+	tu_assert_has(r.out, "This dal is built with libedit: line editing and history.\n");
 #else
-	assert_has(r.out, "This dal is built without libedit: plain lines, no editing or "
-	                  "history.\n");
+	tu_assert_has(r.out, "This dal is built without libedit: plain lines, no editing or "
+	                     "history.\n");
 #endif
 	run_free(&r);
 
 	run_script(&r, "", "--help", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "  shell [--csv|--json] [--continue]\n");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "  shell [--csv|--json] [--continue]\n");
 	run_free(&r);
 
 	/* No connection: exit 1 before reading anything. */
 	run_script(&r, "SELECT 1;", "-u", "sqlite:////nonexistent-dir/x/y.db", "shell", NULL);
-	assert_run(&r, 1);
-	assert_has(r.err, "dal: shell: ");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "dal: shell: ");
 	ck_assert_str_eq(r.out, "");
 	run_free(&r);
 	free(url);
@@ -466,7 +424,7 @@ START_TEST(test_shell_script_servers)
 		url_password(url, pass, sizeof pass);
 		/* -q: PostgreSQL's NOTICE for DROP ... IF EXISTS is logged. */
 		run_script(&r, cases[i].script, "-q", "-u", url, "shell", NULL);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 		ck_assert_str_eq(r.out, cases[i].out);
 		ck_assert_str_eq(r.err, "");
 		run_free(&r);
@@ -482,22 +440,22 @@ START_TEST(test_shell_script_servers)
 		           "DROP VIEW dalsh_v2;\n"
 		           "DROP TABLE dalsh_t2;\n",
 		           "-q", "-u", url, "shell", "--csv", NULL);
-		assert_run(&r, 0);
-		assert_has(r.out, "name,type\r\n");
-		assert_has(r.out, "\ndalsh_t2,table\r\n");
-		assert_has(r.out, "\ndalsh_v2,view\r\n");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "name,type\r\n");
+		tu_assert_has(r.out, "\ndalsh_t2,table\r\n");
+		tu_assert_has(r.out, "\ndalsh_v2,view\r\n");
 		run_free(&r);
 
 		/* An error names its line and shows no password; \describe of a
 		 * missing table is an error. */
 		run_script(&r, "SELECT 1 AS a;\n\nSELECT * FROM dalsh_missing;\n",
 		           "-q", "-u", url, "shell", NULL);
-		assert_run(&r, 1);
-		assert_has(r.err, "dal: shell: stdin:3: DAL_ENOTFOUND: ");
+		tu_assert_run(&r, 1);
+		tu_assert_has(r.err, "dal: shell: stdin:3: DAL_ENOTFOUND: ");
 		ck_assert_msg(!pass[0] || !tu_contains(r.err, pass), "password shown: %s", r.err);
 		run_free(&r);
 		run_script(&r, "\\describe dalsh_missing\n", "-q", "-u", url, "shell", NULL);
-		assert_run(&r, 1);
+		tu_assert_run(&r, 1);
 		ck_assert_str_eq(r.err, "dal: shell: stdin:1: \\describe: no table or view "
 		                        "'dalsh_missing'\n");
 		run_free(&r);
@@ -524,7 +482,7 @@ START_TEST(test_shell_pgsql_copy_is_refused_and_connection_kept)
 	           "COPY dalsh_copy FROM STDIN;\n"
 	           "SELECT count(*) AS n FROM dalsh_copy;\n",
 	           "-q", "-u", url, "shell", "--continue", "--csv", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert_str_eq(r.out, "b\r\n2\r\nn\r\n0\r\n");
 	ck_assert_str_eq(r.err,
 	                 "dal: shell: stdin:2: DAL_EUNSUPPORTED: step: COPY TO STDOUT is not "
@@ -538,12 +496,12 @@ START_TEST(test_shell_pgsql_copy_is_refused_and_connection_kept)
 	/* The same through dal_conn_exec() (exec); then a chain whose shell
 	 * goes on after the refusal on the same connection. */
 	run_script(&r, "", "-q", "-u", url, "exec", "COPY (SELECT 1) TO STDOUT", NULL);
-	assert_run(&r, 1);
-	assert_has(r.err, "dal: exec: DAL_EUNSUPPORTED: exec: COPY TO STDOUT is not supported");
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "dal: exec: DAL_EUNSUPPORTED: exec: COPY TO STDOUT is not supported");
 	run_free(&r);
 	run_script(&r, "COPY (SELECT 1) TO STDOUT;\nSELECT 3 AS c;\n", "-q", "-u", url,
 	           "exec", "SELECT 1", "shell", "--continue", "--csv", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert_str_eq(r.out, "0 row(s) affected\nc\r\n3\r\n");
 	run_free(&r);
 }
@@ -783,11 +741,11 @@ START_TEST(test_shell_pty_line_editing_and_history)
 
 	ck_assert_int_eq(stat(hist, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0600);
-	text = read_file(hist);
-	assert_has(text, "40+2");
-	assert_has(text, "quit"); /* \quit, the backslash encoded */
-	assert_lacks(text, "sekrit99");
-	assert_lacks(text, "PASSWORD");
+	text = tu_read_file(hist);
+	tu_assert_has(text, "40+2");
+	tu_assert_has(text, "quit"); /* \quit, the backslash encoded */
+	tu_assert_lacks(text, "sekrit99");
+	tu_assert_lacks(text, "PASSWORD");
 	free(text);
 
 	/* A new session recalls the last session's entries from the file. */
@@ -877,9 +835,9 @@ START_TEST(test_shell_script_has_no_prompt)
 	struct run r;
 
 	run_script(&r, "SELECT 1 AS a;\n", "-u", url, "shell", NULL);
-	assert_run(&r, 0);
-	assert_lacks(r.out, "=> ");
-	assert_lacks(r.out, "\\help");
+	tu_assert_run(&r, 0);
+	tu_assert_lacks(r.out, "=> ");
+	tu_assert_lacks(r.out, "\\help");
 	run_free(&r);
 	free(url);
 }
@@ -1024,11 +982,5 @@ static Suite *shell_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(shell_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(shell_suite());
 }

@@ -220,8 +220,6 @@ int main(void)
 {
 	Suite *s = suite_create("sqlite_errors");
 	TCase *tc = tcase_create("errors");
-	SRunner *sr;
-	int failed;
 
 	tu_clear_env();
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -231,9 +229,5 @@ int main(void)
 	tcase_add_test(tc, test_sqlite_busy_names_timeout);
 	tcase_add_test(tc, test_sqlite_not_a_database);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(s);
 }

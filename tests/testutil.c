@@ -8,6 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+extern char **environ;
 
 char *tu_mkdtemp(void)
 {
@@ -101,4 +106,106 @@ int tu_backends_built(const char *names)
 		names += n + (names[n] == ' ');
 	}
 	return 1;
+}
+
+pid_t tu_spawn(const char *const *argv, const char *in, const char *out, const char *err)
+{
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int rc;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0);
+	if (out)
+		posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (err)
+		posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	ck_assert_msg(rc == 0, "cannot start %s: %s", argv[0], strerror(rc));
+	return pid;
+}
+
+int tu_wait(pid_t pid)
+{
+	int st;
+
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+char *tu_read_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, n;
+	char chunk[4096];
+
+	if (!f)
+		return NULL;
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		buf = realloc(buf, len + n + 1);
+		ck_assert_ptr_nonnull(buf);
+		memcpy(buf + len, chunk, n);
+		len += n;
+	}
+	fclose(f);
+	if (!buf)
+		buf = calloc(1, 1);
+	ck_assert_ptr_nonnull(buf);
+	buf[len] = '\0';
+	return buf;
+}
+
+void tu_slurp(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+
+	buf[n] = '\0';
+	if (f)
+		fclose(f);
+}
+
+int tu_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+dal_repo *tu_repo_open(const char *url)
+{
+	dal_repo *r = NULL;
+	dal_error e;
+
+	ck_assert_msg(dal_repo_open(&r, NULL, NULL, url, &e) == DAL_OK, "open: %s", e.message);
+	return r;
+}
+
+void tu_repo_exec(dal_repo *r, const char *sql)
+{
+	dal_error e;
+	int rc = dal_repo_exec(r, sql, NULL, &e);
+
+	ck_assert_msg(rc == DAL_OK, "%s: %s (%s)", sql, e.message, dal_code_name(rc));
+}
+
+int tu_insert_row(dal_conn *c, void *ud)
+{
+	const struct tu_row *row = ud;
+	dal_stmt *s;
+	int rc;
+
+	if ((rc = dal_stmt_prepare(c, row->sql, &s)) != DAL_OK)
+		return rc;
+	if ((rc = dal_stmt_bind_int64(s, 1, row->id)) == DAL_OK &&
+	    (rc = dal_stmt_step(s)) == DAL_DONE)
+		rc = DAL_OK;
+	dal_stmt_close(s);
+	return rc;
 }

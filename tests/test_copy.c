@@ -465,8 +465,15 @@ static void killed_and_resumed(const char *to_url)
 	ck_assert_int_ge(done, 2000);
 	done = count(to, "SELECT rows_copied FROM dal_copy_state WHERE table_name = '%s'", table);
 	ck_assert_int_lt(done, 40000);
-	/* The state matches the committed rows. */
-	ck_assert_int_eq(count(to, "SELECT COUNT(*) FROM %s", table), done);
+	/* The state matches the committed rows, read in one statement: the
+	 * server may still be committing the killed copier's last batch. */
+	{
+		char both[256];
+
+		snprintf(both, sizeof both, "SELECT (SELECT COUNT(*) FROM %s) - (SELECT rows_copied "
+		         "FROM dal_copy_state WHERE table_name = '%%s')", table);
+		ck_assert_int_eq(count(to, both, table), 0);
+	}
 
 	run_dal(&r, args);
 	tu_assert_run(&r, 1);

@@ -20,8 +20,10 @@
 # by the same CA, and other-ca.pem that signed nothing), named in DIR/env as
 # DAL_TEST_TLS_DIR; they do not require it.
 #
-# Both servers listen on 127.0.0.1 only, at non-default ports (33061 and
-# 54321, or the next free ones), with their unix sockets, data and logs inside
+# Both servers listen on 127.0.0.1 only, at non-default ports (22061 and
+# 22541, or the next free ones: below Linux's ephemeral range, 32768-60999,
+# where a client connection's local port could take a port found free a
+# moment before the server binds it), with their unix sockets, data and logs inside
 # DIR. Each gets a database `daltest` and a user `dal` whose password holds
 # characters that URLs must percent-encode, so that every test run exercises
 # credential decoding. DIR/env then holds DAL_TEST_MYSQL_URL and
@@ -160,7 +162,7 @@ my_start() {
 		port=$(cat "$d/port")
 		my_wait "$port" "$(head -n 1 "$d/mysqld.pid")"
 	else
-		port=$(free_port "${DAL_TEST_MYSQL_PORT:-33061}")
+		port=$(free_port "${DAL_TEST_MYSQL_PORT:-22061}")
 		echo "$port" >"$d/port"
 		: >"$d/error.log"
 		my_launch "$port"
@@ -255,7 +257,7 @@ pg_start() {
 		port=$(cat "$d/port")
 		pg_wait "$port"
 	else
-		port=$(free_port "${DAL_TEST_PGSQL_PORT:-54321}")
+		port=$(free_port "${DAL_TEST_PGSQL_PORT:-22541}")
 		echo "$port" >"$d/port"
 		: >"$d/server.log"
 		pg_launch "$port"

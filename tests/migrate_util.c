@@ -139,7 +139,8 @@ void mt_dal(const struct mt *t, struct mt_run *r, ...)
 	va_list ap;
 	pid_t pid;
 
-	argv[argc++] = "sh";
+	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
+		argv[argc++] = "sh";
 	argv[argc++] = DAL_BIN;
 	argv[argc++] = "-c";
 	argv[argc++] = t->ini;
@@ -157,7 +158,7 @@ void mt_dal(const struct mt *t, struct mt_run *r, ...)
 
 		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(126);
-		execv("/bin/sh", (char *const *)argv);
+		execv(strcmp(argv[0], "sh") ? argv[0] : "/bin/sh", (char *const *)argv);
 		_exit(127);
 	}
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);

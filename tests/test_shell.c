@@ -102,7 +102,8 @@ static void run_script(struct run *r, const char *script, ...)
 
 	snprintf(out, sizeof out, "%s/out.txt", tmpdir);
 	snprintf(err, sizeof err, "%s/err.txt", tmpdir);
-	argv[argc++] = "sh";
+	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
+		argv[argc++] = "sh";
 	argv[argc++] = DAL_BIN;
 	va_start(ap, script);
 	while ((argv[argc] = va_arg(ap, const char *)) != NULL)
@@ -112,7 +113,7 @@ static void run_script(struct run *r, const char *script, ...)
 	posix_spawn_file_actions_addopen(&fa, 0, in, O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	posix_spawn_file_actions_addopen(&fa, 2, err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_eq(posix_spawn(&pid, "/bin/sh", &fa, NULL, (char *const *)argv,
+	ck_assert_int_eq(posix_spawn(&pid, strcmp(argv[0], "sh") ? argv[0] : "/bin/sh", &fa, NULL, (char *const *)argv,
 	                             environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
@@ -570,7 +571,8 @@ static void pty_start(struct pty *p, ...)
 	va_list ap;
 
 	memset(p, 0, sizeof *p);
-	argv[argc++] = "sh";
+	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
+		argv[argc++] = "sh";
 	argv[argc++] = DAL_BIN;
 	va_start(ap, p);
 	while ((argv[argc] = va_arg(ap, const char *)) != NULL)
@@ -580,7 +582,7 @@ static void pty_start(struct pty *p, ...)
 	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
 	ck_assert_int_ge(p->pid, 0);
 	if (p->pid == 0) {
-		execv("/bin/sh", (char *const *)argv);
+		execv(strcmp(argv[0], "sh") ? argv[0] : "/bin/sh", (char *const *)argv);
 		_exit(127);
 	}
 }

@@ -102,3 +102,16 @@ int tu_backends_built(const char *names)
 	}
 	return 1;
 }
+
+int tu_is_script(const char *path)
+{
+	char head[2] = {0};
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return 1; /* let /bin/sh report the missing file */
+	if (fread(head, 1, sizeof head, f) != sizeof head)
+		head[0] = '\0';
+	fclose(f);
+	return head[0] == '#' && head[1] == '!';
+}

@@ -35,4 +35,9 @@ int tu_contains(const char *haystack, const char *needle);
  * --with-mysql=no --with-pgsql=no). */
 int tu_backends_built(const char *names);
 
+/* 1 if path starts with "#!": libtool's wrapper script for a program of a
+ * shared build, run through /bin/sh; a static dal (configure
+ * --enable-static-backends) is the program itself. */
+int tu_is_script(const char *path);
+
 #endif

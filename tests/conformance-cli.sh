@@ -40,7 +40,7 @@ has() { # what file pattern (grep -E)
 if expect "--plugin-dir, --case, --format tap" 0 ./dal-conformance --plugin-dir "$plugins" \
 	--url sqlite::memory: --case 'test_type_*' --case test_tls_disable_is_plain --format tap; then
 	has "TAP: version line" "$tmp/out" '^TAP version 13$'
-	has "TAP: the plugin in a comment" "$tmp/out" '^# dal-conformance .*: plugin sqlite .*backend_sqlite\..*, kind file$'
+	has "TAP: the plugin in a comment" "$tmp/out" '^# dal-conformance .*: plugin sqlite .*backend_sqlite[. ].*, kind file$'
 	has "TAP: plan of the 6 cases selected" "$tmp/out" '^1\.\.6$'
 	has "TAP: a pass" "$tmp/out" '^ok 1 - test_type_int64_roundtrip$'
 	has "TAP: not applicable by capability" "$tmp/out" \

@@ -123,7 +123,8 @@ void mt_dal(const struct mt *t, struct mt_run *r, ...)
 	int argc = 0;
 	va_list ap;
 
-	argv[argc++] = "/bin/sh";
+	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
+		argv[argc++] = "/bin/sh";
 	argv[argc++] = DAL_BIN;
 	argv[argc++] = "-c";
 	argv[argc++] = t->ini;

@@ -80,7 +80,8 @@ static void run_dal(struct run *r, ...)
 	pid_t pid;
 	va_list ap;
 
-	argv[argc++] = "sh";
+	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
+		argv[argc++] = "sh";
 	argv[argc++] = DAL_BIN;
 	va_start(ap, r);
 	while ((argv[argc] = va_arg(ap, const char *)) != NULL) {
@@ -99,7 +100,7 @@ static void run_dal(struct run *r, ...)
 	posix_spawn_file_actions_addclose(&fa, err[0]);
 	posix_spawn_file_actions_addclose(&fa, out[1]);
 	posix_spawn_file_actions_addclose(&fa, err[1]);
-	ck_assert_int_eq(posix_spawn(&pid, "/bin/sh", &fa, NULL, (char *const *)argv,
+	ck_assert_int_eq(posix_spawn(&pid, strcmp(argv[0], "sh") ? argv[0] : "/bin/sh", &fa, NULL, (char *const *)argv,
 	                             environ), 0);
 	posix_spawn_file_actions_destroy(&fa);
 	close(out[1]);

@@ -238,8 +238,12 @@ static pid_t start_migrator(const struct mt *t, const char *name)
 
 		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
 			_exit(126);
-		execl("/bin/sh", "sh", TOP_BUILDDIR "/cli/dal", "-c", t->ini, "migrate", "up",
-		      (char *)NULL);
+		if (tu_is_script(TOP_BUILDDIR "/cli/dal")) /* else a static dal */
+			execl("/bin/sh", "sh", TOP_BUILDDIR "/cli/dal", "-c", t->ini, "migrate",
+			      "up", (char *)NULL);
+		else
+			execl(TOP_BUILDDIR "/cli/dal", "dal", "-c", t->ini, "migrate", "up",
+			      (char *)NULL);
 		_exit(127);
 	}
 	return pid;

@@ -75,7 +75,8 @@ static void run_script(struct run *r, const char *script, ...)
 
 	snprintf(out, sizeof out, "%s/out.txt", tmpdir);
 	snprintf(err, sizeof err, "%s/err.txt", tmpdir);
-	argv[argc++] = "/bin/sh";
+	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
+		argv[argc++] = "/bin/sh";
 	argv[argc++] = DAL_BIN;
 	va_start(ap, script);
 	while ((argv[argc] = va_arg(ap, const char *)) != NULL)
@@ -528,7 +529,8 @@ static void pty_start(struct pty *p, ...)
 	va_list ap;
 
 	memset(p, 0, sizeof *p);
-	argv[argc++] = "sh";
+	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
+		argv[argc++] = "sh";
 	argv[argc++] = DAL_BIN;
 	va_start(ap, p);
 	while ((argv[argc] = va_arg(ap, const char *)) != NULL)
@@ -538,7 +540,7 @@ static void pty_start(struct pty *p, ...)
 	p->pid = forkpty(&p->fd, NULL, NULL, &ws);
 	ck_assert_int_ge(p->pid, 0);
 	if (p->pid == 0) {
-		execv("/bin/sh", (char *const *)argv);
+		execv(strcmp(argv[0], "sh") ? argv[0] : "/bin/sh", (char *const *)argv);
 		_exit(127);
 	}
 }

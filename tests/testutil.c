@@ -208,4 +208,15 @@ int tu_insert_row(dal_conn *c, void *ud)
 		rc = DAL_OK;
 	dal_stmt_close(s);
 	return rc;
+int tu_is_script(const char *path)
+{
+	char head[2] = {0};
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return 1; /* let /bin/sh report the missing file */
+	if (fread(head, 1, sizeof head, f) != sizeof head)
+		head[0] = '\0';
+	fclose(f);
+	return head[0] == '#' && head[1] == '!';
 }

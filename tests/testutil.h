@@ -91,5 +91,9 @@ struct tu_row {
 /* A dal_repo_transact() callback: runs ud's (struct tu_row) statement;
  * DAL_OK or the failing call's code. */
 int tu_insert_row(dal_conn *c, void *ud);
+/* 1 if path starts with "#!": libtool's wrapper script for a program of a
+ * shared build, run through /bin/sh; a static dal (configure
+ * --enable-static-backends) is the program itself. */
+int tu_is_script(const char *path);
 
 #endif

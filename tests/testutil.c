@@ -208,6 +208,8 @@ int tu_insert_row(dal_conn *c, void *ud)
 		rc = DAL_OK;
 	dal_stmt_close(s);
 	return rc;
+}
+
 int tu_is_script(const char *path)
 {
 	char head[2] = {0};

@@ -352,8 +352,8 @@ static int bind_static(dal_stmt *s, unsigned idx, const dal_value *v)
 	if (!s)
 		return DAL_EMISUSE;
 	if (s->ops.bind_static.fn)
-		return stmt_bind_with(s, idx, v, s->ops.bind_static.fn, s->ops.bind_static.h);
-	return stmt_bind_with(s, idx, v, s->ops.bind.fn, s->ops.bind.h);
+		return bind_with(s, idx, v, s->ops.bind_static.fn, s->ops.bind_static.h);
+	return bind_with(s, idx, v, s->ops.bind.fn, s->ops.bind.h);
 }
 
 int dal_stmt_bind_text_static(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len)

@@ -27,7 +27,8 @@
  *   dal-row    libdal, dal_conn_begin(), one dal_stmt_step() per row
  *              (zero-copy binds), dal_conn_commit()
  *   dal-batch  libdal, one dal_stmt_execute_batch() of the column arrays
- *              (its own transaction)
+ *              (its own transaction; on PostgreSQL this plain INSERT goes as
+ *              one COPY, so its fair raw reference there is raw-copy)
  *
  * libdal runs with telemetry on (the URL as given). After every run the
  * table is checked (count, sums of id, name length, score and payload

@@ -136,7 +136,12 @@ static void rows_make(struct rows *w, size_t n, size_t blob)
 		w->score[i] = (double)i / 4;
 		w->score_null[i] = i % 5 == 0;
 		w->ok[i] = (int)(i & 1);
-		if (i % 7 != 3) {
+		if (i % 11 == 5) {
+			/* What COPY's text format escapes (PostgreSQL sends
+			 * plain INSERT batches by COPY). */
+			ck_assert_int_ge(asprintf(&w->name[i], "t\tn\nb\\r\r\\N %zu#", i), 0);
+			w->name_len[i] = strlen(w->name[i]) - 1;
+		} else if (i % 7 != 3) {
 			/* Not NUL-terminated where the lengths say so: a
 			 * trailing '#' that is not part of the value. */
 			ck_assert_int_ge(asprintf(&w->name[i], "name-%zu#", i), 0);

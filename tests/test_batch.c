@@ -554,6 +554,172 @@ START_TEST(test_bind_static_reads_the_callers_buffer)
 }
 END_TEST
 
+/* Batches and pipelines refused while a streamed result holds the
+ * connection (servers), and the statement forms PostgreSQL sends by COPY
+ * or not: quoted and schema-qualified names (COPY), ON CONFLICT (pipeline),
+ * a blob for a text column (pipeline: COPY would read it as text). */
+START_TEST(test_batch_statement_forms_and_busy_connection)
+{
+	dal_repo *r = open_be(_i);
+	int64_t ids[3] = {1, 2, 3}, affected = -1;
+	const char *names[3] = {"a", "b", "c"};
+	static const unsigned char raw[3] = {'x', 'y', 'z'};
+	const void *blobs[3] = {raw, raw + 1, raw + 2};
+	size_t lens[3] = {1, 1, 1};
+	dal_batch_column cols[2] = {
+		{DAL_TYPE_INT64, ids, NULL, NULL},
+		{DAL_TYPE_TEXT, names, NULL, NULL},
+	};
+	dal_stmt *s, *scan;
+	dal_conn *c;
+
+	if (!r)
+		return;
+	c = acquire(r);
+	fresh_table(c, _i);
+	ck_assert_int_eq(dal_stmt_prepare(c, _i == BE_MYSQL
+	                                         ? "INSERT INTO `dal_batch_t` (`id`, `name`) VALUES (?, ?)"
+	                                         : "INSERT INTO \"dal_batch_t\" (\"id\", \"name\") "
+	                                           "VALUES (?, ?)", &s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+	ck_assert_int_eq(affected, 3);
+
+	/* A streamed result holds a server connection: the batch waits its
+	 * turn (refused), then runs. */
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t", &scan), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(scan), DAL_ROW);
+	ids[0] = 4, ids[1] = 5, ids[2] = 6;
+	if (_i != BE_SQLITE) {
+		ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, NULL, NULL), DAL_EMISUSE);
+		ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "unfinished result"), "%s",
+		              dal_stmt_error(s)->message);
+	}
+	if (_i == BE_PGSQL)
+		ck_assert_int_eq(dal_conn_pipeline(c, &s, 1), DAL_EMISUSE);
+	dal_stmt_close(scan);
+	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+	dal_stmt_close(s);
+	ck_assert_int_eq(count(c), 6);
+
+	if (_i == BE_PGSQL) {
+		/* Schema-qualified: COPY. */
+		ids[0] = 7, ids[1] = 8, ids[2] = 9;
+		ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO public.dal_batch_t (id, name) "
+		                                     "VALUES (?, ?);", &s), DAL_OK);
+		ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+		dal_stmt_close(s);
+		/* ON CONFLICT: not a plain INSERT, the pipeline; the rows that
+		 * exist are skipped. */
+		ids[0] = 9, ids[1] = 10, ids[2] = 1;
+		ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, name) VALUES (?, ?) "
+		                                     "ON CONFLICT DO NOTHING", &s), DAL_OK);
+		ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+		ck_assert_int_eq(affected, 1);
+		dal_stmt_close(s);
+		/* A blob for a text column travels binary (as a parameter). */
+		ids[0] = 11, ids[1] = 12, ids[2] = 13;
+		cols[1] = (dal_batch_column){DAL_TYPE_BLOB, blobs, lens, NULL};
+		ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, name) VALUES (?, ?)",
+		                                  &s), DAL_OK);
+		ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+		dal_stmt_close(s);
+		ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE name = 'y'"), 1);
+		ck_assert_int_eq(count(c), 13);
+		/* Forms that are not a plain INSERT: the pipeline, with the
+		 * failing row named there too (an UPDATE onto an existing key). */
+		{
+			static const char *const forms[] = {
+				"INSERT INTO dal_batch_t (id, name) VALUES (?, upper(?))",
+				"INSERT INTO dal_batch_t (id, name) VALUES (?, ?), (?, ?)",
+				"INSERT INTO dal_batch_t (id, name) SELECT ?, ?",
+				"INSERT INTO dal_batch_t (name, id) VALUES ($2, $1)",
+			};
+			int64_t more[3] = {20, 21, 22};
+			double sc[3] = {0.5, 0, 0};
+			dal_batch_column fc[4] = {
+				{DAL_TYPE_INT64, more, NULL, NULL},
+				{DAL_TYPE_TEXT, names, NULL, NULL},
+				{DAL_TYPE_INT64, more, NULL, NULL},
+				{DAL_TYPE_TEXT, names, NULL, NULL},
+			};
+			size_t failed = 0;
+
+			for (unsigned f = 0; f < 4; f++) {
+				unsigned np;
+
+				if (f == 3) /* $n markers are not libdal's: refused at prepare */
+					break;
+				ck_assert_int_eq(dal_stmt_prepare(c, forms[f], &s), DAL_OK);
+				np = dal_stmt_param_count(s);
+				for (int k = 0; k < 3; k++)
+					more[k] += 10;
+				if (f == 1)
+					fc[2].values = ids; /* 11..13 exist: row 0 fails */
+				ck_assert_int_eq(dal_stmt_execute_batch(s, fc, np, f == 1 ? 1 : 3, &affected,
+				                                        &failed),
+				                 f == 1 ? DAL_ECONSTRAINT : DAL_OK);
+				if (f == 1)
+					ck_assert_uint_eq(failed, 0);
+				dal_stmt_close(s);
+			}
+			/* An UPDATE that collides on its second row. */
+			more[0] = 11, more[1] = 12, more[2] = 13;
+			{
+				int64_t to[3] = {100, 13, 101};
+				dal_batch_column uc[2] = {
+					{DAL_TYPE_INT64, to, NULL, NULL},
+					{DAL_TYPE_INT64, more, NULL, NULL},
+				};
+				ck_assert_int_eq(dal_stmt_prepare(c, "UPDATE dal_batch_t SET id = ? WHERE id = ?",
+				                                  &s), DAL_OK);
+				ck_assert_int_eq(dal_stmt_execute_batch(s, uc, 2, 3, &affected, &failed),
+				                 DAL_ECONSTRAINT);
+				ck_assert_uint_eq(failed, 1);
+				dal_stmt_close(s);
+				ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
+				                                "id >= 100"), 0);
+			}
+			/* A view takes INSERT, not COPY: the pipeline. */
+			{
+				int64_t vid[3] = {300, 301, 302};
+				dal_batch_column vc[2] = {
+					{DAL_TYPE_INT64, vid, NULL, NULL},
+					{DAL_TYPE_TEXT, names, NULL, NULL},
+				};
+				dal_conn_exec(c, "DROP VIEW IF EXISTS dal_batch_v", NULL);
+				exec_ok(c, "CREATE VIEW dal_batch_v AS SELECT id, name FROM dal_batch_t");
+				ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_v (id, name) "
+				                                     "VALUES (?, ?)", &s), DAL_OK);
+				ck_assert_msg(dal_stmt_execute_batch(s, vc, 2, 3, &affected, NULL) == DAL_OK,
+				              "%s", dal_stmt_error(s)->message);
+				ck_assert_int_eq(affected, 3);
+				dal_stmt_close(s);
+				exec_ok(c, "DROP VIEW dal_batch_v");
+			}
+			/* Doubles COPY writes by name. */
+			{
+				double special[3] = {0.25, 1.0 / 0.0, -1.0 / 0.0};
+				int64_t sid[3] = {200, 201, 202};
+				dal_batch_column dc[2] = {
+					{DAL_TYPE_INT64, sid, NULL, NULL},
+					{DAL_TYPE_DOUBLE, special, NULL, NULL},
+				};
+				(void)sc;
+				ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, score) "
+				                                     "VALUES (?, ?)", &s), DAL_OK);
+				ck_assert_int_eq(dal_stmt_execute_batch(s, dc, 2, 3, NULL, NULL), DAL_OK);
+				dal_stmt_close(s);
+				ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
+				                                "score = 'Infinity' OR score = '-Infinity'"), 2);
+			}
+		}
+	}
+	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 /* ---- pipelines ---------------------------------------------------------- */
 
 /* Statements sent together: each reads its own result. On PostgreSQL they
@@ -647,16 +813,21 @@ START_TEST(test_pipeline_runs_independent_statements)
 		dal_stmt *scan, *multi[2];
 		int rows = 0, rc;
 
+		/* Prepared first: a prepare sends a request of its own. */
+		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t WHERE id <= 5 "
+		                                     "ORDER BY id", &multi[0]), DAL_OK);
+		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT name FROM dal_batch_t WHERE id = 7",
+		                                  &multi[1]), DAL_OK);
 		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t", &scan), DAL_OK);
 		while ((rc = dal_stmt_step(scan)) == DAL_ROW)
 			rows++;
 		ck_assert_int_eq(rc, DAL_DONE);
 		ck_assert_int_eq(rows, _i == BE_PGSQL ? N : N + 1);
+		/* And one left in the middle of its rows. */
+		ck_assert_int_eq(dal_stmt_reset(scan), DAL_OK);
+		ck_assert_int_eq(dal_stmt_step(scan), DAL_ROW);
+		ck_assert_int_eq(dal_stmt_reset(scan), DAL_OK);
 		dal_stmt_close(scan);
-		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t WHERE id <= 5 "
-		                                     "ORDER BY id", &multi[0]), DAL_OK);
-		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT name FROM dal_batch_t WHERE id = 7",
-		                                  &multi[1]), DAL_OK);
 		ck_assert_int_eq(dal_conn_pipeline(c, multi, 2), DAL_OK);
 		for (int i = 1; i <= 5; i++) {
 			ck_assert_int_eq(dal_stmt_step(multi[0]), DAL_ROW);
@@ -790,6 +961,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_batch_named_parameters_and_update, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_batch_misuse_is_refused, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_bind_static_reads_the_callers_buffer, 0, BE__COUNT);
+	tcase_add_loop_test(tc, test_batch_statement_forms_and_busy_connection, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_pipeline_runs_independent_statements, 0, BE__COUNT);
 	tcase_add_test(tc, test_batch_fallback_loop_without_the_slot);
 	suite_add_tcase(s, tc);

@@ -19,9 +19,11 @@
  * with its row index by the pipeline path), is not sent by COPY. The rows
  * are checked first; the check reads the core's values only.
  *
- * COPY fires INSERT triggers like INSERT; rules on INSERT do not apply to it
- * (a view or a table with rules should not be batched through it: see
- * docs/backends.md). A failing row is named by the server's "line N".
+ * COPY fires INSERT triggers like INSERT, but rules on INSERT do not apply
+ * to it and it cannot fill a view: the first batch of a statement asks the
+ * catalog (one round trip, once) and keeps the pipeline for anything but a
+ * plain or partitioned table without rules. A failing row is named by the
+ * server's "line N".
  */
 #include <ctype.h>
 #include <inttypes.h>
@@ -77,7 +79,7 @@ static const char *ident(const char *p, const char *end)
 	return p;
 }
 
-char *pgb_copy_sql(const char *sql, size_t len, unsigned nparams)
+char *pgb_copy_sql(const char *sql, size_t len, unsigned nparams, char **table)
 {
 	const char *end = sql + len, *p, *t0, *t1, *c0, *c1;
 	unsigned ncols = 0;
@@ -132,8 +134,41 @@ char *pgb_copy_sql(const char *sql, size_t len, unsigned nparams)
 		return NULL; /* RETURNING, ON CONFLICT, a second row... */
 	if (!(out = malloc((size_t)(t1 - t0) + (size_t)(c1 - c0) + 32)))
 		return NULL;
+	if (!(*table = strndup(t0, (size_t)(t1 - t0)))) {
+		free(out);
+		return NULL;
+	}
 	sprintf(out, "COPY %.*s %.*s FROM STDIN", (int)(t1 - t0), t0, (int)(c1 - c0), c0);
 	return out;
+}
+
+/*
+ * Whether COPY does what INSERT would into s's table: only for a table (or
+ * a partitioned one) without rules; a view, or a table with INSERT rules,
+ * keeps the pipeline. Asked once per statement (the answer is kept, with
+ * the statement in the statement cache). to_regclass() never fails: a
+ * table that does not exist is left for the INSERT to report.
+ */
+static int table_takes_copy(struct dal_bstmt *s, dal_error *err)
+{
+	const char *v[1] = {s->copy_table};
+	PGresult *r;
+	int rc;
+
+	if (s->copy_ok)
+		return s->copy_ok > 0 ? 1 : 0;
+	r = PQexecParams(s->conn->pg,
+	                 "SELECT relkind IN ('r', 'p') AND NOT relhasrules FROM pg_class "
+	                 "WHERE oid = to_regclass($1)", 1, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rc = r ? pgb_report_result(err, s->conn, r, 0, "batch (COPY check)")
+		       : pgb_no_result(s->conn, 0, err, "batch (COPY check)");
+		PQclear(r);
+		return rc;
+	}
+	s->copy_ok = PQntuples(r) == 1 && PQgetvalue(r, 0, 0)[0] == 't' ? 1 : -1;
+	PQclear(r);
+	return s->copy_ok > 0 ? 1 : 0;
 }
 
 /* ---- sending ------------------------------------------------------------ */
@@ -273,6 +308,9 @@ int pgb_copy_batch(struct dal_bstmt *s, struct dal_batch *b, dal_value *vals, da
 	PGresult *r;
 	int rc = DAL_OK, ok = 1;
 
+	if ((rc = table_takes_copy(s, err)) <= 0)
+		return rc < 0 ? rc : 1; /* a view, rules: the pipeline's job */
+	rc = DAL_OK;
 	if (!copy_fits(s, b, vals))
 		return 1; /* the pipeline's job */
 	r = PQexec(c->pg, s->copy);

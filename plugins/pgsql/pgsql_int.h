@@ -143,6 +143,8 @@ struct dal_bstmt {
 	dal_error perr;        /* ST_PRIMED: the error its execution got */
 	char *copy;            /* a plain INSERT's batches: "COPY t (cols) FROM
 	                          STDIN" (copy.c), else NULL */
+	char *copy_table;      /* its table, as the SQL names it */
+	int copy_ok;           /* the table takes COPY: 1 yes, -1 no, 0 not asked */
 };
 
 /* errors.c */
@@ -225,8 +227,8 @@ int pgb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err);
 
 /* copy.c */
 /* For a plain "INSERT INTO t (cols) VALUES ($1, ..., $n)" the COPY command
- * its batches can use (malloc'ed), else NULL. */
-char *pgb_copy_sql(const char *sql, size_t len, unsigned nparams);
+ * its batches can use (malloc'ed; *table gets t, malloc'ed), else NULL. */
+char *pgb_copy_sql(const char *sql, size_t len, unsigned nparams, char **table);
 /* Run batch b of s (s->copy set) as one COPY: DAL_OK or an error (failed
  * row set when the server names it), or 1 when the rows cannot go by COPY
  * (nothing sent: use the pipeline). vals: npos values of scratch. */

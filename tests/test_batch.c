@@ -472,6 +472,14 @@ START_TEST(test_batch_misuse_is_refused)
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 2, NULL, NULL), DAL_EMISUSE);
 	ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "unknown type 42"), "%s",
 	              dal_stmt_error(s)->message);
+	ck_assert_int_eq(dal_stmt_execute_batch(NULL, cols, 2, 2, NULL, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_stmt_execute_batch(s, NULL, 2, 2, NULL, NULL), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "cols is NULL"), "%s",
+	              dal_stmt_error(s)->message);
+	cols[1] = (dal_batch_column){DAL_TYPE_INT64, NULL, NULL, NULL};
+	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 2, NULL, NULL), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "parameter 2: values is NULL"), "%s",
+	              dal_stmt_error(s)->message);
 	/* Zero rows: nothing to do. */
 	cols[1] = (dal_batch_column){DAL_TYPE_NULL, NULL, NULL, NULL};
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 0, NULL, NULL), DAL_OK);
@@ -486,6 +494,39 @@ START_TEST(test_batch_misuse_is_refused)
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 1, 2, NULL, NULL), DAL_EMISUSE);
 	ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "a batch runs statements that "
 	                          "return no rows"), "%s", dal_stmt_error(s)->message);
+	/* Pipelines: what is refused before anything is sent. */
+	{
+		dal_conn *c2 = acquire(r);
+		dal_stmt *other, *v[2];
+
+		ck_assert_int_eq(dal_stmt_prepare(c2, "SELECT 1", &other), DAL_OK);
+		v[0] = s, v[1] = other;
+		ck_assert_int_eq(dal_conn_pipeline(c, v, 2), DAL_EMISUSE);
+		ck_assert_msg(tu_contains(dal_conn_error(c)->message, "statement 1 belongs to another "
+		                          "connection"), "%s", dal_conn_error(c)->message);
+		v[1] = NULL;
+		ck_assert_int_eq(dal_conn_pipeline(c, v, 2), DAL_EMISUSE);
+		ck_assert_msg(tu_contains(dal_conn_error(c)->message, "statement 1 is NULL"), "%s",
+		              dal_conn_error(c)->message);
+		ck_assert_int_eq(dal_conn_pipeline(NULL, v, 1), DAL_EMISUSE);
+		dal_stmt_close(other);
+		dal_conn_release(c2);
+	}
+	dal_stmt_close(s);
+	/* A statement that ran (DONE) is reset by the batch. */
+	ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id) VALUES (?)", &s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 50), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
+	{
+		int64_t two[2] = {51, 52};
+		dal_batch_column one = {DAL_TYPE_INT64, two, NULL, NULL};
+		ck_assert_int_eq(dal_stmt_execute_batch(s, &one, 1, 2, NULL, NULL), DAL_OK);
+	}
+	/* And one with unread rows is refused. */
+	dal_stmt_close(s);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t", &s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
+	ck_assert_int_eq(dal_conn_pipeline(c, &s, 1), DAL_EMISUSE);
 	dal_stmt_close(s);
 	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
 	dal_conn_release(c);
@@ -632,6 +673,8 @@ START_TEST(test_batch_statement_forms_and_busy_connection)
 				"INSERT INTO dal_batch_t (id, name) VALUES (?, upper(?))",
 				"INSERT INTO dal_batch_t (id, name) VALUES (?, ?), (?, ?)",
 				"INSERT INTO dal_batch_t (id, name) SELECT ?, ?",
+				"INSERT INTO dal_batch_t VALUES (?, ?)",
+				"INSERT INTO dal_batch_t (id, name, score) VALUES (?, ?, 1)",
 				"INSERT INTO dal_batch_t (name, id) VALUES ($2, $1)",
 			};
 			int64_t more[3] = {20, 21, 22};
@@ -644,10 +687,10 @@ START_TEST(test_batch_statement_forms_and_busy_connection)
 			};
 			size_t failed = 0;
 
-			for (unsigned f = 0; f < 4; f++) {
+			for (unsigned f = 0; f < 6; f++) {
 				unsigned np;
 
-				if (f == 3) /* $n markers are not libdal's: refused at prepare */
+				if (f == 5) /* $n markers are not libdal's: refused at prepare */
 					break;
 				ck_assert_int_eq(dal_stmt_prepare(c, forms[f], &s), DAL_OK);
 				np = dal_stmt_param_count(s);
@@ -698,7 +741,7 @@ START_TEST(test_batch_statement_forms_and_busy_connection)
 			}
 			/* Doubles COPY writes by name. */
 			{
-				double special[3] = {0.25, 1.0 / 0.0, -1.0 / 0.0};
+				double special[3] = {0.0 / 0.0, 1.0 / 0.0, -1.0 / 0.0};
 				int64_t sid[3] = {200, 201, 202};
 				dal_batch_column dc[2] = {
 					{DAL_TYPE_INT64, sid, NULL, NULL},
@@ -710,7 +753,8 @@ START_TEST(test_batch_statement_forms_and_busy_connection)
 				ck_assert_int_eq(dal_stmt_execute_batch(s, dc, 2, 3, NULL, NULL), DAL_OK);
 				dal_stmt_close(s);
 				ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
-				                                "score = 'Infinity' OR score = '-Infinity'"), 2);
+				                                "score = 'Infinity' OR score = '-Infinity' "
+				                                "OR score = 'NaN'"), 3);
 			}
 		}
 	}

@@ -341,7 +341,10 @@ struct dal_driver {
 	 * time after rolling back). batch->affected gets the rows changed by
 	 * the rows that succeeded. The statement's single-row bindings are
 	 * undefined afterwards (the application binds again before the next
-	 * step). Fallback: the core binds and steps each row. */
+	 * step). A backend that finds it cannot batch this statement after
+	 * all (a server without bulk execution) returns DAL_EUNSUPPORTED
+	 * before sending anything, and the core binds and steps each row.
+	 * Fallback (NULL slot): the same. */
 	int (*execute_batch)(dal_bstmt *stmt, struct dal_batch *batch, dal_error *err);
 	/* (optional) bind() for TEXT and BLOB values whose bytes the caller
 	 * keeps valid and unchanged during every execution of stmt until

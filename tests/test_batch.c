@@ -907,6 +907,68 @@ START_TEST(test_pipeline_runs_independent_statements)
 }
 END_TEST
 
+/* PostgreSQL: the session ends in the middle of a pipeline, of a COPY batch
+ * and of a pipelined batch (a trigger terminates its own backend at the
+ * third row): the call fails as a lost connection, nothing of the batch is
+ * left, and the pool hands out a working connection afterwards. */
+START_TEST(test_pgsql_session_lost_mid_batch)
+{
+	static const char *const batch_sql[2] = {
+		"INSERT INTO dal_batch_k (id) VALUES (?)",          /* COPY */
+		"INSERT INTO dal_batch_k (id) SELECT ? WHERE true", /* pipeline */
+	};
+	int64_t ids[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	dal_batch_column col = {DAL_TYPE_INT64, ids, NULL, NULL};
+	dal_repo *r = open_be(BE_PGSQL);
+	dal_stmt *st[3], *s;
+	dal_conn *c;
+	int rc;
+
+	if (!r)
+		return;
+	c = acquire(r);
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_batch_k", NULL);
+	exec_ok(c, "CREATE TABLE dal_batch_k (id INTEGER)");
+	exec_ok(c, "CREATE OR REPLACE FUNCTION dal_batch_kill() RETURNS trigger AS $$ BEGIN "
+	           "IF NEW.id = 3 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; "
+	           "RETURN NEW; END $$ LANGUAGE plpgsql");
+	exec_ok(c, "CREATE TRIGGER dal_batch_kill BEFORE INSERT ON dal_batch_k FOR EACH ROW "
+	           "EXECUTE FUNCTION dal_batch_kill()");
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT 1", &st[0]), DAL_OK);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT pg_terminate_backend(pg_backend_pid())",
+	                                  &st[1]), DAL_OK);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT 2", &st[2]), DAL_OK);
+	rc = dal_conn_pipeline(c, st, 3);
+	if (rc == DAL_OK) /* the loss may be seen at the statement instead */
+		rc = dal_stmt_step(st[1]);
+	ck_assert_msg(rc == DAL_ECONNECT || rc == DAL_EOUTCOME, "%s: %s", dal_code_name(rc),
+	              dal_conn_error(c)->message);
+	for (int i = 0; i < 3; i++)
+		dal_stmt_close(st[i]);
+	dal_conn_release(c);
+
+	for (int k = 0; k < 2; k++) {
+		size_t failed = 0;
+
+		c = acquire(r);
+		ck_assert_int_eq(dal_stmt_prepare(c, batch_sql[k], &s), DAL_OK);
+		rc = dal_stmt_execute_batch(s, &col, 1, 10, NULL, &failed);
+		ck_assert_msg(rc == DAL_ECONNECT || rc == DAL_EOUTCOME, "%s: %s: %s", batch_sql[k],
+		              dal_code_name(rc), dal_stmt_error(s)->message);
+		dal_stmt_close(s);
+		dal_conn_release(c);
+		c = acquire(r);
+		ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_k"), 0);
+		dal_conn_release(c);
+	}
+	c = acquire(r);
+	exec_ok(c, "DROP TABLE dal_batch_k");
+	exec_ok(c, "DROP FUNCTION dal_batch_kill()");
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 /* ---- the core's fallback, through a plugin without the slot ------------ */
 
 /* minimal: no execute_batch and no transactions. Each row is an execute
@@ -1007,6 +1069,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_bind_static_reads_the_callers_buffer, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_batch_statement_forms_and_busy_connection, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_pipeline_runs_independent_statements, 0, BE__COUNT);
+	tcase_add_test(tc, test_pgsql_session_lost_mid_batch);
 	tcase_add_test(tc, test_batch_fallback_loop_without_the_slot);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

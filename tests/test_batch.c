@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <dal/dal.h>
 
@@ -355,6 +356,16 @@ START_TEST(test_batch_failing_row_is_named_and_batch_undone)
 		ck_assert_int_eq(count(c), 0);
 		w.name[150] = saved;
 		w.name_len[150] = saved_len;
+		/* At row 0: nothing was sent at all. */
+		saved = w.name[0];
+		saved_len = w.name_len[0];
+		w.name[0] = "a\0b";
+		w.name_len[0] = nul_len;
+		ck_assert_int_eq(dal_stmt_execute_batch(s, w.cols, 5, w.n, &affected, &failed),
+		                 DAL_EDATA);
+		ck_assert_uint_eq(failed, 0);
+		w.name[0] = saved;
+		w.name_len[0] = saved_len;
 	}
 
 	/* The connection is still good for a plain statement. */
@@ -437,6 +448,50 @@ START_TEST(test_batch_named_parameters_and_update)
 	                                "name = 'x' OR name = 'yy' OR name = 'zzz'"), 3);
 	dal_stmt_close(s);
 	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* A statement of many parameters (more than the backends keep on the
+ * stack per row). */
+START_TEST(test_batch_many_parameters)
+{
+	enum { NP = 17, NR = 4 };
+	dal_repo *r = open_be(_i);
+	int64_t v[NP][NR];
+	dal_batch_column cols[NP];
+	char create[512], insert[512];
+	size_t n1 = 0, n2 = 0;
+	int64_t affected;
+	dal_conn *c;
+	dal_stmt *s;
+
+	if (!r)
+		return;
+	n1 = (size_t)snprintf(create, sizeof create, "CREATE TABLE dal_batch_w (");
+	n2 = (size_t)snprintf(insert, sizeof insert, "INSERT INTO dal_batch_w (");
+	for (int k = 0; k < NP; k++) {
+		n1 += (size_t)snprintf(create + n1, sizeof create - n1, "%sc%d INTEGER", k ? ", " : "", k);
+		n2 += (size_t)snprintf(insert + n2, sizeof insert - n2, "%sc%d", k ? ", " : "", k);
+		for (int i = 0; i < NR; i++)
+			v[k][i] = k * 100 + i;
+		cols[k] = (dal_batch_column){DAL_TYPE_INT64, v[k], NULL, NULL};
+	}
+	snprintf(create + n1, sizeof create - n1, ")");
+	n2 += (size_t)snprintf(insert + n2, sizeof insert - n2, ") VALUES (");
+	for (int k = 0; k < NP; k++)
+		n2 += (size_t)snprintf(insert + n2, sizeof insert - n2, "%s?", k ? ", " : "");
+	snprintf(insert + n2, sizeof insert - n2, ")");
+	c = acquire(r);
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_batch_w", NULL);
+	exec_ok(c, create);
+	ck_assert_int_eq(dal_stmt_prepare(c, insert, &s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, NP, NR, &affected, NULL), DAL_OK);
+	ck_assert_int_eq(affected, NR);
+	dal_stmt_close(s);
+	ck_assert_int_eq(count_where(c, "SELECT SUM(c16) FROM dal_batch_w"), 4 * 1600 + 6);
+	exec_ok(c, "DROP TABLE dal_batch_w");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -947,6 +1002,29 @@ START_TEST(test_pgsql_session_lost_mid_batch)
 		dal_stmt_close(st[i]);
 	dal_conn_release(c);
 
+	/* Ended while idle (terminated from another session): found before
+	 * anything is sent. */
+	for (int k = 0; k < 2; k++) {
+		dal_conn *killer;
+		char sql[96];
+
+		c = acquire(r);
+		snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)",
+		         (long long)count_where(c, "SELECT pg_backend_pid()"));
+		ck_assert_int_eq(dal_stmt_prepare(c, batch_sql[0], &s), DAL_OK);
+		killer = acquire(r);
+		ck_assert_int_eq(count_where(killer, sql), 1);
+		dal_conn_release(killer);
+		usleep(200000);
+		if (k == 0)
+			rc = dal_stmt_execute_batch(s, &col, 1, 10, NULL, NULL);
+		else
+			rc = dal_conn_pipeline(c, &s, 1);
+		ck_assert_msg(rc == DAL_ECONNECT, "%s", dal_code_name(rc));
+		dal_stmt_close(s);
+		dal_conn_release(c);
+	}
+
 	for (int k = 0; k < 2; k++) {
 		size_t failed = 0;
 
@@ -1066,6 +1144,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_batch_larger_than_a_packet, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_batch_named_parameters_and_update, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_batch_misuse_is_refused, 0, BE__COUNT);
+	tcase_add_loop_test(tc, test_batch_many_parameters, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_bind_static_reads_the_callers_buffer, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_batch_statement_forms_and_busy_connection, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_pipeline_runs_independent_statements, 0, BE__COUNT);

@@ -300,6 +300,11 @@ static int execute_batch(dal_stmt *s, const dal_batch_column *cols, unsigned nco
 		return dal_error_set(&s->err, DAL_ENOMEM, "HY001", 0, "out of memory");
 	loop = !s->ops.execute_batch.fn;
 	rc = attempt(s, &b, vals, loop, 0);
+	/* The backend cannot batch this one after all (plugin.h). */
+	if (rc == DAL_EUNSUPPORTED && !loop) {
+		loop = 1;
+		rc = attempt(s, &b, vals, 1, 0);
+	}
 	/* The backend could not say which row failed (MariaDB's bulk
 	 * execution reports one error for all its rows): the batch was
 	 * undone, so replay it row by row, undone again, to find the row.

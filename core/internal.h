@@ -226,12 +226,7 @@ void stmt_cache_clear(dal_conn *c);
 /* Free a statement whose backend statement is finalized (stmt.c). */
 void stmt_free(dal_stmt *s);
 
-/* Bind v to application parameter idx (1-based) of s, fanned out to the
- * backend positions; fn: the bind slot to use (bind or bind_static).
- * stmt.c. */
-int stmt_bind_with(dal_stmt *s, unsigned idx, const dal_value *v,
-                   int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *),
-                   dal_bstmt *h);
+
 
 /* Log through the application's sink (no-op without one). */
 void dal_log_emit(dal_log_level level, const char *fmt, ...)

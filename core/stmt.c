@@ -372,8 +372,8 @@ static int bind_static(dal_stmt *s, unsigned idx, const dal_value *v)
 	if (!s)
 		return DAL_EMISUSE;
 	if (s->ops.bind_static.fn)
-		return stmt_bind_with(s, idx, v, s->ops.bind_static.fn, s->ops.bind_static.h);
-	return stmt_bind_with(s, idx, v, s->ops.bind.fn, s->ops.bind.h);
+		return bind_with(s, idx, v, s->ops.bind_static.fn, s->ops.bind_static.h);
+	return bind_value(s, idx, v);
 }
 
 int dal_stmt_bind_text_static(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len)
@@ -403,13 +403,6 @@ static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)
 	if (!s)
 		return DAL_EMISUSE;
 	return bind_with(s, idx, v, s->ops.bind.fn, s->ops.bind.h);
-}
-
-int stmt_bind_with(dal_stmt *s, unsigned idx, const dal_value *v,
-                   int (*fn)(dal_bstmt *, unsigned, const dal_value *, dal_error *),
-                   dal_bstmt *h)
-{
-	return bind_with(s, idx, v, fn, h);
 }
 
 static unsigned named_index(dal_stmt *s, const char *name)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <dal/dal.h>
 
@@ -136,7 +137,12 @@ static void rows_make(struct rows *w, size_t n, size_t blob)
 		w->score[i] = (double)i / 4;
 		w->score_null[i] = i % 5 == 0;
 		w->ok[i] = (int)(i & 1);
-		if (i % 7 != 3) {
+		if (i % 11 == 5) {
+			/* What COPY's text format escapes (PostgreSQL sends
+			 * plain INSERT batches by COPY). */
+			ck_assert_int_ge(asprintf(&w->name[i], "t\tn\nb\\r\r\\N %zu#", i), 0);
+			w->name_len[i] = strlen(w->name[i]) - 1;
+		} else if (i % 7 != 3) {
 			/* Not NUL-terminated where the lengths say so: a
 			 * trailing '#' that is not part of the value. */
 			ck_assert_int_ge(asprintf(&w->name[i], "name-%zu#", i), 0);
@@ -350,6 +356,16 @@ START_TEST(test_batch_failing_row_is_named_and_batch_undone)
 		ck_assert_int_eq(count(c), 0);
 		w.name[150] = saved;
 		w.name_len[150] = saved_len;
+		/* At row 0: nothing was sent at all. */
+		saved = w.name[0];
+		saved_len = w.name_len[0];
+		w.name[0] = "a\0b";
+		w.name_len[0] = nul_len;
+		ck_assert_int_eq(dal_stmt_execute_batch(s, w.cols, 5, w.n, &affected, &failed),
+		                 DAL_EDATA);
+		ck_assert_uint_eq(failed, 0);
+		w.name[0] = saved;
+		w.name_len[0] = saved_len;
 	}
 
 	/* The connection is still good for a plain statement. */
@@ -437,6 +453,50 @@ START_TEST(test_batch_named_parameters_and_update)
 }
 END_TEST
 
+/* A statement of many parameters (more than the backends keep on the
+ * stack per row). */
+START_TEST(test_batch_many_parameters)
+{
+	enum { NP = 17, NR = 4 };
+	dal_repo *r = open_be(_i);
+	int64_t v[NP][NR];
+	dal_batch_column cols[NP];
+	char create[512], insert[512];
+	size_t n1 = 0, n2 = 0;
+	int64_t affected;
+	dal_conn *c;
+	dal_stmt *s;
+
+	if (!r)
+		return;
+	n1 = (size_t)snprintf(create, sizeof create, "CREATE TABLE dal_batch_w (");
+	n2 = (size_t)snprintf(insert, sizeof insert, "INSERT INTO dal_batch_w (");
+	for (int k = 0; k < NP; k++) {
+		n1 += (size_t)snprintf(create + n1, sizeof create - n1, "%sc%d INTEGER", k ? ", " : "", k);
+		n2 += (size_t)snprintf(insert + n2, sizeof insert - n2, "%sc%d", k ? ", " : "", k);
+		for (int i = 0; i < NR; i++)
+			v[k][i] = k * 100 + i;
+		cols[k] = (dal_batch_column){DAL_TYPE_INT64, v[k], NULL, NULL};
+	}
+	snprintf(create + n1, sizeof create - n1, ")");
+	n2 += (size_t)snprintf(insert + n2, sizeof insert - n2, ") VALUES (");
+	for (int k = 0; k < NP; k++)
+		n2 += (size_t)snprintf(insert + n2, sizeof insert - n2, "%s?", k ? ", " : "");
+	snprintf(insert + n2, sizeof insert - n2, ")");
+	c = acquire(r);
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_batch_w", NULL);
+	exec_ok(c, create);
+	ck_assert_int_eq(dal_stmt_prepare(c, insert, &s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, NP, NR, &affected, NULL), DAL_OK);
+	ck_assert_int_eq(affected, NR);
+	dal_stmt_close(s);
+	ck_assert_int_eq(count_where(c, "SELECT SUM(c16) FROM dal_batch_w"), 4 * 1600 + 6);
+	exec_ok(c, "DROP TABLE dal_batch_w");
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 /* Misuse is refused before anything is sent, with what was wrong. */
 START_TEST(test_batch_misuse_is_refused)
 {
@@ -467,6 +527,14 @@ START_TEST(test_batch_misuse_is_refused)
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 2, NULL, NULL), DAL_EMISUSE);
 	ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "unknown type 42"), "%s",
 	              dal_stmt_error(s)->message);
+	ck_assert_int_eq(dal_stmt_execute_batch(NULL, cols, 2, 2, NULL, NULL), DAL_EMISUSE);
+	ck_assert_int_eq(dal_stmt_execute_batch(s, NULL, 2, 2, NULL, NULL), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "cols is NULL"), "%s",
+	              dal_stmt_error(s)->message);
+	cols[1] = (dal_batch_column){DAL_TYPE_INT64, NULL, NULL, NULL};
+	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 2, NULL, NULL), DAL_EMISUSE);
+	ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "parameter 2: values is NULL"), "%s",
+	              dal_stmt_error(s)->message);
 	/* Zero rows: nothing to do. */
 	cols[1] = (dal_batch_column){DAL_TYPE_NULL, NULL, NULL, NULL};
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 0, NULL, NULL), DAL_OK);
@@ -481,6 +549,39 @@ START_TEST(test_batch_misuse_is_refused)
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 1, 2, NULL, NULL), DAL_EMISUSE);
 	ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "a batch runs statements that "
 	                          "return no rows"), "%s", dal_stmt_error(s)->message);
+	/* Pipelines: what is refused before anything is sent. */
+	{
+		dal_conn *c2 = acquire(r);
+		dal_stmt *other, *v[2];
+
+		ck_assert_int_eq(dal_stmt_prepare(c2, "SELECT 1", &other), DAL_OK);
+		v[0] = s, v[1] = other;
+		ck_assert_int_eq(dal_conn_pipeline(c, v, 2), DAL_EMISUSE);
+		ck_assert_msg(tu_contains(dal_conn_error(c)->message, "statement 1 belongs to another "
+		                          "connection"), "%s", dal_conn_error(c)->message);
+		v[1] = NULL;
+		ck_assert_int_eq(dal_conn_pipeline(c, v, 2), DAL_EMISUSE);
+		ck_assert_msg(tu_contains(dal_conn_error(c)->message, "statement 1 is NULL"), "%s",
+		              dal_conn_error(c)->message);
+		ck_assert_int_eq(dal_conn_pipeline(NULL, v, 1), DAL_EMISUSE);
+		dal_stmt_close(other);
+		dal_conn_release(c2);
+	}
+	dal_stmt_close(s);
+	/* A statement that ran (DONE) is reset by the batch. */
+	ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id) VALUES (?)", &s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 50), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
+	{
+		int64_t two[2] = {51, 52};
+		dal_batch_column one = {DAL_TYPE_INT64, two, NULL, NULL};
+		ck_assert_int_eq(dal_stmt_execute_batch(s, &one, 1, 2, NULL, NULL), DAL_OK);
+	}
+	/* And one with unread rows is refused. */
+	dal_stmt_close(s);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t", &s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
+	ck_assert_int_eq(dal_conn_pipeline(c, &s, 1), DAL_EMISUSE);
 	dal_stmt_close(s);
 	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
 	dal_conn_release(c);
@@ -543,6 +644,175 @@ START_TEST(test_bind_static_reads_the_callers_buffer)
 	ck_assert_uint_eq(len, 0);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
 	dal_stmt_close(s);
+	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* Batches and pipelines refused while a streamed result holds the
+ * connection (servers), and the statement forms PostgreSQL sends by COPY
+ * or not: quoted and schema-qualified names (COPY), ON CONFLICT (pipeline),
+ * a blob for a text column (pipeline: COPY would read it as text). */
+START_TEST(test_batch_statement_forms_and_busy_connection)
+{
+	dal_repo *r = open_be(_i);
+	int64_t ids[3] = {1, 2, 3}, affected = -1;
+	const char *names[3] = {"a", "b", "c"};
+	static const unsigned char raw[3] = {'x', 'y', 'z'};
+	const void *blobs[3] = {raw, raw + 1, raw + 2};
+	size_t lens[3] = {1, 1, 1};
+	dal_batch_column cols[2] = {
+		{DAL_TYPE_INT64, ids, NULL, NULL},
+		{DAL_TYPE_TEXT, names, NULL, NULL},
+	};
+	dal_stmt *s, *scan;
+	dal_conn *c;
+
+	if (!r)
+		return;
+	c = acquire(r);
+	fresh_table(c, _i);
+	ck_assert_int_eq(dal_stmt_prepare(c, _i == BE_MYSQL
+	                                         ? "INSERT INTO `dal_batch_t` (`id`, `name`) VALUES (?, ?)"
+	                                         : "INSERT INTO \"dal_batch_t\" (\"id\", \"name\") "
+	                                           "VALUES (?, ?)", &s), DAL_OK);
+	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+	ck_assert_int_eq(affected, 3);
+
+	/* A streamed result holds a server connection: the batch waits its
+	 * turn (refused), then runs. */
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t", &scan), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(scan), DAL_ROW);
+	ids[0] = 4, ids[1] = 5, ids[2] = 6;
+	if (_i != BE_SQLITE) {
+		ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, NULL, NULL), DAL_EMISUSE);
+		ck_assert_msg(tu_contains(dal_stmt_error(s)->message, "unfinished result"), "%s",
+		              dal_stmt_error(s)->message);
+	}
+	if (_i == BE_PGSQL)
+		ck_assert_int_eq(dal_conn_pipeline(c, &s, 1), DAL_EMISUSE);
+	dal_stmt_close(scan);
+	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+	dal_stmt_close(s);
+	ck_assert_int_eq(count(c), 6);
+
+	if (_i == BE_PGSQL) {
+		/* Schema-qualified: COPY. */
+		ids[0] = 7, ids[1] = 8, ids[2] = 9;
+		ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO public.dal_batch_t (id, name) "
+		                                     "VALUES (?, ?);", &s), DAL_OK);
+		ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+		dal_stmt_close(s);
+		/* ON CONFLICT: not a plain INSERT, the pipeline; the rows that
+		 * exist are skipped. */
+		ids[0] = 9, ids[1] = 10, ids[2] = 1;
+		ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, name) VALUES (?, ?) "
+		                                     "ON CONFLICT DO NOTHING", &s), DAL_OK);
+		ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+		ck_assert_int_eq(affected, 1);
+		dal_stmt_close(s);
+		/* A blob for a text column travels binary (as a parameter). */
+		ids[0] = 11, ids[1] = 12, ids[2] = 13;
+		cols[1] = (dal_batch_column){DAL_TYPE_BLOB, blobs, lens, NULL};
+		ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, name) VALUES (?, ?)",
+		                                  &s), DAL_OK);
+		ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
+		dal_stmt_close(s);
+		ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE name = 'y'"), 1);
+		ck_assert_int_eq(count(c), 13);
+		/* Forms that are not a plain INSERT: the pipeline, with the
+		 * failing row named there too (an UPDATE onto an existing key). */
+		{
+			static const char *const forms[] = {
+				"INSERT INTO dal_batch_t (id, name) VALUES (?, upper(?))",
+				"INSERT INTO dal_batch_t (id, name) VALUES (?, ?), (?, ?)",
+				"INSERT INTO dal_batch_t (id, name) SELECT ?, ?",
+				"INSERT INTO dal_batch_t VALUES (?, ?)",
+				"INSERT INTO dal_batch_t (id, name, score) VALUES (?, ?, 1)",
+				"INSERT INTO dal_batch_t (name, id) VALUES ($2, $1)",
+			};
+			int64_t more[3] = {20, 21, 22};
+			double sc[3] = {0.5, 0, 0};
+			dal_batch_column fc[4] = {
+				{DAL_TYPE_INT64, more, NULL, NULL},
+				{DAL_TYPE_TEXT, names, NULL, NULL},
+				{DAL_TYPE_INT64, more, NULL, NULL},
+				{DAL_TYPE_TEXT, names, NULL, NULL},
+			};
+			size_t failed = 0;
+
+			for (unsigned f = 0; f < 6; f++) {
+				unsigned np;
+
+				if (f == 5) /* $n markers are not libdal's: refused at prepare */
+					break;
+				ck_assert_int_eq(dal_stmt_prepare(c, forms[f], &s), DAL_OK);
+				np = dal_stmt_param_count(s);
+				for (int k = 0; k < 3; k++)
+					more[k] += 10;
+				if (f == 1)
+					fc[2].values = ids; /* 11..13 exist: row 0 fails */
+				ck_assert_int_eq(dal_stmt_execute_batch(s, fc, np, f == 1 ? 1 : 3, &affected,
+				                                        &failed),
+				                 f == 1 ? DAL_ECONSTRAINT : DAL_OK);
+				if (f == 1)
+					ck_assert_uint_eq(failed, 0);
+				dal_stmt_close(s);
+			}
+			/* An UPDATE that collides on its second row. */
+			more[0] = 11, more[1] = 12, more[2] = 13;
+			{
+				int64_t to[3] = {100, 13, 101};
+				dal_batch_column uc[2] = {
+					{DAL_TYPE_INT64, to, NULL, NULL},
+					{DAL_TYPE_INT64, more, NULL, NULL},
+				};
+				ck_assert_int_eq(dal_stmt_prepare(c, "UPDATE dal_batch_t SET id = ? WHERE id = ?",
+				                                  &s), DAL_OK);
+				ck_assert_int_eq(dal_stmt_execute_batch(s, uc, 2, 3, &affected, &failed),
+				                 DAL_ECONSTRAINT);
+				ck_assert_uint_eq(failed, 1);
+				dal_stmt_close(s);
+				ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
+				                                "id >= 100"), 0);
+			}
+			/* A view takes INSERT, not COPY: the pipeline. */
+			{
+				int64_t vid[3] = {300, 301, 302};
+				dal_batch_column vc[2] = {
+					{DAL_TYPE_INT64, vid, NULL, NULL},
+					{DAL_TYPE_TEXT, names, NULL, NULL},
+				};
+				dal_conn_exec(c, "DROP VIEW IF EXISTS dal_batch_v", NULL);
+				exec_ok(c, "CREATE VIEW dal_batch_v AS SELECT id, name FROM dal_batch_t");
+				ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_v (id, name) "
+				                                     "VALUES (?, ?)", &s), DAL_OK);
+				ck_assert_msg(dal_stmt_execute_batch(s, vc, 2, 3, &affected, NULL) == DAL_OK,
+				              "%s", dal_stmt_error(s)->message);
+				ck_assert_int_eq(affected, 3);
+				dal_stmt_close(s);
+				exec_ok(c, "DROP VIEW dal_batch_v");
+			}
+			/* Doubles COPY writes by name. */
+			{
+				double special[3] = {0.0 / 0.0, 1.0 / 0.0, -1.0 / 0.0};
+				int64_t sid[3] = {200, 201, 202};
+				dal_batch_column dc[2] = {
+					{DAL_TYPE_INT64, sid, NULL, NULL},
+					{DAL_TYPE_DOUBLE, special, NULL, NULL},
+				};
+				(void)sc;
+				ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, score) "
+				                                     "VALUES (?, ?)", &s), DAL_OK);
+				ck_assert_int_eq(dal_stmt_execute_batch(s, dc, 2, 3, NULL, NULL), DAL_OK);
+				dal_stmt_close(s);
+				ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
+				                                "score = 'Infinity' OR score = '-Infinity' "
+				                                "OR score = 'NaN'"), 3);
+			}
+		}
+	}
 	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
 	dal_conn_release(c);
 	dal_repo_close(r);
@@ -642,16 +912,21 @@ START_TEST(test_pipeline_runs_independent_statements)
 		dal_stmt *scan, *multi[2];
 		int rows = 0, rc;
 
+		/* Prepared first: a prepare sends a request of its own. */
+		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t WHERE id <= 5 "
+		                                     "ORDER BY id", &multi[0]), DAL_OK);
+		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT name FROM dal_batch_t WHERE id = 7",
+		                                  &multi[1]), DAL_OK);
 		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t", &scan), DAL_OK);
 		while ((rc = dal_stmt_step(scan)) == DAL_ROW)
 			rows++;
 		ck_assert_int_eq(rc, DAL_DONE);
 		ck_assert_int_eq(rows, _i == BE_PGSQL ? N : N + 1);
+		/* And one left in the middle of its rows. */
+		ck_assert_int_eq(dal_stmt_reset(scan), DAL_OK);
+		ck_assert_int_eq(dal_stmt_step(scan), DAL_ROW);
+		ck_assert_int_eq(dal_stmt_reset(scan), DAL_OK);
 		dal_stmt_close(scan);
-		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t WHERE id <= 5 "
-		                                     "ORDER BY id", &multi[0]), DAL_OK);
-		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT name FROM dal_batch_t WHERE id = 7",
-		                                  &multi[1]), DAL_OK);
 		ck_assert_int_eq(dal_conn_pipeline(c, multi, 2), DAL_OK);
 		for (int i = 1; i <= 5; i++) {
 			ck_assert_int_eq(dal_stmt_step(multi[0]), DAL_ROW);
@@ -682,6 +957,91 @@ START_TEST(test_pipeline_runs_independent_statements)
 		if (i != 1)
 			dal_stmt_close(st[i]);
 	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* PostgreSQL: the session ends in the middle of a pipeline, of a COPY batch
+ * and of a pipelined batch (a trigger terminates its own backend at the
+ * third row): the call fails as a lost connection, nothing of the batch is
+ * left, and the pool hands out a working connection afterwards. */
+START_TEST(test_pgsql_session_lost_mid_batch)
+{
+	static const char *const batch_sql[2] = {
+		"INSERT INTO dal_batch_k (id) VALUES (?)",          /* COPY */
+		"INSERT INTO dal_batch_k (id) SELECT ? WHERE true", /* pipeline */
+	};
+	int64_t ids[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	dal_batch_column col = {DAL_TYPE_INT64, ids, NULL, NULL};
+	dal_repo *r = open_be(BE_PGSQL);
+	dal_stmt *st[3], *s;
+	dal_conn *c;
+	int rc;
+
+	if (!r)
+		return;
+	c = acquire(r);
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_batch_k", NULL);
+	exec_ok(c, "CREATE TABLE dal_batch_k (id INTEGER)");
+	exec_ok(c, "CREATE OR REPLACE FUNCTION dal_batch_kill() RETURNS trigger AS $$ BEGIN "
+	           "IF NEW.id = 3 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; "
+	           "RETURN NEW; END $$ LANGUAGE plpgsql");
+	exec_ok(c, "CREATE TRIGGER dal_batch_kill BEFORE INSERT ON dal_batch_k FOR EACH ROW "
+	           "EXECUTE FUNCTION dal_batch_kill()");
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT 1", &st[0]), DAL_OK);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT pg_terminate_backend(pg_backend_pid())",
+	                                  &st[1]), DAL_OK);
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT 2", &st[2]), DAL_OK);
+	rc = dal_conn_pipeline(c, st, 3);
+	if (rc == DAL_OK) /* the loss may be seen at the statement instead */
+		rc = dal_stmt_step(st[1]);
+	ck_assert_msg(rc == DAL_ECONNECT || rc == DAL_EOUTCOME, "%s: %s", dal_code_name(rc),
+	              dal_conn_error(c)->message);
+	for (int i = 0; i < 3; i++)
+		dal_stmt_close(st[i]);
+	dal_conn_release(c);
+
+	/* Ended while idle (terminated from another session): found before
+	 * anything is sent. */
+	for (int k = 0; k < 2; k++) {
+		dal_conn *killer;
+		char sql[96];
+
+		c = acquire(r);
+		snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)",
+		         (long long)count_where(c, "SELECT pg_backend_pid()"));
+		ck_assert_int_eq(dal_stmt_prepare(c, batch_sql[0], &s), DAL_OK);
+		killer = acquire(r);
+		ck_assert_int_eq(count_where(killer, sql), 1);
+		dal_conn_release(killer);
+		usleep(200000);
+		if (k == 0)
+			rc = dal_stmt_execute_batch(s, &col, 1, 10, NULL, NULL);
+		else
+			rc = dal_conn_pipeline(c, &s, 1);
+		ck_assert_msg(rc == DAL_ECONNECT, "%s", dal_code_name(rc));
+		dal_stmt_close(s);
+		dal_conn_release(c);
+	}
+
+	for (int k = 0; k < 2; k++) {
+		size_t failed = 0;
+
+		c = acquire(r);
+		ck_assert_int_eq(dal_stmt_prepare(c, batch_sql[k], &s), DAL_OK);
+		rc = dal_stmt_execute_batch(s, &col, 1, 10, NULL, &failed);
+		ck_assert_msg(rc == DAL_ECONNECT || rc == DAL_EOUTCOME, "%s: %s: %s", batch_sql[k],
+		              dal_code_name(rc), dal_stmt_error(s)->message);
+		dal_stmt_close(s);
+		dal_conn_release(c);
+		c = acquire(r);
+		ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_k"), 0);
+		dal_conn_release(c);
+	}
+	c = acquire(r);
+	exec_ok(c, "DROP TABLE dal_batch_k");
+	exec_ok(c, "DROP FUNCTION dal_batch_kill()");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -784,8 +1144,11 @@ int main(void)
 	tcase_add_loop_test(tc, test_batch_larger_than_a_packet, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_batch_named_parameters_and_update, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_batch_misuse_is_refused, 0, BE__COUNT);
+	tcase_add_loop_test(tc, test_batch_many_parameters, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_bind_static_reads_the_callers_buffer, 0, BE__COUNT);
+	tcase_add_loop_test(tc, test_batch_statement_forms_and_busy_connection, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_pipeline_runs_independent_statements, 0, BE__COUNT);
+	tcase_add_test(tc, test_pgsql_session_lost_mid_batch);
 	tcase_add_test(tc, test_batch_fallback_loop_without_the_slot);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

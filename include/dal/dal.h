@@ -601,7 +601,9 @@ typedef struct dal_batch_column {
  * i + 1 (ncols must equal dal_stmt_param_count(); a :name used twice is
  * one parameter). stmt must return no rows (an INSERT, UPDATE, DELETE...;
  * DAL_EMISUSE otherwise). Each backend uses its fastest means: PostgreSQL
- * sends every row in one pipeline, MariaDB/MySQL sends the rows as arrays
+ * sends the rows of a plain "INSERT INTO t (cols) VALUES (?, ...)" as one
+ * COPY, and other statements' rows in one pipeline, MariaDB/MySQL sends
+ * the rows as arrays
  * (bulk execution, in chunks under max_allowed_packet), SQLite runs a
  * prepared loop; a backend without its own way gets a loop of binds and
  * steps.

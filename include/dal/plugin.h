@@ -407,24 +407,28 @@ struct dal_driver {
 
 	/* (optional) Execute stmt, a statement without result columns, once
 	 * per row of batch (struct dal_batch), in row order, as fast as the
-	 * backend allows (a pipeline, array binding, a prepared loop), all or
-	 * nothing as batch->autocommit says (a transaction of the backend's
-	 * own, or the core's around the call). Stop at the first row that
-	 * fails: return its
-	 * error with batch->failed_row set to its index, or to
-	 * DAL_BATCH_ROW_UNKNOWN when the backend cannot tell which row it was
-	 * (the core then finds it by replaying the rows one at a time after
-	 * rolling back).
-	 * batch->affected gets the rows changed by the rows that succeeded.
-	 * The statement's single-row bindings are undefined afterwards (the
-	 * core binds again before the next step). Fallback: the core binds
-	 * and steps each row. */
+	 * backend allows (a pipeline, array binding, COPY, a prepared loop),
+	 * all or nothing as batch->autocommit says (a transaction of the
+	 * backend's own, or the core's around the call). Stop at the first
+	 * row that fails: return its error with batch->failed_row set to its
+	 * index, or to DAL_BATCH_ROW_UNKNOWN when the backend cannot tell which
+	 * row it was (the core then finds it by replaying the rows one at a
+	 * time after rolling back). batch->affected gets the rows changed by
+	 * the rows that succeeded. The statement's single-row bindings are
+	 * undefined afterwards (the application binds again before the next
+	 * step). A backend that finds it cannot batch this statement after
+	 * all (a server without bulk execution) returns DAL_EUNSUPPORTED
+	 * before sending anything, and the core binds and steps each row.
+	 * Fallback (NULL slot): the same. */
 	int (*execute_batch)(dal_bstmt *stmt, struct dal_batch *batch, dal_error *err);
 	/* (optional) bind() for TEXT and BLOB values whose bytes the caller
-	 * keeps valid and unchanged until the statement is finalized or
-	 * parameter pos is bound again: the backend may keep the pointer
-	 * instead of a copy (SQLite's SQLITE_STATIC). Other types are never
-	 * passed. Fallback: bind(), which copies. */
+	 * keeps valid and unchanged during every execution of stmt until
+	 * parameter pos is bound again or stmt is finalized (between two
+	 * executions they may change or die: the caller binds again before
+	 * the next; dal.h, dal_stmt_bind_text_static()). The backend may keep
+	 * the pointer instead of a copy (SQLite's SQLITE_STATIC), and must not
+	 * read it outside an execution. Other types are never passed.
+	 * Fallback: bind(), which copies. */
 	int (*bind_static)(dal_bstmt *stmt, unsigned pos, const dal_value *value,
 	                   dal_error *err);
 	/* (optional) Execute the n statements stmts[0..n-1] (distinct, of one
@@ -433,10 +437,10 @@ struct dal_driver {
 	 * mode), and keep each result for its statement: the next step() of
 	 * each returns its first row, DAL_DONE or its error, as if that step
 	 * had executed it (dal.h, dal_conn_pipeline(), says what a failure
-	 * does to the others). Returns DAL_OK, or an
-	 * error that belongs to no statement (the connection was lost, nothing
-	 * could be sent). Fallback: each statement executes at its first step,
-	 * one after another. */
+	 * does to the others). Returns DAL_OK, or an error that belongs to no
+	 * statement (the connection was lost, nothing could be sent).
+	 * Fallback: each statement executes at its first step, one after
+	 * another. */
 	int (*execute_pipelined)(dal_bstmt *const *stmts, size_t n, dal_error *err);
 	/* (optional) Write a consistent copy of conn's whole database to the
 	 * file path (which the slot creates or replaces), while other

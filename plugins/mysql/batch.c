@@ -4,8 +4,9 @@
  * connector's STMT_ATTR_ARRAY_SIZE with column-wise binding) per chunk: a
  * chunk is as many rows as fit under the server's max_allowed_packet (read
  * once per connection), so a batch of any size is sent in a few requests
- * and the server refuses none as too large. A server without bulk
- * execution (MySQL) gets a prepared loop instead, one execution per row.
+ * and the server refuses none as too large. On a server without bulk
+ * execution (MySQL) the slot declines (DAL_EUNSUPPORTED, nothing sent) and
+ * the core binds and executes row by row.
  * All in one transaction: ours (BEGIN, COMMIT) with autocommit, else the
  * core's.
  *
@@ -222,31 +223,6 @@ static int run_chunk(struct dal_bstmt *s, struct column *cols, MYSQL_BIND *binds
 	return DAL_OK;
 }
 
-/* No bulk execution on this server: bind and execute row by row. */
-static int run_loop(struct dal_bstmt *s, struct dal_batch *b, dal_value *vals, dal_error *err)
-{
-	int rc = DAL_OK;
-
-	for (size_t r = 0; r < b->nrows; r++) {
-		b->row(b, r, vals);
-		for (unsigned i = 0; i < b->npos && rc == DAL_OK; i++)
-			rc = my_bind(s, i + 1, &vals[i], err);
-		if (rc == DAL_OK && (rc = my_step(s, err)) == DAL_DONE) {
-			b->affected += s->affected;
-			rc = my_reset(s, err);
-		} else if (rc == DAL_ROW) {
-			rc = dal_error_set(err, DAL_EMISUSE, "HY010", 0,
-			                   "batch: the statement returned a row");
-		}
-		if (rc != DAL_OK) {
-			b->failed_row = r;
-			my_reset(s, NULL);
-			return rc;
-		}
-	}
-	return DAL_OK;
-}
-
 int my_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 {
 	struct dal_bconn *c = s->conn;
@@ -267,13 +243,15 @@ int my_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 	if (!(vals = malloc(2 * (b->npos ? b->npos : 1) * sizeof *vals)))
 		return my_oom(err, "batch");
 	next = vals + (b->npos ? b->npos : 1);
+	/* No bulk execution on this server (MySQL): the core's loop. */
+	if (!bulk_supported(c)) {
+		free(vals);
+		return dal_error_set(err, DAL_EUNSUPPORTED, "0A000", 0,
+		                     "batch: the server has no bulk execution");
+	}
 	if (b->autocommit && (rc = my_begin(c, err)) != DAL_OK) {
 		free(vals);
 		return rc;
-	}
-	if (!bulk_supported(c)) {
-		rc = run_loop(s, b, vals, err);
-		goto out;
 	}
 	if ((rc = packet_limit(c, &limit, err)) != DAL_OK)
 		goto out;

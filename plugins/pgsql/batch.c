@@ -128,6 +128,10 @@ int pgb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err)
 		return rc;
 	if (b->npos > 16 && !(vals = malloc(b->npos * sizeof *vals)))
 		return pgb_oom(err, "batch");
+	/* A plain INSERT: one COPY (atomic by itself), when its rows allow. */
+	if (s->copy && (rc = pgb_copy_batch(s, b, vals, err)) != 1)
+		goto out;
+	rc = DAL_OK;
 	if (PQsetnonblocking(c->pg, 1) != 0 || !PQenterPipelineMode(c->pg)) {
 		rc = pgb_not_sent(c, err, "batch");
 		PQsetnonblocking(c->pg, 0);

@@ -16,7 +16,8 @@
  * Files: errors.c (error mapping, server notices to the log), connect.c
  * (options and TLS, connecting, exec, transactions, cancel), stmt.c (prepare,
  * execute, step, reset, finalize), bind.c (parameters), decode.c (result
- * columns, the fetch path), batch.c (batches in one pipeline), pipeline.c
+ * columns, the fetch path), batch.c (batches in one pipeline), copy.c
+ * (batches of plain INSERTs as COPY), pipeline.c
  * (independent statements in one pipeline), plugin.c (the function table,
  * the registration and the entry point).
  *
@@ -140,6 +141,10 @@ struct dal_bstmt {
 	} *decoded;
 	int64_t affected;
 	dal_error perr;        /* ST_PRIMED: the error its execution got */
+	char *copy;            /* a plain INSERT's batches: "COPY t (cols) FROM
+	                          STDIN" (copy.c), else NULL */
+	char *copy_table;      /* its table, as the SQL names it */
+	int copy_ok;           /* the table takes COPY: 1 yes, -1 no, 0 not asked */
 };
 
 /* errors.c */
@@ -221,6 +226,15 @@ int64_t pgb_rows_affected(dal_bstmt *s);
 
 /* batch.c: slot */
 int pgb_execute_batch(dal_bstmt *s, struct dal_batch *b, dal_error *err);
+
+/* copy.c */
+/* For a plain "INSERT INTO t (cols) VALUES ($1, ..., $n)" the COPY command
+ * its batches can use (malloc'ed; *table gets t, malloc'ed), else NULL. */
+char *pgb_copy_sql(const char *sql, size_t len, unsigned nparams, char **table);
+/* Run batch b of s (s->copy set) as one COPY: DAL_OK or an error (failed
+ * row set when the server names it), or 1 when the rows cannot go by COPY
+ * (nothing sent: use the pipeline). vals: npos values of scratch. */
+int pgb_copy_batch(struct dal_bstmt *s, struct dal_batch *b, dal_value *vals, dal_error *err);
 
 /* pipeline.c: slot */
 int pgb_execute_pipelined(dal_bstmt *const *v, size_t n, dal_error *err);

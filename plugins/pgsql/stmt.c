@@ -123,6 +123,8 @@ static void stmt_free(struct dal_bstmt *s)
 	free(s->kinds);
 	free(s->names);
 	free(s->decoded);
+	free(s->copy);
+	free(s->copy_table);
 	PQclear(s->res);
 	free(s);
 }
@@ -309,6 +311,9 @@ int pgb_prepare(dal_bconn *c, const char *sql, size_t len,
 	}
 	s->binary = binary_ok;
 	PQclear(d);
+	/* Out of memory here only costs the COPY path. */
+	if (!s->ncols)
+		s->copy = pgb_copy_sql(sql, len, nparams, &s->copy_table);
 	s->state = ST_READY;
 	*out = s;
 	return DAL_OK;

@@ -13,6 +13,8 @@
 
 #include <dal/rows.h>
 
+#include "rows.h"
+
 #include "internal.h"
 #include "loader.h"
 
@@ -61,6 +63,22 @@ int dal_ident_quote(const dal_repo *repo, const char *ident, char *buf, size_t s
 	}
 	buf[len] = '\0';
 	return DAL_OK;
+}
+
+int param_valid(const dal_param *p)
+{
+	switch (p->type) {
+	case DAL_TYPE_NULL:
+	case DAL_TYPE_INT64:
+	case DAL_TYPE_DOUBLE:
+	case DAL_TYPE_BOOL:
+		return 1;
+	case DAL_TYPE_TEXT:
+		return p->u.b.ptr != NULL;
+	case DAL_TYPE_BLOB:
+		return p->u.b.len >= 0 && (p->u.b.ptr || !p->u.b.len);
+	}
+	return 0;
 }
 
 int dal_stmt_bind_param(dal_stmt *stmt, unsigned idx, const dal_param *p)

@@ -116,6 +116,16 @@ int rq_check(dal_conn *c, const char *fn, const char *table, const void *list, s
 	return DAL_OK;
 }
 
+int rq_check_values(dal_conn *c, const char *fn, const dal_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!param_valid(&f[i].v))
+			return dal_error_set(&c->err, DAL_EMISUSE, NULL, 0,
+			                     "%s: field %zu has an invalid type (%d), a NULL pointer "
+			                     "or a bad length", fn, i, (int)f[i].v.type);
+	return DAL_OK;
+}
+
 /* Run to the end; *affected gets the rows changed. Closes st. */
 static int run(dal_conn *c, dal_stmt *st, int64_t *affected)
 {
@@ -425,7 +435,8 @@ int dal_row_upsert(dal_conn *c, const char *table, const dal_field *fields, size
 	if (affected)
 		*affected = 0;
 	if ((rc = rq_check(c, q.fn, table, fields, n, 1, "fields")) != DAL_OK ||
-	    (rc = rq_check(c, q.fn, table, key_columns, nkey, 1, "key columns")) != DAL_OK)
+	    (rc = rq_check(c, q.fn, table, key_columns, nkey, 1, "key columns")) != DAL_OK ||
+	    (rc = rq_check_values(c, q.fn, fields, n)) != DAL_OK)
 		return rc;
 	for (size_t k = 0; k < nkey; k++) {
 		size_t i = 0;

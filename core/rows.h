@@ -27,6 +27,15 @@ int rq_bind_fields(dal_stmt *st, unsigned *idx, const dal_field *f, size_t n, in
 /* Copy st's error to c and close st; returns rc. */
 int rq_fail(dal_conn *c, dal_stmt *st, int rc);
 /* Argument checks: table set, at least min items, list not NULL. */
+/* 1 if dal_stmt_bind_param() would take p: a known type, a text with its
+ * bytes, a blob with a sane length (ident.c). */
+int param_valid(const dal_param *p);
+
+/* Every field's value is one dal_stmt_bind_param() takes, checked before a
+ * helper looks at what the backend supports: misuse is reported as misuse
+ * on every backend. */
+int rq_check_values(dal_conn *c, const char *fn, const dal_field *f, size_t n);
+
 int rq_check(dal_conn *c, const char *fn, const char *table, const void *list, size_t n,
              size_t min, const char *what);
 /* rq_insert_batch(): the rows cannot be batch columns (mixed types). */

@@ -37,6 +37,10 @@
                                        (DAL_KIND_SERVER), not a file */
 #define NEED_NO_SANITIZER (1u << 8) /* a build without ASan/TSan (whose
                                        allocators abort instead of failing) */
+#define NEED_GENERATED_KEY (1u << 9) /* the plugin declares a way to read a
+                                        generated key back: RETURNING or a
+                                        last insert id */
+#define NEED_UPSERT (1u << 10)      /* the plugin declares an upsert form */
 
 /* CONF_SANITIZER: this suite is built with AddressSanitizer or
  * ThreadSanitizer. */

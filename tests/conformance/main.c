@@ -89,6 +89,8 @@ static const struct {
 	{NEED_OUTSIDE_CERT, "the server at an address outside its certificate "
 	                    "([::ffff:127.0.0.1])"},
 	{NEED_NO_SANITIZER, "a build without sanitizers"},
+	{NEED_GENERATED_KEY, "a declared way to read a generated key (RETURNING or last insert id)"},
+	{NEED_UPSERT, "a declared upsert form"},
 };
 
 /* Append "DAL_CAP_A|DAL_CAP_B" for the flags of mask to buf. */
@@ -296,6 +298,10 @@ static int identify(char header[3][1536])
 #ifndef CONF_SANITIZER
 	conf.have |= NEED_NO_SANITIZER;
 #endif
+	if (conf.caps & (DAL_CAP_RETURNING | DAL_CAP_LAST_INSERT_ID))
+		conf.have |= NEED_GENERATED_KEY;
+	if (conf.caps & (DAL_CAP_UPSERT_CONFLICT | DAL_CAP_UPSERT_DUPLICATE))
+		conf.have |= NEED_UPSERT;
 	conf.tls_dir = getenv("DAL_TEST_TLS_DIR");
 	if (conf.tls_dir && !*conf.tls_dir)
 		conf.tls_dir = NULL;

@@ -111,6 +111,7 @@ static inline char *fuzz_plant_ini(const char *text, int *planted)
 	size_t n = strlen(text), lines = 1;
 	const char *p = text;
 	char *out, *o;
+	int in_env = 0;
 
 	for (const char *c = text; *c; c++)
 		lines += *c == '\n';
@@ -126,13 +127,26 @@ static inline char *fuzz_plant_ini(const char *text, int *planted)
 		/* Blanks as config.c's reader and inih strip them. */
 		while (k < p + len && isspace((unsigned char)*k))
 			k++;
+		/* A [name.env] section maps settings to variable names: its
+		 * "password" line names a variable and is no secret. */
+		if (k < p + len && *k == '[') {
+			const char *a = k + 1, *b = memchr(k, ']', (size_t)(p + len - k));
+
+			if (b) {
+				while (a < b && isspace((unsigned char)*a))
+					a++;
+				while (b > a && isspace((unsigned char)b[-1]))
+					b--;
+				in_env = b - a >= 4 && memcmp(b - 4, ".env", 4) == 0;
+			}
+		}
 		sep = k;
 		while (sep < p + len && *sep != '=' && *sep != ':')
 			sep++;
 		ke = sep;
 		while (ke > k && isspace((unsigned char)ke[-1]))
 			ke--;
-		if (sep < p + len && *k != '[' && *k != ';' && *k != '#' &&
+		if (sep < p + len && *k != '[' && *k != ';' && *k != '#' && !in_env &&
 		    fuzz_secret_key(k, (size_t)(ke - k))) {
 			size_t head = (size_t)(sep + 1 - p);
 			memcpy(o, p, head);

@@ -148,7 +148,9 @@ echo "distcheck: ok"
 # --with-pgsql=no): builds, tests what applies, installs, and cleans up.
 # 1.5 to 4 minutes.
 echo "=== distcheck: only SQLite ==="
-(cd "$top/build-plain" && env -u DAL_TEST_MYSQL_URL -u DAL_TEST_PGSQL_URL make -s distcheck \
+# CI unset too: in CI a missing server URL fails the server cases (they
+# must not skip unnoticed), and here there are no server backends at all.
+(cd "$top/build-plain" && env -u CI -u DAL_TEST_MYSQL_URL -u DAL_TEST_PGSQL_URL make -s distcheck \
 	DISTCHECK_CONFIGURE_FLAGS="--with-sqlite=yes --with-mysql=no --with-pgsql=no" >/dev/null)
 echo "distcheck (only SQLite): ok"
 echo "all tests passed"

@@ -70,7 +70,11 @@ if [ -z "$missing" ]; then ok "six packages built"; else bad "packages not built
 
 # ---- 2. contents and lintian -------------------------------------------------
 
+# The file list of a package. Kept in a variable before grep -q reads it: with
+# pipefail, grep -q leaving a long list early (a match) is dpkg-deb's SIGPIPE,
+# and the pipeline would fail although the file is there.
 contents() { dpkg-deb -c "$(deb "$1")" | awk '{ print $NF }' | sed 's|^\./|/|'; }
+has() { local list; list=$(contents "$1"); grep -qx "$2" <<<"$list"; }
 for b in sqlite mysql pgsql; do
 	so=$(contents "libdal-backend-$b" | grep '\.so$' | tr '\n' ' ')
 	if [ "$so" = "/usr/lib/$triplet/dal/backend_$b.so " ]; then
@@ -79,17 +83,18 @@ for b in sqlite mysql pgsql; do
 		bad "libdal-backend-$b holds: $so"
 	fi
 done
-if contents libdal1 | grep -q '/dal/backend_'; then
+libdal1_files=$(contents libdal1)
+if grep -q '/dal/backend_' <<<"$libdal1_files"; then
 	bad "libdal1 holds a backend plugin" "$(contents libdal1)"
 else
 	ok "libdal1 holds no backend"
 fi
 for f in /usr/include/dal/dal.h /usr/include/dal/plugin.h "/usr/lib/$triplet/pkgconfig/libdal.pc"; do
-	contents libdal-dev | grep -qx "$f" || missing="$missing $f"
+	has libdal-dev "$f" || missing="$missing $f"
 done
 if [ -z "$missing" ]; then ok "libdal-dev holds dal.h, plugin.h, libdal.pc"; else bad "libdal-dev lacks$missing"; fi
 if dpkg-deb -I "$(deb dal-tools)" conffiles 2>/dev/null | grep -qx /etc/dal/dal.ini &&
-	contents dal-tools | grep -qx /usr/bin/dal; then
+	has dal-tools /usr/bin/dal; then
 	ok "dal-tools holds /usr/bin/dal and the conffile /etc/dal/dal.ini"
 else
 	bad "dal-tools lacks /usr/bin/dal or the conffile /etc/dal/dal.ini" "$(contents dal-tools)"

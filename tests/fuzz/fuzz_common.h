@@ -124,9 +124,16 @@ static inline char *fuzz_plant_ini(const char *text, int *planted)
 		const char *eol = strchr(p, '\n'), *k = p, *ke, *sep;
 		size_t len = eol ? (size_t)(eol - p) : strlen(p);
 
-		/* Blanks as config.c's reader and inih strip them. */
-		while (k < p + len && isspace((unsigned char)*k))
-			k++;
+		/* Blanks as config.c's reader and inih strip them, and on the
+		 * first line byte order marks too. */
+		for (;;) {
+			if (k < p + len && isspace((unsigned char)*k))
+				k++;
+			else if (p == text && p + len - k >= 3 && memcmp(k, "\xEF\xBB\xBF", 3) == 0)
+				k += 3;
+			else
+				break;
+		}
 		/* A [name.env] section maps settings to variable names: its
 		 * "password" line names a variable and is no secret. */
 		if (k < p + len && *k == '[') {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <dal/dal.h>
@@ -216,6 +217,60 @@ START_TEST(test_sqlite_not_a_database)
 }
 END_TEST
 
+/* Processes opening one new database at once all switch it to WAL: the
+ * switch needs an exclusive lock, and SQLite answers SQLITE_BUSY without
+ * waiting when two connections race for it, so the backend retries the
+ * switch until busy_timeout. Several rounds, since the race is a race. */
+START_TEST(test_sqlite_wal_switch_race)
+{
+	enum { ROUNDS = 25, PROCS = 4 };
+	int round, i, failures = 0;
+
+	for (round = 0; round < ROUNDS; round++) {
+		char url[512];
+		pid_t pid[PROCS];
+		int go[2];
+
+		snprintf(url, sizeof url, "sqlite:///%s/race%d.db?journal_mode=wal", dir, round);
+		ck_assert_int_eq(pipe(go), 0);
+		for (i = 0; i < PROCS; i++) {
+			pid[i] = fork();
+			ck_assert_int_ne(pid[i], -1);
+			if (pid[i] == 0) {
+				dal_repo *r = NULL;
+				dal_conn *c = NULL;
+				dal_error err;
+				char b;
+				int rc;
+
+				close(go[1]);
+				(void)!read(go[0], &b, 1); /* EOF: everyone starts */
+				rc = dal_repo_open_url(&r, url, &err);
+				if (rc == DAL_OK && (rc = dal_conn_acquire(r, &c, &err)) == DAL_OK) {
+					rc = dal_conn_exec(c, "CREATE TABLE IF NOT EXISTS t (v INT)", NULL);
+					if (rc)
+						err = *dal_conn_error(c);
+					dal_conn_release(c);
+				}
+				if (rc)
+					fprintf(stderr, "round %d: %s\n", round, err.message);
+				dal_repo_close(r);
+				_exit(rc ? 1 : 0);
+			}
+		}
+		close(go[0]);
+		close(go[1]);
+		for (i = 0; i < PROCS; i++) {
+			int st;
+
+			ck_assert_int_eq(waitpid(pid[i], &st, 0), pid[i]);
+			failures += !(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		}
+	}
+	ck_assert_int_eq(failures, 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("sqlite_errors");
@@ -228,6 +283,7 @@ int main(void)
 	tcase_add_test(tc, test_sqlite_limits_and_states);
 	tcase_add_test(tc, test_sqlite_busy_names_timeout);
 	tcase_add_test(tc, test_sqlite_not_a_database);
+	tcase_add_test(tc, test_sqlite_wal_switch_race);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

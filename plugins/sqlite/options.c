@@ -86,37 +86,65 @@ static int run_pragma(struct dal_bconn *c, const char *sql, dal_error *err)
 	return sq_report(err, c, rc, what);
 }
 
-/* Set journal_mode and check the mode SQLite reports back: it answers with
- * the old mode, without an error, when it cannot switch (e.g. WAL on a
- * filesystem without shared memory). */
-static int set_journal_mode(struct dal_bconn *c, const char *mode, dal_error *err)
+/* One attempt: run `sql` and return its first column in `got`. */
+static int pragma_text(sqlite3 *db, const char *sql, char *got, size_t size)
 {
-	char sql[64], what[600];
 	sqlite3_stmt *st;
-	const char *got;
-	int rc, ret = DAL_OK;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
 
-	snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", mode);
-	snprintf(what, sizeof what, "sqlite database '%s': %s", c->path, sql);
-	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return sq_report(err, c, rc, what);
+		return rc;
 	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		ret = sq_report(err, c, rc, what);
-	} else {
-		got = (const char *)sqlite3_column_text(st, 0);
-		if (!got || strcasecmp(got, mode) != 0)
-			ret = dal_error_set(err, DAL_EBACKEND, "HY000", 0,
-			                    "%s: the journal mode stayed '%s' (%s)", what,
-			                    got ? got : "?",
-			                    strcmp(c->path, ":memory:") == 0
-			                            ? "an in-memory database only has MEMORY or OFF"
-			                            : "WAL needs a local filesystem with shared "
-			                              "memory; set journal_mode = DELETE for others");
+	if (rc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(st, 0);
+		snprintf(got, size, "%s", t ? t : "?");
+		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(st);
-	return ret;
+	return rc;
+}
+
+/* Set journal_mode and check the mode SQLite reports back: it answers with
+ * the old mode, without an error, when it cannot switch (e.g. WAL on a
+ * filesystem without shared memory).
+ *
+ * WAL is a property of the file, so the current mode is read first: when
+ * another process has already switched, nothing needs the exclusive lock.
+ * The switch itself upgrades a shared lock to an exclusive one, and SQLite
+ * returns SQLITE_BUSY at once, without calling the busy handler, when two
+ * connections try that together (it would deadlock). The attempt is
+ * therefore repeated here, locks released in between, until busy_timeout
+ * has passed: two processes opening a new database at once both succeed. */
+static int set_journal_mode(struct dal_bconn *c, const char *mode, dal_error *err)
+{
+	char sql[64], what[600], got[32];
+	int rc, waited = 0, pause = 1;
+
+	snprintf(what, sizeof what, "sqlite database '%s': PRAGMA journal_mode=%s",
+	         c->path, mode);
+	rc = pragma_text(c->db, "PRAGMA journal_mode", got, sizeof got);
+	if (rc == SQLITE_OK && strcasecmp(got, mode) == 0)
+		return DAL_OK;
+	snprintf(sql, sizeof sql, "PRAGMA journal_mode=%s", mode);
+	for (;;) {
+		rc = pragma_text(c->db, sql, got, sizeof got);
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= c->busy_timeout)
+			break;
+		sqlite3_sleep(pause);
+		waited += pause;
+		if (pause < 100)
+			pause *= 2;
+	}
+	if (rc != SQLITE_OK)
+		return sq_report(err, c, rc, what);
+	if (strcasecmp(got, mode) != 0)
+		return dal_error_set(err, DAL_EBACKEND, "HY000", 0,
+		                     "%s: the journal mode stayed '%s' (%s)", what, got,
+		                     strcmp(c->path, ":memory:") == 0
+		                             ? "an in-memory database only has MEMORY or OFF"
+		                             : "WAL needs a local filesystem with shared "
+		                               "memory; set journal_mode = DELETE for others");
+	return DAL_OK;
 }
 
 int sqb_apply_options(struct dal_bconn *c, const struct conn_options *o,

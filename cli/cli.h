@@ -1,7 +1,8 @@
 /*
  * Internal to the `dal` command-line tool: the state one invocation shares
- * between its chained commands, the commands themselves (commands.c) and the
- * result formatters (format.c). Nothing here is part of libdal.
+ * between its chained commands, the command table (cmdtable.c), the
+ * commands themselves (commands.c) and the result formatters (format.c).
+ * Nothing here is part of libdal.
  */
 #ifndef DAL_CLI_H
 #define DAL_CLI_H
@@ -101,8 +102,30 @@ struct command {
 typedef int (*command_parse_fn)(const char *help, struct command *cmd, int argc,
                                 char **argv, int *i);
 
-/* Print "dal: <cmd>: <message>; try 'dal <cmd> --help'" on stderr; returns
- * EXIT_USAGE (cmd_migrate.c). */
+/* The command table (cmdtable.c): what each command accepts on the command
+ * line, the function that runs it and its --help text. */
+struct command_def {
+	const char *name;
+	int takes_sql;
+	int formats; /* bit mask of accepted output options */
+	command_fn run;
+	const char *help;
+};
+
+#define ACCEPT_CSV_JSON 1
+#define ACCEPT_FORMAT 2
+#define ACCEPT_HEALTH 4 /* --timeout SECONDS, --json */
+#define ACCEPT_SHELL 8 /* --continue */
+
+/* The text of `dal --help`. */
+extern const char cli_usage_text[];
+/* The table's entry for a command name, or NULL. */
+const struct command_def *cli_find_command(const char *name);
+/* The parser of a command that parses its own arguments, or NULL. */
+command_parse_fn cli_own_parser(command_fn run);
+
+/* Print "dal: <cmd>: <message>; try 'dal <cmd> --help'" on stderr (cmd
+ * NULL: "dal: <message>; try 'dal --help'"); returns EXIT_USAGE (dal.c). */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))

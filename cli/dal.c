@@ -1,10 +1,11 @@
 /*
  * `dal`: the libdal command-line tool. This file owns the command line
- * (global options, the chain of commands and their options, help texts), the
+ * (global options, the chain of commands and their options), the
  * shared state of one invocation (configuration, repository and the one
  * connection the chain runs on, opened on first use), error lines, the log
- * sink, and keeping passwords off the terminal. The commands are in
- * commands.c and health.c, row output in format.c.
+ * sink, and keeping passwords off the terminal. The command table and the
+ * help texts are in cmdtable.c, the commands in commands.c and health.c,
+ * row output in format.c.
  *
  * The whole command line is parsed before anything runs, so a usage error
  * late in a chain (exit 2) never leaves half the chain executed.
@@ -24,183 +25,6 @@
  * linked the chosen backends in and generated lt_preloaded_symbols. */
 #include <ltdl.h>
 #endif
-
-/* ------------------------------------------------------------------------ */
-/* Help                                                                      */
-/* ------------------------------------------------------------------------ */
-
-static const char usage_text[] =
-	"Usage: dal [OPTION]... COMMAND [ARG]... [COMMAND [ARG]...]...\n"
-	"Run commands against a libdal repository. Several commands may follow\n"
-	"one another; they share one connection (one session), run in order and\n"
-	"stop at the first failure.\n"
-	"\n"
-	"Options (before the first command):\n"
-	"  -c, --config FILE  configuration file (default: $DAL_CONFIG, else the\n"
-	"                     installed dal.ini if present, else none)\n"
-	"  -r, --repo NAME    repository to use (default: [dal] default, else main)\n"
-	"  -u, --url URL      database URL, overriding the default repository's\n"
-	"                     connection settings (not with -r)\n"
-	"  -q, --quiet        print no log lines (health: print nothing at all)\n"
-	"  -v, --verbose      also print debug log lines and every statement run\n"
-	"  -h, --help         print this help; 'dal COMMAND --help' for a command\n"
-	"      --version      print the version\n"
-	"\n"
-	"Commands:\n"
-	"  exec SQL                    run SQL, print the number of rows affected\n"
-	"  query [--csv|--json] SQL    run SQL, print the rows it returns\n"
-	"  ping                        check the connection, print the round trip\n"
-	"  stats [--format F]          telemetry and pool figures (text, json,\n"
-	"                              prometheus)\n"
-	"  health [--timeout S] [--json]\n"
-	"                              health check for containers: exit 0 healthy,\n"
-	"                              1 unhealthy, within S seconds (default 5);\n"
-	"                              the only command of its invocation\n"
-	"  plugins                     list backend plugins and where they were sought\n"
-	"  config                      print the resolved settings and their sources\n"
-	"  shell [--csv|--json] [--continue]\n"
-	"                              interactive SQL shell (line editing and\n"
-	"                              history when built with libedit, else plain\n"
-	"                              lines); runs stdin as a script when it is not\n"
-	"                              a terminal\n"
-	"  copy --from NAME --to NAME [--tables a,b] [--batch N] [--resume]\n"
-	"       [--backup FILE] [--no-verify]\n"
-	"                              copy tables between repositories, verified\n"
-	"  backup --to FILE            online backup of a SQLite repository\n"
-	"  restore --from FILE         restore a SQLite repository from a backup\n"
-	"  migrate up|down|status|history|stamp|verify\n"
-	"                              versioned schema migrations (dal migrate --help)\n"
-	"  db-reset --dry-run|--yes    drop every table, view and sequence of the\n"
-	"                              repository's database\n"
-	"\n"
-	"Example:\n"
-	"  dal -u sqlite:////tmp/x.db exec \"CREATE TABLE t(x)\" \\\n"
-	"      exec \"INSERT INTO t VALUES (1)\" query \"SELECT * FROM t\" stats\n"
-	"\n"
-	"Exit status: 0 success, 1 a command failed, 2 usage error.\n";
-
-struct command_def {
-	const char *name;
-	int takes_sql;
-	int formats; /* bit mask of accepted output options */
-	command_fn run;
-	const char *help;
-};
-
-#define ACCEPT_CSV_JSON 1
-#define ACCEPT_FORMAT 2
-#define ACCEPT_HEALTH 4 /* --timeout SECONDS, --json */
-#define ACCEPT_SHELL 8 /* --continue */
-
-static const struct command_def command_defs[] = {
-	{ "exec", 1, 0, cmd_exec,
-	  "Usage: dal exec SQL\n"
-	  "Run SQL that returns no rows (DDL, INSERT, UPDATE, ...) and print\n"
-	  "\"<n> row(s) affected\". Backends that can run several statements at\n"
-	  "once accept them separated by ';'.\n" },
-	{ "query", 1, ACCEPT_CSV_JSON, cmd_query,
-	  "Usage: dal query [--csv|--json] SQL\n"
-	  "Run one SQL statement and print its rows.\n"
-	  "\n"
-	  "  (default)  an aligned table with a header, NULL shown as NULL and\n"
-	  "             control characters escaped; widths come from the first\n"
-	  "             1000 rows\n"
-	  "  --csv      RFC 4180 CSV with a header line and CRLF line ends; NULL\n"
-	  "             is an empty field, an empty string is \"\"\n"
-	  "  --json     one JSON array of objects; numbers as numbers, NULL as\n"
-	  "             null, blobs as base64 strings\n"
-	  "\n"
-	  "Blobs are shown as \\x and hex in the table and in CSV.\n"
-	  "An SQL argument that starts with '-' goes after '--'.\n" },
-	{ "ping", 0, 0, cmd_ping,
-	  "Usage: dal ping\n"
-	  "Check the invocation's connection with one round trip and print\n"
-	  "\"ok: <repository> (<backend>, <server kind>) in <ms> ms, tls: <how>\",\n"
-	  "<how> being the protocol and cipher (\"TLSv1.3 TLS_AES_256_GCM_SHA384\")\n"
-	  "or \"none\" when the connection is not encrypted (no tls part for an\n"
-	  "embedded database).\n" },
-	{ "stats", 0, ACCEPT_FORMAT, cmd_stats,
-	  "Usage: dal stats [--format text|json|prometheus]\n"
-	  "Print the telemetry figures of this process's repository, per\n"
-	  "operation: calls, errors, rows, total, mean and max latency, and its\n"
-	  "connection pool: max, idle_max, idle, used, pending, timeouts,\n"
-	  "created, closed, acquired. Run it after other commands in the same\n"
-	  "invocation, e.g.\n"
-	  "  dal exec \"...\" query \"...\" stats\n"
-	  "  --format text        two aligned tables (the default)\n"
-	  "  --format json        the figures with latency histograms, errors by\n"
-	  "                       type and the pool, as one JSON object\n"
-	  "  --format prometheus  the Prometheus text exposition (OpenTelemetry\n"
-	  "                       names: db_client_operation_duration_seconds,\n"
-	  "                       db_client_connection_count, ...)\n"
-	  "With telemetry = off it prints \"telemetry is off for <repository>\"\n"
-	  "followed by the pool table in text format; as a comment line in\n"
-	  "prometheus format; {\"telemetry\":false,\"pool\":{...}} in json.\n" },
-	{ "plugins", 0, 0, cmd_plugins,
-	  "Usage: dal plugins\n"
-	  "List the directories searched for backend plugins, then every\n"
-	  "backend_* file found: name, version, file, aliases, ABI version and\n"
-	  "capabilities, or why it cannot be used. Exits 1 if no plugin is usable.\n" },
-	{ "config", 0, 0, cmd_config,
-	  "Usage: dal config\n"
-	  "Print every setting of the selected repository as it would be used to\n"
-	  "connect, with its source (file:line, env DB_*, url, default), then any\n"
-	  "configuration file warnings. Passwords are shown as ***. For a backend\n"
-	  "with TLS, <backend>.tls_mode is shown as it resolves (default prefer,\n"
-	  "or verify-ca with a CA), and TLS options given under an older name\n"
-	  "(ssl_mode, sslrootcert, ...) under their tls_* name too. Nothing is\n"
-	  "connected.\n" },
-	{ "health", 0, ACCEPT_HEALTH, cmd_health,
-	  "Usage: dal health [--timeout SECONDS] [--json]\n"
-	  "A health check for containers and scripts: open the repository, take a\n"
-	  "connection from its pool, make one round trip, and print one line:\n"
-	  "  healthy: <backend> <server kind> at <target>, ping <ms> ms, pool <used>/<max> used,\n"
-	  "           tls: <protocol and cipher, or none> (no tls part for an embedded database)\n"
-	  "  unhealthy: <DAL_CODE>: <message>\n"
-	  "Exit status 0 when healthy, 1 when not.\n"
-	  "\n"
-	  "  --timeout SECONDS  give up after this many whole seconds (1 to 3600,\n"
-	  "                     default 5): the check ends within the limit even\n"
-	  "                     when the server is down or never answers; connect\n"
-	  "                     failures are not retried (max_retries = 0) and the\n"
-	  "                     connect, read and write timeouts are set to at\n"
-	  "                     most SECONDS - 1 (at least 1)\n"
-	  "  --json             one JSON object instead: status, repository,\n"
-	  "                     backend, server_kind, target, latency_ms, pool,\n"
-	  "                     encrypted, tls, timeout_s, error\n"
-	  "\n"
-	  "health must be the only command of its invocation; with -q it prints\n"
-	  "nothing, the exit status says it all. Example (Docker):\n"
-	  "  HEALTHCHECK --timeout=10s CMD dal -q health --timeout 5\n" },
-	{ "shell", 0, ACCEPT_CSV_JSON | ACCEPT_SHELL, cmd_shell, cmd_shell_help },
-	{ "migrate", 0, 0, cmd_migrate, MIGRATE_HELP },
-	{ "db-reset", 0, 0, cmd_db_reset, DB_RESET_HELP },
-	{ "copy", 0, 0, cmd_copy, cmd_copy_help },
-	{ "backup", 0, 0, cmd_backup, cmd_backup_help },
-	{ "restore", 0, 0, cmd_restore, cmd_restore_help },
-};
-
-/* Commands that parse their own arguments. */
-static const struct {
-	command_fn run;
-	command_parse_fn parse;
-} own_parsers[] = {
-	{ cmd_migrate, parse_migrate },
-	{ cmd_db_reset, parse_db_reset },
-	{ cmd_copy, parse_whole_line },
-	{ cmd_backup, parse_whole_line },
-	{ cmd_restore, parse_whole_line },
-};
-
-#define N_COMMANDS (sizeof command_defs / sizeof command_defs[0])
-
-static const struct command_def *find_command(const char *name)
-{
-	for (size_t k = 0; k < N_COMMANDS; k++)
-		if (strcmp(command_defs[k].name, name) == 0)
-			return &command_defs[k];
-	return NULL;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Passwords                                                                 */
@@ -524,15 +348,8 @@ int cli_conn(struct cli *cli, const char *cmd)
 /* Command line                                                              */
 /* ------------------------------------------------------------------------ */
 
-static int usage_error(const char *cmd, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 2, 3)))
-#endif
-	;
-
-/* Print a usage error naming what is wrong and where to get help; returns
- * EXIT_USAGE. cmd: the command whose syntax is wrong, or NULL. */
-static int usage_error(const char *cmd, const char *fmt, ...)
+/* cmd: the command whose syntax is wrong, or NULL for the global syntax. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -583,7 +400,7 @@ static int option_value(int argc, char **argv, int *i, char shortopt,
 	} else if (strcmp(arg, longopt) != 0)
 		return 0;
 	if (*i + 1 >= argc) {
-		usage_error(NULL, "option '%s' needs an argument (%s)", arg, what);
+		cli_usage_error(NULL, "option '%s' needs an argument (%s)", arg, what);
 		return -1;
 	}
 	*value = argv[++*i];
@@ -610,16 +427,17 @@ static int is_global_option(const char *arg)
 static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 {
 	const char *name = argv[*i];
-	const struct command_def *def = find_command(name);
+	const struct command_def *def = cli_find_command(name);
+	command_parse_fn parse;
 	int end_of_options = 0;
 
 	if (!def) {
 		if (is_global_option(name))
-			return usage_error(NULL, "option '%s' must come before the "
+			return cli_usage_error(NULL, "option '%s' must come before the "
 			                   "first command", name);
 		if (looks_like_option(name))
-			return usage_error(NULL, "unknown option '%s'", name);
-		return usage_error(NULL, "unknown command '%s'", name);
+			return cli_usage_error(NULL, "unknown option '%s'", name);
+		return cli_usage_error(NULL, "unknown command '%s'", name);
 	}
 	++*i;
 	memset(cmd, 0, sizeof *cmd);
@@ -627,9 +445,8 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 	cmd->run = def->run;
 	cmd->format = def->formats & (ACCEPT_FORMAT | ACCEPT_HEALTH) ? FMT_TEXT : FMT_TABLE;
 	cmd->timeout_s = HEALTH_TIMEOUT_DEFAULT;
-	for (size_t k = 0; k < sizeof own_parsers / sizeof own_parsers[0]; k++)
-		if (own_parsers[k].run == def->run)
-			return own_parsers[k].parse(def->help, cmd, argc, argv, i);
+	if ((parse = cli_own_parser(def->run)))
+		return parse(def->help, cmd, argc, argv, i);
 
 	while (*i < argc && !end_of_options && looks_like_option(argv[*i])) {
 		const char *opt = argv[(*i)++];
@@ -645,7 +462,7 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 			enum out_format f = opt[2] == 'c' ? FMT_CSV : FMT_JSON;
 
 			if (cmd->format != FMT_TABLE && cmd->format != f)
-				return usage_error(def->name, "--csv and --json cannot "
+				return cli_usage_error(def->name, "--csv and --json cannot "
 				                   "be used together");
 			cmd->format = f;
 		} else if ((def->formats & ACCEPT_FORMAT) &&
@@ -656,7 +473,7 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 			else if (*i < argc)
 				value = argv[(*i)++];
 			else
-				return usage_error(def->name, "option '--format' needs "
+				return cli_usage_error(def->name, "option '--format' needs "
 				                   "an argument (text, json or prometheus)");
 			if (strcmp(value, "text") == 0)
 				cmd->format = FMT_TEXT;
@@ -665,7 +482,7 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 			else if (strcmp(value, "prometheus") == 0)
 				cmd->format = FMT_PROMETHEUS;
 			else
-				return usage_error(def->name, "unknown format '%s' "
+				return cli_usage_error(def->name, "unknown format '%s' "
 				                   "(expected text, json or prometheus)", value);
 		} else if ((def->formats & ACCEPT_HEALTH) && strcmp(opt, "--json") == 0) {
 			cmd->format = FMT_JSON;
@@ -680,31 +497,31 @@ static int parse_command(int argc, char **argv, int *i, struct command *cmd)
 			else if (*i < argc)
 				value = argv[(*i)++];
 			else
-				return usage_error(def->name, "option '--timeout' needs "
+				return cli_usage_error(def->name, "option '--timeout' needs "
 				                   "an argument (SECONDS)");
 			errno = 0;
 			t = strtoul(value, &end, 10);
 			if (!isdigit((unsigned char)value[0]) || *end || errno ||
 			    t < 1 || t > HEALTH_TIMEOUT_MAX)
-				return usage_error(def->name, "--timeout '%s' is not a "
+				return cli_usage_error(def->name, "--timeout '%s' is not a "
 				                   "whole number of seconds from 1 to %d",
 				                   value, HEALTH_TIMEOUT_MAX);
 			cmd->timeout_s = (unsigned)t;
 		} else if ((def->formats & ACCEPT_SHELL) && strcmp(opt, "--continue") == 0) {
 			cmd->keep_going = 1;
 		} else if (is_global_option(opt)) {
-			return usage_error(NULL, "option '%s' must come before the "
+			return cli_usage_error(NULL, "option '%s' must come before the "
 			                   "first command", opt);
 		} else {
-			return usage_error(def->name, "unknown option '%s'", opt);
+			return cli_usage_error(def->name, "unknown option '%s'", opt);
 		}
 	}
 	if (def->takes_sql) {
 		if (*i >= argc)
-			return usage_error(def->name, "missing SQL argument");
+			return cli_usage_error(def->name, "missing SQL argument");
 		cmd->arg = argv[(*i)++];
 		if (!*cmd->arg)
-			return usage_error(def->name, "the SQL argument is empty");
+			return cli_usage_error(def->name, "the SQL argument is empty");
 	}
 	return -1;
 }
@@ -732,7 +549,7 @@ int main(int argc, char **argv)
 			i++;
 			break;
 		} else if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
-			fputs(usage_text, stdout);
+			fputs(cli_usage_text, stdout);
 			return EXIT_OK;
 		} else if (strcmp(arg, "--version") == 0) {
 			printf("dal %s (libdal %s)\n", DAL_VERSION_STRING, dal_version());
@@ -759,18 +576,18 @@ int main(int argc, char **argv)
 				return EXIT_USAGE;
 			cli.url = value;
 		} else {
-			return usage_error(NULL, "unknown option '%s'", arg);
+			return cli_usage_error(NULL, "unknown option '%s'", arg);
 		}
 	}
 	if (cli.repo_name && cli.url)
-		return usage_error(NULL, "-r and -u cannot be used together (-r names "
+		return cli_usage_error(NULL, "-r and -u cannot be used together (-r names "
 		                   "a configured repository, -u gives a URL for the "
 		                   "default one)");
 	if (cli.config_path && !*cli.config_path)
-		return usage_error(NULL, "option '-c' needs a file name, not an "
+		return cli_usage_error(NULL, "option '-c' needs a file name, not an "
 		                   "empty string");
 	if (i >= argc)
-		return usage_error(NULL, "no command given");
+		return cli_usage_error(NULL, "no command given");
 
 	cmds = calloc((size_t)argc, sizeof *cmds);
 	if (!cmds) {
@@ -792,7 +609,7 @@ int main(int argc, char **argv)
 			const char *name = cmds[k].name;
 
 			free(cmds);
-			return usage_error(name, "%s must be the only command", name);
+			return cli_usage_error(name, "%s must be the only command", name);
 		}
 	}
 	/* health opens the repository itself, with its own time limits, so it
@@ -800,7 +617,7 @@ int main(int argc, char **argv)
 	for (size_t k = 0; k < ncmds && ncmds > 1; k++) {
 		if (cmds[k].run == cmd_health) {
 			free(cmds);
-			return usage_error("health", "health must be the only command "
+			return cli_usage_error("health", "health must be the only command "
 			                   "(it opens the repository with its own time "
 			                   "limit)");
 		}

@@ -1,6 +1,7 @@
 /*
  * Plugin loading with libltdl: search path, validation of the registration
- * struct, diagnostics, and the process-wide cache.
+ * struct, diagnostics, and the process-wide cache. The modules preloaded
+ * into a static program are found through libltdl in preload.c.
  *
  * Diagnostics matter more than anything else here: libltdl reports "file not
  * found" both when the plugin is absent and when the plugin exists but one of
@@ -26,6 +27,7 @@
 #include <ltdl.h>
 
 #include "internal.h"
+#include "preload.h"
 #include "strbuf.h"
 
 #ifndef DAL_PLUGINDIR
@@ -248,7 +250,7 @@ static int take_registration(const char *path, dal_plugin_init_fn *init,
 }
 
 /* Called with cache_lock held. */
-static struct loaded_plugin *cache_by_path(const char *path)
+struct loaded_plugin *loader_cached(const char *path)
 {
 	for (struct loaded_plugin *p = cache; p; p = p->next)
 		if (strcmp(p->path, path) == 0)
@@ -276,8 +278,8 @@ static void shared_object_for(const char *path, char *buf, size_t size)
 }
 
 /* Called with cache_lock held. Takes ownership of h. */
-static int register_handle(const char *path, lt_dlhandle h, const struct loaded_plugin **out,
-                           dal_error *err)
+int loader_register(const char *path, lt_dlhandle h, const struct loaded_plugin **out,
+                    dal_error *err)
 {
 	struct loaded_plugin *lp;
 	dal_plugin_init_fn *init;
@@ -341,7 +343,7 @@ static int load_locked(const char *path, const struct loaded_plugin **out,
 	lt_dlhandle h;
 	int rc;
 
-	if ((lp = cache_by_path(path))) {
+	if ((lp = loader_cached(path))) {
 		*out = lp;
 		return DAL_OK;
 	}
@@ -364,7 +366,7 @@ static int load_locked(const char *path, const struct loaded_plugin **out,
 		return dal_error_set(err, DAL_EPLUGIN_LOAD, NULL, 0,
 		                     "cannot load plugin %s: %s", path, why ? why : "unknown error");
 	}
-	return register_handle(path, h, out, err);
+	return loader_register(path, h, out, err);
 }
 
 int loader_load_path(const char *path, const struct loaded_plugin **out,
@@ -457,64 +459,6 @@ static int try_dir(const char *dir, const char *origin, void *ud)
 }
 
 /*
- * libltdl's preloaded modules: a static program linked with libtool
- * -dlpreopen backend_x.la, which has handed the list to libltdl
- * (LTDL_SET_PRELOADED_SYMBOLS() before the first lt_dlinit()). Such a plugin
- * is validated like a file and its errors are reported the same way, under
- * the path "backend_x (preloaded)". Absent is not an error. Called with
- * cache_lock held.
- */
-static int try_preloaded(const char *file, const struct loaded_plugin **out, dal_error *err)
-{
-	lt_dladvise advise;
-	lt_dlhandle h = NULL;
-	struct loaded_plugin *lp;
-	char path[300];
-
-	*out = NULL;
-	snprintf(path, sizeof path, "%s (preloaded)", file);
-	if ((lp = cache_by_path(path))) {
-		*out = lp;
-		return DAL_OK;
-	}
-	if (lt_dladvise_init(&advise) || lt_dladvise_preload(&advise)) {
-		lt_dladvise_destroy(&advise);
-		return dal_error_set(err, DAL_ENOMEM, "HY001", 0,
-		                     "out of memory looking for preloaded plugin %s", file);
-	}
-	/* Only the preloaded list: never the file system (try_dir's job). */
-	h = lt_dlopenadvise(file, advise);
-	lt_dladvise_destroy(&advise);
-	if (!h)
-		return DAL_OK;
-	return register_handle(path, h, out, err);
-}
-
-/* The module names (backend_*) of the preloaded plugins, for the alias scan
- * and dal_plugin_list(). libltdl offers them only through a callback
- * without user data, hence the static; cache_lock is held. */
-static struct strbuf *preloaded_acc;
-
-static int note_preloaded(lt_dlhandle h)
-{
-	const lt_dlinfo *info = lt_dlgetinfo(h);
-
-	if (info && info->name && strncmp(info->name, "backend_", 8) == 0)
-		sb_printf(preloaded_acc, "%s%s", preloaded_acc->len ? ":" : "", info->name);
-	lt_dlclose(h);
-	return 0;
-}
-
-/* ':'-separated into *names (empty: none). Called with cache_lock held. */
-static void preloaded_names(struct strbuf *names)
-{
-	preloaded_acc = names;
-	/* NULL: the program's own list. Fails when there is none: no plugins. */
-	(void)lt_dlpreload_open(NULL, note_preloaded);
-	preloaded_acc = NULL;
-}
-
-/*
  * Step 2, for an alias: read the registrations of every plugin file in the
  * search path (each is loaded once per process and cached) and ask them.
  * Files that fail to load are skipped here; dal_plugin_list() reports them.
@@ -556,7 +500,7 @@ static void scan_preloaded(struct find_ctx *c)
 	struct strbuf names = {0};
 	const char *p;
 
-	preloaded_names(&names);
+	preload_names(&names);
 	/* Running out of memory is not "no such plugin". */
 	if (names.failed && !c->rc)
 		c->rc = dal_error_set(c->err, DAL_ENOMEM, "HY001", 0,
@@ -570,7 +514,7 @@ static void scan_preloaded(struct find_ctx *c)
 
 		snprintf(mod, sizeof mod, "%.*s", (int)(n < sizeof mod ? n : sizeof mod - 1), p);
 		p += n + (p[n] == ':');
-		rc = try_preloaded(mod, &lp, &ignore);
+		rc = preload_open(mod, &lp, &ignore);
 		if (rc == DAL_OK && lp && !c->found && loader_matches(lp, c->type))
 			c->found = lp;
 		if (rc == DAL_ENOMEM && !c->rc) {
@@ -623,7 +567,7 @@ int loader_find(const char *type, const char *plugin_dir,
 		}
 	if ((rc = ensure_ltdl(err)) != DAL_OK)
 		goto out;
-	if ((rc = try_preloaded(file, &c.found, err)) != DAL_OK)
+	if ((rc = preload_open(file, &c.found, err)) != DAL_OK)
 		goto out;
 	if (!c.found)
 		each_dir(plugin_dir, try_dir, &c);
@@ -732,7 +676,7 @@ static void list_preloaded(struct list_ctx *c)
 
 	pthread_mutex_lock(&cache_lock);
 	if (ensure_ltdl(&err) == DAL_OK)
-		preloaded_names(&names);
+		preload_names(&names);
 	pthread_mutex_unlock(&cache_lock);
 	for (const char *p = names.data; p && *p;) {
 		size_t n = strcspn(p, ":");
@@ -745,7 +689,7 @@ static void list_preloaded(struct list_ctx *c)
 		snprintf(path, sizeof path, "%s (preloaded)", mod);
 		info.path = path;
 		pthread_mutex_lock(&cache_lock);
-		info.status = try_preloaded(mod, &lp, &err);
+		info.status = preload_open(mod, &lp, &err);
 		pthread_mutex_unlock(&cache_lock);
 		if (info.status == DAL_OK && !lp)
 			continue; /* listed but gone: cannot happen; never report NULL */

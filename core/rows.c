@@ -143,6 +143,46 @@ static int run(dal_conn *c, dal_stmt *st, int64_t *affected)
 
 /* ---- the helpers -------------------------------------------------------- */
 
+/* Append "<table> WHERE <key><tail>" to what q holds, prepare it and bind
+ * the key's values (its NULLs became IS NULL). On failure the error is on
+ * the connection and no statement is left open. */
+static int prepare_keyed(struct rq *q, const char *table, const dal_field *key, size_t nkey,
+                         const char *tail, dal_stmt **out)
+{
+	unsigned idx = 1;
+	int rc;
+
+	rq_ident(q, table);
+	rq_where(q, key, nkey);
+	rq_puts(q, tail);
+	if ((rc = rq_prepare(q, out)) != DAL_OK)
+		return rc;
+	if ((rc = rq_bind_fields(*out, &idx, key, nkey, 1)) != DAL_OK) {
+		rc = rq_fail(q->c, *out, rc);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* "INSERT INTO t (a, b) VALUES (?, ?)": the column names are names[] or,
+ * when names is NULL, fields[].name. */
+static void insert_into(struct rq *q, const char *table, const char *const *names,
+                        const dal_field *fields, size_t n)
+{
+	rq_puts(q, "INSERT INTO ");
+	rq_ident(q, table);
+	rq_puts(q, " (");
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			rq_puts(q, ", ");
+		rq_ident(q, names ? names[i] : fields[i].name);
+	}
+	rq_puts(q, ") VALUES (");
+	for (size_t i = 0; i < n; i++)
+		rq_puts(q, i ? ", ?" : "?");
+	rq_puts(q, ")");
+}
+
 int dal_row_insert(dal_conn *c, const char *table, const dal_field *fields, size_t n,
                    const char *key_column, int64_t *id)
 {
@@ -163,18 +203,7 @@ int dal_row_insert(dal_conn *c, const char *table, const dal_field *fields, size
 	if (returning && !key_column)
 		return dal_error_set(&c->err, DAL_EMISUSE, NULL, 0,
 		                     "dal_row_insert: key_column is needed to return the key");
-	rq_puts(&q, "INSERT INTO ");
-	rq_ident(&q, table);
-	rq_puts(&q, " (");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			rq_puts(&q, ", ");
-		rq_ident(&q, fields[i].name);
-	}
-	rq_puts(&q, ") VALUES (");
-	for (size_t i = 0; i < n; i++)
-		rq_puts(&q, i ? ", ?" : "?");
-	rq_puts(&q, ")");
+	insert_into(&q, table, NULL, fields, n);
 	if (returning) {
 		rq_puts(&q, " RETURNING ");
 		rq_ident(&q, key_column);
@@ -227,7 +256,6 @@ int dal_row_delete(dal_conn *c, const char *table, const dal_field *key, size_t 
                    int64_t *affected)
 {
 	struct rq q = {.c = c, .fn = "dal_row_delete"};
-	unsigned idx = 1;
 	dal_stmt *st;
 	int rc;
 
@@ -236,12 +264,8 @@ int dal_row_delete(dal_conn *c, const char *table, const dal_field *key, size_t 
 	if ((rc = rq_check(c, q.fn, table, key, nkey, 1, "key fields")) != DAL_OK)
 		return rc;
 	rq_puts(&q, "DELETE FROM ");
-	rq_ident(&q, table);
-	rq_where(&q, key, nkey);
-	if ((rc = rq_prepare(&q, &st)) != DAL_OK)
+	if ((rc = prepare_keyed(&q, table, key, nkey, "", &st)) != DAL_OK)
 		return rc;
-	if ((rc = rq_bind_fields(st, &idx, key, nkey, 1)) != DAL_OK)
-		return rq_fail(c, st, rc);
 	return run(c, st, affected);
 }
 
@@ -249,7 +273,6 @@ int dal_row_get(dal_conn *c, const char *table, const char *const *columns, size
                 const dal_field *key, size_t nkey, dal_stmt **out)
 {
 	struct rq q = {.c = c, .fn = "dal_row_get"};
-	unsigned idx = 1;
 	dal_stmt *st;
 	int rc;
 
@@ -265,12 +288,8 @@ int dal_row_get(dal_conn *c, const char *table, const char *const *columns, size
 	else
 		rq_puts(&q, "*");
 	rq_puts(&q, " FROM ");
-	rq_ident(&q, table);
-	rq_where(&q, key, nkey);
-	if ((rc = rq_prepare(&q, &st)) != DAL_OK)
+	if ((rc = prepare_keyed(&q, table, key, nkey, "", &st)) != DAL_OK)
 		return rc;
-	if ((rc = rq_bind_fields(st, &idx, key, nkey, 1)) != DAL_OK)
-		return rq_fail(c, st, rc);
 	rc = dal_stmt_step(st);
 	if (rc == DAL_ROW) {
 		*out = st;
@@ -288,20 +307,14 @@ int dal_row_get(dal_conn *c, const char *table, const char *const *columns, size
 static int scalar(struct rq *q, const char *what, const char *table, const dal_field *where,
                   size_t nwhere, const char *tail, int64_t *out, int *found)
 {
-	unsigned idx = 1;
 	dal_stmt *st;
 	int rc;
 
 	rq_puts(q, "SELECT ");
 	rq_puts(q, what);
 	rq_puts(q, " FROM ");
-	rq_ident(q, table);
-	rq_where(q, where, nwhere);
-	rq_puts(q, tail);
-	if ((rc = rq_prepare(q, &st)) != DAL_OK)
+	if ((rc = prepare_keyed(q, table, where, nwhere, tail, &st)) != DAL_OK)
 		return rc;
-	if ((rc = rq_bind_fields(st, &idx, where, nwhere, 1)) != DAL_OK)
-		return rq_fail(q->c, st, rc);
 	rc = dal_stmt_step(st);
 	if (rc != DAL_ROW && rc != DAL_DONE)
 		return rq_fail(q->c, st, rc);
@@ -372,14 +385,7 @@ int dal_row_insert_many(dal_conn *c, const char *table, const char *const *colum
 		                     "dal_row_insert_many: backend %s has no transactions, so the "
 		                     "rows cannot go in all or none",
 		                     dal_repo_backend(dal_conn_repo(c)));
-	rq_puts(&q, "INSERT INTO ");
-	rq_ident(&q, table);
-	rq_puts(&q, " (");
-	rq_idents(&q, columns, ncols);
-	rq_puts(&q, ") VALUES (");
-	for (size_t i = 0; i < ncols; i++)
-		rq_puts(&q, i ? ", ?" : "?");
-	rq_puts(&q, ")");
+	insert_into(&q, table, columns, NULL, ncols);
 	if ((rc = rq_prepare(&q, &st)) != DAL_OK)
 		return rc;
 	/* The batch API, all or nothing by itself (its own transaction, or a
@@ -453,18 +459,7 @@ int dal_row_upsert(dal_conn *c, const char *table, const dal_field *fields, size
 		return dal_error_set(&c->err, DAL_EUNSUPPORTED, NULL, 0,
 		                     "dal_row_upsert: backend %s declares no upsert form",
 		                     dal_repo_backend(dal_conn_repo(c)));
-	rq_puts(&q, "INSERT INTO ");
-	rq_ident(&q, table);
-	rq_puts(&q, " (");
-	for (size_t i = 0; i < n; i++) {
-		if (i)
-			rq_puts(&q, ", ");
-		rq_ident(&q, fields[i].name);
-	}
-	rq_puts(&q, ") VALUES (");
-	for (size_t i = 0; i < n; i++)
-		rq_puts(&q, i ? ", ?" : "?");
-	rq_puts(&q, ")");
+	insert_into(&q, table, NULL, fields, n);
 	if (caps & DAL_CAP_UPSERT_CONFLICT) {
 		rq_puts(&q, " ON CONFLICT (");
 		rq_idents(&q, key_columns, nkey);

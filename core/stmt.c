@@ -342,28 +342,6 @@ int dal_stmt_bind_bool(dal_stmt *s, unsigned idx, int x)
 	return bind_value(s, idx, &v);
 }
 
-int dal_stmt_bind_text(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len)
-{
-	dal_value v = {.type = DAL_TYPE_TEXT};
-
-	if (!str)
-		return dal_stmt_bind_null(s, idx);
-	v.u.b.ptr = str;
-	v.u.b.len = len < 0 ? strlen(str) : (size_t)len;
-	return bind_value(s, idx, &v);
-}
-
-int dal_stmt_bind_blob(dal_stmt *s, unsigned idx, const void *p, size_t len)
-{
-	dal_value v = {.type = DAL_TYPE_BLOB};
-
-	if (!p && len)
-		return dal_stmt_bind_null(s, idx);
-	v.u.b.ptr = p ? p : "";
-	v.u.b.len = len;
-	return bind_value(s, idx, &v);
-}
-
 /* Zero-copy binds: the backend's bind_static when it has one (then the
  * caller's lifetime rule in dal.h lets it keep the pointer), else the
  * copying bind. Zombies have both slots. */
@@ -376,7 +354,11 @@ static int bind_static(dal_stmt *s, unsigned idx, const dal_value *v)
 	return bind_value(s, idx, v);
 }
 
-int dal_stmt_bind_text_static(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len)
+/* Text and blob values, bound by copy or (zero_copy) by bind_static(). A
+ * NULL text binds NULL, as does a NULL blob with a nonzero len (with len 0
+ * it is the empty blob). */
+static inline __attribute__((always_inline)) int
+bind_text_as(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len, int zero_copy)
 {
 	dal_value v = {.type = DAL_TYPE_TEXT};
 
@@ -384,10 +366,11 @@ int dal_stmt_bind_text_static(dal_stmt *s, unsigned idx, const char *str, ptrdif
 		return dal_stmt_bind_null(s, idx);
 	v.u.b.ptr = str;
 	v.u.b.len = len < 0 ? strlen(str) : (size_t)len;
-	return bind_static(s, idx, &v);
+	return zero_copy ? bind_static(s, idx, &v) : bind_value(s, idx, &v);
 }
 
-int dal_stmt_bind_blob_static(dal_stmt *s, unsigned idx, const void *p, size_t len)
+static inline __attribute__((always_inline)) int
+bind_blob_as(dal_stmt *s, unsigned idx, const void *p, size_t len, int zero_copy)
 {
 	dal_value v = {.type = DAL_TYPE_BLOB};
 
@@ -395,7 +378,27 @@ int dal_stmt_bind_blob_static(dal_stmt *s, unsigned idx, const void *p, size_t l
 		return dal_stmt_bind_null(s, idx);
 	v.u.b.ptr = p ? p : "";
 	v.u.b.len = len;
-	return bind_static(s, idx, &v);
+	return zero_copy ? bind_static(s, idx, &v) : bind_value(s, idx, &v);
+}
+
+int dal_stmt_bind_text(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len)
+{
+	return bind_text_as(s, idx, str, len, 0);
+}
+
+int dal_stmt_bind_blob(dal_stmt *s, unsigned idx, const void *p, size_t len)
+{
+	return bind_blob_as(s, idx, p, len, 0);
+}
+
+int dal_stmt_bind_text_static(dal_stmt *s, unsigned idx, const char *str, ptrdiff_t len)
+{
+	return bind_text_as(s, idx, str, len, 1);
+}
+
+int dal_stmt_bind_blob_static(dal_stmt *s, unsigned idx, const void *p, size_t len)
+{
+	return bind_blob_as(s, idx, p, len, 1);
 }
 
 static int bind_value(dal_stmt *s, unsigned idx, const dal_value *v)

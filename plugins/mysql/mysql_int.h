@@ -23,9 +23,11 @@
  * only its entry point. The files, by job:
  *
  *   errors.c   native error numbers to dal_code + SQLSTATE; the messages
- *   connect.c  options, connecting (TLS, host lists, Galera, the statement
+ *   connect.c  options, connecting (TLS, host lists, the statement
  *              timeout), exec, ping, transactions, last insert id, server
  *              kind and version; the dead-while-idle check before a request
+ *   node.c     the Galera readiness check (wsrep_check) and node_status():
+ *              ready or not, primary or replica
  *   cancel.c   cancelling the running statement from another thread: KILL
  *              QUERY on a second, short-lived connection
  *   stmt.c     prepared statements: prepare, parameters, execute and step,
@@ -356,6 +358,15 @@ const char *my_server_kind(dal_bconn *c);
 const char *my_server_version(dal_bconn *c);
 const char *my_tls_info(dal_bconn *c);
 const char *my_server_address(dal_bconn *c, unsigned *port);
+
+/* ------------------------------------------------------------------------ */
+/* Node checks (node.c)                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* At connect, with wsrep_check: DAL_OK for a ready, Synced Galera node;
+ * DAL_ECONNECT for one that is not ready, DAL_ECONFIG for a server that is
+ * not a Galera node. */
+int my_check_wsrep(struct dal_bconn *c, dal_error *err);
 int my_node_status(dal_bconn *c, unsigned want, struct dal_node_status *out, dal_error *err);
 
 /* ------------------------------------------------------------------------ */

@@ -51,7 +51,8 @@ FUZZ_LIBS = $(INIH_LIBS) $(URIPARSER_LIBS) -lltdl -ldl -lpthread -lm
 # The core sources the parsers need (a static archive: each target links
 # only what it uses).
 CORE_SRCS = error.c log.c strbuf.c hindex.c placeholder.c url.c url_redact.c params.c kit.c \
-	config.c settings.c settings_check.c describe.c loader.c install_hint.c envmap.c
+	config.c settings.c settings_check.c describe.c loader.c install_hint.c envmap.c \
+	preload.c
 CORE_OBJS = $(addprefix $(O)/core/,$(CORE_SRCS:.c=.o))
 HEADERS = $(wildcard $(top_srcdir)/core/*.h $(top_srcdir)/include/dal/*.h $(FUZZ_DIR)/*.h)
 

@@ -116,36 +116,20 @@ int64_t mt_scalar(dal_repo *r, const char *sql)
 	return v;
 }
 
-void mt_dal(const struct mt *t, struct mt_run *r, ...)
+void mt_dal_va(const struct mt *t, struct tu_run *r, va_list ap)
 {
-	const char *argv[32];
-	char out[512], err[512];
-	int argc = 0;
-	va_list ap;
+	const char *const head[] = { DAL_BIN, "-c", t->ini, NULL };
 
-	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
-		argv[argc++] = "/bin/sh";
-	argv[argc++] = DAL_BIN;
-	argv[argc++] = "-c";
-	argv[argc++] = t->ini;
-	va_start(ap, r);
-	while ((argv[argc] = va_arg(ap, const char *)) != NULL)
-		ck_assert_int_lt(++argc, 31);
-	va_end(ap);
-	snprintf(out, sizeof out, "%s/out.%d", t->dir, (int)getpid());
-	snprintf(err, sizeof err, "%s/err.%d", t->dir, (int)getpid());
-	r->status = tu_wait(tu_spawn(argv, NULL, out, err));
-	r->out = tu_read_file(out);
-	r->err = tu_read_file(err);
-	ck_assert(r->out && r->err);
-	unlink(out);
-	unlink(err);
+	tu_run_va(r, NULL, head, ap);
 }
 
-void mt_run_free(struct mt_run *r)
+void mt_dal(const struct mt *t, struct tu_run *r, ...)
 {
-	free(r->out);
-	free(r->err);
+	va_list ap;
+
+	va_start(ap, r);
+	mt_dal_va(t, r, ap);
+	va_end(ap);
 }
 
 int mt_count(const char *s, const char *needle)

@@ -11,9 +11,12 @@
 #ifndef DAL_TEST_MIGRATE_UTIL_H
 #define DAL_TEST_MIGRATE_UTIL_H
 
+#include <stdarg.h>
 #include <stdint.h>
 
 #include <dal/dal.h>
+
+#include "testutil.h"
 
 /* Loop index of the backends: tcase_add_loop_test(tc, fn, 0, MT_N). */
 enum { MT_SQLITE = 0, MT_MYSQL = 1, MT_PGSQL = 2, MT_N = 3 };
@@ -45,13 +48,10 @@ dal_repo *mt_open(const struct mt *t);
  * statement fails (a missing table). */
 int64_t mt_scalar(dal_repo *r, const char *sql);
 
-/* Run `dal -c INI args...` (NULL-terminated) and capture its output. */
-struct mt_run {
-	char *out, *err;
-	int status;
-};
-void mt_dal(const struct mt *t, struct mt_run *r, ...);
-void mt_run_free(struct mt_run *r);
+/* Run `dal -c INI args...` (NULL-terminated) and capture its output (free
+ * it with tu_run_free()). */
+void mt_dal(const struct mt *t, struct tu_run *r, ...);
+void mt_dal_va(const struct mt *t, struct tu_run *r, va_list ap);
 
 /* Occurrences of needle in s. */
 int mt_count(const char *s, const char *needle);

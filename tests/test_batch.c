@@ -39,69 +39,32 @@ static const char *create_sql[BE__COUNT] = {
 static dal_repo *open_be(int b)
 {
 	char url[4200];
-	const char *env;
-	dal_repo *r = NULL;
-	dal_error err;
-	int rc;
 
-	switch (b) {
-	case BE_SQLITE:
-		snprintf(url, sizeof url, "sqlite:///%s/batch.db", tmpdir);
-		break;
-	case BE_MYSQL:
-	case BE_PGSQL:
-		env = getenv(b == BE_MYSQL ? "DAL_TEST_MYSQL_URL" : "DAL_TEST_PGSQL_URL");
-		if (!env || !*env) {
-			printf("SKIP: %s: no DAL_TEST_%s_URL\n", be_names[b],
-			       b == BE_MYSQL ? "MYSQL" : "PGSQL");
-			return NULL;
-		}
-		snprintf(url, sizeof url, "%s", env);
-		break;
-	}
-	rc = dal_repo_open_url(&r, url, &err);
-	ck_assert_msg(rc == DAL_OK, "%s: %s", be_names[b], err.message);
-	return r;
+	snprintf(url, sizeof url, "sqlite:///%s/batch.db", tmpdir);
+	return tu_backend_open(be_names[b], url, NULL);
 }
 
-static dal_conn *acquire(dal_repo *r)
+/* A case's connection to r (backend b), with dal_batch_t created anew. */
+static dal_conn *start(dal_repo *r, int b)
 {
-	dal_conn *c = NULL;
-	dal_error err;
-	int rc = dal_conn_acquire(r, &c, &err);
+	dal_conn *c = tu_conn_acquire(r);
 
-	ck_assert_msg(rc == DAL_OK, "acquire: %s", err.message);
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_batch_t", NULL);
+	tu_conn_exec(c, create_sql[b]);
 	return c;
 }
 
-static void exec_ok(dal_conn *c, const char *sql)
+/* The end of a case: dal_batch_t dropped, c released, r closed. */
+static void finish(dal_repo *r, dal_conn *c)
 {
-	int rc = dal_conn_exec(c, sql, NULL);
-	ck_assert_msg(rc == DAL_OK, "%s: %s", sql, dal_conn_error(c)->message);
-}
-
-static void fresh_table(dal_conn *c, int b)
-{
-	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_batch_t", NULL);
-	exec_ok(c, create_sql[b]);
-}
-
-static int64_t count_where(dal_conn *c, const char *sql)
-{
-	dal_stmt *s;
-	int64_t n;
-
-	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
-	              dal_conn_error(c)->message);
-	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
-	n = dal_stmt_column_int64(s, 0);
-	dal_stmt_close(s);
-	return n;
+	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
+	dal_conn_release(c);
+	dal_repo_close(r);
 }
 
 static int64_t count(dal_conn *c)
 {
-	return count_where(c, "SELECT COUNT(*) FROM dal_batch_t");
+	return tu_conn_int64(c, "SELECT COUNT(*) FROM dal_batch_t");
 }
 
 /* The columns of n rows: id i, name "name-i" (NULL every 7th row, by a
@@ -233,8 +196,7 @@ START_TEST(test_batch_inserts_every_row_and_type)
 
 	if (!r)
 		return;
-	c = acquire(r);
-	fresh_table(c, _i);
+	c = start(r, _i);
 	rows_make(&w, 1000, 0);
 	dal_repo_stats_reset(r);
 	ck_assert_int_eq(dal_stmt_prepare(c, insert_sql, &s), DAL_OK);
@@ -250,7 +212,7 @@ START_TEST(test_batch_inserts_every_row_and_type)
 	ck_assert_uint_eq(st.errors, 0);
 	/* Committed: visible on another connection. */
 	{
-		dal_conn *c2 = acquire(r);
+		dal_conn *c2 = tu_conn_acquire(r);
 		ck_assert_int_eq(count(c2), 1000);
 		dal_conn_release(c2);
 	}
@@ -267,9 +229,7 @@ START_TEST(test_batch_inserts_every_row_and_type)
 	ck_assert_int_eq(count(c), 1001);
 	dal_stmt_close(s);
 	rows_free(&w);
-	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
-	dal_conn_release(c);
-	dal_repo_close(r);
+	finish(r, c);
 }
 END_TEST
 
@@ -289,8 +249,7 @@ START_TEST(test_batch_failing_row_is_named_and_batch_undone)
 
 	if (!r)
 		return;
-	c = acquire(r);
-	fresh_table(c, _i);
+	c = start(r, _i);
 	rows_make(&w, 300, 0);
 	/* Row 217 repeats row 10's key. */
 	w.id[217] = 10;
@@ -307,13 +266,13 @@ START_TEST(test_batch_failing_row_is_named_and_batch_undone)
 
 	/* Inside the application's transaction. */
 	ck_assert_int_eq(dal_conn_begin(c), DAL_OK);
-	exec_ok(c, "INSERT INTO dal_batch_t (id, name) VALUES (100000, 'before')");
+	tu_conn_exec(c, "INSERT INTO dal_batch_t (id, name) VALUES (100000, 'before')");
 	failed = 0;
 	rc = dal_stmt_execute_batch(s, w.cols, 5, w.n, &affected, &failed);
 	ck_assert_int_eq(rc, DAL_ECONSTRAINT);
 	ck_assert_uint_eq(failed, 217);
 	ck_assert_int_eq(count(c), 1);
-	exec_ok(c, "INSERT INTO dal_batch_t (id, name) VALUES (100001, 'after')");
+	tu_conn_exec(c, "INSERT INTO dal_batch_t (id, name) VALUES (100001, 'after')");
 	/* A good batch inside the same transaction. */
 	w.id[217] = 217;
 	rc = dal_stmt_execute_batch(s, w.cols, 5, 100, &affected, &failed);
@@ -323,7 +282,7 @@ START_TEST(test_batch_failing_row_is_named_and_batch_undone)
 	ck_assert_int_eq(count(c), 102);
 
 	/* A failure on the first and on the last row. */
-	exec_ok(c, "DELETE FROM dal_batch_t");
+	tu_conn_exec(c, "DELETE FROM dal_batch_t");
 	w.id[0] = 299;
 	rc = dal_stmt_execute_batch(s, w.cols, 5, w.n, &affected, &failed);
 	ck_assert_int_eq(rc, DAL_ECONSTRAINT);
@@ -332,7 +291,7 @@ START_TEST(test_batch_failing_row_is_named_and_batch_undone)
 	ck_assert_msg(strncmp(dal_stmt_error(s)->message, want, strlen(want)) == 0, "%s",
 	              dal_stmt_error(s)->message);
 	w.id[0] = 0;
-	exec_ok(c, "INSERT INTO dal_batch_t (id) VALUES (0)");
+	tu_conn_exec(c, "INSERT INTO dal_batch_t (id) VALUES (0)");
 	rc = dal_stmt_execute_batch(s, w.cols, 5, w.n, &affected, &failed);
 	ck_assert_int_eq(rc, DAL_ECONSTRAINT);
 	ck_assert_uint_eq(failed, 0);
@@ -345,7 +304,7 @@ START_TEST(test_batch_failing_row_is_named_and_batch_undone)
 		char *saved = w.name[150];
 		size_t saved_len = w.name_len[150];
 
-		exec_ok(c, "DELETE FROM dal_batch_t");
+		tu_conn_exec(c, "DELETE FROM dal_batch_t");
 		w.name[150] = "a\0b";
 		w.name_len[150] = nul_len;
 		rc = dal_stmt_execute_batch(s, w.cols, 5, w.n, &affected, &failed);
@@ -369,12 +328,10 @@ START_TEST(test_batch_failing_row_is_named_and_batch_undone)
 	}
 
 	/* The connection is still good for a plain statement. */
-	ck_assert_int_eq(count_where(c, "SELECT 1"), 1);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 1"), 1);
 	dal_stmt_close(s);
 	rows_free(&w);
-	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
-	dal_conn_release(c);
-	dal_repo_close(r);
+	finish(r, c);
 }
 END_TEST
 
@@ -391,21 +348,18 @@ START_TEST(test_batch_larger_than_a_packet)
 
 	if (!r)
 		return;
-	c = acquire(r);
-	fresh_table(c, _i);
+	c = start(r, _i);
 	rows_make(&w, 400, 60000);
 	ck_assert_int_eq(dal_stmt_prepare(c, insert_sql, &s), DAL_OK);
 	rc = dal_stmt_execute_batch(s, w.cols, 5, w.n, &affected, NULL);
 	ck_assert_msg(rc == DAL_OK, "%s: %s", be_names[_i], dal_stmt_error(s)->message);
 	ck_assert_int_eq(affected, 400);
 	check_rows(c, &w, 0, 400);
-	ck_assert_int_eq(count_where(c, "SELECT SUM(LENGTH(data)) FROM dal_batch_t"),
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT SUM(LENGTH(data)) FROM dal_batch_t"),
 	                 400 * 60000);
 	dal_stmt_close(s);
 	rows_free(&w);
-	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
-	dal_conn_release(c);
-	dal_repo_close(r);
+	finish(r, c);
 }
 END_TEST
 
@@ -425,15 +379,14 @@ START_TEST(test_batch_named_parameters_and_update)
 
 	if (!r)
 		return;
-	c = acquire(r);
-	fresh_table(c, _i);
+	c = start(r, _i);
 	ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, name, score) "
 	                                     "VALUES (:id, :name, LENGTH(:name))", &s), DAL_OK);
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
 	ck_assert_int_eq(affected, 3);
 	dal_stmt_close(s);
-	ck_assert_int_eq(count_where(c, "SELECT SUM(score) FROM dal_batch_t"), 6);
-	ck_assert_int_eq(count_where(c, "SELECT SUM(LENGTH(name)) FROM dal_batch_t"), 6);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT SUM(score) FROM dal_batch_t"), 6);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT SUM(LENGTH(name)) FROM dal_batch_t"), 6);
 	ck_assert_int_eq(dal_stmt_prepare(c, "UPDATE dal_batch_t SET name = :name WHERE id >= :id",
 	                                  &s), DAL_OK);
 	/* cols in parameter order: :name is parameter 1 here. Every row
@@ -444,12 +397,10 @@ START_TEST(test_batch_named_parameters_and_update)
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
 	/* id >= 1: 3 rows, id >= 2: 2, id >= 3: 1. */
 	ck_assert_int_eq(affected, 6);
-	ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
 	                                "name = 'x' OR name = 'yy' OR name = 'zzz'"), 3);
 	dal_stmt_close(s);
-	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
-	dal_conn_release(c);
-	dal_repo_close(r);
+	finish(r, c);
 }
 END_TEST
 
@@ -483,15 +434,15 @@ START_TEST(test_batch_many_parameters)
 	for (int k = 0; k < NP; k++)
 		n2 += (size_t)snprintf(insert + n2, sizeof insert - n2, "%s?", k ? ", " : "");
 	snprintf(insert + n2, sizeof insert - n2, ")");
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_batch_w", NULL);
-	exec_ok(c, create);
+	tu_conn_exec(c, create);
 	ck_assert_int_eq(dal_stmt_prepare(c, insert, &s), DAL_OK);
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, NP, NR, &affected, NULL), DAL_OK);
 	ck_assert_int_eq(affected, NR);
 	dal_stmt_close(s);
-	ck_assert_int_eq(count_where(c, "SELECT SUM(c16) FROM dal_batch_w"), 4 * 1600 + 6);
-	exec_ok(c, "DROP TABLE dal_batch_w");
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT SUM(c16) FROM dal_batch_w"), 4 * 1600 + 6);
+	tu_conn_exec(c, "DROP TABLE dal_batch_w");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -512,8 +463,7 @@ START_TEST(test_batch_misuse_is_refused)
 
 	if (!r)
 		return;
-	c = acquire(r);
-	fresh_table(c, _i);
+	c = start(r, _i);
 	ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, data) VALUES (?, ?)",
 	                                  &s), DAL_OK);
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 1, 2, NULL, &failed), DAL_EMISUSE);
@@ -541,7 +491,7 @@ START_TEST(test_batch_misuse_is_refused)
 	ck_assert_int_eq(count(c), 0);
 	/* An all-NULL column. */
 	ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 2, NULL, NULL), DAL_OK);
-	ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE data IS NULL"),
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT COUNT(*) FROM dal_batch_t WHERE data IS NULL"),
 	                 2);
 	dal_stmt_close(s);
 	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT id FROM dal_batch_t WHERE id = ?", &s),
@@ -551,7 +501,7 @@ START_TEST(test_batch_misuse_is_refused)
 	                          "return no rows"), "%s", dal_stmt_error(s)->message);
 	/* Pipelines: what is refused before anything is sent. */
 	{
-		dal_conn *c2 = acquire(r);
+		dal_conn *c2 = tu_conn_acquire(r);
 		dal_stmt *other, *v[2];
 
 		ck_assert_int_eq(dal_stmt_prepare(c2, "SELECT 1", &other), DAL_OK);
@@ -583,9 +533,7 @@ START_TEST(test_batch_misuse_is_refused)
 	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
 	ck_assert_int_eq(dal_conn_pipeline(c, &s, 1), DAL_EMISUSE);
 	dal_stmt_close(s);
-	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
-	dal_conn_release(c);
-	dal_repo_close(r);
+	finish(r, c);
 }
 END_TEST
 
@@ -603,8 +551,7 @@ START_TEST(test_bind_static_reads_the_callers_buffer)
 
 	if (!r)
 		return;
-	c = acquire(r);
-	fresh_table(c, _i);
+	c = start(r, _i);
 	ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_t (id, name, data) "
 	                                     "VALUES (?, ?, ?)", &s), DAL_OK);
 	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, 1), DAL_OK);
@@ -644,9 +591,7 @@ START_TEST(test_bind_static_reads_the_callers_buffer)
 	ck_assert_uint_eq(len, 0);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
 	dal_stmt_close(s);
-	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
-	dal_conn_release(c);
-	dal_repo_close(r);
+	finish(r, c);
 }
 END_TEST
 
@@ -671,8 +616,7 @@ START_TEST(test_batch_statement_forms_and_busy_connection)
 
 	if (!r)
 		return;
-	c = acquire(r);
-	fresh_table(c, _i);
+	c = start(r, _i);
 	ck_assert_int_eq(dal_stmt_prepare(c, _i == BE_MYSQL
 	                                         ? "INSERT INTO `dal_batch_t` (`id`, `name`) VALUES (?, ?)"
 	                                         : "INSERT INTO \"dal_batch_t\" (\"id\", \"name\") "
@@ -719,7 +663,7 @@ START_TEST(test_batch_statement_forms_and_busy_connection)
 		                                  &s), DAL_OK);
 		ck_assert_int_eq(dal_stmt_execute_batch(s, cols, 2, 3, &affected, NULL), DAL_OK);
 		dal_stmt_close(s);
-		ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE name = 'y'"), 1);
+		ck_assert_int_eq(tu_conn_int64(c, "SELECT COUNT(*) FROM dal_batch_t WHERE name = 'y'"), 1);
 		ck_assert_int_eq(count(c), 13);
 		/* Forms that are not a plain INSERT: the pipeline, with the
 		 * failing row named there too (an UPDATE onto an existing key). */
@@ -774,7 +718,7 @@ START_TEST(test_batch_statement_forms_and_busy_connection)
 				                 DAL_ECONSTRAINT);
 				ck_assert_uint_eq(failed, 1);
 				dal_stmt_close(s);
-				ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
+				ck_assert_int_eq(tu_conn_int64(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
 				                                "id >= 100"), 0);
 			}
 			/* A view takes INSERT, not COPY: the pipeline. */
@@ -785,14 +729,14 @@ START_TEST(test_batch_statement_forms_and_busy_connection)
 					{DAL_TYPE_TEXT, names, NULL, NULL},
 				};
 				dal_conn_exec(c, "DROP VIEW IF EXISTS dal_batch_v", NULL);
-				exec_ok(c, "CREATE VIEW dal_batch_v AS SELECT id, name FROM dal_batch_t");
+				tu_conn_exec(c, "CREATE VIEW dal_batch_v AS SELECT id, name FROM dal_batch_t");
 				ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO dal_batch_v (id, name) "
 				                                     "VALUES (?, ?)", &s), DAL_OK);
 				ck_assert_msg(dal_stmt_execute_batch(s, vc, 2, 3, &affected, NULL) == DAL_OK,
 				              "%s", dal_stmt_error(s)->message);
 				ck_assert_int_eq(affected, 3);
 				dal_stmt_close(s);
-				exec_ok(c, "DROP VIEW dal_batch_v");
+				tu_conn_exec(c, "DROP VIEW dal_batch_v");
 			}
 			/* Doubles COPY writes by name. */
 			{
@@ -807,15 +751,13 @@ START_TEST(test_batch_statement_forms_and_busy_connection)
 				                                     "VALUES (?, ?)", &s), DAL_OK);
 				ck_assert_int_eq(dal_stmt_execute_batch(s, dc, 2, 3, NULL, NULL), DAL_OK);
 				dal_stmt_close(s);
-				ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
+				ck_assert_int_eq(tu_conn_int64(c, "SELECT COUNT(*) FROM dal_batch_t WHERE "
 				                                "score = 'Infinity' OR score = '-Infinity' "
 				                                "OR score = 'NaN'"), 3);
 			}
 		}
 	}
-	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
-	dal_conn_release(c);
-	dal_repo_close(r);
+	finish(r, c);
 }
 END_TEST
 
@@ -842,8 +784,7 @@ START_TEST(test_pipeline_runs_independent_statements)
 	if (!r)
 		return;
 	ck_assert_int_eq(!!(dal_repo_capabilities(r) & DAL_CAP_PIPELINE), _i == BE_PGSQL);
-	c = acquire(r);
-	fresh_table(c, _i);
+	c = start(r, _i);
 	for (int i = 0; i < N; i++) {
 		ids[i] = i + 1;
 		snprintf(buf[i], sizeof buf[i], "n%d", i + 1);
@@ -956,9 +897,7 @@ START_TEST(test_pipeline_runs_independent_statements)
 	for (int i = 0; i < N + 3; i++)
 		if (i != 1)
 			dal_stmt_close(st[i]);
-	dal_conn_exec(c, "DROP TABLE dal_batch_t", NULL);
-	dal_conn_release(c);
-	dal_repo_close(r);
+	finish(r, c);
 }
 END_TEST
 
@@ -981,13 +920,13 @@ START_TEST(test_pgsql_session_lost_mid_batch)
 
 	if (!r)
 		return;
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_batch_k", NULL);
-	exec_ok(c, "CREATE TABLE dal_batch_k (id INTEGER)");
-	exec_ok(c, "CREATE OR REPLACE FUNCTION dal_batch_kill() RETURNS trigger AS $$ BEGIN "
+	tu_conn_exec(c, "CREATE TABLE dal_batch_k (id INTEGER)");
+	tu_conn_exec(c, "CREATE OR REPLACE FUNCTION dal_batch_kill() RETURNS trigger AS $$ BEGIN "
 	           "IF NEW.id = 3 THEN PERFORM pg_terminate_backend(pg_backend_pid()); END IF; "
 	           "RETURN NEW; END $$ LANGUAGE plpgsql");
-	exec_ok(c, "CREATE TRIGGER dal_batch_kill BEFORE INSERT ON dal_batch_k FOR EACH ROW "
+	tu_conn_exec(c, "CREATE TRIGGER dal_batch_kill BEFORE INSERT ON dal_batch_k FOR EACH ROW "
 	           "EXECUTE FUNCTION dal_batch_kill()");
 	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT 1", &st[0]), DAL_OK);
 	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT pg_terminate_backend(pg_backend_pid())",
@@ -1008,12 +947,12 @@ START_TEST(test_pgsql_session_lost_mid_batch)
 		dal_conn *killer;
 		char sql[96];
 
-		c = acquire(r);
+		c = tu_conn_acquire(r);
 		snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)",
-		         (long long)count_where(c, "SELECT pg_backend_pid()"));
+		         (long long)tu_conn_int64(c, "SELECT pg_backend_pid()"));
 		ck_assert_int_eq(dal_stmt_prepare(c, batch_sql[0], &s), DAL_OK);
-		killer = acquire(r);
-		ck_assert_int_eq(count_where(killer, sql), 1);
+		killer = tu_conn_acquire(r);
+		ck_assert_int_eq(tu_conn_int64(killer, sql), 1);
 		dal_conn_release(killer);
 		usleep(200000);
 		if (k == 0)
@@ -1028,20 +967,20 @@ START_TEST(test_pgsql_session_lost_mid_batch)
 	for (int k = 0; k < 2; k++) {
 		size_t failed = 0;
 
-		c = acquire(r);
+		c = tu_conn_acquire(r);
 		ck_assert_int_eq(dal_stmt_prepare(c, batch_sql[k], &s), DAL_OK);
 		rc = dal_stmt_execute_batch(s, &col, 1, 10, NULL, &failed);
 		ck_assert_msg(rc == DAL_ECONNECT || rc == DAL_EOUTCOME, "%s: %s: %s", batch_sql[k],
 		              dal_code_name(rc), dal_stmt_error(s)->message);
 		dal_stmt_close(s);
 		dal_conn_release(c);
-		c = acquire(r);
-		ck_assert_int_eq(count_where(c, "SELECT COUNT(*) FROM dal_batch_k"), 0);
+		c = tu_conn_acquire(r);
+		ck_assert_int_eq(tu_conn_int64(c, "SELECT COUNT(*) FROM dal_batch_k"), 0);
 		dal_conn_release(c);
 	}
-	c = acquire(r);
-	exec_ok(c, "DROP TABLE dal_batch_k");
-	exec_ok(c, "DROP FUNCTION dal_batch_kill()");
+	c = tu_conn_acquire(r);
+	tu_conn_exec(c, "DROP TABLE dal_batch_k");
+	tu_conn_exec(c, "DROP FUNCTION dal_batch_kill()");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -1066,7 +1005,7 @@ START_TEST(test_batch_fallback_loop_without_the_slot)
 	int rc;
 
 	ck_assert_int_eq(dal_repo_open_url(&r, "minimal::memory:", &err), DAL_OK);
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	dal_repo_stats_reset(r);
 	ck_assert_int_eq(dal_stmt_prepare(c, "INSERT INTO t VALUES (?)", &s), DAL_OK);
 	ck_assert_int_eq(dal_stmt_execute_batch(s, &col, 1, 3, &affected, &failed), DAL_OK);
@@ -1112,31 +1051,14 @@ END_TEST
 
 int main(void)
 {
-	const char *path = getenv("DAL_PLUGIN_PATH");
-	char *mysql = getenv("DAL_TEST_MYSQL_URL"), *pgsql = getenv("DAL_TEST_PGSQL_URL");
 	Suite *s = suite_create("batch");
 	TCase *tc = tcase_create("batch");
-	char *dirs;
-	SRunner *sr;
-	int failed;
+	int rc;
 
-	mysql = mysql ? strdup(mysql) : NULL;
-	pgsql = pgsql ? strdup(pgsql) : NULL;
 	tu_clear_env();
-	if (mysql)
-		setenv("DAL_TEST_MYSQL_URL", mysql, 1);
-	if (pgsql)
-		setenv("DAL_TEST_PGSQL_URL", pgsql, 1);
-	free(mysql);
-	free(pgsql);
-	if (asprintf(&dirs, "%s%s%s", TESTS_BUILDDIR, path && *path ? ":" : "",
-	             path ? path : "") < 0)
+	if (tu_plugin_path_prepend(TESTS_BUILDDIR))
 		return 99;
-	setenv("DAL_PLUGIN_PATH", dirs, 1);
-	free(dirs);
-	/* Not tu_mkdtemp(): its checks need a running test. */
-	if (asprintf(&tmpdir, "%s/daltest.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp") < 0 ||
-	    !mkdtemp(tmpdir))
+	if (!(tmpdir = tu_mkdtemp_main()))
 		return 99;
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_batch_inserts_every_row_and_type, 0, BE__COUNT);
@@ -1151,12 +1073,7 @@ int main(void)
 	tcase_add_test(tc, test_pgsql_session_lost_mid_batch);
 	tcase_add_test(tc, test_batch_fallback_loop_without_the_slot);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (asprintf(&dirs, "rm -rf '%s'", tmpdir) > 0 && system(dirs) == 0)
-		free(dirs);
-	free(tmpdir);
-	return failed ? 1 : 0;
+	rc = tu_run_suite(s);
+	tu_rmtree(tmpdir);
+	return rc;
 }

@@ -12,137 +12,31 @@
 #include <arpa/inet.h>
 #include <check.h>
 #include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "testutil.h"
 
-extern char **environ;
-
 #define DAL_BIN TOP_BUILDDIR "/cli/dal"
 
-struct run {
-	char *out, *err;
-	int status; /* exit status, or 128 + signal */
-};
-
-static void run_free(struct run *r)
+/* Run the dal tool with the given arguments (NULL-terminated list); stdin
+ * is /dev/null, the environment the test's own. */
+static void run_dal(struct tu_run *r, ...)
 {
-	free(r->out);
-	free(r->err);
-}
-
-struct capture {
-	int fd;
-	char *buf;
-	size_t len, cap;
-};
-
-/* Read what is available on c->fd; returns 0 at end of file. */
-static int capture_read(struct capture *c)
-{
-	ssize_t n;
-
-	if (c->cap - c->len < 4096) {
-		c->cap = c->cap ? 2 * c->cap : 8192;
-		c->buf = realloc(c->buf, c->cap);
-		ck_assert_ptr_nonnull(c->buf);
-	}
-	n = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
-	if (n < 0 && errno == EINTR)
-		return 1;
-	ck_assert_int_ge(n, 0);
-	c->len += (size_t)n;
-	c->buf[c->len] = '\0';
-	return n > 0;
-}
-
-/* Run the dal tool with the given arguments (NULL-terminated list); the
- * environment is the test's own. */
-static void run_dal(struct run *r, ...)
-{
-	const char *argv[64];
-	int argc = 0, out[2], err[2], st;
-	struct capture co = { 0 }, ce = { 0 };
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
+	static const char *const head[] = { DAL_BIN, NULL };
 	va_list ap;
 
-	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
-		argv[argc++] = "sh";
-	argv[argc++] = DAL_BIN;
 	va_start(ap, r);
-	while ((argv[argc] = va_arg(ap, const char *)) != NULL) {
-		argc++;
-		ck_assert_int_lt(argc, 63);
-	}
+	tu_run_va(r, NULL, head, ap);
 	va_end(ap);
-
-	ck_assert_int_eq(pipe(out), 0);
-	ck_assert_int_eq(pipe(err), 0);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
-	posix_spawn_file_actions_addclose(&fa, out[0]);
-	posix_spawn_file_actions_addclose(&fa, err[0]);
-	posix_spawn_file_actions_addclose(&fa, out[1]);
-	posix_spawn_file_actions_addclose(&fa, err[1]);
-	ck_assert_int_eq(posix_spawn(&pid, strcmp(argv[0], "sh") ? argv[0] : "/bin/sh", &fa, NULL, (char *const *)argv,
-	                             environ), 0);
-	posix_spawn_file_actions_destroy(&fa);
-	close(out[1]);
-	close(err[1]);
-
-	/* Drain both pipes together so that neither can fill up and block. */
-	co.fd = out[0];
-	ce.fd = err[0];
-	for (int open_fds = 2; open_fds > 0;) {
-		struct pollfd p[2] = { { co.fd, POLLIN, 0 }, { ce.fd, POLLIN, 0 } };
-
-		if (poll(p, 2, -1) < 0) {
-			ck_assert_int_eq(errno, EINTR);
-			continue;
-		}
-		for (int k = 0; k < 2; k++) {
-			struct capture *c = k ? &ce : &co;
-
-			if (c->fd >= 0 && (p[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
-			    !capture_read(c)) {
-				close(c->fd);
-				c->fd = -1;
-				open_fds--;
-			}
-		}
-	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	r->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
-	r->out = co.buf ? co.buf : strdup("");
-	r->err = ce.buf ? ce.buf : strdup("");
 }
-
-/* Fail with the whole output shown, which is what one needs to see. */
-#define assert_run(r, code) \
-	ck_assert_msg((r)->status == (code), "exit %d, expected %d\nstdout:\n%s\nstderr:\n%s", \
-	              (r)->status, (code), (r)->out, (r)->err)
-
-#define assert_has(text, needle) \
-	ck_assert_msg(tu_contains((text), (needle)), "'%s' not found in:\n%s", (needle), (text))
-
-#define assert_lacks(text, needle) \
-	ck_assert_msg(!tu_contains((text), (needle)), "'%s' unexpectedly in:\n%s", (needle), (text))
 
 static char *tmpdir;
 
@@ -219,12 +113,12 @@ static void assert_pool_line_at(const char *out, unsigned used, unsigned long cr
 START_TEST(test_cli_url_round_trip_table)
 {
 	char *url = db_url("t.db");
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x INTEGER, name TEXT)",
 	        "exec", "INSERT INTO t VALUES (1, 'a'), (2, NULL), (10, 'hello')",
 	        "query", "SELECT x, name FROM t ORDER BY x", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "0 row(s) affected\n"
 	                        "3 row(s) affected\n"
 	                        " x | name\n"
@@ -234,32 +128,16 @@ START_TEST(test_cli_url_round_trip_table)
 	                        "10 | hello\n"
 	                        "(3 rows)\n");
 	ck_assert_str_eq(r.err, "");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* A second process sees the committed rows. */
 	run_dal(&r, "-u", url, "query", "SELECT count(*) AS n FROM t", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "n\n-\n3\n(1 row)\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
-
-/* The decoded password of a server URL, for "never printed" checks. */
-static void url_password(const char *url, char *out, size_t size)
-{
-	const char *s = strstr(url, "://"), *at, *colon;
-	char enc[256];
-
-	out[0] = '\0';
-	if (!s || !(at = strrchr(s, '@')))
-		return;
-	colon = memchr(s + 3, ':', (size_t)(at - s - 3));
-	if (!colon)
-		return;
-	snprintf(enc, sizeof enc, "%.*s", (int)(at - colon - 1), colon + 1);
-	tu_pct_decode(enc, out, size);
-}
 
 START_TEST(test_cli_server_backends_round_trip)
 {
@@ -268,7 +146,7 @@ START_TEST(test_cli_server_backends_round_trip)
 	for (size_t i = 0; i < 2; i++) {
 		const char *url = getenv(vars[i]);
 		char pass[128];
-		struct run r;
+		struct tu_run r;
 
 		if (!url || !*url) {
 			/* CI always starts both servers (scripts/test-all.sh). */
@@ -276,46 +154,46 @@ START_TEST(test_cli_server_backends_round_trip)
 			fprintf(stderr, "test_cli: %s not set; server round trip skipped\n", vars[i]);
 			continue;
 		}
-		url_password(url, pass, sizeof pass);
+		tu_url_password(url, pass, sizeof pass);
 		run_dal(&r, "-u", url, "exec", "DROP TABLE IF EXISTS dalcli_x", "exec",
 		        "CREATE TABLE dalcli_x (id INT, name VARCHAR(10))", "exec",
 		        "INSERT INTO dalcli_x VALUES (1, 'a'), (2, 'b')", "query",
 		        "SELECT id, name FROM dalcli_x ORDER BY id", "query", "--csv",
 		        "SELECT count(*) AS n FROM dalcli_x", "ping", "config", "exec",
 		        "DROP TABLE dalcli_x", NULL);
-		assert_run(&r, 0);
-		assert_has(r.out, "2 row(s) affected\n");
-		assert_has(r.out, "id | name\n---+-----\n 1 | a\n 2 | b\n(2 rows)\n");
-		assert_has(r.out, "n\r\n2\r\n");
-		assert_has(r.out, "ok: main (");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "2 row(s) affected\n");
+		tu_assert_has(r.out, "id | name\n---+-----\n 1 | a\n 2 | b\n(2 rows)\n");
+		tu_assert_has(r.out, "n\r\n2\r\n");
+		tu_assert_has(r.out, "ok: main (");
 		/* ping says whether the connection is encrypted; config shows
 		 * the TLS mode it resolves to. */
-		assert_has(r.out, " ms, tls: ");
-		assert_has(r.out, ".tls_mode ");
-		assert_has(r.out, "***");
+		tu_assert_has(r.out, " ms, tls: ");
+		tu_assert_has(r.out, ".tls_mode ");
+		tu_assert_has(r.out, "***");
 		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
 		              "password printed:\n%s%s", r.out, r.err);
-		run_free(&r);
+		tu_run_free(&r);
 
 		/* One session for the whole chain: a temporary table made by
 		 * exec is seen by query; stats shows the connection held. */
 		run_dal(&r, "-u", url, "exec", "CREATE TEMPORARY TABLE dalcli_tmp (x INT)", "exec",
 		        "INSERT INTO dalcli_tmp VALUES (7)", "query", "--csv",
 		        "SELECT x FROM dalcli_tmp", "stats", NULL);
-		assert_run(&r, 0);
-		assert_has(r.out, "x\r\n7\r\n");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "x\r\n7\r\n");
 		assert_pool_line(r.out, 1, 1, 1);
-		run_free(&r);
+		tu_run_free(&r);
 
 		/* An SQL error: one line on stderr with the category and SQLSTATE,
 		 * non-zero exit, no password. */
 		run_dal(&r, "-u", url, "query", "SELECT * FROM dalcli_missing", NULL);
-		assert_run(&r, 1);
+		tu_assert_run(&r, 1);
 		ck_assert_int_eq(count_lines(r.err), 1);
-		assert_has(r.err, "DAL_ENOTFOUND");
-		assert_has(r.err, "[42");
+		tu_assert_has(r.err, "DAL_ENOTFOUND");
+		tu_assert_has(r.err, "[42");
 		ck_assert_msg(!pass[0] || !tu_contains(r.err, pass), "password printed: %s", r.err);
-		run_free(&r);
+		tu_run_free(&r);
 	}
 }
 END_TEST
@@ -324,24 +202,24 @@ START_TEST(test_cli_config_file_round_trip)
 {
 	char *ini = write_ini("");
 	char *db;
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-c", ini, "exec", "CREATE TABLE IF NOT EXISTS t(x)", "exec",
 	        "INSERT INTO t VALUES (1)", "query", "SELECT * FROM t", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "0 row(s) affected\n1 row(s) affected\n"
 	                        "x\n-\n1\n(1 row)\n");
 	/* path = t.db is relative to the INI file's directory. */
 	ck_assert(asprintf(&db, "%s/t.db", tmpdir) > 0);
 	ck_assert_int_eq(access(db, F_OK), 0);
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* DAL_CONFIG is used when -c is not given. */
 	setenv("DAL_CONFIG", ini, 1);
 	run_dal(&r, "query", "--csv", "SELECT x FROM t", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "x\r\n1\r\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(db);
 	free(ini);
 }
@@ -350,7 +228,7 @@ END_TEST
 START_TEST(test_cli_query_table_escapes_and_streams)
 {
 	char *url = db_url("t.db");
-	struct run r;
+	struct tu_run r;
 
 	/* Control characters and non-UTF-8 bytes keep a row on one line; a
 	 * blob is shown in hex; a column holding any text is left-aligned. */
@@ -358,33 +236,33 @@ START_TEST(test_cli_query_table_escapes_and_streams)
 	        "SELECT 'a' || char(10) || 'b' AS s, x'00ff' AS b, "
 	        "CAST(x'ff41' AS TEXT) AS bad, 'é' AS e, 2.5 AS d "
 	        "UNION ALL SELECT 'long text', NULL, 'x', 'ü', 10", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "s         | b      | bad   | e |   d\n"
 	                        "----------+--------+-------+---+----\n"
 	                        "a\\nb      | \\x00ff | \\xffA | é | 2.5\n"
 	                        "long text | NULL   | x     | ü |  10\n"
 	                        "(2 rows)\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* Beyond the 1000 buffered rows the table streams with the widths
 	 * found in them. */
 	run_dal(&r, "-u", url, "query",
 	        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c "
 	        "WHERE x < 1500) SELECT x FROM c", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_int_eq(count_lines(r.out), 1503);
 	ck_assert(strncmp(r.out, "   x\n----\n   1\n   2\n", 20) == 0);
-	assert_has(r.out, "\n1001\n");
+	tu_assert_has(r.out, "\n1001\n");
 	ck_assert_str_eq(r.out + strlen(r.out) - strlen("1499\n1500\n(1500 rows)\n"),
 	                 "1499\n1500\n(1500 rows)\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* A statement without result columns run through query. */
 	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x)", "query",
 	        "INSERT INTO t VALUES (1), (2)", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "0 row(s) affected\n2 row(s) affected\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -392,24 +270,24 @@ END_TEST
 START_TEST(test_cli_query_csv)
 {
 	char *url = db_url("t.db");
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-u", url, "query", "--csv",
 	        "SELECT 1 AS n, 'a,b' AS s, 'say \"hi\"' AS q, '' AS e, NULL AS z, "
 	        "1.5 AS d, x'00ff' AS b, 'l1' || char(10) || 'l2' AS \"two,lines\" "
 	        "UNION ALL SELECT -7, 'plain', 'x', 'y', 'z', 0.1, x'', 'w'", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "n,s,q,e,z,d,b,\"two,lines\"\r\n"
 	                        "1,\"a,b\",\"say \"\"hi\"\"\",\"\",,1.5,\\x00ff,\"l1\nl2\"\r\n"
 	                        "-7,plain,x,y,z,0.1,\\x,w\r\n");
 	ck_assert_str_eq(r.err, "");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* No rows: the header alone. */
 	run_dal(&r, "-u", url, "query", "--csv", "SELECT 1 AS a, 2 AS b WHERE 0", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "a,b\r\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -424,12 +302,12 @@ START_TEST(test_cli_query_csv_escapes_controls_on_a_terminal)
 	char cmd[8192], out[4096];
 	size_t n;
 	FILE *p;
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-u", url, "query", "--csv", sql, NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "s\r\na\033[31mred\r\n"); /* a pipe: exact bytes */
-	run_free(&r);
+	tu_run_free(&r);
 
 	snprintf(cmd, sizeof cmd, "script -qec \"%s -u '%s' query --csv \\\"%s\\\"\" /dev/null",
 	         DAL_BIN, url, sql);
@@ -447,7 +325,7 @@ END_TEST
 START_TEST(test_cli_query_json)
 {
 	char *url = db_url("t.db");
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-u", url, "query", "--json",
 	        "SELECT 1 AS n, 'a\"b\\c' || char(10) || 'd' || char(1) AS s, "
@@ -455,7 +333,7 @@ START_TEST(test_cli_query_json)
 	        "'é' AS \"k\"\"ey\" "
 	        "UNION ALL SELECT 9223372036854775807, '', 1, 1e300, x'66', 'ok', 'x'",
 	        NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out,
 	                 "[\n"
 	                 "{\"n\":1,\"s\":\"a\\\"b\\\\c\\nd\\u0001\",\"z\":null,\"d\":0.1,"
@@ -464,18 +342,18 @@ START_TEST(test_cli_query_json)
 	                 "\"b\":\"Zg==\",\"bad\":\"ok\",\"k\\\"ey\":\"x\"}\n"
 	                 "]\n");
 	ck_assert_str_eq(r.err, "");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "query", "--json", "SELECT 1 AS a WHERE 0", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "[]\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "query", "--json", "--csv", "SELECT 1", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: query: --csv and --json cannot be used "
 	                        "together; try 'dal query --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -483,19 +361,19 @@ END_TEST
 START_TEST(test_cli_ping)
 {
 	char *url = db_url("t.db");
-	struct run r;
+	struct tu_run r;
 	double ms = -1;
 
 	run_dal(&r, "-u", url, "ping", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_msg(sscanf(r.out, "ok: main (sqlite, sqlite) in %lf ms\n", &ms) == 1,
 	              "unexpected: %s", r.out);
 	ck_assert(ms >= 0 && ms < 10000);
-	assert_has(r.out, " ms\n");
+	tu_assert_has(r.out, " ms\n");
 	/* An embedded database has no connection to encrypt: no tls part. */
-	assert_lacks(r.out, "tls:");
+	tu_assert_lacks(r.out, "tls:");
 	ck_assert_int_eq(count_lines(r.out), 1);
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -521,62 +399,62 @@ static long stats_calls(const char *out, const char *op)
 START_TEST(test_cli_stats_after_round_trip)
 {
 	char *url = db_url("t.db");
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x)", "exec",
 	        "INSERT INTO t VALUES (1), (2)", "query", "SELECT * FROM t", "ping",
 	        "stats", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "\noperation ");
-	assert_has(r.out, "total_ms");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "\noperation ");
+	tu_assert_has(r.out, "total_ms");
 	ck_assert_int_eq(stats_calls(r.out, "connect"), 1);
 	ck_assert_int_eq(stats_calls(r.out, "exec"), 2);
 	ck_assert_int_eq(stats_calls(r.out, "prepare"), 1);
 	ck_assert_int_eq(stats_calls(r.out, "execute"), 1);
 	ck_assert_int_eq(stats_calls(r.out, "ping"), 1);
 	/* The pool: the chain's one connection, held while stats runs. */
-	assert_has(r.out, "\n\npool  max  idle_max  idle  used  pending  timeouts  created  "
-	                  "closed  acquired\n");
+	tu_assert_has(r.out, "\n\npool  max  idle_max  idle  used  pending  timeouts  created  "
+	                     "closed  acquired\n");
 	assert_pool_line(r.out, 1, 1, 1);
 	{
 		/* fetch steps are counted but not timed: no made-up zeros. */
 		const char *f = strstr(r.out, "\nfetch "), *eol = f ? strchr(f + 1, '\n') : NULL;
 		ck_assert_msg(f && eol && eol[-1] == '-' && eol[-2] == ' ', "fetch line: %s", r.out);
 	}
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "query", "SELECT * FROM t", "stats", "--format", "json",
 	        NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "{\"repository\":\"main\",\"db.system.name\":\"sqlite\","
-	                  "\"db.namespace\":");
-	assert_has(r.out, "\"execute\":{\"calls\":1,\"errors\":0,");
-	assert_has(r.out, "\"exec\":{\"calls\":0,");
-	assert_has(r.out, "{\"le\":\"+Inf\",\"count\":1}");
-	run_free(&r);
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "{\"repository\":\"main\",\"db.system.name\":\"sqlite\","
+	                     "\"db.namespace\":");
+	tu_assert_has(r.out, "\"execute\":{\"calls\":1,\"errors\":0,");
+	tu_assert_has(r.out, "\"exec\":{\"calls\":0,");
+	tu_assert_has(r.out, "{\"le\":\"+Inf\",\"count\":1}");
+	tu_run_free(&r);
 
 	/* stats alone takes no connection: the one made by the open is idle. */
 	run_dal(&r, "-u", url, "stats", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	assert_pool_line(r.out, 0, 1, 0);
-	run_free(&r);
+	tu_run_free(&r);
 	{
 		char *sized;
 
 		ck_assert(asprintf(&sized, "%s?pool_size=3&max_overflow=2", url) > 0);
 		run_dal(&r, "-u", sized, "ping", "stats", NULL);
-		assert_run(&r, 0);
-		assert_has(r.out, "\nmain    5         3     0     1        0         0        1"
-		                  "       0         1\n");
-		run_free(&r);
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "\nmain    5         3     0     1        0         0        1"
+		                     "       0         1\n");
+		tu_run_free(&r);
 		free(sized);
 	}
 
 	run_dal(&r, "-u", url, "stats", "--format", "xml", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: stats: unknown format 'xml' (expected text, json or "
 	                        "prometheus); try 'dal stats --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -596,29 +474,29 @@ START_TEST(test_cli_stats_prometheus_passes_promtool)
 {
 	char *url = db_url("p.db"), *file, *cmd;
 	const char *promtool = find_promtool();
-	struct run r;
+	struct tu_run r;
 	FILE *f;
 	int st;
 
 	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x UNIQUE)", "exec",
 	        "INSERT INTO t VALUES (1)", "query", "SELECT * FROM t", NULL);
-	assert_run(&r, 0);
-	run_free(&r);
+	tu_assert_run(&r, 0);
+	tu_run_free(&r);
 	/* An error, so that error_type appears. */
 	run_dal(&r, "-u", url, "exec", "INSERT INTO t VALUES (1)", NULL);
-	assert_run(&r, 1);
-	run_free(&r);
+	tu_assert_run(&r, 1);
+	tu_run_free(&r);
 	run_dal(&r, "-u", url, "query", "SELECT * FROM t", "query", "SELEC", NULL);
-	run_free(&r);
+	tu_run_free(&r);
 	run_dal(&r, "-u", url, "exec", "INSERT INTO t VALUES (2)", "query", "SELECT x FROM t",
 	        "stats", "--format", "prometheus", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "# TYPE db_client_operation_duration_seconds histogram\n");
-	assert_has(r.out, "db_client_operation_duration_seconds_bucket{");
-	assert_has(r.out, "db_system_name=\"sqlite\"");
-	assert_has(r.out, "db_operation_name=\"execute\"");
-	assert_has(r.out, "le=\"+Inf\"} 1\n");
-	assert_has(r.out, "db_client_operation_duration_seconds_count{");
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "# TYPE db_client_operation_duration_seconds histogram\n");
+	tu_assert_has(r.out, "db_client_operation_duration_seconds_bucket{");
+	tu_assert_has(r.out, "db_system_name=\"sqlite\"");
+	tu_assert_has(r.out, "db_operation_name=\"execute\"");
+	tu_assert_has(r.out, "le=\"+Inf\"} 1\n");
+	tu_assert_has(r.out, "db_client_operation_duration_seconds_count{");
 
 	/* The real parser is the judge. CI installs it (scripts/deps.sh
 	 * --all); a developer without it is told, not silently passed. */
@@ -653,7 +531,7 @@ START_TEST(test_cli_stats_prometheus_passes_promtool)
 		free(cmd);
 		free(file);
 	}
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -661,30 +539,30 @@ END_TEST
 START_TEST(test_cli_stats_telemetry_off)
 {
 	char *ini = write_ini("telemetry = off\n");
-	struct run r;
+	struct tu_run r;
 
 	/* The pool keeps its figures without telemetry. */
 	run_dal(&r, "-c", ini, "exec", "CREATE TABLE t(x)", "stats", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "0 row(s) affected\ntelemetry is off for main\n\n"
 	                        "pool  max  idle_max  idle  used  pending  timeouts  created  "
 	                        "closed  acquired\n"
 	                        "main   20        10     0     1        0         0        1  "
 	                        "     0         1\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-c", ini, "stats", "--format=json", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "{\"repository\":\"main\",\"backend\":\"sqlite\","
 	                        "\"telemetry\":false,\"pool\":{\"max\":20,\"idle_max\":10,"
 	                        "\"idle\":1,\"used\":0,\"pending\":0,\"timeouts\":0,"
 	                        "\"created\":1,\"closed\":0,\"acquired\":0}}\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-c", ini, "stats", "--format", "prometheus", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "# telemetry is off for main\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(ini);
 }
 END_TEST
@@ -715,64 +593,64 @@ START_TEST(test_cli_config_sources_and_masking)
 	char *ini = write_ini("password = IniSecret42\npool_size = 3\nbogus_key = 1\n");
 	const char *line;
 	char *src;
-	struct run r;
+	struct tu_run r;
 
 	setenv("DB_HOST", "db.example.invalid", 1);
 	run_dal(&r, "-c", ini, "config", NULL);
-	assert_run(&r, 0);
-	assert_lacks(r.out, "IniSecret42");
-	assert_lacks(r.err, "IniSecret42");
+	tu_assert_run(&r, 0);
+	tu_assert_lacks(r.out, "IniSecret42");
+	tu_assert_lacks(r.err, "IniSecret42");
 	ck_assert(asprintf(&src, "config file: %s\n", ini) > 0);
 	ck_assert(strncmp(r.out, src, strlen(src)) == 0);
 	free(src);
 
 	/* file:line sources */
 	ck_assert_ptr_nonnull(line = config_line(r.out, "type"));
-	assert_has(line, " sqlite ");
+	tu_assert_has(line, " sqlite ");
 	ck_assert(asprintf(&src, "%s:2", ini) > 0);
-	assert_has(line, src);
+	tu_assert_has(line, src);
 	free(src);
 	ck_assert_ptr_nonnull(line = config_line(r.out, "password"));
-	assert_has(line, " *** ");
+	tu_assert_has(line, " *** ");
 	ck_assert(asprintf(&src, "%s:4", ini) > 0);
-	assert_has(line, src);
+	tu_assert_has(line, src);
 	free(src);
 	ck_assert_ptr_nonnull(line = config_line(r.out, "pool_size"));
-	assert_has(line, " 3 ");
+	tu_assert_has(line, " 3 ");
 	/* environment and defaults */
 	ck_assert_ptr_nonnull(line = config_line(r.out, "host"));
-	assert_has(line, "db.example.invalid");
-	assert_has(line, "env DB_HOST");
+	tu_assert_has(line, "db.example.invalid");
+	tu_assert_has(line, "env DB_HOST");
 	ck_assert_ptr_nonnull(line = config_line(r.out, "max_retries"));
-	assert_has(line, "default");
+	tu_assert_has(line, "default");
 	/* a switch whose name contains "password" is not a secret */
 	ck_assert_ptr_nonnull(line = config_line(r.out, "allow_empty_password"));
-	assert_has(line, " off ");
+	tu_assert_has(line, " off ");
 	/* the unknown key is reported on stdout and logged on stderr */
-	assert_has(r.out, "\nwarnings:\n");
-	assert_has(r.out, "bogus_key");
-	assert_has(r.err, "dal: warning: ");
-	assert_has(r.err, "bogus_key");
-	run_free(&r);
+	tu_assert_has(r.out, "\nwarnings:\n");
+	tu_assert_has(r.out, "bogus_key");
+	tu_assert_has(r.err, "dal: warning: ");
+	tu_assert_has(r.err, "bogus_key");
+	tu_run_free(&r);
 
 	/* -q silences the log lines, not the report. */
 	run_dal(&r, "-q", "-c", ini, "config", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.err, "");
-	assert_has(r.out, "bogus_key");
-	run_free(&r);
+	tu_assert_has(r.out, "bogus_key");
+	tu_run_free(&r);
 
 	/* DB_PASS overrides the INI password; neither is shown. */
 	setenv("DB_PASS", "EnvSecret99", 1);
 	run_dal(&r, "-c", ini, "config", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_ptr_nonnull(line = config_line(r.out, "password"));
-	assert_has(line, " *** ");
-	assert_has(line, "env DB_PASS");
-	assert_lacks(r.out, "EnvSecret99");
-	assert_lacks(r.err, "EnvSecret99");
-	assert_lacks(r.out, "IniSecret42");
-	run_free(&r);
+	tu_assert_has(line, " *** ");
+	tu_assert_has(line, "env DB_PASS");
+	tu_assert_lacks(r.out, "EnvSecret99");
+	tu_assert_lacks(r.err, "EnvSecret99");
+	tu_assert_lacks(r.out, "IniSecret42");
+	tu_run_free(&r);
 	free(ini);
 }
 END_TEST
@@ -781,7 +659,7 @@ START_TEST(test_cli_config_url_password_redacted)
 {
 	if (!tu_backends_built("mysql pgsql"))
 		return; /* server types: no registration to resolve with */
-	struct run r;
+	struct tu_run r;
 	char *ini = tu_write_file(tmpdir, "u.ini",
 	                          "[main]\nurl = postgresql://app:IniUrlSecret5@"
 	                          "db.invalid/app\n");
@@ -789,78 +667,78 @@ START_TEST(test_cli_config_url_password_redacted)
 
 	run_dal(&r, "-u", "postgresql://app:UrlSecret7%21@db.invalid:5432/app",
 	        "config", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_ptr_nonnull(line = config_line(r.out, "password"));
-	assert_has(line, " *** ");
-	assert_has(line, "url");
+	tu_assert_has(line, " *** ");
+	tu_assert_has(line, "url");
 	ck_assert_ptr_nonnull(line = config_line(r.out, "host"));
-	assert_has(line, "db.invalid");
-	assert_lacks(r.out, "UrlSecret7");
-	assert_lacks(r.err, "UrlSecret7");
-	run_free(&r);
+	tu_assert_has(line, "db.invalid");
+	tu_assert_lacks(r.out, "UrlSecret7");
+	tu_assert_lacks(r.err, "UrlSecret7");
+	tu_run_free(&r);
 
 	run_dal(&r, "-c", ini, "config", NULL);
-	assert_lacks(r.out, "IniUrlSecret5");
-	assert_lacks(r.err, "IniUrlSecret5");
-	run_free(&r);
+	tu_assert_lacks(r.out, "IniUrlSecret5");
+	tu_assert_lacks(r.err, "IniUrlSecret5");
+	tu_run_free(&r);
 
 	/* A connection failure names the server, never the password. */
 	setenv("DB_MAX_RETRIES", "0", 1);
 	run_dal(&r, "-u", "postgresql://app:UrlSecret7@127.0.0.1:1/app", "ping", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert_int_eq(count_lines(r.err), 1);
 	ck_assert(strncmp(r.err, "dal: ping: DAL_E", 16) == 0);
-	assert_lacks(r.out, "UrlSecret7");
-	assert_lacks(r.err, "UrlSecret7");
-	run_free(&r);
+	tu_assert_lacks(r.out, "UrlSecret7");
+	tu_assert_lacks(r.err, "UrlSecret7");
+	tu_run_free(&r);
 	free(ini);
 }
 END_TEST
 
 START_TEST(test_cli_plugins_lists_sqlite)
 {
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "plugins", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, "plugin directories (in search order):\n");
-	assert_has(r.out, "  " TOP_BUILDDIR "/plugins/sqlite\n");
-	assert_has(r.out, "\nsqlite ");
-	assert_has(r.out, "  file:         " TOP_BUILDDIR "/plugins/sqlite/");
-	assert_has(r.out, "backend_sqlite");
-	assert_has(r.out, "  aliases:      sqlite3\n");
-	assert_has(r.out, "  abi:          2.");
-	assert_has(r.out, "  kind:         file\n");
-	assert_has(r.out, " transactions ");
-	assert_has(r.out, " embedded");
-	run_free(&r);
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, "plugin directories (in search order):\n");
+	tu_assert_has(r.out, "  " TOP_BUILDDIR "/plugins/sqlite\n");
+	tu_assert_has(r.out, "\nsqlite ");
+	tu_assert_has(r.out, "  file:         " TOP_BUILDDIR "/plugins/sqlite/");
+	tu_assert_has(r.out, "backend_sqlite");
+	tu_assert_has(r.out, "  aliases:      sqlite3\n");
+	tu_assert_has(r.out, "  abi:          2.");
+	tu_assert_has(r.out, "  kind:         file\n");
+	tu_assert_has(r.out, " transactions ");
+	tu_assert_has(r.out, " embedded");
+	tu_run_free(&r);
 }
 END_TEST
 
 START_TEST(test_cli_plugins_reports_unusable_files)
 {
-	struct run r;
+	struct tu_run r;
 	int usable;
 
 	/* Only the deliberately broken plugins of the loader tests. */
 	setenv("DAL_PLUGIN_PATH", TESTS_BUILDDIR "/.libs", 1);
 	run_dal(&r, "plugins", NULL);
-	assert_has(r.out, "  " TESTS_BUILDDIR "/.libs\n");
-	assert_has(r.out, "unusable: " TESTS_BUILDDIR "/.libs/backend_abi1");
-	assert_has(r.out, "  error:        DAL_EPLUGIN_ABI: ");
-	assert_has(r.out, "unusable: " TESTS_BUILDDIR "/.libs/backend_nosym");
-	assert_has(r.out, "  error:        DAL_EPLUGIN_INVALID: ");
+	tu_assert_has(r.out, "  " TESTS_BUILDDIR "/.libs\n");
+	tu_assert_has(r.out, "unusable: " TESTS_BUILDDIR "/.libs/backend_abi1");
+	tu_assert_has(r.out, "  error:        DAL_EPLUGIN_ABI: ");
+	tu_assert_has(r.out, "unusable: " TESTS_BUILDDIR "/.libs/backend_nosym");
+	tu_assert_has(r.out, "  error:        DAL_EPLUGIN_INVALID: ");
 	/* The compiled-in directory may hold installed plugins; the exit status
 	 * must agree with what was listed. */
 	usable = tu_contains(r.out, "  file:         ");
 	if (usable) {
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 	} else {
-		assert_run(&r, 1);
-		assert_has(r.err, "dal: plugins: none of the ");
-		assert_has(r.err, "plugin files found is usable\n");
+		tu_assert_run(&r, 1);
+		tu_assert_has(r.err, "dal: plugins: none of the ");
+		tu_assert_has(r.err, "plugin files found is usable\n");
 	}
-	run_free(&r);
+	tu_run_free(&r);
 }
 END_TEST
 
@@ -981,17 +859,17 @@ static void assert_health_json(const char *text, const char *status)
 	              "not one JSON object and a newline: %s", text);
 	ck_assert_int_eq(count_lines(text), 1);
 	for (const char *const *k = keys; *k; k++)
-		assert_has(text, *k);
+		tu_assert_has(text, *k);
 	snprintf(want, sizeof want, "{\"status\":\"%s\",", status);
 	ck_assert_msg(strncmp(text, want, strlen(want)) == 0, "status: %s", text);
 	if (strcmp(status, "healthy") == 0) {
-		assert_has(text, "\"error\":null}");
-		assert_has(text, "\"pool\":{\"max\":");
+		tu_assert_has(text, "\"error\":null}");
+		tu_assert_has(text, "\"pool\":{\"max\":");
 	} else {
-		assert_has(text, "\"latency_ms\":null,\"pool\":null,");
-		assert_has(text, "\"encrypted\":null,\"tls\":null,");
-		assert_has(text, "\"error\":{\"code\":\"DAL_E");
-		assert_has(text, "\"message\":\"");
+		tu_assert_has(text, "\"latency_ms\":null,\"pool\":null,");
+		tu_assert_has(text, "\"encrypted\":null,\"tls\":null,");
+		tu_assert_has(text, "\"error\":{\"code\":\"DAL_E");
+		tu_assert_has(text, "\"message\":\"");
 	}
 }
 
@@ -1004,7 +882,7 @@ static double now_s(void)
 }
 
 /* A server URL's plugin was not built: skip, loudly (never in CI). */
-static int plugin_missing(const struct run *r, const char *scheme)
+static int plugin_missing(const struct tu_run *r, const char *scheme)
 {
 	if (!tu_contains(r->out, "DAL_EPLUGIN_NOTFOUND"))
 		return 0;
@@ -1016,71 +894,71 @@ static int plugin_missing(const struct run *r, const char *scheme)
 START_TEST(test_cli_health_sqlite)
 {
 	char *url = db_url("h.db"), *want, *sized;
-	struct run r;
+	struct tu_run r;
 	double ms = -1;
 
 	run_dal(&r, "-u", url, "health", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert(asprintf(&want, "healthy: sqlite sqlite at %s/h.db, ping ", tmpdir) > 0);
 	ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0, "unexpected: %s", r.out);
 	ck_assert_msg(sscanf(r.out + strlen(want), "%lf ms, pool ", &ms) == 1 && ms >= 0,
 	              "unexpected: %s", r.out);
-	assert_has(r.out, " ms, pool 1/20 used\n");
-	assert_lacks(r.out, "tls");
+	tu_assert_has(r.out, " ms, pool 1/20 used\n");
+	tu_assert_lacks(r.out, "tls");
 	ck_assert_int_eq(count_lines(r.out), 1);
 	ck_assert_str_eq(r.err, "");
-	run_free(&r);
+	tu_run_free(&r);
 	free(want);
 
 	/* The pool figures are the repository's, as configured. */
 	ck_assert(asprintf(&sized, "%s?pool_size=2&max_overflow=1", url) > 0);
 	run_dal(&r, "-u", sized, "health", "--timeout", "3", NULL);
-	assert_run(&r, 0);
-	assert_has(r.out, " ms, pool 1/3 used\n");
-	run_free(&r);
+	tu_assert_run(&r, 0);
+	tu_assert_has(r.out, " ms, pool 1/3 used\n");
+	tu_run_free(&r);
 	free(sized);
 
 	run_dal(&r, "-u", url, "health", "--json", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	assert_health_json(r.out, "healthy");
-	assert_has(r.out, "\"repository\":\"main\",\"backend\":\"sqlite\",\"server_kind\":"
-	                  "\"sqlite\",\"target\":\"");
-	assert_has(r.out, "\"used\":1,");
-	assert_has(r.out, "\"encrypted\":null,\"tls\":null,");
-	assert_has(r.out, "\"timeout_s\":5,");
+	tu_assert_has(r.out, "\"repository\":\"main\",\"backend\":\"sqlite\",\"server_kind\":"
+	                     "\"sqlite\",\"target\":\"");
+	tu_assert_has(r.out, "\"used\":1,");
+	tu_assert_has(r.out, "\"encrypted\":null,\"tls\":null,");
+	tu_assert_has(r.out, "\"timeout_s\":5,");
 	ck_assert_str_eq(r.err, "");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* -q: nothing at all, the exit status says it. */
 	run_dal(&r, "-q", "-u", url, "health", "--timeout=2", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "");
 	ck_assert_str_eq(r.err, "");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* A configured repository; -v tells where the limits came from. */
 	{
 		char *ini = write_ini("max_retries = 7\nconnect_timeout = 60\n");
 
 		run_dal(&r, "-v", "-c", ini, "health", "--timeout", "3", NULL);
-		assert_run(&r, 0);
-		assert_has(r.out, "healthy: sqlite sqlite at ");
-		assert_has(r.err, "dal: debug: health: limit 3 s; max_retries 0 (");
-		assert_has(r.err, "connect_timeout 2 s (");
-		run_free(&r);
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "healthy: sqlite sqlite at ");
+		tu_assert_has(r.err, "dal: debug: health: limit 3 s; max_retries 0 (");
+		tu_assert_has(r.err, "connect_timeout 2 s (");
+		tu_run_free(&r);
 		free(ini);
 	}
 
 	/* Unhealthy: a database that cannot be opened. */
 	run_dal(&r, "-u", "sqlite:////nonexistent-dir/x/h.db", "health", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert_msg(strncmp(r.out, "unhealthy: DAL_E", 16) == 0, "unexpected: %s", r.out);
 	ck_assert_int_eq(count_lines(r.out), 1);
-	run_free(&r);
+	tu_run_free(&r);
 	run_dal(&r, "-u", "sqlite:////nonexistent-dir/x/h.db", "health", "--json", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	assert_health_json(r.out, "unhealthy");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -1093,36 +971,36 @@ START_TEST(test_cli_health_servers)
 	for (size_t i = 0; i < 2; i++) {
 		const char *url = getenv(vars[i]);
 		char pass[128];
-		struct run r;
+		struct tu_run r;
 
 		if (!url || !*url) {
 			ck_assert_msg(getenv("CI") == NULL, "%s not set", vars[i]);
 			fprintf(stderr, "test_cli: %s not set; health check skipped\n", vars[i]);
 			continue;
 		}
-		url_password(url, pass, sizeof pass);
+		tu_url_password(url, pass, sizeof pass);
 		run_dal(&r, "-u", url, "health", NULL);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 		ck_assert_msg(strncmp(r.out, backends[i], strlen(backends[i])) == 0,
 		              "unexpected: %s", r.out);
-		assert_has(r.out, " at 127.0.0.1:");
-		assert_has(r.out, " ms, pool 1/");
-		assert_has(r.out, " used, tls: ");
+		tu_assert_has(r.out, " at 127.0.0.1:");
+		tu_assert_has(r.out, " ms, pool 1/");
+		tu_assert_has(r.out, " used, tls: ");
 		ck_assert_int_eq(count_lines(r.out), 1);
 		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
 		              "password printed:\n%s%s", r.out, r.err);
-		run_free(&r);
+		tu_run_free(&r);
 
 		/* The same settings through DB_URL, in JSON. */
 		setenv("DB_URL", url, 1);
 		run_dal(&r, "health", "--json", "--timeout", "4", NULL);
 		unsetenv("DB_URL");
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 		assert_health_json(r.out, "healthy");
-		assert_has(r.out, "\"timeout_s\":4,");
+		tu_assert_has(r.out, "\"timeout_s\":4,");
 		ck_assert_msg(!pass[0] || (!tu_contains(r.out, pass) && !tu_contains(r.err, pass)),
 		              "password printed:\n%s%s", r.out, r.err);
-		run_free(&r);
+		tu_run_free(&r);
 	}
 }
 END_TEST
@@ -1149,7 +1027,7 @@ START_TEST(test_cli_tls_shown)
 		const char *url = getenv(vars[i]);
 		char *u, key[64];
 		const char *line;
-		struct run r;
+		struct tu_run r;
 
 		if (!url || !*url) {
 			ck_assert_msg(getenv("CI") == NULL, "%s not set", vars[i]);
@@ -1159,54 +1037,54 @@ START_TEST(test_cli_tls_shown)
 		ck_assert(asprintf(&u, "%s?max_retries=0&tls_mode=verify-full&tls_ca=%s/ca.pem",
 		                   url, dir) > 0);
 		run_dal(&r, "-u", u, "ping", "config", NULL);
-		assert_run(&r, 0);
-		assert_has(r.out, " ms, tls: TLSv1.");
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, " ms, tls: TLSv1.");
 		snprintf(key, sizeof key, "%s.tls_mode", backend[i]);
 		ck_assert_ptr_nonnull(line = config_line(r.out, key));
-		assert_has(line, " verify-full ");
-		assert_has(line, " url");
-		run_free(&r);
+		tu_assert_has(line, " verify-full ");
+		tu_assert_has(line, " url");
+		tu_run_free(&r);
 		run_dal(&r, "-u", u, "health", NULL);
-		assert_run(&r, 0);
-		assert_has(r.out, ", tls: TLSv1.");
-		run_free(&r);
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, ", tls: TLSv1.");
+		tu_run_free(&r);
 		run_dal(&r, "-u", u, "health", "--json", NULL);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 		assert_health_json(r.out, "healthy");
-		assert_has(r.out, "\"encrypted\":true,\"tls\":\"TLSv1.");
-		run_free(&r);
+		tu_assert_has(r.out, "\"encrypted\":true,\"tls\":\"TLSv1.");
+		tu_run_free(&r);
 		free(u);
 
 		/* Not encrypted: "none", and false in JSON. */
 		ck_assert(asprintf(&u, "%s?max_retries=0&tls_mode=disable", url) > 0);
 		run_dal(&r, "-u", u, "ping", NULL);
-		assert_run(&r, 0);
-		assert_has(r.out, " ms, tls: none\n");
-		run_free(&r);
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, " ms, tls: none\n");
+		tu_run_free(&r);
 		run_dal(&r, "-u", u, "health", "--json", NULL);
-		assert_run(&r, 0);
-		assert_has(r.out, "\"encrypted\":false,\"tls\":null,");
-		run_free(&r);
+		tu_assert_run(&r, 0);
+		tu_assert_has(r.out, "\"encrypted\":false,\"tls\":null,");
+		tu_run_free(&r);
 		free(u);
 
 		/* The default, and the older names as they resolve. */
 		run_dal(&r, "-u", url, "config", NULL);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 		ck_assert_ptr_nonnull(line = config_line(r.out, key));
-		assert_has(line, " prefer ");
-		assert_has(line, " default");
-		run_free(&r);
+		tu_assert_has(line, " prefer ");
+		tu_assert_has(line, " default");
+		tu_run_free(&r);
 		ck_assert(asprintf(&u, "%s?%s=%s/ca.pem", url, older[i], dir) > 0);
 		run_dal(&r, "-u", u, "config", "ping", NULL);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 		ck_assert_ptr_nonnull(line = config_line(r.out, key));
-		assert_has(line, " verify-full ");
-		assert_has(line, "url, as ");
+		tu_assert_has(line, " verify-full ");
+		tu_assert_has(line, "url, as ");
 		snprintf(key, sizeof key, "%s.tls_ca", backend[i]);
 		ck_assert_ptr_nonnull(line = config_line(r.out, key));
-		assert_has(line, "/ca.pem ");
-		assert_has(r.out, " ms, tls: TLSv1.");
-		run_free(&r);
+		tu_assert_has(line, "/ca.pem ");
+		tu_assert_has(r.out, " ms, tls: TLSv1.");
+		tu_run_free(&r);
 		free(u);
 	}
 }
@@ -1225,43 +1103,43 @@ START_TEST(test_cli_health_refused_is_not_retried)
 	setenv("DB_MAX_RETRIES", "5", 1);
 	setenv("DB_RETRY_DELAY", "2", 1);
 	for (size_t i = 0; i < 2; i++) {
-		struct run r;
+		struct tu_run r;
 		double t0 = now_s(), took;
 
 		run_dal(&r, "-c", ini, "-u", urls[i], "health", "--timeout", "3", NULL);
 		took = now_s() - t0;
 		if (plugin_missing(&r, urls[i])) {
-			run_free(&r);
+			tu_run_free(&r);
 			continue;
 		}
-		assert_run(&r, 1);
+		tu_assert_run(&r, 1);
 		ck_assert_msg(strncmp(r.out, "unhealthy: DAL_ECONNECT: ", 25) == 0, "unexpected: %s",
 		              r.out);
 		ck_assert_int_eq(count_lines(r.out), 1);
-		assert_has(r.out, "127.0.0.1");
+		tu_assert_has(r.out, "127.0.0.1");
 		/* No retry: none logged, none counted, and quick. */
-		assert_lacks(r.err, "attempt");
-		assert_lacks(r.out, "attempts");
+		tu_assert_lacks(r.err, "attempt");
+		tu_assert_lacks(r.out, "attempts");
 		ck_assert_msg(took < 3 + 2, "took %.1f s", took);
-		assert_lacks(r.out, "HealthPw77");
-		assert_lacks(r.err, "HealthPw77");
-		run_free(&r);
+		tu_assert_lacks(r.out, "HealthPw77");
+		tu_assert_lacks(r.err, "HealthPw77");
+		tu_run_free(&r);
 
 		run_dal(&r, "-u", urls[i], "health", "--json", NULL);
-		assert_run(&r, 1);
+		tu_assert_run(&r, 1);
 		assert_health_json(r.out, "unhealthy");
-		assert_has(r.out, "\"code\":\"DAL_ECONNECT\"");
-		assert_has(r.out, "\"target\":\"127.0.0.1:1\"");
-		assert_lacks(r.out, "HealthPw77");
-		assert_lacks(r.err, "HealthPw77");
-		run_free(&r);
+		tu_assert_has(r.out, "\"code\":\"DAL_ECONNECT\"");
+		tu_assert_has(r.out, "\"target\":\"127.0.0.1:1\"");
+		tu_assert_lacks(r.out, "HealthPw77");
+		tu_assert_lacks(r.err, "HealthPw77");
+		tu_run_free(&r);
 
 		/* -q: the exit status alone. */
 		run_dal(&r, "-q", "-u", urls[i], "health", NULL);
-		assert_run(&r, 1);
+		tu_assert_run(&r, 1);
 		ck_assert_str_eq(r.out, "");
 		ck_assert_str_eq(r.err, "");
-		run_free(&r);
+		tu_run_free(&r);
 	}
 	free(ini);
 }
@@ -1287,7 +1165,7 @@ START_TEST(test_cli_health_silent_server_times_out)
 
 		for (size_t k = 0; k < 2; k++) {
 			char *url;
-			struct run r;
+			struct tu_run r;
 			double t0, took, limit = atof(limits[k]);
 
 			ck_assert(asprintf(&url, "%s://app:SilentPw55@127.0.0.1:%u/db?"
@@ -1298,11 +1176,11 @@ START_TEST(test_cli_health_silent_server_times_out)
 			        k ? "--json" : NULL, NULL);
 			took = now_s() - t0;
 			if (plugin_missing(&r, schemes[i])) {
-				run_free(&r);
+				tu_run_free(&r);
 				free(url);
 				break;
 			}
-			assert_run(&r, 1);
+			tu_assert_run(&r, 1);
 			/* The limit, not connect_timeout = 60 s, ended it; the margin
 			 * is for starting dal on a loaded machine (4.4 s was seen for
 			 * a 2 s limit under distcheck). */
@@ -1315,9 +1193,9 @@ START_TEST(test_cli_health_silent_server_times_out)
 			} else {
 				assert_health_json(r.out, "unhealthy");
 			}
-			assert_lacks(r.out, "SilentPw55");
-			assert_lacks(r.err, "SilentPw55");
-			run_free(&r);
+			tu_assert_lacks(r.out, "SilentPw55");
+			tu_assert_lacks(r.err, "SilentPw55");
+			tu_run_free(&r);
 			free(url);
 		}
 	}
@@ -1328,39 +1206,39 @@ END_TEST
 START_TEST(test_cli_health_usage)
 {
 	char *url = db_url("t.db");
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-u", url, "health", "ping", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: health: health must be the only command (it opens the "
 	                        "repository with its own time limit); try 'dal health --help'\n");
 	ck_assert_str_eq(r.out, "");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x)", "health", NULL);
-	assert_run(&r, 2);
-	run_free(&r);
+	tu_assert_run(&r, 2);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "health", "--timeout", "0", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: health: --timeout '0' is not a whole number of seconds "
 	                        "from 1 to 3600; try 'dal health --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "health", "--timeout", "1.5", NULL);
-	assert_run(&r, 2);
-	run_free(&r);
+	tu_assert_run(&r, 2);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "health", "--timeout", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: health: option '--timeout' needs an argument (SECONDS); "
 	                        "try 'dal health --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "health", "--csv", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: health: unknown option '--csv'; try 'dal health --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -1370,13 +1248,13 @@ END_TEST
 START_TEST(test_cli_chain_shares_one_session)
 {
 	char *url = db_url("t.db");
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-u", url, "exec", "CREATE TEMP TABLE tmp_x(x)", "exec",
 	        "INSERT INTO tmp_x VALUES (42)", "query", "--csv", "SELECT x FROM tmp_x", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "0 row(s) affected\n1 row(s) affected\nx\r\n42\r\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -1389,75 +1267,75 @@ START_TEST(test_cli_usage_errors)
 {
 	char *url = db_url("t.db");
 	char *db;
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "frobnicate", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: unknown command 'frobnicate'; try 'dal --help'\n");
 	ck_assert_str_eq(r.out, "");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-x", "ping", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: unknown option '-x'; try 'dal --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "--colour", "ping", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: unknown option '--colour'; try 'dal --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-r", "main", "-u", url, "ping", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: -r and -u cannot be used together (-r names a "
 	                        "configured repository, -u gives a URL for the default "
 	                        "one); try 'dal --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-c", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: option '-c' needs an argument (FILE); try 'dal "
 	                        "--help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: no command given; try 'dal --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "query", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: query: missing SQL argument; try 'dal query "
 	                        "--help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "exec", "", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: exec: the SQL argument is empty; try 'dal exec "
 	                        "--help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "query", "--xml", "SELECT 1", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: query: unknown option '--xml'; try 'dal query "
 	                        "--help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-u", url, "ping", "-q", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: option '-q' must come before the first command; "
 	                        "try 'dal --help'\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* The whole line is checked before anything runs. */
 	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x)", "bogus", NULL);
-	assert_run(&r, 2);
+	tu_assert_run(&r, 2);
 	ck_assert_str_eq(r.err, "dal: unknown command 'bogus'; try 'dal --help'\n");
 	ck_assert_str_eq(r.out, "");
 	ck_assert(asprintf(&db, "%s/t.db", tmpdir) > 0);
 	ck_assert_int_ne(access(db, F_OK), 0);
 	free(db);
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -1466,83 +1344,83 @@ START_TEST(test_cli_help_and_version)
 {
 	static const char *cmds[] = { "exec", "query", "ping", "stats", "plugins",
 	                              "config", "health", NULL };
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "--help", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert(strncmp(r.out, "Usage: dal ", 11) == 0);
 	for (const char **c = cmds; *c; c++)
-		assert_has(r.out, *c);
-	run_free(&r);
+		tu_assert_has(r.out, *c);
+	tu_run_free(&r);
 
 	for (const char **c = cmds; *c; c++) {
 		char *want;
 
 		run_dal(&r, *c, "--help", NULL);
-		assert_run(&r, 0);
+		tu_assert_run(&r, 0);
 		ck_assert(asprintf(&want, "Usage: dal %s", *c) > 0);
 		ck_assert(strncmp(r.out, want, strlen(want)) == 0);
 		ck_assert_str_eq(r.err, "");
 		free(want);
-		run_free(&r);
+		tu_run_free(&r);
 	}
 
 	run_dal(&r, "--version", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "dal 0.1.0 (libdal 0.1.0)\n");
-	run_free(&r);
+	tu_run_free(&r);
 }
 END_TEST
 
 START_TEST(test_cli_sql_error_one_line)
 {
 	char *url = db_url("t.db");
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-u", url, "query", "SELEC 1", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert(strncmp(r.err, "dal: query: DAL_ESYNTAX: ", 25) == 0);
-	assert_has(r.err, "SELEC");
+	tu_assert_has(r.err, "SELEC");
 	ck_assert_int_eq(count_lines(r.err), 1);
 	ck_assert_str_eq(r.out, "");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* The chain stops at the first failure. */
 	run_dal(&r, "-u", url, "exec", "CREATE TABLE t(x UNIQUE)", "exec",
 	        "INSERT INTO t VALUES (1), (1)", "exec", "CREATE TABLE never(y)", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert_str_eq(r.out, "0 row(s) affected\n");
 	ck_assert(strncmp(r.err, "dal: exec: DAL_ECONSTRAINT: ", 28) == 0);
 	ck_assert_int_eq(count_lines(r.err), 1);
-	run_free(&r);
+	tu_run_free(&r);
 	run_dal(&r, "-u", url, "query", "--csv",
 	        "SELECT name FROM sqlite_master WHERE name = 'never'", NULL);
-	assert_run(&r, 0);
+	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "name\r\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
 
 START_TEST(test_cli_missing_config_file)
 {
-	struct run r;
+	struct tu_run r;
 	char *path;
 
 	ck_assert(asprintf(&path, "%s/absent/dal.ini", tmpdir) > 0);
 	run_dal(&r, "-c", path, "ping", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert(strncmp(r.err, "dal: ping: DAL_ECONFIG: ", 24) == 0);
-	assert_has(r.err, path);
+	tu_assert_has(r.err, path);
 	ck_assert_int_eq(count_lines(r.err), 1);
-	run_free(&r);
+	tu_run_free(&r);
 
 	setenv("DAL_CONFIG", path, 1);
 	run_dal(&r, "config", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert(strncmp(r.err, "dal: config: DAL_ECONFIG: ", 26) == 0);
-	assert_has(r.err, path);
-	run_free(&r);
+	tu_assert_has(r.err, path);
+	tu_run_free(&r);
 	free(path);
 }
 END_TEST
@@ -1550,20 +1428,20 @@ END_TEST
 START_TEST(test_cli_unknown_repository)
 {
 	char *ini = write_ini("");
-	struct run r;
+	struct tu_run r;
 
 	run_dal(&r, "-c", ini, "-r", "nosuch", "ping", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert(strncmp(r.err, "dal: ping: DAL_ECONFIG: ", 24) == 0);
-	assert_has(r.err, "nosuch");
+	tu_assert_has(r.err, "nosuch");
 	ck_assert_int_eq(count_lines(r.err), 1);
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_dal(&r, "-c", ini, "-r", "nosuch", "config", NULL);
-	assert_run(&r, 1);
+	tu_assert_run(&r, 1);
 	ck_assert(strncmp(r.err, "dal: config: DAL_ECONFIG: ", 26) == 0);
-	assert_has(r.err, "nosuch");
-	run_free(&r);
+	tu_assert_has(r.err, "nosuch");
+	tu_run_free(&r);
 	free(ini);
 }
 END_TEST
@@ -1608,11 +1486,5 @@ static Suite *cli_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(cli_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(cli_suite());
 }

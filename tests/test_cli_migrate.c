@@ -7,7 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
-#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +21,29 @@
 
 void cli_migrate_tests(Suite *s);
 
+/* Run `dal -c INI args...` (NULL-terminated); it must exit with code, print
+ * exactly out on stdout and err_has somewhere on stderr (each unless NULL).
+ * line: the caller's, for the failure message. */
+static void expect_dal_at(int line, const struct mt *t, int code, const char *out,
+                          const char *err_has, ...)
+{
+	struct tu_run r;
+	va_list ap;
+
+	va_start(ap, err_has);
+	mt_dal_va(t, &r, ap);
+	va_end(ap);
+	ck_assert_msg(r.status == code, "line %d: exit %d, expected %d\nstdout:\n%s\nstderr:\n%s",
+	              line, r.status, code, r.out, r.err);
+	ck_assert_msg(!out || strcmp(r.out, out) == 0, "line %d: stdout:\n%s\nexpected:\n%s",
+	              line, r.out, out);
+	ck_assert_msg(!err_has || tu_contains(r.err, err_has), "line %d: '%s' not in stderr:\n%s",
+	              line, err_has, r.err);
+	tu_run_free(&r);
+}
+#define expect_dal(t, code, out, err_has, ...) \
+	expect_dal_at(__LINE__, (t), (code), (out), (err_has), __VA_ARGS__)
+
 static void two(const struct mt *t)
 {
 	mt_file(t, "0001_users.sql", "CREATE TABLE c_users (id INTEGER PRIMARY KEY);");
@@ -31,7 +54,7 @@ static void two(const struct mt *t)
 
 START_TEST(test_cli_migrate_subcommands)
 {
-	struct mt_run r;
+	struct tu_run r;
 	struct mt t;
 
 	if (!mt_setup(&t, _i, NULL))
@@ -43,36 +66,30 @@ START_TEST(test_cli_migrate_subcommands)
 	tu_assert_has(r.out, "version  name                         state     applied at");
 	tu_assert_has(r.out, "\n1        users                        pending");
 	tu_assert_has(r.out, "main at version 0: 0 applied, 2 pending, 0 modified, 0 missing, 0 dirty\n");
-	mt_run_free(&r);
+	tu_run_free(&r);
 
-	mt_dal(&t, &r, "migrate", "up", "--to", "1", NULL);
-	tu_assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "applied 0001_users.sql\nmain: 1 migration(s) applied, now at "
-	                        "version 1\n");
-	mt_run_free(&r);
+	expect_dal(&t, 0, "applied 0001_users.sql\nmain: 1 migration(s) applied, now at "
+	           "version 1\n", NULL,
+	           "migrate", "up", "--to", "1", NULL);
 
-	mt_dal(&t, &r, "migrate", "up", NULL);
-	tu_assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "applied 0002_seed.sql\nmain: 1 migration(s) applied, now at "
-	                        "version 2\n");
-	mt_run_free(&r);
+	expect_dal(&t, 0, "applied 0002_seed.sql\nmain: 1 migration(s) applied, now at "
+	           "version 2\n", NULL,
+	           "migrate", "up", NULL);
 
-	mt_dal(&t, &r, "migrate", "up", NULL);
-	tu_assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "main: nothing to apply, at version 2\n");
-	mt_run_free(&r);
+	expect_dal(&t, 0, "main: nothing to apply, at version 2\n", NULL,
+	           "migrate", "up", NULL);
 
 	mt_dal(&t, &r, "migrate", "history", NULL);
 	tu_assert_run(&r, 0);
 	ck_assert_int_eq(mt_count(r.out, "\n"), 2);
 	tu_assert_has(r.out, " 1        users  ");
 	tu_assert_has(r.out, "sha256:");
-	mt_run_free(&r);
+	tu_run_free(&r);
 
 	mt_dal(&t, &r, "migrate", "verify", NULL);
 	tu_assert_run(&r, 0);
 	tu_assert_has(r.out, "ok: the applied migrations of main match ");
-	mt_run_free(&r);
+	tu_run_free(&r);
 
 	/* A changed file: verify and status exit 1, up refuses naming it. */
 	mt_file(&t, "0002_seed.sql", "INSERT INTO c_users (id) VALUES (2);");
@@ -81,36 +98,26 @@ START_TEST(test_cli_migrate_subcommands)
 	tu_assert_has(r.out, "modified: ");
 	tu_assert_has(r.out, "/mig/0002_seed.sql: sha256 now ");
 	tu_assert_has(r.err, "dal: migrate: DAL_ECONFIG: 1 applied migration(s) do not match");
-	mt_run_free(&r);
+	tu_run_free(&r);
 	mt_dal(&t, &r, "migrate", "status", NULL);
 	tu_assert_run(&r, 1);
 	tu_assert_has(r.out, "\n2        seed                         modified ");
-	mt_run_free(&r);
-	mt_dal(&t, &r, "migrate", "up", NULL);
-	tu_assert_run(&r, 1);
-	tu_assert_has(r.err, "0002_seed.sql was modified after it was applied");
-	mt_run_free(&r);
-	mt_dal(&t, &r, "migrate", "stamp", "2", NULL);
-	tu_assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "main: stamped at version 2\n");
-	mt_run_free(&r);
+	tu_run_free(&r);
+	expect_dal(&t, 1, NULL, "0002_seed.sql was modified after it was applied",
+	           "migrate", "up", NULL);
+	expect_dal(&t, 0, "main: stamped at version 2\n", NULL,
+	           "migrate", "stamp", "2", NULL);
 
-	mt_dal(&t, &r, "migrate", "down", NULL);
-	tu_assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "reverted 0002_seed.sql\nmain: 1 migration(s) reverted, now at "
-	                        "version 1\n");
-	mt_run_free(&r);
-	mt_dal(&t, &r, "migrate", "down", "--to", "0", NULL);
-	tu_assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "reverted 0001_users.sql\nmain: 1 migration(s) reverted, now at "
-	                        "version 0\n");
-	mt_run_free(&r);
+	expect_dal(&t, 0, "reverted 0002_seed.sql\nmain: 1 migration(s) reverted, now at "
+	           "version 1\n", NULL,
+	           "migrate", "down", NULL);
+	expect_dal(&t, 0, "reverted 0001_users.sql\nmain: 1 migration(s) reverted, now at "
+	           "version 0\n", NULL,
+	           "migrate", "down", "--to", "0", NULL);
 
 	/* --dir instead of the setting. */
-	mt_dal(&t, &r, "migrate", "--dir", "/nonexistent", "status", NULL);
-	tu_assert_run(&r, 1);
-	tu_assert_has(r.err, "dal: migrate: DAL_ECONFIG: migrations directory /nonexistent: ");
-	mt_run_free(&r);
+	expect_dal(&t, 1, NULL, "dal: migrate: DAL_ECONFIG: migrations directory /nonexistent: ",
+	           "migrate", "--dir", "/nonexistent", "status", NULL);
 	mt_teardown(&t);
 }
 END_TEST
@@ -118,7 +125,7 @@ END_TEST
 /* dal config shows both settings with their sources. */
 START_TEST(test_cli_config_shows_migration_settings)
 {
-	struct mt_run r;
+	struct tu_run r;
 	struct mt t;
 	char want[600];
 
@@ -129,12 +136,12 @@ START_TEST(test_cli_config_shows_migration_settings)
 	tu_assert_has(r.out, want);
 	tu_assert_has(r.out, "dal.ini:3\n");
 	tu_assert_has(r.out, "auto_migrate          off");
-	mt_run_free(&r);
+	tu_run_free(&r);
 	/* dal plugins shows the dialect the plugin declares. */
 	mt_dal(&t, &r, "plugins", NULL);
 	tu_assert_run(&r, 0);
 	tu_assert_has(r.out, "  kind:         file\n  dialect:      sqlite\n");
-	mt_run_free(&r);
+	tu_run_free(&r);
 	mt_teardown(&t);
 }
 END_TEST
@@ -153,7 +160,7 @@ START_TEST(test_cli_migrate_usage_errors)
 		{"db-reset", "--yes", "--dry-run", "cannot be used together"},
 		{"db-reset", "--force", NULL, "unknown option '--force'"},
 	};
-	struct mt_run r;
+	struct tu_run r;
 	struct mt t;
 
 	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
@@ -163,61 +170,46 @@ START_TEST(test_cli_migrate_usage_errors)
 		tu_assert_run(&r, 2);
 		tu_assert_has(r.err, cases[k][3]);
 		ck_assert_str_eq(r.out, "");
-		mt_run_free(&r);
+		tu_run_free(&r);
 	}
-	mt_dal(&t, &r, "migrate", "up", "--to", "x", NULL);
-	tu_assert_run(&r, 2);
-	tu_assert_has(r.err, "--to 'x' is not a version");
-	mt_run_free(&r);
-	mt_dal(&t, &r, "migrate", "status", "--to", "1", NULL);
-	tu_assert_run(&r, 2);
-	tu_assert_has(r.err, "unknown option '--to' for migrate status");
-	mt_run_free(&r);
+	expect_dal(&t, 2, NULL, "--to 'x' is not a version",
+	           "migrate", "up", "--to", "x", NULL);
+	expect_dal(&t, 2, NULL, "unknown option '--to' for migrate status",
+	           "migrate", "status", "--to", "1", NULL);
 	/* Nothing ran: the table of the first command does not exist. */
-	mt_dal(&t, &r, "query", "SELECT count(*) FROM ran", NULL);
-	tu_assert_run(&r, 1);
-	mt_run_free(&r);
+	expect_dal(&t, 1, NULL, NULL,
+	           "query", "SELECT count(*) FROM ran", NULL);
 	mt_dal(&t, &r, "migrate", "--help", NULL);
 	tu_assert_run(&r, 0);
 	tu_assert_has(r.out, "Usage: dal migrate up [--to N]");
-	mt_run_free(&r);
+	tu_run_free(&r);
 	mt_teardown(&t);
 }
 END_TEST
 
 START_TEST(test_cli_db_reset)
 {
-	struct mt_run r;
 	struct mt t;
 
 	if (!mt_setup(&t, _i, NULL))
 		return;
-	mt_dal(&t, &r, "exec", "CREATE TABLE d_one (x INTEGER)", "exec",
-	       "CREATE VIEW d_view AS SELECT x FROM d_one", NULL);
-	tu_assert_run(&r, 0);
-	mt_run_free(&r);
+	expect_dal(&t, 0, NULL, NULL,
+	           "exec", "CREATE TABLE d_one (x INTEGER)", "exec",
+	           "CREATE VIEW d_view AS SELECT x FROM d_one", NULL);
 
-	mt_dal(&t, &r, "db-reset", "--dry-run", NULL);
-	tu_assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "would drop view d_view\nwould drop table d_one\n"
-	                        "main: 2 object(s) would be dropped (dry run)\n");
-	mt_run_free(&r);
-	mt_dal(&t, &r, "query", "SELECT count(*) AS n FROM d_one", NULL);
-	tu_assert_run(&r, 0);
-	mt_run_free(&r);
+	expect_dal(&t, 0, "would drop view d_view\nwould drop table d_one\n"
+	           "main: 2 object(s) would be dropped (dry run)\n", NULL,
+	           "db-reset", "--dry-run", NULL);
+	expect_dal(&t, 0, NULL, NULL,
+	           "query", "SELECT count(*) AS n FROM d_one", NULL);
 
-	mt_dal(&t, &r, "db-reset", "--yes", NULL);
-	tu_assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "dropping view d_view\ndropping table d_one\n"
-	                        "main: 2 object(s) dropped\n");
-	mt_run_free(&r);
-	mt_dal(&t, &r, "query", "SELECT count(*) AS n FROM d_one", NULL);
-	tu_assert_run(&r, 1);
-	mt_run_free(&r);
-	mt_dal(&t, &r, "db-reset", "--dry-run", NULL);
-	tu_assert_run(&r, 0);
-	ck_assert_str_eq(r.out, "main: 0 object(s) would be dropped (dry run)\n");
-	mt_run_free(&r);
+	expect_dal(&t, 0, "dropping view d_view\ndropping table d_one\n"
+	           "main: 2 object(s) dropped\n", NULL,
+	           "db-reset", "--yes", NULL);
+	expect_dal(&t, 1, NULL, NULL,
+	           "query", "SELECT count(*) AS n FROM d_one", NULL);
+	expect_dal(&t, 0, "main: 0 object(s) would be dropped (dry run)\n", NULL,
+	           "db-reset", "--dry-run", NULL);
 	mt_teardown(&t);
 }
 END_TEST
@@ -225,44 +217,30 @@ END_TEST
 /* Start `dal -c INI migrate up` with output to dir/name.out/.err. */
 static pid_t start_migrator(const struct mt *t, const char *name)
 {
+	const char *argv[8];
 	char out[512], err[512];
-	pid_t pid;
+	int argc = 0;
 
 	snprintf(out, sizeof out, "%s/%s.out", t->dir, name);
 	snprintf(err, sizeof err, "%s/%s.err", t->dir, name);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		int e = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-		if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-			_exit(126);
-		if (tu_is_script(TOP_BUILDDIR "/cli/dal")) /* else a static dal */
-			execl("/bin/sh", "sh", TOP_BUILDDIR "/cli/dal", "-c", t->ini, "migrate",
-			      "up", (char *)NULL);
-		else
-			execl(TOP_BUILDDIR "/cli/dal", "dal", "-c", t->ini, "migrate", "up",
-			      (char *)NULL);
-		_exit(127);
-	}
-	return pid;
+	if (tu_is_script(TOP_BUILDDIR "/cli/dal")) /* else a static dal */
+		argv[argc++] = "/bin/sh";
+	argv[argc++] = TOP_BUILDDIR "/cli/dal";
+	argv[argc++] = "-c";
+	argv[argc++] = t->ini;
+	argv[argc++] = "migrate";
+	argv[argc++] = "up";
+	argv[argc] = NULL;
+	return tu_spawn(argv, NULL, out, err);
 }
 
 static char *read_text(const struct mt *t, const char *name)
 {
-	char path[512], *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	char path[512], *text;
 
 	snprintf(path, sizeof path, "%s/%s", t->dir, name);
-	ck_assert_ptr_nonnull(f = fopen(path, "r"));
-	if (getdelim(&buf, &len, '\0', f) < 0) {
-		free(buf);
-		buf = strdup("");
-	}
-	fclose(f);
-	return buf;
+	ck_assert_ptr_nonnull(text = tu_read_file(path));
+	return text;
 }
 
 /* Two migrators started at once: each migration is applied by exactly one
@@ -320,7 +298,7 @@ END_TEST
  * lock of BEGIN IMMEDIATE). */
 START_TEST(test_cli_migrate_lock_timeout)
 {
-	struct mt_run r;
+	struct tu_run r;
 	pid_t pid;
 	int st;
 	struct mt t;
@@ -342,7 +320,7 @@ START_TEST(test_cli_migrate_lock_timeout)
 	tu_assert_run(&r, 1);
 	tu_assert_has(r.err, "DAL_EBUSY");
 	tu_assert_has(r.err, "gave up after 0 ms");
-	mt_run_free(&r);
+	tu_run_free(&r);
 	mt_teardown(&t);
 }
 END_TEST

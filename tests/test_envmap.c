@@ -14,6 +14,7 @@
 #include <dal/dal.h>
 
 #include "settings.h"
+#include "settings_util.h"
 #include "testutil.h"
 #include "url.h"
 
@@ -33,32 +34,6 @@ static void clear_env(void)
 		unsetenv(*v);
 }
 
-static dal_config *cfg_of(const char *text)
-{
-	dal_config *cfg = NULL;
-	dal_error e;
-
-	ck_assert_msg(dal_config_parse(&cfg, text, "t.ini", &e) == DAL_OK, "%s", e.message);
-	return cfg;
-}
-
-static void resolve_ok(const dal_config *cfg, const char *name, struct dal_settings *s)
-{
-	dal_error e;
-	int rc = settings_resolve(cfg, name, NULL, settings_is_default(cfg, name), s, &e);
-
-	ck_assert_msg(rc == DAL_OK, "resolve failed: %s", e.message);
-}
-
-static void resolve_bad(const dal_config *cfg, const char *name, dal_error *e)
-{
-	struct dal_settings s;
-	int rc = settings_resolve(cfg, name, NULL, settings_is_default(cfg, name), &s, e);
-
-	ck_assert_msg(rc == DAL_ECONFIG, "expected DAL_ECONFIG, got %d", rc);
-	ck_assert_ptr_null(s.name);
-}
-
 static void set_decnet_components(void)
 {
 	setenv("DECNET_DB_TYPE", "mysql", 1);
@@ -75,14 +50,14 @@ static void set_decnet_components(void)
 
 START_TEST(test_envmap_decnet_prefix_maps_every_setting)
 {
-	dal_config *cfg = cfg_of("[main]\nenv_prefix = DECNET_DB_\n");
+	dal_config *cfg = tu_config_parse("[main]\nenv_prefix = DECNET_DB_\n");
 	struct dal_settings s;
 
 	set_decnet_components();
 	/* The contract's names are not read once the repository names its own. */
 	setenv("DB_HOST", "stray", 1);
 	setenv("DB_PASS", "stray", 1);
-	resolve_ok(cfg, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.type, "mysql");
 	ck_assert_str_eq(s.source[SK_TYPE], "env DECNET_DB_TYPE");
 	ck_assert_str_eq(s.value[SK_HOST], "db.decnet");
@@ -107,19 +82,19 @@ START_TEST(test_envmap_decnet_prefix_maps_every_setting)
 	/* _PASS is the second spelling; _PASSWORD wins when both are set. */
 	unsetenv("DECNET_DB_PASSWORD");
 	setenv("DECNET_DB_PASS", "other", 1);
-	resolve_ok(cfg, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.password, "other");
 	ck_assert_str_eq(s.source[SK_PASSWORD], "env DECNET_DB_PASS");
 	settings_free(&s);
 	setenv("DECNET_DB_PASSWORD", "first", 1);
-	resolve_ok(cfg, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.password, "first");
 	settings_free(&s);
 
 	/* Every setting by its upper-cased key, not only the contract's. */
 	setenv("DECNET_DB_CONNECT_TIMEOUT", "3", 1);
 	setenv("DECNET_DB_ECHO", "on", 1);
-	resolve_ok(cfg, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_uint_eq(s.connect_timeout, 3);
 	ck_assert_str_eq(s.source[SK_CONNECT_TIMEOUT], "env DECNET_DB_CONNECT_TIMEOUT");
 	ck_assert_int_eq(s.log_statements, 1);
@@ -130,7 +105,7 @@ START_TEST(test_envmap_decnet_prefix_maps_every_setting)
 	/* DECNET_DB_URL beats the components, as DB_URL does. */
 	setenv("DECNET_DB_URL", "postgresql://u:pw@pghost:6543/app", 1);
 	setenv("DB_URL", "mysql://x:y@stray/z", 1);
-	resolve_ok(cfg, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.type, "postgresql");
 	ck_assert_str_eq(s.value[SK_HOST], "pghost");
 	ck_assert_str_eq(s.source[SK_HOST], "DECNET_DB_URL");
@@ -146,15 +121,15 @@ END_TEST
 
 START_TEST(test_envmap_mariadb_section_with_database_type)
 {
-	dal_config *cfg = cfg_of("[main]\n"
-	                         "[main.env]\n"
-	                         "type = DATABASE_TYPE\n"
-	                         "url = MARIADB_URI\n"
-	                         "host = MARIADB_HOST\n"
-	                         "port = MARIADB_PORT\n"
-	                         "user = MARIADB_USER\n"
-	                         "password = MARIADB_PASSWORD\n"
-	                         "name = MARIADB_DATABASE\n");
+	dal_config *cfg = tu_config_parse("[main]\n"
+	                                  "[main.env]\n"
+	                                  "type = DATABASE_TYPE\n"
+	                                  "url = MARIADB_URI\n"
+	                                  "host = MARIADB_HOST\n"
+	                                  "port = MARIADB_PORT\n"
+	                                  "user = MARIADB_USER\n"
+	                                  "password = MARIADB_PASSWORD\n"
+	                                  "name = MARIADB_DATABASE\n");
 	struct dal_settings s;
 
 	setenv("DATABASE_TYPE", "mariadb", 1);
@@ -166,7 +141,7 @@ START_TEST(test_envmap_mariadb_section_with_database_type)
 	/* Not named by the map: not read. */
 	setenv("DB_POOL_SIZE", "3", 1);
 	setenv("DB_HOST", "stray", 1);
-	resolve_ok(cfg, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.type, "mariadb");
 	ck_assert_str_eq(s.source[SK_TYPE], "env DATABASE_TYPE");
 	ck_assert_str_eq(s.value[SK_HOST], "maria.local");
@@ -182,7 +157,7 @@ START_TEST(test_envmap_mariadb_section_with_database_type)
 	settings_free(&s);
 
 	setenv("MARIADB_URI", "mysql://u2:p2@urihost:3999/uridb", 1);
-	resolve_ok(cfg, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.value[SK_HOST], "urihost");
 	ck_assert_str_eq(s.source[SK_HOST], "MARIADB_URI");
 	ck_assert_str_eq(s.value[SK_NAME], "uridb");
@@ -196,8 +171,8 @@ START_TEST(test_envmap_prefix_and_section_combine)
 {
 	/* The section beats the prefix for the settings it names; an empty
 	 * value turns a setting's variable off. */
-	dal_config *cfg = cfg_of("[main]\nenv_prefix = APP_DB_\n"
-	                         "[main.env]\nhost = APP_PRIMARY\nuser =\n");
+	dal_config *cfg = tu_config_parse("[main]\nenv_prefix = APP_DB_\n"
+	                                  "[main.env]\nhost = APP_PRIMARY\nuser =\n");
 	struct dal_settings s;
 
 	setenv("APP_DB_TYPE", "postgresql", 1);
@@ -205,7 +180,7 @@ START_TEST(test_envmap_prefix_and_section_combine)
 	setenv("APP_PRIMARY", "primary", 1);
 	setenv("APP_DB_USER", "ignored", 1);
 	setenv("APP_DB_PASSWORD", "pw", 1);
-	resolve_ok(cfg, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.value[SK_HOST], "primary");
 	ck_assert_str_eq(s.source[SK_HOST], "env APP_PRIMARY");
 	ck_assert_ptr_null(s.value[SK_USER]);
@@ -226,7 +201,7 @@ START_TEST(test_envmap_default_names_unchanged)
 	setenv("DB_POOL_RECYCLE", "60", 1);
 	setenv("DB_ECHO", "1", 1);
 	setenv("DECNET_DB_POOL_SIZE", "99", 1);
-	resolve_ok(NULL, NULL, &s);
+	su_resolve_ok(NULL, NULL, NULL, &s);
 	ck_assert_uint_eq(s.max_lifetime_ms, 60000);
 	ck_assert_str_eq(s.source[SK_MAX_LIFETIME], "env DB_POOL_RECYCLE");
 	ck_assert_int_eq(s.log_statements, 1);
@@ -235,7 +210,7 @@ START_TEST(test_envmap_default_names_unchanged)
 	settings_free(&s);
 	/* SQLAlchemy's pool_recycle = -1 ("never") is max_lifetime off. */
 	setenv("DB_POOL_RECYCLE", "-1", 1);
-	resolve_ok(NULL, NULL, &s);
+	su_resolve_ok(NULL, NULL, NULL, &s);
 	ck_assert_uint_eq(s.max_lifetime_ms, 0);
 	ck_assert_str_eq(s.source[SK_MAX_LIFETIME], "env DB_POOL_RECYCLE");
 	ck_assert_int_eq(s.log_parameters, 0);
@@ -244,7 +219,7 @@ START_TEST(test_envmap_default_names_unchanged)
 	{
 		dal_error e;
 		setenv("DB_ECHO", "loud", 1);
-		resolve_bad(NULL, NULL, &e);
+		su_resolve_bad(NULL, NULL, NULL, &e);
 		ck_assert_msg(tu_contains(e.message, "env DB_ECHO") &&
 		              tu_contains(e.message, "log_statements") &&
 		              tu_contains(e.message, "not a boolean"), "%s", e.message);
@@ -256,16 +231,16 @@ START_TEST(test_envmap_named_repository_reads_its_variables)
 {
 	/* DB_* apply to the default repository only; a repository that names
 	 * its variables reads them whatever its name. */
-	dal_config *cfg = cfg_of("[main]\ntype = sqlite\npath = a.db\n"
-	                         "[audit]\ntype = sqlite\npath = b.db\nenv_prefix = AUDIT_DB_\n");
+	dal_config *cfg = tu_config_parse("[main]\ntype = sqlite\npath = a.db\n"
+	                                  "[audit]\ntype = sqlite\npath = b.db\nenv_prefix = AUDIT_DB_\n");
 	struct dal_settings s;
 
 	setenv("AUDIT_DB_POOL_SIZE", "4", 1);
-	resolve_ok(cfg, "audit", &s);
+	su_resolve_ok(cfg, "audit", NULL, &s);
 	ck_assert_uint_eq(s.pool_size, 4);
 	ck_assert_str_eq(s.source[SK_POOL_SIZE], "env AUDIT_DB_POOL_SIZE");
 	settings_free(&s);
-	resolve_ok(cfg, "main", &s);
+	su_resolve_ok(cfg, "main", NULL, &s);
 	ck_assert_uint_eq(s.pool_size, 10);
 	settings_free(&s);
 	unsetenv("AUDIT_DB_POOL_SIZE");
@@ -278,42 +253,42 @@ START_TEST(test_envmap_errors_name_file_line)
 	dal_config *cfg;
 	dal_error e;
 
-	cfg = cfg_of("[main]\ntype = sqlite\n[main.env]\nhost = H\nhots = MARIADB_HOST\n");
-	resolve_bad(cfg, NULL, &e);
+	cfg = tu_config_parse("[main]\ntype = sqlite\n[main.env]\nhost = H\nhots = MARIADB_HOST\n");
+	su_resolve_bad(cfg, NULL, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "t.ini:5") && tu_contains(e.message, "'hots'") &&
 	              tu_contains(e.message, "[main.env]") && tu_contains(e.message, "host"),
 	              "%s", e.message);
 	dal_config_free(cfg);
 
-	cfg = cfg_of("[main]\n[main.env]\nurl = MARIADB-URI\n");
-	resolve_bad(cfg, NULL, &e);
+	cfg = tu_config_parse("[main]\n[main.env]\nurl = MARIADB-URI\n");
+	su_resolve_bad(cfg, NULL, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "t.ini:3") && tu_contains(e.message, "MARIADB-URI") &&
 	              tu_contains(e.message, "not an environment variable name"), "%s", e.message);
 	dal_config_free(cfg);
 
-	cfg = cfg_of("[main]\nenv_prefix = 9DB\n");
-	resolve_bad(cfg, NULL, &e);
+	cfg = tu_config_parse("[main]\nenv_prefix = 9DB\n");
+	su_resolve_bad(cfg, NULL, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "t.ini:2") && tu_contains(e.message, "env_prefix"),
 	              "%s", e.message);
 	dal_config_free(cfg);
 
-	cfg = cfg_of("[main]\nlog_parameters = maybe\n");
-	resolve_bad(cfg, NULL, &e);
+	cfg = tu_config_parse("[main]\nlog_parameters = maybe\n");
+	su_resolve_bad(cfg, NULL, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "t.ini:2") && tu_contains(e.message, "log_parameters") &&
 	              tu_contains(e.message, "not a boolean"), "%s", e.message);
 	dal_config_free(cfg);
 
-	cfg = cfg_of("[main]\nenv_prefix =\n");
-	resolve_bad(cfg, NULL, &e);
+	cfg = tu_config_parse("[main]\nenv_prefix =\n");
+	su_resolve_bad(cfg, NULL, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "t.ini:2"), "%s", e.message);
 	dal_config_free(cfg);
 
 	/* A bad value names the variable it came from. */
-	cfg = cfg_of("[main]\nenv_prefix = DECNET_DB_\n");
+	cfg = tu_config_parse("[main]\nenv_prefix = DECNET_DB_\n");
 	setenv("DECNET_DB_PORT", "33o6", 1);
 	setenv("DECNET_DB_TYPE", "mysql", 1);
 	setenv("DECNET_DB_PASSWORD", "hunter2", 1);
-	resolve_bad(cfg, NULL, &e);
+	su_resolve_bad(cfg, NULL, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "env DECNET_DB_PORT") &&
 	              !tu_contains(e.message, "hunter2"), "%s", e.message);
 	dal_config_free(cfg);
@@ -322,7 +297,7 @@ END_TEST
 
 START_TEST(test_envmap_no_unknown_key_warning)
 {
-	dal_config *cfg = cfg_of("[main]\nenv_prefix = X_\n[main.env]\nhost = Y\n");
+	dal_config *cfg = tu_config_parse("[main]\nenv_prefix = X_\n[main.env]\nhost = Y\n");
 
 	ck_assert_ptr_null(dal_config_warning(cfg, 0));
 	dal_config_free(cfg);
@@ -352,7 +327,7 @@ static int seen_has(const struct seen *s, const char *line)
 
 START_TEST(test_envmap_describe_names_variables)
 {
-	dal_config *cfg = cfg_of("[main]\nenv_prefix = DECNET_DB_\n");
+	dal_config *cfg = tu_config_parse("[main]\nenv_prefix = DECNET_DB_\n");
 	struct seen seen = {.n = 0};
 	dal_error e;
 
@@ -369,7 +344,7 @@ START_TEST(test_envmap_describe_names_variables)
 	dal_config_free(cfg);
 
 	/* A map shows each mapping, set or not. */
-	cfg = cfg_of("[main]\n[main.env]\nhost = MARIADB_HOST\nuser =\n");
+	cfg = tu_config_parse("[main]\n[main.env]\nhost = MARIADB_HOST\nuser =\n");
 	seen.n = 0;
 	ck_assert_msg(dal_config_describe(cfg, NULL, NULL, collect, &seen, &e) == DAL_OK, "%s",
 	              e.message);

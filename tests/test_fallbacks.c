@@ -372,20 +372,13 @@ END_TEST
 
 int main(void)
 {
-	const char *path = getenv("DAL_PLUGIN_PATH");
 	Suite *s = suite_create("fallbacks");
 	TCase *tc = tcase_create("fallbacks");
-	char *dirs;
-	SRunner *sr;
-	int failed;
 
 	tu_clear_env();
 	/* The test plugins are found like installed ones. */
-	if (asprintf(&dirs, "%s%s%s", TESTS_BUILDDIR, path && *path ? ":" : "",
-	             path ? path : "") < 0)
+	if (tu_plugin_path_prepend(TESTS_BUILDDIR))
 		return 99;
-	setenv("DAL_PLUGIN_PATH", dirs, 1);
-	free(dirs);
 	tcase_add_loop_test(tc, test_minimal_plugin_echoes_bound_values, 0, 2);
 	tcase_add_loop_test(tc, test_exec_falls_back_to_prepare_and_step, 0, 2);
 	tcase_add_loop_test(tc, test_transactions_unsupported_naming_the_backend, 0, 2);
@@ -395,9 +388,5 @@ int main(void)
 	tcase_add_loop_test(tc, test_tls_is_not_encrypted, 0, 2);
 	tcase_add_test(tc, test_open_url_error_paths);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(s);
 }

@@ -421,11 +421,11 @@ START_TEST(test_migrate_auto_on_open)
 	dal_repo_close(r2);
 	/* ...but by another process's first open. */
 	{
-		struct mt_run run;
+		struct tu_run run;
 
 		mt_dal(&t, &run, "query", "SELECT count(*) AS n FROM m_auto2", NULL);
 		ck_assert_msg(run.status == 0, "%s%s", run.out, run.err);
-		mt_run_free(&run);
+		tu_run_free(&run);
 	}
 	ck_assert_int_eq(mt_scalar(r, "SELECT count(*) FROM schema_version"), 2);
 	dal_repo_close(r);
@@ -434,14 +434,14 @@ START_TEST(test_migrate_auto_on_open)
 	 * checked its database). */
 	mt_file(&t, "0003_bad.sql", "CREATE TABLE m_auto (x INTEGER);");
 	{
-		struct mt_run run;
+		struct tu_run run;
 
 		mt_dal(&t, &run, "ping", NULL);
 		ck_assert_msg(run.status == 1, "%s%s", run.out, run.err);
 		ck_assert_msg(tu_contains(run.err, "repository 'main': auto_migrate: "), "%s",
 		              run.err);
 		ck_assert_msg(tu_contains(run.err, "0003_bad.sql"), "%s", run.err);
-		mt_run_free(&run);
+		tu_run_free(&run);
 	}
 	dal_config_free(cfg);
 

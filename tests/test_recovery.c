@@ -92,26 +92,6 @@ static char *url_with(const struct backend *b, const char *query)
 	return u;
 }
 
-/* The decoded password of a URL ("" if none), so that tests can check that
- * it never shows. */
-static void url_password(const char *url, char *out, size_t size)
-{
-	const char *p = strstr(url, "://"), *at, *colon;
-	char enc[256];
-
-	*out = '\0';
-	if (!p)
-		return;
-	p += 3;
-	at = strchr(p, '@');
-	colon = at ? memchr(p, ':', (size_t)(at - p)) : NULL;
-	if (!colon || (size_t)(at - colon - 1) >= sizeof enc)
-		return;
-	memcpy(enc, colon + 1, (size_t)(at - colon - 1));
-	enc[at - colon - 1] = '\0';
-	tu_pct_decode(enc, out, size);
-}
-
 /* The port of a URL "scheme://user:pw@host:port/db", or 0. */
 static unsigned url_port(const char *url)
 {
@@ -384,7 +364,7 @@ START_TEST(test_crash_and_restart_under_load)
 	if (!base_url(b))
 		return;
 	check_server_dir(b);
-	url_password(base_url(b), secret, sizeof secret);
+	tu_url_password(base_url(b), secret, sizeof secret);
 	log_start(secret);
 	/* Fast retries: the server is down for a few seconds at most. */
 	url = url_with(b, "pool_size=10&max_overflow=0&pre_ping=on&pool_timeout=20"

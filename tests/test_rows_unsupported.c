@@ -61,24 +61,13 @@ END_TEST
 
 int main(void)
 {
-	const char *path = getenv("DAL_PLUGIN_PATH");
 	Suite *s = suite_create("rows_unsupported");
 	TCase *tc = tcase_create("rows_unsupported");
-	char *dirs;
-	SRunner *sr;
-	int failed;
 
 	tu_clear_env();
-	if (asprintf(&dirs, "%s%s%s", TESTS_BUILDDIR, path && *path ? ":" : "",
-	             path ? path : "") < 0)
+	if (tu_plugin_path_prepend(TESTS_BUILDDIR))
 		return 99;
-	setenv("DAL_PLUGIN_PATH", dirs, 1);
-	free(dirs);
 	tcase_add_test(tc, test_rows_unsupported_name_the_backend);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(s);
 }

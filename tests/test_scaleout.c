@@ -20,15 +20,6 @@
 #include "settings.h"
 #include "testutil.h"
 
-static dal_config *cfg_of(const char *text)
-{
-	dal_config *cfg = NULL;
-	dal_error e;
-
-	ck_assert_msg(dal_config_parse(&cfg, text, "t.ini", &e) == DAL_OK, "%s", e.message);
-	return cfg;
-}
-
 static int resolve(const dal_config *cfg, const char *name, const char *url,
                    struct dal_settings *s, dal_error *e)
 {
@@ -37,8 +28,8 @@ static int resolve(const dal_config *cfg, const char *name, const char *url,
 
 START_TEST(test_scaleout_replicas_from_ini_url_and_env)
 {
-	dal_config *cfg = cfg_of("[main]\ntype = pgsql\nhost = p1\npassword = x\n"
-	                         "replicas = r1:5433, r2\nmax_replica_lag = 2.5\n");
+	dal_config *cfg = tu_config_parse("[main]\ntype = pgsql\nhost = p1\npassword = x\n"
+	                                  "replicas = r1:5433, r2\nmax_replica_lag = 2.5\n");
 	struct dal_settings s;
 	dal_error e;
 
@@ -83,7 +74,7 @@ START_TEST(test_scaleout_bad_replicas_refused)
 	};
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		dal_config *cfg = cfg_of(cases[i].ini);
+		dal_config *cfg = tu_config_parse(cases[i].ini);
 		struct dal_settings s;
 		dal_error e;
 

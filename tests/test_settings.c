@@ -12,40 +12,8 @@
 
 #include "loader.h"
 #include "settings.h"
+#include "settings_util.h"
 #include "testutil.h"
-
-static dal_config *cfg_of(const char *text)
-{
-	dal_config *cfg = NULL;
-	dal_error e;
-
-	ck_assert_msg(dal_config_parse(&cfg, text, "t.ini", &e) == DAL_OK, "%s", e.message);
-	return cfg;
-}
-
-static void resolve_ok(const dal_config *cfg, const char *name, const char *url,
-                       struct dal_settings *s)
-{
-	dal_error e;
-	int rc = settings_resolve(cfg, name, url, settings_is_default(cfg, name), s, &e);
-
-	ck_assert_msg(rc == DAL_OK, "resolve failed: %s", e.message);
-}
-
-/* Resolution must fail with DAL_ECONFIG; returns the message in e. */
-static void resolve_bad(const dal_config *cfg, const char *name, const char *url,
-                        dal_error *e)
-{
-	struct dal_settings s;
-	int rc;
-
-	/* Garbage in: the NULLs below must be settings_resolve()'s doing. */
-	memset(&s, 0xa5, sizeof s);
-	rc = settings_resolve(cfg, name, url, settings_is_default(cfg, name), &s, e);
-	ck_assert_msg(rc == DAL_ECONFIG, "expected DAL_ECONFIG, got %d", rc);
-	ck_assert_ptr_null(s.name); /* zeroed on error */
-	ck_assert_ptr_null(s.password);
-}
 
 static const char *opt(const struct dal_settings *s, const char *key)
 {
@@ -60,7 +28,7 @@ START_TEST(test_settings_defaults_without_config)
 	struct dal_settings s;
 	char cwd[4096], want[4200];
 
-	resolve_ok(NULL, NULL, NULL, &s);
+	su_resolve_ok(NULL, NULL, NULL, &s);
 	ck_assert_str_eq(s.name, "main");
 	ck_assert_str_eq(s.type, "sqlite");
 	ck_assert(getcwd(cwd, sizeof cwd));
@@ -81,14 +49,14 @@ START_TEST(test_settings_ini_values_and_sources)
 {
 	if (!tu_backends_built("mysql pgsql"))
 		return; /* server types: no registration to resolve with */
-	dal_config *cfg = cfg_of("[dal]\ndefault = db\n"
-	                         "[db]\ntype = PostgreSQL\nhost = h1\nport = 6543\n"
-	                         "name = app\nuser = u\npassword = pw\npool_size = 3\n"
-	                         "telemetry = off\n"
-	                         "[db.postgresql]\nsslmode = require\n");
+	dal_config *cfg = tu_config_parse("[dal]\ndefault = db\n"
+	                                  "[db]\ntype = PostgreSQL\nhost = h1\nport = 6543\n"
+	                                  "name = app\nuser = u\npassword = pw\npool_size = 3\n"
+	                                  "telemetry = off\n"
+	                                  "[db.postgresql]\nsslmode = require\n");
 	struct dal_settings s;
 
-	resolve_ok(cfg, NULL, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.name, "db");
 	ck_assert_str_eq(s.type, "postgresql"); /* lower-cased */
 	ck_assert_str_eq(s.value[SK_HOST], "h1");
@@ -109,9 +77,9 @@ START_TEST(test_settings_env_overrides_ini_for_default_only)
 {
 	if (!tu_backends_built("mysql pgsql"))
 		return; /* server types: no registration to resolve with */
-	dal_config *cfg = cfg_of("[main]\ntype = mysql\nhost = inihost\nport = 3307\n"
-	                         "password = x\npool_size = 2\n"
-	                         "[other]\ntype = mysql\nhost = otherhost\npassword = y\n");
+	dal_config *cfg = tu_config_parse("[main]\ntype = mysql\nhost = inihost\nport = 3307\n"
+	                                  "password = x\npool_size = 2\n"
+	                                  "[other]\ntype = mysql\nhost = otherhost\npassword = y\n");
 	struct dal_settings s;
 
 	setenv("DB_HOST", "envhost", 1);
@@ -122,7 +90,7 @@ START_TEST(test_settings_env_overrides_ini_for_default_only)
 	setenv("DB_USER", "envuser", 1);
 	setenv("DB_PASS", "envpass", 1);
 	setenv("DB_NAME", "envdb", 1);
-	resolve_ok(cfg, NULL, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.value[SK_HOST], "envhost");
 	ck_assert_str_eq(s.source[SK_HOST], "env DB_HOST");
 	ck_assert_uint_eq(s.port, 4000);
@@ -134,13 +102,13 @@ START_TEST(test_settings_env_overrides_ini_for_default_only)
 	ck_assert_str_eq(s.value[SK_NAME], "envdb");
 	settings_free(&s);
 	/* A named, non-default repository ignores DB_*. */
-	resolve_ok(cfg, "other", NULL, &s);
+	su_resolve_ok(cfg, "other", NULL, &s);
 	ck_assert_str_eq(s.value[SK_HOST], "otherhost");
 	ck_assert_str_eq(s.password, "y");
 	settings_free(&s);
 	/* An empty variable counts as unset. */
 	setenv("DB_HOST", "", 1);
-	resolve_ok(cfg, NULL, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.value[SK_HOST], "inihost");
 	settings_free(&s);
 	dal_config_free(cfg);
@@ -151,31 +119,31 @@ START_TEST(test_settings_precedence_url_dburl_env_ini)
 {
 	if (!tu_backends_built("mysql pgsql"))
 		return; /* server types: no registration to resolve with */
-	dal_config *cfg = cfg_of("[main]\ntype = sqlite\npath = ini.db\n");
+	dal_config *cfg = tu_config_parse("[main]\ntype = sqlite\npath = ini.db\n");
 	struct dal_settings s;
 
 	/* env DB_TYPE beats the INI. */
 	setenv("DB_TYPE", "postgres", 1);
 	setenv("DB_HOST", "/tmp", 1);
-	resolve_ok(cfg, NULL, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.type, "postgres");
 	ck_assert_str_eq(s.source[SK_TYPE], "env DB_TYPE");
 	settings_free(&s);
 	/* DATABASE_URL beats DB_*; DB_URL beats DATABASE_URL. */
 	setenv("DATABASE_URL", "mysql://a:b@dburlhost/x", 1);
-	resolve_ok(cfg, NULL, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.type, "mysql");
 	ck_assert_str_eq(s.value[SK_HOST], "dburlhost");
 	ck_assert_str_eq(s.source[SK_HOST], "DATABASE_URL");
 	settings_free(&s);
 	setenv("DB_URL", "sqlite:from_env.db", 1);
-	resolve_ok(cfg, NULL, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.type, "sqlite");
 	ck_assert(tu_contains(s.path, "/from_env.db"));
 	ck_assert_str_eq(s.source[SK_PATH], "DB_URL");
 	settings_free(&s);
 	/* The explicit URL beats everything. */
-	resolve_ok(cfg, NULL, "sqlite::memory:", &s);
+	su_resolve_ok(cfg, NULL, "sqlite::memory:", &s);
 	ck_assert_str_eq(s.path, ":memory:");
 	ck_assert_str_eq(s.source[SK_PATH], "url");
 	settings_free(&s);
@@ -199,12 +167,12 @@ START_TEST(test_settings_url_never_inherits_credentials)
 
 	snprintf(ini, sizeof ini, "[main]\ntype = mysql\nhost = prod\nuser = produser\n"
 	         "password_file = %s\npool_size = 7\n[main.mysql]\nssl_mode = required\n", secret);
-	cfg = cfg_of(ini);
+	cfg = tu_config_parse(ini);
 	setenv("DB_USER", "envuser", 1);
 	setenv("DB_PASS", "EnvSecret2", 1);
 	setenv("DB_URL", "mysql://dburluser:DbUrlSecret3@dburlhost/db", 1);
 	/* The explicit URL (dal -u) names another host and no credentials. */
-	resolve_ok(cfg, NULL, "mysql://otherhost/db?allow_empty_password=yes", &s);
+	su_resolve_ok(cfg, NULL, "mysql://otherhost/db?allow_empty_password=yes", &s);
 	ck_assert_str_eq(s.value[SK_HOST], "otherhost");
 	ck_assert_ptr_null(s.value[SK_USER]);
 	ck_assert_ptr_null(s.password);
@@ -217,13 +185,13 @@ START_TEST(test_settings_url_never_inherits_credentials)
 	 * quietly filled in from the environment. */
 	{
 		dal_error e;
-		resolve_bad(cfg, NULL, "mysql://otherhost/db", &e);
+		su_resolve_bad(cfg, NULL, "mysql://otherhost/db", &e);
 		ck_assert_msg(tu_contains(e.message, "empty password for (default user)@otherhost"),
 		              "%s", e.message);
 	}
 	/* DB_URL is a URL too: DB_USER/DB_PASS below it are not mixed in... */
 	setenv("DB_URL", "mysql://dburlhost/db?allow_empty_password=yes", 1);
-	resolve_ok(cfg, NULL, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	ck_assert_str_eq(s.value[SK_HOST], "dburlhost");
 	ck_assert_ptr_null(s.value[SK_USER]);
 	ck_assert_ptr_null(s.password);
@@ -231,13 +199,13 @@ START_TEST(test_settings_url_never_inherits_credentials)
 	/* ...but the URL may name a password file in its query string, which
 	 * keeps the secret out of the URL. */
 	snprintf(url, sizeof url, "mysql://app@otherhost/db?password_file=%s", secret);
-	resolve_ok(cfg, NULL, url, &s);
+	su_resolve_ok(cfg, NULL, url, &s);
 	ck_assert_str_eq(s.value[SK_USER], "app");
 	ck_assert_str_eq(s.password, "FileSecret1");
 	ck_assert_str_eq(s.source[SK_PASSWORD_FILE], "url");
 	settings_free(&s);
 	/* A URL's own credentials are used. */
-	resolve_ok(cfg, NULL, "mysql://u2:UrlSecret4@otherhost/db", &s);
+	su_resolve_ok(cfg, NULL, "mysql://u2:UrlSecret4@otherhost/db", &s);
 	ck_assert_str_eq(s.value[SK_USER], "u2");
 	ck_assert_str_eq(s.password, "UrlSecret4");
 	settings_free(&s);
@@ -259,27 +227,27 @@ START_TEST(test_settings_sqlalchemy_urls)
 	char cwd[4096], want[4200];
 
 	ck_assert_ptr_nonnull(getcwd(cwd, sizeof cwd));
-	resolve_ok(NULL, NULL, "sqlite:///./app.db", &s);
+	su_resolve_ok(NULL, NULL, "sqlite:///./app.db", &s);
 	snprintf(want, sizeof want, "%s/./app.db", cwd);
 	ck_assert_str_eq(s.path, want); /* relative, not /app.db */
 	settings_free(&s);
-	resolve_ok(NULL, NULL, "sqlite+aiosqlite:////var/tmp/abs.db", &s);
+	su_resolve_ok(NULL, NULL, "sqlite+aiosqlite:////var/tmp/abs.db", &s);
 	ck_assert_str_eq(s.type, "sqlite");
 	ck_assert_str_eq(s.path, "/var/tmp/abs.db");
 	settings_free(&s);
-	resolve_ok(NULL, NULL, "sqlite3:///:memory:", &s);
+	su_resolve_ok(NULL, NULL, "sqlite3:///:memory:", &s);
 	ck_assert_str_eq(s.type, "sqlite3");
 	ck_assert_str_eq(s.plugin->reg.name, "sqlite");
 	ck_assert_str_eq(s.path, ":memory:");
 	settings_free(&s);
-	resolve_ok(NULL, NULL, "mysql+pymysql://u:p@h/db", &s);
+	su_resolve_ok(NULL, NULL, "mysql+pymysql://u:p@h/db", &s);
 	ck_assert_str_eq(s.type, "mysql");
 	ck_assert_str_eq(s.value[SK_NAME], "db");
 	settings_free(&s);
-	resolve_ok(NULL, NULL, "mysql+asyncmy://u:p@h/db", &s);
+	su_resolve_ok(NULL, NULL, "mysql+asyncmy://u:p@h/db", &s);
 	ck_assert_str_eq(s.plugin->reg.name, "mysql");
 	settings_free(&s);
-	resolve_ok(NULL, NULL, "postgresql+psycopg2://u:p@h/db", &s);
+	su_resolve_ok(NULL, NULL, "postgresql+psycopg2://u:p@h/db", &s);
 	ck_assert_str_eq(s.type, "postgresql");
 	ck_assert_uint_eq(s.port, 5432); /* the plugin's default_port */
 	settings_free(&s);
@@ -319,14 +287,14 @@ START_TEST(test_settings_ini_relative_path_is_relative_to_file)
 	dal_error e;
 
 	ck_assert_int_eq(dal_config_load(&cfg, path, &e), DAL_OK);
-	resolve_ok(cfg, NULL, NULL, &s);
+	su_resolve_ok(cfg, NULL, NULL, &s);
 	snprintf(want, sizeof want, "%s/data/app.db", dir);
 	ck_assert_str_eq(s.path, want);
 	/* password_file is read, relative to the file too, newline dropped. */
 	ck_assert_str_eq(s.password, "hunter2");
 	/* A URL query option beats the [main.sqlite] one. */
 	settings_free(&s);
-	resolve_ok(cfg, NULL, "sqlite:///y.db?journal_mode=DELETE", &s);
+	su_resolve_ok(cfg, NULL, "sqlite:///y.db?journal_mode=DELETE", &s);
 	ck_assert_str_eq(opt(&s, "journal_mode"), "DELETE");
 	ck_assert_uint_eq(s.n_options, 1);
 	settings_free(&s);
@@ -341,11 +309,11 @@ START_TEST(test_settings_url_key_in_section_with_overrides)
 {
 	if (!tu_backends_built("mysql pgsql"))
 		return; /* server types: no registration to resolve with */
-	dal_config *cfg = cfg_of("[r]\nurl = postgresql://u:pw@h:5433/db?sslmode=disable\n"
-	                         "port = 5999\n");
+	dal_config *cfg = tu_config_parse("[r]\nurl = postgresql://u:pw@h:5433/db?sslmode=disable\n"
+	                                  "port = 5999\n");
 	struct dal_settings s;
 
-	resolve_ok(cfg, "r", NULL, &s);
+	su_resolve_ok(cfg, "r", NULL, &s);
 	ck_assert_str_eq(s.type, "postgresql");
 	ck_assert_str_eq(s.value[SK_HOST], "h");
 	ck_assert_uint_eq(s.port, 5999); /* the section's key beats its url */
@@ -380,10 +348,10 @@ START_TEST(test_settings_bad_numbers_name_source_and_key)
 		 "has more than 24 bounds"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		dal_config *cfg = cfg_of(cases[i].ini);
+		dal_config *cfg = tu_config_parse(cases[i].ini);
 		dal_error e;
 
-		resolve_bad(cfg, NULL, NULL, &e);
+		su_resolve_bad(cfg, NULL, NULL, &e);
 		ck_assert_msg(tu_contains(e.message, cases[i].msg), "case %zu: %s", i, e.message);
 		dal_config_free(cfg);
 	}
@@ -397,11 +365,11 @@ START_TEST(test_settings_bad_env_names_variable)
 	dal_error e;
 
 	setenv("DB_PORT", "http", 1);
-	resolve_bad(NULL, NULL, NULL, &e);
+	su_resolve_bad(NULL, NULL, NULL, &e);
 	ck_assert_str_eq(e.message, "env DB_PORT: port = 'http' is not a number (expected 1..65535)");
 	unsetenv("DB_PORT");
 	setenv("DB_URL", "mysql://h:99999/x", 1);
-	resolve_bad(NULL, NULL, NULL, &e);
+	su_resolve_bad(NULL, NULL, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "DB_URL"), "%s", e.message);
 	unsetenv("DB_URL");
 }
@@ -409,18 +377,18 @@ END_TEST
 
 START_TEST(test_settings_missing_section)
 {
-	dal_config *cfg = cfg_of("[dal]\n[main]\n[orders]\n[orders.mysql]\n");
+	dal_config *cfg = tu_config_parse("[dal]\n[main]\n[orders]\n[orders.mysql]\n");
 	dal_error e;
 	struct dal_settings s;
 
-	resolve_bad(cfg, "nosuch", NULL, &e);
+	su_resolve_bad(cfg, "nosuch", NULL, &e);
 	ck_assert_str_eq(e.message, "repository 'nosuch' not found in t.ini (sections: main, orders)");
-	resolve_bad(cfg, "bad.name", NULL, &e);
+	su_resolve_bad(cfg, "bad.name", NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "invalid repository name"), "%s", e.message);
 	/* The default repository may live on defaults alone. */
 	dal_config_free(cfg);
-	cfg = cfg_of("[dal]\n");
-	resolve_ok(cfg, "main", NULL, &s);
+	cfg = tu_config_parse("[dal]\n");
+	su_resolve_ok(cfg, "main", NULL, &s);
 	settings_free(&s);
 	dal_config_free(cfg);
 }
@@ -430,17 +398,17 @@ START_TEST(test_settings_empty_password_over_tcp_refused)
 {
 	if (!tu_backends_built("mysql pgsql"))
 		return; /* server types: no registration to resolve with */
-	dal_config *cfg = cfg_of("[main]\ntype = mysql\nhost = db\nuser = app\n");
-	dal_config *ok = cfg_of("[main]\ntype = mysql\nhost = db\nallow_empty_password = yes\n");
-	dal_config *sock = cfg_of("[main]\ntype = postgresql\nhost = /run/postgresql\n");
+	dal_config *cfg = tu_config_parse("[main]\ntype = mysql\nhost = db\nuser = app\n");
+	dal_config *ok = tu_config_parse("[main]\ntype = mysql\nhost = db\nallow_empty_password = yes\n");
+	dal_config *sock = tu_config_parse("[main]\ntype = postgresql\nhost = /run/postgresql\n");
 	struct dal_settings s;
 	dal_error e;
 
-	resolve_bad(cfg, NULL, NULL, &e);
+	su_resolve_bad(cfg, NULL, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "empty password for app@db:3306"), "%s", e.message);
-	resolve_ok(ok, NULL, NULL, &s);
+	su_resolve_ok(ok, NULL, NULL, &s);
 	settings_free(&s);
-	resolve_ok(sock, NULL, NULL, &s);
+	su_resolve_ok(sock, NULL, NULL, &s);
 	settings_free(&s);
 	dal_config_free(cfg);
 	dal_config_free(ok);
@@ -450,10 +418,10 @@ END_TEST
 
 START_TEST(test_settings_password_file_errors)
 {
-	dal_config *cfg = cfg_of("[main]\npassword_file = /nonexistent/secret\n");
+	dal_config *cfg = tu_config_parse("[main]\npassword_file = /nonexistent/secret\n");
 	dal_error e;
 
-	resolve_bad(cfg, NULL, NULL, &e);
+	su_resolve_bad(cfg, NULL, NULL, &e);
 	ck_assert_str_eq(e.message, "t.ini:2: password_file '/nonexistent/secret': cannot read: "
 	                            "No such file or directory");
 	dal_config_free(cfg);
@@ -478,12 +446,12 @@ START_TEST(test_settings_many_options_linear)
 	len = (size_t)sprintf(ini, "[main]\ntype = sqlite\npath = /tmp/x.db\n[main.sqlite]\n");
 	for (; len < cap; n_ini++)
 		len += (size_t)sprintf(ini + len, "k%zx = ini\n", n_ini);
-	cfg = cfg_of(ini);
+	cfg = tu_config_parse(ini);
 	len = (size_t)sprintf(url, "sqlite:////tmp/x.db?k0=first&");
 	for (; len < cap; n_url++)
 		len += (size_t)sprintf(url + len, "u%zx=url&", n_url);
 	len += (size_t)sprintf(url + len, "k0=url");
-	resolve_ok(cfg, "main", url, &s);
+	su_resolve_ok(cfg, "main", url, &s);
 	ck_assert_uint_eq(s.n_options, n_ini + n_url);
 	ck_assert_str_eq(opt(&s, "k0"), "url");
 	ck_assert_str_eq(opt(&s, "k1"), "ini");
@@ -504,8 +472,8 @@ START_TEST(test_settings_password_file_fifo_refused)
 	snprintf(fifo, sizeof fifo, "%s/secret", dir);
 	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
 	snprintf(ini, sizeof ini, "[main]\npassword_file = %s\n", fifo);
-	cfg = cfg_of(ini);
-	resolve_bad(cfg, NULL, NULL, &e);
+	cfg = tu_config_parse(ini);
+	su_resolve_bad(cfg, NULL, NULL, &e);
 	ck_assert_msg(tu_contains(e.message, "is not a regular file"), "%s", e.message);
 	dal_config_free(cfg);
 	tu_rmtree(dir);
@@ -528,8 +496,8 @@ START_TEST(test_settings_describe_redacts_passwords)
 {
 	if (!tu_backends_built("mysql pgsql"))
 		return; /* server types: no registration to resolve with */
-	dal_config *cfg = cfg_of("[main]\ntype = mysql\nhost = h\npassword = Sup3rS3cret\n"
-	                         "[main.mysql]\nssl_password = KeyPass99\nssl_mode = REQUIRED\n");
+	dal_config *cfg = tu_config_parse("[main]\ntype = mysql\nhost = h\npassword = Sup3rS3cret\n"
+	                                  "[main.mysql]\nssl_password = KeyPass99\nssl_mode = REQUIRED\n");
 	struct collected c = {""};
 	dal_error e;
 
@@ -557,10 +525,10 @@ START_TEST(test_settings_errors_never_hold_passwords)
 	dal_error e;
 
 	/* A malformed URL with a password: the message must not echo it. */
-	resolve_bad(NULL, NULL, "mysql://user:TopSecret1@host:notaport/db", &e);
+	su_resolve_bad(NULL, NULL, "mysql://user:TopSecret1@host:notaport/db", &e);
 	ck_assert_msg(!tu_contains(e.message, "TopSecret1"), "%s", e.message);
 	setenv("DB_URL", "postgresql://u:TopSecret2@h:0/db", 1);
-	resolve_bad(NULL, NULL, NULL, &e);
+	su_resolve_bad(NULL, NULL, NULL, &e);
 	ck_assert_msg(!tu_contains(e.message, "TopSecret2"), "%s", e.message);
 	unsetenv("DB_URL");
 }

@@ -53,42 +53,18 @@ static void teardown(void)
 /* Scripts on stdin                                                          */
 /* ------------------------------------------------------------------------ */
 
-struct run {
-	char *out, *err;
-	int status;
-};
-
-static void run_free(struct run *r)
-{
-	free(r->out);
-	free(r->err);
-}
-
 /* Run `dal ARGS...` (NULL-terminated) with script as its stdin. */
-static void run_script(struct run *r, const char *script, ...)
+static void run_script(struct tu_run *r, const char *script, ...)
 {
-	const char *argv[32];
+	static const char *const head[] = { DAL_BIN, NULL };
 	char *in = tu_write_file(tmpdir, "in.sql", script);
-	char out[4096], err[4096];
-	int argc = 0;
 	va_list ap;
 
-	snprintf(out, sizeof out, "%s/out.txt", tmpdir);
-	snprintf(err, sizeof err, "%s/err.txt", tmpdir);
-	if (tu_is_script(DAL_BIN)) /* libtool's wrapper; a static dal is the program */
-		argv[argc++] = "/bin/sh";
-	argv[argc++] = DAL_BIN;
 	va_start(ap, script);
-	while ((argv[argc] = va_arg(ap, const char *)) != NULL)
-		ck_assert_int_lt(++argc, 31);
+	tu_run_va(r, in, head, ap);
 	va_end(ap);
-	r->status = tu_wait(tu_spawn(argv, in, out, err));
-	r->out = tu_read_file(out);
-	r->err = tu_read_file(err);
-	ck_assert(r->out && r->err);
 	free(in);
 }
-
 
 static char *sqlite_url(void)
 {
@@ -101,7 +77,7 @@ static char *sqlite_url(void)
 START_TEST(test_shell_script_statements_split_at_semicolons)
 {
 	char *url = sqlite_url();
-	struct run r;
+	struct tu_run r;
 
 	run_script(&r,
 	           "-- a comment; not a statement\n"
@@ -131,7 +107,7 @@ START_TEST(test_shell_script_statements_split_at_semicolons)
 	                        "-------------------------\n"
 	                        "last, without a semicolon\n"
 	                        "(1 row)\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -139,7 +115,7 @@ END_TEST
 START_TEST(test_shell_script_stops_at_first_error_with_its_line)
 {
 	char *url = sqlite_url();
-	struct run r;
+	struct tu_run r;
 
 	run_script(&r,
 	           "CREATE TABLE t (x INTEGER);\n"
@@ -154,13 +130,13 @@ START_TEST(test_shell_script_stops_at_first_error_with_its_line)
 	ck_assert_msg(strncmp(r.err, "dal: shell: stdin:4: DAL_ENOTFOUND: ", 36) == 0,
 	              "stderr: %s", r.err);
 	ck_assert_str_eq(r.out, "0 row(s) affected\n1 row(s) affected\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* Nothing after the error ran: still one row. */
 	run_script(&r, "SELECT count(*) AS n FROM t;", "-u", url, "shell", "--csv", NULL);
 	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "n\r\n1\r\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* --continue runs the rest and still exits 1; each error has its line. */
 	run_script(&r,
@@ -176,7 +152,7 @@ START_TEST(test_shell_script_stops_at_first_error_with_its_line)
 	tu_assert_has(r.err, "dal: shell: stdin:2: \\describe: no table or view 'missing_table'\n");
 	tu_assert_has(r.err, "dal: shell: stdin:3: unknown command '\\bogus'; \\help lists the "
 	                     "commands\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -184,25 +160,25 @@ END_TEST
 START_TEST(test_shell_script_unterminated_literal_is_an_error)
 {
 	char *url = sqlite_url();
-	struct run r;
+	struct tu_run r;
 
 	run_script(&r, "SELECT 1 AS a;\nSELECT 'open;\nstring;\n", "-u", url, "shell", NULL);
 	tu_assert_run(&r, 1);
 	ck_assert_str_eq(r.out, "a\n-\n1\n(1 row)\n");
 	ck_assert_str_eq(r.err, "dal: shell: stdin:2: end of input inside a string literal "
 	                        "that starts here; nothing of it was run\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_script(&r, "SELECT 1 AS a; /* open\n", "-u", url, "shell", NULL);
 	tu_assert_run(&r, 1);
 	tu_assert_has(r.err, "stdin:1: end of input inside a comment");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* A trailing line comment is no statement. */
 	run_script(&r, "SELECT 1 AS a; -- done\n", "-u", url, "shell", NULL);
 	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.err, "");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -210,7 +186,7 @@ END_TEST
 START_TEST(test_shell_script_meta_commands_sqlite)
 {
 	char *url = sqlite_url();
-	struct run r;
+	struct tu_run r;
 
 	run_script(&r,
 	           "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL, "
@@ -264,7 +240,7 @@ START_TEST(test_shell_script_meta_commands_sqlite)
 	tu_assert_has(r.out, " ms\nTiming is off.\n");
 	tu_assert_has(r.out, "\\describe T, \\d T");
 	tu_assert_lacks(r.out, "not run");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* Usage errors of the commands. */
 	run_script(&r, "\\describe\n\\format xml\n\\timing maybe\n\\tables x\n", "-u", url,
@@ -275,7 +251,7 @@ START_TEST(test_shell_script_meta_commands_sqlite)
 	                 "dal: shell: stdin:2: \\format: 'xml' is not table, csv or json\n"
 	                 "dal: shell: stdin:3: \\timing: 'maybe' is not on or off\n"
 	                 "dal: shell: stdin:4: \\tables takes no argument (got 'x')\n");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
@@ -283,17 +259,17 @@ END_TEST
 START_TEST(test_shell_options_and_help)
 {
 	char *url = sqlite_url();
-	struct run r;
+	struct tu_run r;
 
 	run_script(&r, "SELECT 1 AS one;", "-u", url, "shell", "--json", NULL);
 	tu_assert_run(&r, 0);
 	ck_assert_str_eq(r.out, "[\n{\"one\":1}\n]\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_script(&r, "", "-u", url, "shell", "--bogus", NULL);
 	tu_assert_run(&r, 2);
 	tu_assert_has(r.err, "dal: shell: unknown option '--bogus'; try 'dal shell --help'");
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_script(&r, "", "shell", "--help", NULL);
 	tu_assert_run(&r, 0);
@@ -304,37 +280,22 @@ START_TEST(test_shell_options_and_help)
 	tu_assert_has(r.out, "This dal is built without libedit: plain lines, no editing or "
 	                     "history.\n");
 #endif
-	run_free(&r);
+	tu_run_free(&r);
 
 	run_script(&r, "", "--help", NULL);
 	tu_assert_run(&r, 0);
 	tu_assert_has(r.out, "  shell [--csv|--json] [--continue]\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* No connection: exit 1 before reading anything. */
 	run_script(&r, "SELECT 1;", "-u", "sqlite:////nonexistent-dir/x/y.db", "shell", NULL);
 	tu_assert_run(&r, 1);
 	tu_assert_has(r.err, "dal: shell: ");
 	ck_assert_str_eq(r.out, "");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST
-
-/* The password of a server URL, percent-decoded. */
-static void url_password(const char *url, char *out, size_t size)
-{
-	const char *s = strstr(url, "://"), *at, *colon;
-	char enc[256];
-
-	out[0] = '\0';
-	if (!s || !(at = strchr(s + 3, '@')))
-		return;
-	if (!(colon = memchr(s + 3, ':', (size_t)(at - s - 3))))
-		return;
-	snprintf(enc, sizeof enc, "%.*s", (int)(at - colon - 1), colon + 1);
-	tu_pct_decode(enc, out, size);
-}
 
 /* Each server: its dialect's literals, \tables and \describe. */
 START_TEST(test_shell_script_servers)
@@ -415,20 +376,20 @@ START_TEST(test_shell_script_servers)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *url = getenv(cases[i].var);
 		char pass[128];
-		struct run r;
+		struct tu_run r;
 
 		if (!url || !*url) {
 			ck_assert_msg(getenv("CI") == NULL, "%s not set", cases[i].var);
 			fprintf(stderr, "test_shell: %s not set; skipped\n", cases[i].var);
 			continue;
 		}
-		url_password(url, pass, sizeof pass);
+		tu_url_password(url, pass, sizeof pass);
 		/* -q: PostgreSQL's NOTICE for DROP ... IF EXISTS is logged. */
 		run_script(&r, cases[i].script, "-q", "-u", url, "shell", NULL);
 		tu_assert_run(&r, 0);
 		ck_assert_str_eq(r.out, cases[i].out);
 		ck_assert_str_eq(r.err, "");
-		run_free(&r);
+		tu_run_free(&r);
 
 		/* \tables: other suites share the server, so only the rows
 		 * made here are checked (their padding depends on the others). */
@@ -445,7 +406,7 @@ START_TEST(test_shell_script_servers)
 		tu_assert_has(r.out, "name,type\r\n");
 		tu_assert_has(r.out, "\ndalsh_t2,table\r\n");
 		tu_assert_has(r.out, "\ndalsh_v2,view\r\n");
-		run_free(&r);
+		tu_run_free(&r);
 
 		/* An error names its line and shows no password; \describe of a
 		 * missing table is an error. */
@@ -454,12 +415,12 @@ START_TEST(test_shell_script_servers)
 		tu_assert_run(&r, 1);
 		tu_assert_has(r.err, "dal: shell: stdin:3: DAL_ENOTFOUND: ");
 		ck_assert_msg(!pass[0] || !tu_contains(r.err, pass), "password shown: %s", r.err);
-		run_free(&r);
+		tu_run_free(&r);
 		run_script(&r, "\\describe dalsh_missing\n", "-q", "-u", url, "shell", NULL);
 		tu_assert_run(&r, 1);
 		ck_assert_str_eq(r.err, "dal: shell: stdin:1: \\describe: no table or view "
 		                        "'dalsh_missing'\n");
-		run_free(&r);
+		tu_run_free(&r);
 	}
 }
 END_TEST
@@ -469,7 +430,7 @@ END_TEST
 START_TEST(test_shell_pgsql_copy_is_refused_and_connection_kept)
 {
 	const char *url = getenv("DAL_TEST_PGSQL_URL");
-	struct run r;
+	struct tu_run r;
 
 	if (!url || !*url) {
 		ck_assert_msg(getenv("CI") == NULL, "DAL_TEST_PGSQL_URL not set");
@@ -492,19 +453,19 @@ START_TEST(test_shell_pgsql_copy_is_refused_and_connection_kept)
 	                 "dal: shell: stdin:4: DAL_EUNSUPPORTED: step: COPY FROM STDIN is not "
 	                 "supported through libdal statements (it needs the COPY protocol); "
 	                 "nothing was copied [0A000]\n");
-	run_free(&r);
+	tu_run_free(&r);
 
 	/* The same through dal_conn_exec() (exec); then a chain whose shell
 	 * goes on after the refusal on the same connection. */
 	run_script(&r, "", "-q", "-u", url, "exec", "COPY (SELECT 1) TO STDOUT", NULL);
 	tu_assert_run(&r, 1);
 	tu_assert_has(r.err, "dal: exec: DAL_EUNSUPPORTED: exec: COPY TO STDOUT is not supported");
-	run_free(&r);
+	tu_run_free(&r);
 	run_script(&r, "COPY (SELECT 1) TO STDOUT;\nSELECT 3 AS c;\n", "-q", "-u", url,
 	           "exec", "SELECT 1", "shell", "--continue", "--csv", NULL);
 	tu_assert_run(&r, 1);
 	ck_assert_str_eq(r.out, "0 row(s) affected\nc\r\n3\r\n");
-	run_free(&r);
+	tu_run_free(&r);
 }
 END_TEST
 
@@ -842,13 +803,13 @@ END_TEST
 START_TEST(test_shell_script_has_no_prompt)
 {
 	char *url = sqlite_url();
-	struct run r;
+	struct tu_run r;
 
 	run_script(&r, "SELECT 1 AS a;\n", "-u", url, "shell", NULL);
 	tu_assert_run(&r, 0);
 	tu_assert_lacks(r.out, "=> ");
 	tu_assert_lacks(r.out, "\\help");
-	run_free(&r);
+	tu_run_free(&r);
 	free(url);
 }
 END_TEST

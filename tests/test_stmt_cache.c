@@ -22,59 +22,14 @@ static const char *const be_names[BE__COUNT] = {"sqlite", "mysql", "pgsql"};
 static char *tmpdir;
 
 /* Open backend b's repository with extra settings (a URL query without
- * '?', may be NULL), or NULL when its server is not configured. */
+ * '?', may be NULL), or NULL when its server is not configured. SQLite has
+ * the cache turned on. */
 static dal_repo *open_be(int b, const char *query)
 {
-	char url[4300];
-	const char *env = NULL;
-	dal_repo *r = NULL;
-	dal_error err;
-	int rc;
+	char url[4200];
 
-	if (b == BE_SQLITE) {
-		snprintf(url, sizeof url, "sqlite:///%s/cache.db?statement_cache_size=8%s%s", tmpdir,
-		         query ? "&" : "", query ? query : "");
-	} else {
-		env = getenv(b == BE_MYSQL ? "DAL_TEST_MYSQL_URL" : "DAL_TEST_PGSQL_URL");
-		if (!env || !*env) {
-			printf("SKIP: %s: no server URL\n", be_names[b]);
-			return NULL;
-		}
-		snprintf(url, sizeof url, "%s%s%s", env, query ? (strchr(env, '?') ? "&" : "?") : "",
-		         query ? query : "");
-	}
-	rc = dal_repo_open_url(&r, url, &err);
-	ck_assert_msg(rc == DAL_OK, "%s: %s", be_names[b], err.message);
-	return r;
-}
-
-static dal_conn *acquire(dal_repo *r)
-{
-	dal_conn *c = NULL;
-	dal_error err;
-	int rc = dal_conn_acquire(r, &c, &err);
-
-	ck_assert_msg(rc == DAL_OK, "acquire: %s", err.message);
-	return c;
-}
-
-static void exec_ok(dal_conn *c, const char *sql)
-{
-	int rc = dal_conn_exec(c, sql, NULL);
-	ck_assert_msg(rc == DAL_OK, "%s: %s", sql, dal_conn_error(c)->message);
-}
-
-static int64_t scalar(dal_conn *c, const char *sql)
-{
-	dal_stmt *s;
-	int64_t v;
-
-	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
-	              dal_conn_error(c)->message);
-	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
-	v = dal_stmt_column_int64(s, 0);
-	dal_stmt_close(s);
-	return v;
+	snprintf(url, sizeof url, "sqlite:///%s/cache.db?statement_cache_size=8", tmpdir);
+	return tu_backend_open(be_names[b], url, query);
 }
 
 /* How many statements the server has prepared for this session so far
@@ -121,7 +76,7 @@ START_TEST(test_cache_reuses_the_prepared_statement)
 
 	if (!r)
 		return;
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	/* Warm the probe's own statement. */
 	server_prepares(c, _i);
 	ck_assert_int_eq(dal_stmt_prepare(c, sql, &s), DAL_OK);
@@ -148,7 +103,7 @@ START_TEST(test_cache_reuses_the_prepared_statement)
 
 	/* Released and acquired again: pool_size 1, the same connection. */
 	dal_conn_release(c);
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	ck_assert_int_eq(dal_stmt_prepare(c, sql, &s), DAL_OK);
 	stats(r, &h0, &m0);
 	ck_assert_uint_eq(h0, h1 + (_i == BE_SQLITE ? 1 : 2)); /* the probe (servers), sql */
@@ -180,17 +135,17 @@ START_TEST(test_cache_follows_schema_changes)
 
 	if (!r)
 		return;
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cache_t", NULL);
-	exec_ok(c, "CREATE TABLE dal_cache_t (a INTEGER)");
-	exec_ok(c, "INSERT INTO dal_cache_t (a) VALUES (1)");
+	tu_conn_exec(c, "CREATE TABLE dal_cache_t (a INTEGER)");
+	tu_conn_exec(c, "INSERT INTO dal_cache_t (a) VALUES (1)");
 	ck_assert_int_eq(dal_stmt_prepare(c, sel, &s), DAL_OK);
 	ck_assert_uint_eq(dal_stmt_column_count(s), 1);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
 	dal_stmt_close(s);
 
-	exec_ok(c, "ALTER TABLE dal_cache_t ADD COLUMN b INTEGER");
-	exec_ok(c, "UPDATE dal_cache_t SET b = 2");
+	tu_conn_exec(c, "ALTER TABLE dal_cache_t ADD COLUMN b INTEGER");
+	tu_conn_exec(c, "UPDATE dal_cache_t SET b = 2");
 	stats(r, &h0, &m0);
 	ck_assert_int_eq(dal_stmt_prepare(c, sel, &s), DAL_OK);
 	stats(r, &h1, &m1);
@@ -204,9 +159,9 @@ START_TEST(test_cache_follows_schema_changes)
 	dal_stmt_close(s);
 
 	/* The ALTER on a second connection; the first reuses nothing stale. */
-	c2 = acquire(r);
+	c2 = tu_conn_acquire(r);
 	/* In a script, behind comments: still seen. */
-	exec_ok(c2, "UPDATE dal_cache_t SET a = a; /* next */ -- the change\n"
+	tu_conn_exec(c2, "UPDATE dal_cache_t SET a = a; /* next */ -- the change\n"
 	            "  ALTER TABLE dal_cache_t ADD COLUMN c INTEGER");
 	dal_conn_release(c2);
 	ck_assert_int_eq(dal_stmt_prepare(c, sel, &s), DAL_OK);
@@ -223,7 +178,7 @@ START_TEST(test_cache_follows_schema_changes)
 	ck_assert_int_eq(dal_stmt_prepare(c, sel, &s), DAL_OK);
 	ck_assert_uint_eq(dal_stmt_column_count(s), 4);
 	dal_stmt_close(s);
-	exec_ok(c, "DROP TABLE dal_cache_t");
+	tu_conn_exec(c, "DROP TABLE dal_cache_t");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -245,14 +200,14 @@ START_TEST(test_cache_replaced_connection_and_size)
 
 	if (!r)
 		return;
-	c = acquire(r);
-	ck_assert_int_eq(scalar(c, "SELECT 11"), 11);
-	ck_assert_int_eq(scalar(c, "SELECT 11"), 11);
+	c = tu_conn_acquire(r);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 11"), 11);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 11"), 11);
 	stats(r, &h0, &m0);
 	dal_conn_release(c);
 	usleep(300000);
-	c = acquire(r); /* past max_lifetime: a new connection */
-	ck_assert_int_eq(scalar(c, "SELECT 11"), 11);
+	c = tu_conn_acquire(r); /* past max_lifetime: a new connection */
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 11"), 11);
 	stats(r, &h1, &m1);
 	ck_assert_uint_eq(h1, h0);
 	ck_assert_uint_eq(m1, m0 + 1);
@@ -260,12 +215,12 @@ START_TEST(test_cache_replaced_connection_and_size)
 	/* size + 1 statements: the first one closed is gone. */
 	for (unsigned i = 0; i <= size; i++) {
 		snprintf(sql, sizeof sql, "SELECT %u", 100 + i);
-		ck_assert_int_eq(scalar(c, sql), 100 + i);
+		ck_assert_int_eq(tu_conn_int64(c, sql), 100 + i);
 	}
 	stats(r, &h0, &m0);
 	snprintf(sql, sizeof sql, "SELECT %u", 100 + size);
-	ck_assert_int_eq(scalar(c, sql), 100 + size);
-	ck_assert_int_eq(scalar(c, "SELECT 100"), 100);
+	ck_assert_int_eq(tu_conn_int64(c, sql), 100 + size);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 100"), 100);
 	stats(r, &h1, &m1);
 	ck_assert_uint_eq(h1, h0 + 1);
 	ck_assert_uint_eq(m1, m0 + 1);
@@ -285,9 +240,9 @@ START_TEST(test_cache_off_and_metrics)
 
 	if (!r)
 		return;
-	c = acquire(r);
-	ck_assert_int_eq(scalar(c, "SELECT 5"), 5);
-	ck_assert_int_eq(scalar(c, "SELECT 5"), 5);
+	c = tu_conn_acquire(r);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 5"), 5);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 5"), 5);
 	stats(r, &h, &m);
 	ck_assert_uint_eq(h, 0);
 	ck_assert_uint_eq(m, 0);
@@ -295,9 +250,9 @@ START_TEST(test_cache_off_and_metrics)
 	dal_repo_close(r);
 
 	r = open_be(_i, NULL);
-	c = acquire(r);
-	ck_assert_int_eq(scalar(c, "SELECT 6"), 6);
-	ck_assert_int_eq(scalar(c, "SELECT 6"), 6);
+	c = tu_conn_acquire(r);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 6"), 6);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 6"), 6);
 	dal_conn_release(c);
 	ck_assert_int_gt(dal_repo_metrics_format(r, DAL_METRICS_PROMETHEUS, buf, sizeof buf), 0);
 	ck_assert_msg(tu_contains(buf, "# TYPE dal_statement_cache_hits_total counter"), "%s", buf);
@@ -317,25 +272,12 @@ END_TEST
 
 int main(void)
 {
-	char *mysql = getenv("DAL_TEST_MYSQL_URL"), *pgsql = getenv("DAL_TEST_PGSQL_URL");
 	Suite *s = suite_create("stmt_cache");
 	TCase *tc = tcase_create("stmt_cache");
-	char *cmd;
-	SRunner *sr;
-	int failed;
+	int rc;
 
-	mysql = mysql ? strdup(mysql) : NULL;
-	pgsql = pgsql ? strdup(pgsql) : NULL;
 	tu_clear_env();
-	if (mysql)
-		setenv("DAL_TEST_MYSQL_URL", mysql, 1);
-	if (pgsql)
-		setenv("DAL_TEST_PGSQL_URL", pgsql, 1);
-	free(mysql);
-	free(pgsql);
-	/* Not tu_mkdtemp(): its checks need a running test. */
-	if (asprintf(&tmpdir, "%s/daltest.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp") < 0 ||
-	    !mkdtemp(tmpdir))
+	if (!(tmpdir = tu_mkdtemp_main()))
 		return 99;
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_cache_reuses_the_prepared_statement, 0, BE__COUNT);
@@ -343,12 +285,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_cache_replaced_connection_and_size, 0, BE__COUNT);
 	tcase_add_loop_test(tc, test_cache_off_and_metrics, 0, BE__COUNT);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	if (asprintf(&cmd, "rm -rf '%s'", tmpdir) > 0 && system(cmd) == 0)
-		free(cmd);
-	free(tmpdir);
-	return failed ? 1 : 0;
+	rc = tu_run_suite(s);
+	tu_rmtree(tmpdir);
+	return rc;
 }

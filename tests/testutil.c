@@ -3,7 +3,9 @@
 #include "testutil.h"
 
 #include <check.h>
+#include <errno.h>
 #include <ftw.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,15 +16,27 @@
 
 extern char **environ;
 
-char *tu_mkdtemp(void)
+char *tu_mkdtemp_main(void)
 {
 	const char *base = getenv("TMPDIR");
 	char *path;
 
 	if (!base || !*base)
 		base = "/tmp";
-	ck_assert(asprintf(&path, "%s/daltest.XXXXXX", base) > 0);
-	ck_assert_ptr_nonnull(mkdtemp(path));
+	if (asprintf(&path, "%s/daltest.XXXXXX", base) < 0)
+		return NULL;
+	if (!mkdtemp(path)) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+char *tu_mkdtemp(void)
+{
+	char *path = tu_mkdtemp_main();
+
+	ck_assert_msg(path != NULL, "cannot make a temporary directory");
 	return path;
 }
 
@@ -83,6 +97,25 @@ void tu_pct_decode(const char *in, char *out, size_t size)
 		}
 	}
 	out[k] = '\0';
+}
+
+void tu_url_password(const char *url, char *out, size_t size)
+{
+	const char *auth = strstr(url, "://"), *end, *at = NULL, *colon;
+	char enc[256];
+
+	out[0] = '\0';
+	if (!auth)
+		return;
+	auth += 3;
+	end = auth + strcspn(auth, "/?#");
+	for (const char *p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at || !(colon = memchr(auth, ':', (size_t)(at - auth))))
+		return;
+	snprintf(enc, sizeof enc, "%.*s", (int)(at - colon - 1), colon + 1);
+	tu_pct_decode(enc, out, size);
 }
 
 int tu_contains(const char *haystack, const char *needle)
@@ -178,6 +211,15 @@ int tu_run_suite(Suite *s)
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+dal_config *tu_config_parse(const char *text)
+{
+	dal_config *cfg = NULL;
+	dal_error e;
+
+	ck_assert_msg(dal_config_parse(&cfg, text, "t.ini", &e) == DAL_OK, "%s", e.message);
+	return cfg;
+}
+
 dal_repo *tu_repo_open(const char *url)
 {
 	dal_repo *r = NULL;
@@ -221,4 +263,169 @@ int tu_is_script(const char *path)
 		head[0] = '\0';
 	fclose(f);
 	return head[0] == '#' && head[1] == '!';
+}
+
+/* The output of a running program, read as it comes. */
+struct capture {
+	int fd;
+	char *buf;
+	size_t len, cap;
+};
+
+/* Read what is available on c->fd; returns 0 at end of file. */
+static int capture_read(struct capture *c)
+{
+	ssize_t n;
+
+	if (c->cap - c->len < 4096) {
+		c->cap = c->cap ? 2 * c->cap : 8192;
+		c->buf = realloc(c->buf, c->cap);
+		ck_assert_ptr_nonnull(c->buf);
+	}
+	n = read(c->fd, c->buf + c->len, c->cap - c->len - 1);
+	if (n < 0 && errno == EINTR)
+		return 1;
+	ck_assert_int_ge(n, 0);
+	c->len += (size_t)n;
+	c->buf[c->len] = '\0';
+	return n > 0;
+}
+
+void tu_run_va(struct tu_run *r, const char *in, const char *const *head, va_list ap)
+{
+	const char *argv[64];
+	int argc = 0, out[2], err[2];
+	struct capture co = { 0 }, ce = { 0 };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int rc;
+
+	if (tu_is_script(head[0])) /* libtool's wrapper; a static program is itself */
+		argv[argc++] = "/bin/sh";
+	for (; *head; head++) {
+		argv[argc++] = *head;
+		ck_assert_int_lt(argc, 63);
+	}
+	while ((argv[argc] = va_arg(ap, const char *)) != NULL) {
+		argc++;
+		ck_assert_int_lt(argc, 63);
+	}
+
+	ck_assert_int_eq(pipe(out), 0);
+	ck_assert_int_eq(pipe(err), 0);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, in ? in : "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+	posix_spawn_file_actions_addclose(&fa, out[0]);
+	posix_spawn_file_actions_addclose(&fa, err[0]);
+	posix_spawn_file_actions_addclose(&fa, out[1]);
+	posix_spawn_file_actions_addclose(&fa, err[1]);
+	rc = posix_spawn(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	ck_assert_msg(rc == 0, "cannot start %s: %s", argv[0], strerror(rc));
+	close(out[1]);
+	close(err[1]);
+
+	/* Drain both pipes together so that neither can fill up and block. */
+	co.fd = out[0];
+	ce.fd = err[0];
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd p[2] = { { co.fd, POLLIN, 0 }, { ce.fd, POLLIN, 0 } };
+
+		if (poll(p, 2, -1) < 0) {
+			ck_assert_int_eq(errno, EINTR);
+			continue;
+		}
+		for (int k = 0; k < 2; k++) {
+			struct capture *c = k ? &ce : &co;
+
+			if (c->fd >= 0 && (p[k].revents & (POLLIN | POLLHUP | POLLERR)) &&
+			    !capture_read(c)) {
+				close(c->fd);
+				c->fd = -1;
+				open_fds--;
+			}
+		}
+	}
+	r->status = tu_wait(pid);
+	r->out = co.buf ? co.buf : strdup("");
+	r->err = ce.buf ? ce.buf : strdup("");
+	ck_assert(r->out && r->err);
+}
+
+void tu_run_free(struct tu_run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+dal_conn *tu_conn_acquire(dal_repo *r)
+{
+	dal_conn *c = NULL;
+	dal_error err;
+	int rc = dal_conn_acquire(r, &c, &err);
+
+	ck_assert_msg(rc == DAL_OK, "acquire: %s", err.message);
+	return c;
+}
+
+void tu_conn_exec(dal_conn *c, const char *sql)
+{
+	int rc = dal_conn_exec(c, sql, NULL);
+	ck_assert_msg(rc == DAL_OK, "%s: %s", sql, dal_conn_error(c)->message);
+}
+
+int64_t tu_conn_int64(dal_conn *c, const char *sql)
+{
+	dal_stmt *s;
+	int64_t v;
+
+	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
+	              dal_conn_error(c)->message);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
+	v = dal_stmt_column_int64(s, 0);
+	dal_stmt_close(s);
+	return v;
+}
+
+const char *tu_server_url(const char *backend)
+{
+	int mysql = strcmp(backend, "mysql") == 0;
+	const char *url = getenv(mysql ? "DAL_TEST_MYSQL_URL" : "DAL_TEST_PGSQL_URL");
+
+	if (url && *url)
+		return url;
+	printf("SKIP: %s: no DAL_TEST_%s_URL\n", backend, mysql ? "MYSQL" : "PGSQL");
+	return NULL;
+}
+
+dal_repo *tu_backend_open(const char *backend, const char *sqlite_url, const char *query)
+{
+	const char *base = strcmp(backend, "sqlite") == 0 ? sqlite_url : tu_server_url(backend);
+	char url[4400];
+	dal_repo *r = NULL;
+	dal_error err;
+	int rc;
+
+	if (!base)
+		return NULL;
+	snprintf(url, sizeof url, "%s%s%s", base, query ? (strchr(base, '?') ? "&" : "?") : "",
+	         query ? query : "");
+	rc = dal_repo_open_url(&r, url, &err);
+	ck_assert_msg(rc == DAL_OK, "%s: %s", backend, err.message);
+	return r;
+}
+
+int tu_plugin_path_prepend(const char *dir)
+{
+	const char *path = getenv("DAL_PLUGIN_PATH");
+	char *dirs;
+	int rc;
+
+	if (asprintf(&dirs, "%s%s%s", dir, path && *path ? ":" : "", path ? path : "") < 0)
+		return -1;
+	rc = setenv("DAL_PLUGIN_PATH", dirs, 1);
+	free(dirs);
+	return rc;
 }

@@ -6,6 +6,7 @@
 #define DAL_TESTUTIL_H
 
 #include <check.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,6 +17,10 @@
  * Aborts the test on failure. */
 char *tu_mkdtemp(void);
 
+/* tu_mkdtemp() for a suite's main(), outside any test (where a failed check
+ * cannot be reported): NULL on failure. */
+char *tu_mkdtemp_main(void);
+
 /* Remove a directory tree made by tu_mkdtemp() and free the path. */
 void tu_rmtree(char *dir);
 
@@ -23,12 +28,21 @@ void tu_rmtree(char *dir);
  * malloc'd full path. */
 char *tu_write_file(const char *dir, const char *name, const char *text);
 
+/* Put dir first in DAL_PLUGIN_PATH (the test plugins of the build tree are
+ * then found like installed ones): 0, or -1 when out of memory. Usable in a
+ * suite's main(). */
+int tu_plugin_path_prepend(const char *dir);
+
 /* Unset every variable libdal reads except DAL_PLUGIN_PATH. */
 void tu_clear_env(void);
 
 /* Decode %XX escapes of in into out[size] (always NUL-terminated): the
  * passwords in the test server URLs are percent-encoded. */
 void tu_pct_decode(const char *in, char *out, size_t size);
+
+/* The password of a URL ("scheme://user:password@host..."), percent-decoded
+ * into out[size], or "" when it has none: what tests check never shows. */
+void tu_url_password(const char *url, char *out, size_t size);
 
 /* 1 if haystack contains needle. */
 int tu_contains(const char *haystack, const char *needle);
@@ -56,6 +70,25 @@ char *tu_read_file(const char *path);
  * it cannot be opened). */
 void tu_slurp(const char *path, char *buf, size_t size);
 
+/* A finished run of a program (tu_run_va()): its whole stdout and stderr,
+ * malloc'd and NUL-terminated, and its exit status, or 128 + the signal
+ * that ended it. */
+struct tu_run {
+	char *out, *err;
+	int status;
+};
+
+/* Run the program head[0] with the arguments head[1]... (NULL-terminated)
+ * followed by those of ap (const char *, NULL-terminated; 60 in all at
+ * most) and wait for it; through /bin/sh when head[0] is libtool's wrapper
+ * script. Its stdin is the file in (NULL: /dev/null), its environment the
+ * test's; stdout and stderr are read together, so that neither pipe fills
+ * up and blocks it. Fails the test if it cannot start. */
+void tu_run_va(struct tu_run *r, const char *in, const char *const *head, va_list ap);
+
+/* Free the output of a run. */
+void tu_run_free(struct tu_run *r);
+
 /* A finished run (r: a struct with status, out and err) must have exited
  * with code; on failure the whole output is shown. */
 #define tu_assert_run(r, code) \
@@ -76,6 +109,9 @@ int tu_run_suite(Suite *s);
 /* Helpers on the public API; each fails the test, with the error, when
  * the call fails. */
 
+/* dal_config_parse() of text, named "t.ini" in messages. */
+dal_config *tu_config_parse(const char *text);
+
 /* dal_repo_open() of url, without a configuration. */
 dal_repo *tu_repo_open(const char *url);
 
@@ -91,6 +127,27 @@ struct tu_row {
 /* A dal_repo_transact() callback: runs ud's (struct tu_row) statement;
  * DAL_OK or the failing call's code. */
 int tu_insert_row(dal_conn *c, void *ud);
+/* dal_conn_acquire() from r. */
+dal_conn *tu_conn_acquire(dal_repo *r);
+
+/* dal_conn_exec() of sql. */
+void tu_conn_exec(dal_conn *c, const char *sql);
+
+/* The first column of the one row sql returns, as an integer. */
+int64_t tu_conn_int64(dal_conn *c, const char *sql);
+
+/* The URL of the test server of backend "mysql" or "pgsql"
+ * (DAL_TEST_MYSQL_URL, DAL_TEST_PGSQL_URL), or NULL when it is not set: the
+ * case does not apply, which a line "SKIP: <backend>: no DAL_TEST_..._URL"
+ * on stdout says. */
+const char *tu_server_url(const char *backend);
+
+/* The repository of one backend of a per-backend suite: "sqlite" at
+ * sqlite_url, "mysql" or "pgsql" at its test server (tu_server_url()), with
+ * the settings query (a URL query without '?', may be NULL) added. NULL
+ * when the server is not configured; fails the test when it cannot open. */
+dal_repo *tu_backend_open(const char *backend, const char *sqlite_url, const char *query);
+
 /* 1 if path starts with "#!": libtool's wrapper script for a program of a
  * shared build, run through /bin/sh; a static dal (configure
  * --enable-static-backends) is the program itself. */

@@ -12,7 +12,8 @@
  *
  * Built twice (tests/Makefile.am): backend_madeup with complete facts,
  * and with -DTP_HALF backend_halfmade, whose facts lack lock_begin and
- * catalog.
+ * catalog and whose function table lacks backup and restore, so that its
+ * facts' backup hints show.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -43,9 +44,20 @@ static const struct dal_sql_facts facts = {
 	           "FROM pragma_table_info(?) ORDER BY cid",
 	.type_text = "CLOB",
 	.type_varchar = "NVARCHAR",
+#ifdef TP_HALF
+	/* Its function table lacks backup and restore: `dal backup` prints
+	 * this instead (tests/test_backup.c). */
+	.backup_tool = "fbdump",
+	.backup_command = "fbdump --quiet[ --host={host}][ --user={user}] --file={file}",
+	.password_note = "in FBPASS",
+	.password_option = "--password-from-env",
+#endif
 };
 
 static struct dal_plugin registration;
+#ifdef TP_HALF
+static struct dal_driver driver;
+#endif
 
 /* Open backend_sqlite.so from the first directory of $DAL_PLUGIN_PATH that
  * has it (directly or in its libtool .libs/). */
@@ -92,5 +104,11 @@ ENTRY(MODULE)
 	registration.default_path = NULL;
 	registration.dialect = NAME;
 	registration.sql = &facts;
+#ifdef TP_HALF
+	driver = *sqlite->driver;
+	driver.backup = NULL;
+	driver.restore = NULL;
+	registration.driver = &driver;
+#endif
 	return dal_plugin_accept(core_abi, &registration, err);
 }

@@ -2,7 +2,8 @@
  * `dal backup --to FILE` and `dal restore --from FILE`: whole-database
  * backup and restore with dal_repo_backup() / dal_repo_restore() (SQLite's
  * online backup API). For a backend without them (the servers) the
- * command says which tool to use and prints its invocation, built from the
+ * command says which tool to use and prints its invocation, from the
+ * command template its plugin declares (<dal/dialect.h>) and the
  * repository's resolved settings, with the password left to the
  * environment or a defaults file: never on a command line, never printed.
  */
@@ -10,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <dal/dialect.h>
 
 #include "cli.h"
 
@@ -51,63 +54,101 @@ static void shq(const char *s)
 	putchar('\'');
 }
 
-/* Print the tool's invocation for a server repository. Returns 0 if the
- * kind is one we know. */
-static int print_tool(struct cli *cli, const char *kind, const char *file, int restore)
+/* The value of the template token name[0..len) ("host"), or NULL when
+ * there is no such token. */
+static const char *token(const struct target *t, const char *file, const char *name,
+                         size_t len)
 {
+	static const char *const names[] = { "host", "port", "user", "database", "file" };
+	const char *values[] = { t->host, t->port, t->user, t->name, file };
+
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0)
+			return values[i];
+	return NULL;
+}
+
+/* Print the template text p..end, each {token} shell-quoted; with check,
+ * print nothing and return 0 when a token in it has no value. Returns 1
+ * when every token had one. An unknown {word} is printed as written. */
+static int expand(const struct target *t, const char *file, const char *p, const char *end,
+                  int check)
+{
+	while (p < end) {
+		const char *close = *p == '{' ? memchr(p, '}', (size_t)(end - p)) : NULL;
+		const char *v = close ? token(t, file, p + 1, (size_t)(close - p - 1)) : NULL;
+
+		if (v) {
+			if (check && !*v)
+				return 0;
+			if (!check)
+				shq(v);
+			p = close + 1;
+		} else {
+			if (!check)
+				putchar(*p);
+			p++;
+		}
+	}
+	return 1;
+}
+
+/* Print the template p..end: a [part] only when every token in it has a
+ * value. */
+static void print_template(const struct target *t, const char *file, const char *p,
+                           const char *end)
+{
+	while (p < end) {
+		const char *open = memchr(p, '[', (size_t)(end - p));
+		const char *close = open ? memchr(open, ']', (size_t)(end - open)) : NULL;
+
+		if (!close) {
+			expand(t, file, p, end, 0);
+			return;
+		}
+		expand(t, file, p, open, 0);
+		if (expand(t, file, open + 1, close, 1))
+			expand(t, file, open + 1, close, 0);
+		p = close + 1;
+	}
+}
+
+/* Print the tool's invocation for a server repository, from the command
+ * template its plugin declares (<dal/dialect.h>: backup_command,
+ * restore_command, password_*). Returns 0 if there was one. */
+static int print_tool(struct cli *cli, const char *file, int restore)
+{
+	const struct dal_sql_facts *f = dal_repo_sql_facts(cli->repo);
+	const char *cmd = !f ? NULL : restore ? f->restore_command : f->backup_command;
 	struct target t = { "", "", "", "", "", 0 };
 	dal_error err = { 0 };
-	int pg = strcmp(kind, "postgresql") == 0;
+	const char *word_end;
 
-	if (!pg && strcmp(kind, "mysql") != 0 && strcmp(kind, "mariadb") != 0)
+	if (!cmd)
 		return -1;
 	if (dal_config_describe(cli->cfg, cli->repo_name, cli->url, take, &t, &err) != DAL_OK) {
 		cli_fail_error(cli, restore ? "restore" : "backup", &err);
 		return -1;
 	}
-	if (pg) {
-		printf("# password: from ~/.pgpass (host:port:db:user:password, mode 0600)"
-		       "%s, never on the command line\n",
-		       t.password_file[0] ? " or PGPASSWORD read from the password file"
-		                          : " or PGPASSWORD in the environment");
-		if (t.password_file[0]) {
-			fputs("PGPASSWORD=\"$(cat ", stdout);
-			shq(t.password_file);
-			fputs(")\" ", stdout);
-		}
-		fputs(restore ? "pg_restore --clean --if-exists --no-owner" : "pg_dump --format=custom",
-		      stdout);
-		fputs(" --host=", stdout), shq(t.host);
-		if (t.port[0])
-			fputs(" --port=", stdout), shq(t.port);
-		if (t.user[0])
-			fputs(" --username=", stdout), shq(t.user);
-		fputs(" --dbname=", stdout), shq(t.name);
-		fputs(restore ? " " : " --file=", stdout), shq(file);
-		putchar('\n');
-		return 0;
-	}
-	printf("# password: a defaults file with [client] password=... (mode 0600)%s, "
-	       "never on the command line\n",
-	       t.password_file[0] ? ", or MYSQL_PWD read from the password file" : "");
-	if (t.password_file[0]) {
-		fputs("MYSQL_PWD=\"$(cat ", stdout);
+	if (f->password_note)
+		printf("# password: %s%s%s%s, never on the command line\n", f->password_note,
+		       t.password_file[0] && f->password_env ? ", or " : "",
+		       t.password_file[0] && f->password_env ? f->password_env : "",
+		       t.password_file[0] && f->password_env ? " read from the password file" : "");
+	if (t.password_file[0] && f->password_env) {
+		printf("%s=\"$(cat ", f->password_env);
 		shq(t.password_file);
 		fputs(")\" ", stdout);
 	}
-	/* The defaults file must be the first option. */
-	fputs(restore ? "mariadb" : "mariadb-dump", stdout);
-	if (!t.password_file[0])
-		fputs(" --defaults-extra-file=\"$HOME/.dal-backup.cnf\"", stdout);
-	if (!restore)
-		fputs(" --single-transaction --routines --triggers", stdout);
-	fputs(" --host=", stdout), shq(t.host);
-	if (t.port[0])
-		fputs(" --port=", stdout), shq(t.port);
-	if (t.user[0])
-		fputs(" --user=", stdout), shq(t.user);
-	putchar(' '), shq(t.name);
-	fputs(restore ? " < " : " > ", stdout), shq(file);
+	/* The password option goes right after the program's name: a tool may
+	 * insist on it being the first option. */
+	word_end = strchr(cmd, ' ');
+	if (!word_end)
+		word_end = cmd + strlen(cmd);
+	print_template(&t, file, cmd, word_end);
+	if (!t.password_file[0] && f->password_option)
+		printf(" %s", f->password_option);
+	print_template(&t, file, word_end, word_end + strlen(word_end));
 	putchar('\n');
 	return 0;
 }
@@ -148,10 +189,8 @@ static int run(struct cli *cli, const struct command *cmd, int restore)
 	}
 	cli_fail_error(cli, name, &err);
 	if (rc == DAL_EUNSUPPORTED) {
-		const char *kind = dal_repo_server_kind(cli->repo);
-
 		fflush(stderr);
-		if (print_tool(cli, kind ? kind : "", file, restore) == 0)
+		if (print_tool(cli, file, restore) == 0)
 			fprintf(stderr, "dal: %s: run the command above instead (docs/backup.md)\n",
 			        name);
 	}

@@ -154,7 +154,7 @@ void sigint_stop(void);
 /* ------------------------------------------------------------------------ */
 
 struct catalog {
-	const char *family;           /* "sqlite", "mysql", ... */
+	const char *family;           /* the dialect, or "information_schema" */
 	const char *tables_sql;       /* columns: name, type */
 	/* columns: name, type, nullable, primary_key (position in the key);
 	 * parameters (each optional): :schema (NULL: the current one) and
@@ -162,9 +162,9 @@ struct catalog {
 	const char *describe_sql;
 };
 
-/* The catalog queries for the repository's backend, chosen by the names
- * its plugin declares (type name) and the server kind it reports; the SQL
- * standard's information_schema for any other backend. */
-const struct catalog *catalog_for(dal_repo *repo);
+/* The catalog queries for the repository's backend: those its plugin
+ * declares (<dal/dialect.h>), filled into *buf, or the SQL standard's
+ * information_schema for a plugin that declares none. */
+const struct catalog *catalog_for(dal_repo *repo, struct catalog *buf);
 
 #endif

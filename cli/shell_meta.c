@@ -124,6 +124,8 @@ static int no_argument(struct shell *sh, const char *cmd, const char *arg)
 
 static int meta_run(struct shell *sh, const char *cmd, const char *arg)
 {
+	struct catalog cat;
+
 	if (strcmp(cmd, "quit") == 0 || strcmp(cmd, "q") == 0) {
 		if (no_argument(sh, cmd, arg))
 			return -1;
@@ -137,14 +139,14 @@ static int meta_run(struct shell *sh, const char *cmd, const char *arg)
 	if (strcmp(cmd, "tables") == 0 || strcmp(cmd, "dt") == 0) {
 		if (no_argument(sh, cmd, arg))
 			return -1;
-		return catalog_query(sh, catalog_for(sh->cli->repo)->tables_sql, NULL);
+		return catalog_query(sh, catalog_for(sh->cli->repo, &cat)->tables_sql, NULL);
 	}
 	if (strcmp(cmd, "describe") == 0 || strcmp(cmd, "d") == 0) {
 		if (!*arg) {
 			shell_fail(sh, "\\%s needs a table name: \\%s TABLE", cmd, cmd);
 			return -1;
 		}
-		return catalog_query(sh, catalog_for(sh->cli->repo)->describe_sql, arg);
+		return catalog_query(sh, catalog_for(sh->cli->repo, &cat)->describe_sql, arg);
 	}
 	if (strcmp(cmd, "timing") == 0) {
 		if (!*arg)

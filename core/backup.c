@@ -3,23 +3,21 @@
  * restore through the optional backup/restore driver slots (ABI 2.1). The
  * work is the backend's (SQLite: the online backup API); the core checks
  * the arguments, picks a connection and says clearly what to do for a
- * backend without the slots.
+ * backend without the slots: the tool its plugin names (<dal/dialect.h>).
  */
 #define _GNU_SOURCE
 #include <string.h>
 
 #include "internal.h"
 
-/* What a server backend's users should run instead. */
+/* What the plugin says its users should run instead (sql->backup_tool,
+ * restore_tool), or that there is nothing. */
 static int unsupported(dal_repo *r, const char *what, dal_error *err)
 {
+	const struct dal_sql_facts *f = dal_repo_sql_facts(r);
 	const char *kind = r->server_kind ? r->server_kind : dal_repo_backend(r);
-	const char *tool = NULL;
+	const char *tool = !f ? NULL : what[0] == 'b' ? f->backup_tool : f->restore_tool;
 
-	if (strcmp(kind, "mysql") == 0 || strcmp(kind, "mariadb") == 0)
-		tool = what[0] == 'b' ? "mysqldump (or mariadb-dump)" : "the mariadb client";
-	else if (strcmp(kind, "postgresql") == 0)
-		tool = what[0] == 'b' ? "pg_dump" : "pg_restore or psql";
 	if (tool)
 		return dal_error_set(err, DAL_EUNSUPPORTED, NULL, 0,
 		                     "%s: backend %s (%s) has no online %s in libdal; use %s "

@@ -53,6 +53,7 @@ static int target_has(struct copy_run *run, const char *table, int *has, dal_err
 
 static int state_create(struct copy_run *run, dal_error *err)
 {
+	const char *suffix = copy_facts(run->to)->create_table_suffix;
 	char sql[512];
 	int rc, has;
 
@@ -64,7 +65,7 @@ static int state_create(struct copy_run *run, dal_error *err)
 	         "CREATE TABLE IF NOT EXISTS " DAL_COPY_STATE_TABLE " ("
 	         "table_name VARCHAR(255) NOT NULL PRIMARY KEY, source VARCHAR(255), "
 	         "last_key TEXT, rows_copied BIGINT NOT NULL, done INTEGER NOT NULL)%s",
-	         copy_dialect_of(run->to) == CD_MYSQL ? " DEFAULT CHARSET=utf8mb4" : "");
+	         suffix ? suffix : "");
 	if (dal_conn_exec(run->dst, sql, NULL) != DAL_OK)
 		return copy_err_from(err, dal_conn_error(run->dst), "copy: creating %s in %s",
 		                     DAL_COPY_STATE_TABLE, dal_repo_name(run->to));

@@ -13,16 +13,9 @@
 
 #include <dal/copy.h>
 #include <dal/dal.h>
+#include <dal/dialect.h>
 
 #include "strbuf.h"
-
-/*
- * SQL families the layer knows how to read a catalog from and write DDL
- * for, chosen by the dialect the plugin declares (dal_repo_dialect()).
- * Any other backend, and a plugin that declares none, is treated as
- * standard SQL: information_schema and standard type names.
- */
-enum copy_dialect { CD_SQLITE, CD_MYSQL, CD_PGSQL, CD_STANDARD };
 
 /*
  * Type classes: what a column holds, independent of the backend. They
@@ -78,8 +71,10 @@ int copy_err_from(dal_error *err, const dal_error *cause, const char *fmt, ...)
 #endif
 	;
 
-/* The repository's SQL family. */
-enum copy_dialect copy_dialect_of(const dal_repo *repo);
+/* The repository's SQL facts (<dal/dialect.h>), or an empty set (every
+ * member NULL) when its plugin declares none: each member then takes the
+ * standard SQL the header names. Never NULL. */
+const struct dal_sql_facts *copy_facts(const dal_repo *repo);
 uint64_t copy_now_ns(void);
 
 /* copy_schema.c */
@@ -92,7 +87,7 @@ void copy_names_free(char **names);
 int copy_describe(dal_conn *c, const char *table, struct copy_table *t,
                   dal_error *err);
 void copy_table_free(struct copy_table *t);
-/* CREATE TABLE for t in the dialect of the repository c belongs to. */
+/* CREATE TABLE for t in the types the plugin of c's repository declares. */
 int copy_create(dal_conn *c, const struct copy_table *t, dal_error *err);
 
 /* copy_sum.c: a table's row count and checksum (see dal_copy_checksum()),

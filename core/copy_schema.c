@@ -3,9 +3,10 @@
  * their columns hold (a type class of copy_int.h, from the declared type)
  * and their primary keys, read from the catalog; and the CREATE TABLE
  * that gives a target the same columns in its own types (the mapping
- * table of docs/copy.md). Catalogs: SQLite's sqlite_master and
- * pragma_table_info(), information_schema everywhere else (the standard
- * one, which MySQL, MariaDB and PostgreSQL share). Public API only.
+ * table of docs/copy.md). The catalog queries and the type names are the
+ * ones the plugin declares (<dal/dialect.h>: catalog, columns, type_*);
+ * where it declares none, the SQL standard's information_schema and type
+ * names. Public API only.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -18,11 +19,25 @@
 /* Reading the catalog                                                       */
 /* ------------------------------------------------------------------------ */
 
-/* The current database (MySQL) or schema (standard SQL), for catalog
- * queries. */
-static const char *schema_expr(enum copy_dialect d)
+/* What a plugin that declares no catalog or columns query gets: the SQL
+ * standard's information_schema, in the shapes of <dal/dialect.h>. */
+static const char std_tables[] =
+	"SELECT 'table', table_schema, table_name FROM information_schema.tables "
+	"WHERE table_schema = CURRENT_SCHEMA AND table_type = 'BASE TABLE'";
+static const char std_columns[] =
+	"SELECT c.column_name, c.data_type, CASE WHEN c.is_nullable = 'NO' THEN 1 ELSE 0 END, "
+	"c.character_maximum_length, c.numeric_precision, c.numeric_scale, "
+	"(SELECT k.ordinal_position FROM information_schema.table_constraints t "
+	"JOIN information_schema.key_column_usage k ON k.constraint_name = t.constraint_name "
+	"AND k.constraint_schema = t.constraint_schema AND k.table_name = t.table_name "
+	"WHERE t.constraint_type = 'PRIMARY KEY' AND t.table_schema = c.table_schema "
+	"AND t.table_name = c.table_name AND k.column_name = c.column_name) "
+	"FROM information_schema.columns c WHERE c.table_schema = CURRENT_SCHEMA "
+	"AND c.table_name = ? ORDER BY c.ordinal_position";
+
+static const char *or_std(const char *declared, const char *standard)
 {
-	return d == CD_MYSQL ? "DATABASE()" : "CURRENT_SCHEMA";
+	return declared ? declared : standard;
 }
 
 static int prepare(dal_conn *c, const char *sql, dal_stmt **st, const char *what,
@@ -31,18 +46,6 @@ static int prepare(dal_conn *c, const char *sql, dal_stmt **st, const char *what
 	if (dal_stmt_prepare(c, sql, st) != DAL_OK)
 		return copy_err_from(err, dal_conn_error(c), "copy: %s", what);
 	return DAL_OK;
-}
-
-/* Prepare the SQL built in sql, then free it (also when building it ran
- * out of memory). */
-static int prepare_built(dal_conn *c, struct strbuf *sql, dal_stmt **st, const char *what,
-                         dal_error *err)
-{
-	int rc = sql->failed ? copy_err(err, DAL_ENOMEM, "copy: out of memory")
-	                     : prepare(c, sql->data, st, what, err);
-
-	sb_free(sql);
-	return rc;
 }
 
 static int grow(void **p, size_t *cap, size_t n, size_t size)
@@ -68,29 +71,28 @@ void copy_names_free(char **names)
 	free(names);
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int copy_list_tables(dal_conn *c, char ***out, size_t *nout, dal_error *err)
 {
-	enum copy_dialect d = copy_dialect_of(dal_conn_repo(c));
-	struct strbuf sql = { 0 };
+	const struct dal_sql_facts *f = copy_facts(dal_conn_repo(c));
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	dal_stmt *st = NULL;
 	int rc;
 
-	if (d == CD_SQLITE)
-		sb_puts(&sql, "SELECT name FROM sqlite_master WHERE type = 'table' "
-		              "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
-	else
-		sb_printf(&sql, "SELECT table_name FROM information_schema.tables "
-		                "WHERE table_schema = %s AND table_type = 'BASE TABLE' "
-		                "ORDER BY table_name", schema_expr(d));
-	rc = prepare_built(c, &sql, &st, "listing the tables", err);
+	rc = prepare(c, or_std(f->catalog, std_tables), &st, "listing the tables", err);
 	if (rc != DAL_OK)
 		return rc;
 	while ((rc = dal_stmt_step(st)) == DAL_ROW) {
-		const char *name = dal_stmt_column_text(st, 0, NULL);
+		const char *kind = dal_stmt_column_text(st, 0, NULL);
+		const char *name = dal_stmt_column_text(st, 2, NULL);
 
-		if (!name || strcmp(name, DAL_COPY_STATE_TABLE) == 0)
+		if (!kind || strcmp(kind, "table") != 0 || !name ||
+		    strcmp(name, DAL_COPY_STATE_TABLE) == 0)
 			continue;
 		if (grow((void **)&names, &cap, n + 1, sizeof *names) ||
 		    !(names[n] = strdup(name))) {
@@ -106,6 +108,8 @@ int copy_list_tables(dal_conn *c, char ***out, size_t *nout, dal_error *err)
 	dal_stmt_close(st);
 	if (!names && !(names = calloc(1, sizeof *names)))
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
+	/* Byte order, the same on every backend whatever its collation. */
+	qsort(names, n, sizeof *names, cmp_name);
 	*out = names;
 	*nout = n;
 	return DAL_OK;
@@ -150,7 +154,7 @@ static void type_args(const char *decl, long *a, long *b)
  * standard's data_type, or SQLite's free text). Order matters: "interval"
  * and "point" contain "int", "datetime" contains "date".
  */
-static enum copy_class classify(const char *declared, enum copy_dialect d)
+static enum copy_class classify(const char *declared, uint32_t flags)
 {
 	char t[128];
 
@@ -175,9 +179,10 @@ static enum copy_class classify(const char *declared, enum copy_dialect d)
 		return CC_BLOB;
 	if (strstr(t, "char") || strstr(t, "text") || strstr(t, "clob"))
 		return CC_TEXT;
-	/* SQLite: no declared type holds anything (kept as text); other free
-	 * text gets NUMERIC affinity. Elsewhere: json, uuid, enum, ... as text. */
-	if (d == CD_SQLITE && t[0])
+	/* Free types (SQLite's affinity): no declared type holds anything
+	 * (kept as text); other free text gets NUMERIC affinity. Elsewhere:
+	 * json, uuid, enum, ... as text. */
+	if ((flags & DAL_SQL_FREE_TYPES) && t[0])
 		return CC_NUMERIC;
 	return CC_TEXT;
 }
@@ -194,7 +199,7 @@ void copy_table_free(struct copy_table *t)
 
 static int add_col(struct copy_table *t, size_t *cap, const char *name,
                    const char *decl, long len, long prec, long scale, int notnull,
-                   enum copy_dialect d)
+                   uint32_t flags)
 {
 	struct copy_col *col;
 	long a, b;
@@ -206,7 +211,7 @@ static int add_col(struct copy_table *t, size_t *cap, const char *name,
 	if (!(col->name = strdup(name)))
 		return -1;
 	t->ncols++;
-	col->cls = classify(decl, d);
+	col->cls = classify(decl, flags);
 	col->notnull = notnull;
 	type_args(decl, &a, &b);
 	if (col->cls == CC_TEXT) {
@@ -227,14 +232,6 @@ static int add_col(struct copy_table *t, size_t *cap, const char *name,
 	return 0;
 }
 
-static int find_col(const struct copy_table *t, const char *name)
-{
-	for (unsigned i = 0; i < t->ncols; i++)
-		if (strcmp(t->cols[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
 static int add_pk(struct copy_table *t, int col)
 {
 	unsigned *p;
@@ -248,122 +245,82 @@ static int add_pk(struct copy_table *t, int col)
 	return 0;
 }
 
-/* SQLite: pragma_table_info() gives the columns and their place in the key. */
-static int describe_sqlite(dal_conn *c, struct copy_table *t, dal_error *err)
+/* The key positions read so far, to order the key by. */
+struct keypos {
+	unsigned col, pos;
+};
+
+static int cmp_keypos(const void *a, const void *b)
 {
-	size_t cap = 0;
-	unsigned pkpos[64];
-	unsigned npos = 0;
+	const struct keypos *x = a, *y = b;
+
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+/* Read the columns query's rows (the shape of <dal/dialect.h>'s
+ * `columns`) into t, the primary key ordered by position. */
+static int read_columns(dal_conn *c, const struct dal_sql_facts *f, struct copy_table *t,
+                        dal_error *err)
+{
+	struct keypos *keys = NULL;
+	size_t cap = 0, nkeys = 0, kcap = 0;
 	dal_stmt *st;
 	int rc;
 
-	rc = prepare(c, "SELECT name, type, \"notnull\", pk FROM pragma_table_info(?) "
-	                "ORDER BY cid", &st, "reading the columns", err);
-	if (rc != DAL_OK)
-		return rc;
-	dal_stmt_bind_text(st, 1, t->name, -1);
-	while ((rc = dal_stmt_step(st)) == DAL_ROW) {
-		int64_t pk = dal_stmt_column_int64(st, 3);
-		const char *decl = dal_stmt_column_text(st, 1, NULL);
-
-		if (add_col(t, &cap, dal_stmt_column_text(st, 0, NULL), decl ? decl : "",
-		            0, 0, 0, dal_stmt_column_int64(st, 2) != 0, CD_SQLITE))
-			goto nomem;
-		if (pk > 0 && pk <= 64 && npos < 64) {
-			pkpos[pk - 1] = t->ncols - 1;
-			npos = npos < pk ? (unsigned)pk : npos;
-		}
-	}
-	if (rc != DAL_DONE) {
-		rc = copy_err_from(err, dal_stmt_error(st), "copy: reading the columns of %s",
-		                   t->name);
-		dal_stmt_close(st);
-		return rc;
-	}
-	dal_stmt_close(st);
-	for (unsigned k = 0; k < npos; k++)
-		if (add_pk(t, (int)pkpos[k]))
-			goto nomem;
-	return DAL_OK;
-nomem:
-	dal_stmt_close(st);
-	return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-}
-
-static int describe_info_schema(dal_conn *c, enum copy_dialect d, struct copy_table *t,
-                                dal_error *err)
-{
-	struct strbuf sql = { 0 };
-	size_t cap = 0;
-	dal_stmt *st = NULL;
-	int rc;
-
-	/* MySQL's column_type carries the length and tinyint(1) (its BOOLEAN). */
-	sb_printf(&sql, "SELECT column_name, %s, is_nullable, character_maximum_length, "
-	                "numeric_precision, numeric_scale FROM information_schema.columns "
-	                "WHERE table_schema = %s AND table_name = ? ORDER BY ordinal_position",
-	          d == CD_MYSQL ? "column_type" : "data_type", schema_expr(d));
-	rc = prepare_built(c, &sql, &st, "reading the columns", err);
-	if (rc != DAL_OK)
-		return rc;
-	dal_stmt_bind_text(st, 1, t->name, -1);
-	while ((rc = dal_stmt_step(st)) == DAL_ROW) {
-		const char *decl = dal_stmt_column_text(st, 1, NULL);
-		const char *nullable = dal_stmt_column_text(st, 2, NULL);
-
-		if (add_col(t, &cap, dal_stmt_column_text(st, 0, NULL), decl ? decl : "",
-		            (long)dal_stmt_column_int64(st, 3), (long)dal_stmt_column_int64(st, 4),
-		            (long)dal_stmt_column_int64(st, 5),
-		            nullable && strcmp(nullable, "NO") == 0, d)) {
-			dal_stmt_close(st);
-			return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-		}
-	}
-	if (rc != DAL_DONE) {
-		rc = copy_err_from(err, dal_stmt_error(st), "copy: reading the columns of %s",
-		                   t->name);
-		dal_stmt_close(st);
-		return rc;
-	}
-	dal_stmt_close(st);
-
-	sb_printf(&sql, "SELECT k.column_name FROM information_schema.table_constraints c "
-	                "JOIN information_schema.key_column_usage k "
-	                "ON k.constraint_name = c.constraint_name "
-	                "AND k.constraint_schema = c.constraint_schema "
-	                "AND k.table_name = c.table_name "
-	                "WHERE c.constraint_type = 'PRIMARY KEY' AND c.table_schema = %s "
-	                "AND c.table_name = ? ORDER BY k.ordinal_position", schema_expr(d));
-	rc = prepare_built(c, &sql, &st, "reading the primary key", err);
+	rc = prepare(c, or_std(f->columns, std_columns), &st, "reading the columns", err);
 	if (rc != DAL_OK)
 		return rc;
 	dal_stmt_bind_text(st, 1, t->name, -1);
 	while ((rc = dal_stmt_step(st)) == DAL_ROW) {
 		const char *name = dal_stmt_column_text(st, 0, NULL);
+		const char *decl = dal_stmt_column_text(st, 1, NULL);
+		int64_t pos = dal_stmt_column_int64(st, 6);
 
-		if (name && add_pk(t, find_col(t, name))) {
-			dal_stmt_close(st);
-			return copy_err(err, DAL_ENOMEM, "copy: out of memory");
+		if (!name)
+			continue;
+		if (add_col(t, &cap, name, decl ? decl : "", (long)dal_stmt_column_int64(st, 3),
+		            (long)dal_stmt_column_int64(st, 4), (long)dal_stmt_column_int64(st, 5),
+		            dal_stmt_column_int64(st, 2) != 0, f->flags))
+			goto nomem;
+		if (pos > 0 && pos <= 4096) {
+			if (grow((void **)&keys, &kcap, nkeys, sizeof *keys))
+				goto nomem;
+			keys[nkeys].col = t->ncols - 1;
+			keys[nkeys++].pos = (unsigned)pos;
 		}
 	}
-	if (rc != DAL_DONE)
-		rc = copy_err_from(err, dal_stmt_error(st),
-		                   "copy: reading the primary key of %s", t->name);
-	else
-		rc = DAL_OK;
+	if (rc != DAL_DONE) {
+		rc = copy_err_from(err, dal_stmt_error(st), "copy: reading the columns of %s",
+		                   t->name);
+		dal_stmt_close(st);
+		free(keys);
+		return rc;
+	}
 	dal_stmt_close(st);
-	return rc;
+	st = NULL;
+	if (nkeys)
+		qsort(keys, nkeys, sizeof *keys, cmp_keypos);
+	for (size_t k = 0; k < nkeys; k++)
+		if (add_pk(t, (int)keys[k].col))
+			goto nomem;
+	free(keys);
+	return DAL_OK;
+nomem:
+	if (st)
+		dal_stmt_close(st);
+	free(keys);
+	return copy_err(err, DAL_ENOMEM, "copy: out of memory");
 }
 
 int copy_describe(dal_conn *c, const char *table, struct copy_table *t, dal_error *err)
 {
-	enum copy_dialect d = copy_dialect_of(dal_conn_repo(c));
+	const struct dal_sql_facts *f = copy_facts(dal_conn_repo(c));
 	int rc;
 
 	memset(t, 0, sizeof *t);
 	if (!(t->name = strdup(table)))
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
-	rc = d == CD_SQLITE ? describe_sqlite(c, t, err) : describe_info_schema(c, d, t, err);
+	rc = read_columns(c, f, t, err);
 	if (rc == DAL_OK && t->ncols == 0)
 		rc = copy_err(err, DAL_ENOTFOUND, "copy: no table '%s' in %s", table,
 		              dal_repo_name(dal_conn_repo(c)));
@@ -384,65 +341,68 @@ static int in_pk(const struct copy_table *t, unsigned col)
 	return 0;
 }
 
-/* MySQL: a key needs a bounded type; long VARCHARs count against its
- * 64 KiB row limit, so they become LONGTEXT. */
-static void text_type(struct strbuf *b, enum copy_dialect d,
+/* Text: "<type_varchar>(n)" for a declared length the backend keeps as
+ * one, else its text type; keys of a backend that needs bounded key types
+ * (type_text_key) within key_varchar_max. */
+static void text_type(struct strbuf *b, const struct dal_sql_facts *f,
                       const struct copy_col *col, int key)
 {
-	if (d == CD_MYSQL) {
-		if (key)
-			sb_printf(b, "VARCHAR(%ld)", col->len > 0 && col->len <= 768 ? col->len : 255);
-		else if (col->len > 0 && col->len <= 255)
-			sb_printf(b, "VARCHAR(%ld)", col->len);
+	const char *varchar = or_std(f->type_varchar, "VARCHAR");
+
+	if (key && f->type_text_key) {
+		if (col->len > 0 && (uint32_t)col->len <= f->key_varchar_max)
+			sb_printf(b, "%s(%ld)", varchar, col->len);
 		else
-			sb_puts(b, "LONGTEXT");
-	} else if (col->len > 0 && col->cls == CC_TEXT)
-		sb_printf(b, "VARCHAR(%ld)", col->len);
+			sb_puts(b, f->type_text_key);
+	} else if (col->len > 0 && col->cls == CC_TEXT &&
+	           (!f->varchar_max || (uint32_t)col->len <= f->varchar_max))
+		sb_printf(b, "%s(%ld)", varchar, col->len);
 	else
-		sb_puts(b, "TEXT");
+		sb_puts(b, or_std(f->type_text, "TEXT"));
 }
 
-/* The column type of the mapping table of docs/copy.md. */
-static void column_type(struct strbuf *b, enum copy_dialect d,
+/* The column type of the mapping table of docs/copy.md, in the names the
+ * plugin declares (the standard's where it declares none). */
+static void column_type(struct strbuf *b, const struct dal_sql_facts *f,
                         const struct copy_col *col, int key)
 {
 	switch (col->cls) {
 	case CC_INT:
-		sb_puts(b, d == CD_SQLITE ? "INTEGER" : "BIGINT");
+		sb_puts(b, or_std(f->type_int64, "BIGINT"));
 		return;
 	case CC_DOUBLE:
-		sb_puts(b, d == CD_SQLITE ? "REAL" : d == CD_MYSQL ? "DOUBLE" : "DOUBLE PRECISION");
+		sb_puts(b, or_std(f->type_double, "DOUBLE PRECISION"));
 		return;
 	case CC_BOOL:
-		sb_puts(b, "BOOLEAN");
+		sb_puts(b, or_std(f->type_boolean, "BOOLEAN"));
 		return;
 	case CC_TSTZ:
-		/* Elsewhere: the text the source prints, offset included. */
-		if (d == CD_PGSQL) {
-			sb_puts(b, "TIMESTAMP WITH TIME ZONE");
+		/* Without a zoned type: the text the source prints, offset
+		 * included. */
+		if (f->type_timestamp_tz) {
+			sb_puts(b, f->type_timestamp_tz);
 			return;
 		}
-		text_type(b, d, col, key);
+		text_type(b, f, col, key);
 		return;
 	case CC_TEXT:
-		text_type(b, d, col, key);
+		text_type(b, f, col, key);
 		return;
 	case CC_BLOB:
-		sb_puts(b, d == CD_PGSQL ? "BYTEA" : d == CD_MYSQL ? (key ? "VARBINARY(255)" : "LONGBLOB")
-		                                               : "BLOB");
+		sb_puts(b, key && f->type_blob_key ? f->type_blob_key : or_std(f->type_blob, "BLOB"));
 		return;
 	case CC_NUMERIC:
 		if (col->prec)
-			sb_printf(b, "%s(%d,%d)", d == CD_MYSQL ? "DECIMAL" : "NUMERIC", col->prec,
+			sb_printf(b, "%s(%d,%d)", or_std(f->type_decimal, "NUMERIC"), col->prec,
 			          col->scale);
 		else
-			sb_puts(b, d == CD_MYSQL ? "DECIMAL(65,30)" : "NUMERIC");
+			sb_puts(b, or_std(f->type_decimal_any, "NUMERIC"));
 		return;
 	case CC_TIMESTAMP:
-		sb_puts(b, d == CD_MYSQL ? "DATETIME(6)" : d == CD_PGSQL ? "TIMESTAMP(6)" : "TIMESTAMP");
+		sb_puts(b, or_std(f->type_timestamp, "TIMESTAMP"));
 		return;
 	case CC_DATE:
-		sb_puts(b, "DATE");
+		sb_puts(b, or_std(f->type_date, "DATE"));
 		return;
 	}
 }
@@ -450,7 +410,7 @@ static void column_type(struct strbuf *b, enum copy_dialect d,
 int copy_create(dal_conn *c, const struct copy_table *t, dal_error *err)
 {
 	const dal_repo *repo = dal_conn_repo(c);
-	enum copy_dialect d = copy_dialect_of(repo);
+	const struct dal_sql_facts *f = copy_facts(repo);
 	const char *q = dal_repo_ident_quote(repo);
 	struct strbuf b = { 0 };
 	int rc;
@@ -462,7 +422,7 @@ int copy_create(dal_conn *c, const struct copy_table *t, dal_error *err)
 		sb_puts(&b, i ? ", " : "");
 		copy_quote(&b, q, t->cols[i].name);
 		sb_puts(&b, " ");
-		column_type(&b, d, &t->cols[i], in_pk(t, i));
+		column_type(&b, f, &t->cols[i], in_pk(t, i));
 		if (t->cols[i].notnull)
 			sb_puts(&b, " NOT NULL");
 	}
@@ -474,7 +434,9 @@ int copy_create(dal_conn *c, const struct copy_table *t, dal_error *err)
 		}
 		sb_puts(&b, ")");
 	}
-	sb_puts(&b, d == CD_MYSQL ? ") DEFAULT CHARSET=utf8mb4" : ")");
+	sb_puts(&b, ")");
+	if (f->create_table_suffix)
+		sb_puts(&b, f->create_table_suffix);
 	if (b.failed)
 		return copy_err(err, DAL_ENOMEM, "copy: out of memory");
 	if (dal_conn_exec(c, b.data, NULL) != DAL_OK)

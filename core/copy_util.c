@@ -1,6 +1,6 @@
 /*
  * The copy layer's small helpers: identifier quoting by the repository's
- * declared quotes (into the core's strbuf), error filling and the SQL family
+ * declared quotes (into the core's strbuf), error filling and the SQL facts
  * of a repository. Public API otherwise.
  */
 #define _GNU_SOURCE
@@ -76,19 +76,12 @@ int copy_err_from(dal_error *err, const dal_error *cause, const char *fmt, ...)
 	return code;
 }
 
-enum copy_dialect copy_dialect_of(const dal_repo *repo)
+const struct dal_sql_facts *copy_facts(const dal_repo *repo)
 {
-	const char *d = dal_repo_dialect(repo);
+	static const struct dal_sql_facts standard = { .struct_size = sizeof standard };
+	const struct dal_sql_facts *f = dal_repo_sql_facts(repo);
 
-	if (!d)
-		return CD_STANDARD;
-	if (strcmp(d, "sqlite") == 0)
-		return CD_SQLITE;
-	if (strcmp(d, "mysql") == 0)
-		return CD_MYSQL;
-	if (strcmp(d, "postgresql") == 0)
-		return CD_PGSQL;
-	return CD_STANDARD;
+	return f ? f : &standard;
 }
 
 uint64_t copy_now_ns(void)

@@ -47,6 +47,13 @@ static const uint32_t plugin_sizes[] = {
 	[0] = offsetof(struct dal_plugin, dialect),
 	[1] = sizeof(struct dal_plugin),
 };
+/* A minor's registration as first built, before a member appended within
+ * that minor (2.1: `sql` after `dialect`); accepted as that minor's, the
+ * member reading as NULL. 0: none. */
+static const uint32_t plugin_sizes_before[] = {
+	[0] = 0,
+	[1] = offsetof(struct dal_plugin, sql),
+};
 static const uint32_t driver_sizes[] = {
 	[0] = offsetof(struct dal_driver, execute_batch),
 	[1] = sizeof(struct dal_driver),
@@ -219,6 +226,8 @@ static int take_registration(const char *path, dal_plugin_init_fn *init,
 {
 	const struct dal_plugin *raw;
 	dal_error perr;
+	uint32_t size;
+	unsigned minor;
 	int rc;
 
 	dal_error_clear(&perr);
@@ -228,7 +237,12 @@ static int take_registration(const char *path, dal_plugin_init_fn *init,
 		                     "plugin %s refused to load into this libdal (plugin ABI "
 		                     "%u.%u): %s", path, DAL_PLUGIN_ABI_MAJOR, DAL_PLUGIN_ABI_MINOR,
 		                     perr.code ? perr.message : "no reason given");
-	if ((rc = check_version(path, "registration", raw->abi_version, raw->struct_size,
+	size = raw->struct_size;
+	minor = DAL_ABI_MINOR_OF(raw->abi_version);
+	if (DAL_ABI_MAJOR_OF(raw->abi_version) == DAL_PLUGIN_ABI_MAJOR && minor < N_MINORS &&
+	    size && size == plugin_sizes_before[minor])
+		size = plugin_sizes[minor];
+	if ((rc = check_version(path, "registration", raw->abi_version, size,
 	                        plugin_sizes, err)) != DAL_OK)
 		return rc;
 	memset(&lp->reg, 0, sizeof lp->reg);
@@ -246,6 +260,8 @@ static int take_registration(const char *path, dal_plugin_init_fn *init,
 	lp->reg.driver = &lp->drv;
 	if (!lp->reg.ident_quote)
 		lp->reg.ident_quote = "\"\"";
+	if ((rc = sql_facts_take(path, lp, err)) != DAL_OK)
+		return rc;
 	return check_registration(path, &lp->reg, &lp->drv, err);
 }
 

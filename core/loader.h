@@ -17,6 +17,8 @@ struct loaded_plugin {
 	struct dal_plugin reg;   /* the registration, zero-extended to our size;
 	                            reg.driver points to drv */
 	struct dal_driver drv;   /* the function table, likewise */
+	struct dal_sql_facts sql; /* reg.sql's facts, likewise (sql_facts.c);
+	                            reg.sql points here when it was set */
 	struct loaded_plugin *next;
 };
 
@@ -35,6 +37,10 @@ int loader_find(const char *type, const char *plugin_dir,
 
 /* 1 if t is a valid type name: lower-case letters, digits, '_'. */
 int loader_valid_name(const char *t);
+/* sql_facts.c: copy lp->reg.sql into lp->sql (cut to our size,
+ * zero-extended) and point lp->reg.sql at the copy, after checking its
+ * struct_size; DAL_EPLUGIN_ABI naming path otherwise. */
+int sql_facts_take(const char *path, struct loaded_plugin *lp, dal_error *err);
 
 /* 1 if type is p's name or one of its aliases. */
 int loader_matches(const struct loaded_plugin *p, const char *type);

@@ -52,7 +52,7 @@ int dal_migrator_open(dal_migrator **out, dal_repo *repo, const char *dir, dal_e
 	for (size_t n = strlen(m->dir); n > 1 && m->dir[n - 1] == '/'; n--)
 		m->dir[n - 1] = '\0';
 	m->repo = repo;
-	m->dialect = mig_dialect_of(repo);
+	m->sql = dal_repo_sql_facts(repo);
 	m->lock_timeout_ms = DEFAULT_LOCK_TIMEOUT_MS;
 	if ((rc = mig_scan(m, err)) != DAL_OK) {
 		dal_migrator_close(m);
@@ -155,7 +155,7 @@ static void end_run(struct dal_migrator *m, dal_conn *c);
 /* Acquire a connection and the lock for up, down and stamp. */
 static int begin_run(struct dal_migrator *m, const char *what, dal_conn **c, dal_error *err)
 {
-	int rc = mig_dialect_need(m->repo, &m->dialect, what, err);
+	int rc = mig_facts_need(m->repo, &m->sql, what, err);
 
 	*c = NULL;
 	if (rc != DAL_OK || (rc = dal_conn_acquire(m->repo, c, err)) != DAL_OK)
@@ -167,7 +167,7 @@ static int begin_run(struct dal_migrator *m, const char *what, dal_conn **c, dal
 	}
 	/* Under a session lock the table is made once, before any
 	 * transaction; under a transaction lock, in each step (step_start). */
-	if (m->dialect->lock == MIG_LOCK_SESSION && (rc = mig_table_ensure(*c, 1, err)) != DAL_OK)
+	if (m->sql->lock == DAL_SQL_LOCK_SESSION && (rc = mig_table_ensure(*c, 1, err)) != DAL_OK)
 		end_run(m, *c);
 	return rc;
 }
@@ -186,7 +186,7 @@ static int step_start(struct dal_migrator *m, dal_conn *c, int *in_txn, struct m
 
 	if (rc != DAL_OK)
 		return rc;
-	if ((m->dialect->lock == MIG_LOCK_SESSION || (rc = mig_table_ensure(c, 0, err)) == DAL_OK) &&
+	if ((m->sql->lock == DAL_SQL_LOCK_SESSION || (rc = mig_table_ensure(c, 0, err)) == DAL_OK) &&
 	    (rc = mig_rows_load(c, rows, 0, 0, err)) == DAL_OK && check &&
 	    (rc = check_clean(m, rows, err)) != DAL_OK)
 		mig_rows_free(rows);

@@ -1,12 +1,9 @@
 /*
- * What the migration layer and dal_repo_drop_all() need to know per SQL
- * dialect family, keyed by the dialect the plugin declares
- * (dal_repo_dialect()), never by backend name: a third-party plugin that
- * declares "postgresql" gets the PostgreSQL lock and catalog. Also the
- * locking and per-step transactions built on those facts.
- *
- * Lock names are derived from the database (and on PostgreSQL the schema),
- * so migrators of two databases on one server do not wait for each other.
+ * The migration lock and per-step transactions, built on the SQL facts the
+ * repository's plugin declares (<dal/dialect.h>: lock, try_lock, unlock,
+ * lock_begin, lock_wait_get/set), never on its name: a third-party plugin
+ * that declares a lock gets migrations. One that declares none is refused
+ * with DAL_EUNSUPPORTED naming the missing member.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -15,77 +12,30 @@
 
 #include "migrate_int.h"
 
-static const struct mig_dialect dialects[] = {
-	{
-		.name = "postgresql",
-		.lock = MIG_LOCK_SESSION,
-		/* Advisory locks are per database; the schema goes into the key. */
-		.try_lock_sql = "SELECT pg_try_advisory_lock(hashtext('dal_migrate:' || "
-		                "current_schema()))",
-		.unlock_sql = "SELECT pg_advisory_unlock(hashtext('dal_migrate:' || "
-		              "current_schema()))",
-		.catalog_sql =
-			"SELECT CASE table_type WHEN 'VIEW' THEN 'view' ELSE 'table' END, "
-			"table_schema, table_name FROM information_schema.tables "
-			"WHERE table_schema = current_schema() "
-			"AND table_type IN ('BASE TABLE', 'VIEW') "
-			"UNION ALL SELECT 'sequence', sequence_schema, sequence_name "
-			"FROM information_schema.sequences WHERE sequence_schema = current_schema()",
-	},
-	{
-		.name = "mysql",
-		.lock = MIG_LOCK_SESSION,
-		/* GET_LOCK names are server-wide and at most 64 characters. */
-		.try_lock_sql = "SELECT GET_LOCK(CONCAT('dal_migrate.', MD5(DATABASE())), 0)",
-		.unlock_sql = "SELECT RELEASE_LOCK(CONCAT('dal_migrate.', MD5(DATABASE())))",
-		.catalog_sql =
-			"SELECT CASE table_type WHEN 'VIEW' THEN 'view' WHEN 'SEQUENCE' "
-			"THEN 'sequence' ELSE 'table' END, table_schema, table_name "
-			"FROM information_schema.tables WHERE table_schema = DATABASE()",
-		/* The session's own setting is restored afterwards. */
-		.before_drop_sql = "SET @dal_fkc = @@FOREIGN_KEY_CHECKS, FOREIGN_KEY_CHECKS = 0",
-		.after_drop_sql = "SET FOREIGN_KEY_CHECKS = @dal_fkc",
-	},
-	{
-		.name = "sqlite",
-		.lock = MIG_LOCK_TRANSACTION,
-		.begin_sql = "BEGIN IMMEDIATE",
-		/* BEGIN IMMEDIATE waits busy_timeout (the plugin's option) first. */
-		.lock_wait_get_sql = "PRAGMA busy_timeout",
-		.lock_wait_set_fmt = "PRAGMA busy_timeout = %u",
-		/* main only: attached databases are someone else's. */
-		.catalog_sql = "SELECT type, 'main', name FROM main.sqlite_master "
-		               "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' "
-		               "ESCAPE '\\'",
-	},
-};
-
-const struct mig_dialect *mig_dialect_of(const dal_repo *repo)
+int mig_facts_need(const dal_repo *repo, const struct dal_sql_facts **out, const char *what,
+                   dal_error *err)
 {
-	const char *d = dal_repo_dialect(repo);
+	const struct dal_sql_facts *f = dal_repo_sql_facts(repo);
+	const char *missing = NULL;
+	char need[160];
 
-	for (size_t i = 0; d && i < sizeof dialects / sizeof dialects[0]; i++)
-		if (strcmp(d, dialects[i].name) == 0)
-			return &dialects[i];
-	return NULL;
-}
-
-int mig_dialect_need(const dal_repo *repo, const struct mig_dialect **out,
-                     const char *what, dal_error *err)
-{
-	const char *d = dal_repo_dialect(repo);
-
-	if ((*out = mig_dialect_of(repo)))
-		return DAL_OK;
-	if (!d)
-		return mig_error(err, DAL_EUNSUPPORTED,
-		                 "%s: backend '%s' declares no SQL dialect (a plugin of ABI 2.0); "
-		                 "known dialects: postgresql, mysql, sqlite", what,
-		                 dal_repo_backend(repo));
-	return mig_error(err, DAL_EUNSUPPORTED,
-	                 "%s: backend '%s' declares dialect '%s', which libdal has no "
-	                 "lock or catalog queries for (known: postgresql, mysql, sqlite)",
-	                 what, dal_repo_backend(repo), d);
+	*out = NULL;
+	if (!f || f->lock == DAL_SQL_LOCK_NONE)
+		missing = "lock";
+	else if (f->lock == DAL_SQL_LOCK_SESSION && !f->try_lock)
+		missing = "try_lock";
+	else if (f->lock == DAL_SQL_LOCK_SESSION && !f->unlock)
+		missing = "unlock";
+	else if (f->lock == DAL_SQL_LOCK_TRANSACTION && !f->lock_begin)
+		missing = "lock_begin";
+	else if (!f->lock_wait_get != !f->lock_wait_set)
+		missing = f->lock_wait_get ? "lock_wait_set" : "lock_wait_get";
+	if (missing) {
+		snprintf(need, sizeof need, "%s: migrations need a lock", what);
+		return dal_repo_sql_unsupported(repo, need, missing, err);
+	}
+	*out = f;
+	return DAL_OK;
 }
 
 static void nap_ms(unsigned ms)
@@ -100,7 +50,7 @@ static void nap_ms(unsigned ms)
 static int try_lock(struct dal_migrator *m, dal_conn *c, dal_error *err)
 {
 	dal_stmt *st;
-	int rc = dal_stmt_prepare(c, m->dialect->try_lock_sql, &st);
+	int rc = dal_stmt_prepare(c, m->sql->try_lock, &st);
 
 	if (rc != DAL_OK)
 		return mig_conn_fail(c, rc, err, "migration lock");
@@ -110,7 +60,7 @@ static int try_lock(struct dal_migrator *m, dal_conn *c, dal_error *err)
 		 * where a migration could not run anyway. */
 		rc = mig_error(err, DAL_ECONFIG, "repository '%s': cannot take the migration lock "
 		               "(%s gave NULL): no current database?", dal_repo_name(m->repo),
-		               m->dialect->try_lock_sql);
+		               m->sql->try_lock);
 	} else if (rc == DAL_ROW) {
 		rc = dal_stmt_column_int64(st, 0) == 1;
 	} else {
@@ -123,11 +73,16 @@ static int try_lock(struct dal_migrator *m, dal_conn *c, dal_error *err)
 	return rc;
 }
 
+/* sql->lock_wait_set with {ms} replaced. */
 static int set_wait(struct dal_migrator *m, dal_conn *c, int64_t ms)
 {
-	char sql[128];
+	const char *t = m->sql->lock_wait_set, *at = strstr(t, "{ms}");
+	char sql[512];
 
-	snprintf(sql, sizeof sql, m->dialect->lock_wait_set_fmt, (unsigned)ms);
+	if (at)
+		snprintf(sql, sizeof sql, "%.*s%u%s", (int)(at - t), t, (unsigned)ms, at + 4);
+	else
+		snprintf(sql, sizeof sql, "%s", t);
 	return dal_conn_exec(c, sql, NULL);
 }
 
@@ -137,18 +92,18 @@ int mig_lock(struct dal_migrator *m, dal_conn *c, dal_error *err)
 	int rc;
 
 	m->saved_wait = -1;
-	if (m->dialect->lock_wait_get_sql) {
+	if (m->sql->lock_wait_get) {
 		dal_stmt *st;
 
-		if ((rc = dal_stmt_prepare(c, m->dialect->lock_wait_get_sql, &st)) != DAL_OK)
-			return mig_conn_fail(c, rc, err, "%s", m->dialect->lock_wait_get_sql);
+		if ((rc = dal_stmt_prepare(c, m->sql->lock_wait_get, &st)) != DAL_OK)
+			return mig_conn_fail(c, rc, err, "%s", m->sql->lock_wait_get);
 		if (dal_stmt_step(st) == DAL_ROW)
 			m->saved_wait = dal_stmt_column_int64(st, 0);
 		dal_stmt_close(st);
 		if ((rc = set_wait(m, c, m->lock_timeout_ms)) != DAL_OK)
 			return mig_conn_fail(c, rc, err, "setting the lock wait");
 	}
-	if (m->dialect->lock != MIG_LOCK_SESSION)
+	if (m->sql->lock != DAL_SQL_LOCK_SESSION)
 		return DAL_OK;
 	while ((rc = try_lock(m, c, err)) == 0) {
 		if (mig_ms() >= deadline)
@@ -167,11 +122,11 @@ void mig_unlock(struct dal_migrator *m, dal_conn *c)
 
 	if (m->saved_wait >= 0)
 		set_wait(m, c, m->saved_wait);
-	if (m->dialect->lock != MIG_LOCK_SESSION)
+	if (m->sql->lock != DAL_SQL_LOCK_SESSION)
 		return;
 	/* Failing to unlock is harmless: the lock ends with the session, and
 	 * a connection whose unlock failed is broken and not pooled. */
-	if (dal_stmt_prepare(c, m->dialect->unlock_sql, &st) == DAL_OK) {
+	if (dal_stmt_prepare(c, m->sql->unlock, &st) == DAL_OK) {
 		while (dal_stmt_step(st) == DAL_ROW)
 			;
 		dal_stmt_close(st);
@@ -184,12 +139,12 @@ int mig_step_begin(struct dal_migrator *m, dal_conn *c, int *in_txn, dal_error *
 	int rc;
 
 	*in_txn = 0;
-	if (m->dialect->lock == MIG_LOCK_TRANSACTION) {
+	if (m->sql->lock == DAL_SQL_LOCK_TRANSACTION) {
 		int64_t deadline = mig_ms() + m->lock_timeout_ms;
 
 		/* The backend's busy timeout waits first; this loop outlasts a
 		 * short one. */
-		while ((rc = dal_conn_exec(c, m->dialect->begin_sql, NULL)) == DAL_EBUSY &&
+		while ((rc = dal_conn_exec(c, m->sql->lock_begin, NULL)) == DAL_EBUSY &&
 		       mig_ms() < deadline)
 			nap_ms(POLL_MS);
 		if (rc == DAL_EBUSY)
@@ -198,7 +153,7 @@ int mig_step_begin(struct dal_migrator *m, dal_conn *c, int *in_txn, dal_error *
 			                 "write lock; gave up after %u ms", dal_repo_name(m->repo),
 			                 m->lock_timeout_ms);
 		if (rc != DAL_OK)
-			return mig_conn_fail(c, rc, err, "%s", m->dialect->begin_sql);
+			return mig_conn_fail(c, rc, err, "%s", m->sql->lock_begin);
 		*in_txn = 2;
 		return DAL_OK;
 	}
@@ -210,7 +165,7 @@ int mig_step_begin(struct dal_migrator *m, dal_conn *c, int *in_txn, dal_error *
 	return DAL_OK;
 }
 
-/* in_txn: 0 none, 1 dal_conn_begin(), 2 begun with begin_sql. */
+/* in_txn: 0 none, 1 dal_conn_begin(), 2 begun with sql->lock_begin. */
 int mig_step_end(struct dal_migrator *m, dal_conn *c, int in_txn, int commit, dal_error *err)
 {
 	int rc = DAL_OK;

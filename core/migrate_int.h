@@ -1,8 +1,9 @@
 /*
  * Internal to the migration layer (migrate*.c, reset.c, sha256.c): the
- * migrator's state, the files found, the rows of schema_version and the
- * per-dialect facts. Like the layer itself, this uses only the public API:
- * nothing here reaches into the core's structs.
+ * migrator's state, the files found and the rows of schema_version; the
+ * dialect's facts are the plugin's (<dal/dialect.h>). Like the layer
+ * itself, this uses only the public API: nothing here reaches into the
+ * core's structs.
  */
 #ifndef DAL_CORE_MIGRATE_INT_H
 #define DAL_CORE_MIGRATE_INT_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include <dal/dal.h>
+#include <dal/dialect.h>
 #include <dal/migrate.h>
 
 #define MIG_TABLE "schema_version"
@@ -40,47 +42,16 @@ struct mig_rows {
 	size_t n;
 };
 
-/* How a dialect keeps two migrators apart. */
-enum mig_lock_kind {
-	/* A named session lock taken on the migrator's connection for the
-	 * whole run: try_lock_sql returns one row whose first column is 1
-	 * (true) when taken. */
-	MIG_LOCK_SESSION,
-	/* Each migration's transaction starts with begin_sql, which takes the
-	 * database's write lock at once (SQLite's BEGIN IMMEDIATE). */
-	MIG_LOCK_TRANSACTION
-};
-
-/* What the layer needs to know per dialect family (migrate_dialect.c). */
-struct mig_dialect {
-	const char *name;
-	enum mig_lock_kind lock;
-	const char *try_lock_sql; /* MIG_LOCK_SESSION */
-	const char *unlock_sql;
-	const char *begin_sql;    /* MIG_LOCK_TRANSACTION */
-	/* How long a connection waits for the database's lock, read (one row,
-	 * milliseconds) and set (a printf format taking an unsigned), so that
-	 * the migrator's lock timeout holds; NULL when not needed. */
-	const char *lock_wait_get_sql;
-	const char *lock_wait_set_fmt;
-	/* Rows (kind, schema, name) of the current database's objects, kind
-	 * "table", "view" or "sequence". */
-	const char *catalog_sql;
-	/* Around the drops of dal_repo_drop_all(), or NULL. */
-	const char *before_drop_sql;
-	const char *after_drop_sql;
-};
-
 struct dal_migrator {
 	dal_repo *repo;
 	char *dir;
 	struct mig_file *files; /* sorted by version */
 	size_t n_files;
-	const struct mig_dialect *dialect; /* NULL: none known */
+	const struct dal_sql_facts *sql; /* the plugin's facts, or NULL */
 	dal_migration_fn progress;
 	void *progress_ud;
 	unsigned lock_timeout_ms;
-	int64_t saved_wait; /* lock_wait_get_sql's value during a run, or -1 */
+	int64_t saved_wait; /* sql->lock_wait_get's value during a run, or -1 */
 };
 
 /* sha256.c: the SHA-256 of data as 64 lower-case hex digits and a NUL. */
@@ -97,15 +68,15 @@ const struct mig_file *mig_file_find(const struct dal_migrator *m, int64_t v);
 const char *mig_base(const char *path);
 
 /* migrate_dialect.c */
-const struct mig_dialect *mig_dialect_of(const dal_repo *repo);
-/* The dialect of repo or DAL_EUNSUPPORTED naming what it declares. */
-int mig_dialect_need(const dal_repo *repo, const struct mig_dialect **out,
-                     const char *what, dal_error *err);
-/* Take / release the session lock (MIG_LOCK_SESSION); under
- * MIG_LOCK_TRANSACTION set / restore the connection's lock wait. */
+/* repo's facts in *out when they declare a usable migration lock, else
+ * DAL_EUNSUPPORTED naming the missing member; what: "migrate up". */
+int mig_facts_need(const dal_repo *repo, const struct dal_sql_facts **out,
+                   const char *what, dal_error *err);
+/* Take / release the session lock (DAL_SQL_LOCK_SESSION); under
+ * DAL_SQL_LOCK_TRANSACTION set / restore the connection's lock wait. */
 int mig_lock(struct dal_migrator *m, dal_conn *c, dal_error *err);
 void mig_unlock(struct dal_migrator *m, dal_conn *c);
-/* Begin the transaction of one step: BEGIN IMMEDIATE (waiting up to the
+/* Begin the transaction of one step: sql->lock_begin (waiting up to the
  * lock timeout), or dal_conn_begin() with transactional DDL, or nothing.
  * *in_txn says which. */
 int mig_step_begin(struct dal_migrator *m, dal_conn *c, int *in_txn, dal_error *err);

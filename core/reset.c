@@ -1,8 +1,8 @@
 /*
  * dal_repo_drop_all() (<dal/migrate.h>), behind `dal db-reset`: every
  * table, view and sequence of the repository's own database or schema
- * dropped, through the public API, with the catalog query of the dialect
- * the plugin declares (migrate_dialect.c).
+ * dropped, through the public API, with the catalog query and the drop
+ * prelude and postlude the plugin declares (<dal/dialect.h>).
  *
  * Names are qualified with the schema the catalog reported and quoted with
  * the dialect's identifier quotes, so a same-named object elsewhere on the
@@ -45,11 +45,11 @@ static int cmp_object(const void *a, const void *b)
 	return x->rank != y->rank ? x->rank - y->rank : strcmp(x->name, y->name);
 }
 
-static int list(dal_conn *c, const struct mig_dialect *d, struct objects *o, dal_error *err)
+static int list(dal_conn *c, const struct dal_sql_facts *d, struct objects *o, dal_error *err)
 {
 	size_t cap = 0;
 	dal_stmt *st;
-	int rc = dal_stmt_prepare(c, d->catalog_sql, &st);
+	int rc = dal_stmt_prepare(c, d->catalog, &st);
 
 	if (rc != DAL_OK)
 		return mig_conn_fail(c, rc, err, "reading the catalog");
@@ -143,7 +143,7 @@ static int drop_all(dal_conn *c, const char *q, struct objects *o, dal_error *er
 int dal_repo_drop_all(dal_repo *repo, unsigned flags, dal_db_object_fn fn, void *userdata,
                       size_t *count, dal_error *err)
 {
-	const struct mig_dialect *d;
+	const struct dal_sql_facts *d = dal_repo_sql_facts(repo);
 	struct objects o = {0};
 	dal_error local;
 	dal_conn *c;
@@ -155,8 +155,8 @@ int dal_repo_drop_all(dal_repo *repo, unsigned flags, dal_db_object_fn fn, void 
 		*count = 0;
 	if (!repo)
 		return mig_error(err, DAL_EMISUSE, "dal_repo_drop_all: repo is NULL");
-	if ((rc = mig_dialect_need(repo, &d, "db-reset", err)) != DAL_OK)
-		return rc;
+	if (!d || !d->catalog)
+		return dal_repo_sql_unsupported(repo, "db-reset needs the catalog", "catalog", err);
 	if ((rc = dal_conn_acquire(repo, &c, err)) != DAL_OK)
 		return rc;
 	if ((rc = list(c, d, &o, err)) == DAL_OK) {
@@ -168,12 +168,12 @@ int dal_repo_drop_all(dal_repo *repo, unsigned flags, dal_db_object_fn fn, void 
 		if (count)
 			*count = o.n;
 		if (!(flags & DAL_DROP_DRY_RUN) && o.n) {
-			if (d->before_drop_sql && (rc = dal_conn_exec(c, d->before_drop_sql, NULL)))
-				mig_conn_fail(c, rc, err, "%s", d->before_drop_sql);
+			if (d->drop_prelude && (rc = dal_conn_exec(c, d->drop_prelude, NULL)))
+				mig_conn_fail(c, rc, err, "%s", d->drop_prelude);
 			if (rc == DAL_OK)
 				rc = drop_all(c, dal_repo_ident_quote(repo), &o, err);
-			if (d->after_drop_sql)
-				dal_conn_exec(c, d->after_drop_sql, NULL);
+			if (d->drop_postlude)
+				dal_conn_exec(c, d->drop_postlude, NULL);
 		}
 	}
 	objects_free(&o);

@@ -264,6 +264,20 @@ out=${out//$'\r'/}
 check "DB_TYPE=template: by type" "$([ "$out" = "$(printf 's\nx')" ]; echo $?)" "$out"
 out=$(DB_URL="tmpl:///$tmp/t1.db" "$dal" ping 2>&1)
 check "DB_URL=tmpl:///FILE: by alias" "$(grep -q '^ok: main (template, ' <<<"$out"; echo $?)" "$out"
+# Its SQL facts (<dal/dialect.h>) are all libdal knows of its dialect:
+# migrations and db-reset work for this out-of-tree plugin.
+mkdir -p "$tmp/tmig"
+printf 'CREATE TABLE m (id INTEGER PRIMARY KEY);\n' >"$tmp/tmig/0001_m.sql"
+out=$("$dal" -u "template:///$tmp/t3.db" migrate --dir "$tmp/tmig" up 2>&1 &&
+	"$dal" -u "template:///$tmp/t3.db" query --csv "SELECT version FROM schema_version" 2>&1)
+out=${out//$'\r'/}
+check "the template's SQL facts give it migrations (dal migrate up)" \
+	"$(grep -q '^version$' <<<"$out" && grep -q '^1$' <<<"$out"; echo $?)" "$out"
+out=$("$dal" -u "template:///$tmp/t3.db" db-reset --yes 2>&1 &&
+	"$dal" -u "template:///$tmp/t3.db" query --csv "SELECT COUNT(*) AS n FROM sqlite_master" 2>&1)
+out=${out//$'\r'/}
+check "... and dal db-reset through its catalog" \
+	"$(grep -q '^0$' <<<"$out"; echo $?)" "$out"
 out=$("$conformance" --url "tmpl:///$tmp/t2.db" --case 'test_type_*' 2>&1)
 status=$?
 check "installed dal-conformance finds the installed template by alias (table)" \

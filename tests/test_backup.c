@@ -271,6 +271,50 @@ START_TEST(test_cli_backup_and_restore_sqlite)
 }
 END_TEST
 
+/* A backend without online backup whose plugin declares a dump tool and
+ * its command template (tests/plugins/madeup.c built as halfmade): the
+ * refusal names that tool and `dal backup` prints the template filled in,
+ * an optional part without a value left out, the password option after
+ * the program's name. */
+START_TEST(test_cli_backup_hint_comes_from_the_plugins_facts)
+{
+	const char *path = getenv("DAL_PLUGIN_PATH");
+	char *db = path_in("h.db"), *bak = path_in("h.bak"), *url, *dirs, *saved, want[1024];
+	struct run r;
+
+	saved = path ? strdup(path) : NULL;
+	ck_assert_int_gt(asprintf(&dirs, "%s:%s", TESTS_BUILDDIR, path ? path : ""), 0);
+	setenv("DAL_PLUGIN_PATH", dirs, 1);
+	ck_assert_int_gt(asprintf(&url, "halfmade:///%s", db), 0);
+	{
+		const char *a[] = { "-u", url, "backup", "--to", bak, NULL };
+		run_dal(&r, a);
+	}
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "has no online backup in libdal; use fbdump");
+	tu_assert_has(r.err, "run the command above instead");
+	snprintf(want, sizeof want, "# password: in FBPASS, never on the command line\n"
+	         "fbdump --password-from-env --quiet --file='%s'\n", bak);
+	ck_assert_str_eq(r.out, want);
+	{
+		/* No restore tool or command declared: the plain refusal. */
+		const char *a[] = { "-u", url, "restore", "--from", bak, NULL };
+		run_dal(&r, a);
+	}
+	tu_assert_run(&r, 1);
+	tu_assert_has(r.err, "has no online restore (its plugin does not implement the "
+	                     "restore slot)");
+	ck_assert_str_eq(r.out, "");
+	if (saved)
+		setenv("DAL_PLUGIN_PATH", saved, 1);
+	free(saved);
+	free(dirs);
+	free(url);
+	free(db);
+	free(bak);
+}
+END_TEST
+
 /* The servers: a clear refusal naming the tool, its command built from the
  * settings, and the password nowhere. */
 static void server_backup(const char *var, const char *tool)
@@ -334,6 +378,7 @@ int main(void)
 	tcase_add_test(tc, test_restore_brings_back_the_backup);
 	tcase_add_test(tc, test_cli_backup_and_restore_sqlite);
 	tcase_add_test(tc, test_cli_backup_server_points_to_dump_tools);
+	tcase_add_test(tc, test_cli_backup_hint_comes_from_the_plugins_facts);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

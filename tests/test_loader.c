@@ -91,7 +91,7 @@ START_TEST(test_loader_refuses_registration_of_wrong_size)
 
 	ck_assert_int_eq(loader_find("shortreg", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
 	snprintf(want, sizeof want, "registration declares %zu bytes",
-	         sizeof(struct dal_plugin) - 8);
+	         sizeof(struct dal_plugin) - 4);
 	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
 	snprintf(want, sizeof want, "ABI " ABI_NOW "'s is exactly %zu", sizeof(struct dal_plugin));
 	ck_assert_msg(tu_contains(err.message, want), "%s", err.message);
@@ -123,6 +123,44 @@ START_TEST(test_loader_accepts_older_minor_with_zeroed_members)
 	ck_assert_uint_eq(DAL_ABI_MINOR_OF(p->reg.abi_version), 0);
 	ck_assert_ptr_null(p->reg.dialect);
 	ck_assert_str_eq(p->reg.version, "9.9.9");
+}
+END_TEST
+
+/* Rule: 2.1's registration gained `sql` after it was first built: a 2.1
+ * plugin that ends before it loads with no facts, although the memory
+ * after its registration points at some. */
+START_TEST(test_loader_accepts_2_1_registration_without_sql)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+
+	ck_assert_msg(loader_find("nosql21", TESTS_BUILDDIR, &p, &err) == DAL_OK, "%s",
+	              err.message);
+	ck_assert_uint_eq(DAL_ABI_MINOR_OF(p->reg.abi_version), 1);
+	ck_assert_ptr_null(p->reg.sql);
+}
+END_TEST
+
+/* <dal/dialect.h>: the facts are copied cut to the plugin's struct_size
+ * and zero-extended; a struct_size that is no version is refused. */
+START_TEST(test_loader_reads_sql_facts_within_their_size)
+{
+	const struct loaded_plugin *p;
+	dal_error err;
+
+	ck_assert_msg(loader_find("oldsql", TESTS_BUILDDIR, &p, &err) == DAL_OK, "%s",
+	              err.message);
+	ck_assert_ptr_nonnull(p->reg.sql);
+	ck_assert_ptr_eq(p->reg.sql, &p->sql);
+	ck_assert_uint_eq(p->sql.struct_size, sizeof(struct dal_sql_facts));
+	ck_assert_uint_eq(p->sql.lock, DAL_SQL_LOCK_SESSION);
+	ck_assert_str_eq(p->sql.try_lock, "SELECT 1");
+	ck_assert_ptr_null(p->sql.catalog); /* beyond its size */
+
+	ck_assert_int_eq(loader_find("badsql", TESTS_BUILDDIR, &p, &err), DAL_EPLUGIN_ABI);
+	ck_assert_msg(tu_contains(err.message, "backend_badsql"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "SQL facts (struct dal_sql_facts) declare "
+	                                       "struct_size 4"), "%s", err.message);
 }
 END_TEST
 
@@ -369,6 +407,8 @@ int main(void)
 	tcase_add_test(tc, test_loader_refuses_function_table_of_wrong_size);
 	tcase_add_test(tc, test_loader_refuses_newer_minor_smaller_than_ours);
 	tcase_add_test(tc, test_loader_accepts_older_minor_with_zeroed_members);
+	tcase_add_test(tc, test_loader_accepts_2_1_registration_without_sql);
+	tcase_add_test(tc, test_loader_reads_sql_facts_within_their_size);
 	tcase_add_test(tc, test_loader_reports_plugin_refusing_older_core);
 	tcase_add_test(tc, test_loader_refuses_file_without_symbol);
 	tcase_add_test(tc, test_loader_refuses_missing_required_slot);

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dal/copy.h>
+#include <dal/dialect.h>
 #include <dal/migrate.h>
 
 #include "migrate_util.h"
@@ -605,17 +607,166 @@ START_TEST(test_migrate_needs_declared_dialect)
 	ck_assert_ptr_null(dal_repo_dialect(r));
 	mt_file(&t, "0001_a.sql", "INSERT INTO t VALUES (1)");
 	m = open_mig(&t, r);
+	ck_assert_ptr_null(dal_repo_sql_facts(r));
 	ck_assert_int_eq(dal_migrator_up(m, -1, NULL, &err), DAL_EUNSUPPORTED);
-	ck_assert_msg(tu_contains(err.message, "migrate up: backend 'minimal' declares no SQL "
-	                                       "dialect"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "migrate up: migrations need a lock: backend "
+	                                       "'minimal' (plugin "), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "/backend_minimal."), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, ") declares no SQL facts (struct dal_sql_facts), "
+	                                       "so no sql->lock"), "%s", err.message);
 	ck_assert_int_eq(mt_scalar(r, "SELECT v FROM t"), -1); /* nothing ran */
 	ck_assert_int_eq(dal_repo_drop_all(r, DAL_DROP_DRY_RUN, NULL, NULL, NULL, &err),
 	                 DAL_EUNSUPPORTED);
-	ck_assert_msg(tu_contains(err.message, "db-reset: backend 'minimal'"), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "db-reset needs the catalog: backend 'minimal' "
+	                                       "(plugin "), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "declares no SQL facts (struct dal_sql_facts), "
+	                                       "so no sql->catalog"), "%s", err.message);
 	dal_migrator_close(m);
 	dal_repo_close(r);
 	if (path)
 		setenv("DAL_PLUGIN_PATH", path, 1);
+	mt_teardown(&t);
+}
+END_TEST
+
+/* Open a test plugin of tests/ (found through DAL_PLUGIN_PATH, the
+ * shipped plugins' directories kept after it) on the case's SQLite file. */
+static dal_repo *open_test_plugin(const struct mt *t, const char *type, char **saved)
+{
+	const char *path = getenv("DAL_PLUGIN_PATH");
+	char *dirs, *url;
+	dal_error err;
+	dal_repo *r;
+
+	*saved = path ? strdup(path) : NULL;
+	ck_assert_int_ne(asprintf(&dirs, "%s:%s", TESTS_BUILDDIR, path ? path : ""), -1);
+	setenv("DAL_PLUGIN_PATH", dirs, 1);
+	free(dirs);
+	ck_assert(strncmp(t->url, "sqlite:", 7) == 0);
+	ck_assert_int_ne(asprintf(&url, "%s%s", type, t->url + 6), -1);
+	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s: %s", url, err.message);
+	free(url);
+	return r;
+}
+
+static void restore_plugin_path(char *saved)
+{
+	if (saved)
+		setenv("DAL_PLUGIN_PATH", saved, 1);
+	free(saved);
+}
+
+static void count_object(const char *kind, const char *name, void *ud)
+{
+	(void)kind;
+	(void)name;
+	++*(int *)ud;
+}
+
+/* A dialect libdal has never heard of (tests/plugins/madeup.c: SQLite's
+ * engine under the name "madeup", with facts of its own): migrations,
+ * db-reset and copy work through what it declares. */
+START_TEST(test_migrate_made_up_family_through_its_facts)
+{
+	const struct dal_sql_facts *f;
+	const char *tables[] = { "c_src", NULL };
+	dal_copy_options opt = { 0 };
+	dal_copy_result res;
+	dal_repo *r, *src;
+	dal_migrator *m;
+	dal_error err;
+	struct seen st;
+	struct mt t;
+	char *saved, *src_url;
+	int n = 0, objects = 0;
+
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	r = open_test_plugin(&t, "madeup", &saved);
+	ck_assert_str_eq(dal_repo_backend(r), "madeup");
+	ck_assert_str_eq(dal_repo_dialect(r), "madeup");
+	ck_assert_ptr_nonnull(f = dal_repo_sql_facts(r));
+	ck_assert_uint_eq(f->lock, DAL_SQL_LOCK_TRANSACTION);
+	ck_assert_str_eq(f->lock_begin, "BEGIN EXCLUSIVE");
+
+	mt_file(&t, "0001_a.sql", "CREATE TABLE m_a (id INTEGER PRIMARY KEY, v TEXT);");
+	mt_file(&t, "0001_a.down.sql", "DROP TABLE m_a;");
+	mt_file(&t, "0002_b.sql", "INSERT INTO m_a VALUES (1, 'x');");
+	mt_file(&t, "0002_b.down.sql", "DELETE FROM m_a;");
+	m = open_mig(&t, r);
+	ck_assert_msg(dal_migrator_up(m, -1, &n, &err) == DAL_OK, "%s", err.message);
+	ck_assert_int_eq(n, 2);
+	st = status(m, NULL, NULL);
+	ck_assert_int_eq(st.state[1], DAL_MIGRATION_APPLIED);
+	ck_assert_int_eq(st.state[2], DAL_MIGRATION_APPLIED);
+	ck_assert_int_eq(mt_scalar(r, "SELECT COUNT(*) FROM m_a"), 1);
+	ck_assert_msg(dal_migrator_down(m, 0, &n, &err) == DAL_OK, "%s", err.message);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(mt_scalar(r, "SELECT COUNT(*) FROM m_a"), -1);
+	ck_assert_msg(dal_migrator_up(m, -1, &n, &err) == DAL_OK, "%s", err.message);
+	dal_migrator_close(m);
+
+	/* Copy into it: the table is created in the types it declares. */
+	ck_assert_int_ne(asprintf(&src_url, "sqlite:///%s/src.db", t.dir), -1);
+	ck_assert_msg(dal_repo_open_url(&src, src_url, &err) == DAL_OK, "%s", err.message);
+	free(src_url);
+	ck_assert_int_eq(dal_repo_exec(src, "CREATE TABLE c_src (id INTEGER PRIMARY KEY, "
+	                                    "name VARCHAR(20), body TEXT)", NULL, &err), DAL_OK);
+	ck_assert_int_eq(dal_repo_exec(src, "INSERT INTO c_src VALUES (1, 'a', 'b')", NULL, &err),
+	                 DAL_OK);
+	opt.tables = tables;
+	ck_assert_msg(dal_copy_run(src, r, &opt, &res, &err) == DAL_OK, "%s", err.message);
+	ck_assert_uint_eq(res.tables_created, 1);
+	ck_assert_int_eq(mt_scalar(r, "SELECT COUNT(*) FROM pragma_table_info('c_src') "
+	                              "WHERE name = 'name' AND type = 'NVARCHAR(20)'"), 1);
+	ck_assert_int_eq(mt_scalar(r, "SELECT COUNT(*) FROM pragma_table_info('c_src') "
+	                              "WHERE name = 'body' AND type = 'CLOB'"), 1);
+	dal_repo_close(src);
+
+	/* db-reset reads its catalog: m_a, c_src, schema_version,
+	 * dal_copy_state. */
+	ck_assert_msg(dal_repo_drop_all(r, 0, count_object, &objects, NULL, &err) == DAL_OK, "%s",
+	              err.message);
+	ck_assert_int_eq(objects, 4);
+	ck_assert_int_eq(mt_scalar(r, "SELECT COUNT(*) FROM sqlite_master"), 0);
+	dal_repo_close(r);
+	restore_plugin_path(saved);
+	mt_teardown(&t);
+}
+END_TEST
+
+/* Facts that lack a member a layer needs: DAL_EUNSUPPORTED naming the
+ * backend, its plugin file and the member (tests/plugins/madeup.c built
+ * as halfmade: a transaction lock without lock_begin, no catalog). */
+START_TEST(test_migrate_names_the_missing_fact)
+{
+	dal_migrator *m;
+	dal_error err;
+	dal_repo *r;
+	struct mt t;
+	char *saved;
+
+	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
+	r = open_test_plugin(&t, "halfmade", &saved);
+	mt_file(&t, "0001_a.sql", "CREATE TABLE m_a (id INTEGER);");
+	m = open_mig(&t, r);
+	ck_assert_int_eq(dal_migrator_up(m, -1, NULL, &err), DAL_EUNSUPPORTED);
+	ck_assert_msg(tu_contains(err.message, "migrate up: migrations need a lock: backend "
+	                                       "'halfmade' (plugin "), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "/backend_halfmade.la) declares no "
+	                                       "sql->lock_begin"), "%s", err.message);
+	ck_assert_int_eq(mt_scalar(r, "SELECT COUNT(*) FROM m_a"), -1); /* nothing ran */
+	ck_assert_int_eq(dal_repo_drop_all(r, DAL_DROP_DRY_RUN, NULL, NULL, NULL, &err),
+	                 DAL_EUNSUPPORTED);
+	ck_assert_msg(tu_contains(err.message, "db-reset needs the catalog: backend 'halfmade' "
+	                                       "(plugin "), "%s", err.message);
+	ck_assert_msg(tu_contains(err.message, "declares no sql->catalog"), "%s", err.message);
+	ck_assert_int_eq(dal_repo_sql_unsupported(NULL, "x", "y", &err), DAL_EUNSUPPORTED);
+	ck_assert_msg(tu_contains(err.message, "x: backend '?' declares no SQL facts"), "%s",
+	              err.message);
+	ck_assert_ptr_null(dal_repo_sql_facts(NULL));
+	dal_migrator_close(m);
+	dal_repo_close(r);
+	restore_plugin_path(saved);
 	mt_teardown(&t);
 }
 END_TEST
@@ -885,6 +1036,8 @@ static Suite *migrate_suite(void)
 	tcase_add_loop_test(tc, test_migrate_auto_on_open, 0, MT_N);
 	tcase_add_test(tc, test_migrate_dir_relative_to_ini);
 	tcase_add_test(tc, test_migrate_needs_declared_dialect);
+	tcase_add_test(tc, test_migrate_made_up_family_through_its_facts);
+	tcase_add_test(tc, test_migrate_names_the_missing_fact);
 	tcase_add_test(tc, test_migrate_refuses_binary_file);
 	tcase_add_test(tc, test_migrate_mysql_without_database);
 	tcase_add_test(tc, test_migrate_misuse);

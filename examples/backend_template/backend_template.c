@@ -9,7 +9,8 @@
  *
  *   - the registration: type "template" (alias "tmpl", both URL schemes), a
  *     file-kind backend (template:///path/to/file.db), its capabilities,
- *     its SQL dialect and its options;
+ *     its SQL dialect, the dialect's SQL facts (<dal/dialect.h>: what
+ *     migrations, db-reset and copy need) and its options;
  *   - the twelve required slots of struct dal_driver, begin/commit/rollback
  *     (which DAL_CAP_TRANSACTIONS promises), exec (optional: without it the
  *     core runs dal_conn_exec() through prepare/step, and telemetry counts
@@ -471,6 +472,28 @@ static const struct dal_driver template_driver = {
 
 static const char *const template_aliases[] = {"tmpl", NULL};
 
+/* The dialect's SQL facts (<dal/dialect.h>): what libdal's layers that
+ * build their own SQL need to know, since libdal knows no dialect by name.
+ * With them the backend gets migrations and `dal db-reset` (a lock and a
+ * catalog) and a faithful `dal copy` (its tables, columns and type names).
+ * Leave out what does not apply: each member says what a NULL means
+ * (standard SQL, or a clear DAL_EUNSUPPORTED naming it). The engine being
+ * SQLite, these are SQLite's. */
+static const struct dal_sql_facts template_sql = {
+	.struct_size = sizeof(struct dal_sql_facts),
+	.flags = DAL_SQL_FREE_TYPES,
+	/* No session locks in SQLite: each migration's transaction takes the
+	 * write lock when it begins. */
+	.lock = DAL_SQL_LOCK_TRANSACTION,
+	.lock_begin = "BEGIN IMMEDIATE",
+	.catalog = "SELECT type, 'main', name FROM main.sqlite_master "
+	           "WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+	.columns = "SELECT name, type, \"notnull\", NULL, NULL, NULL, pk "
+	           "FROM pragma_table_info(?) ORDER BY cid",
+	.type_int64 = "INTEGER",
+	.type_double = "REAL",
+};
+
 static const struct dal_plugin template_registration = {
 	.abi_version = DAL_PLUGIN_ABI_VERSION,
 	.struct_size = sizeof(struct dal_plugin),
@@ -490,6 +513,10 @@ static const struct dal_plugin template_registration = {
 	.options = option_specs,
 	.n_options = O__COUNT,
 	.driver = &template_driver,
+	/* ABI 2.1: the dialect's name (what per-backend migration files may be
+	 * named after) and its SQL facts. */
+	.dialect = "template",
+	.sql = &template_sql,
 };
 
 /* The one exported symbol, backend_template_LTX_dal_plugin_init. */

@@ -875,10 +875,11 @@ DAL_API void dal_plugin_dirs(const dal_config *cfg,
 /* ------------------------------------------------------------------------ */
 
 /*
- * The SQL dialect family the repository's plugin declares: "sqlite",
+ * The name of the SQL dialect the repository's plugin declares: "sqlite",
  * "mysql", "postgresql", or a third-party plugin's own name; NULL when the
- * plugin declares none (plugins of ABI 2.0). Static; valid until
- * dal_repo_close().
+ * plugin declares none (plugins of ABI 2.0). What layers need to know about
+ * the dialect is in its SQL facts (<dal/dialect.h>, dal_repo_sql_facts()).
+ * Static; valid until dal_repo_close().
  */
 DAL_API const char *dal_repo_dialect(const dal_repo *repo);
 

@@ -3,10 +3,10 @@
  *
  * A layer over the public API of <dal/dal.h>: it reaches the database only
  * through dal_conn_* and dal_stmt_* calls and learns what it must know about
- * the backend from what the plugin declares (dal_repo_dialect(),
- * dal_repo_ident_quote(), DAL_CAP_TRANSACTIONAL_DDL), so it works for any
- * plugin that declares one of the dialects it knows: "sqlite", "mysql",
- * "postgresql". docs/migrations.md is the user's guide.
+ * the backend from what the plugin declares (its SQL facts of
+ * <dal/dialect.h>: the lock and the catalog; dal_repo_ident_quote(),
+ * DAL_CAP_TRANSACTIONAL_DDL), so it works for any plugin that declares
+ * them, a third party's included. docs/migrations.md is the user's guide.
  *
  * Migrations are files in one directory (setting `migrations`):
  *
@@ -134,8 +134,9 @@ DAL_API void dal_migrator_set_lock_timeout(dal_migrator *m, unsigned ms);
  *
  * Refused before anything runs: a modified migration (DAL_ECONFIG, naming
  * its file and both checksums), a dirty one (DAL_ECONFIG), a `to` that is
- * no migration's version (DAL_EMISUSE), a dialect without a known lock
- * (DAL_EUNSUPPORTED). A failing migration's error keeps the database's
+ * no migration's version (DAL_EMISUSE), a plugin whose SQL facts declare
+ * no usable lock (DAL_EUNSUPPORTED, naming the missing member, see
+ * dal_repo_sql_unsupported()). A failing migration's error keeps the database's
  * code and SQLSTATE, and its message starts with the file name; the
  * migrations applied before it stay applied.
  */
@@ -218,7 +219,7 @@ typedef void (*dal_db_object_fn)(const char *kind, const char *name, void *userd
  * before it is dropped. *count (may be NULL) gets the number of objects.
  * Views go first, then tables (retried in rounds while foreign keys
  * between them stand in the way), then sequences. DAL_EUNSUPPORTED for a
- * dialect without known catalog queries. On MySQL without a current
+ * plugin whose SQL facts declare no catalog query (sql->catalog). On MySQL without a current
  * database there is nothing of ours: *count is 0.
  */
 DAL_API int dal_repo_drop_all(dal_repo *repo, unsigned flags, dal_db_object_fn fn,

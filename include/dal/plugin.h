@@ -46,6 +46,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <dal/dialect.h>
 #include <dal/error.h>
 #include <dal/types.h>
 
@@ -512,6 +513,13 @@ struct dal_plugin {
 	 * layers then refuse what needs dialect knowledge with
 	 * DAL_EUNSUPPORTED. Read by applications through dal_repo_dialect(). */
 	const char *dialect;
+	/* The dialect's SQL facts (<dal/dialect.h>): lock, catalog, column
+	 * description, column types, shell catalog and backup hints, for the
+	 * layers that build SQL; those layers know no dialect by name. NULL
+	 * (every 2.0 plugin, and a 2.1 plugin built before this member): none,
+	 * and each layer falls back to standard SQL or refuses with
+	 * DAL_EUNSUPPORTED as the member's comment says. */
+	const struct dal_sql_facts *sql;
 	/* Later minors append members here. */
 };
 

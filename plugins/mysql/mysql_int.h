@@ -343,6 +343,8 @@ extern const char *const my_tls_modes[];
  * compiler check it against the table. */
 #define MY_N_OPTION_SPECS 15
 extern const struct dal_option_spec my_option_specs[MY_N_OPTION_SPECS];
+/* The dialect's SQL facts (dialect.c). */
+extern const struct dal_sql_facts my_sql_facts;
 
 /* connect() ignores self: the plugin keeps no state in its table. */
 int my_connect(const struct dal_driver *self, const struct dal_connect_params *p,

@@ -63,6 +63,7 @@ static const struct dal_plugin mysql_registration = {
 	.n_options = MY_N_OPTION_SPECS,
 	.driver = &mysql_driver,
 	.dialect = "mysql",
+	.sql = &my_sql_facts,
 };
 
 DAL_PLUGIN_ENTRY(backend_mysql)

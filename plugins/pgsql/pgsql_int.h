@@ -196,6 +196,8 @@ enum {
 	PGB_O__COUNT
 };
 extern const struct dal_option_spec pgb_option_specs[PGB_O__COUNT];
+/* The dialect's SQL facts (dialect.c). */
+extern const struct dal_sql_facts pgb_sql_facts;
 /* slots */
 int pgb_connect(const struct dal_driver *self, const struct dal_connect_params *p,
                 dal_bconn **out, dal_error *err);

@@ -72,6 +72,7 @@ static const struct dal_plugin pgsql_registration = {
 	.n_options = PGB_O__COUNT,
 	.driver = &pgsql_driver,
 	.dialect = "postgresql",
+	.sql = &pgb_sql_facts,
 };
 
 DAL_PLUGIN_ENTRY(backend_pgsql)

@@ -59,6 +59,7 @@ static const struct dal_plugin sqlite_registration = {
 	.n_options = O__COUNT,
 	.driver = &sqlite_driver,
 	.dialect = "sqlite",
+	.sql = &sqb_sql_facts,
 };
 
 DAL_PLUGIN_ENTRY(backend_sqlite)

@@ -85,6 +85,8 @@ int sq_report(dal_error *err, struct dal_bconn *conn, int rc, const char *what);
 /* options.c: the options, in the order of the enum. */
 enum { O_JOURNAL, O_SYNC, O_BUSY, O_FK, O_CACHE, O_TXMODE, O__COUNT };
 extern const struct dal_option_spec sqb_option_specs[O__COUNT];
+/* The dialect's SQL facts (dialect.c). */
+extern const struct dal_sql_facts sqb_sql_facts;
 
 /* The options after validation; strings point into the static tables. */
 struct conn_options {

@@ -15,6 +15,11 @@
  *   TP_FILL_21     set the 2.1 slots in memory although struct_size leaves
  *                  them out (an older minor's table followed by other data):
  *                  the core must not read them
+ *   TP_REG_2_0, TP_REG_2_1_NOSQL   the registration ends where 2.0's did
+ *                  (before `dialect`), or where 2.1's did before `sql`
+ *   TP_SQL_SIZE    declare SQL facts (`sql`) of this struct_size, with a
+ *                  session lock; with TP_REG_2_1_NOSQL they lie beyond the
+ *                  registration's size: never read
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -27,6 +32,16 @@
 #endif
 #ifndef TP_DRV_EXTRA
 #define TP_DRV_EXTRA 0
+#endif
+/* TP_REG_2_0: the registration of ABI 2.0, which ended before 2.1's
+ * `dialect`; TP_REG_2_1_NOSQL: 2.1's as first built, before `sql`. */
+#ifdef TP_REG_2_0
+#undef TP_REG_EXTRA
+#define TP_REG_EXTRA (-(int)(sizeof(struct dal_plugin) - offsetof(struct dal_plugin, dialect)))
+#endif
+#ifdef TP_REG_2_1_NOSQL
+#undef TP_REG_EXTRA
+#define TP_REG_EXTRA (-(int)(sizeof(struct dal_plugin) - offsetof(struct dal_plugin, sql)))
 #endif
 /* TP_DRV_2_0: the function table of ABI 2.0, which ended before the 2.1
  * slots (execute_batch is the first). */
@@ -66,6 +81,17 @@ static const struct {
 	},
 };
 
+#ifdef TP_SQL_SIZE
+static const struct dal_sql_facts tp_sql = {
+	.struct_size = TP_SQL_SIZE,
+	.lock = DAL_SQL_LOCK_SESSION,
+	.try_lock = "SELECT 1",
+	.unlock = "SELECT 1",
+	/* Beyond a struct_size of offsetof(catalog): never read. */
+	.catalog = "SELECT 'beyond its size'",
+};
+#endif
+
 static const struct {
 	struct dal_plugin base;
 	void *future[4];
@@ -82,6 +108,9 @@ static const struct {
 		.driver = &driver.base,
 #ifdef TP_DIALECT
 		.dialect = TP_DIALECT,
+#endif
+#ifdef TP_SQL_SIZE
+		.sql = &tp_sql,
 #endif
 	},
 };

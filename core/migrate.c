@@ -46,7 +46,7 @@ int dal_migrator_open(dal_migrator **out, dal_repo *repo, const char *dir, dal_e
 		                 "DIR in its INI section)", dal_repo_name(repo));
 	if (!(m = calloc(1, sizeof *m)) || !(m->dir = strdup(dir))) {
 		free(m);
-		return mig_error(err, DAL_ENOMEM, "out of memory");
+		return mig_error(err, DAL_ENOMEM, "out of memory opening the migrations of %s", dir);
 	}
 	/* "dir/" and "dir" name the same files; messages read better without. */
 	for (size_t n = strlen(m->dir); n > 1 && m->dir[n - 1] == '/'; n--)

@@ -206,9 +206,11 @@ int mig_read_file(const char *path, char **out, size_t *len, dal_error *err)
 	}
 	n = fread(buf, 1, (size_t)st.st_size, fp);
 	if (ferror(fp) || n != (size_t)st.st_size) {
+		int e = ferror(fp) ? errno : 0;
 		fclose(fp);
 		free(buf);
-		return mig_error(err, DAL_ECONFIG, "%s: read error", path);
+		return mig_error(err, DAL_ECONFIG, "%s: read error (%s)", path,
+		                 e ? strerror(e) : "the file shrank while it was read");
 	}
 	fclose(fp);
 	if (memchr(buf, '\0', n)) {

@@ -49,6 +49,7 @@ static int list(dal_conn *c, const struct mig_dialect *d, struct objects *o, dal
 {
 	size_t cap = 0;
 	dal_stmt *st;
+	int own = 0; /* the loop set the error itself (out of memory) */
 	int rc = dal_stmt_prepare(c, d->catalog_sql, &st);
 
 	if (rc != DAL_OK)
@@ -64,6 +65,7 @@ static int list(dal_conn *c, const struct mig_dialect *d, struct objects *o, dal
 		if (o->n == cap) {
 			ob = realloc(o->v, (cap = cap ? 2 * cap : 32) * sizeof *ob);
 			if (!ob) {
+				own = 1;
 				rc = mig_error(err, DAL_ENOMEM, "out of memory reading the catalog");
 				break;
 			}
@@ -77,11 +79,12 @@ static int list(dal_conn *c, const struct mig_dialect *d, struct objects *o, dal
 		ob->name = strdup(n);
 		o->n++;
 		if (!ob->kind || !ob->schema || !ob->name) {
+			own = 1;
 			rc = mig_error(err, DAL_ENOMEM, "out of memory reading the catalog");
 			break;
 		}
 	}
-	if (rc < 0 && rc != DAL_ENOMEM)
+	if (rc < 0 && !own)
 		mig_stmt_fail(st, rc, err, "reading the catalog");
 	dal_stmt_close(st);
 	if (rc != DAL_DONE)

@@ -7,7 +7,7 @@
  * directory, the schema_version table, the catalog) must each be seen at
  * least once, so that the code paths that set them are reached. Whether
  * the workloads survive every N (no crash, leak or wrong result) is
- * test_oom.c's and test_oom_features.c's job. About 5 s (SQLite only).
+ * test_oom.c's and test_oom_features.c's job. About 3 s (SQLite only).
  * DAL_OOM_VERBOSE=1 prints each DAL_ENOMEM message with its N.
  */
 #define _GNU_SOURCE

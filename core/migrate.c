@@ -384,8 +384,9 @@ int dal_migrator_down(dal_migrator *m, int64_t to, int *reverted, dal_error *err
 		if (!(f = mig_file_find(m, v)) || !f->down) {
 			/* Another migrator applied it after our check. */
 			mig_step_end(m, c, in_txn, 0, NULL);
-			rc = mig_error(err, DAL_ECONFIG, "cannot revert migration %" PRId64
-			               ": no down file", v);
+			rc = mig_error(err, DAL_ECONFIG, "cannot revert migration %" PRId64 ": %s in %s "
+			               "(applied by another migrator while this one ran)", v,
+			               f ? "no down file" : "no file of it", m->dir);
 			break;
 		}
 		if ((rc = step_finish(m, c, in_txn, apply_down(c, f, in_txn, err), err)) != DAL_OK)

@@ -12,9 +12,11 @@
 #include <check.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -460,6 +462,99 @@ START_TEST(test_messages_migrator_versions_and_changed_file)
 }
 END_TEST
 
+struct late {
+	const char *url;
+	int done, rc;
+};
+
+/* After the first migration is reverted, another process records version
+ * 99, which this migrator has no file for. */
+static void record_late(const dal_migration_info *mig, void *ud)
+{
+	struct late *l = ud;
+	dal_repo *r;
+	dal_error e;
+
+	(void)mig;
+	if (l->done++)
+		return;
+	r = tu_repo_open(l->url);
+	l->rc = dal_repo_exec(r, "INSERT INTO schema_version (version, name, checksum, "
+	                      "applied_at, duration_ms) VALUES (99, 'late', 'x', "
+	                      "'2026-11-30T12:00:00Z', 1)", NULL, &e);
+	dal_repo_close(r);
+}
+
+/* A migration applied by another migrator during a down run: the version,
+ * that no file of it exists here, and why. */
+START_TEST(test_messages_migrator_down_meets_newer_migration)
+{
+	char *dir = tu_mkdtemp(), *mig, *url, want[512];
+	struct late l = {0};
+	dal_migrator *m;
+	dal_repo *r;
+	dal_error e;
+	int n = -1;
+
+	ck_assert_int_gt(asprintf(&mig, "%s/migrations", dir), 0);
+	ck_assert_int_gt(asprintf(&url, "sqlite:///%s/m.db", dir), 0);
+	ck_assert_int_eq(mkdir(mig, 0755), 0);
+	free(tu_write_file(mig, "0001_a.sql", "CREATE TABLE a (id INTEGER);\n"));
+	free(tu_write_file(mig, "0001_a.down.sql", "DROP TABLE a;\n"));
+	free(tu_write_file(mig, "0002_b.sql", "CREATE TABLE b (id INTEGER);\n"));
+	free(tu_write_file(mig, "0002_b.down.sql", "DROP TABLE b;\n"));
+	r = tu_repo_open(url);
+	ck_assert_msg(dal_migrator_open(&m, r, mig, &e) == DAL_OK, "%s", e.message);
+	ck_assert_msg(dal_migrator_up(m, -1, NULL, &e) == DAL_OK, "%s", e.message);
+	l.url = url;
+	dal_migrator_set_progress(m, record_late, &l);
+	snprintf(want, sizeof want, "cannot revert migration 99: no file of it in %s (applied "
+	         "by another migrator while this one ran)", mig);
+	assert_err(dal_migrator_down(m, 0, &n, &e), DAL_ECONFIG, e.message, want);
+	ck_assert_int_eq(l.rc, DAL_OK);
+	ck_assert_int_eq(n, 1); /* 0002 was reverted, then the run stopped */
+	dal_migrator_close(m);
+	dal_repo_close(r);
+	free(url);
+	free(mig);
+	tu_rmtree(dir);
+}
+END_TEST
+
+/* A migration file that reads shorter than its size (a sysfs file, which
+ * says 4096 bytes): the file, and how much of it was read. */
+START_TEST(test_messages_migration_file_short_read)
+{
+	const char *sys = "/sys/devices/system/cpu/online";
+	char *dir = tu_mkdtemp(), *mig, *link, *url, want[512];
+	struct stat st;
+	dal_migrator *m;
+	dal_repo *r;
+	dal_error e;
+
+	if (stat(sys, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 64) {
+		fprintf(stderr, "test_messages: no %s of a page; short read case skipped\n", sys);
+		tu_rmtree(dir);
+		return;
+	}
+	ck_assert_int_gt(asprintf(&mig, "%s/migrations", dir), 0);
+	ck_assert_int_gt(asprintf(&link, "%s/0001_cpus.sql", mig), 0);
+	ck_assert_int_gt(asprintf(&url, "sqlite:///%s/m.db", dir), 0);
+	ck_assert_int_eq(mkdir(mig, 0755), 0);
+	ck_assert_int_eq(symlink(sys, link), 0);
+	r = tu_repo_open(url);
+	snprintf(want, sizeof want, "%s: read error (", link);
+	assert_err(dal_migrator_open(&m, r, mig, &e), DAL_ECONFIG, e.message, want);
+	snprintf(want, sizeof want, " of its %jd bytes)", (intmax_t)st.st_size);
+	tu_assert_has(e.message, want);
+	dal_repo_close(r);
+	free(url);
+	free(link);
+	free(mig);
+	tu_rmtree(dir);
+}
+END_TEST
+
 /* An empty migrations setting: the file and line. */
 START_TEST(test_messages_migrations_setting_empty)
 {
@@ -569,6 +664,41 @@ START_TEST(test_messages_health_no_answer)
 }
 END_TEST
 
+/* dal health when its worker thread cannot start: a thread's stack is as
+ * large as RLIMIT_STACK, and 256 TiB is more than a process's address
+ * space, whatever the overcommit policy. */
+START_TEST(test_messages_health_thread_not_started)
+{
+	struct rlimit old, huge;
+	char *dir = tu_mkdtemp(), *out;
+	const char *argv[] = {TOP_BUILDDIR "/cli/dal", "-u", "sqlite::memory:", "health", NULL};
+	char o[1024];
+	int status;
+	pid_t pid;
+
+	ck_assert_int_gt(asprintf(&out, "%s/out", dir), 0);
+	ck_assert_int_eq(getrlimit(RLIMIT_STACK, &old), 0);
+	huge = old;
+	huge.rlim_cur = (rlim_t)1 << 48;
+	if (huge.rlim_max != RLIM_INFINITY && huge.rlim_max < huge.rlim_cur)
+		huge.rlim_max = huge.rlim_cur; /* allowed for root only */
+	if (setrlimit(RLIMIT_STACK, &huge) != 0) {
+		fprintf(stderr, "test_messages: cannot raise RLIMIT_STACK; thread case skipped\n");
+		free(out);
+		tu_rmtree(dir);
+		return;
+	}
+	pid = tu_spawn(argv, NULL, out, NULL);
+	ck_assert_int_eq(setrlimit(RLIMIT_STACK, &old), 0);
+	status = tu_wait(pid);
+	tu_slurp(out, o, sizeof o);
+	ck_assert_msg(status == 1, "exit %d: %s", status, o);
+	tu_assert_has(o, "unhealthy: DAL_ENOMEM: cannot start the check's thread: ");
+	free(out);
+	tu_rmtree(dir);
+}
+END_TEST
+
 int main(void)
 {
 	const char *path = getenv("DAL_PLUGIN_PATH");
@@ -593,9 +723,12 @@ int main(void)
 	tcase_add_test(tc, test_messages_ident_quote_buffer_too_small);
 	tcase_add_test(tc, test_messages_plugin_accept_other_major);
 	tcase_add_test(tc, test_messages_migrator_versions_and_changed_file);
+	tcase_add_test(tc, test_messages_migrator_down_meets_newer_migration);
+	tcase_add_test(tc, test_messages_migration_file_short_read);
 	tcase_add_test(tc, test_messages_migrations_setting_empty);
 	tcase_add_test(tc, test_messages_acquire_while_closing);
 	tcase_add_test(tc, test_messages_health_no_answer);
+	tcase_add_test(tc, test_messages_health_thread_not_started);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -1,14 +1,14 @@
 /*
  * What an allocation failure tells the user: for every N, a child runs one
  * small workload with allocation N failing (failmalloc.c, mode "once") and
- * sends back the message of a DAL_ENOMEM result. Each DAL_ENOMEM must come
- * with a message saying "out of memory", and the messages that name their
- * context (the configuration file, the URL's origin, the migrations
- * directory, the schema_version table, the catalog) must each be seen at
- * least once, so that the code paths that set them are reached. Whether
- * the workloads survive every N (no crash, leak or wrong result) is
+ * sends back its result. Every error must come with a message, each
+ * DAL_ENOMEM's saying "out of memory", and the messages that name their
+ * context (the configuration file, the URL's origin, the plugin loader, the
+ * migrations directory, the schema_version table, the catalog) must each be
+ * seen at least once, so that the code paths that set them are reached.
+ * Whether the workloads survive every N (no crash, leak or wrong result) is
  * test_oom.c's and test_oom_features.c's job. About 3 s (SQLite only).
- * DAL_OOM_VERBOSE=1 prints each DAL_ENOMEM message with its N.
+ * DAL_OOM_VERBOSE=1 prints each error with its N.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -92,10 +92,11 @@ static int w_migrate(dal_error *e)
 	return rc;
 }
 
-/* Run w with allocation nth failing in a child; its result code and, for
- * DAL_ENOMEM, the message into msg. Returns 0 when the child ended
- * normally. */
-static int run_child(int (*w)(dal_error *), unsigned long nth, int *rc, char *msg, size_t size)
+/* Run w with allocation nth failing (0: none) in a child; its result code,
+ * the allocations it made and its message into msg. Returns 0 when the
+ * child ended normally. */
+static int run_child(int (*w)(dal_error *), unsigned long nth, int *rc, unsigned long *calls,
+                     char *msg, size_t size)
 {
 	int fd[2], status;
 	pid_t pid;
@@ -106,6 +107,7 @@ static int run_child(int (*w)(dal_error *), unsigned long nth, int *rc, char *ms
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
 		dal_error e;
+		unsigned long n_calls;
 		int r;
 
 		close(fd[0]);
@@ -114,8 +116,10 @@ static int run_child(int (*w)(dal_error *), unsigned long nth, int *rc, char *ms
 		fm_arm(nth, FM_ONCE);
 		r = w(&e);
 		fm_disarm();
+		n_calls = fm_calls();
 		/* write(2) only: nothing here may allocate. */
 		if (write(fd[1], &r, sizeof r) != sizeof r ||
+		    write(fd[1], &n_calls, sizeof n_calls) != sizeof n_calls ||
 		    write(fd[1], e.message, strnlen(e.message, sizeof e.message)) < 0)
 			_exit(3);
 		_exit(0);
@@ -123,53 +127,64 @@ static int run_child(int (*w)(dal_error *), unsigned long nth, int *rc, char *ms
 	close(fd[1]);
 	memset(msg, 0, size);
 	*rc = DAL_OK;
+	*calls = 0;
 	n = read(fd[0], rc, sizeof *rc);
-	if (n == sizeof *rc)
+	if (n == sizeof *rc && read(fd[0], calls, sizeof *calls) == sizeof *calls)
 		n = read(fd[0], msg, size - 1);
 	close(fd[0]);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-/* Sweep every N of w; every DAL_ENOMEM message must say "out of memory"
- * and, if every is not NULL, contain it; each of want[] must appear in at
- * least one of them. */
-static void sweep(const char *name, int (*w)(dal_error *), const char *every,
+/* Sweep every N of w, from a warm process (w ran once in this one) or a
+ * cold one (it did not). Every error must come with a message, every
+ * DAL_ENOMEM's must say "out of memory" and, if every is not NULL, contain
+ * it; each of want[] must appear in the message of at least one error. */
+static void sweep(const char *name, int (*w)(dal_error *), int cold, const char *every,
                   const char *const *want)
 {
-	unsigned long calls;
+	unsigned long calls, c;
 	int seen[8] = {0}, nomem = 0, rc;
 	dal_error e;
 	char msg[DAL_ERROR_MESSAGE_SIZE + 1];
 
-	ck_assert_msg((rc = w(&e)) == DAL_OK, "%s: %s", name, e.message); /* warm */
-	fm_arm(0, FM_ONCE);
-	ck_assert_int_eq(w(&e), DAL_OK);
-	calls = fm_calls();
-	fm_disarm();
+	if (cold) {
+		ck_assert_int_eq(run_child(w, 0, &rc, &calls, msg, sizeof msg), 0);
+		ck_assert_msg(rc == DAL_OK, "%s: %s", name, msg);
+	} else {
+		ck_assert_msg((rc = w(&e)) == DAL_OK, "%s: %s", name, e.message);
+		fm_arm(0, FM_ONCE);
+		ck_assert_int_eq(w(&e), DAL_OK);
+		calls = fm_calls();
+		fm_disarm();
+	}
 	for (unsigned long nth = 1; nth <= calls; nth++) {
-		ck_assert_msg(run_child(w, nth, &rc, msg, sizeof msg) == 0,
+		ck_assert_msg(run_child(w, nth, &rc, &c, msg, sizeof msg) == 0,
 		              "%s: allocation %lu failing: the child did not end normally", name,
 		              nth);
+		if (rc == DAL_OK)
+			continue;
+		if (getenv("DAL_OOM_VERBOSE"))
+			fprintf(stderr, "%s %lu: %s: %s\n", name, nth, dal_code_name(rc), msg);
+		ck_assert_msg(msg[0], "%s: allocation %lu failing: %s without a message", name, nth,
+		              dal_code_name(rc));
+		for (size_t i = 0; want[i]; i++)
+			seen[i] |= tu_contains(msg, want[i]);
 		if (rc != DAL_ENOMEM)
 			continue;
 		nomem++;
-		if (getenv("DAL_OOM_VERBOSE"))
-			fprintf(stderr, "%s %lu: %s\n", name, nth, msg);
 		ck_assert_msg(tu_contains(msg, "out of memory"),
 		              "%s: allocation %lu failing: DAL_ENOMEM with the message '%s'", name,
 		              nth, msg);
 		ck_assert_msg(!every || tu_contains(msg, every),
 		              "%s: allocation %lu failing: '%s' does not name '%s'", name, nth, msg,
 		              every);
-		for (size_t i = 0; want[i]; i++)
-			seen[i] |= tu_contains(msg, want[i]);
 	}
 	for (size_t i = 0; want[i]; i++)
-		ck_assert_msg(seen[i], "%s: no DAL_ENOMEM said '%s' (%lu allocations, %d "
-		              "DAL_ENOMEM)", name, want[i], calls, nomem);
-	printf("test_oom_messages: %s: %lu allocations, %d failed with DAL_ENOMEM\n", name, calls,
-	       nomem);
+		ck_assert_msg(seen[i], "%s: no error said '%s' (%lu allocations, %d DAL_ENOMEM)",
+		              name, want[i], calls, nomem);
+	printf("test_oom_messages: %s%s: %lu allocations, %d failed with DAL_ENOMEM\n", name,
+	       cold ? " (cold)" : "", calls, nomem);
 }
 
 START_TEST(test_oom_messages_config)
@@ -179,9 +194,19 @@ START_TEST(test_oom_messages_config)
 	char want[512];
 	const char *load[] = {want, NULL};
 
-	sweep("dal_config_parse", w_config_parse, "app.ini: ", parse);
+	sweep("dal_config_parse", w_config_parse, 0, "app.ini: ", parse);
 	snprintf(want, sizeof want, "out of memory reading '%s'", ini_path);
-	sweep("dal_config_load", w_config_load, ini_path, load);
+	sweep("dal_config_load", w_config_load, 0, ini_path, load);
+}
+END_TEST
+
+/* Before any plugin was loaded in this process: the plugin loader's own
+ * start-up can fail too, and says so. */
+START_TEST(test_oom_messages_plugin_loader_cold)
+{
+	static const char *const want[] = {"cannot initialise the plugin loader: ", NULL};
+
+	sweep("dal_config_describe", w_describe, 1, NULL, want);
 }
 END_TEST
 
@@ -190,7 +215,7 @@ START_TEST(test_oom_messages_settings_and_url)
 	static const char *const want[] = {"out of memory resolving settings",
 	                                   "argument: out of memory parsing URL", NULL};
 
-	sweep("dal_config_describe", w_describe, NULL, want);
+	sweep("dal_config_describe", w_describe, 0, NULL, want);
 }
 END_TEST
 
@@ -201,7 +226,7 @@ START_TEST(test_oom_messages_migrations)
 	                                   "out of memory reading schema_version",
 	                                   "out of memory reading the catalog", NULL};
 
-	sweep("migrations", w_migrate, NULL, want);
+	sweep("migrations", w_migrate, 0, NULL, want);
 }
 END_TEST
 
@@ -243,6 +268,8 @@ int main(void)
 	dal_log_set(quiet, NULL);
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 300);
+	/* First: no plugin may be loaded in this process before it. */
+	tcase_add_test(tc, test_oom_messages_plugin_loader_cold);
 	tcase_add_test(tc, test_oom_messages_config);
 	tcase_add_test(tc, test_oom_messages_settings_and_url);
 	tcase_add_test(tc, test_oom_messages_migrations);

@@ -459,7 +459,7 @@ int cmd_health(struct cli *cli, const struct command *cmd)
 
 	if ((rc = pthread_create(&worker, NULL, health_worker, &h)) != 0) {
 		h.rc = DAL_ENOMEM;
-		dal_error_set(&h.err, DAL_ENOMEM, NULL, 0, "cannot start the check: %s",
+		dal_error_set(&h.err, DAL_ENOMEM, NULL, 0, "cannot start the check's thread: %s",
 		              strerror(rc));
 		report(&h, cmd->format == FMT_JSON);
 		return EXIT_RUNTIME;

@@ -496,14 +496,16 @@ static int config_new(struct dal_config **out, const char *path,
 
 	*out = NULL;
 	if (!cfg)
-		return dal_error_set(err, DAL_ENOMEM, NULL, 0, "out of memory");
+		return dal_error_set(err, DAL_ENOMEM, NULL, 0,
+		                     "%s: out of memory reading the configuration", origin);
 	cfg->path = path ? strdup(path) : NULL;
 	cfg->origin = strdup(origin);
 	cfg->basedir = absolute_dir(base);
 	if ((path && !cfg->path) || !cfg->origin || !cfg->basedir) {
 		config_free_parts(cfg);
 		free(cfg);
-		return dal_error_set(err, DAL_ENOMEM, NULL, 0, "out of memory");
+		return dal_error_set(err, DAL_ENOMEM, NULL, 0,
+		                     "%s: out of memory reading the configuration", origin);
 	}
 	*out = cfg;
 	return DAL_OK;

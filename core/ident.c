@@ -26,8 +26,8 @@ int dal_ident_quote(const dal_repo *repo, const char *ident, char *buf, size_t s
 	size_t len = 0;
 
 	if (!repo || !ident || !buf)
-		return dal_error_set(err, DAL_EMISUSE, NULL, 0,
-		                     "dal_ident_quote: repo, ident and buf must not be NULL");
+		return dal_error_set(err, DAL_EMISUSE, NULL, 0, "dal_ident_quote: %s is NULL",
+		                     !repo ? "repo" : !ident ? "ident" : "buf");
 	q = repo->plugin->reg.ident_quote;
 	open = q && q[0] ? q[0] : '"';
 	close = q && q[0] && q[1] ? q[1] : open;

@@ -46,7 +46,7 @@ int dal_migrator_open(dal_migrator **out, dal_repo *repo, const char *dir, dal_e
 		                 "DIR in its INI section)", dal_repo_name(repo));
 	if (!(m = calloc(1, sizeof *m)) || !(m->dir = strdup(dir))) {
 		free(m);
-		return mig_error(err, DAL_ENOMEM, "out of memory");
+		return mig_error(err, DAL_ENOMEM, "out of memory opening the migrations of %s", dir);
 	}
 	/* "dir/" and "dir" name the same files; messages read better without. */
 	for (size_t n = strlen(m->dir); n > 1 && m->dir[n - 1] == '/'; n--)
@@ -384,8 +384,9 @@ int dal_migrator_down(dal_migrator *m, int64_t to, int *reverted, dal_error *err
 		if (!(f = mig_file_find(m, v)) || !f->down) {
 			/* Another migrator applied it after our check. */
 			mig_step_end(m, c, in_txn, 0, NULL);
-			rc = mig_error(err, DAL_ECONFIG, "cannot revert migration %" PRId64
-			               ": no down file", v);
+			rc = mig_error(err, DAL_ECONFIG, "cannot revert migration %" PRId64 ": %s in %s "
+			               "(applied by another migrator while this one ran)", v,
+			               f ? "no down file" : "no file of it", m->dir);
 			break;
 		}
 		if ((rc = step_finish(m, c, in_txn, apply_down(c, f, in_txn, err), err)) != DAL_OK)

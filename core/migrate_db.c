@@ -168,7 +168,7 @@ int mig_rows_load(dal_conn *c, struct mig_rows *rows, int missing_ok, int by_tim
 		  MIG_TABLE " ORDER BY version";
 	size_t cap = 0;
 	dal_stmt *st;
-	int rc;
+	int rc, own = 0; /* own: the loop set the error itself (out of memory) */
 
 	rows->v = NULL;
 	rows->n = 0;
@@ -191,6 +191,7 @@ int mig_rows_load(dal_conn *c, struct mig_rows *rows, int missing_ok, int by_tim
 		if (rows->n == cap) {
 			r = realloc(rows->v, (cap = cap ? 2 * cap : 16) * sizeof *r);
 			if (!r) {
+				own = 1;
 				rc = mig_error(err, DAL_ENOMEM, "out of memory reading " MIG_TABLE);
 				break;
 			}
@@ -201,6 +202,7 @@ int mig_rows_load(dal_conn *c, struct mig_rows *rows, int missing_ok, int by_tim
 		r->name = strdup(dal_stmt_column_text(st, 1, NULL) ? dal_stmt_column_text(st, 1, NULL)
 		                                                   : "");
 		if (!r->name) {
+			own = 1;
 			rc = mig_error(err, DAL_ENOMEM, "out of memory reading " MIG_TABLE);
 			break;
 		}
@@ -210,7 +212,7 @@ int mig_rows_load(dal_conn *c, struct mig_rows *rows, int missing_ok, int by_tim
 		r->dirty = dal_stmt_column_int64(st, 5) != 0;
 		rows->n++;
 	}
-	if (rc < 0 && rc != DAL_ENOMEM)
+	if (rc < 0 && !own)
 		mig_stmt_fail(st, rc, err, "reading " MIG_TABLE);
 	dal_stmt_close(st);
 	if (rc != DAL_DONE) {

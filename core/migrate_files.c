@@ -206,9 +206,13 @@ int mig_read_file(const char *path, char **out, size_t *len, dal_error *err)
 	}
 	n = fread(buf, 1, (size_t)st.st_size, fp);
 	if (ferror(fp) || n != (size_t)st.st_size) {
+		int e = ferror(fp) ? errno : 0;
 		fclose(fp);
 		free(buf);
-		return mig_error(err, DAL_ECONFIG, "%s: read error", path);
+		if (e)
+			return mig_error(err, DAL_ECONFIG, "%s: read error (%s)", path, strerror(e));
+		return mig_error(err, DAL_ECONFIG, "%s: read error (%zu of its %jd bytes)", path, n,
+		                 (intmax_t)st.st_size);
 	}
 	fclose(fp);
 	if (memchr(buf, '\0', n)) {

@@ -185,7 +185,8 @@ int pool_acquire_from(dal_repo *r, struct pool *p, dal_conn **out, dal_error *er
 			if (free_repo)
 				repo_pool_gone(r);
 			return dal_error_set(err, DAL_EMISUSE, NULL, 0,
-			                     "repository is being closed: no connection to acquire");
+			                     "repository '%s' is being closed: no connection to "
+			                     "acquire", r->name);
 		}
 		if ((c = p->idle)) {
 			uint64_t now = clock_coarse_ms();

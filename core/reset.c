@@ -49,6 +49,7 @@ static int list(dal_conn *c, const struct dal_sql_facts *d, struct objects *o, d
 {
 	size_t cap = 0;
 	dal_stmt *st;
+	int own = 0; /* the loop set the error itself (out of memory) */
 	int rc = dal_stmt_prepare(c, d->catalog, &st);
 
 	if (rc != DAL_OK)
@@ -59,11 +60,21 @@ static int list(dal_conn *c, const struct dal_sql_facts *d, struct objects *o, d
 		const char *n = dal_stmt_column_text(st, 2, NULL);
 		struct object *ob;
 
-		if (!k || !s || !n)
-			continue;
+		if (!k || !s || !n) {
+			/* A row naming nothing cannot be dropped; a value that is
+			 * there but could not be read must not be skipped: db-reset
+			 * would leave that object behind and call it done. */
+			if (dal_stmt_column_is_null(st, 0) || dal_stmt_column_is_null(st, 1) ||
+			    dal_stmt_column_is_null(st, 2))
+				continue;
+			own = 1;
+			rc = mig_error(err, DAL_ENOMEM, "out of memory reading the catalog");
+			break;
+		}
 		if (o->n == cap) {
 			ob = realloc(o->v, (cap = cap ? 2 * cap : 32) * sizeof *ob);
 			if (!ob) {
+				own = 1;
 				rc = mig_error(err, DAL_ENOMEM, "out of memory reading the catalog");
 				break;
 			}
@@ -77,11 +88,12 @@ static int list(dal_conn *c, const struct dal_sql_facts *d, struct objects *o, d
 		ob->name = strdup(n);
 		o->n++;
 		if (!ob->kind || !ob->schema || !ob->name) {
+			own = 1;
 			rc = mig_error(err, DAL_ENOMEM, "out of memory reading the catalog");
 			break;
 		}
 	}
-	if (rc < 0 && rc != DAL_ENOMEM)
+	if (rc < 0 && !own)
 		mig_stmt_fail(st, rc, err, "reading the catalog");
 	dal_stmt_close(st);
 	if (rc != DAL_DONE)

@@ -214,9 +214,16 @@ int dal_row_insert(dal_conn *c, const char *table, const dal_field *fields, size
 		return rq_fail(c, st, rc);
 	if (!returning)
 		return (rc = run(c, st, NULL)) != DAL_OK || !id ? rc : dal_conn_last_insert_id(c, id);
-	if ((rc = dal_stmt_step(st)) != DAL_ROW)
-		return rq_fail(c, st, rc == DAL_DONE ? dal_error_set(&c->err, DAL_EBACKEND, NULL, 0,
-		                  "dal_row_insert: INSERT ... RETURNING gave no row") : rc);
+	if ((rc = dal_stmt_step(st)) == DAL_DONE) {
+		/* Set after the close: rq_fail() would copy the statement's
+		 * (empty) error over it. */
+		dal_stmt_close(st);
+		return dal_error_set(&c->err, DAL_EBACKEND, NULL, 0,
+		                     "dal_row_insert: INSERT ... RETURNING into '%.80s' gave no row "
+		                     "(a trigger or rule may have suppressed it)", table);
+	}
+	if (rc != DAL_ROW)
+		return rq_fail(c, st, rc);
 	*id = dal_stmt_column_int64(st, 0);
 	return run(c, st, NULL);
 }
@@ -322,9 +329,13 @@ static int scalar(struct rq *q, const char *what, const char *table, const dal_f
 	*out = *found ? dal_stmt_column_int64(st, 0) : 0;
 	/* Read to the end: one row at most, and the execution is complete
 	 * (the statement log shows it as such, a server has nothing left). */
-	if (*found && (rc = dal_stmt_step(st)) != DAL_DONE)
-		return rq_fail(q->c, st, rc == DAL_ROW ? dal_error_set(&q->c->err, DAL_EBACKEND,
-		                  NULL, 0, "%s: more than one row", q->fn) : rc);
+	if (*found && (rc = dal_stmt_step(st)) == DAL_ROW) {
+		dal_stmt_close(st); /* first: rq_fail() would copy its empty error */
+		return dal_error_set(&q->c->err, DAL_EBACKEND, NULL, 0,
+		                     "%s: more than one row from '%.80s'", q->fn, table);
+	}
+	if (*found && rc != DAL_DONE)
+		return rq_fail(q->c, st, rc);
 	dal_stmt_close(st);
 	return DAL_OK;
 }

@@ -109,8 +109,9 @@ static int transact(dal_repo *r, int ro, dal_txn_fn fn, void *ud, dal_error *err
 		err = &local;
 	dal_error_clear(err);
 	if (!r || !fn)
-		return dal_error_set(err, DAL_EMISUSE, NULL, 0,
-		                     "dal_repo_transact: repo and fn must not be NULL");
+		return dal_error_set(err, DAL_EMISUSE, NULL, 0, "%s: %s is NULL",
+		                     ro ? "dal_repo_transact_ro" : "dal_repo_transact",
+		                     !r ? "repo" : "fn");
 	attempts = r->settings->max_retries + 1;
 	for (unsigned a = 1;; a++) {
 		unsigned ms;

@@ -66,7 +66,9 @@ static int ensure_ltdl(dal_error *err)
 		return DAL_OK;
 	if (lt_dlinit() != 0)
 		return dal_error_set(err, DAL_EPLUGIN_LOAD, NULL, 0,
-		                     "cannot initialise the plugin loader: %s", lt_dlerror());
+		                     "cannot initialise the plugin loader: libltdl's "
+		                     "lt_dlinit() failed (%s), which happens when memory "
+		                     "runs out", lt_dlerror());
 	ltdl_ready = 1;
 	return DAL_OK;
 }
@@ -374,11 +376,17 @@ static int load_locked(const char *path, const struct loaded_plugin **out,
 		shared_object_for(path, so, sizeof so);
 		dh = dlopen(so, RTLD_NOW | RTLD_LOCAL);
 		if (dh) {
-			/* dlopen() managed where libltdl did not: report libltdl. */
+			/* dlopen() managed where libltdl did not: the file is fine,
+			 * and libltdl's own message ("file not found" when one of
+			 * its allocations failed) would send the user looking for
+			 * a file that is there. */
 			dlclose(dh);
-		} else {
-			why = dlerror();
+			return dal_error_set(err, DAL_EPLUGIN_LOAD, NULL, 0,
+			                     "cannot load plugin %s: libltdl failed (%s) although "
+			                     "the file loads with dlopen(): out of memory?", path,
+			                     why ? why : "no reason given");
 		}
+		why = dlerror();
 		return dal_error_set(err, DAL_EPLUGIN_LOAD, NULL, 0,
 		                     "cannot load plugin %s: %s", path, why ? why : "unknown error");
 	}

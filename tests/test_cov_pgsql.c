@@ -1,0 +1,323 @@
+/*
+ * PostgreSQL backend behaviour provoked for real against the test server
+ * (docs/testing.md, "Coverage"): batches of INSERT forms that COPY must
+ * not take (the rows show which path ran), a database that does not exist,
+ * special doubles bound to numeric, native $n placeholders, results in
+ * text format (bytea in the old escape format too), server notices in the log. Without
+ * DAL_TEST_PGSQL_URL the suite is skipped (exit 77).
+ */
+#define _GNU_SOURCE
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dal/dal.h>
+
+#include "testutil.h"
+
+static const char *url;
+
+static dal_repo *open_repo(void)
+{
+	dal_repo *r = NULL;
+	dal_error err;
+
+	tu_clear_env();
+	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
+	return r;
+}
+
+static dal_conn *acquire(dal_repo *r)
+{
+	dal_conn *c = NULL;
+	dal_error err;
+
+	ck_assert_msg(dal_conn_acquire(r, &c, &err) == DAL_OK, "acquire: %s", err.message);
+	return c;
+}
+
+static void exec_ok(dal_conn *c, const char *sql)
+{
+	int rc = dal_conn_exec(c, sql, NULL);
+
+	ck_assert_msg(rc == DAL_OK, "%s: %s", sql, dal_conn_error(c)->message);
+}
+
+static int64_t value(dal_conn *c, const char *sql)
+{
+	dal_stmt *s;
+	int64_t n;
+
+	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
+	              dal_conn_error(c)->message);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
+	n = dal_stmt_column_int64(s, 0);
+	dal_stmt_close(s);
+	return n;
+}
+
+/* Run sql as a batch of the 3 rows a = 1, 2, 3 and b = 10, 20, 30 (as many
+ * columns as the statement has parameters); the batch's result code. */
+static int batch(dal_conn *c, const char *sql, dal_stmt **out)
+{
+	static const int64_t a[3] = {1, 2, 3}, b[3] = {10, 20, 30};
+	dal_batch_column cols[2] = {{DAL_TYPE_INT64, a, NULL, NULL},
+	                            {DAL_TYPE_INT64, b, NULL, NULL}};
+	dal_stmt *s;
+	int rc;
+
+	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
+	              dal_conn_error(c)->message);
+	rc = dal_stmt_execute_batch(s, cols, dal_stmt_param_count(s), 3, NULL, NULL);
+	if (out)
+		*out = s;
+	else
+		dal_stmt_close(s);
+	return rc;
+}
+
+static void batch_ok(dal_conn *c, const char *sql)
+{
+	dal_stmt *s;
+	int rc = batch(c, sql, &s);
+
+	ck_assert_msg(rc == DAL_OK, "%s: %s: %s", sql, dal_code_name(rc),
+	              dal_stmt_error(s)->message);
+	dal_stmt_close(s);
+}
+
+/* Each INSERT below is one that COPY cannot run as written (an expression,
+ * a constant, no column list, ON CONFLICT, a view) or one it can in a form
+ * the recogniser must see through (schema, quoted names, a trailing
+ * semicolon). The rows prove that every row went in with the statement's
+ * own meaning. */
+START_TEST(test_pgsql_batch_insert_forms)
+{
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+
+	dal_conn_exec(c, "DROP VIEW IF EXISTS dal_cov_v", NULL);
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_t", NULL);
+	dal_conn_exec(c, "DROP TABLE IF EXISTS \"dal_cov \"\"Q\"\"\"", NULL);
+	exec_ok(c, "CREATE TABLE dal_cov_t (a BIGINT PRIMARY KEY, b BIGINT, c BIGINT DEFAULT 0)");
+	exec_ok(c, "CREATE VIEW dal_cov_v AS SELECT a, b FROM dal_cov_t");
+	exec_ok(c, "CREATE TABLE \"dal_cov \"\"Q\"\"\" (\"A\" BIGINT, b BIGINT)");
+
+	batch_ok(c, "INSERT INTO dal_cov_t (a, b) VALUES (?, ? + 1)");
+	ck_assert_int_eq(value(c, "SELECT SUM(b) FROM dal_cov_t"), 63);
+	exec_ok(c, "DELETE FROM dal_cov_t");
+
+	batch_ok(c, "INSERT INTO dal_cov_t (a, b, c) VALUES (?, ?, 7)");
+	ck_assert_int_eq(value(c, "SELECT SUM(c) FROM dal_cov_t"), 21);
+	exec_ok(c, "DELETE FROM dal_cov_t");
+
+	batch_ok(c, "INSERT INTO dal_cov_t VALUES (?, ?)");
+	ck_assert_int_eq(value(c, "SELECT SUM(a * 1000 + b + c) FROM dal_cov_t"), 6060);
+
+	/* The same keys again: COPY would fail on the first duplicate. */
+	batch_ok(c, "INSERT INTO dal_cov_t (a, b) VALUES (?, ?) ON CONFLICT (a) DO NOTHING");
+	ck_assert_int_eq(value(c, "SELECT COUNT(*) FROM dal_cov_t"), 3);
+	exec_ok(c, "DELETE FROM dal_cov_t");
+
+	/* COPY into a view is refused by the server; the INSERT is not. */
+	batch_ok(c, "INSERT INTO dal_cov_v (a, b) VALUES (?, ?)");
+	ck_assert_int_eq(value(c, "SELECT SUM(b) FROM dal_cov_t"), 60);
+	exec_ok(c, "DELETE FROM dal_cov_t");
+
+	batch_ok(c, "  insert   into public.dal_cov_t(a,b)values(?,?) ; ");
+	ck_assert_int_eq(value(c, "SELECT SUM(b) FROM dal_cov_t"), 60);
+
+	batch_ok(c, "INSERT INTO \"dal_cov \"\"Q\"\"\" (\"A\", b) VALUES (?, ?)");
+	ck_assert_int_eq(value(c, "SELECT SUM(\"A\" + b) FROM \"dal_cov \"\"Q\"\"\""), 66);
+
+	exec_ok(c, "DROP VIEW dal_cov_v");
+	exec_ok(c, "DROP TABLE dal_cov_t");
+	exec_ok(c, "DROP TABLE \"dal_cov \"\"Q\"\"\"");
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* A database that does not exist is DAL_ENOTFOUND (3D000), naming it. */
+START_TEST(test_pgsql_missing_database_is_not_found)
+{
+	char bad[4200];
+	const char *slash = strrchr(url, '/');
+	dal_repo *r = NULL;
+	dal_conn *c;
+	dal_error err;
+	int rc;
+
+	ck_assert_ptr_nonnull(slash);
+	snprintf(bad, sizeof bad, "%.*s/dal_cov_no_such_db?max_retries=0", (int)(slash - url),
+	         url);
+	tu_clear_env();
+	rc = dal_repo_open_url(&r, bad, &err);
+	if (rc == DAL_OK) {
+		rc = dal_conn_acquire(r, &c, &err);
+		dal_repo_close(r);
+	}
+	ck_assert_msg(rc == DAL_ENOTFOUND, "%s: %s", dal_code_name(rc), err.message);
+	ck_assert_str_eq(err.sqlstate, "3D000");
+	tu_assert_has(err.message, "dal_cov_no_such_db");
+	tu_assert_lacks(err.message, "p@ss");
+}
+END_TEST
+
+/* NaN and the infinities bound to a numeric parameter (sent as text, not
+ * as a binary float8) arrive as PostgreSQL's own spellings. */
+START_TEST(test_pgsql_special_doubles_bind_to_numeric)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} cases[] = {{NAN, "NaN"}, {INFINITY, "Infinity"}, {-INFINITY, "-Infinity"}};
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	dal_stmt *s;
+
+	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT CAST(?::numeric AS text)", &s), DAL_OK);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		ck_assert_int_eq(dal_stmt_bind_double(s, 1, cases[i].v), DAL_OK);
+		ck_assert_msg(dal_stmt_step(s) == DAL_ROW, "%s", dal_stmt_error(s)->message);
+		ck_assert_str_eq(dal_stmt_column_text(s, 0, NULL), cases[i].text);
+		ck_assert_int_eq(dal_stmt_reset(s), DAL_OK);
+	}
+	dal_stmt_close(s);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* SQL with PostgreSQL's own $1 and no ? has one parameter for the server
+ * and none for libdal: refused at prepare (07001), nothing run. */
+START_TEST(test_pgsql_native_placeholder_is_refused)
+{
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	dal_stmt *s = NULL;
+	int rc = dal_stmt_prepare(c, "SELECT $1::int", &s);
+
+	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
+	ck_assert_str_eq(dal_conn_error(c)->sqlstate, "07001");
+	tu_assert_has(dal_conn_error(c)->message, "server sees 1 parameter");
+	ck_assert_int_eq(value(c, "SELECT 5"), 5); /* the connection is fine */
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* A statement with a column read as text (numeric here) gets its whole
+ * result in text format: every other column decodes from its text form
+ * to the same values as from binary, and bytea in the old escape format
+ * (bytea_output = escape: octal escapes, a doubled backslash, printable
+ * bytes) to the same bytes as hex. */
+START_TEST(test_pgsql_text_format_result_decodes_every_kind)
+{
+	static const unsigned char want[] = {0x00, 0x01, '\\', 'A', 0xff, 'z'};
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	dal_stmt *s;
+	const unsigned char *p;
+	size_t n = 0;
+
+	for (int round = 0; round < 2; round++) {
+		exec_ok(c, round ? "SET bytea_output = 'hex'" : "SET bytea_output = 'escape'");
+		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT '\\x00015c41ff7a'::bytea, 1.5::numeric, "
+		                                     "-7::int2, 4000000000::oid, 1.25::float4, "
+		                                     "2.5::float8, true, false, ''::bytea", &s),
+		                 DAL_OK);
+		ck_assert_msg(dal_stmt_step(s) == DAL_ROW, "%s", dal_stmt_error(s)->message);
+		ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_BLOB);
+		p = dal_stmt_column_blob(s, 0, &n);
+		ck_assert_uint_eq(n, sizeof want);
+		ck_assert_mem_eq(p, want, sizeof want);
+		/* Read twice: decoded once, in place. */
+		p = dal_stmt_column_blob(s, 0, &n);
+		ck_assert_uint_eq(n, sizeof want);
+		ck_assert_mem_eq(p, want, sizeof want);
+		ck_assert_int_eq(dal_stmt_column_type(s, 1), DAL_TYPE_TEXT);
+		ck_assert_str_eq(dal_stmt_column_text(s, 1, NULL), "1.5");
+		ck_assert_int_eq(dal_stmt_column_int64(s, 2), -7);
+		ck_assert_int_eq(dal_stmt_column_int64(s, 3), 4000000000LL);
+		ck_assert_double_eq(dal_stmt_column_double(s, 4), 1.25);
+		ck_assert_double_eq(dal_stmt_column_double(s, 5), 2.5);
+		ck_assert_int_eq(dal_stmt_column_bool(s, 6), 1);
+		ck_assert_int_eq(dal_stmt_column_bool(s, 7), 0);
+		ck_assert_int_eq(dal_stmt_column_type(s, 8), DAL_TYPE_BLOB);
+		dal_stmt_column_blob(s, 8, &n);
+		ck_assert_uint_eq(n, 0);
+		ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
+		dal_stmt_close(s);
+	}
+	exec_ok(c, "RESET bytea_output");
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+struct logged {
+	int debug, info;
+	char line[512];
+};
+
+static void on_log(dal_log_level level, const char *msg, void *ud)
+{
+	struct logged *l = ud;
+
+	if (!strstr(msg, "dal-cov-notice"))
+		return;
+	if (level == DAL_LOG_DEBUG)
+		l->debug++;
+	else if (level == DAL_LOG_INFO)
+		l->info++;
+	snprintf(l->line, sizeof l->line, "%s", msg);
+}
+
+/* A server DEBUG message (client_min_messages lowered) is a DEBUG log
+ * line and an INFO message an INFO line, each prefixed with the backend. */
+START_TEST(test_pgsql_notices_keep_their_level)
+{
+	struct logged l = {0, 0, ""};
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+
+	dal_log_set(on_log, &l);
+	exec_ok(c, "SET client_min_messages = debug1");
+	exec_ok(c, "DO $$ BEGIN RAISE DEBUG 'dal-cov-notice debug'; END $$");
+	ck_assert_int_eq(l.debug, 1);
+	tu_assert_has(l.line, "postgresql DEBUG: dal-cov-notice debug");
+	exec_ok(c, "DO $$ BEGIN RAISE INFO 'dal-cov-notice info'; END $$");
+	ck_assert_int_eq(l.info, 1);
+	tu_assert_has(l.line, "postgresql INFO: dal-cov-notice info");
+	exec_ok(c, "RESET client_min_messages");
+	dal_log_set(NULL, NULL);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s;
+	TCase *tc;
+
+	url = getenv("DAL_TEST_PGSQL_URL");
+	if (!url || !*url) {
+		printf("SKIP: no DAL_TEST_PGSQL_URL (scripts/test-servers.sh)\n");
+		return 77;
+	}
+	s = suite_create("cov_pgsql");
+	tc = tcase_create("pgsql");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_pgsql_batch_insert_forms);
+	tcase_add_test(tc, test_pgsql_missing_database_is_not_found);
+	tcase_add_test(tc, test_pgsql_special_doubles_bind_to_numeric);
+	tcase_add_test(tc, test_pgsql_native_placeholder_is_refused);
+	tcase_add_test(tc, test_pgsql_text_format_result_decodes_every_kind);
+	tcase_add_test(tc, test_pgsql_notices_keep_their_level);
+	suite_add_tcase(s, tc);
+	return tu_run_suite(s);
+}

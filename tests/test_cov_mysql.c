@@ -8,9 +8,11 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <dal/dal.h>
 
@@ -180,6 +182,221 @@ START_TEST(test_mysql_call_returning_rows_is_refused_clearly)
 }
 END_TEST
 
+/* A MySQL executable comment (opened by slash, star, bang) hides a ? from
+ * libdal's rewriter but not from the server: refused at prepare (07001)
+ * naming both counts, and the connection stays usable. */
+START_TEST(test_mysql_placeholder_in_executable_comment_is_refused)
+{
+	dal_repo *r = open_url(url);
+	dal_conn *c = acquire(r);
+	dal_stmt *s = NULL;
+	int rc = dal_stmt_prepare(c, "SELECT 1 /*! + ? */", &s);
+
+	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
+	ck_assert_str_eq(dal_conn_error(c)->sqlstate, "07001");
+	tu_assert_has(dal_conn_error(c)->message, "server sees 1 parameter(s) where 0");
+	s = prepare(c, "SELECT 5");
+	step_row(s);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 5);
+	dal_stmt_close(s);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* Open url with query appended; the code of the open or, when the
+ * repository connects lazily, of the first acquire; err filled. */
+static int connect_with(const char *query, dal_error *err)
+{
+	char u[8400];
+	dal_repo *r = NULL;
+	dal_conn *c;
+	int rc;
+
+	snprintf(u, sizeof u, "%s%s%s", url, strchr(url, '?') ? "&" : "?", query);
+	tu_clear_env();
+	rc = dal_repo_open_url(&r, u, err);
+	if (rc == DAL_OK) {
+		rc = dal_conn_acquire(r, &c, err);
+		if (rc == DAL_OK)
+			dal_conn_release(c);
+		dal_repo_close(r);
+	}
+	return rc;
+}
+
+/* TLS settings that cannot work: verify-ca without a CA is a
+ * configuration error before any connection; verify-full against the
+ * system's CAs refuses the test server's certificate (from a throwaway CA)
+ * and says what it checked against; a CA file that is not PEM is a local
+ * configuration error naming the option. No message shows the password. */
+START_TEST(test_mysql_tls_settings_that_cannot_work)
+{
+	const char *tls = getenv("DAL_TEST_TLS_DIR");
+	dal_error err;
+	char q[4400], *junk;
+	int rc;
+
+	rc = connect_with("max_retries=0&tls_mode=verify-ca", &err);
+	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
+	tu_assert_has(err.message, "needs tls_ca");
+
+	if (!tls || !*tls) {
+		printf("SKIP: test_mysql_tls_settings_that_cannot_work: the server has no TLS "
+		       "(no DAL_TEST_TLS_DIR)\n");
+		return;
+	}
+	rc = connect_with("max_retries=0&tls_mode=verify-full", &err);
+	ck_assert_msg(rc == DAL_EAUTH, "%s: %s", dal_code_name(rc), err.message);
+	tu_assert_has(err.message, "against the system's CAs");
+	tu_assert_lacks(err.message, "p@ss");
+
+	junk = tu_write_file(NULL, "/tmp/dal-cov-junk-ca.pem", "not a certificate\n");
+	snprintf(q, sizeof q, "max_retries=0&tls_mode=verify-ca&tls_ca=%s", junk);
+	rc = connect_with(q, &err);
+	unlink(junk);
+	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
+	tu_assert_has(err.message, "a TLS file option is unusable");
+	tu_assert_lacks(err.message, "p@ss");
+	free(junk);
+}
+END_TEST
+
+/* A host that is a path is the server's unix socket: the connection goes
+ * there (the server sees the client as 'localhost', which the test
+ * server's account may not be allowed from), and the socket is what the
+ * connection, or its error, names. */
+START_TEST(test_mysql_unix_socket_host)
+{
+	const char *tls = getenv("DAL_TEST_TLS_DIR");
+	char dir[4096], sock[4200], u[16800], enc[8400];
+	const char *at = strchr(url, '@'), *slash;
+	dal_repo *r = NULL;
+	dal_conn *c;
+	dal_stmt *s;
+	dal_error err;
+	size_t k = 0;
+	int rc;
+
+	if (!tls || !*tls || !at || !(slash = strchr(at, '/'))) {
+		printf("SKIP: test_mysql_unix_socket_host: no DAL_TEST_TLS_DIR to find the "
+		       "test server's directory\n");
+		return;
+	}
+	snprintf(dir, sizeof dir, "%s", tls);
+	snprintf(sock, sizeof sock, "%s/mysql/mysqld.sock", dirname(dir));
+	if (access(sock, F_OK) != 0) {
+		printf("SKIP: test_mysql_unix_socket_host: no socket %s\n", sock);
+		return;
+	}
+	for (const char *p = sock; *p && k + 4 < sizeof enc; p++)
+		k += (size_t)(*p == '/' ? snprintf(enc + k, 4, "%%2F")
+		                        : snprintf(enc + k, 2, "%c", *p));
+	/* scheme://user:password@ + the socket + /database, no retries */
+	snprintf(u, sizeof u, "%.*s%s%s%smax_retries=0", (int)(at + 1 - url), url, enc, slash,
+	         strchr(slash, '?') ? "&" : "?");
+	tu_clear_env();
+	rc = dal_repo_open_url(&r, u, &err);
+	if (rc == DAL_OK && (rc = dal_conn_acquire(r, &c, &err)) == DAL_OK) {
+		s = prepare(c, "SELECT @@socket");
+		step_row(s);
+		ck_assert_str_eq(dal_stmt_column_text(s, 0, NULL), sock);
+		dal_stmt_close(s);
+		dal_conn_release(c);
+	} else {
+		ck_assert_msg(rc == DAL_EAUTH, "%s: %s", dal_code_name(rc), err.message);
+		tu_assert_has(err.message, sock);
+		tu_assert_has(err.message, "'dal'@'localhost'");
+		tu_assert_lacks(err.message, "p@ss");
+	}
+	if (r)
+		dal_repo_close(r);
+}
+END_TEST
+
+/* The session is killed (KILL from another one) while the connection is
+ * idle in the pool's hands: a batch finds it gone before sending anything
+ * (DAL_ECONNECT, safe to retry), and the pool's next connection works. */
+START_TEST(test_mysql_batch_on_a_killed_session_is_not_sent)
+{
+	static const int64_t ids[3] = {1, 2, 3};
+	dal_batch_column col = {DAL_TYPE_INT64, ids, NULL, NULL};
+	dal_repo *r = open_url(url);
+	dal_conn *c = acquire(r), *killer;
+	dal_stmt *s;
+	char sql[64];
+	int rc;
+
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_kill", NULL);
+	exec_ok(c, "CREATE TABLE dal_cov_kill (id INT)");
+	s = prepare(c, "SELECT CONNECTION_ID()");
+	step_row(s);
+	snprintf(sql, sizeof sql, "KILL %lld", (long long)dal_stmt_column_int64(s, 0));
+	dal_stmt_close(s);
+	s = prepare(c, "INSERT INTO dal_cov_kill (id) VALUES (?)");
+	killer = acquire(r);
+	exec_ok(killer, sql);
+	dal_conn_release(killer);
+	usleep(200000); /* the server closes the socket after KILL returns */
+	rc = dal_stmt_execute_batch(s, &col, 1, 3, NULL, NULL);
+	ck_assert_msg(rc == DAL_ECONNECT, "%s: %s", dal_code_name(rc),
+	              dal_stmt_error(s)->message);
+	tu_assert_has(dal_stmt_error(s)->message, "closed the connection while it was idle");
+	tu_assert_has(dal_stmt_error(s)->message, "the request was not sent");
+	dal_stmt_close(s);
+	dal_conn_release(c);
+	c = acquire(r);
+	s = prepare(c, "SELECT COUNT(*) FROM dal_cov_kill");
+	step_row(s);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 0);
+	dal_stmt_close(s);
+	exec_ok(c, "DROP TABLE dal_cov_kill");
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* A result being streamed keeps the connection: another statement's
+ * step and an exec are refused with DAL_EMISUSE (HY010) naming the
+ * buffered option, a statement closed meanwhile is put aside until the
+ * connection is free, the stream goes on intact, and afterwards the
+ * connection serves the next statements. */
+START_TEST(test_mysql_streaming_result_keeps_the_connection)
+{
+	dal_repo *r = open_url(url);
+	dal_conn *c = acquire(r);
+	dal_stmt *s1, *s2, *s3;
+	int64_t sum = 0;
+	int rc;
+
+	s1 = prepare(c, "SELECT 7");
+	s2 = prepare(c, "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3");
+	s3 = prepare(c, "SELECT 8");
+	step_row(s2);
+	sum += dal_stmt_column_int64(s2, 0);
+	rc = dal_stmt_step(s1);
+	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
+	ck_assert_str_eq(dal_stmt_error(s1)->sqlstate, "HY010");
+	tu_assert_has(dal_stmt_error(s1)->message, "connection busy with an unfinished result");
+	tu_assert_has(dal_stmt_error(s1)->message, "mysql option buffered = on");
+	ck_assert_int_eq(dal_conn_exec(c, "SELECT 1", NULL), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "exec: connection busy");
+	dal_stmt_close(s1);
+	while ((rc = dal_stmt_step(s2)) == DAL_ROW)
+		sum += dal_stmt_column_int64(s2, 0);
+	ck_assert_int_eq(rc, DAL_DONE);
+	ck_assert_int_eq(sum, 6);
+	step_row(s3);
+	ck_assert_int_eq(dal_stmt_column_int64(s3, 0), 8);
+	ck_assert_int_eq(dal_stmt_step(s3), DAL_DONE);
+	exec_ok(c, "SELECT 1");
+	dal_stmt_close(s2);
+	dal_stmt_close(s3);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -196,6 +413,11 @@ int main(void)
 	tcase_add_test(tc, test_mysql_bit_and_unsigned_bigint_decode);
 	tcase_add_test(tc, test_mysql_table_altered_under_a_prepared_select);
 	tcase_add_test(tc, test_mysql_call_returning_rows_is_refused_clearly);
+	tcase_add_test(tc, test_mysql_placeholder_in_executable_comment_is_refused);
+	tcase_add_test(tc, test_mysql_tls_settings_that_cannot_work);
+	tcase_add_test(tc, test_mysql_unix_socket_host);
+	tcase_add_test(tc, test_mysql_batch_on_a_killed_session_is_not_sent);
+	tcase_add_test(tc, test_mysql_streaming_result_keeps_the_connection);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

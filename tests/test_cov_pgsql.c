@@ -19,14 +19,19 @@
 
 static const char *url;
 
-static dal_repo *open_repo(void)
+static dal_repo *open_url(const char *u)
 {
 	dal_repo *r = NULL;
 	dal_error err;
 
 	tu_clear_env();
-	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
+	ck_assert_msg(dal_repo_open_url(&r, u, &err) == DAL_OK, "%s", err.message);
 	return r;
+}
+
+static dal_repo *open_repo(void)
+{
+	return open_url(url);
 }
 
 static dal_conn *acquire(dal_repo *r)
@@ -36,6 +41,22 @@ static dal_conn *acquire(dal_repo *r)
 
 	ck_assert_msg(dal_conn_acquire(r, &c, &err) == DAL_OK, "acquire: %s", err.message);
 	return c;
+}
+
+static dal_stmt *prepare(dal_conn *c, const char *sql)
+{
+	dal_stmt *s = NULL;
+
+	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
+	              dal_conn_error(c)->message);
+	return s;
+}
+
+static void step_row(dal_stmt *s)
+{
+	int rc = dal_stmt_step(s);
+
+	ck_assert_msg(rc == DAL_ROW, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
 }
 
 static void exec_ok(dal_conn *c, const char *sql)
@@ -299,6 +320,77 @@ START_TEST(test_pgsql_notices_keep_their_level)
 }
 END_TEST
 
+/* A result being streamed keeps the connection: another statement's
+ * step and an exec are refused with DAL_EMISUSE (HY010) naming the
+ * buffered option, a statement closed meanwhile is put aside until the
+ * connection is free, the stream goes on intact, and afterwards the
+ * connection serves the next statements. */
+START_TEST(test_pgsql_streaming_result_keeps_the_connection)
+{
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	dal_stmt *s1, *s2, *s3;
+	int64_t sum = 0;
+	int rc;
+
+	s1 = prepare(c, "SELECT 7");
+	s2 = prepare(c, "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3");
+	s3 = prepare(c, "SELECT 8");
+	step_row(s2);
+	sum += dal_stmt_column_int64(s2, 0);
+	rc = dal_stmt_step(s1);
+	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
+	ck_assert_str_eq(dal_stmt_error(s1)->sqlstate, "HY010");
+	tu_assert_has(dal_stmt_error(s1)->message, "connection busy with an unfinished result");
+	tu_assert_has(dal_stmt_error(s1)->message, "postgresql option buffered = on");
+	ck_assert_int_eq(dal_conn_exec(c, "SELECT 1", NULL), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "exec: connection busy");
+	dal_stmt_close(s1);
+	while ((rc = dal_stmt_step(s2)) == DAL_ROW)
+		sum += dal_stmt_column_int64(s2, 0);
+	ck_assert_int_eq(rc, DAL_DONE);
+	ck_assert_int_eq(sum, 6);
+	step_row(s3);
+	ck_assert_int_eq(dal_stmt_column_int64(s3, 0), 8);
+	ck_assert_int_eq(dal_stmt_step(s3), DAL_DONE);
+	exec_ok(c, "SELECT 1");
+	dal_stmt_close(s2);
+	dal_stmt_close(s3);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* Without the statement cache, closed statements are deallocated on the
+ * server in batches of 32, at a later prepare outside a transaction: 31
+ * closed ones are still there, and the prepare after the 32nd sends their
+ * DEALLOCATE. */
+START_TEST(test_pgsql_closed_statements_are_deallocated_in_batches)
+{
+	char u[4200];
+	dal_repo *r;
+	dal_conn *c;
+	const char *count = "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement "
+	                    "LIKE 'SELECT 1000 +%'";
+	char sql[64];
+	dal_stmt *s;
+
+	snprintf(u, sizeof u, "%s%sstatement_cache_size=0", url, strchr(url, '?') ? "&" : "?");
+	r = open_url(u);
+	c = acquire(r);
+	for (int k = 0; k < 31; k++) {
+		snprintf(sql, sizeof sql, "SELECT 1000 + %d", k);
+		s = prepare(c, sql);
+		dal_stmt_close(s);
+	}
+	ck_assert_int_eq(value(c, count), 31);
+	/* value() closed its statement too: the 32nd. */
+	ck_assert_int_eq(value(c, count), 0);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -318,6 +410,8 @@ int main(void)
 	tcase_add_test(tc, test_pgsql_native_placeholder_is_refused);
 	tcase_add_test(tc, test_pgsql_text_format_result_decodes_every_kind);
 	tcase_add_test(tc, test_pgsql_notices_keep_their_level);
+	tcase_add_test(tc, test_pgsql_streaming_result_keeps_the_connection);
+	tcase_add_test(tc, test_pgsql_closed_statements_are_deallocated_in_batches);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -257,6 +257,7 @@ START_TEST(test_mysql_tls_settings_that_cannot_work)
 	unlink(junk);
 	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
 	tu_assert_has(err.message, "a TLS file option is unusable");
+	tu_assert_has(err.message, "no certificate or crl found");
 	tu_assert_lacks(err.message, "p@ss");
 	free(junk);
 }
@@ -357,8 +358,8 @@ START_TEST(test_mysql_batch_on_a_killed_session_is_not_sent)
 END_TEST
 
 /* A result being streamed keeps the connection: another statement's
- * step and an exec are refused with DAL_EMISUSE (HY010) naming the
- * buffered option, a statement closed meanwhile is put aside until the
+ * step, an exec, a ping and BEGIN are refused with DAL_EMISUSE (HY010;
+ * the step's error names the buffered option), a statement closed meanwhile is put aside until the
  * connection is free, the stream goes on intact, and afterwards the
  * connection serves the next statements. */
 START_TEST(test_mysql_streaming_result_keeps_the_connection)
@@ -366,7 +367,7 @@ START_TEST(test_mysql_streaming_result_keeps_the_connection)
 	dal_repo *r = open_url(url);
 	dal_conn *c = acquire(r);
 	dal_stmt *s1, *s2, *s3;
-	int64_t sum = 0;
+	int64_t sum = 0, id = 0;
 	int rc;
 
 	s1 = prepare(c, "SELECT 7");
@@ -381,6 +382,12 @@ START_TEST(test_mysql_streaming_result_keeps_the_connection)
 	tu_assert_has(dal_stmt_error(s1)->message, "mysql option buffered = on");
 	ck_assert_int_eq(dal_conn_exec(c, "SELECT 1", NULL), DAL_EMISUSE);
 	tu_assert_has(dal_conn_error(c)->message, "exec: connection busy");
+	ck_assert_int_eq(dal_conn_ping(c, NULL), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "ping: connection busy");
+	/* The last insert id is kept by the client: answered at once. */
+	ck_assert_int_eq(dal_conn_last_insert_id(c, &id), DAL_OK);
+	ck_assert_int_eq(dal_conn_begin(c), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "connection busy");
 	dal_stmt_close(s1);
 	while ((rc = dal_stmt_step(s2)) == DAL_ROW)
 		sum += dal_stmt_column_int64(s2, 0);
@@ -392,6 +399,35 @@ START_TEST(test_mysql_streaming_result_keeps_the_connection)
 	exec_ok(c, "SELECT 1");
 	dal_stmt_close(s2);
 	dal_stmt_close(s3);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* An error the server meets in the middle of a streamed result (a
+ * subquery that returns two rows for the third row) comes after the rows
+ * before it, at the step that reaches it (21000, DAL_EDATA); the
+ * connection serves the next statement. */
+START_TEST(test_mysql_error_in_the_middle_of_a_streamed_result)
+{
+	dal_repo *r = open_url(url);
+	dal_conn *c = acquire(r);
+	dal_stmt *s;
+	int rc, n = 0;
+
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_mid", NULL);
+	exec_ok(c, "CREATE TABLE dal_cov_mid (k INT, g INT)");
+	exec_ok(c, "INSERT INTO dal_cov_mid VALUES (1, 1), (2, 2), (3, 3), (4, 3), (5, 5)");
+	s = prepare(c, "SELECT k, (SELECT m.k FROM dal_cov_mid m WHERE m.g = t.k) "
+	               "FROM dal_cov_mid t ORDER BY k");
+	while ((rc = dal_stmt_step(s)) == DAL_ROW)
+		ck_assert_int_eq(dal_stmt_column_int64(s, 0), ++n);
+	ck_assert_int_eq(n, 2);
+	ck_assert_msg(rc == DAL_EDATA, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
+	ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "21000");
+	tu_assert_has(dal_stmt_error(s)->message, "error 1242");
+	dal_stmt_close(s);
+	exec_ok(c, "DROP TABLE dal_cov_mid");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -418,6 +454,7 @@ int main(void)
 	tcase_add_test(tc, test_mysql_unix_socket_host);
 	tcase_add_test(tc, test_mysql_batch_on_a_killed_session_is_not_sent);
 	tcase_add_test(tc, test_mysql_streaming_result_keeps_the_connection);
+	tcase_add_test(tc, test_mysql_error_in_the_middle_of_a_streamed_result);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <dal/dal.h>
 
@@ -321,8 +322,8 @@ START_TEST(test_pgsql_notices_keep_their_level)
 END_TEST
 
 /* A result being streamed keeps the connection: another statement's
- * step and an exec are refused with DAL_EMISUSE (HY010) naming the
- * buffered option, a statement closed meanwhile is put aside until the
+ * step, an exec, a ping, last_insert_id and BEGIN are refused with
+ * DAL_EMISUSE (HY010; the step's error names the buffered option), a statement closed meanwhile is put aside until the
  * connection is free, the stream goes on intact, and afterwards the
  * connection serves the next statements. */
 START_TEST(test_pgsql_streaming_result_keeps_the_connection)
@@ -330,7 +331,7 @@ START_TEST(test_pgsql_streaming_result_keeps_the_connection)
 	dal_repo *r = open_repo();
 	dal_conn *c = acquire(r);
 	dal_stmt *s1, *s2, *s3;
-	int64_t sum = 0;
+	int64_t sum = 0, id = 0;
 	int rc;
 
 	s1 = prepare(c, "SELECT 7");
@@ -345,6 +346,12 @@ START_TEST(test_pgsql_streaming_result_keeps_the_connection)
 	tu_assert_has(dal_stmt_error(s1)->message, "postgresql option buffered = on");
 	ck_assert_int_eq(dal_conn_exec(c, "SELECT 1", NULL), DAL_EMISUSE);
 	tu_assert_has(dal_conn_error(c)->message, "exec: connection busy");
+	ck_assert_int_eq(dal_conn_ping(c, NULL), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "ping: connection busy");
+	ck_assert_int_eq(dal_conn_last_insert_id(c, &id), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "connection busy");
+	ck_assert_int_eq(dal_conn_begin(c), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "connection busy");
 	dal_stmt_close(s1);
 	while ((rc = dal_stmt_step(s2)) == DAL_ROW)
 		sum += dal_stmt_column_int64(s2, 0);
@@ -391,6 +398,254 @@ START_TEST(test_pgsql_closed_statements_are_deallocated_in_batches)
 }
 END_TEST
 
+/* A value that does not fit the parameter's type is sent as text, for
+ * the server to refuse, never truncated: an int64 beyond int4 or int2,
+ * a double beyond float4's range (22003, DAL_EDATA). In range, the same
+ * statements read back the value. */
+START_TEST(test_pgsql_out_of_range_parameters_are_refused_not_truncated)
+{
+	static const struct {
+		const char *sql;
+		int is_double;
+		int64_t i;
+		double d;
+	} bad[] = {
+		{"SELECT CAST(? AS int4)", 0, INT64_C(5000000000), 0},
+		{"SELECT CAST(? AS int2)", 0, 40000, 0},
+		{"SELECT CAST(? AS float4)", 1, 0, 1e300},
+	};
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	dal_stmt *s;
+	int rc;
+
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		s = prepare(c, bad[k].sql);
+		if (bad[k].is_double)
+			ck_assert_int_eq(dal_stmt_bind_double(s, 1, bad[k].d), DAL_OK);
+		else
+			ck_assert_int_eq(dal_stmt_bind_int64(s, 1, bad[k].i), DAL_OK);
+		rc = dal_stmt_step(s);
+		ck_assert_msg(rc == DAL_EDATA, "%s: %s: %s", bad[k].sql, dal_code_name(rc),
+		              dal_stmt_error(s)->message);
+		ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "22003");
+		ck_assert_int_eq(dal_stmt_reset(s), DAL_OK);
+		if (bad[k].is_double)
+			ck_assert_int_eq(dal_stmt_bind_double(s, 1, 0.5), DAL_OK);
+		else
+			ck_assert_int_eq(dal_stmt_bind_int64(s, 1, -300), DAL_OK);
+		step_row(s);
+		if (bad[k].is_double)
+			ck_assert_double_eq(dal_stmt_column_double(s, 0), 0.5);
+		else
+			ck_assert_int_eq(dal_stmt_column_int64(s, 0), -300);
+		dal_stmt_close(s);
+	}
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* In a transaction aborted by an error: last_insert_id is refused (25P02)
+ * rather than failing inside, and COMMIT, which the server turns into a
+ * ROLLBACK, reports that nothing was committed; the row is not there. */
+START_TEST(test_pgsql_aborted_transaction_commit_is_not_a_commit)
+{
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	int64_t id = 0;
+	int rc;
+
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_tx", NULL);
+	exec_ok(c, "CREATE TABLE dal_cov_tx (id SERIAL PRIMARY KEY, v INT)");
+	ck_assert_int_eq(dal_conn_begin(c), DAL_OK);
+	exec_ok(c, "INSERT INTO dal_cov_tx (v) VALUES (1)");
+	ck_assert_int_eq(dal_conn_last_insert_id(c, &id), DAL_OK);
+	ck_assert_int_eq(id, 1);
+	ck_assert_int_eq(dal_conn_exec(c, "SELECT 1 / 0", NULL), DAL_EDATA);
+	rc = dal_conn_last_insert_id(c, &id);
+	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
+	ck_assert_str_eq(dal_conn_error(c)->sqlstate, "25P02");
+	tu_assert_has(dal_conn_error(c)->message, "roll it back first");
+	rc = dal_conn_commit(c);
+	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
+	ck_assert_str_eq(dal_conn_error(c)->sqlstate, "25P02");
+	tu_assert_has(dal_conn_error(c)->message, "nothing was committed");
+	ck_assert_int_eq(value(c, "SELECT COUNT(*) FROM dal_cov_tx"), 0);
+	exec_ok(c, "DROP TABLE dal_cov_tx");
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* The options setting (libpq's options: -c name=value) reaches the
+ * session. */
+START_TEST(test_pgsql_options_setting_reaches_the_session)
+{
+	char u[4200];
+	dal_repo *r;
+	dal_conn *c;
+	dal_stmt *s;
+
+	snprintf(u, sizeof u, "%s%soptions=-c%%20search_path%%3Ddal_cov_nowhere", url,
+	         strchr(url, '?') ? "&" : "?");
+	r = open_url(u);
+	c = acquire(r);
+	s = prepare(c, "SHOW search_path");
+	step_row(s);
+	ck_assert_str_eq(dal_stmt_column_text(s, 0, NULL), "dal_cov_nowhere");
+	dal_stmt_close(s);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* Open url with query appended; the code of the open or, when the
+ * repository connects lazily, of the first acquire; err filled. */
+static int connect_with(const char *query, dal_error *err)
+{
+	char u[8400];
+	dal_repo *r = NULL;
+	dal_conn *c;
+	int rc;
+
+	snprintf(u, sizeof u, "%s%s%s", url, strchr(url, '?') ? "&" : "?", query);
+	tu_clear_env();
+	rc = dal_repo_open_url(&r, u, err);
+	if (rc == DAL_OK) {
+		rc = dal_conn_acquire(r, &c, err);
+		if (rc == DAL_OK)
+			dal_conn_release(c);
+		dal_repo_close(r);
+	}
+	return rc;
+}
+
+/* TLS settings that cannot work against the test server (a certificate
+ * from a throwaway CA): verify-full without a CA file, and none in the
+ * home directory, is a configuration error naming the file libpq looked
+ * for; a CA file that is not PEM is one too, naming it. No message shows
+ * the password. */
+START_TEST(test_pgsql_tls_settings_that_cannot_work)
+{
+	const char *tls = getenv("DAL_TEST_TLS_DIR");
+	char q[4400], *junk;
+	dal_error err;
+	int rc;
+
+	if (!tls || !*tls) {
+		printf("SKIP: test_pgsql_tls_settings_that_cannot_work: the server has no TLS "
+		       "(no DAL_TEST_TLS_DIR)\n");
+		return;
+	}
+	setenv("HOME", "/nonexistent", 1); /* no ~/.postgresql/root.crt */
+	rc = connect_with("max_retries=0&tls_mode=verify-full", &err);
+	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
+	tu_assert_has(err.message, "/nonexistent/.postgresql/root.crt\" does not exist");
+	tu_assert_lacks(err.message, "p@ss");
+
+	junk = tu_write_file(NULL, "/tmp/dal-cov-junk-ca-pg.pem", "not a certificate\n");
+	snprintf(q, sizeof q, "max_retries=0&tls_mode=verify-ca&tls_ca=%s", junk);
+	rc = connect_with(q, &err);
+	unlink(junk);
+	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
+	tu_assert_has(err.message, junk);
+	tu_assert_has(err.message, "no certificate or crl found");
+	tu_assert_lacks(err.message, "p@ss");
+	free(junk);
+}
+END_TEST
+
+/* A batch that goes by COPY carries every kind of value in COPY's text
+ * format: booleans into an integer and a boolean column, NaN and the
+ * infinities, text with the characters COPY gives a meaning (tab, newline,
+ * carriage return, backslash), bytes, and NULLs of each kind. */
+START_TEST(test_pgsql_copy_batch_carries_every_kind)
+{
+	static const int bools[3] = {1, 0, 1};
+	static const double dbl[3] = {NAN, INFINITY, -INFINITY};
+	static const char *const text[3] = {"a\tb\nc\rd\\e", NULL, ""};
+	static const unsigned char b0[2] = {0x00, 0xff};
+	static const void *const blobs[3] = {b0, NULL, b0};
+	static const size_t blen[3] = {2, 0, 0};
+	static const unsigned char nulls[3] = {0, 1, 0};
+	dal_batch_column cols[5] = {
+		{DAL_TYPE_BOOL, bools, NULL, NULL}, {DAL_TYPE_BOOL, bools, NULL, nulls},
+		{DAL_TYPE_DOUBLE, dbl, NULL, NULL}, {DAL_TYPE_TEXT, text, NULL, NULL},
+		{DAL_TYPE_BLOB, blobs, blen, NULL},
+	};
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	dal_stmt *s;
+	const unsigned char *p;
+	size_t n;
+	int rc;
+
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_kinds", NULL);
+	exec_ok(c, "CREATE TABLE dal_cov_kinds (k SERIAL, i INT, b BOOLEAN, f FLOAT8, t TEXT, "
+	           "y BYTEA)");
+	s = prepare(c, "INSERT INTO dal_cov_kinds (i, b, f, t, y) VALUES (?, ?, ?, ?, ?)");
+	rc = dal_stmt_execute_batch(s, cols, 5, 3, NULL, NULL);
+	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
+	dal_stmt_close(s);
+	s = prepare(c, "SELECT i, b, CAST(f AS text), t, y FROM dal_cov_kinds ORDER BY k");
+	step_row(s);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 1);
+	ck_assert_int_eq(dal_stmt_column_bool(s, 1), 1);
+	ck_assert_str_eq(dal_stmt_column_text(s, 2, NULL), "NaN");
+	ck_assert_str_eq(dal_stmt_column_text(s, 3, NULL), "a\tb\nc\rd\\e");
+	p = dal_stmt_column_blob(s, 4, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_mem_eq(p, b0, 2);
+	step_row(s);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 0);
+	ck_assert_int_eq(dal_stmt_column_is_null(s, 1), 1);
+	ck_assert_str_eq(dal_stmt_column_text(s, 2, NULL), "Infinity");
+	ck_assert_int_eq(dal_stmt_column_is_null(s, 3), 1);
+	ck_assert_int_eq(dal_stmt_column_is_null(s, 4), 1);
+	step_row(s);
+	ck_assert_str_eq(dal_stmt_column_text(s, 2, NULL), "-Infinity");
+	ck_assert_int_eq(dal_stmt_column_is_null(s, 3), 0);
+	ck_assert_str_eq(dal_stmt_column_text(s, 3, NULL), "");
+	ck_assert_int_eq(dal_stmt_column_is_null(s, 4), 0);
+	dal_stmt_column_blob(s, 4, &n);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
+	dal_stmt_close(s);
+	exec_ok(c, "DROP TABLE dal_cov_kinds");
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
+/* An error the server meets in the middle of a streamed result (division
+ * by zero at the third row) comes after the rows before it, at the step
+ * that reaches it (22012, DAL_EDATA); the connection serves the next
+ * statement. */
+START_TEST(test_pgsql_error_in_the_middle_of_a_streamed_result)
+{
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	dal_stmt *s = prepare(c, "SELECT 10 / (x - 3) FROM generate_series(1, 5) x");
+	int64_t want[2] = {-5, -10};
+	int rc, n = 0;
+
+	while ((rc = dal_stmt_step(s)) == DAL_ROW) {
+		ck_assert_int_lt(n, 2);
+		ck_assert_int_eq(dal_stmt_column_int64(s, 0), want[n]);
+		n++;
+	}
+	ck_assert_int_eq(n, 2);
+	ck_assert_msg(rc == DAL_EDATA, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
+	ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "22012");
+	tu_assert_has(dal_stmt_error(s)->message, "division by zero");
+	dal_stmt_close(s);
+	ck_assert_int_eq(value(c, "SELECT 3"), 3);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -412,6 +667,12 @@ int main(void)
 	tcase_add_test(tc, test_pgsql_notices_keep_their_level);
 	tcase_add_test(tc, test_pgsql_streaming_result_keeps_the_connection);
 	tcase_add_test(tc, test_pgsql_closed_statements_are_deallocated_in_batches);
+	tcase_add_test(tc, test_pgsql_out_of_range_parameters_are_refused_not_truncated);
+	tcase_add_test(tc, test_pgsql_aborted_transaction_commit_is_not_a_commit);
+	tcase_add_test(tc, test_pgsql_options_setting_reaches_the_session);
+	tcase_add_test(tc, test_pgsql_tls_settings_that_cannot_work);
+	tcase_add_test(tc, test_pgsql_copy_batch_carries_every_kind);
+	tcase_add_test(tc, test_pgsql_error_in_the_middle_of_a_streamed_result);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -6,7 +6,9 @@
  * configured: the target's column types are the documented ones and every
  * value reads back the same. Servers come from DAL_TEST_MYSQL_URL and
  * DAL_TEST_PGSQL_URL; a pair whose server is not set is skipped with a
- * line saying so.
+ * line saying so. And copies interrupted and resumed (SQLite to SQLite):
+ * by a key of a double and a blob, without a key, with the target changed
+ * in between; arguments refused.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -253,6 +255,161 @@ END_TEST
 START_TEST(test_copy_types_mysql_to_sqlite) { copy_pair(K_MYSQL, K_SQLITE); }
 END_TEST
 
+/* ---- interrupted copies, resumed ----------------------------------- */
+
+static int64_t count(dal_repo *r, const char *fmt)
+{
+	char sql[512];
+	dal_conn *c;
+	dal_stmt *st;
+	dal_error err;
+	int64_t n;
+
+	snprintf(sql, sizeof sql, fmt, table);
+	ck_assert_int_eq(dal_conn_acquire(r, &c, &err), DAL_OK);
+	ck_assert_msg(dal_stmt_prepare(c, sql, &st) == DAL_OK, "%s: %s", sql,
+	              dal_conn_error(c)->message);
+	ck_assert_int_eq(dal_stmt_step(st), DAL_ROW);
+	n = dal_stmt_column_int64(st, 0);
+	dal_stmt_close(st);
+	dal_conn_release(c);
+	return n;
+}
+
+/*
+ * A copy of 1,000 rows (SQLite to SQLite, 100 per batch) stopped by the
+ * target's CHECK at row 617, after 600 committed rows; the source row is
+ * then fixed. keyed: the key is (d REAL, x BLOB), else no primary key.
+ */
+static void interrupted_copy(dal_repo *from, dal_repo *to, int keyed, dal_copy_options *opt)
+{
+	dal_copy_result res;
+	dal_error err;
+
+	if (keyed) {
+		execf(from, "CREATE TABLE %s (d REAL NOT NULL, x BLOB NOT NULL, v TEXT, "
+		            "PRIMARY KEY (d, x))");
+		execf(to, "CREATE TABLE %s (d REAL NOT NULL, x BLOB NOT NULL, "
+		          "v TEXT CHECK (v <> 'bad'), PRIMARY KEY (d, x))");
+	} else {
+		execf(from, "CREATE TABLE %s (d REAL, x BLOB, v TEXT)");
+		execf(to, "CREATE TABLE %s (d REAL, x BLOB, v TEXT CHECK (v <> 'bad'))");
+	}
+	/* d: 0.25 steps, so every key is a double with a fraction; x: the
+	 * row's number as bytes. */
+	execf(from, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+	            "WHERE i < 1000) INSERT INTO %s SELECT i / 4.0, "
+	            "CAST(printf('k%%04d', i) AS BLOB), CASE i WHEN 617 THEN 'bad' ELSE 'ok' END FROM n");
+	ck_assert_int_ne(dal_copy_run(from, to, opt, &res, &err), DAL_OK);
+	ck_assert_int_eq(res.rows_copied, 600);
+	ck_assert_int_eq(count(to, "SELECT COUNT(*) FROM %s"), 600);
+	execf(from, "UPDATE %s SET v = 'ok' WHERE v = 'bad'");
+	opt->resume = 1;
+}
+
+/* Resumed by a key of a double and a blob: the rest, each row once. */
+START_TEST(test_copy_resumes_by_double_and_blob_key)
+{
+	dal_repo *from = open_kind(K_SQLITE, "src.db"), *to = open_kind(K_SQLITE, "dst.db");
+	const char *tables[] = {table, NULL};
+	dal_copy_options opt = {.tables = tables, .batch_rows = 100};
+	dal_copy_result res;
+	dal_error err;
+
+	interrupted_copy(from, to, 1, &opt);
+	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
+	ck_assert_int_eq(res.rows_copied, 400);
+	ck_assert_uint_eq(res.mismatches, 0);
+	ck_assert_int_eq(count(to, "SELECT COUNT(DISTINCT x) FROM %s"), 1000);
+	ck_assert_int_eq(count(to, "SELECT SUM(d * 4) FROM %s"), 500500);
+	dal_repo_close(from);
+	dal_repo_close(to);
+}
+END_TEST
+
+/* Without a primary key there is no place to resume from: the rows of the
+ * interrupted run are deleted and the table copied again, each row once. */
+START_TEST(test_copy_resume_without_key_starts_the_table_over)
+{
+	dal_repo *from = open_kind(K_SQLITE, "src.db"), *to = open_kind(K_SQLITE, "dst.db");
+	const char *tables[] = {table, NULL};
+	dal_copy_options opt = {.tables = tables, .batch_rows = 100};
+	dal_copy_result res;
+	dal_error err;
+
+	interrupted_copy(from, to, 0, &opt);
+	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
+	ck_assert_int_eq(res.rows_copied, 1000);
+	ck_assert_uint_eq(res.mismatches, 0);
+	ck_assert_int_eq(count(to, "SELECT COUNT(DISTINCT x) FROM %s"), 1000);
+	ck_assert_int_eq(count(to, "SELECT COUNT(*) FROM %s"), 1000);
+	dal_repo_close(from);
+	dal_repo_close(to);
+}
+END_TEST
+
+/* Resuming by key needs the target to hold exactly the committed rows:
+ * with rows deleted behind the copy's back it refuses, naming both counts;
+ * with the table dropped it creates it again and starts over. */
+START_TEST(test_copy_resume_checks_the_target)
+{
+	dal_repo *from = open_kind(K_SQLITE, "src.db"), *to = open_kind(K_SQLITE, "dst.db");
+	const char *tables[] = {table, NULL};
+	dal_copy_options opt = {.tables = tables, .batch_rows = 100};
+	dal_copy_result res;
+	dal_error err;
+
+	interrupted_copy(from, to, 1, &opt);
+	execf(to, "DELETE FROM %s WHERE d < 10");
+	ck_assert_int_eq(dal_copy_run(from, to, &opt, &res, &err), DAL_ECONSTRAINT);
+	tu_assert_has(err.message, "has 561 rows but dal_copy_state records 600 committed");
+	tu_assert_has(err.message, "refusing to resume");
+
+	execf(to, "DROP TABLE %s");
+	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
+	ck_assert_uint_eq(res.tables_created, 1);
+	ck_assert_int_eq(res.rows_copied, 1000);
+	ck_assert_uint_eq(res.mismatches, 0);
+	dal_repo_close(from);
+	dal_repo_close(to);
+}
+END_TEST
+
+/* Names in tables are checked before any table is copied: a table the
+ * source lacks is DAL_ENOTFOUND, the copy's own state table and an empty
+ * name are DAL_EMISUSE, each named; dal_copy_checksum() refuses NULL
+ * arguments. */
+START_TEST(test_copy_refuses_unknown_table_and_null_arguments)
+{
+	dal_repo *from = open_kind(K_SQLITE, "src.db"), *to = open_kind(K_SQLITE, "dst.db");
+	const char *tables[] = {"dal_cov_no_such_table", NULL};
+	const char *state[] = {"present", DAL_COPY_STATE_TABLE, NULL}, *empty[] = {"", NULL};
+	dal_copy_options opt = {.tables = tables};
+	dal_copy_result res;
+	dal_error err;
+	int64_t rows;
+	uint64_t sum;
+	int rc;
+
+	tu_repo_exec(from, "CREATE TABLE present (x INTEGER)");
+	rc = dal_copy_run(from, to, &opt, &res, &err);
+	ck_assert_msg(rc == DAL_ENOTFOUND, "%s: %s", dal_code_name(rc), err.message);
+	tu_assert_has(err.message, "no table 'dal_cov_no_such_table' in main");
+	opt.tables = state;
+	ck_assert_int_eq(dal_copy_run(from, to, &opt, &res, &err), DAL_EMISUSE);
+	tu_assert_has(err.message, "'dal_copy_state' is not a table to copy");
+	opt.tables = empty;
+	ck_assert_int_eq(dal_copy_run(from, to, &opt, &res, &err), DAL_EMISUSE);
+	tu_assert_has(err.message, "'' is not a table to copy");
+	ck_assert_int_eq(count(to, "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+	                           "('%s', 'present', 'dal_cov_no_such_table')"), 0);
+	ck_assert_int_eq(dal_copy_checksum(from, NULL, &rows, &sum, &err), DAL_EMISUSE);
+	tu_assert_has(err.message, "NULL argument");
+	dal_repo_close(from);
+	dal_repo_close(to);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cov_copy");
@@ -266,6 +423,10 @@ int main(void)
 	tcase_add_test(tc, test_copy_types_pgsql_to_mysql);
 	tcase_add_test(tc, test_copy_types_mysql_to_pgsql);
 	tcase_add_test(tc, test_copy_types_mysql_to_sqlite);
+	tcase_add_test(tc, test_copy_resumes_by_double_and_blob_key);
+	tcase_add_test(tc, test_copy_resume_without_key_starts_the_table_over);
+	tcase_add_test(tc, test_copy_resume_checks_the_target);
+	tcase_add_test(tc, test_copy_refuses_unknown_table_and_null_arguments);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <dal/dal.h>
+#include <dal/rows.h>
 
 #include "testutil.h"
 
@@ -646,6 +647,29 @@ START_TEST(test_pgsql_error_in_the_middle_of_a_streamed_result)
 }
 END_TEST
 
+/* dal_row_insert() asked for the generated key on PostgreSQL (RETURNING)
+ * needs the key's column: refused without it, nothing inserted; with it,
+ * the key comes back. */
+START_TEST(test_pgsql_row_insert_returning_needs_key_column)
+{
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	const dal_field f[] = {DAL_FIELD_INT64("v", 5)};
+	int64_t id = 0;
+
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_ret", NULL);
+	exec_ok(c, "CREATE TABLE dal_cov_ret (id SERIAL PRIMARY KEY, v INT)");
+	ck_assert_int_eq(dal_row_insert(c, "dal_cov_ret", f, 1, NULL, &id), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "key_column is needed to return the key");
+	ck_assert_int_eq(value(c, "SELECT COUNT(*) FROM dal_cov_ret"), 0);
+	ck_assert_int_eq(dal_row_insert(c, "dal_cov_ret", f, 1, "id", &id), DAL_OK);
+	ck_assert_int_eq(id, value(c, "SELECT MAX(id) FROM dal_cov_ret"));
+	exec_ok(c, "DROP TABLE dal_cov_ret");
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -673,6 +697,7 @@ int main(void)
 	tcase_add_test(tc, test_pgsql_tls_settings_that_cannot_work);
 	tcase_add_test(tc, test_pgsql_copy_batch_carries_every_kind);
 	tcase_add_test(tc, test_pgsql_error_in_the_middle_of_a_streamed_result);
+	tcase_add_test(tc, test_pgsql_row_insert_returning_needs_key_column);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -410,6 +410,52 @@ START_TEST(test_copy_refuses_unknown_table_and_null_arguments)
 }
 END_TEST
 
+/* ---- checksums that must agree across backends ---------------------- */
+
+/*
+ * A SQLite table whose name holds a double quote, with a signed and a zero
+ * decimal, ISO timestamps with a 'T' and trailing zeros, and -0.0: copied
+ * to a server, each side prints the values its own way ("-2.500" against
+ * -2.5, "03:04:05.5" against "T03:04:05.500000"), and the verification
+ * still finds both sides equal.
+ */
+static void normalized_copy(enum kind dst)
+{
+	static const char name[] = "cov \"q\" t";
+	dal_repo *from = open_kind(K_SQLITE, "src.db"), *to = open_kind(dst, "dst.db");
+	const char *tables[] = {name, NULL};
+	dal_copy_options opt = {.tables = tables};
+	dal_copy_result res;
+	dal_error err;
+	char sql[256];
+
+	if (!to) {
+		dal_repo_close(from);
+		return;
+	}
+	snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", dst == K_MYSQL ? "`cov \"q\" t`"
+	                                                                      : "\"cov \"\"q\"\" t\"");
+	dal_repo_exec(to, sql, NULL, NULL);
+	dal_repo_exec(to, "DELETE FROM dal_copy_state WHERE table_name = 'cov \"q\" t'", NULL, NULL);
+	tu_repo_exec(from, "CREATE TABLE \"cov \"\"q\"\" t\" (k INTEGER PRIMARY KEY, "
+	                   "n DECIMAL(10,3), t TIMESTAMP, f REAL)");
+	tu_repo_exec(from, "INSERT INTO \"cov \"\"q\"\" t\" VALUES "
+	                   "(1, -2.5, '2024-01-02T03:04:05.500000', -0.0), "
+	                   "(2, 0, '2024-01-02 03:04:05', 0.0), (3, 7.25, NULL, NULL)");
+	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
+	ck_assert_int_eq(res.rows_copied, 3);
+	ck_assert_uint_eq(res.mismatches, 0);
+	dal_repo_exec(to, sql, NULL, NULL);
+	dal_repo_exec(to, "DELETE FROM dal_copy_state WHERE table_name = 'cov \"q\" t'", NULL, NULL);
+	dal_repo_close(from);
+	dal_repo_close(to);
+}
+
+START_TEST(test_copy_checksums_agree_sqlite_to_pgsql) { normalized_copy(K_PGSQL); }
+END_TEST
+START_TEST(test_copy_checksums_agree_sqlite_to_mysql) { normalized_copy(K_MYSQL); }
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cov_copy");
@@ -427,6 +473,8 @@ int main(void)
 	tcase_add_test(tc, test_copy_resume_without_key_starts_the_table_over);
 	tcase_add_test(tc, test_copy_resume_checks_the_target);
 	tcase_add_test(tc, test_copy_refuses_unknown_table_and_null_arguments);
+	tcase_add_test(tc, test_copy_checksums_agree_sqlite_to_pgsql);
+	tcase_add_test(tc, test_copy_checksums_agree_sqlite_to_mysql);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

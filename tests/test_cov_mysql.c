@@ -433,6 +433,45 @@ START_TEST(test_mysql_error_in_the_middle_of_a_streamed_result)
 }
 END_TEST
 
+/* A batch of CALLs: MariaDB refuses CALL in bulk (error 1295), so the
+ * rows run one at a time instead, all in one transaction: every call is
+ * made; when one fails, none stays. */
+START_TEST(test_mysql_batch_of_calls_runs_row_by_row)
+{
+	static const int64_t ids[3] = {1, 2, 3}, bad[3] = {4, -1, 5};
+	dal_batch_column col = {DAL_TYPE_INT64, ids, NULL, NULL};
+	dal_repo *r = open_url(url);
+	dal_conn *c = acquire(r);
+	dal_stmt *s;
+	int64_t affected = -1;
+	size_t failed = 99;
+	int rc;
+
+	dal_conn_exec(c, "DROP PROCEDURE IF EXISTS dal_cov_ins", NULL);
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_calls", NULL);
+	exec_ok(c, "CREATE TABLE dal_cov_calls (id INT, CHECK (id > 0))");
+	exec_ok(c, "CREATE PROCEDURE dal_cov_ins(IN v INT) INSERT INTO dal_cov_calls VALUES (v)");
+	s = prepare(c, "CALL dal_cov_ins(?)");
+	rc = dal_stmt_execute_batch(s, &col, 1, 3, &affected, &failed);
+	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
+	col.values = bad;
+	rc = dal_stmt_execute_batch(s, &col, 1, 3, NULL, &failed);
+	ck_assert_msg(rc == DAL_ECONSTRAINT, "%s: %s", dal_code_name(rc),
+	              dal_stmt_error(s)->message);
+	ck_assert_uint_eq(failed, 1);
+	dal_stmt_close(s);
+	s = prepare(c, "SELECT COUNT(*), SUM(id) FROM dal_cov_calls");
+	step_row(s);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 3);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 1), 6);
+	dal_stmt_close(s);
+	exec_ok(c, "DROP PROCEDURE dal_cov_ins");
+	exec_ok(c, "DROP TABLE dal_cov_calls");
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -455,6 +494,7 @@ int main(void)
 	tcase_add_test(tc, test_mysql_batch_on_a_killed_session_is_not_sent);
 	tcase_add_test(tc, test_mysql_streaming_result_keeps_the_connection);
 	tcase_add_test(tc, test_mysql_error_in_the_middle_of_a_streamed_result);
+	tcase_add_test(tc, test_mysql_batch_of_calls_runs_row_by_row);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

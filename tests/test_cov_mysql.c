@@ -472,6 +472,54 @@ START_TEST(test_mysql_batch_of_calls_runs_row_by_row)
 }
 END_TEST
 
+/* A killed session, found dead by a ping (which the connector answers by
+ * closing the handle): a statement, an exec and a batch after it are
+ * refused as not sent (DAL_ECONNECT, safe to retry), never as an unknown
+ * outcome, and the batch left no row. */
+START_TEST(test_mysql_requests_after_a_failed_ping_are_not_sent)
+{
+	static const int64_t ids[2] = {1, 2};
+	dal_batch_column col = {DAL_TYPE_INT64, ids, NULL, NULL};
+	dal_repo *r = open_url(url);
+	dal_conn *c = acquire(r), *other;
+	dal_stmt *s, *b;
+	char sql[64];
+	int rc;
+
+	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_gone", NULL);
+	exec_ok(c, "CREATE TABLE dal_cov_gone (id INT)");
+	s = prepare(c, "SELECT CONNECTION_ID()");
+	step_row(s);
+	snprintf(sql, sizeof sql, "KILL %lld", (long long)dal_stmt_column_int64(s, 0));
+	dal_stmt_close(s);
+	s = prepare(c, "SELECT 5");
+	b = prepare(c, "INSERT INTO dal_cov_gone (id) VALUES (?)");
+	other = acquire(r);
+	exec_ok(other, sql);
+	usleep(200000); /* the server closes the socket after KILL returns */
+	ck_assert_int_eq(dal_conn_ping(c, NULL), DAL_ECONNECT);
+	rc = dal_stmt_step(s);
+	ck_assert_msg(rc == DAL_ECONNECT, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
+	tu_assert_has(dal_stmt_error(s)->message, "the request was not sent");
+	rc = dal_conn_exec(c, "SELECT 1", NULL);
+	ck_assert_msg(rc == DAL_ECONNECT, "%s: %s", dal_code_name(rc), dal_conn_error(c)->message);
+	tu_assert_has(dal_conn_error(c)->message, "the request was not sent");
+	rc = dal_stmt_execute_batch(b, &col, 1, 2, NULL, NULL);
+	ck_assert_msg(rc == DAL_ECONNECT, "%s: %s", dal_code_name(rc), dal_stmt_error(b)->message);
+	tu_assert_has(dal_stmt_error(b)->message, "the request was not sent");
+	dal_stmt_close(s);
+	dal_stmt_close(b);
+	dal_conn_release(c);
+	s = prepare(other, "SELECT COUNT(*) FROM dal_cov_gone");
+	step_row(s);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 0);
+	dal_stmt_close(s);
+	exec_ok(other, "DROP TABLE dal_cov_gone");
+	dal_conn_release(other);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -495,6 +543,7 @@ int main(void)
 	tcase_add_test(tc, test_mysql_streaming_result_keeps_the_connection);
 	tcase_add_test(tc, test_mysql_error_in_the_middle_of_a_streamed_result);
 	tcase_add_test(tc, test_mysql_batch_of_calls_runs_row_by_row);
+	tcase_add_test(tc, test_mysql_requests_after_a_failed_ping_are_not_sent);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

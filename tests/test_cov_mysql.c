@@ -520,6 +520,35 @@ START_TEST(test_mysql_requests_after_a_failed_ping_are_not_sent)
 }
 END_TEST
 
+/* dal_conn_cancel() of a result still being streamed whose session was
+ * killed meanwhile (KILL from another session): the server has no such
+ * session left to stop, which is not an error for a cancel. */
+START_TEST(test_mysql_cancel_of_a_killed_session_is_not_an_error)
+{
+	dal_repo *r = open_url(url);
+	dal_conn *c = acquire(r), *killer;
+	dal_stmt *s;
+	char sql[64];
+	int rc;
+
+	s = prepare(c, "SELECT CONNECTION_ID()");
+	step_row(s);
+	snprintf(sql, sizeof sql, "KILL %lld", (long long)dal_stmt_column_int64(s, 0));
+	dal_stmt_close(s);
+	s = prepare(c, "SELECT seq FROM seq_1_to_100000");
+	step_row(s);
+	killer = acquire(r);
+	exec_ok(killer, sql);
+	dal_conn_release(killer);
+	usleep(200000); /* the killed session's thread ends */
+	rc = dal_conn_cancel(c);
+	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), dal_conn_error(c)->message);
+	dal_stmt_close(s);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -544,6 +573,7 @@ int main(void)
 	tcase_add_test(tc, test_mysql_error_in_the_middle_of_a_streamed_result);
 	tcase_add_test(tc, test_mysql_batch_of_calls_runs_row_by_row);
 	tcase_add_test(tc, test_mysql_requests_after_a_failed_ping_are_not_sent);
+	tcase_add_test(tc, test_mysql_cancel_of_a_killed_session_is_not_an_error);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -282,7 +282,7 @@ START_TEST(test_pgsql_text_format_result_decodes_every_kind)
 END_TEST
 
 struct logged {
-	int debug, info;
+	int debug, info, warn;
 	char line[512];
 };
 
@@ -296,14 +296,17 @@ static void on_log(dal_log_level level, const char *msg, void *ud)
 		l->debug++;
 	else if (level == DAL_LOG_INFO)
 		l->info++;
+	else if (level == DAL_LOG_WARN)
+		l->warn++;
 	snprintf(l->line, sizeof l->line, "%s", msg);
 }
 
 /* A server DEBUG message (client_min_messages lowered) is a DEBUG log
- * line and an INFO message an INFO line, each prefixed with the backend. */
+ * line, an INFO message an INFO line and a WARNING a WARN line with its
+ * detail and hint, each prefixed with the backend. */
 START_TEST(test_pgsql_notices_keep_their_level)
 {
-	struct logged l = {0, 0, ""};
+	struct logged l = {0, 0, 0, ""};
 	dal_repo *r = open_repo();
 	dal_conn *c = acquire(r);
 
@@ -315,6 +318,10 @@ START_TEST(test_pgsql_notices_keep_their_level)
 	exec_ok(c, "DO $$ BEGIN RAISE INFO 'dal-cov-notice info'; END $$");
 	ck_assert_int_eq(l.info, 1);
 	tu_assert_has(l.line, "postgresql INFO: dal-cov-notice info");
+	exec_ok(c, "DO $$ BEGIN RAISE WARNING 'dal-cov-notice warn' USING DETAIL = 'the detail', "
+	           "HINT = 'the hint'; END $$");
+	ck_assert_int_eq(l.warn, 1);
+	tu_assert_has(l.line, "postgresql WARNING: dal-cov-notice warn (the detail); hint: the hint");
 	exec_ok(c, "RESET client_min_messages");
 	dal_log_set(NULL, NULL);
 	dal_conn_release(c);
@@ -670,6 +677,55 @@ START_TEST(test_pgsql_row_insert_returning_needs_key_column)
 }
 END_TEST
 
+/* Values bound to parameters of another declared type arrive as the
+ * server converts them: a boolean into int4 (1) and text (PostgreSQL's
+ * "t"), an int64
+ * beyond 2^53 into float8 (rounded by the server, not by a binary cast),
+ * a double that float4 cannot hold exactly (rounded to float4); and the
+ * negative ends out of range (int4, int2, float4) are refused (22003). */
+START_TEST(test_pgsql_parameters_convert_to_their_declared_types)
+{
+	dal_repo *r = open_repo();
+	dal_conn *c = acquire(r);
+	dal_stmt *s;
+	int rc;
+
+	s = prepare(c, "SELECT CAST(? AS int4), CAST(? AS text), CAST(? AS float8), "
+	               "CAST(? AS float4), 4000000000::oid, CAST(1.5 AS float4), true");
+	ck_assert_int_eq(dal_stmt_bind_bool(s, 1, 1), DAL_OK);
+	ck_assert_int_eq(dal_stmt_bind_bool(s, 2, 1), DAL_OK);
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 3, (INT64_C(1) << 53) + 1), DAL_OK);
+	ck_assert_int_eq(dal_stmt_bind_double(s, 4, 0.1), DAL_OK);
+	step_row(s);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 1);
+	ck_assert_str_eq(dal_stmt_column_text(s, 1, NULL), "t");
+	ck_assert_double_eq(dal_stmt_column_double(s, 2), 9007199254740992.0);
+	ck_assert_double_eq(dal_stmt_column_double(s, 3), (double)0.1f);
+	ck_assert_int_eq(dal_stmt_column_int64(s, 4), 4000000000LL);
+	ck_assert_double_eq(dal_stmt_column_double(s, 5), 1.5);
+	ck_assert_int_eq(dal_stmt_column_bool(s, 6), 1);
+	dal_stmt_close(s);
+
+	s = prepare(c, "SELECT CAST(? AS int4)");
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, INT64_MIN), DAL_OK);
+	rc = dal_stmt_step(s);
+	ck_assert_msg(rc == DAL_EDATA, "%s", dal_code_name(rc));
+	dal_stmt_close(s);
+	s = prepare(c, "SELECT CAST(? AS int2)");
+	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, -40000), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_EDATA);
+	ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "22003");
+	dal_stmt_close(s);
+	s = prepare(c, "SELECT CAST(? AS float4)");
+	ck_assert_int_eq(dal_stmt_bind_double(s, 1, -1e300), DAL_OK);
+	ck_assert_int_eq(dal_stmt_step(s), DAL_EDATA);
+	ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "22003");
+	dal_stmt_close(s);
+	dal_conn_release(c);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s;
@@ -698,6 +754,7 @@ int main(void)
 	tcase_add_test(tc, test_pgsql_copy_batch_carries_every_kind);
 	tcase_add_test(tc, test_pgsql_error_in_the_middle_of_a_streamed_result);
 	tcase_add_test(tc, test_pgsql_row_insert_returning_needs_key_column);
+	tcase_add_test(tc, test_pgsql_parameters_convert_to_their_declared_types);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -3,7 +3,8 @@
  * a backup or restore that meets a lock held by another connection, a
  * damaged database refused by the integrity check on both sides, a backup
  * whose final rename fails, and a connection that cannot switch to WAL
- * while another one holds the file exclusively. Public API only.
+ * while another one holds the file exclusively; a COMMIT refused by a
+ * deferred foreign key; SQL that SQLite would cut short. Public API only.
  */
 #define _GNU_SOURCE
 #include <check.h>
@@ -188,6 +189,74 @@ START_TEST(test_sqlite_backup_restore_and_wal_switch_wait_for_a_lock)
 }
 END_TEST
 
+static void exec_on(dal_conn *c, const char *sql)
+{
+	ck_assert_msg(dal_conn_exec(c, sql, NULL) == DAL_OK, "%s: %s", sql,
+	              dal_conn_error(c)->message);
+}
+
+/* A COMMIT refused by a deferred foreign key ends the transaction anyway,
+ * rolled back, and says so; a transaction SQLite itself ended leaves
+ * nothing for a rollback to do. */
+START_TEST(test_sqlite_commit_refused_by_deferred_key_rolls_back)
+{
+	char *db = path_in("fk.db");
+	dal_repo *r = open_file(db, "journal_mode=WAL&foreign_keys=on");
+	dal_conn *c;
+	dal_error err;
+	int rc;
+
+	ck_assert_int_eq(dal_conn_acquire(r, &c, &err), DAL_OK);
+	exec_on(c, "CREATE TABLE p (id INTEGER PRIMARY KEY)");
+	exec_on(c, "CREATE TABLE ch (pid INTEGER REFERENCES p (id) DEFERRABLE INITIALLY DEFERRED)");
+	ck_assert_int_eq(dal_conn_begin(c), DAL_OK);
+	exec_on(c, "INSERT INTO ch VALUES (42)");
+	rc = dal_conn_commit(c);
+	ck_assert_msg(rc == DAL_ECONSTRAINT, "%s: %s", dal_code_name(rc),
+	              dal_conn_error(c)->message);
+	tu_assert_has(dal_conn_error(c)->message, "FOREIGN KEY");
+	tu_assert_has(dal_conn_error(c)->message, "(the transaction was rolled back)");
+	ck_assert_uint_eq(dal_conn_txn_depth(c), 0);
+	dal_conn_release(c);
+	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM ch"), 0);
+	dal_repo_close(r);
+	free(db);
+}
+END_TEST
+
+/* SQL that SQLite would cut short is refused at prepare: a second
+ * statement that does not compile (its error), and parameter markers
+ * SQLite knows but libdal does not rewrite (@name: 07001). A transaction
+ * opened by hand with exec makes dal_conn_begin() refuse (25001). */
+START_TEST(test_sqlite_prepare_refuses_what_it_would_cut_short)
+{
+	char *db = path_in("p.db");
+	dal_repo *r = open_file(db, "journal_mode=WAL");
+	dal_conn *c;
+	dal_stmt *s = NULL;
+	dal_error err;
+	int rc;
+
+	ck_assert_int_eq(dal_conn_acquire(r, &c, &err), DAL_OK);
+	rc = dal_stmt_prepare(c, "SELECT 1; SELEC 2", &s);
+	ck_assert_msg(rc == DAL_ESYNTAX, "%s", dal_code_name(rc));
+	tu_assert_has(dal_conn_error(c)->message, "prepare (second statement)");
+	ck_assert_ptr_null(s);
+	rc = dal_stmt_prepare(c, "SELECT @name", &s);
+	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
+	ck_assert_str_eq(dal_conn_error(c)->sqlstate, "07001");
+	tu_assert_has(dal_conn_error(c)->message, "only ? and :name markers are supported");
+	exec_on(c, "BEGIN");
+	rc = dal_conn_begin(c);
+	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
+	ck_assert_str_eq(dal_conn_error(c)->sqlstate, "25001");
+	exec_on(c, "ROLLBACK");
+	dal_conn_release(c);
+	dal_repo_close(r);
+	free(db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cov_sqlite");
@@ -198,6 +267,8 @@ int main(void)
 	tcase_add_test(tc, test_sqlite_backup_rename_failure_is_reported);
 	tcase_add_test(tc, test_sqlite_damaged_database_fails_integrity_both_ways);
 	tcase_add_test(tc, test_sqlite_backup_restore_and_wal_switch_wait_for_a_lock);
+	tcase_add_test(tc, test_sqlite_commit_refused_by_deferred_key_rolls_back);
+	tcase_add_test(tc, test_sqlite_prepare_refuses_what_it_would_cut_short);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

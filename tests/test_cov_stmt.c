@@ -125,6 +125,25 @@ START_TEST(test_stmt_null_arguments)
 	ck_assert_int_eq(dal_stmt_bind_int64(NULL, 1, 1), DAL_EMISUSE);
 	ck_assert_int_eq(dal_stmt_bind_text_static(NULL, 1, "x", -1), DAL_EMISUSE);
 	ck_assert_int_eq(dal_stmt_rows_affected(NULL), 0);
+	/* The connection and repository calls around statements. */
+	{
+		dal_conn *c2 = (dal_conn *)1;
+		dal_error err;
+		int64_t id;
+
+		ck_assert_int_eq(dal_conn_acquire(repo, NULL, &err), DAL_EMISUSE);
+		tu_assert_has(err.message, "dal_conn_acquire: out is NULL");
+		ck_assert_int_eq(dal_conn_acquire(NULL, &c2, &err), DAL_EMISUSE);
+		tu_assert_has(err.message, "dal_conn_acquire: repo is NULL");
+		ck_assert_ptr_null(c2);
+		ck_assert_int_eq(dal_conn_exec(conn, NULL, NULL), DAL_EMISUSE);
+		tu_assert_has(dal_conn_error(conn)->message, "dal_conn_exec: sql is NULL");
+		ck_assert_int_eq(dal_conn_last_insert_id(conn, NULL), DAL_EMISUSE);
+		tu_assert_has(dal_conn_error(conn)->message, "dal_conn_last_insert_id: out is NULL");
+		ck_assert_int_eq(dal_repo_ping(NULL, NULL, &err), DAL_EMISUSE);
+		ck_assert_int_eq(dal_repo_exec(NULL, "SELECT 1", &id, &err), DAL_EMISUSE);
+		ck_assert_int_eq(id, 0);
+	}
 
 	ck_assert_int_eq(dal_stmt_prepare(conn, "SELECT ?, ?, ?, ?", &s), DAL_OK);
 	ck_assert_int_eq(dal_stmt_bind_text(s, 1, NULL, 5), DAL_OK);

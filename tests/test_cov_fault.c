@@ -132,14 +132,62 @@ START_TEST(test_fault_real_failures_pass_through)
 }
 END_TEST
 
+/* The layer over a plugin without optional slots (tests/plugins/minimal.c),
+ * with and without telemetry above it: every optional call falls through
+ * both layers to the core's answer for a missing slot (DAL_EUNSUPPORTED
+ * naming the backend, or no TLS), while the layer still injects. */
+START_TEST(test_fault_over_a_plugin_without_optional_slots)
+{
+	static const char *const urls[] = {"minimal::memory:", "minimal::memory:?telemetry=off"};
+	/* minimal has no exec slot: an exec is a prepare and a step. */
+	const struct fault_rule rule = {FAULT_PREPARE, 2, 1, DAL_EBUSY};
+
+	for (size_t i = 0; i < 2; i++) {
+		dal_repo *r = open_faulty(urls[i], &rule, 1);
+		dal_conn *c;
+		dal_error e;
+		int64_t id;
+
+		ck_assert_int_eq(dal_conn_acquire(r, &c, &e), DAL_OK);
+		ck_assert_int_eq(dal_conn_exec(c, "INSERT INTO t VALUES (1)", NULL), DAL_OK);
+		ck_assert_int_eq(dal_conn_exec(c, "INSERT INTO t VALUES (2)", NULL), DAL_EBUSY);
+		tu_assert_has(dal_conn_error(c)->message, "injected fault: prepare call 2");
+		ck_assert_int_eq(dal_conn_begin(c), DAL_EUNSUPPORTED);
+		tu_assert_has(dal_conn_error(c)->message, "backend minimal");
+		ck_assert_int_eq(dal_conn_last_insert_id(c, &id), DAL_EUNSUPPORTED);
+		tu_assert_has(dal_conn_error(c)->message, "backend minimal");
+		ck_assert_int_eq(dal_conn_cancel(c), DAL_EUNSUPPORTED);
+		ck_assert_ptr_null(dal_conn_tls(c));
+		ck_assert_int_eq(dal_conn_ping(c, NULL), DAL_OK);
+		dal_conn_release(c);
+		ck_assert_int_eq(dal_repo_backup(r, "/nonexistent/x.bak", &e), DAL_EUNSUPPORTED);
+		tu_assert_has(e.message, "minimal");
+		dal_repo_close(r);
+	}
+}
+END_TEST
+
 int main(void)
 {
-	Suite *s = suite_create("cov_fault");
-	TCase *tc = tcase_create("fault");
+	const char *path = getenv("DAL_PLUGIN_PATH");
+	char *dirs;
+	Suite *s;
+	TCase *tc;
+
+	tu_clear_env();
+	/* The test plugins (minimal) are found like installed ones. */
+	if (asprintf(&dirs, "%s%s%s", TESTS_BUILDDIR, path && *path ? ":" : "",
+	             path ? path : "") < 0)
+		return 99;
+	setenv("DAL_PLUGIN_PATH", dirs, 1);
+	free(dirs);
+	s = suite_create("cov_fault");
+	tc = tcase_create("fault");
 
 	tcase_add_test(tc, test_fault_every_code_has_a_fitting_sqlstate);
 	tcase_add_test(tc, test_fault_bad_rules_are_refused);
 	tcase_add_test(tc, test_fault_real_failures_pass_through);
+	tcase_add_test(tc, test_fault_over_a_plugin_without_optional_slots);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -5,8 +5,10 @@
  * chunk is as many rows as fit under the server's max_allowed_packet (read
  * once per connection), so a batch of any size is sent in a few requests
  * and the server refuses none as too large. On a server without bulk
- * execution (MySQL) the slot declines (DAL_EUNSUPPORTED, nothing sent) and
- * the core binds and executes row by row.
+ * execution (MySQL), and for a statement the server runs only one row at a
+ * time (CALL: error 1295, before any row), the slot declines
+ * (DAL_EUNSUPPORTED, nothing applied) and the core binds and executes row
+ * by row.
  * All in one transaction: ours (BEGIN, COMMIT) with autocommit, else the
  * core's.
  *
@@ -19,6 +21,7 @@
  * the largest chunk.
  */
 #include <errmsg.h>
+#include <mysqld_error.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,6 +214,13 @@ static int run_chunk(struct dal_bstmt *s, struct column *cols, MYSQL_BIND *binds
 	my_running(c);
 	if (mysql_stmt_execute(s->st)) {
 		my_idle(c);
+		/* Some statements (CALL) run in the prepared-statement protocol
+		 * but not in bulk; the server refuses before running any row:
+		 * decline, and the core runs the rows one at a time. */
+		if (mysql_stmt_errno(s->st) == ER_UNSUPPORTED_PS)
+			return dal_error_set(err, DAL_EUNSUPPORTED, "0A000", ER_UNSUPPORTED_PS,
+			                     "batch: mysql server %s runs this statement only one "
+			                     "row at a time: %s", c->where, mysql_stmt_error(s->st));
 		return my_report_stmt(err, s, MY_REQUEST, "batch");
 	}
 	*affected += (int64_t)mysql_stmt_affected_rows(s->st);

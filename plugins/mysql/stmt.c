@@ -299,6 +299,12 @@ static int check_shape(struct dal_bstmt *s, unsigned n, dal_error *err)
 	MYSQL_FIELD *f = mariadb_stmt_fetch_fields(s->st);
 	int changed = 0;
 
+	if (n != s->ncols && !s->ncols)
+		return dal_error_set(err, DAL_EUNSUPPORTED, "0A000", 0,
+		                     "step: the statement returns %u columns but announced "
+		                     "none when prepared (a CALL of a procedure that returns "
+		                     "rows, SHOW WARNINGS...): its rows cannot be read through "
+		                     "a prepared statement on MariaDB/MySQL", n);
 	if (n != s->ncols)
 		return dal_error_set(err, DAL_EUNSUPPORTED, "0A000", 0,
 		                     "step: the statement now returns %u columns instead of "
@@ -345,6 +351,14 @@ static NOINLINE int execute(struct dal_bstmt *s, dal_error *err)
 	if (mysql_stmt_execute(s->st)) {
 		my_idle(c);
 		s->state = ST_FAILED;
+		/* Connector/C compares the column count itself once result
+		 * buffers are bound; its message ("number of parameters in
+		 * bound buffers differs...") would not say what to do. */
+		if (mysql_stmt_errno(s->st) == CR_NEW_STMT_METADATA)
+			return dal_error_set(err, DAL_EUNSUPPORTED, "0A000", CR_NEW_STMT_METADATA,
+			                     "step: the statement now returns a different number "
+			                     "of columns than when it was prepared (was a table "
+			                     "altered?); prepare it again");
 		return my_report_stmt(err, s, MY_REQUEST, "step");
 	}
 	if ((n = mysql_stmt_field_count(s->st)) == 0) {

@@ -195,6 +195,129 @@ START_TEST(test_copy_source_fails)
 }
 END_TEST
 
+/* A copy interrupted by a failed commit (call `at`), so that its state
+ * is left in the target; the source and the target's names. */
+static void interrupted(unsigned at, char *src_name, char *dst_name, size_t size)
+{
+	const struct fault_rule rule = {FAULT_COMMIT, at, 1, DAL_EBUSY};
+	const dal_copy_options opt = {.batch_rows = 2};
+	dal_repo *from, *to;
+	dal_error e;
+
+	snprintf(src_name, size, "src%d.db", ++seq);
+	snprintf(dst_name, size, "dst%d.db", seq);
+	from = make_source(src_name);
+	to = open_faulty(dst_name, &rule);
+	ck_assert_int_eq(dal_copy_run(from, to, &opt, NULL, &e), DAL_EBUSY);
+	dal_repo_close(from);
+	dal_repo_close(to);
+}
+
+/*
+ * A resumed copy (of a copy stopped at commit `at`) with call nth of slot
+ * failing: 1 if it was hit; then it failed with the fault, and resumed
+ * once more without faults it finishes and verifies.
+ */
+static int resume_with_fault(unsigned at, enum fault_slot slot, unsigned nth)
+{
+	const struct fault_rule rule = {slot, nth, 1, DAL_EBUSY};
+	const dal_copy_options again = {.batch_rows = 2, .resume = 1};
+	char src_name[64], dst_name[64], want[96];
+	dal_repo *from, *to;
+	dal_copy_result res;
+	dal_error e;
+	int rc, hit;
+
+	interrupted(at, src_name, dst_name, sizeof src_name);
+	from = open_faulty(src_name, NULL);
+	to = open_faulty(dst_name, &rule);
+	rc = dal_copy_run(from, to, &again, &res, &e);
+	hit = fault_calls(repo_fault(to), slot) >= nth;
+	if (!hit) {
+		ck_assert_msg(rc == DAL_OK, "%s", e.message);
+		dal_repo_close(to);
+		to = open_faulty(dst_name, NULL);
+	} else {
+		ck_assert_msg(rc == DAL_EBUSY, "resume after commit %u, %s call %u: %s: %s", at,
+		              fault_slot_name(slot), nth, dal_code_name(rc), e.message);
+		snprintf(want, sizeof want, "injected fault: %s call %u fails", fault_slot_name(slot),
+		         nth);
+		tu_assert_has(e.message, want);
+		dal_repo_close(to);
+		to = open_faulty(dst_name, NULL);
+		rc = dal_copy_run(from, to, &again, &res, &e);
+		ck_assert_msg(rc == DAL_OK, "%s", e.message);
+	}
+	ck_assert_uint_eq(res.mismatches, 0);
+	assert_same(from, to, "k");
+	assert_same(from, to, "nokey");
+	dal_repo_close(from);
+	dal_repo_close(to);
+	return hit;
+}
+
+/* Resumes of a copy stopped inside the keyed table (commit 2: resumed
+ * by key) and inside the table without a key (commit 6: its rows are
+ * deleted and copied again), each call failing in turn. */
+START_TEST(test_copy_resume_fails)
+{
+	static const enum fault_slot slots[] = {FAULT_PREPARE, FAULT_STEP, FAULT_BIND, FAULT_EXEC};
+	static const unsigned at[] = {2, 6};
+
+	for (size_t a = 0; a < 2; a++)
+		for (size_t i = 0; i < sizeof slots / sizeof *slots; i++) {
+			unsigned nth = 1;
+
+			while (resume_with_fault(at[a], slots[i], nth))
+				ck_assert_msg(++nth < 2000, "no end");
+			ck_assert_msg(nth > 1, "%s: no call", fault_slot_name(slots[i]));
+		}
+}
+END_TEST
+
+/* A resume key in dal_copy_state that the copy did not write: refused
+ * with DAL_EDATA naming the table (or, for a NULL key of a column that
+ * cannot be NULL, resumed from nowhere: the verification finds the rows
+ * missing). The target's rows are kept. */
+START_TEST(test_copy_resume_key_tampered)
+{
+	static const struct {
+		const char *key;
+		int code;
+		const char *msg;
+	} cases[] = {
+		{"zz", DAL_EDATA, "copy: table k: the resume key in dal_copy_state is not one this "
+		                  "copy wrote ('zz')"},
+		{"q:1;", DAL_EDATA, "copy: table k: bad resume key in dal_copy_state"},
+		{"t:abc;", DAL_EDATA, "copy: table k: bad resume key in dal_copy_state"},
+		{"x:0G;", DAL_EDATA, "copy: table k: bad resume key in dal_copy_state"},
+		{"n:;", DAL_EDATA, "copy: verification failed for 1 table (source/target rows): "
+		                   "k (rows 7/2)"},
+	};
+	const dal_copy_options again = {.batch_rows = 2, .resume = 1};
+
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char src_name[64], dst_name[64], sql[200];
+		dal_repo *from, *to;
+		dal_error e;
+		int rc;
+
+		interrupted(2, src_name, dst_name, sizeof src_name);
+		from = open_faulty(src_name, NULL);
+		to = open_faulty(dst_name, NULL);
+		snprintf(sql, sizeof sql, "UPDATE dal_copy_state SET last_key = '%s' "
+		         "WHERE table_name = 'k'", cases[i].key);
+		tu_repo_exec(to, sql);
+		rc = dal_copy_run(from, to, &again, NULL, &e);
+		ck_assert_msg(rc == cases[i].code, "%s: %s: %s", cases[i].key, dal_code_name(rc),
+		              e.message);
+		ck_assert_str_eq(e.message, cases[i].msg);
+		dal_repo_close(from);
+		dal_repo_close(to);
+	}
+}
+END_TEST
+
 /* The first column of the one row sql returns on r, as text (static). */
 static const char *text_of(dal_repo *r, const char *sql)
 {
@@ -353,6 +476,8 @@ int main(void)
 	tcase_add_test(tc, test_copy_target_begin_commit_fail);
 	tcase_add_test(tc, test_copy_target_bind_fails);
 	tcase_add_test(tc, test_copy_source_fails);
+	tcase_add_test(tc, test_copy_resume_fails);
+	tcase_add_test(tc, test_copy_resume_key_tampered);
 	tcase_add_test(tc, test_copy_into_a_backend_without_facts);
 	tcase_add_test(tc, test_copy_from_a_backend_without_facts);
 	suite_add_tcase(s, tc);

@@ -138,9 +138,9 @@ START_TEST(test_file_database_without_default_path)
 }
 END_TEST
 
-/* A relative path is made absolute against the working directory; when
- * that is gone (removed under the process), against '/', and the path is
- * still absolute. */
+/* A relative path of a URL is made absolute against the working
+ * directory; when that is gone (removed under the process), against '/',
+ * and the path is still absolute. */
 static void path_fn(const char *key, const char *value, const char *source, void *ud)
 {
 	(void)source;
@@ -151,18 +151,15 @@ static void path_fn(const char *key, const char *value, const char *source, void
 START_TEST(test_relative_path_without_cwd)
 {
 	char *gone, out[4096] = "";
-	dal_config *cfg;
 	dal_error e;
 
 	ck_assert_int_gt(asprintf(&gone, "%s/gone", tmpdir), 0);
 	ck_assert_int_eq(mkdir(gone, 0700), 0);
 	ck_assert_int_eq(chdir(gone), 0);
 	ck_assert_int_eq(rmdir(gone), 0);
-	cfg = tu_config_parse("[main]\ntype = sqlite\npath = rel.db\n");
-	ck_assert_msg(dal_config_describe(cfg, "main", NULL, path_fn, out, &e) == DAL_OK, "%s",
-	              e.message);
+	ck_assert_msg(dal_config_describe(NULL, "main", "sqlite:///rel.db", path_fn, out, &e) ==
+	                      DAL_OK, "%s", e.message);
 	ck_assert_str_eq(out, "/rel.db");
-	dal_config_free(cfg);
 	ck_assert_int_eq(chdir("/"), 0);
 	free(gone);
 }
@@ -207,6 +204,59 @@ START_TEST(test_plugin_registers_another_name)
 }
 END_TEST
 
+/* A plugin file that does not load: the message gives dlopen()'s reason
+ * for the shared object behind it -- for a libtool .la, the one in .libs/
+ * (a build tree) or else next to it. */
+START_TEST(test_plugin_file_does_not_load)
+{
+	static const char *const layouts[] = {".libs/", ""};
+	const char *old = getenv("DAL_PLUGIN_PATH");
+
+	for (size_t i = 0; i < 2; i++) {
+		char *dir, *la, *so, *path, want[8400];
+		dal_repo *r = NULL;
+		dal_error e;
+
+		ck_assert_int_gt(asprintf(&dir, "%s/p%zu", tmpdir, i), 0);
+		ck_assert_int_eq(mkdir(dir, 0700), 0);
+		ck_assert_int_gt(asprintf(&la, "%s/backend_brokenla.la", dir), 0);
+		free(tu_write_file(dir, "backend_brokenla.la",
+		                   "# backend_brokenla.la - a libtool library file\n"
+		                   "dlname='backend_brokenla.so'\nlibrary_names='backend_brokenla.so'\n"
+		                   "old_library=''\ndependency_libs=''\ninstalled=no\n"
+		                   "shouldnotlink=yes\nlibdir='/nowhere'\n"));
+		if (*layouts[i]) {
+			char *libs;
+
+			ck_assert_int_gt(asprintf(&libs, "%s/.libs", dir), 0);
+			ck_assert_int_eq(mkdir(libs, 0700), 0);
+			free(libs);
+		}
+		ck_assert_int_gt(asprintf(&so, "%s/%sbackend_brokenla.so", dir, layouts[i]), 0);
+		{
+			FILE *f = fopen(so, "w");
+
+			ck_assert_ptr_nonnull(f);
+			fputs("This is not a shared object, but text long enough to be read as "
+			      "a header and refused as one by the dynamic loader.\n", f);
+			ck_assert_int_eq(fclose(f), 0);
+		}
+		ck_assert_int_gt(asprintf(&path, "%s:%s", dir, old ? old : ""), 0);
+		setenv("DAL_PLUGIN_PATH", path, 1);
+		ck_assert_int_eq(dal_repo_open_url(&r, "brokenla:///x.db", &e), DAL_EPLUGIN_LOAD);
+		ck_assert_ptr_null(r);
+		snprintf(want, sizeof want, "cannot load plugin %s: %s: ", la, so);
+		ck_assert_msg(strncmp(e.message, want, strlen(want)) == 0, "%s", e.message);
+		tu_assert_has(e.message, "ELF");
+		setenv("DAL_PLUGIN_PATH", old, 1);
+		free(dir);
+		free(la);
+		free(so);
+		free(path);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	const char *path = getenv("DAL_PLUGIN_PATH");
@@ -228,6 +278,7 @@ int main(void)
 	tcase_add_test(tc, test_file_database_without_default_path);
 	tcase_add_test(tc, test_relative_path_without_cwd);
 	tcase_add_test(tc, test_plugin_registers_another_name);
+	tcase_add_test(tc, test_plugin_file_does_not_load);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

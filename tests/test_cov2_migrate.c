@@ -322,6 +322,30 @@ START_TEST(test_reset_faults)
 }
 END_TEST
 
+/* With err NULL, a failure gives its code alone: the migrator and
+ * db-reset write no message anywhere and do not crash. */
+START_TEST(test_failures_without_err)
+{
+	const struct fault_rule rule = {FAULT_EXEC, 1, 0, CODE};
+	dal_repo *r = open_db("n.db", NULL);
+	dal_migrator *m;
+	dal_error e;
+
+	tu_repo_exec(r, "CREATE TABLE x (a INTEGER)");
+	dal_repo_close(r);
+	r = open_db("n.db", &rule);
+	ck_assert_msg(dal_migrator_open(&m, r, migdir, &e) == DAL_OK, "%s", e.message);
+	ck_assert_int_eq(dal_migrator_up(m, -1, NULL, NULL), CODE);
+	ck_assert_int_eq(dal_migrator_stamp(m, 1, NULL), CODE);
+	dal_migrator_close(m);
+	ck_assert_int_eq(dal_repo_drop_all(r, 0, NULL, NULL, NULL, NULL), CODE);
+	dal_repo_close(r);
+	r = open_db("n.db", NULL);
+	ck_assert_int_eq(count_of(r, "SELECT count(*) FROM sqlite_master WHERE name = 'x'"), 1);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cov2_migrate");
@@ -332,6 +356,7 @@ int main(void)
 	tcase_add_test(tc, test_migrate_faults);
 	tcase_add_test(tc, test_migrate_read_faults);
 	tcase_add_test(tc, test_reset_faults);
+	tcase_add_test(tc, test_failures_without_err);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

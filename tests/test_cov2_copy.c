@@ -451,6 +451,45 @@ START_TEST(test_copy_from_a_backend_without_facts)
 }
 END_TEST
 
+/* Each declared type's class (core/copy_schema.c) shows in the type the
+ * target gets, here in the SQL standard's names (the nofacts target): the
+ * zoned timestamp (no zoned type declared: text), timestamps, dates,
+ * booleans as MySQL spells them, intervals and points (text, although they
+ * contain "int"), integers, doubles, decimals with a usable precision and
+ * without, blobs, text, and SQLite's free types: other text has NUMERIC
+ * affinity, no type at all holds anything (text). */
+START_TEST(test_copy_type_classes)
+{
+	char url[4200];
+	dal_repo *from, *to, *check;
+	dal_copy_result res;
+	dal_error e;
+
+	url_of(url, sizeof url, "src.db");
+	from = tu_repo_open(url);
+	tu_repo_exec(from, "CREATE TABLE c (a TIMESTAMPTZ, b \"TIME WITH TIME ZONE\", "
+	                   "c DATETIME, d DATE, e \"TINYINT(1)\", f \"BIT(1)\", g INTERVAL, "
+	                   "h POINT, i SERIAL, j FLOAT, k DOUBLE, l \"DECIMAL(5, 2)\", "
+	                   "m \"NUMERIC(100,2)\", n NUMBER, o BYTEA, p BINARY, q CLOB, "
+	                   "r \"VARCHAR(10)\", s WHATEVER, t)");
+	snprintf(url, sizeof url, "nofacts:///%s/dst.db", tmpdir);
+	to = tu_repo_open(url);
+	ck_assert_int_eq(dal_copy_run(from, to, NULL, &res, &e), DAL_ENOTFOUND);
+	ck_assert_uint_eq(res.tables_created, 1);
+	dal_repo_close(to);
+	url_of(url, sizeof url, "dst.db");
+	check = tu_repo_open(url);
+	ck_assert_str_eq(text_of(check, "SELECT sql FROM sqlite_master WHERE name = 'c'"),
+	                 "CREATE TABLE \"c\" (\"a\" TEXT, \"b\" TEXT, \"c\" TIMESTAMP, \"d\" DATE, "
+	                 "\"e\" BOOLEAN, \"f\" BOOLEAN, \"g\" TEXT, \"h\" TEXT, \"i\" BIGINT, "
+	                 "\"j\" DOUBLE PRECISION, \"k\" DOUBLE PRECISION, \"l\" NUMERIC(5,2), "
+	                 "\"m\" NUMERIC, \"n\" NUMERIC, \"o\" BLOB, \"p\" BLOB, \"q\" TEXT, "
+	                 "\"r\" VARCHAR(10), \"s\" NUMERIC, \"t\" TEXT)");
+	dal_repo_close(check);
+	dal_repo_close(from);
+}
+END_TEST
+
 int main(void)
 {
 	const char *path = getenv("DAL_PLUGIN_PATH");
@@ -480,6 +519,7 @@ int main(void)
 	tcase_add_test(tc, test_copy_resume_key_tampered);
 	tcase_add_test(tc, test_copy_into_a_backend_without_facts);
 	tcase_add_test(tc, test_copy_from_a_backend_without_facts);
+	tcase_add_test(tc, test_copy_type_classes);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -155,6 +155,53 @@ START_TEST(test_named_repository_without_config)
 }
 END_TEST
 
+static void value_of(const char *key, const char *value, const char *source, void *ud)
+{
+	(void)source;
+	if (strcmp(key, "path") == 0 || strcmp(key, "pool_size") == 0)
+		snprintf((char *)ud + strlen(ud), 256 - strlen(ud), "%s=%s;", key, value);
+}
+
+/* Blanks of every kind (space, tab, CR, form feed, vertical tab) around
+ * keys and values are not part of them. */
+START_TEST(test_config_blanks)
+{
+	dal_config *cfg = tu_config_parse("[main]\r\n\ttype = minimal\r\n"
+	                                  "\fpath\v=\t/x.db \r\n"
+	                                  " pool_size =\f3\v\r\n");
+	char out[256] = "";
+	dal_error e;
+
+	setenv("DAL_PLUGIN_PATH", TESTS_BUILDDIR, 1); /* the minimal test plugin */
+	ck_assert_msg(dal_config_describe(cfg, "main", NULL, value_of, out, &e) == DAL_OK, "%s",
+	              e.message);
+	ck_assert_str_eq(out, "path=/x.db;pool_size=3;");
+	dal_config_free(cfg);
+}
+END_TEST
+
+/* DAL_CONFIG names the file dal_config_load() reads when given no path;
+ * set but empty, it names none. */
+START_TEST(test_config_from_env)
+{
+	char *path;
+	dal_config *cfg;
+	dal_error e;
+
+	path = tu_write_file(tmpdir, "env.ini", "[main]\ntype = sqlite\npath = /e.db\n");
+	setenv("DAL_CONFIG", path, 1);
+	ck_assert_msg(dal_config_load(&cfg, NULL, &e) == DAL_OK, "%s", e.message);
+	ck_assert_str_eq(dal_config_path(cfg), path);
+	dal_config_free(cfg);
+	setenv("DAL_CONFIG", "", 1);
+	ck_assert_msg(dal_config_load(&cfg, NULL, &e) == DAL_OK, "%s", e.message);
+	ck_assert_ptr_null(dal_config_path(cfg));
+	dal_config_free(cfg);
+	unsetenv("DAL_CONFIG");
+	free(path);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cov2_config");
@@ -167,6 +214,8 @@ int main(void)
 	tcase_add_test(tc, test_plugin_dir_absolute);
 	tcase_add_test(tc, test_plugin_dir_without_the_plugin);
 	tcase_add_test(tc, test_named_repository_without_config);
+	tcase_add_test(tc, test_config_blanks);
+	tcase_add_test(tc, test_config_from_env);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

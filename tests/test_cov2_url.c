@@ -61,6 +61,24 @@ START_TEST(test_url_refusals)
 		                    "'mysql+'"},
 		{"mysql://u:p@h/db#", "argument: URL 'mysql://u:***@h/db#': unexpected fragment "
 		                      "'***'"},
+		{"mysql://u@h1,h2:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/db",
+		 "argument: URL 'mysql://u@h1,h2:xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx/db': port "
+		 "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' is not a number (1..65535)"}, /* cut at 31 */
+		{"mysql://u@h1:5x,h2/db", "argument: URL 'mysql://u@h1:5x,h2/db': port '5x' is not a "
+		                          "number (1..65535)"},
+		{"mysql://u@h1,h2:0/db", "argument: URL 'mysql://u@h1,h2:0/db': port '0' out of range "
+		                         "(1..65535)"},
+		{"mysql://u@h1:5,h2:6,h3/db", "argument: URL 'mysql://u@h1:5,h2:6,h3/db': hosts use "
+		                              "different ports, and 'h3' names none; give every host "
+		                              "its port"},
+		{"mysql://u@h1, h2/db", "argument: URL 'mysql://u@h1, h2/db': malformed host ' h2' in "
+		                        "the host list"},
+		{"mysql://u@h1,h2/db#frag", "argument: URL 'mysql://u@h1,h2/db#frag': unexpected "
+		                            "fragment '#frag'"},
+		{"mysql://u@h/d%00b", "argument: URL 'mysql://u@h/d%00b': percent-encoded NUL (%00) in "
+		                      "the path"},
+		{"mysql://u@h/db?a=%00", "argument: URL 'mysql://u@h/db?a=%00': percent-encoded NUL "
+		                         "(%00) in the query string"},
 		{"mysql://@h/db", "repository 'main': empty password for (default user)@h:3306; set "
 		                  "password/password_file/DB_PASS or allow_empty_password = true"},
 	};
@@ -90,6 +108,10 @@ START_TEST(test_url_empty_parts_accepted)
 		{"MYSQL://u:p@h/db", "host=h;port=3306;name=db;"},
 		{"mysql://u:p@h:/db", "host=h;port=3306;name=db;"},
 		{"mysql://u:p@h1:5,h2/", "host=h1,h2;port=5;"},
+		/* Ports that differ stay in the host list, the bracketed
+		 * literal included; a one-colon literal keeps its brackets. */
+		{"mysql://u:p@[::1]:5,h2:6/db", "host=[::1]:5,h2:6;port=3306;name=db;"},
+		{"mysql://u:p@h1,[v1.x:y]:7/db", "host=h1,[v1.x:y];port=7;name=db;"},
 	};
 
 	if (!tu_backends_built("mysql"))

@@ -456,8 +456,9 @@ END_TEST
  * zoned timestamp (no zoned type declared: text), timestamps, dates,
  * booleans as MySQL spells them, intervals and points (text, although they
  * contain "int"), integers, doubles, decimals with a usable precision and
- * without, blobs, text, and SQLite's free types: other text has NUMERIC
- * affinity, no type at all holds anything (text). */
+ * without (a precision out of 1..65 or a scale out of 0..precision), blobs,
+ * text, and SQLite's free types: other text has NUMERIC affinity, no type
+ * at all holds anything (text). */
 START_TEST(test_copy_type_classes)
 {
 	char url[4200];
@@ -471,7 +472,8 @@ START_TEST(test_copy_type_classes)
 	                   "c DATETIME, d DATE, e \"TINYINT(1)\", f \"BIT(1)\", g INTERVAL, "
 	                   "h POINT, i SERIAL, j FLOAT, k DOUBLE, l \"DECIMAL(5, 2)\", "
 	                   "m \"NUMERIC(100,2)\", n NUMBER, o BYTEA, p BINARY, q CLOB, "
-	                   "r \"VARCHAR(10)\", s WHATEVER, t)");
+	                   "r \"VARCHAR(10)\", s WHATEVER, t, u \"NUMERIC(5 ,2)\", "
+	                   "v \"NUMERIC(0)\", w \"NUMERIC(5,-1)\", x \"NUMERIC(2,5)\")");
 	snprintf(url, sizeof url, "nofacts:///%s/dst.db", tmpdir);
 	to = tu_repo_open(url);
 	ck_assert_int_eq(dal_copy_run(from, to, NULL, &res, &e), DAL_ENOTFOUND);
@@ -484,8 +486,37 @@ START_TEST(test_copy_type_classes)
 	                 "\"e\" BOOLEAN, \"f\" BOOLEAN, \"g\" TEXT, \"h\" TEXT, \"i\" BIGINT, "
 	                 "\"j\" DOUBLE PRECISION, \"k\" DOUBLE PRECISION, \"l\" NUMERIC(5,2), "
 	                 "\"m\" NUMERIC, \"n\" NUMERIC, \"o\" BLOB, \"p\" BLOB, \"q\" TEXT, "
-	                 "\"r\" VARCHAR(10), \"s\" NUMERIC, \"t\" TEXT)");
+	                 "\"r\" VARCHAR(10), \"s\" NUMERIC, \"t\" TEXT, \"u\" NUMERIC(5,2), "
+	                 "\"v\" NUMERIC, \"w\" NUMERIC, \"x\" NUMERIC)");
 	dal_repo_close(check);
+	dal_repo_close(from);
+}
+END_TEST
+
+/* Views and a dal_copy_state of the source's own (it was the target of
+ * another copy) are not tables to copy. */
+START_TEST(test_copy_skips_views_and_state)
+{
+	char url[4200];
+	dal_repo *from, *to;
+	dal_copy_result res;
+	dal_error e;
+
+	url_of(url, sizeof url, "src.db");
+	from = tu_repo_open(url);
+	tu_repo_exec(from, "CREATE TABLE only_one (a INTEGER PRIMARY KEY)");
+	tu_repo_exec(from, "INSERT INTO only_one VALUES (1), (2)");
+	tu_repo_exec(from, "CREATE VIEW v AS SELECT a FROM only_one");
+	tu_repo_exec(from, "CREATE TABLE dal_copy_state (table_name TEXT)");
+	url_of(url, sizeof url, "dst.db");
+	to = tu_repo_open(url);
+	ck_assert_msg(dal_copy_run(from, to, NULL, &res, &e) == DAL_OK, "%s", e.message);
+	ck_assert_uint_eq(res.tables, 1);
+	ck_assert_int_eq(res.rows_copied, 2);
+	ck_assert_str_eq(text_of(to, "SELECT group_concat(name, ',') FROM (SELECT name FROM "
+	                             "sqlite_master WHERE type IN ('table', 'view') ORDER BY name)"),
+	                 "dal_copy_state,only_one");
+	dal_repo_close(to);
 	dal_repo_close(from);
 }
 END_TEST
@@ -520,6 +551,7 @@ int main(void)
 	tcase_add_test(tc, test_copy_into_a_backend_without_facts);
 	tcase_add_test(tc, test_copy_from_a_backend_without_facts);
 	tcase_add_test(tc, test_copy_type_classes);
+	tcase_add_test(tc, test_copy_skips_views_and_state);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

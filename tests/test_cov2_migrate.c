@@ -346,6 +346,28 @@ START_TEST(test_failures_without_err)
 }
 END_TEST
 
+/* Names of any length, with the quote character in them, are dropped:
+ * none is cut short (a DROP ... IF EXISTS of a cut name would succeed and
+ * leave the table behind). */
+START_TEST(test_reset_long_names)
+{
+	char name[1400], sql[1600];
+	dal_repo *r = open_db("long.db", NULL);
+	dal_error e;
+	size_t count = 0;
+
+	memset(name, 'x', sizeof name - 1);
+	name[sizeof name - 1] = '\0';
+	snprintf(sql, sizeof sql, "CREATE TABLE \"%s\" (a INTEGER)", name);
+	tu_repo_exec(r, sql);
+	tu_repo_exec(r, "CREATE TABLE \"q\"\"uote\" (a INTEGER)");
+	ck_assert_msg(dal_repo_drop_all(r, 0, NULL, NULL, &count, &e) == DAL_OK, "%s", e.message);
+	ck_assert_uint_eq(count, 2);
+	ck_assert_int_eq(count_of(r, "SELECT count(*) FROM sqlite_master"), 0);
+	dal_repo_close(r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("cov2_migrate");
@@ -357,6 +379,7 @@ int main(void)
 	tcase_add_test(tc, test_migrate_read_faults);
 	tcase_add_test(tc, test_reset_faults);
 	tcase_add_test(tc, test_failures_without_err);
+	tcase_add_test(tc, test_reset_long_names);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

@@ -521,6 +521,36 @@ START_TEST(test_copy_skips_views_and_state)
 }
 END_TEST
 
+/* A NULL or shared repository is refused; a source without tables is
+ * copied as nothing (not "already complete"). */
+START_TEST(test_copy_arguments)
+{
+	char url[4200];
+	dal_repo *from, *to;
+	dal_copy_result res;
+	dal_error e;
+
+	url_of(url, sizeof url, "empty.db");
+	from = tu_repo_open(url);
+	url_of(url, sizeof url, "dst.db");
+	to = tu_repo_open(url);
+	ck_assert_int_eq(dal_copy_run(NULL, to, NULL, NULL, &e), DAL_EMISUSE);
+	ck_assert_str_eq(e.message, "dal_copy_run: a repository is NULL");
+	ck_assert_int_eq(dal_copy_run(from, NULL, NULL, NULL, &e), DAL_EMISUSE);
+	ck_assert_str_eq(e.message, "dal_copy_run: a repository is NULL");
+	ck_assert_int_eq(dal_copy_run(from, from, NULL, NULL, &e), DAL_EMISUSE);
+	ck_assert_str_eq(e.message, "dal_copy_run: the source and the target are the same "
+	                            "repository");
+
+	ck_assert_msg(dal_copy_run(from, to, NULL, &res, &e) == DAL_OK, "%s", e.message);
+	ck_assert_uint_eq(res.tables, 0);
+	ck_assert_int_eq(res.already_complete, 0);
+
+	dal_repo_close(to);
+	dal_repo_close(from);
+}
+END_TEST
+
 int main(void)
 {
 	const char *path = getenv("DAL_PLUGIN_PATH");
@@ -552,6 +582,7 @@ int main(void)
 	tcase_add_test(tc, test_copy_from_a_backend_without_facts);
 	tcase_add_test(tc, test_copy_type_classes);
 	tcase_add_test(tc, test_copy_skips_views_and_state);
+	tcase_add_test(tc, test_copy_arguments);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }

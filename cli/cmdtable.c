@@ -98,7 +98,7 @@ static const struct command_def command_defs[] = {
 	  "                       type and the pool, as one JSON object\n"
 	  "  --format prometheus  the Prometheus text exposition (OpenTelemetry\n"
 	  "                       names: db_client_operation_duration_seconds,\n"
-	  "                       db_client_connection_count, ...)\n"
+	  "                       db_client_connections, ...)\n"
 	  "With telemetry = off it prints \"telemetry is off for <repository>\"\n"
 	  "followed by the pool table in text format; as a comment line in\n"
 	  "prometheus format; {\"telemetry\":false,\"pool\":{...}} in json.\n" },

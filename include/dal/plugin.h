@@ -64,6 +64,7 @@ extern "C" {
 #define DAL_PLUGIN_ABI_MINOR 1
 #define DAL_PLUGIN_ABI_VERSION \
 	((uint32_t)((DAL_PLUGIN_ABI_MAJOR << 16) | DAL_PLUGIN_ABI_MINOR))
+/* The major and the minor of an ABI version number. */
 #define DAL_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
 #define DAL_ABI_MINOR_OF(v) ((unsigned)((v) & 0xffffu))
 

@@ -118,7 +118,8 @@ DAL_API int dal_config_load(dal_config **out, const char *path, dal_error *err);
 /*
  * Parse configuration from a string, as if it were the file named `origin`
  * (used in messages and to resolve relative paths; may be NULL for "<string>",
- * relative paths then resolve against the current directory).
+ * relative paths then resolve against the current directory). Errors and
+ * ownership as for dal_config_load(): free *out with dal_config_free().
  */
 DAL_API int dal_config_parse(dal_config **out, const char *text,
                              const char *origin, dal_error *err);
@@ -163,7 +164,9 @@ DAL_API int dal_config_describe(const dal_config *cfg, const char *name,
  * Settings are resolved with this precedence: url argument > DB_URL (or
  * DATABASE_URL) > DB_* variables > INI > built-in default. The environment
  * applies to the default repository only, so that DB_HOST cannot silently
- * redirect a second, named repository. cfg may be NULL: no file.
+ * redirect a second, named repository, unless a repository's section names
+ * its own variables (env_prefix, [name.env]: docs/environment.md), which it
+ * then reads instead. cfg may be NULL: no file.
  *
  * A URL (the url argument, DB_URL, or an INI `url`) says where and as whom
  * to connect: type, host, port, database, path, user, password and

@@ -177,7 +177,8 @@ DAL_API int dal_config_describe(const dal_config *cfg, const char *name,
  * The plugin of the type is loaded on first use (the file backend_<type>,
  * or the installed plugin that declares <type> as an alias; see
  * dal_plugin_list()); connection failures are retried max_retries times
- * with exponential backoff and jitter, each attempt logged.
+ * with exponential backoff and jitter, each attempt logged (not for an
+ * embedded database, DAL_CAP_EMBEDDED, nor for a read replica).
  *
  * On success *out is a repository; close it with dal_repo_close(). On failure
  * *out is NULL and err (if not NULL) says why.

@@ -10,7 +10,8 @@
 #    README's key list and in dal.ini(5), every backend option of the
 #    plugins' option tables in docs/backends.md, every DB_* variable of
 #    core/envmap.c in docs/environment.md, dal(1) and dal.ini(5);
-#  - every command of `dal --help` is in dal(1) and in the README's table.
+#  - every command of `dal --help` is in dal(1) and in the README's table,
+#    and every option of its `dal COMMAND --help` in dal(1).
 # Run from tests/ of the build tree (make check).
 src=${srcdir:-.}/..
 dal=../cli/dal
@@ -75,6 +76,10 @@ if [ -x "$dal" ] || [ -f "$dal" ]; then
 		grep -q "^\*\*$c\*\*" "$src/docs/dal.1.md" || bad "docs/dal.1.md lacks the command $c"
 		grep -qE "^\| \`$c[ \`]|, \`$c " "$src/README.md" ||
 			bad "the README's command table lacks $c"
+		for o in $("$dal" "$c" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+			grep -q -- "\*\*$o\*\*" "$src/docs/dal.1.md" ||
+				bad "docs/dal.1.md lacks $o of dal $c --help"
+		done
 	done
 else
 	bad "no $dal"

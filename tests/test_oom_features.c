@@ -25,17 +25,6 @@
 #include "failmalloc.h"
 #include "testutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-#ifdef HAVE_ASAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
 static const char ini[] = "[main]\nenv_prefix = OOMAPP_DB_\n[main.env]\nmax_retries = OOMAPP_RETRIES\n";
 
 static void quiet(dal_log_level level, const char *msg, void *ud)

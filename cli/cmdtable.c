@@ -98,15 +98,16 @@ static const struct command_def command_defs[] = {
 	  "                       type and the pool, as one JSON object\n"
 	  "  --format prometheus  the Prometheus text exposition (OpenTelemetry\n"
 	  "                       names: db_client_operation_duration_seconds,\n"
-	  "                       db_client_connection_count, ...)\n"
+	  "                       db_client_connections, ...)\n"
 	  "With telemetry = off it prints \"telemetry is off for <repository>\"\n"
 	  "followed by the pool table in text format; as a comment line in\n"
 	  "prometheus format; {\"telemetry\":false,\"pool\":{...}} in json.\n" },
 	{ "plugins", 0, 0, cmd_plugins,
 	  "Usage: dal plugins\n"
 	  "List the directories searched for backend plugins, then every\n"
-	  "backend_* file found: name, version, file, aliases, ABI version and\n"
-	  "capabilities, or why it cannot be used. Exits 1 if no plugin is usable.\n" },
+	  "backend_* file found: name, version, file, aliases, ABI version,\n"
+	  "kind, SQL dialect, capabilities and description, or why it cannot be\n"
+	  "used. Exits 1 if no plugin is usable.\n" },
 	{ "config", 0, 0, cmd_config,
 	  "Usage: dal config\n"
 	  "Print every setting of the selected repository as it would be used to\n"

@@ -21,9 +21,16 @@
 #include "shell.h"
 
 static volatile sig_atomic_t interrupted;
+/* Signals received so far. The watcher wakes up some time after the
+ * signal (a loaded machine, a sanitizer build): a ^C given at the prompt
+ * may reach it only once the next statement runs, and must not cancel
+ * that one. A statement is cancelled only by a signal counted after it
+ * started. */
+static unsigned signals;
 static int wake[2] = { -1, -1 };
 static dal_conn *watched;
-static int running; /* guarded by lock */
+static int running;        /* guarded by lock */
+static unsigned run_from;  /* guarded by lock: signals when running began */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_t watcher;
 static struct sigaction old_action;
@@ -35,6 +42,8 @@ static void on_sigint(int sig)
 	char b = 1;
 
 	(void)sig;
+	/* Lock-free on every target libdal builds for: safe in a handler. */
+	__atomic_add_fetch(&signals, 1, __ATOMIC_SEQ_CST);
 	interrupted = 1;
 	if (write(wake[1], &b, 1) < 0) {
 		/* a full pipe already holds a wake-up */
@@ -52,8 +61,10 @@ static void *watch(void *arg)
 		int rc = DAL_OK;
 
 		pthread_mutex_lock(&lock);
-		if (running)
+		if (running && __atomic_load_n(&signals, __ATOMIC_SEQ_CST) != run_from) {
 			rc = dal_conn_cancel(watched);
+			run_from = __atomic_load_n(&signals, __ATOMIC_SEQ_CST);
+		}
 		pthread_mutex_unlock(&lock);
 		if (rc == DAL_EUNSUPPORTED)
 			fputs("\ndal: shell: this backend cannot cancel a running statement; "
@@ -101,6 +112,7 @@ void sigint_running(int on)
 		return;
 	pthread_mutex_lock(&lock);
 	running = on;
+	run_from = __atomic_load_n(&signals, __ATOMIC_SEQ_CST);
 	pthread_mutex_unlock(&lock);
 }
 

@@ -272,6 +272,23 @@ static int step_finish(struct dal_migrator *m, dal_conn *c, int in_txn, int rc,
 	return mig_step_end(m, c, in_txn, 1, err);
 }
 
+/* The argument checks and run start that up and down share: *count (when
+ * given) is 0 on every early return; a target of first_target or above
+ * must name a migration file (down takes 0 for "revert all", up does
+ * not); fn names the API call in a NULL-handle error, what the run. */
+static int move_begin(struct dal_migrator *m, const char *fn, const char *what, int64_t to,
+                      int64_t first_target, int *count, dal_conn **c, dal_error *err)
+{
+	if (count)
+		*count = 0;
+	if (!m)
+		return mig_error(err, DAL_EMISUSE, "%s: m is NULL", fn);
+	if (to >= first_target && !mig_file_find(m, to))
+		return mig_error(err, DAL_EMISUSE, "no migration has version %" PRId64 " in %s", to,
+		                 m->dir);
+	return begin_run(m, what, c, err);
+}
+
 int dal_migrator_up(dal_migrator *m, int64_t to, int *applied, dal_error *err)
 {
 	dal_error local;
@@ -280,14 +297,8 @@ int dal_migrator_up(dal_migrator *m, int64_t to, int *applied, dal_error *err)
 
 	if (!err)
 		err = &local;
-	if (applied)
-		*applied = 0;
-	if (!m)
-		return mig_error(err, DAL_EMISUSE, "dal_migrator_up: m is NULL");
-	if (to >= 0 && !mig_file_find(m, to))
-		return mig_error(err, DAL_EMISUSE, "no migration has version %" PRId64 " in %s", to,
-		                 m->dir);
-	if ((rc = begin_run(m, "migrate up", &c, err)) != DAL_OK)
+	if ((rc = move_begin(m, "dal_migrator_up", "migrate up", to, 0, applied, &c, err)) !=
+	    DAL_OK)
 		return rc;
 	for (;;) {
 		const struct mig_file *next = NULL;
@@ -353,14 +364,8 @@ int dal_migrator_down(dal_migrator *m, int64_t to, int *reverted, dal_error *err
 
 	if (!err)
 		err = &local;
-	if (reverted)
-		*reverted = 0;
-	if (!m)
-		return mig_error(err, DAL_EMISUSE, "dal_migrator_down: m is NULL");
-	if (to > 0 && !mig_file_find(m, to))
-		return mig_error(err, DAL_EMISUSE, "no migration has version %" PRId64 " in %s", to,
-		                 m->dir);
-	if ((rc = begin_run(m, "migrate down", &c, err)) != DAL_OK)
+	if ((rc = move_begin(m, "dal_migrator_down", "migrate down", to, 1, reverted, &c, err)) !=
+	    DAL_OK)
 		return rc;
 	for (;;) {
 		const struct mig_file *f;

@@ -366,6 +366,39 @@ static int check_replicas(struct resolver *r)
 	return DAL_OK;
 }
 
+/*
+ * Settings that only mean something together with another one, or with a
+ * capability of the backend. Set without it they would be read and then do
+ * nothing, which hides a mistake (the timeout one believes is on, a lag
+ * bound without replicas): refused, as auto_migrate without migrations is.
+ * A value of 0 (the defaults) is no request and always accepted.
+ */
+static int check_needs(struct resolver *r)
+{
+	const struct dal_settings *s = r->s;
+	char why[200];
+
+	if (s->statement_timeout_ms && !(s->plugin->reg.capabilities & DAL_CAP_CANCEL)) {
+		snprintf(why, sizeof why, "cannot be applied: backend %s cannot stop a running "
+		         "statement (its plugin does not declare the cancel capability); "
+		         "leave statement_timeout at 0", s->plugin->reg.name);
+		return res_bad_value(r, SK_STATEMENT_TIMEOUT, why);
+	}
+	if (s->max_replica_lag_ms && !s->value[SK_REPLICAS])
+		return res_bad_value(r, SK_MAX_REPLICA_LAG,
+		                     "bounds the lag of read replicas, but no replicas "
+		                     "are set (replicas = HOST,...)");
+	if (!s->telemetry && s->slow_query_ms)
+		return res_bad_value(r, SK_SLOW_QUERY_MS,
+		                     "needs telemetry = on (the slow-statement log is part "
+		                     "of the telemetry layer, which telemetry = off removes)");
+	if (!s->telemetry && s->n_latency_buckets)
+		return res_bad_value(r, SK_LATENCY_BUCKETS,
+		                     "needs telemetry = on (the histograms are part of the "
+		                     "telemetry layer, which telemetry = off removes)");
+	return DAL_OK;
+}
+
 int res_validate(struct resolver *r)
 {
 	struct dal_settings *s = r->s;
@@ -413,6 +446,8 @@ int res_validate(struct resolver *r)
 	    (rc = check_bool(r, SK_LOG_STATEMENTS, &s->log_statements)) ||
 	    (rc = check_bool(r, SK_LOG_PARAMETERS, &s->log_parameters)) ||
 	    (rc = check_buckets(r)))
+		return rc;
+	if ((rc = check_needs(r)) != DAL_OK)
 		return rc;
 	if (s->value[SK_PATH]) {
 		if (!*s->value[SK_PATH])

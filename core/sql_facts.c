@@ -4,6 +4,8 @@
  * as the loader does for the registration, and the two public calls that
  * the layers building SQL (migrations, db-reset, copy, the CLI) use. The
  * facts themselves live in the plugins: this file knows no dialect.
+ * (It reads the registration directly rather than through repo.c, so that
+ * the fuzz targets can link the loader without the repository code.)
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -59,9 +61,9 @@ int dal_repo_sql_unsupported(const dal_repo *repo, const char *need, const char 
 		return dal_error_set(err, DAL_EUNSUPPORTED, NULL, 0,
 		                     "%s: backend '%s'%s declares no SQL facts (struct "
 		                     "dal_sql_facts), so no sql->%s", need ? need : "?",
-		                     repo ? dal_repo_backend(repo) : "?", where,
+		                     repo ? repo->plugin->reg.name : "?", where,
 		                     member ? member : "?");
 	return dal_error_set(err, DAL_EUNSUPPORTED, NULL, 0,
 	                     "%s: backend '%s'%s declares no sql->%s", need ? need : "?",
-	                     dal_repo_backend(repo), where, member ? member : "?");
+	                     repo->plugin->reg.name, where, member ? member : "?");
 }

@@ -17,6 +17,20 @@
 #ifndef DAL_TEST_FAILMALLOC_H
 #define DAL_TEST_FAILMALLOC_H
 
+/* HAVE_ASAN is defined in an AddressSanitizer build (GCC's
+ * __SANITIZE_ADDRESS__, clang's __has_feature), where a failing run must
+ * also not leak: LeakSanitizer's interface is then included. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HAVE_ASAN 1
+#endif
+#endif
+#ifdef HAVE_ASAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
 enum fm_mode {
 	FM_ONCE, /* allocation nth fails, the ones after it succeed */
 	FM_FROM  /* allocation nth and every later one fail */

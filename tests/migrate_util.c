@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -87,6 +88,15 @@ void mt_teardown(struct mt *t)
 void mt_file(const struct mt *t, const char *name, const char *text)
 {
 	free(tu_write_file(t->mig, name, text));
+}
+
+void mt_unlink(const struct mt *t, const char *name)
+{
+	char *p;
+
+	ck_assert_int_ne(asprintf(&p, "%s/%s", t->mig, name), -1);
+	ck_assert_msg(unlink(p) == 0, "unlink %s: %s", p, strerror(errno));
+	free(p);
 }
 
 dal_repo *mt_open(const struct mt *t)

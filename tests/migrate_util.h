@@ -41,6 +41,9 @@ void mt_teardown(struct mt *t);
 /* Write dir/mig/name. */
 void mt_file(const struct mt *t, const char *name, const char *text);
 
+/* Remove the file name of the migrations directory; it must exist. */
+void mt_unlink(const struct mt *t, const char *name);
+
 /* Open the case's database by URL (no INI, no auto_migrate). */
 dal_repo *mt_open(const struct mt *t);
 

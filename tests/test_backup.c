@@ -23,56 +23,6 @@
 
 #define DAL_BIN TOP_BUILDDIR "/cli/dal"
 
-static char *tmpdir;
-
-static void setup(void)
-{
-	tu_clear_env();
-	tmpdir = tu_mkdtemp();
-}
-
-static void teardown(void)
-{
-	tu_rmtree(tmpdir);
-	tmpdir = NULL;
-}
-
-static char *path_in(const char *name)
-{
-	char *p;
-
-	ck_assert_int_gt(asprintf(&p, "%s/%s", tmpdir, name), 0);
-	return p;
-}
-
-static dal_repo *open_file(const char *path)
-{
-	char *url;
-	dal_repo *r;
-	dal_error err;
-
-	ck_assert_int_gt(asprintf(&url, "sqlite:///%s?journal_mode=WAL", path), 0);
-	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
-	free(url);
-	return r;
-}
-
-static int64_t one(dal_repo *r, const char *sql)
-{
-	dal_conn *c;
-	dal_stmt *st;
-	dal_error err;
-	int64_t v;
-
-	ck_assert_int_eq(dal_conn_acquire(r, &c, &err), DAL_OK);
-	ck_assert_msg(dal_stmt_prepare(c, sql, &st) == DAL_OK, "%s", dal_conn_error(c)->message);
-	ck_assert_int_eq(dal_stmt_step(st), DAL_ROW);
-	v = dal_stmt_column_int64(st, 0);
-	dal_stmt_close(st);
-	dal_conn_release(c);
-	return v;
-}
-
 /* The writer: each transaction inserts a row and raises the counter to the
  * row count, so a consistent snapshot has counter == COUNT(*). */
 struct writer {
@@ -112,8 +62,8 @@ static void *write_loop(void *arg)
 
 START_TEST(test_backup_is_consistent_while_a_writer_commits)
 {
-	char *db = path_in("live.db");
-	dal_repo *r = open_file(db);
+	char *db = tu_path_in("live.db");
+	dal_repo *r = tu_sqlite_open(db, "journal_mode=WAL");
 	struct writer w = { .repo = r };
 	pthread_t th;
 	dal_error err;
@@ -131,14 +81,14 @@ START_TEST(test_backup_is_consistent_while_a_writer_commits)
 		while (w.commits < 50L * (k + 1) && !w.failed)
 			usleep(1000);
 		snprintf(name, sizeof name, "b%d.db", k);
-		bak = path_in(name);
+		bak = tu_path_in(name);
 		ck_assert_msg(dal_repo_backup(r, bak, &err) == DAL_OK, "%s", err.message);
-		b = open_file(bak);
-		n = one(b, "SELECT n FROM counter");
-		rows = one(b, "SELECT COUNT(*) FROM t");
+		b = tu_sqlite_open(bak, "journal_mode=WAL");
+		n = tu_repo_int64(b, "SELECT n FROM counter");
+		rows = tu_repo_int64(b, "SELECT COUNT(*) FROM t");
 		ck_assert_int_eq(n, rows);
 		ck_assert_int_gt(rows, 0);
-		ck_assert_int_eq(one(b, "SELECT COUNT(*) FROM pragma_integrity_check "
+		ck_assert_int_eq(tu_repo_int64(b, "SELECT COUNT(*) FROM pragma_integrity_check "
 		                        "WHERE integrity_check <> 'ok'"), 0);
 		dal_repo_close(b);
 		free(bak);
@@ -155,8 +105,8 @@ END_TEST
 
 START_TEST(test_restore_brings_back_the_backup)
 {
-	char *db = path_in("a.db"), *bak = path_in("a.bak"), *bad = path_in("bad.db");
-	dal_repo *r = open_file(db);
+	char *db = tu_path_in("a.db"), *bak = tu_path_in("a.bak"), *bad = tu_path_in("bad.db");
+	dal_repo *r = tu_sqlite_open(db, "journal_mode=WAL");
 	dal_error err;
 	FILE *f;
 
@@ -167,8 +117,8 @@ START_TEST(test_restore_brings_back_the_backup)
 	tu_repo_exec(r, "DELETE FROM t WHERE x > 1");
 	tu_repo_exec(r, "CREATE TABLE later (y)");
 	ck_assert_msg(dal_repo_restore(r, bak, &err) == DAL_OK, "%s", err.message);
-	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM t"), 3);
-	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'later'"), 0);
+	ck_assert_int_eq(tu_repo_int64(r, "SELECT COUNT(*) FROM t"), 3);
+	ck_assert_int_eq(tu_repo_int64(r, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'later'"), 0);
 
 	/* A damaged file is refused and nothing changes. */
 	f = fopen(bad, "w");
@@ -177,7 +127,7 @@ START_TEST(test_restore_brings_back_the_backup)
 	fclose(f);
 	ck_assert_int_eq(dal_repo_restore(r, bad, &err), DAL_EDATA);
 	ck_assert_msg(tu_contains(err.message, bad), "%s", err.message);
-	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM t"), 3);
+	ck_assert_int_eq(tu_repo_int64(r, "SELECT COUNT(*) FROM t"), 3);
 	/* A missing file too. */
 	ck_assert_int_eq(dal_repo_restore(r, "/nonexistent/x.db", &err), DAL_ENOTFOUND);
 	/* A backup into a directory that does not exist leaves nothing. */
@@ -202,7 +152,7 @@ struct run {
 static void run_dal(struct run *r, const char *const *args)
 {
 	const char *argv[16];
-	char *out = path_in("out.txt"), *err = path_in("err.txt");
+	char *out = tu_path_in("out.txt"), *err = tu_path_in("err.txt");
 	int n = 0;
 
 	argv[n++] = DAL_BIN;
@@ -219,7 +169,7 @@ static void run_dal(struct run *r, const char *const *args)
 
 START_TEST(test_cli_backup_and_restore_sqlite)
 {
-	char *db = path_in("c.db"), *bak = path_in("c.bak"), *url;
+	char *db = tu_path_in("c.db"), *bak = tu_path_in("c.bak"), *url;
 	struct run r;
 
 	ck_assert_int_gt(asprintf(&url, "sqlite:///%s", db), 0);
@@ -279,7 +229,7 @@ END_TEST
 START_TEST(test_cli_backup_hint_comes_from_the_plugins_facts)
 {
 	const char *path = getenv("DAL_PLUGIN_PATH");
-	char *db = path_in("h.db"), *bak = path_in("h.bak"), *url, *dirs, *saved, want[1024];
+	char *db = tu_path_in("h.db"), *bak = tu_path_in("h.bak"), *url, *dirs, *saved, want[1024];
 	struct run r;
 
 	saved = path ? strdup(path) : NULL;
@@ -372,7 +322,7 @@ int main(void)
 	Suite *s = suite_create("backup");
 	TCase *tc = tcase_create("backup");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_backup_is_consistent_while_a_writer_commits);
 	tcase_add_test(tc, test_restore_brings_back_the_backup);

@@ -80,16 +80,10 @@ int main(void)
 {
 	Suite *s = suite_create("cli_stmtlog");
 	TCase *tc = tcase_create("cli_stmtlog");
-	SRunner *sr;
-	int failed;
 
 	tu_clear_env();
 	tcase_add_test(tc, test_cli_verbose_logs_statements);
 	tcase_add_test(tc, test_rows_demo_runs);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite(s);
 }

@@ -32,24 +32,17 @@
 
 #define DAL_BIN TOP_BUILDDIR "/cli/dal"
 
-static char *tmpdir;
 static char table[64];  /* this case's table name */
 static char table2[64]; /* a second one, without a primary key */
 
+/* tu_tmpdir_setup(), and table names of its own for each case. */
 static void setup(void)
 {
 	static int n;
 
-	tu_clear_env();
-	tmpdir = tu_mkdtemp();
+	tu_tmpdir_setup();
 	snprintf(table, sizeof table, "cp_%ld_%d", (long)getpid(), ++n);
 	snprintf(table2, sizeof table2, "cpn_%ld_%d", (long)getpid(), n);
-}
-
-static void teardown(void)
-{
-	tu_rmtree(tmpdir);
-	tmpdir = NULL;
 }
 
 static const char *server_url(const char *var)
@@ -67,8 +60,19 @@ static char *sqlite_url(const char *name)
 {
 	char *u;
 
-	ck_assert_int_gt(asprintf(&u, "sqlite:///%s/%s", tmpdir, name), 0);
+	ck_assert_int_gt(asprintf(&u, "sqlite:///%s/%s", tu_tmpdir, name), 0);
 	return u;
+}
+
+/* The URL of one end of a copy: kind "sqlite" is file in tu_tmpdir (*own:
+ * the malloc'd URL, for the caller to free), "mysql" and "pgsql" the test
+ * server, or NULL (a line says the case is skipped) when not configured. */
+static const char *end_url(const char *kind, const char *file, char **own)
+{
+	*own = NULL;
+	if (strcmp(kind, "sqlite") == 0)
+		return *own = sqlite_url(file);
+	return server_url(strcmp(kind, "mysql") == 0 ? "DAL_TEST_MYSQL_URL" : "DAL_TEST_PGSQL_URL");
 }
 
 static dal_repo *open_url(const char *url)
@@ -246,47 +250,30 @@ static void copy_and_check(const char *from_url, const char *from_kind, const ch
 	dal_repo_close(to);
 }
 
-START_TEST(test_copy_sqlite_to_mariadb)
+/* copy_and_check() from a repository of from_kind (SQLite: src.db) to one
+ * of to_kind (SQLite: dst.db); skipped when a server is not configured. */
+static void copy_kinds(const char *from_kind, const char *to_kind)
 {
-	const char *to = server_url("DAL_TEST_MYSQL_URL");
-	char *from = sqlite_url("src.db");
-
-	if (to)
-		copy_and_check(from, "sqlite", to);
-	free(from);
-}
-END_TEST
-
-START_TEST(test_copy_sqlite_to_postgresql)
-{
-	const char *to = server_url("DAL_TEST_PGSQL_URL");
-	char *from = sqlite_url("src.db");
-
-	if (to)
-		copy_and_check(from, "sqlite", to);
-	free(from);
-}
-END_TEST
-
-START_TEST(test_copy_postgresql_to_sqlite)
-{
-	const char *from = server_url("DAL_TEST_PGSQL_URL");
-	char *to = sqlite_url("dst.db");
-
-	if (from)
-		copy_and_check(from, "pgsql", to);
-	free(to);
-}
-END_TEST
-
-START_TEST(test_copy_mariadb_to_postgresql)
-{
-	const char *from = server_url("DAL_TEST_MYSQL_URL");
-	const char *to = server_url("DAL_TEST_PGSQL_URL");
+	char *own_from, *own_to;
+	const char *from = end_url(from_kind, "src.db", &own_from);
+	const char *to = end_url(to_kind, "dst.db", &own_to);
 
 	if (from && to)
-		copy_and_check(from, "mysql", to);
+		copy_and_check(from, from_kind, to);
+	free(own_from);
+	free(own_to);
 }
+
+START_TEST(test_copy_sqlite_to_mariadb) { copy_kinds("sqlite", "mysql"); }
+END_TEST
+
+START_TEST(test_copy_sqlite_to_postgresql) { copy_kinds("sqlite", "pgsql"); }
+END_TEST
+
+START_TEST(test_copy_postgresql_to_sqlite) { copy_kinds("pgsql", "sqlite"); }
+END_TEST
+
+START_TEST(test_copy_mariadb_to_postgresql) { copy_kinds("mysql", "pgsql"); }
 END_TEST
 
 START_TEST(test_copy_sqlite_to_sqlite_all_tables)
@@ -320,7 +307,7 @@ struct run {
 	int status; /* exit status, or 128 + signal */
 };
 
-/* Start `dal ARGS...` with stdout and stderr to files in tmpdir. */
+/* Start `dal ARGS...` with stdout and stderr to files in tu_tmpdir. */
 static pid_t spawn_dal(const char *const *args)
 {
 	const char *argv[32];
@@ -331,8 +318,8 @@ static pid_t spawn_dal(const char *const *args)
 	while (*args && n < 31)
 		argv[n++] = *args++;
 	argv[n] = NULL;
-	snprintf(out, sizeof out, "%s/out.txt", tmpdir);
-	snprintf(err, sizeof err, "%s/err.txt", tmpdir);
+	snprintf(out, sizeof out, "%s/out.txt", tu_tmpdir);
+	snprintf(err, sizeof err, "%s/err.txt", tu_tmpdir);
 	return tu_spawn(argv, NULL, out, err);
 }
 
@@ -341,9 +328,9 @@ static void finish(pid_t pid, struct run *r)
 	char path[4096];
 
 	r->status = tu_wait(pid);
-	snprintf(path, sizeof path, "%s/out.txt", tmpdir);
+	snprintf(path, sizeof path, "%s/out.txt", tu_tmpdir);
 	tu_slurp(path, r->out, sizeof r->out);
-	snprintf(path, sizeof path, "%s/err.txt", tmpdir);
+	snprintf(path, sizeof path, "%s/err.txt", tu_tmpdir);
 	tu_slurp(path, r->err, sizeof r->err);
 }
 
@@ -498,31 +485,24 @@ static void killed_and_resumed(const char *to_url)
 	free(from_url);
 }
 
-START_TEST(test_copy_killed_then_resumed_sqlite)
+/* killed_and_resumed() into a repository of kind (SQLite: dst.db). */
+static void killed_and_resumed_to(const char *kind)
 {
-	char *to = sqlite_url("dst.db");
-
-	killed_and_resumed(to);
-	free(to);
-}
-END_TEST
-
-START_TEST(test_copy_killed_then_resumed_postgresql)
-{
-	const char *to = server_url("DAL_TEST_PGSQL_URL");
+	char *own;
+	const char *to = end_url(kind, "dst.db", &own);
 
 	if (to)
 		killed_and_resumed(to);
+	free(own);
 }
+
+START_TEST(test_copy_killed_then_resumed_sqlite) { killed_and_resumed_to("sqlite"); }
 END_TEST
 
-START_TEST(test_copy_killed_then_resumed_mariadb)
-{
-	const char *to = server_url("DAL_TEST_MYSQL_URL");
+START_TEST(test_copy_killed_then_resumed_postgresql) { killed_and_resumed_to("pgsql"); }
+END_TEST
 
-	if (to)
-		killed_and_resumed(to);
-}
+START_TEST(test_copy_killed_then_resumed_mariadb) { killed_and_resumed_to("mysql"); }
 END_TEST
 
 /*
@@ -713,7 +693,7 @@ START_TEST(test_copy_backs_up_source_first)
 	dal_repo *from = open_url(from_url), *b;
 	struct run r;
 
-	ck_assert_int_gt(asprintf(&bak, "%s/a.bak", tmpdir), 0);
+	ck_assert_int_gt(asprintf(&bak, "%s/a.bak", tu_tmpdir), 0);
 	create_source(from, "sqlite");
 	{
 		const char *args[] = { "copy", "--from", from_url, "--to", to_url, "--backup", bak,
@@ -741,7 +721,7 @@ END_TEST
  * relative to it). */
 START_TEST(test_cli_copy_between_configured_repositories)
 {
-	char *ini = tu_write_file(tmpdir, "dal.ini", "[a]\ntype = sqlite\npath = a.db\n\n"
+	char *ini = tu_write_file(tu_tmpdir, "dal.ini", "[a]\ntype = sqlite\npath = a.db\n\n"
 	                          "[b]\ntype = sqlite\npath = b.db\n");
 	char *a_url = sqlite_url("a.db"), *b_url = sqlite_url("b.db");
 	dal_repo *a = open_url(a_url), *b;
@@ -778,7 +758,7 @@ START_TEST(test_copy_backup_of_server_source_refused)
 	dal_error err;
 
 	if (url) {
-		ck_assert_int_gt(asprintf(&bak, "%s/pg.bak", tmpdir), 0);
+		ck_assert_int_gt(asprintf(&bak, "%s/pg.bak", tu_tmpdir), 0);
 		opt.backup_path = bak;
 		from = open_url(url);
 		to = open_url(to_url);
@@ -803,7 +783,7 @@ int main(void)
 	Suite *s = suite_create("copy");
 	TCase *tc = tcase_create("copy");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tu_tmpdir_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_copy_sqlite_to_mariadb);
 	tcase_add_test(tc, test_copy_sqlite_to_postgresql);

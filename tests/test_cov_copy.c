@@ -26,22 +26,15 @@
 enum kind { K_SQLITE, K_MYSQL, K_PGSQL };
 static const char *const kind_names[] = {"sqlite", "mysql", "pgsql"};
 
-static char *tmpdir;
 static char table[64];
 
+/* tu_tmpdir_setup(), and a table name of its own for each case. */
 static void setup(void)
 {
 	static int n;
 
-	tu_clear_env();
-	tmpdir = tu_mkdtemp();
+	tu_tmpdir_setup();
 	snprintf(table, sizeof table, "cov_cp_%ld_%d", (long)getpid(), ++n);
-}
-
-static void teardown(void)
-{
-	tu_rmtree(tmpdir);
-	tmpdir = NULL;
 }
 
 /* The repository of kind k (name: the SQLite file), or NULL when its
@@ -54,7 +47,7 @@ static dal_repo *open_kind(enum kind k, const char *name)
 	dal_error err;
 
 	if (k == K_SQLITE) {
-		snprintf(url, sizeof url, "sqlite:///%s/%s", tmpdir, name);
+		snprintf(url, sizeof url, "sqlite:///%s/%s", tu_tmpdir, name);
 	} else {
 		env = getenv(k == K_MYSQL ? "DAL_TEST_MYSQL_URL" : "DAL_TEST_PGSQL_URL");
 		if (!env || !*env) {
@@ -257,23 +250,13 @@ END_TEST
 
 /* ---- interrupted copies, resumed ----------------------------------- */
 
+/* The integer sql (fmt with %s: the case's table) returns. */
 static int64_t count(dal_repo *r, const char *fmt)
 {
 	char sql[512];
-	dal_conn *c;
-	dal_stmt *st;
-	dal_error err;
-	int64_t n;
 
 	snprintf(sql, sizeof sql, fmt, table);
-	ck_assert_int_eq(dal_conn_acquire(r, &c, &err), DAL_OK);
-	ck_assert_msg(dal_stmt_prepare(c, sql, &st) == DAL_OK, "%s: %s", sql,
-	              dal_conn_error(c)->message);
-	ck_assert_int_eq(dal_stmt_step(st), DAL_ROW);
-	n = dal_stmt_column_int64(st, 0);
-	dal_stmt_close(st);
-	dal_conn_release(c);
-	return n;
+	return tu_repo_int64(r, sql);
 }
 
 /*
@@ -307,23 +290,52 @@ static void interrupted_copy(dal_repo *from, dal_repo *to, int keyed, dal_copy_o
 	opt->resume = 1;
 }
 
+/* Two SQLite repositories with the copy of table interrupted
+ * (interrupted_copy()), and the options to resume it. */
+struct resumed {
+	dal_repo *from, *to;
+	const char *tables[2];
+	dal_copy_options opt;
+	dal_copy_result res;
+	dal_error err;
+};
+
+static void resumed_start(struct resumed *x, int keyed)
+{
+	memset(x, 0, sizeof *x);
+	x->from = open_kind(K_SQLITE, "src.db");
+	x->to = open_kind(K_SQLITE, "dst.db");
+	x->tables[0] = table;
+	x->opt.tables = x->tables;
+	x->opt.batch_rows = 100;
+	interrupted_copy(x->from, x->to, keyed, &x->opt);
+}
+
+/* The copy run again succeeds, copying rows rows, none mismatched. */
+static void resumed_run_ok(struct resumed *x, int64_t rows)
+{
+	ck_assert_msg(dal_copy_run(x->from, x->to, &x->opt, &x->res, &x->err) == DAL_OK, "%s",
+	              x->err.message);
+	ck_assert_int_eq(x->res.rows_copied, rows);
+	ck_assert_uint_eq(x->res.mismatches, 0);
+}
+
+static void resumed_end(struct resumed *x)
+{
+	dal_repo_close(x->from);
+	dal_repo_close(x->to);
+}
+
 /* Resumed by a key of a double and a blob: the rest, each row once. */
 START_TEST(test_copy_resumes_by_double_and_blob_key)
 {
-	dal_repo *from = open_kind(K_SQLITE, "src.db"), *to = open_kind(K_SQLITE, "dst.db");
-	const char *tables[] = {table, NULL};
-	dal_copy_options opt = {.tables = tables, .batch_rows = 100};
-	dal_copy_result res;
-	dal_error err;
+	struct resumed x;
 
-	interrupted_copy(from, to, 1, &opt);
-	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
-	ck_assert_int_eq(res.rows_copied, 400);
-	ck_assert_uint_eq(res.mismatches, 0);
-	ck_assert_int_eq(count(to, "SELECT COUNT(DISTINCT x) FROM %s"), 1000);
-	ck_assert_int_eq(count(to, "SELECT SUM(d * 4) FROM %s"), 500500);
-	dal_repo_close(from);
-	dal_repo_close(to);
+	resumed_start(&x, 1);
+	resumed_run_ok(&x, 400);
+	ck_assert_int_eq(count(x.to, "SELECT COUNT(DISTINCT x) FROM %s"), 1000);
+	ck_assert_int_eq(count(x.to, "SELECT SUM(d * 4) FROM %s"), 500500);
+	resumed_end(&x);
 }
 END_TEST
 
@@ -331,20 +343,13 @@ END_TEST
  * interrupted run are deleted and the table copied again, each row once. */
 START_TEST(test_copy_resume_without_key_starts_the_table_over)
 {
-	dal_repo *from = open_kind(K_SQLITE, "src.db"), *to = open_kind(K_SQLITE, "dst.db");
-	const char *tables[] = {table, NULL};
-	dal_copy_options opt = {.tables = tables, .batch_rows = 100};
-	dal_copy_result res;
-	dal_error err;
+	struct resumed x;
 
-	interrupted_copy(from, to, 0, &opt);
-	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
-	ck_assert_int_eq(res.rows_copied, 1000);
-	ck_assert_uint_eq(res.mismatches, 0);
-	ck_assert_int_eq(count(to, "SELECT COUNT(DISTINCT x) FROM %s"), 1000);
-	ck_assert_int_eq(count(to, "SELECT COUNT(*) FROM %s"), 1000);
-	dal_repo_close(from);
-	dal_repo_close(to);
+	resumed_start(&x, 0);
+	resumed_run_ok(&x, 1000);
+	ck_assert_int_eq(count(x.to, "SELECT COUNT(DISTINCT x) FROM %s"), 1000);
+	ck_assert_int_eq(count(x.to, "SELECT COUNT(*) FROM %s"), 1000);
+	resumed_end(&x);
 }
 END_TEST
 
@@ -353,25 +358,18 @@ END_TEST
  * with the table dropped it creates it again and starts over. */
 START_TEST(test_copy_resume_checks_the_target)
 {
-	dal_repo *from = open_kind(K_SQLITE, "src.db"), *to = open_kind(K_SQLITE, "dst.db");
-	const char *tables[] = {table, NULL};
-	dal_copy_options opt = {.tables = tables, .batch_rows = 100};
-	dal_copy_result res;
-	dal_error err;
+	struct resumed x;
 
-	interrupted_copy(from, to, 1, &opt);
-	execf(to, "DELETE FROM %s WHERE d < 10");
-	ck_assert_int_eq(dal_copy_run(from, to, &opt, &res, &err), DAL_ECONSTRAINT);
-	tu_assert_has(err.message, "has 561 rows but dal_copy_state records 600 committed");
-	tu_assert_has(err.message, "refusing to resume");
+	resumed_start(&x, 1);
+	execf(x.to, "DELETE FROM %s WHERE d < 10");
+	ck_assert_int_eq(dal_copy_run(x.from, x.to, &x.opt, &x.res, &x.err), DAL_ECONSTRAINT);
+	tu_assert_has(x.err.message, "has 561 rows but dal_copy_state records 600 committed");
+	tu_assert_has(x.err.message, "refusing to resume");
 
-	execf(to, "DROP TABLE %s");
-	ck_assert_msg(dal_copy_run(from, to, &opt, &res, &err) == DAL_OK, "%s", err.message);
-	ck_assert_uint_eq(res.tables_created, 1);
-	ck_assert_int_eq(res.rows_copied, 1000);
-	ck_assert_uint_eq(res.mismatches, 0);
-	dal_repo_close(from);
-	dal_repo_close(to);
+	execf(x.to, "DROP TABLE %s");
+	resumed_run_ok(&x, 1000);
+	ck_assert_uint_eq(x.res.tables_created, 1);
+	resumed_end(&x);
 }
 END_TEST
 
@@ -461,7 +459,7 @@ int main(void)
 	Suite *s = suite_create("cov_copy");
 	TCase *tc = tcase_create("types");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tu_tmpdir_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_copy_types_sqlite_to_mysql);
 	tcase_add_test(tc, test_copy_types_sqlite_to_pgsql);

@@ -20,46 +20,10 @@
 
 static const char *url;
 
-static dal_repo *open_url(const char *u)
+/* The statement that kills c's session, into sql[size]. */
+static void kill_sql(dal_conn *c, char *sql, size_t size)
 {
-	dal_repo *r = NULL;
-	dal_error err;
-
-	tu_clear_env();
-	ck_assert_msg(dal_repo_open_url(&r, u, &err) == DAL_OK, "%s", err.message);
-	return r;
-}
-
-static dal_conn *acquire(dal_repo *r)
-{
-	dal_conn *c = NULL;
-	dal_error err;
-
-	ck_assert_msg(dal_conn_acquire(r, &c, &err) == DAL_OK, "acquire: %s", err.message);
-	return c;
-}
-
-static void exec_ok(dal_conn *c, const char *sql)
-{
-	int rc = dal_conn_exec(c, sql, NULL);
-
-	ck_assert_msg(rc == DAL_OK, "%s: %s", sql, dal_conn_error(c)->message);
-}
-
-static dal_stmt *prepare(dal_conn *c, const char *sql)
-{
-	dal_stmt *s = NULL;
-
-	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
-	              dal_conn_error(c)->message);
-	return s;
-}
-
-static void step_row(dal_stmt *s)
-{
-	int rc = dal_stmt_step(s);
-
-	ck_assert_msg(rc == DAL_ROW, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
+	snprintf(sql, size, "KILL %lld", (long long)tu_conn_int64(c, "SELECT CONNECTION_ID()"));
 }
 
 /* BIT(n) reads as its bytes, big-endian; BIGINT UNSIGNED as an integer up
@@ -67,36 +31,36 @@ static void step_row(dal_stmt *s)
 START_TEST(test_mysql_bit_and_unsigned_bigint_decode)
 {
 	static const unsigned char bits[2] = {0x02, 0x01};
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r);
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s;
 	const unsigned char *p;
 	size_t n = 0;
 
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_bits", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_bits (k INT PRIMARY KEY, b BIT(10), u BIGINT UNSIGNED)");
-	exec_ok(c, "INSERT INTO dal_cov_bits VALUES (1, b'1000000001', 18446744073709551615), "
+	tu_conn_exec(c, "CREATE TABLE dal_cov_bits (k INT PRIMARY KEY, b BIT(10), u BIGINT UNSIGNED)");
+	tu_conn_exec(c, "INSERT INTO dal_cov_bits VALUES (1, b'1000000001', 18446744073709551615), "
 	           "(2, b'0', 9223372036854775807), (3, NULL, 9223372036854775808)");
-	s = prepare(c, "SELECT b, u FROM dal_cov_bits ORDER BY k");
-	step_row(s);
+	s = tu_stmt_prepare(c, "SELECT b, u FROM dal_cov_bits ORDER BY k");
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_BLOB);
 	p = dal_stmt_column_blob(s, 0, &n);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_mem_eq(p, bits, 2);
 	ck_assert_int_eq(dal_stmt_column_type(s, 1), DAL_TYPE_TEXT);
 	ck_assert_str_eq(dal_stmt_column_text(s, 1, NULL), "18446744073709551615");
-	step_row(s);
+	tu_stmt_step_row(s);
 	p = dal_stmt_column_blob(s, 0, &n);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_int_eq(p[0] | p[1], 0);
 	ck_assert_int_eq(dal_stmt_column_type(s, 1), DAL_TYPE_INT64);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 1), INT64_MAX);
-	step_row(s);
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_is_null(s, 0), 1);
 	ck_assert_str_eq(dal_stmt_column_text(s, 1, NULL), "9223372036854775808");
 	ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
 	dal_stmt_close(s);
-	exec_ok(c, "DROP TABLE dal_cov_bits");
+	tu_conn_exec(c, "DROP TABLE dal_cov_bits");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -108,29 +72,29 @@ END_TEST
  * to prepare again, and a new prepare reads both columns. */
 START_TEST(test_mysql_table_altered_under_a_prepared_select)
 {
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r);
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s;
 	int rc;
 
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_shape", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_shape (x INT)");
-	exec_ok(c, "INSERT INTO dal_cov_shape VALUES (41)");
-	s = prepare(c, "SELECT * FROM dal_cov_shape");
-	step_row(s);
+	tu_conn_exec(c, "CREATE TABLE dal_cov_shape (x INT)");
+	tu_conn_exec(c, "INSERT INTO dal_cov_shape VALUES (41)");
+	s = tu_stmt_prepare(c, "SELECT * FROM dal_cov_shape");
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_INT64);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 41);
 	ck_assert_int_eq(dal_stmt_reset(s), DAL_OK);
 
-	exec_ok(c, "ALTER TABLE dal_cov_shape MODIFY x VARCHAR(20)");
-	exec_ok(c, "UPDATE dal_cov_shape SET x = 'forty-two'");
-	step_row(s);
+	tu_conn_exec(c, "ALTER TABLE dal_cov_shape MODIFY x VARCHAR(20)");
+	tu_conn_exec(c, "UPDATE dal_cov_shape SET x = 'forty-two'");
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_type(s, 0), DAL_TYPE_TEXT);
 	ck_assert_str_eq(dal_stmt_column_text(s, 0, NULL), "forty-two");
 	ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
 	ck_assert_int_eq(dal_stmt_reset(s), DAL_OK);
 
-	exec_ok(c, "ALTER TABLE dal_cov_shape ADD COLUMN y INT DEFAULT 7");
+	tu_conn_exec(c, "ALTER TABLE dal_cov_shape ADD COLUMN y INT DEFAULT 7");
 	rc = dal_stmt_step(s);
 	ck_assert_msg(rc == DAL_EUNSUPPORTED, "%s: %s", dal_code_name(rc),
 	              dal_stmt_error(s)->message);
@@ -139,11 +103,11 @@ START_TEST(test_mysql_table_altered_under_a_prepared_select)
 	tu_assert_has(dal_stmt_error(s)->message, "prepare it again");
 	dal_stmt_close(s);
 
-	s = prepare(c, "SELECT * FROM dal_cov_shape");
-	step_row(s);
+	s = tu_stmt_prepare(c, "SELECT * FROM dal_cov_shape");
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 1), 7);
 	dal_stmt_close(s);
-	exec_ok(c, "DROP TABLE dal_cov_shape");
+	tu_conn_exec(c, "DROP TABLE dal_cov_shape");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -155,15 +119,15 @@ END_TEST
  * usable for the next statement. */
 START_TEST(test_mysql_call_returning_rows_is_refused_clearly)
 {
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r);
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s, *q;
 	int rc;
 
 	dal_conn_exec(c, "DROP PROCEDURE IF EXISTS dal_cov_two", NULL);
-	exec_ok(c, "CREATE PROCEDURE dal_cov_two() BEGIN SELECT 1 AS a UNION ALL SELECT 2; "
+	tu_conn_exec(c, "CREATE PROCEDURE dal_cov_two() BEGIN SELECT 1 AS a UNION ALL SELECT 2; "
 	           "SELECT 'second' AS b; END");
-	s = prepare(c, "CALL dal_cov_two()");
+	s = tu_stmt_prepare(c, "CALL dal_cov_two()");
 	ck_assert_uint_eq(dal_stmt_column_count(s), 0);
 	rc = dal_stmt_step(s);
 	ck_assert_msg(rc == DAL_EUNSUPPORTED, "%s: %s", dal_code_name(rc),
@@ -172,11 +136,11 @@ START_TEST(test_mysql_call_returning_rows_is_refused_clearly)
 	tu_assert_has(dal_stmt_error(s)->message, "announced none when prepared");
 	tu_assert_lacks(dal_stmt_error(s)->message, "altered");
 	dal_stmt_close(s);
-	q = prepare(c, "SELECT 99");
-	step_row(q);
+	q = tu_stmt_prepare(c, "SELECT 99");
+	tu_stmt_step_row(q);
 	ck_assert_int_eq(dal_stmt_column_int64(q, 0), 99);
 	dal_stmt_close(q);
-	exec_ok(c, "DROP PROCEDURE dal_cov_two");
+	tu_conn_exec(c, "DROP PROCEDURE dal_cov_two");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -187,43 +151,22 @@ END_TEST
  * naming both counts, and the connection stays usable. */
 START_TEST(test_mysql_placeholder_in_executable_comment_is_refused)
 {
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r);
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s = NULL;
 	int rc = dal_stmt_prepare(c, "SELECT 1 /*! + ? */", &s);
 
 	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
 	ck_assert_str_eq(dal_conn_error(c)->sqlstate, "07001");
 	tu_assert_has(dal_conn_error(c)->message, "server sees 1 parameter(s) where 0");
-	s = prepare(c, "SELECT 5");
-	step_row(s);
+	s = tu_stmt_prepare(c, "SELECT 5");
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 5);
 	dal_stmt_close(s);
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
 END_TEST
-
-/* Open url with query appended; the code of the open or, when the
- * repository connects lazily, of the first acquire; err filled. */
-static int connect_with(const char *query, dal_error *err)
-{
-	char u[8400];
-	dal_repo *r = NULL;
-	dal_conn *c;
-	int rc;
-
-	snprintf(u, sizeof u, "%s%s%s", url, strchr(url, '?') ? "&" : "?", query);
-	tu_clear_env();
-	rc = dal_repo_open_url(&r, u, err);
-	if (rc == DAL_OK) {
-		rc = dal_conn_acquire(r, &c, err);
-		if (rc == DAL_OK)
-			dal_conn_release(c);
-		dal_repo_close(r);
-	}
-	return rc;
-}
 
 /* TLS settings that cannot work: verify-ca without a CA is a
  * configuration error before any connection; verify-full against the
@@ -237,7 +180,7 @@ START_TEST(test_mysql_tls_settings_that_cannot_work)
 	char q[4400], *junk;
 	int rc;
 
-	rc = connect_with("max_retries=0&tls_mode=verify-ca", &err);
+	rc = tu_connect_with(url, "max_retries=0&tls_mode=verify-ca", &err);
 	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
 	tu_assert_has(err.message, "needs tls_ca");
 
@@ -246,14 +189,14 @@ START_TEST(test_mysql_tls_settings_that_cannot_work)
 		       "(no DAL_TEST_TLS_DIR)\n");
 		return;
 	}
-	rc = connect_with("max_retries=0&tls_mode=verify-full", &err);
+	rc = tu_connect_with(url, "max_retries=0&tls_mode=verify-full", &err);
 	ck_assert_msg(rc == DAL_EAUTH, "%s: %s", dal_code_name(rc), err.message);
 	tu_assert_has(err.message, "against the system's CAs");
 	tu_assert_lacks(err.message, "p@ss");
 
 	junk = tu_write_file(NULL, "/tmp/dal-cov-junk-ca.pem", "not a certificate\n");
 	snprintf(q, sizeof q, "max_retries=0&tls_mode=verify-ca&tls_ca=%s", junk);
-	rc = connect_with(q, &err);
+	rc = tu_connect_with(url, q, &err);
 	unlink(junk);
 	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
 	tu_assert_has(err.message, "a TLS file option is unusable");
@@ -299,8 +242,8 @@ START_TEST(test_mysql_unix_socket_host)
 	tu_clear_env();
 	rc = dal_repo_open_url(&r, u, &err);
 	if (rc == DAL_OK && (rc = dal_conn_acquire(r, &c, &err)) == DAL_OK) {
-		s = prepare(c, "SELECT @@socket");
-		step_row(s);
+		s = tu_stmt_prepare(c, "SELECT @@socket");
+		tu_stmt_step_row(s);
 		ck_assert_str_eq(dal_stmt_column_text(s, 0, NULL), sock);
 		dal_stmt_close(s);
 		dal_conn_release(c);
@@ -322,21 +265,18 @@ START_TEST(test_mysql_batch_on_a_killed_session_is_not_sent)
 {
 	static const int64_t ids[3] = {1, 2, 3};
 	dal_batch_column col = {DAL_TYPE_INT64, ids, NULL, NULL};
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r), *killer;
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r), *killer;
 	dal_stmt *s;
 	char sql[64];
 	int rc;
 
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_kill", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_kill (id INT)");
-	s = prepare(c, "SELECT CONNECTION_ID()");
-	step_row(s);
-	snprintf(sql, sizeof sql, "KILL %lld", (long long)dal_stmt_column_int64(s, 0));
-	dal_stmt_close(s);
-	s = prepare(c, "INSERT INTO dal_cov_kill (id) VALUES (?)");
-	killer = acquire(r);
-	exec_ok(killer, sql);
+	tu_conn_exec(c, "CREATE TABLE dal_cov_kill (id INT)");
+	kill_sql(c, sql, sizeof sql);
+	s = tu_stmt_prepare(c, "INSERT INTO dal_cov_kill (id) VALUES (?)");
+	killer = tu_conn_acquire(r);
+	tu_conn_exec(killer, sql);
 	dal_conn_release(killer);
 	usleep(200000); /* the server closes the socket after KILL returns */
 	rc = dal_stmt_execute_batch(s, &col, 1, 3, NULL, NULL);
@@ -346,12 +286,9 @@ START_TEST(test_mysql_batch_on_a_killed_session_is_not_sent)
 	tu_assert_has(dal_stmt_error(s)->message, "the request was not sent");
 	dal_stmt_close(s);
 	dal_conn_release(c);
-	c = acquire(r);
-	s = prepare(c, "SELECT COUNT(*) FROM dal_cov_kill");
-	step_row(s);
-	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 0);
-	dal_stmt_close(s);
-	exec_ok(c, "DROP TABLE dal_cov_kill");
+	c = tu_conn_acquire(r);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT COUNT(*) FROM dal_cov_kill"), 0);
+	tu_conn_exec(c, "DROP TABLE dal_cov_kill");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -364,41 +301,11 @@ END_TEST
  * connection serves the next statements. */
 START_TEST(test_mysql_streaming_result_keeps_the_connection)
 {
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r);
-	dal_stmt *s1, *s2, *s3;
-	int64_t sum = 0, id = 0;
-	int rc;
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r);
 
-	s1 = prepare(c, "SELECT 7");
-	s2 = prepare(c, "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3");
-	s3 = prepare(c, "SELECT 8");
-	step_row(s2);
-	sum += dal_stmt_column_int64(s2, 0);
-	rc = dal_stmt_step(s1);
-	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
-	ck_assert_str_eq(dal_stmt_error(s1)->sqlstate, "HY010");
-	tu_assert_has(dal_stmt_error(s1)->message, "connection busy with an unfinished result");
-	tu_assert_has(dal_stmt_error(s1)->message, "mysql option buffered = on");
-	ck_assert_int_eq(dal_conn_exec(c, "SELECT 1", NULL), DAL_EMISUSE);
-	tu_assert_has(dal_conn_error(c)->message, "exec: connection busy");
-	ck_assert_int_eq(dal_conn_ping(c, NULL), DAL_EMISUSE);
-	tu_assert_has(dal_conn_error(c)->message, "ping: connection busy");
 	/* The last insert id is kept by the client: answered at once. */
-	ck_assert_int_eq(dal_conn_last_insert_id(c, &id), DAL_OK);
-	ck_assert_int_eq(dal_conn_begin(c), DAL_EMISUSE);
-	tu_assert_has(dal_conn_error(c)->message, "connection busy");
-	dal_stmt_close(s1);
-	while ((rc = dal_stmt_step(s2)) == DAL_ROW)
-		sum += dal_stmt_column_int64(s2, 0);
-	ck_assert_int_eq(rc, DAL_DONE);
-	ck_assert_int_eq(sum, 6);
-	step_row(s3);
-	ck_assert_int_eq(dal_stmt_column_int64(s3, 0), 8);
-	ck_assert_int_eq(dal_stmt_step(s3), DAL_DONE);
-	exec_ok(c, "SELECT 1");
-	dal_stmt_close(s2);
-	dal_stmt_close(s3);
+	tu_assert_stream_keeps_conn(c, "mysql", DAL_OK);
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -410,15 +317,15 @@ END_TEST
  * connection serves the next statement. */
 START_TEST(test_mysql_error_in_the_middle_of_a_streamed_result)
 {
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r);
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s;
 	int rc, n = 0;
 
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_mid", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_mid (k INT, g INT)");
-	exec_ok(c, "INSERT INTO dal_cov_mid VALUES (1, 1), (2, 2), (3, 3), (4, 3), (5, 5)");
-	s = prepare(c, "SELECT k, (SELECT m.k FROM dal_cov_mid m WHERE m.g = t.k) "
+	tu_conn_exec(c, "CREATE TABLE dal_cov_mid (k INT, g INT)");
+	tu_conn_exec(c, "INSERT INTO dal_cov_mid VALUES (1, 1), (2, 2), (3, 3), (4, 3), (5, 5)");
+	s = tu_stmt_prepare(c, "SELECT k, (SELECT m.k FROM dal_cov_mid m WHERE m.g = t.k) "
 	               "FROM dal_cov_mid t ORDER BY k");
 	while ((rc = dal_stmt_step(s)) == DAL_ROW)
 		ck_assert_int_eq(dal_stmt_column_int64(s, 0), ++n);
@@ -427,7 +334,7 @@ START_TEST(test_mysql_error_in_the_middle_of_a_streamed_result)
 	ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "21000");
 	tu_assert_has(dal_stmt_error(s)->message, "error 1242");
 	dal_stmt_close(s);
-	exec_ok(c, "DROP TABLE dal_cov_mid");
+	tu_conn_exec(c, "DROP TABLE dal_cov_mid");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -440,8 +347,8 @@ START_TEST(test_mysql_batch_of_calls_runs_row_by_row)
 {
 	static const int64_t ids[3] = {1, 2, 3}, bad[3] = {4, -1, 5};
 	dal_batch_column col = {DAL_TYPE_INT64, ids, NULL, NULL};
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r);
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s;
 	int64_t affected = -1;
 	size_t failed = 99;
@@ -449,9 +356,9 @@ START_TEST(test_mysql_batch_of_calls_runs_row_by_row)
 
 	dal_conn_exec(c, "DROP PROCEDURE IF EXISTS dal_cov_ins", NULL);
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_calls", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_calls (id INT, CHECK (id > 0))");
-	exec_ok(c, "CREATE PROCEDURE dal_cov_ins(IN v INT) INSERT INTO dal_cov_calls VALUES (v)");
-	s = prepare(c, "CALL dal_cov_ins(?)");
+	tu_conn_exec(c, "CREATE TABLE dal_cov_calls (id INT, CHECK (id > 0))");
+	tu_conn_exec(c, "CREATE PROCEDURE dal_cov_ins(IN v INT) INSERT INTO dal_cov_calls VALUES (v)");
+	s = tu_stmt_prepare(c, "CALL dal_cov_ins(?)");
 	rc = dal_stmt_execute_batch(s, &col, 1, 3, &affected, &failed);
 	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
 	col.values = bad;
@@ -460,13 +367,13 @@ START_TEST(test_mysql_batch_of_calls_runs_row_by_row)
 	              dal_stmt_error(s)->message);
 	ck_assert_uint_eq(failed, 1);
 	dal_stmt_close(s);
-	s = prepare(c, "SELECT COUNT(*), SUM(id) FROM dal_cov_calls");
-	step_row(s);
+	s = tu_stmt_prepare(c, "SELECT COUNT(*), SUM(id) FROM dal_cov_calls");
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 3);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 1), 6);
 	dal_stmt_close(s);
-	exec_ok(c, "DROP PROCEDURE dal_cov_ins");
-	exec_ok(c, "DROP TABLE dal_cov_calls");
+	tu_conn_exec(c, "DROP PROCEDURE dal_cov_ins");
+	tu_conn_exec(c, "DROP TABLE dal_cov_calls");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -480,22 +387,19 @@ START_TEST(test_mysql_requests_after_a_failed_ping_are_not_sent)
 {
 	static const int64_t ids[2] = {1, 2};
 	dal_batch_column col = {DAL_TYPE_INT64, ids, NULL, NULL};
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r), *other;
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r), *other;
 	dal_stmt *s, *b;
 	char sql[64];
 	int rc;
 
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_gone", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_gone (id INT)");
-	s = prepare(c, "SELECT CONNECTION_ID()");
-	step_row(s);
-	snprintf(sql, sizeof sql, "KILL %lld", (long long)dal_stmt_column_int64(s, 0));
-	dal_stmt_close(s);
-	s = prepare(c, "SELECT 5");
-	b = prepare(c, "INSERT INTO dal_cov_gone (id) VALUES (?)");
-	other = acquire(r);
-	exec_ok(other, sql);
+	tu_conn_exec(c, "CREATE TABLE dal_cov_gone (id INT)");
+	kill_sql(c, sql, sizeof sql);
+	s = tu_stmt_prepare(c, "SELECT 5");
+	b = tu_stmt_prepare(c, "INSERT INTO dal_cov_gone (id) VALUES (?)");
+	other = tu_conn_acquire(r);
+	tu_conn_exec(other, sql);
 	usleep(200000); /* the server closes the socket after KILL returns */
 	ck_assert_int_eq(dal_conn_ping(c, NULL), DAL_ECONNECT);
 	rc = dal_stmt_step(s);
@@ -510,11 +414,8 @@ START_TEST(test_mysql_requests_after_a_failed_ping_are_not_sent)
 	dal_stmt_close(s);
 	dal_stmt_close(b);
 	dal_conn_release(c);
-	s = prepare(other, "SELECT COUNT(*) FROM dal_cov_gone");
-	step_row(s);
-	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 0);
-	dal_stmt_close(s);
-	exec_ok(other, "DROP TABLE dal_cov_gone");
+	ck_assert_int_eq(tu_conn_int64(other, "SELECT COUNT(*) FROM dal_cov_gone"), 0);
+	tu_conn_exec(other, "DROP TABLE dal_cov_gone");
 	dal_conn_release(other);
 	dal_repo_close(r);
 }
@@ -525,20 +426,17 @@ END_TEST
  * session left to stop, which is not an error for a cancel. */
 START_TEST(test_mysql_cancel_of_a_killed_session_is_not_an_error)
 {
-	dal_repo *r = open_url(url);
-	dal_conn *c = acquire(r), *killer;
+	dal_repo *r = tu_repo_open_url(url);
+	dal_conn *c = tu_conn_acquire(r), *killer;
 	dal_stmt *s;
 	char sql[64];
 	int rc;
 
-	s = prepare(c, "SELECT CONNECTION_ID()");
-	step_row(s);
-	snprintf(sql, sizeof sql, "KILL %lld", (long long)dal_stmt_column_int64(s, 0));
-	dal_stmt_close(s);
-	s = prepare(c, "SELECT seq FROM seq_1_to_100000");
-	step_row(s);
-	killer = acquire(r);
-	exec_ok(killer, sql);
+	kill_sql(c, sql, sizeof sql);
+	s = tu_stmt_prepare(c, "SELECT seq FROM seq_1_to_100000");
+	tu_stmt_step_row(s);
+	killer = tu_conn_acquire(r);
+	tu_conn_exec(killer, sql);
 	dal_conn_release(killer);
 	usleep(200000); /* the killed session's thread ends */
 	rc = dal_conn_cancel(c);
@@ -554,11 +452,8 @@ int main(void)
 	Suite *s;
 	TCase *tc;
 
-	url = getenv("DAL_TEST_MYSQL_URL");
-	if (!url || !*url) {
-		printf("SKIP: no DAL_TEST_MYSQL_URL (scripts/test-servers.sh)\n");
-		return 77;
-	}
+	if (!(url = tu_server_url("mysql")))
+		return 77; /* scripts/test-servers.sh starts one */
 	s = suite_create("cov_mysql");
 	tc = tcase_create("mysql");
 	tcase_set_timeout(tc, 120);

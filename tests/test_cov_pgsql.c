@@ -21,90 +21,20 @@
 
 static const char *url;
 
-static dal_repo *open_url(const char *u)
-{
-	dal_repo *r = NULL;
-	dal_error err;
-
-	tu_clear_env();
-	ck_assert_msg(dal_repo_open_url(&r, u, &err) == DAL_OK, "%s", err.message);
-	return r;
-}
-
 static dal_repo *open_repo(void)
 {
-	return open_url(url);
-}
-
-static dal_conn *acquire(dal_repo *r)
-{
-	dal_conn *c = NULL;
-	dal_error err;
-
-	ck_assert_msg(dal_conn_acquire(r, &c, &err) == DAL_OK, "acquire: %s", err.message);
-	return c;
-}
-
-static dal_stmt *prepare(dal_conn *c, const char *sql)
-{
-	dal_stmt *s = NULL;
-
-	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
-	              dal_conn_error(c)->message);
-	return s;
-}
-
-static void step_row(dal_stmt *s)
-{
-	int rc = dal_stmt_step(s);
-
-	ck_assert_msg(rc == DAL_ROW, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
-}
-
-static void exec_ok(dal_conn *c, const char *sql)
-{
-	int rc = dal_conn_exec(c, sql, NULL);
-
-	ck_assert_msg(rc == DAL_OK, "%s: %s", sql, dal_conn_error(c)->message);
-}
-
-static int64_t value(dal_conn *c, const char *sql)
-{
-	dal_stmt *s;
-	int64_t n;
-
-	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
-	              dal_conn_error(c)->message);
-	ck_assert_int_eq(dal_stmt_step(s), DAL_ROW);
-	n = dal_stmt_column_int64(s, 0);
-	dal_stmt_close(s);
-	return n;
+	return tu_repo_open_url(url);
 }
 
 /* Run sql as a batch of the 3 rows a = 1, 2, 3 and b = 10, 20, 30 (as many
- * columns as the statement has parameters); the batch's result code. */
-static int batch(dal_conn *c, const char *sql, dal_stmt **out)
+ * columns as the statement has parameters); it must succeed. */
+static void batch_ok(dal_conn *c, const char *sql)
 {
 	static const int64_t a[3] = {1, 2, 3}, b[3] = {10, 20, 30};
 	dal_batch_column cols[2] = {{DAL_TYPE_INT64, a, NULL, NULL},
 	                            {DAL_TYPE_INT64, b, NULL, NULL}};
-	dal_stmt *s;
-	int rc;
-
-	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
-	              dal_conn_error(c)->message);
-	rc = dal_stmt_execute_batch(s, cols, dal_stmt_param_count(s), 3, NULL, NULL);
-	if (out)
-		*out = s;
-	else
-		dal_stmt_close(s);
-	return rc;
-}
-
-static void batch_ok(dal_conn *c, const char *sql)
-{
-	dal_stmt *s;
-	int rc = batch(c, sql, &s);
+	dal_stmt *s = tu_stmt_prepare(c, sql);
+	int rc = dal_stmt_execute_batch(s, cols, dal_stmt_param_count(s), 3, NULL, NULL);
 
 	ck_assert_msg(rc == DAL_OK, "%s: %s: %s", sql, dal_code_name(rc),
 	              dal_stmt_error(s)->message);
@@ -118,46 +48,53 @@ static void batch_ok(dal_conn *c, const char *sql)
  * own meaning. */
 START_TEST(test_pgsql_batch_insert_forms)
 {
+	/* Each form, what its rows must add up to, and whether dal_cov_t is
+	 * emptied after it. */
+	static const struct {
+		const char *insert, *check;
+		int64_t want;
+		int clear;
+	} forms[] = {
+		{"INSERT INTO dal_cov_t (a, b) VALUES (?, ? + 1)", "SELECT SUM(b) FROM dal_cov_t", 63,
+		 1},
+		{"INSERT INTO dal_cov_t (a, b, c) VALUES (?, ?, 7)", "SELECT SUM(c) FROM dal_cov_t", 21,
+		 1},
+		{"INSERT INTO dal_cov_t VALUES (?, ?)", "SELECT SUM(a * 1000 + b + c) FROM dal_cov_t",
+		 6060, 0},
+		/* The same keys again: COPY would fail on the first duplicate. */
+		{"INSERT INTO dal_cov_t (a, b) VALUES (?, ?) ON CONFLICT (a) DO NOTHING",
+		 "SELECT COUNT(*) FROM dal_cov_t", 3, 1},
+		/* COPY into a view is refused by the server; the INSERT is not. */
+		{"INSERT INTO dal_cov_v (a, b) VALUES (?, ?)", "SELECT SUM(b) FROM dal_cov_t", 60, 1},
+		{"  insert   into public.dal_cov_t(a,b)values(?,?) ; ", "SELECT SUM(b) FROM dal_cov_t",
+		 60, 0},
+		{"INSERT INTO \"dal_cov \"\"Q\"\"\" (\"A\", b) VALUES (?, ?)",
+		 "SELECT SUM(\"A\" + b) FROM \"dal_cov \"\"Q\"\"\"", 66, 0},
+	};
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 
 	dal_conn_exec(c, "DROP VIEW IF EXISTS dal_cov_v", NULL);
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_t", NULL);
 	dal_conn_exec(c, "DROP TABLE IF EXISTS \"dal_cov \"\"Q\"\"\"", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_t (a BIGINT PRIMARY KEY, b BIGINT, c BIGINT DEFAULT 0)");
-	exec_ok(c, "CREATE VIEW dal_cov_v AS SELECT a, b FROM dal_cov_t");
-	exec_ok(c, "CREATE TABLE \"dal_cov \"\"Q\"\"\" (\"A\" BIGINT, b BIGINT)");
+	tu_conn_exec(c, "CREATE TABLE dal_cov_t (a BIGINT PRIMARY KEY, b BIGINT, c BIGINT DEFAULT 0)");
+	tu_conn_exec(c, "CREATE VIEW dal_cov_v AS SELECT a, b FROM dal_cov_t");
+	tu_conn_exec(c, "CREATE TABLE \"dal_cov \"\"Q\"\"\" (\"A\" BIGINT, b BIGINT)");
 
-	batch_ok(c, "INSERT INTO dal_cov_t (a, b) VALUES (?, ? + 1)");
-	ck_assert_int_eq(value(c, "SELECT SUM(b) FROM dal_cov_t"), 63);
-	exec_ok(c, "DELETE FROM dal_cov_t");
+	for (size_t k = 0; k < sizeof forms / sizeof forms[0]; k++) {
+		int64_t got;
 
-	batch_ok(c, "INSERT INTO dal_cov_t (a, b, c) VALUES (?, ?, 7)");
-	ck_assert_int_eq(value(c, "SELECT SUM(c) FROM dal_cov_t"), 21);
-	exec_ok(c, "DELETE FROM dal_cov_t");
+		batch_ok(c, forms[k].insert);
+		got = tu_conn_int64(c, forms[k].check);
+		ck_assert_msg(got == forms[k].want, "%s: %s is %lld, expected %lld", forms[k].insert,
+		              forms[k].check, (long long)got, (long long)forms[k].want);
+		if (forms[k].clear)
+			tu_conn_exec(c, "DELETE FROM dal_cov_t");
+	}
 
-	batch_ok(c, "INSERT INTO dal_cov_t VALUES (?, ?)");
-	ck_assert_int_eq(value(c, "SELECT SUM(a * 1000 + b + c) FROM dal_cov_t"), 6060);
-
-	/* The same keys again: COPY would fail on the first duplicate. */
-	batch_ok(c, "INSERT INTO dal_cov_t (a, b) VALUES (?, ?) ON CONFLICT (a) DO NOTHING");
-	ck_assert_int_eq(value(c, "SELECT COUNT(*) FROM dal_cov_t"), 3);
-	exec_ok(c, "DELETE FROM dal_cov_t");
-
-	/* COPY into a view is refused by the server; the INSERT is not. */
-	batch_ok(c, "INSERT INTO dal_cov_v (a, b) VALUES (?, ?)");
-	ck_assert_int_eq(value(c, "SELECT SUM(b) FROM dal_cov_t"), 60);
-	exec_ok(c, "DELETE FROM dal_cov_t");
-
-	batch_ok(c, "  insert   into public.dal_cov_t(a,b)values(?,?) ; ");
-	ck_assert_int_eq(value(c, "SELECT SUM(b) FROM dal_cov_t"), 60);
-
-	batch_ok(c, "INSERT INTO \"dal_cov \"\"Q\"\"\" (\"A\", b) VALUES (?, ?)");
-	ck_assert_int_eq(value(c, "SELECT SUM(\"A\" + b) FROM \"dal_cov \"\"Q\"\"\""), 66);
-
-	exec_ok(c, "DROP VIEW dal_cov_v");
-	exec_ok(c, "DROP TABLE dal_cov_t");
-	exec_ok(c, "DROP TABLE \"dal_cov \"\"Q\"\"\"");
+	tu_conn_exec(c, "DROP VIEW dal_cov_v");
+	tu_conn_exec(c, "DROP TABLE dal_cov_t");
+	tu_conn_exec(c, "DROP TABLE \"dal_cov \"\"Q\"\"\"");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -198,7 +135,7 @@ START_TEST(test_pgsql_special_doubles_bind_to_numeric)
 		const char *text;
 	} cases[] = {{NAN, "NaN"}, {INFINITY, "Infinity"}, {-INFINITY, "-Infinity"}};
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s;
 
 	ck_assert_int_eq(dal_stmt_prepare(c, "SELECT CAST(?::numeric AS text)", &s), DAL_OK);
@@ -219,14 +156,14 @@ END_TEST
 START_TEST(test_pgsql_native_placeholder_is_refused)
 {
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s = NULL;
 	int rc = dal_stmt_prepare(c, "SELECT $1::int", &s);
 
 	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
 	ck_assert_str_eq(dal_conn_error(c)->sqlstate, "07001");
 	tu_assert_has(dal_conn_error(c)->message, "server sees 1 parameter");
-	ck_assert_int_eq(value(c, "SELECT 5"), 5); /* the connection is fine */
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 5"), 5); /* the connection is fine */
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -241,13 +178,13 @@ START_TEST(test_pgsql_text_format_result_decodes_every_kind)
 {
 	static const unsigned char want[] = {0x00, 0x01, '\\', 'A', 0xff, 'z'};
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s;
 	const unsigned char *p;
 	size_t n = 0;
 
 	for (int round = 0; round < 2; round++) {
-		exec_ok(c, round ? "SET bytea_output = 'hex'" : "SET bytea_output = 'escape'");
+		tu_conn_exec(c, round ? "SET bytea_output = 'hex'" : "SET bytea_output = 'escape'");
 		ck_assert_int_eq(dal_stmt_prepare(c, "SELECT '\\x00015c41ff7a'::bytea, 1.5::numeric, "
 		                                     "-7::int2, 4000000000::oid, 1.25::float4, "
 		                                     "2.5::float8, true, false, ''::bytea", &s),
@@ -275,7 +212,7 @@ START_TEST(test_pgsql_text_format_result_decodes_every_kind)
 		ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
 		dal_stmt_close(s);
 	}
-	exec_ok(c, "RESET bytea_output");
+	tu_conn_exec(c, "RESET bytea_output");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -308,21 +245,21 @@ START_TEST(test_pgsql_notices_keep_their_level)
 {
 	struct logged l = {0, 0, 0, ""};
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 
 	dal_log_set(on_log, &l);
-	exec_ok(c, "SET client_min_messages = debug1");
-	exec_ok(c, "DO $$ BEGIN RAISE DEBUG 'dal-cov-notice debug'; END $$");
+	tu_conn_exec(c, "SET client_min_messages = debug1");
+	tu_conn_exec(c, "DO $$ BEGIN RAISE DEBUG 'dal-cov-notice debug'; END $$");
 	ck_assert_int_eq(l.debug, 1);
 	tu_assert_has(l.line, "postgresql DEBUG: dal-cov-notice debug");
-	exec_ok(c, "DO $$ BEGIN RAISE INFO 'dal-cov-notice info'; END $$");
+	tu_conn_exec(c, "DO $$ BEGIN RAISE INFO 'dal-cov-notice info'; END $$");
 	ck_assert_int_eq(l.info, 1);
 	tu_assert_has(l.line, "postgresql INFO: dal-cov-notice info");
-	exec_ok(c, "DO $$ BEGIN RAISE WARNING 'dal-cov-notice warn' USING DETAIL = 'the detail', "
+	tu_conn_exec(c, "DO $$ BEGIN RAISE WARNING 'dal-cov-notice warn' USING DETAIL = 'the detail', "
 	           "HINT = 'the hint'; END $$");
 	ck_assert_int_eq(l.warn, 1);
 	tu_assert_has(l.line, "postgresql WARNING: dal-cov-notice warn (the detail); hint: the hint");
-	exec_ok(c, "RESET client_min_messages");
+	tu_conn_exec(c, "RESET client_min_messages");
 	dal_log_set(NULL, NULL);
 	dal_conn_release(c);
 	dal_repo_close(r);
@@ -337,40 +274,9 @@ END_TEST
 START_TEST(test_pgsql_streaming_result_keeps_the_connection)
 {
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
-	dal_stmt *s1, *s2, *s3;
-	int64_t sum = 0, id = 0;
-	int rc;
+	dal_conn *c = tu_conn_acquire(r);
 
-	s1 = prepare(c, "SELECT 7");
-	s2 = prepare(c, "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3");
-	s3 = prepare(c, "SELECT 8");
-	step_row(s2);
-	sum += dal_stmt_column_int64(s2, 0);
-	rc = dal_stmt_step(s1);
-	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
-	ck_assert_str_eq(dal_stmt_error(s1)->sqlstate, "HY010");
-	tu_assert_has(dal_stmt_error(s1)->message, "connection busy with an unfinished result");
-	tu_assert_has(dal_stmt_error(s1)->message, "postgresql option buffered = on");
-	ck_assert_int_eq(dal_conn_exec(c, "SELECT 1", NULL), DAL_EMISUSE);
-	tu_assert_has(dal_conn_error(c)->message, "exec: connection busy");
-	ck_assert_int_eq(dal_conn_ping(c, NULL), DAL_EMISUSE);
-	tu_assert_has(dal_conn_error(c)->message, "ping: connection busy");
-	ck_assert_int_eq(dal_conn_last_insert_id(c, &id), DAL_EMISUSE);
-	tu_assert_has(dal_conn_error(c)->message, "connection busy");
-	ck_assert_int_eq(dal_conn_begin(c), DAL_EMISUSE);
-	tu_assert_has(dal_conn_error(c)->message, "connection busy");
-	dal_stmt_close(s1);
-	while ((rc = dal_stmt_step(s2)) == DAL_ROW)
-		sum += dal_stmt_column_int64(s2, 0);
-	ck_assert_int_eq(rc, DAL_DONE);
-	ck_assert_int_eq(sum, 6);
-	step_row(s3);
-	ck_assert_int_eq(dal_stmt_column_int64(s3, 0), 8);
-	ck_assert_int_eq(dal_stmt_step(s3), DAL_DONE);
-	exec_ok(c, "SELECT 1");
-	dal_stmt_close(s2);
-	dal_stmt_close(s3);
+	tu_assert_stream_keeps_conn(c, "postgresql", DAL_EMISUSE);
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -391,16 +297,16 @@ START_TEST(test_pgsql_closed_statements_are_deallocated_in_batches)
 	dal_stmt *s;
 
 	snprintf(u, sizeof u, "%s%sstatement_cache_size=0", url, strchr(url, '?') ? "&" : "?");
-	r = open_url(u);
-	c = acquire(r);
+	r = tu_repo_open_url(u);
+	c = tu_conn_acquire(r);
 	for (int k = 0; k < 31; k++) {
 		snprintf(sql, sizeof sql, "SELECT 1000 + %d", k);
-		s = prepare(c, sql);
+		s = tu_stmt_prepare(c, sql);
 		dal_stmt_close(s);
 	}
-	ck_assert_int_eq(value(c, count), 31);
-	/* value() closed its statement too: the 32nd. */
-	ck_assert_int_eq(value(c, count), 0);
+	ck_assert_int_eq(tu_conn_int64(c, count), 31);
+	/* tu_conn_int64() closed its statement too: the 32nd. */
+	ck_assert_int_eq(tu_conn_int64(c, count), 0);
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -423,12 +329,12 @@ START_TEST(test_pgsql_out_of_range_parameters_are_refused_not_truncated)
 		{"SELECT CAST(? AS float4)", 1, 0, 1e300},
 	};
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s;
 	int rc;
 
 	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
-		s = prepare(c, bad[k].sql);
+		s = tu_stmt_prepare(c, bad[k].sql);
 		if (bad[k].is_double)
 			ck_assert_int_eq(dal_stmt_bind_double(s, 1, bad[k].d), DAL_OK);
 		else
@@ -442,7 +348,7 @@ START_TEST(test_pgsql_out_of_range_parameters_are_refused_not_truncated)
 			ck_assert_int_eq(dal_stmt_bind_double(s, 1, 0.5), DAL_OK);
 		else
 			ck_assert_int_eq(dal_stmt_bind_int64(s, 1, -300), DAL_OK);
-		step_row(s);
+		tu_stmt_step_row(s);
 		if (bad[k].is_double)
 			ck_assert_double_eq(dal_stmt_column_double(s, 0), 0.5);
 		else
@@ -460,14 +366,14 @@ END_TEST
 START_TEST(test_pgsql_aborted_transaction_commit_is_not_a_commit)
 {
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	int64_t id = 0;
 	int rc;
 
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_tx", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_tx (id SERIAL PRIMARY KEY, v INT)");
+	tu_conn_exec(c, "CREATE TABLE dal_cov_tx (id SERIAL PRIMARY KEY, v INT)");
 	ck_assert_int_eq(dal_conn_begin(c), DAL_OK);
-	exec_ok(c, "INSERT INTO dal_cov_tx (v) VALUES (1)");
+	tu_conn_exec(c, "INSERT INTO dal_cov_tx (v) VALUES (1)");
 	ck_assert_int_eq(dal_conn_last_insert_id(c, &id), DAL_OK);
 	ck_assert_int_eq(id, 1);
 	ck_assert_int_eq(dal_conn_exec(c, "SELECT 1 / 0", NULL), DAL_EDATA);
@@ -479,8 +385,8 @@ START_TEST(test_pgsql_aborted_transaction_commit_is_not_a_commit)
 	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
 	ck_assert_str_eq(dal_conn_error(c)->sqlstate, "25P02");
 	tu_assert_has(dal_conn_error(c)->message, "nothing was committed");
-	ck_assert_int_eq(value(c, "SELECT COUNT(*) FROM dal_cov_tx"), 0);
-	exec_ok(c, "DROP TABLE dal_cov_tx");
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT COUNT(*) FROM dal_cov_tx"), 0);
+	tu_conn_exec(c, "DROP TABLE dal_cov_tx");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -497,37 +403,16 @@ START_TEST(test_pgsql_options_setting_reaches_the_session)
 
 	snprintf(u, sizeof u, "%s%soptions=-c%%20search_path%%3Ddal_cov_nowhere", url,
 	         strchr(url, '?') ? "&" : "?");
-	r = open_url(u);
-	c = acquire(r);
-	s = prepare(c, "SHOW search_path");
-	step_row(s);
+	r = tu_repo_open_url(u);
+	c = tu_conn_acquire(r);
+	s = tu_stmt_prepare(c, "SHOW search_path");
+	tu_stmt_step_row(s);
 	ck_assert_str_eq(dal_stmt_column_text(s, 0, NULL), "dal_cov_nowhere");
 	dal_stmt_close(s);
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
 END_TEST
-
-/* Open url with query appended; the code of the open or, when the
- * repository connects lazily, of the first acquire; err filled. */
-static int connect_with(const char *query, dal_error *err)
-{
-	char u[8400];
-	dal_repo *r = NULL;
-	dal_conn *c;
-	int rc;
-
-	snprintf(u, sizeof u, "%s%s%s", url, strchr(url, '?') ? "&" : "?", query);
-	tu_clear_env();
-	rc = dal_repo_open_url(&r, u, err);
-	if (rc == DAL_OK) {
-		rc = dal_conn_acquire(r, &c, err);
-		if (rc == DAL_OK)
-			dal_conn_release(c);
-		dal_repo_close(r);
-	}
-	return rc;
-}
 
 /* TLS settings that cannot work against the test server (a certificate
  * from a throwaway CA): verify-full without a CA file, and none in the
@@ -547,14 +432,14 @@ START_TEST(test_pgsql_tls_settings_that_cannot_work)
 		return;
 	}
 	setenv("HOME", "/nonexistent", 1); /* no ~/.postgresql/root.crt */
-	rc = connect_with("max_retries=0&tls_mode=verify-full", &err);
+	rc = tu_connect_with(url, "max_retries=0&tls_mode=verify-full", &err);
 	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
 	tu_assert_has(err.message, "/nonexistent/.postgresql/root.crt\" does not exist");
 	tu_assert_lacks(err.message, "p@ss");
 
 	junk = tu_write_file(NULL, "/tmp/dal-cov-junk-ca-pg.pem", "not a certificate\n");
 	snprintf(q, sizeof q, "max_retries=0&tls_mode=verify-ca&tls_ca=%s", junk);
-	rc = connect_with(q, &err);
+	rc = tu_connect_with(url, q, &err);
 	unlink(junk);
 	ck_assert_msg(rc == DAL_ECONFIG, "%s: %s", dal_code_name(rc), err.message);
 	tu_assert_has(err.message, junk);
@@ -583,21 +468,21 @@ START_TEST(test_pgsql_copy_batch_carries_every_kind)
 		{DAL_TYPE_BLOB, blobs, blen, NULL},
 	};
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s;
 	const unsigned char *p;
 	size_t n;
 	int rc;
 
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_kinds", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_kinds (k SERIAL, i INT, b BOOLEAN, f FLOAT8, t TEXT, "
+	tu_conn_exec(c, "CREATE TABLE dal_cov_kinds (k SERIAL, i INT, b BOOLEAN, f FLOAT8, t TEXT, "
 	           "y BYTEA)");
-	s = prepare(c, "INSERT INTO dal_cov_kinds (i, b, f, t, y) VALUES (?, ?, ?, ?, ?)");
+	s = tu_stmt_prepare(c, "INSERT INTO dal_cov_kinds (i, b, f, t, y) VALUES (?, ?, ?, ?, ?)");
 	rc = dal_stmt_execute_batch(s, cols, 5, 3, NULL, NULL);
 	ck_assert_msg(rc == DAL_OK, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
 	dal_stmt_close(s);
-	s = prepare(c, "SELECT i, b, CAST(f AS text), t, y FROM dal_cov_kinds ORDER BY k");
-	step_row(s);
+	s = tu_stmt_prepare(c, "SELECT i, b, CAST(f AS text), t, y FROM dal_cov_kinds ORDER BY k");
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 1);
 	ck_assert_int_eq(dal_stmt_column_bool(s, 1), 1);
 	ck_assert_str_eq(dal_stmt_column_text(s, 2, NULL), "NaN");
@@ -605,13 +490,13 @@ START_TEST(test_pgsql_copy_batch_carries_every_kind)
 	p = dal_stmt_column_blob(s, 4, &n);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_mem_eq(p, b0, 2);
-	step_row(s);
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 0);
 	ck_assert_int_eq(dal_stmt_column_is_null(s, 1), 1);
 	ck_assert_str_eq(dal_stmt_column_text(s, 2, NULL), "Infinity");
 	ck_assert_int_eq(dal_stmt_column_is_null(s, 3), 1);
 	ck_assert_int_eq(dal_stmt_column_is_null(s, 4), 1);
-	step_row(s);
+	tu_stmt_step_row(s);
 	ck_assert_str_eq(dal_stmt_column_text(s, 2, NULL), "-Infinity");
 	ck_assert_int_eq(dal_stmt_column_is_null(s, 3), 0);
 	ck_assert_str_eq(dal_stmt_column_text(s, 3, NULL), "");
@@ -620,7 +505,7 @@ START_TEST(test_pgsql_copy_batch_carries_every_kind)
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_DONE);
 	dal_stmt_close(s);
-	exec_ok(c, "DROP TABLE dal_cov_kinds");
+	tu_conn_exec(c, "DROP TABLE dal_cov_kinds");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -633,8 +518,8 @@ END_TEST
 START_TEST(test_pgsql_error_in_the_middle_of_a_streamed_result)
 {
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
-	dal_stmt *s = prepare(c, "SELECT 10 / (x - 3) FROM generate_series(1, 5) x");
+	dal_conn *c = tu_conn_acquire(r);
+	dal_stmt *s = tu_stmt_prepare(c, "SELECT 10 / (x - 3) FROM generate_series(1, 5) x");
 	int64_t want[2] = {-5, -10};
 	int rc, n = 0;
 
@@ -648,7 +533,7 @@ START_TEST(test_pgsql_error_in_the_middle_of_a_streamed_result)
 	ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "22012");
 	tu_assert_has(dal_stmt_error(s)->message, "division by zero");
 	dal_stmt_close(s);
-	ck_assert_int_eq(value(c, "SELECT 3"), 3);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT 3"), 3);
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -660,18 +545,18 @@ END_TEST
 START_TEST(test_pgsql_row_insert_returning_needs_key_column)
 {
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	const dal_field f[] = {DAL_FIELD_INT64("v", 5)};
 	int64_t id = 0;
 
 	dal_conn_exec(c, "DROP TABLE IF EXISTS dal_cov_ret", NULL);
-	exec_ok(c, "CREATE TABLE dal_cov_ret (id SERIAL PRIMARY KEY, v INT)");
+	tu_conn_exec(c, "CREATE TABLE dal_cov_ret (id SERIAL PRIMARY KEY, v INT)");
 	ck_assert_int_eq(dal_row_insert(c, "dal_cov_ret", f, 1, NULL, &id), DAL_EMISUSE);
 	tu_assert_has(dal_conn_error(c)->message, "key_column is needed to return the key");
-	ck_assert_int_eq(value(c, "SELECT COUNT(*) FROM dal_cov_ret"), 0);
+	ck_assert_int_eq(tu_conn_int64(c, "SELECT COUNT(*) FROM dal_cov_ret"), 0);
 	ck_assert_int_eq(dal_row_insert(c, "dal_cov_ret", f, 1, "id", &id), DAL_OK);
-	ck_assert_int_eq(id, value(c, "SELECT MAX(id) FROM dal_cov_ret"));
-	exec_ok(c, "DROP TABLE dal_cov_ret");
+	ck_assert_int_eq(id, tu_conn_int64(c, "SELECT MAX(id) FROM dal_cov_ret"));
+	tu_conn_exec(c, "DROP TABLE dal_cov_ret");
 	dal_conn_release(c);
 	dal_repo_close(r);
 }
@@ -686,17 +571,17 @@ END_TEST
 START_TEST(test_pgsql_parameters_convert_to_their_declared_types)
 {
 	dal_repo *r = open_repo();
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *s;
 	int rc;
 
-	s = prepare(c, "SELECT CAST(? AS int4), CAST(? AS text), CAST(? AS float8), "
+	s = tu_stmt_prepare(c, "SELECT CAST(? AS int4), CAST(? AS text), CAST(? AS float8), "
 	               "CAST(? AS float4), 4000000000::oid, CAST(1.5 AS float4), true");
 	ck_assert_int_eq(dal_stmt_bind_bool(s, 1, 1), DAL_OK);
 	ck_assert_int_eq(dal_stmt_bind_bool(s, 2, 1), DAL_OK);
 	ck_assert_int_eq(dal_stmt_bind_int64(s, 3, (INT64_C(1) << 53) + 1), DAL_OK);
 	ck_assert_int_eq(dal_stmt_bind_double(s, 4, 0.1), DAL_OK);
-	step_row(s);
+	tu_stmt_step_row(s);
 	ck_assert_int_eq(dal_stmt_column_int64(s, 0), 1);
 	ck_assert_str_eq(dal_stmt_column_text(s, 1, NULL), "t");
 	ck_assert_double_eq(dal_stmt_column_double(s, 2), 9007199254740992.0);
@@ -706,17 +591,17 @@ START_TEST(test_pgsql_parameters_convert_to_their_declared_types)
 	ck_assert_int_eq(dal_stmt_column_bool(s, 6), 1);
 	dal_stmt_close(s);
 
-	s = prepare(c, "SELECT CAST(? AS int4)");
+	s = tu_stmt_prepare(c, "SELECT CAST(? AS int4)");
 	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, INT64_MIN), DAL_OK);
 	rc = dal_stmt_step(s);
 	ck_assert_msg(rc == DAL_EDATA, "%s", dal_code_name(rc));
 	dal_stmt_close(s);
-	s = prepare(c, "SELECT CAST(? AS int2)");
+	s = tu_stmt_prepare(c, "SELECT CAST(? AS int2)");
 	ck_assert_int_eq(dal_stmt_bind_int64(s, 1, -40000), DAL_OK);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_EDATA);
 	ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "22003");
 	dal_stmt_close(s);
-	s = prepare(c, "SELECT CAST(? AS float4)");
+	s = tu_stmt_prepare(c, "SELECT CAST(? AS float4)");
 	ck_assert_int_eq(dal_stmt_bind_double(s, 1, -1e300), DAL_OK);
 	ck_assert_int_eq(dal_stmt_step(s), DAL_EDATA);
 	ck_assert_str_eq(dal_stmt_error(s)->sqlstate, "22003");
@@ -731,11 +616,8 @@ int main(void)
 	Suite *s;
 	TCase *tc;
 
-	url = getenv("DAL_TEST_PGSQL_URL");
-	if (!url || !*url) {
-		printf("SKIP: no DAL_TEST_PGSQL_URL (scripts/test-servers.sh)\n");
-		return 77;
-	}
+	if (!(url = tu_server_url("pgsql")))
+		return 77; /* scripts/test-servers.sh starts one */
 	s = suite_create("cov_pgsql");
 	tc = tcase_create("pgsql");
 	tcase_set_timeout(tc, 120);

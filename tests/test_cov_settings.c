@@ -17,21 +17,6 @@
 
 #include "testutil.h"
 
-static char *tmpdir;
-
-static void setup(void)
-{
-	tu_clear_env();
-	tmpdir = tu_mkdtemp();
-}
-
-static void teardown(void)
-{
-	tu_clear_env();
-	tu_rmtree(tmpdir);
-	tmpdir = NULL;
-}
-
 /* dal_repo_open() of url (NULL: the environment's default repository):
  * its code, the message in err. */
 static int open_rc(const char *url, dal_error *err)
@@ -64,7 +49,7 @@ START_TEST(test_settings_db_name_is_the_file_of_a_file_database)
 	dal_error err;
 	int rc;
 
-	ck_assert_int_gt(asprintf(&file, "%s/named.db", tmpdir), 0);
+	ck_assert_int_gt(asprintf(&file, "%s/named.db", tu_tmpdir), 0);
 	setenv("DB_TYPE", "sqlite", 1);
 	setenv("DB_NAME", file, 1);
 	rc = open_rc(NULL, &err);
@@ -128,7 +113,7 @@ int main(void)
 	Suite *s = suite_create("cov_settings");
 	TCase *tc = tcase_create("settings");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_settings_db_type_without_backend);
 	tcase_add_test(tc, test_settings_db_name_is_the_file_of_a_file_database);

@@ -18,63 +18,13 @@
 
 #include "testutil.h"
 
-static char *tmpdir;
-
-static void setup(void)
-{
-	tu_clear_env();
-	tmpdir = tu_mkdtemp();
-}
-
-static void teardown(void)
-{
-	tu_rmtree(tmpdir);
-	tmpdir = NULL;
-}
-
-static char *path_in(const char *name)
-{
-	char *p;
-
-	ck_assert_int_gt(asprintf(&p, "%s/%s", tmpdir, name), 0);
-	return p;
-}
-
-static dal_repo *open_file(const char *path, const char *query)
-{
-	char *url;
-	dal_repo *r;
-	dal_error err;
-
-	ck_assert_int_gt(asprintf(&url, "sqlite:///%s?%s", path, query), 0);
-	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
-	free(url);
-	return r;
-}
-
-static int64_t one(dal_repo *r, const char *sql)
-{
-	dal_conn *c;
-	dal_stmt *st;
-	dal_error err;
-	int64_t v;
-
-	ck_assert_int_eq(dal_conn_acquire(r, &c, &err), DAL_OK);
-	ck_assert_msg(dal_stmt_prepare(c, sql, &st) == DAL_OK, "%s", dal_conn_error(c)->message);
-	ck_assert_int_eq(dal_stmt_step(st), DAL_ROW);
-	v = dal_stmt_column_int64(st, 0);
-	dal_stmt_close(st);
-	dal_conn_release(c);
-	return v;
-}
-
 /* A rename onto a directory fails: the backup reports it, names both
  * files, and leaves neither the .part file nor anything in the directory. */
 START_TEST(test_sqlite_backup_rename_failure_is_reported)
 {
-	char *db = path_in("a.db"), *dir = path_in("target"), *inner = path_in("target/keep"),
-	     *part = path_in("target.part");
-	dal_repo *r = open_file(db, "journal_mode=WAL");
+	char *db = tu_path_in("a.db"), *dir = tu_path_in("target"), *inner = tu_path_in("target/keep"),
+	     *part = tu_path_in("target.part");
+	dal_repo *r = tu_sqlite_open(db, "journal_mode=WAL");
 	dal_error err;
 	FILE *f;
 
@@ -104,8 +54,8 @@ END_TEST
  * from it; the good database is left as it was. */
 START_TEST(test_sqlite_damaged_database_fails_integrity_both_ways)
 {
-	char *bad = path_in("bad.db"), *good = path_in("good.db"), *bak = path_in("bad.bak");
-	dal_repo *r = open_file(bad, "journal_mode=DELETE");
+	char *bad = tu_path_in("bad.db"), *good = tu_path_in("good.db"), *bak = tu_path_in("bad.bak");
+	dal_repo *r = tu_sqlite_open(bad, "journal_mode=DELETE");
 	dal_error err;
 
 	tu_repo_exec(r, "CREATE TABLE t (x INTEGER, y INTEGER)");
@@ -116,8 +66,8 @@ START_TEST(test_sqlite_damaged_database_fails_integrity_both_ways)
 	                "WHERE name = 't_x'");
 	dal_repo_close(r);
 
-	r = open_file(bad, "journal_mode=DELETE");
-	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM t"), 3);
+	r = tu_sqlite_open(bad, "journal_mode=DELETE");
+	ck_assert_int_eq(tu_repo_int64(r, "SELECT COUNT(*) FROM t"), 3);
 	ck_assert_int_eq(dal_repo_backup(r, bak, &err), DAL_EDATA);
 	ck_assert_str_eq(err.sqlstate, "XX001");
 	tu_assert_has(err.message, "integrity check of");
@@ -125,13 +75,13 @@ START_TEST(test_sqlite_damaged_database_fails_integrity_both_ways)
 	ck_assert_int_eq(access(bak, F_OK), -1);
 	dal_repo_close(r);
 
-	r = open_file(good, "journal_mode=WAL");
+	r = tu_sqlite_open(good, "journal_mode=WAL");
 	tu_repo_exec(r, "CREATE TABLE kept (v INTEGER)");
 	tu_repo_exec(r, "INSERT INTO kept VALUES (42)");
 	ck_assert_int_eq(dal_repo_restore(r, bad, &err), DAL_EDATA);
 	tu_assert_has(err.message, "integrity check of");
 	tu_assert_has(err.message, bad);
-	ck_assert_int_eq(one(r, "SELECT v FROM kept"), 42);
+	ck_assert_int_eq(tu_repo_int64(r, "SELECT v FROM kept"), 42);
 	dal_repo_close(r);
 	free(bad);
 	free(good);
@@ -146,8 +96,8 @@ END_TEST
  * is gone, each works. */
 START_TEST(test_sqlite_backup_restore_and_wal_switch_wait_for_a_lock)
 {
-	char *db = path_in("locked.db"), *bak = path_in("locked.bak"), *url;
-	dal_repo *holder = open_file(db, "journal_mode=DELETE");
+	char *db = tu_path_in("locked.db"), *bak = tu_path_in("locked.bak"), *url;
+	dal_repo *holder = tu_sqlite_open(db, "journal_mode=DELETE");
 	dal_repo *r, *w;
 	dal_conn *hc, *c;
 	dal_error err;
@@ -155,7 +105,7 @@ START_TEST(test_sqlite_backup_restore_and_wal_switch_wait_for_a_lock)
 
 	tu_repo_exec(holder, "CREATE TABLE t (x INTEGER)");
 	tu_repo_exec(holder, "INSERT INTO t VALUES (1), (2)");
-	r = open_file(db, "journal_mode=DELETE&busy_timeout=100");
+	r = tu_sqlite_open(db, "journal_mode=DELETE&busy_timeout=100");
 	ck_assert_msg(dal_repo_backup(r, bak, &err) == DAL_OK, "%s", err.message);
 
 	ck_assert_int_eq(dal_conn_acquire(holder, &hc, &err), DAL_OK);
@@ -182,7 +132,7 @@ START_TEST(test_sqlite_backup_restore_and_wal_switch_wait_for_a_lock)
 	dal_conn_release(hc);
 	dal_repo_close(holder); /* the lock goes with the connection */
 	ck_assert_msg(dal_repo_restore(r, bak, &err) == DAL_OK, "%s", err.message);
-	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM t"), 2);
+	ck_assert_int_eq(tu_repo_int64(r, "SELECT COUNT(*) FROM t"), 2);
 	dal_repo_close(r);
 	free(db);
 	free(bak);
@@ -200,8 +150,8 @@ static void exec_on(dal_conn *c, const char *sql)
  * nothing for a rollback to do. */
 START_TEST(test_sqlite_commit_refused_by_deferred_key_rolls_back)
 {
-	char *db = path_in("fk.db");
-	dal_repo *r = open_file(db, "journal_mode=WAL&foreign_keys=on");
+	char *db = tu_path_in("fk.db");
+	dal_repo *r = tu_sqlite_open(db, "journal_mode=WAL&foreign_keys=on");
 	dal_conn *c;
 	dal_error err;
 	int rc;
@@ -218,7 +168,7 @@ START_TEST(test_sqlite_commit_refused_by_deferred_key_rolls_back)
 	tu_assert_has(dal_conn_error(c)->message, "(the transaction was rolled back)");
 	ck_assert_uint_eq(dal_conn_txn_depth(c), 0);
 	dal_conn_release(c);
-	ck_assert_int_eq(one(r, "SELECT COUNT(*) FROM ch"), 0);
+	ck_assert_int_eq(tu_repo_int64(r, "SELECT COUNT(*) FROM ch"), 0);
 	dal_repo_close(r);
 	free(db);
 }
@@ -230,8 +180,8 @@ END_TEST
  * opened by hand with exec makes dal_conn_begin() refuse (25001). */
 START_TEST(test_sqlite_prepare_refuses_what_it_would_cut_short)
 {
-	char *db = path_in("p.db");
-	dal_repo *r = open_file(db, "journal_mode=WAL");
+	char *db = tu_path_in("p.db");
+	dal_repo *r = tu_sqlite_open(db, "journal_mode=WAL");
 	dal_conn *c;
 	dal_stmt *s = NULL;
 	dal_error err;
@@ -262,7 +212,7 @@ int main(void)
 	Suite *s = suite_create("cov_sqlite");
 	TCase *tc = tcase_create("sqlite");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_sqlite_backup_rename_failure_is_reported);
 	tcase_add_test(tc, test_sqlite_damaged_database_fails_integrity_both_ways);

@@ -250,38 +250,30 @@ END_TEST
 
 START_TEST(test_envmap_errors_name_file_line)
 {
+	/* Each file, and what its error must name (file:line first). */
+	static const struct {
+		const char *ini, *needs[4];
+	} bad[] = {
+		{"[main]\ntype = sqlite\n[main.env]\nhost = H\nhots = MARIADB_HOST\n",
+		 {"t.ini:5", "'hots'", "[main.env]", "host"}},
+		{"[main]\n[main.env]\nurl = MARIADB-URI\n",
+		 {"t.ini:3", "MARIADB-URI", "not an environment variable name"}},
+		{"[main]\nenv_prefix = 9DB\n", {"t.ini:2", "env_prefix"}},
+		{"[main]\nlog_parameters = maybe\n", {"t.ini:2", "log_parameters", "not a boolean"}},
+		{"[main]\nenv_prefix =\n", {"t.ini:2"}},
+	};
 	dal_config *cfg;
 	dal_error e;
 
-	cfg = tu_config_parse("[main]\ntype = sqlite\n[main.env]\nhost = H\nhots = MARIADB_HOST\n");
-	su_resolve_bad(cfg, NULL, NULL, &e);
-	ck_assert_msg(tu_contains(e.message, "t.ini:5") && tu_contains(e.message, "'hots'") &&
-	              tu_contains(e.message, "[main.env]") && tu_contains(e.message, "host"),
-	              "%s", e.message);
-	dal_config_free(cfg);
-
-	cfg = tu_config_parse("[main]\n[main.env]\nurl = MARIADB-URI\n");
-	su_resolve_bad(cfg, NULL, NULL, &e);
-	ck_assert_msg(tu_contains(e.message, "t.ini:3") && tu_contains(e.message, "MARIADB-URI") &&
-	              tu_contains(e.message, "not an environment variable name"), "%s", e.message);
-	dal_config_free(cfg);
-
-	cfg = tu_config_parse("[main]\nenv_prefix = 9DB\n");
-	su_resolve_bad(cfg, NULL, NULL, &e);
-	ck_assert_msg(tu_contains(e.message, "t.ini:2") && tu_contains(e.message, "env_prefix"),
-	              "%s", e.message);
-	dal_config_free(cfg);
-
-	cfg = tu_config_parse("[main]\nlog_parameters = maybe\n");
-	su_resolve_bad(cfg, NULL, NULL, &e);
-	ck_assert_msg(tu_contains(e.message, "t.ini:2") && tu_contains(e.message, "log_parameters") &&
-	              tu_contains(e.message, "not a boolean"), "%s", e.message);
-	dal_config_free(cfg);
-
-	cfg = tu_config_parse("[main]\nenv_prefix =\n");
-	su_resolve_bad(cfg, NULL, NULL, &e);
-	ck_assert_msg(tu_contains(e.message, "t.ini:2"), "%s", e.message);
-	dal_config_free(cfg);
+	for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		cfg = tu_config_parse(bad[k].ini);
+		su_resolve_bad(cfg, NULL, NULL, &e);
+		for (size_t n = 0; n < 4 && bad[k].needs[n]; n++)
+			ck_assert_msg(tu_contains(e.message, bad[k].needs[n]),
+			              "'%s' not in the error of\n%s: %s", bad[k].needs[n], bad[k].ini,
+			              e.message);
+		dal_config_free(cfg);
+	}
 
 	/* A bad value names the variable it came from. */
 	cfg = tu_config_parse("[main]\nenv_prefix = DECNET_DB_\n");

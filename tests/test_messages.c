@@ -53,15 +53,6 @@ static int body_ok(dal_conn *c, void *ud)
 	return DAL_OK;
 }
 
-static dal_conn *acquire(dal_repo *r)
-{
-	dal_conn *c;
-	dal_error e;
-
-	ck_assert_msg(dal_conn_acquire(r, &c, &e) == DAL_OK, "%s", e.message);
-	return c;
-}
-
 /* NULL where a pointer is required: DAL_EMISUSE naming the function and
  * the argument, one row per check. */
 struct null_case {
@@ -176,7 +167,7 @@ static int null_call(size_t i, dal_repo *r, dal_conn *c, dal_stmt *st, const cha
 START_TEST(test_messages_null_arguments_name_function_and_argument)
 {
 	dal_repo *r = tu_repo_open("sqlite::memory:");
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	dal_stmt *st;
 	char *dir = tu_mkdtemp();
 
@@ -203,7 +194,7 @@ END_TEST
 START_TEST(test_messages_row_list_options)
 {
 	dal_repo *r = tu_repo_open("sqlite::memory:");
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 	const char *by[] = {"name", "id"};
 	dal_param after[] = {DAL_PARAM_NULL, DAL_PARAM_INT64(3)}, after2[] = {
 		DAL_PARAM_TEXT("b"), DAL_PARAM_NULL};
@@ -238,7 +229,7 @@ END_TEST
 START_TEST(test_messages_savepoint_names)
 {
 	dal_repo *r = tu_repo_open("sqlite::memory:");
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 
 	ck_assert_int_eq(dal_conn_begin(c), DAL_OK);
 	assert_err(dal_conn_savepoint(c, "a-b"), DAL_EMISUSE, dal_conn_error(c)->message,
@@ -291,7 +282,7 @@ START_TEST(test_messages_transaction_body_results)
 	           "transaction body returned 1, not DAL_OK or an error");
 	assert_err(dal_repo_transact(r, body_returns_bare_code, NULL, &e), DAL_ENOTFOUND,
 	           e.message, "the transaction body failed with DAL_ENOTFOUND");
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	ck_assert_int_eq(dal_row_count(c, "t", NULL, 0, &n), DAL_OK);
 	ck_assert_int_eq(n, 0);
 	dal_conn_release(c);
@@ -315,7 +306,7 @@ START_TEST(test_messages_unsupported_name_backend)
 	int64_t id;
 
 	ck_assert_msg(dal_repo_open_url(&r, "minimal::memory:", &e) == DAL_OK, "%s", e.message);
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	assert_err(dal_conn_begin(c), DAL_EUNSUPPORTED, dal_conn_error(c)->message,
 	           "backend minimal does not support transactions");
 	assert_err(dal_conn_commit(c), DAL_EUNSUPPORTED, dal_conn_error(c)->message,
@@ -352,7 +343,7 @@ START_TEST(test_messages_insert_returning)
 		return;
 	}
 	r = tu_repo_open(url);
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	ck_assert(dal_repo_capabilities(r) & DAL_CAP_RETURNING);
 	snprintf(t, sizeof t, "msg_ret_%ld", (long)getpid());
 	{
@@ -450,7 +441,7 @@ START_TEST(test_messages_migrator_versions_and_changed_file)
 	free(tu_write_file(mig, "0001_t.sql", "CREATE TABLE t (id INTEGER, x TEXT);\n"));
 	snprintf(want, sizeof want, "%s changed while the migrator ran", up);
 	assert_err(dal_migrator_up(m, -1, NULL, &e), DAL_ECONFIG, e.message, want);
-	c = acquire(r);
+	c = tu_conn_acquire(r);
 	ck_assert_int_eq(dal_row_exists(c, "t", NULL, 0, &found), DAL_ENOTFOUND);
 	dal_conn_release(c);
 	dal_migrator_close(m);
@@ -600,7 +591,7 @@ START_TEST(test_messages_acquire_while_closing)
 	ck_assert_int_gt(asprintf(&url, "sqlite:///%s/p.db?pool_size=1&max_overflow=0"
 	                          "&pool_timeout=20", dir), 0);
 	w.r = tu_repo_open(url);
-	held = acquire(w.r);
+	held = tu_conn_acquire(w.r);
 	ck_assert_int_eq(pthread_create(&th, NULL, acquire_late, &w), 0);
 	nanosleep(&pause, NULL); /* most likely waiting by now; either way it must fail */
 	dal_repo_close(w.r);
@@ -701,18 +692,13 @@ END_TEST
 
 int main(void)
 {
-	const char *path = getenv("DAL_PLUGIN_PATH");
 	Suite *s = suite_create("messages");
 	TCase *tc = tcase_create("messages");
-	char *dirs;
 
 	tu_clear_env();
 	/* The minimal test plugin lives in this directory. */
-	if (asprintf(&dirs, "%s%s%s", TESTS_BUILDDIR, path && *path ? ":" : "",
-	             path ? path : "") < 0)
+	if (tu_plugin_path_prepend(TESTS_BUILDDIR) != 0)
 		return 99;
-	setenv("DAL_PLUGIN_PATH", dirs, 1);
-	free(dirs);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_messages_null_arguments_name_function_and_argument);
 	tcase_add_test(tc, test_messages_row_list_options);

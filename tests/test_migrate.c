@@ -227,15 +227,8 @@ START_TEST(test_migrate_refuses_modified_file)
 	m = open_mig(&t, r);
 	ck_assert_int_eq(dal_migrator_verify(m, NULL, NULL, &err), DAL_OK);
 	dal_migrator_close(m);
-	{
-		char *p;
-		ck_assert_int_ne(asprintf(&p, "%s/0001_users.sql", t.mig), -1);
-		ck_assert_int_eq(unlink(p), 0);
-		free(p);
-		ck_assert_int_ne(asprintf(&p, "%s/0001_users.down.sql", t.mig), -1);
-		ck_assert_int_eq(unlink(p), 0);
-		free(p);
-	}
+	mt_unlink(&t, "0001_users.sql");
+	mt_unlink(&t, "0001_users.down.sql");
 	m = open_mig(&t, r);
 	memset(&s, 0, sizeof s);
 	ck_assert_int_eq(dal_migrator_verify(m, collect, &s, &err), DAL_ECONFIG);
@@ -351,31 +344,24 @@ START_TEST(test_migrate_file_name_rules)
 {
 	dal_repo *r;
 	struct mt t;
-	char *p;
 
 	ck_assert(mt_setup(&t, MT_SQLITE, NULL));
 	r = mt_open(&t);
 	mt_file(&t, "0001_ok.sql", "SELECT 1;");
 	mt_file(&t, "notes.sql", "");
 	expect_open_error(&t, r, "notes.sql: not a migration file name");
-	ck_assert_int_ne(asprintf(&p, "%s/notes.sql", t.mig), -1);
-	unlink(p);
-	free(p);
+	mt_unlink(&t, "notes.sql");
 
 	mt_file(&t, "0001_other.sql", "");
 	expect_open_error(&t, r, "version 1 has two names");
-	ck_assert_int_ne(asprintf(&p, "%s/0001_other.sql", t.mig), -1);
-	unlink(p);
-	free(p);
+	mt_unlink(&t, "0001_other.sql");
 
 	mt_file(&t, "0002_pg.postgresql.sql", "");
 	expect_open_error(&t, r, "0002_pg.postgresql.sql: a variant for another backend only");
 	mt_file(&t, "0002_pg.sql", "");
 	mt_file(&t, "0003_x.down.sql", "");
 	expect_open_error(&t, r, "0003_x.down.sql: a down migration without its up migration");
-	ck_assert_int_ne(asprintf(&p, "%s/0003_x.down.sql", t.mig), -1);
-	unlink(p);
-	free(p);
+	mt_unlink(&t, "0003_x.down.sql");
 	mt_file(&t, "0004_bad name.sql", "");
 	expect_open_error(&t, r, "0004_bad name.sql: not a migration file name");
 	dal_repo_close(r);
@@ -838,7 +824,6 @@ START_TEST(test_migrate_down_to_version)
 	struct mt t;
 	int64_t cur;
 	int n;
-	char *p;
 
 	if (!mt_setup(&t, _i, NULL))
 		return;
@@ -865,12 +850,8 @@ START_TEST(test_migrate_down_to_version)
 	ck_assert_int_eq(dal_migrator_down(m, 5, NULL, &err), DAL_EMISUSE);
 	dal_migrator_close(m);
 
-	ck_assert_int_ne(asprintf(&p, "%s/0001_t1.sql", t.mig), -1);
-	unlink(p);
-	free(p);
-	ck_assert_int_ne(asprintf(&p, "%s/0001_t1.down.sql", t.mig), -1);
-	unlink(p);
-	free(p);
+	mt_unlink(&t, "0001_t1.sql");
+	mt_unlink(&t, "0001_t1.down.sql");
 	m = open_mig(&t, r);
 	ck_assert_int_eq(dal_migrator_down(m, 0, NULL, &err), DAL_ECONFIG);
 	ck_assert_msg(tu_contains(err.message, "cannot revert migration 1_t1: no file of it"),

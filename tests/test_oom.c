@@ -72,16 +72,8 @@
 #include "failmalloc.h"
 #include "testutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-#ifdef HAVE_ASAN
+#ifdef HAVE_ASAN /* failmalloc.h */
 #include <sanitizer/common_interface_defs.h>
-#include <sanitizer/lsan_interface.h>
 #endif
 
 /* ------------------------------------------------------------------------ */

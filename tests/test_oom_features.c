@@ -25,17 +25,6 @@
 #include "failmalloc.h"
 #include "testutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define HAVE_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define HAVE_ASAN 1
-#endif
-#endif
-#ifdef HAVE_ASAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
 static const char ini[] = "[main]\nenv_prefix = OOMAPP_DB_\n[main.env]\nmax_retries = OOMAPP_RETRIES\n";
 
 static void quiet(dal_log_level level, const char *msg, void *ud)
@@ -164,8 +153,6 @@ int main(void)
 {
 	Suite *s = suite_create("oom_features");
 	TCase *tc = tcase_create("oom_features");
-	SRunner *sr;
-	int failed;
 
 	tu_clear_env();
 	setenv("OOMAPP_DB_URL", "sqlite::memory:?log_statements=on&log_parameters=on", 1);
@@ -174,11 +161,6 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, test_oom_features_every_allocation);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
 	/* One process: the count run and the children share the warm state. */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite_nofork(s);
 }

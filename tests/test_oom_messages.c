@@ -263,8 +263,6 @@ int main(void)
 {
 	Suite *s = suite_create("oom_messages");
 	TCase *tc = tcase_create("oom_messages");
-	SRunner *sr;
-	int failed;
 
 	tu_clear_env();
 	dal_log_set(quiet, NULL);
@@ -276,11 +274,6 @@ int main(void)
 	tcase_add_test(tc, test_oom_messages_settings_and_url);
 	tcase_add_test(tc, test_oom_messages_migrations);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
 	/* One process: the children share the warm state (plugin loaded). */
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return tu_run_suite_nofork(s);
 }

@@ -31,22 +31,13 @@
 
 #define DAL_BIN TOP_BUILDDIR "/cli/dal"
 
-static char *tmpdir;
-
 static void setup(void)
 {
-	tu_clear_env();
+	tu_tmpdir_setup();
 	unsetenv("DAL_HISTFILE");
 	unsetenv("XDG_STATE_HOME");
-	tmpdir = tu_mkdtemp();
 	/* No history of the user's, no ~/.editrc: HOME is the test's. */
-	setenv("HOME", tmpdir, 1);
-}
-
-static void teardown(void)
-{
-	tu_rmtree(tmpdir);
-	tmpdir = NULL;
+	setenv("HOME", tu_tmpdir, 1);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -57,7 +48,7 @@ static void teardown(void)
 static void run_script(struct tu_run *r, const char *script, ...)
 {
 	static const char *const head[] = { DAL_BIN, NULL };
-	char *in = tu_write_file(tmpdir, "in.sql", script);
+	char *in = tu_write_file(tu_tmpdir, "in.sql", script);
 	va_list ap;
 
 	va_start(ap, script);
@@ -70,7 +61,7 @@ static char *sqlite_url(void)
 {
 	char *url;
 
-	ck_assert(asprintf(&url, "sqlite:///%s/t.db", tmpdir) > 0);
+	ck_assert(asprintf(&url, "sqlite:///%s/t.db", tu_tmpdir) > 0);
 	return url;
 }
 
@@ -683,7 +674,7 @@ START_TEST(test_shell_pty_line_editing_and_history)
 	struct stat sb;
 	struct pty p;
 
-	ck_assert(asprintf(&hist, "%s/hist", tmpdir) > 0);
+	ck_assert(asprintf(&hist, "%s/hist", tu_tmpdir) > 0);
 	setenv("DAL_HISTFILE", hist, 1);
 	pty_start(&p, "-u", url, "shell", NULL);
 	pty_expect(&p, "main=> ");
@@ -739,7 +730,7 @@ START_TEST(test_shell_pty_history_file_location)
 	struct pty p;
 
 	/* $XDG_STATE_HOME/dal/history, directories made private. */
-	ck_assert(asprintf(&path, "%s/state", tmpdir) > 0);
+	ck_assert(asprintf(&path, "%s/state", tu_tmpdir) > 0);
 	setenv("XDG_STATE_HOME", path, 1);
 	pty_start(&p, "-u", url, "shell", NULL);
 	pty_expect(&p, "main=> ");
@@ -751,14 +742,14 @@ START_TEST(test_shell_pty_history_file_location)
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0700);
 	free(path);
-	ck_assert(asprintf(&path, "%s/state/dal/history", tmpdir) > 0);
+	ck_assert(asprintf(&path, "%s/state/dal/history", tu_tmpdir) > 0);
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0600);
 	free(path);
 
 	/* A history file that cannot be written: one warning, and the shell
 	 * works on. */
-	ck_assert(asprintf(&path, "%s/no-such-dir/history", tmpdir) > 0);
+	ck_assert(asprintf(&path, "%s/no-such-dir/history", tu_tmpdir) > 0);
 	setenv("DAL_HISTFILE", path, 1);
 	pty_start(&p, "-u", url, "shell", NULL);
 	pty_expect(&p, "main=> ");
@@ -789,7 +780,7 @@ START_TEST(test_shell_pty_history_file_location)
 	pty_expect(&p, "main=> ");
 	pty_send_eof(&p);
 	ck_assert_int_eq(pty_finish(&p), 0);
-	ck_assert(asprintf(&path, "%s/.dal_history", tmpdir) > 0);
+	ck_assert(asprintf(&path, "%s/.dal_history", tu_tmpdir) > 0);
 	ck_assert_int_eq(stat(path, &sb), 0);
 	ck_assert_int_eq(sb.st_mode & 0777, 0600);
 	free(path);
@@ -928,7 +919,7 @@ static Suite *shell_suite(void)
 	Suite *s = suite_create("shell");
 	TCase *t = tcase_create("shell");
 
-	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_checked_fixture(t, setup, tu_tmpdir_teardown);
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, test_shell_script_statements_split_at_semicolons);
 	tcase_add_test(t, test_shell_script_stops_at_first_error_with_its_line);

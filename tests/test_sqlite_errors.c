@@ -19,19 +19,6 @@
 
 #include "testutil.h"
 
-static char *dir;
-
-static void setup(void)
-{
-	dir = tu_mkdtemp();
-}
-
-static void teardown(void)
-{
-	tu_rmtree(dir);
-	dir = NULL;
-}
-
 static dal_repo *open_db(const char *file, const char *query)
 {
 	char url[512];
@@ -39,26 +26,11 @@ static dal_repo *open_db(const char *file, const char *query)
 	dal_error err;
 	int rc;
 
-	snprintf(url, sizeof url, "sqlite:///%s/%s%s%s", dir, file, query ? "?" : "",
+	snprintf(url, sizeof url, "sqlite:///%s/%s%s%s", tu_tmpdir, file, query ? "?" : "",
 	         query ? query : "");
 	rc = dal_repo_open_url(&r, url, &err);
 	ck_assert_msg(rc == DAL_OK, "%s: %s", url, err.message);
 	return r;
-}
-
-static dal_conn *acquire(dal_repo *r)
-{
-	dal_conn *c = NULL;
-	dal_error err;
-
-	ck_assert_msg(dal_conn_acquire(r, &c, &err) == DAL_OK, "%s", err.message);
-	return c;
-}
-
-static void ok(dal_conn *c, const char *sql)
-{
-	ck_assert_msg(dal_conn_exec(c, sql, NULL) == DAL_OK, "%s: %s", sql,
-	              dal_conn_error(c)->message);
 }
 
 /* sql fails with code and sqlstate, and SQLite's extended code native (0: any
@@ -84,13 +56,13 @@ static void fails(dal_conn *c, const char *sql, int code, const char *state, lon
 START_TEST(test_sqlite_constraint_kinds)
 {
 	dal_repo *r = open_db("c.db", "foreign_keys=on");
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 
-	ok(c, "CREATE TABLE p (id INTEGER PRIMARY KEY)");
-	ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, u TEXT UNIQUE, n TEXT NOT NULL, "
+	tu_conn_exec(c, "CREATE TABLE p (id INTEGER PRIMARY KEY)");
+	tu_conn_exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, u TEXT UNIQUE, n TEXT NOT NULL, "
 	      "k INT CHECK (k > 0), f INT REFERENCES p(id))");
-	ok(c, "INSERT INTO p VALUES (1)");
-	ok(c, "INSERT INTO t VALUES (1, 'a', 'x', 1, 1)");
+	tu_conn_exec(c, "INSERT INTO p VALUES (1)");
+	tu_conn_exec(c, "INSERT INTO t VALUES (1, 'a', 'x', 1, 1)");
 	fails(c, "INSERT INTO t VALUES (2, 'a', 'x', 1, 1)", DAL_ECONSTRAINT, "23505",
 	      2067 /* SQLITE_CONSTRAINT_UNIQUE */, 0);
 	fails(c, "INSERT INTO t VALUES (1, 'b', 'x', 1, 1)", DAL_ECONSTRAINT, "23505",
@@ -102,11 +74,11 @@ START_TEST(test_sqlite_constraint_kinds)
 	fails(c, "INSERT INTO t VALUES (5, 'e', 'x', 1, 99)", DAL_ECONSTRAINT, "23503",
 	      787 /* SQLITE_CONSTRAINT_FOREIGNKEY */, 0);
 	/* A trigger's RAISE(ABORT): a constraint with no finer class. */
-	ok(c, "CREATE TRIGGER no_p BEFORE INSERT ON p BEGIN SELECT RAISE(ABORT, 'no'); END");
+	tu_conn_exec(c, "CREATE TRIGGER no_p BEFORE INSERT ON p BEGIN SELECT RAISE(ABORT, 'no'); END");
 	fails(c, "INSERT INTO p VALUES (2)", DAL_ECONSTRAINT, "23000",
 	      1811 /* SQLITE_CONSTRAINT_TRIGGER */, 0);
 	/* A STRICT table refuses a value of the wrong type: bad data. */
-	ok(c, "CREATE TABLE s (a INTEGER) STRICT");
+	tu_conn_exec(c, "CREATE TABLE s (a INTEGER) STRICT");
 	fails(c, "INSERT INTO s VALUES ('abc')", DAL_EDATA, "22000",
 	      3091 /* SQLITE_CONSTRAINT_DATATYPE */, 0);
 	/* A rowid that is not an integer. */
@@ -119,9 +91,9 @@ END_TEST
 START_TEST(test_sqlite_lookup_and_syntax_errors)
 {
 	dal_repo *r = open_db("s.db", NULL);
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 
-	ok(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+	tu_conn_exec(c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
 	fails(c, "SELEC 1", DAL_ESYNTAX, "42601", 1, 0);
 	fails(c, "SELECT 'open", DAL_ESYNTAX, "42601", 1, 0);
 	fails(c, "SELECT * FROM missing", DAL_ENOTFOUND, "42P01", 1, 0);
@@ -132,9 +104,9 @@ START_TEST(test_sqlite_lookup_and_syntax_errors)
 	fails(c, "SELECT id FROM t, t AS u", DAL_ESYNTAX, "42702", 1, 0);
 	/* Transaction control through exec, not through dal_conn_begin(). */
 	fails(c, "COMMIT", DAL_EMISUSE, "25P01", 1, 0);
-	ok(c, "BEGIN");
+	tu_conn_exec(c, "BEGIN");
 	fails(c, "BEGIN", DAL_EMISUSE, "25001", 1, 0);
-	ok(c, "ROLLBACK");
+	tu_conn_exec(c, "ROLLBACK");
 	/* SQLITE_ERROR with no finer class. */
 	fails(c, "SELECT json_extract('{', '$')", DAL_EBACKEND, "HY000", 1, 0);
 	dal_conn_release(c);
@@ -145,17 +117,17 @@ END_TEST
 START_TEST(test_sqlite_limits_and_states)
 {
 	dal_repo *r = open_db("l.db", NULL);
-	dal_conn *c = acquire(r);
+	dal_conn *c = tu_conn_acquire(r);
 
-	ok(c, "CREATE TABLE b (v BLOB)");
+	tu_conn_exec(c, "CREATE TABLE b (v BLOB)");
 	/* Over SQLITE_MAX_LENGTH, refused before anything is allocated. */
 	fails(c, "SELECT zeroblob(2000000000)", DAL_EDATA, "22001", 18 /* SQLITE_TOOBIG */, 0);
 	/* query_only: every write is refused as a read-only database. */
-	ok(c, "PRAGMA query_only = 1");
+	tu_conn_exec(c, "PRAGMA query_only = 1");
 	fails(c, "INSERT INTO b VALUES (1)", DAL_EREADONLY, "25006", 0, 8 /* SQLITE_READONLY */);
-	ok(c, "PRAGMA query_only = 0");
+	tu_conn_exec(c, "PRAGMA query_only = 0");
 	/* A database that may not grow: full. */
-	ok(c, "PRAGMA max_page_count = 3");
+	tu_conn_exec(c, "PRAGMA max_page_count = 3");
 	fails(c, "INSERT INTO b VALUES (zeroblob(100000))", DAL_EBACKEND, "53100",
 	      13 /* SQLITE_FULL */, 0);
 	dal_conn_release(c);
@@ -169,19 +141,19 @@ END_TEST
 START_TEST(test_sqlite_busy_names_timeout)
 {
 	dal_repo *r = open_db("b.db", "busy_timeout=20&journal_mode=delete");
-	dal_conn *a = acquire(r), *b = acquire(r);
+	dal_conn *a = tu_conn_acquire(r), *b = tu_conn_acquire(r);
 	const dal_error *e;
 
-	ok(a, "CREATE TABLE t (v INT)");
-	ok(a, "BEGIN IMMEDIATE");
-	ok(a, "INSERT INTO t VALUES (1)");
+	tu_conn_exec(a, "CREATE TABLE t (v INT)");
+	tu_conn_exec(a, "BEGIN IMMEDIATE");
+	tu_conn_exec(a, "INSERT INTO t VALUES (1)");
 	ck_assert_int_eq(dal_conn_exec(b, "INSERT INTO t VALUES (2)", NULL), DAL_EBUSY);
 	e = dal_conn_error(b);
 	ck_assert_str_eq(e->sqlstate, "40001");
 	ck_assert_int_eq(e->native & 0xff, 5 /* SQLITE_BUSY */);
 	ck_assert_msg(strstr(e->message, "busy_timeout = 20 ms"), "%s", e->message);
-	ok(a, "COMMIT");
-	ok(b, "INSERT INTO t VALUES (2)");
+	tu_conn_exec(a, "COMMIT");
+	tu_conn_exec(b, "INSERT INTO t VALUES (2)");
 	dal_conn_release(a);
 	dal_conn_release(b);
 	dal_repo_close(r);
@@ -192,7 +164,7 @@ END_TEST
  * open or the first statement finds out. */
 START_TEST(test_sqlite_not_a_database)
 {
-	char url[512], *path = tu_write_file(dir, "junk.db",
+	char url[512], *path = tu_write_file(tu_tmpdir, "junk.db",
 	                                     "this is not an SQLite database file, at all....\n");
 	dal_repo *r = NULL;
 	dal_conn *c = NULL;
@@ -231,7 +203,7 @@ START_TEST(test_sqlite_wal_switch_race)
 		pid_t pid[PROCS];
 		int go[2];
 
-		snprintf(url, sizeof url, "sqlite:///%s/race%d.db?journal_mode=wal", dir, round);
+		snprintf(url, sizeof url, "sqlite:///%s/race%d.db?journal_mode=wal", tu_tmpdir, round);
 		ck_assert_int_eq(pipe(go), 0);
 		for (i = 0; i < PROCS; i++) {
 			pid[i] = fork();
@@ -277,7 +249,7 @@ int main(void)
 	TCase *tc = tcase_create("errors");
 
 	tu_clear_env();
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, tu_tmpdir_setup, tu_tmpdir_teardown);
 	tcase_add_test(tc, test_sqlite_constraint_kinds);
 	tcase_add_test(tc, test_sqlite_lookup_and_syntax_errors);
 	tcase_add_test(tc, test_sqlite_limits_and_states);

@@ -429,3 +429,144 @@ int tu_plugin_path_prepend(const char *dir)
 	free(dirs);
 	return rc;
 }
+
+char *tu_tmpdir;
+
+void tu_tmpdir_setup(void)
+{
+	tu_clear_env();
+	tu_tmpdir = tu_mkdtemp();
+}
+
+void tu_tmpdir_teardown(void)
+{
+	tu_clear_env();
+	tu_rmtree(tu_tmpdir);
+	tu_tmpdir = NULL;
+}
+
+char *tu_path_in(const char *name)
+{
+	char *p;
+
+	ck_assert_int_gt(asprintf(&p, "%s/%s", tu_tmpdir, name), 0);
+	return p;
+}
+
+dal_repo *tu_sqlite_open(const char *path, const char *query)
+{
+	char *url;
+	dal_repo *r;
+	dal_error err;
+
+	ck_assert_int_gt(asprintf(&url, "sqlite:///%s?%s", path, query), 0);
+	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
+	free(url);
+	return r;
+}
+
+int64_t tu_repo_int64(dal_repo *r, const char *sql)
+{
+	dal_conn *c = tu_conn_acquire(r);
+	int64_t v = tu_conn_int64(c, sql);
+
+	dal_conn_release(c);
+	return v;
+}
+
+dal_repo *tu_repo_open_url(const char *url)
+{
+	dal_repo *r = NULL;
+	dal_error err;
+
+	tu_clear_env();
+	ck_assert_msg(dal_repo_open_url(&r, url, &err) == DAL_OK, "%s", err.message);
+	return r;
+}
+
+dal_stmt *tu_stmt_prepare(dal_conn *c, const char *sql)
+{
+	dal_stmt *s = NULL;
+
+	ck_assert_msg(dal_stmt_prepare(c, sql, &s) == DAL_OK, "%s: %s", sql,
+	              dal_conn_error(c)->message);
+	return s;
+}
+
+void tu_stmt_step_row(dal_stmt *s)
+{
+	int rc = dal_stmt_step(s);
+
+	ck_assert_msg(rc == DAL_ROW, "%s: %s", dal_code_name(rc), dal_stmt_error(s)->message);
+}
+
+int tu_connect_with(const char *url, const char *query, dal_error *err)
+{
+	char u[8400];
+	dal_repo *r = NULL;
+	dal_conn *c;
+	int rc;
+
+	snprintf(u, sizeof u, "%s%s%s", url, strchr(url, '?') ? "&" : "?", query);
+	tu_clear_env();
+	rc = dal_repo_open_url(&r, u, err);
+	if (rc == DAL_OK) {
+		rc = dal_conn_acquire(r, &c, err);
+		if (rc == DAL_OK)
+			dal_conn_release(c);
+		dal_repo_close(r);
+	}
+	return rc;
+}
+
+void tu_assert_stream_keeps_conn(dal_conn *c, const char *label, int last_id_rc)
+{
+	char buffered[64];
+	dal_stmt *s1, *s2, *s3;
+	int64_t sum = 0, id = 0;
+	int rc;
+
+	snprintf(buffered, sizeof buffered, "%s option buffered = on", label);
+	s1 = tu_stmt_prepare(c, "SELECT 7");
+	s2 = tu_stmt_prepare(c, "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3");
+	s3 = tu_stmt_prepare(c, "SELECT 8");
+	tu_stmt_step_row(s2);
+	sum += dal_stmt_column_int64(s2, 0);
+	rc = dal_stmt_step(s1);
+	ck_assert_msg(rc == DAL_EMISUSE, "%s", dal_code_name(rc));
+	ck_assert_str_eq(dal_stmt_error(s1)->sqlstate, "HY010");
+	tu_assert_has(dal_stmt_error(s1)->message, "connection busy with an unfinished result");
+	tu_assert_has(dal_stmt_error(s1)->message, buffered);
+	ck_assert_int_eq(dal_conn_exec(c, "SELECT 1", NULL), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "exec: connection busy");
+	ck_assert_int_eq(dal_conn_ping(c, NULL), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "ping: connection busy");
+	ck_assert_int_eq(dal_conn_last_insert_id(c, &id), last_id_rc);
+	if (last_id_rc != DAL_OK)
+		tu_assert_has(dal_conn_error(c)->message, "connection busy");
+	ck_assert_int_eq(dal_conn_begin(c), DAL_EMISUSE);
+	tu_assert_has(dal_conn_error(c)->message, "connection busy");
+	dal_stmt_close(s1);
+	while ((rc = dal_stmt_step(s2)) == DAL_ROW)
+		sum += dal_stmt_column_int64(s2, 0);
+	ck_assert_int_eq(rc, DAL_DONE);
+	ck_assert_int_eq(sum, 6);
+	tu_stmt_step_row(s3);
+	ck_assert_int_eq(dal_stmt_column_int64(s3, 0), 8);
+	ck_assert_int_eq(dal_stmt_step(s3), DAL_DONE);
+	tu_conn_exec(c, "SELECT 1");
+	dal_stmt_close(s2);
+	dal_stmt_close(s3);
+}
+
+int tu_run_suite_nofork(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

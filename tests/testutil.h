@@ -153,4 +153,49 @@ dal_repo *tu_backend_open(const char *backend, const char *sqlite_url, const cha
  * --enable-static-backends) is the program itself. */
 int tu_is_script(const char *path);
 
+/* A suite's temporary directory: tu_tmpdir_setup() (a checked fixture's
+ * setup) clears the environment (tu_clear_env()) and makes tu_tmpdir;
+ * tu_tmpdir_teardown() clears the environment again and removes it. */
+extern char *tu_tmpdir;
+void tu_tmpdir_setup(void);
+void tu_tmpdir_teardown(void);
+
+/* "<tu_tmpdir>/name", malloc'd. */
+char *tu_path_in(const char *name);
+
+/* dal_repo_open_url() of "sqlite:///<path>?<query>" (path absolute). */
+dal_repo *tu_sqlite_open(const char *path, const char *query);
+
+/* The first column of the one row sql returns on a connection of r, as an
+ * integer (the connection is released). */
+int64_t tu_repo_int64(dal_repo *r, const char *sql);
+
+/* dal_repo_open_url() of url after tu_clear_env(), so that no variable of
+ * the caller's environment changes the settings of url. */
+dal_repo *tu_repo_open_url(const char *url);
+
+/* dal_stmt_prepare() of sql on c. */
+dal_stmt *tu_stmt_prepare(dal_conn *c, const char *sql);
+
+/* dal_stmt_step() of s must give a row (DAL_ROW). */
+void tu_stmt_step_row(dal_stmt *s);
+
+/* Open url with query (a URL query without '?') appended, after
+ * tu_clear_env(), and acquire a connection when the open succeeds (a
+ * repository may connect lazily): the first failing code with err filled,
+ * or DAL_OK; nothing stays open. */
+int tu_connect_with(const char *url, const char *query, dal_error *err);
+
+/* A server backend streaming a result keeps c busy: with c freshly
+ * acquired, another statement's step, an exec, a ping and BEGIN are
+ * refused with DAL_EMISUSE (HY010; the step's error names "<label> option
+ * buffered = on"), dal_conn_last_insert_id() returns last_id_rc, a
+ * statement closed meanwhile is put aside, the stream goes on intact and
+ * afterwards c serves the next statements. */
+void tu_assert_stream_keeps_conn(dal_conn *c, const char *label, int last_id_rc);
+
+/* tu_run_suite() in one process (Check's CK_NOFORK): for suites whose
+ * cases share state an earlier one warmed (a plugin loaded, a count run). */
+int tu_run_suite_nofork(Suite *s);
+
 #endif

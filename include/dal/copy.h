@@ -86,6 +86,7 @@ typedef struct dal_copy_options {
 	void *userdata;
 } dal_copy_options;
 
+/* The batch_rows of 0: rows per transaction by default. */
 #define DAL_COPY_DEFAULT_BATCH 10000u
 /* The largest batch_rows accepted. */
 #define DAL_COPY_MAX_BATCH 1000000u

@@ -55,6 +55,8 @@
 extern "C" {
 #endif
 
+/* The version of these headers, at compile time (dal_version(): the
+ * library's, at run time). */
 #define DAL_VERSION_MAJOR 0
 #define DAL_VERSION_MINOR 1
 #define DAL_VERSION_PATCH 0
@@ -63,6 +65,7 @@ extern "C" {
 /* Return the runtime library version, e.g. "0.1.0". Static string. */
 DAL_API const char *dal_version(void);
 
+/* The opaque handles described at the top of this file. */
 typedef struct dal_config dal_config;
 typedef struct dal_repo dal_repo;
 typedef struct dal_conn dal_conn;
@@ -72,6 +75,7 @@ typedef struct dal_stmt dal_stmt;
 /* Logging                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* The severity of a log line handed to the sink. */
 typedef enum dal_log_level {
 	DAL_LOG_DEBUG = 0,
 	DAL_LOG_INFO = 1,
@@ -114,7 +118,8 @@ DAL_API int dal_config_load(dal_config **out, const char *path, dal_error *err);
 /*
  * Parse configuration from a string, as if it were the file named `origin`
  * (used in messages and to resolve relative paths; may be NULL for "<string>",
- * relative paths then resolve against the current directory).
+ * relative paths then resolve against the current directory). Errors and
+ * ownership as for dal_config_load(): free *out with dal_config_free().
  */
 DAL_API int dal_config_parse(dal_config **out, const char *text,
                              const char *origin, dal_error *err);
@@ -159,7 +164,9 @@ DAL_API int dal_config_describe(const dal_config *cfg, const char *name,
  * Settings are resolved with this precedence: url argument > DB_URL (or
  * DATABASE_URL) > DB_* variables > INI > built-in default. The environment
  * applies to the default repository only, so that DB_HOST cannot silently
- * redirect a second, named repository. cfg may be NULL: no file.
+ * redirect a second, named repository, unless a repository's section names
+ * its own variables (env_prefix, [name.env]: docs/environment.md), which it
+ * then reads instead. cfg may be NULL: no file.
  *
  * A URL (the url argument, DB_URL, or an INI `url`) says where and as whom
  * to connect: type, host, port, database, path, user, password and
@@ -170,7 +177,8 @@ DAL_API int dal_config_describe(const dal_config *cfg, const char *name,
  * The plugin of the type is loaded on first use (the file backend_<type>,
  * or the installed plugin that declares <type> as an alias; see
  * dal_plugin_list()); connection failures are retried max_retries times
- * with exponential backoff and jitter, each attempt logged.
+ * with exponential backoff and jitter, each attempt logged (not for an
+ * embedded database, DAL_CAP_EMBEDDED, nor for a read replica).
  *
  * On success *out is a repository; close it with dal_repo_close(). On failure
  * *out is NULL and err (if not NULL) says why.
@@ -450,6 +458,7 @@ DAL_API int dal_repo_transact_ro(dal_repo *repo, dal_txn_fn fn, void *userdata,
  */
 DAL_API const char *dal_conn_server_address(const dal_conn *c, unsigned *port);
 
+/* The size of dal_pool_node.address, NUL included (longer ones are cut). */
 #define DAL_NODE_ADDRESS_SIZE 128
 
 /* One database node a repository's pools have connected to. */
@@ -560,10 +569,12 @@ DAL_API int64_t dal_stmt_column_int64(dal_stmt *stmt, unsigned col);
 DAL_API double dal_stmt_column_double(dal_stmt *stmt, unsigned col);
 DAL_API int dal_stmt_column_bool(dal_stmt *stmt, unsigned col);
 /* NUL-terminated UTF-8, or NULL for SQL NULL. len (may be NULL) gets the byte
- * length. */
+ * length. Owned by stmt: valid until the next step, reset or close of stmt. */
 DAL_API const char *dal_stmt_column_text(dal_stmt *stmt, unsigned col,
                                          size_t *len);
-/* Raw bytes, or NULL for SQL NULL (and for an empty blob, with *len 0). */
+/* Raw bytes, or NULL for SQL NULL (and for an empty blob, with *len 0). len
+ * (may be NULL) gets the byte length. Owned by stmt: valid until the next
+ * step, reset or close of stmt. */
 DAL_API const void *dal_stmt_column_blob(dal_stmt *stmt, unsigned col,
                                          size_t *len);
 
@@ -748,8 +759,10 @@ typedef int (*dal_write_fn)(const char *data, size_t len, void *userdata);
  * db_client_operation_errors_total (by error_type),
  * db_client_response_returned_rows_total, db_client_response_affected_rows_total
  * and db_client_operations_total, labelled db_system_name, db_namespace,
- * db_operation_name and dal_repository. No label ever holds a password, a
- * statement or a parameter value. Returns DAL_OK, DAL_EUNSUPPORTED when
+ * db_operation_name and dal_repository; then the pool's db_client_connection*
+ * metrics, the statement cache's and the nodes' (docs/pool.md,
+ * docs/scale-out.md). JSON: the same figures as one object. No label ever
+ * holds a password, a statement or a parameter value. Returns DAL_OK, DAL_EUNSUPPORTED when
  * telemetry is off, or DAL_EBACKEND if fn asked to stop.
  */
 DAL_API int dal_repo_metrics_write(const dal_repo *repo, dal_metrics_format fmt,
@@ -787,6 +800,7 @@ typedef struct dal_span {
 	int64_t rows;               /* rows returned by this call (0/1 per step) */
 } dal_span;
 
+/* The hooks dal_repo_trace_set() installs. */
 typedef struct dal_trace_hooks {
 	/* Called before the operation. *span_ctx (initially NULL) is handed to
 	 * end(), e.g. for the application's own span object. May be NULL. */
@@ -800,7 +814,8 @@ typedef struct dal_trace_hooks {
 /*
  * Install trace hooks on repo (NULL removes them). The hooks struct is
  * copied. Traced operations: ping, exec, prepare, execute (the first step of
- * a statement), begin, commit, rollback. Fetch steps are not traced.
+ * a statement), begin, commit, rollback, execute_batch. Fetch steps are not
+ * traced.
  * DAL_EUNSUPPORTED when telemetry is off for this repository.
  */
 DAL_API int dal_repo_trace_set(dal_repo *repo, const dal_trace_hooks *hooks,
@@ -849,6 +864,8 @@ typedef struct dal_plugin_info {
 	                               dal_repo_dialect()), or NULL */
 } dal_plugin_info;
 
+/* The callback of dal_plugin_list(): one file found (info valid during the
+ * call only). */
 typedef void (*dal_plugin_fn)(const dal_plugin_info *info, void *userdata);
 
 /*

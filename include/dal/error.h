@@ -20,6 +20,8 @@
 extern "C" {
 #endif
 
+/* Marks the functions libdal exports (the rest of the library is hidden);
+ * defining DAL_STATIC leaves it empty. */
 #if defined(__GNUC__) && !defined(DAL_STATIC)
 #define DAL_API __attribute__((visibility("default")))
 #else

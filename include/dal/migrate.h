@@ -60,6 +60,7 @@
 extern "C" {
 #endif
 
+/* A repository's migrations directory, opened with dal_migrator_open(). */
 typedef struct dal_migrator dal_migrator;
 
 /* What the database and the directory say about one migration. */
@@ -92,6 +93,8 @@ typedef struct dal_migration_info {
 	int64_t duration_ms;          /* -1 when not applied */
 } dal_migration_info;
 
+/* The callback of dal_migrator_status(), _history(), _verify() and of the
+ * progress reports: one migration (m valid during the call only). */
 typedef void (*dal_migration_fn)(const dal_migration_info *m, void *userdata);
 
 /*

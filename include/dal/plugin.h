@@ -64,6 +64,7 @@ extern "C" {
 #define DAL_PLUGIN_ABI_MINOR 1
 #define DAL_PLUGIN_ABI_VERSION \
 	((uint32_t)((DAL_PLUGIN_ABI_MAJOR << 16) | DAL_PLUGIN_ABI_MINOR))
+/* The major and the minor of an ABI version number. */
 #define DAL_ABI_MAJOR_OF(v) ((unsigned)((v) >> 16))
 #define DAL_ABI_MINOR_OF(v) ((unsigned)((v) & 0xffffu))
 
@@ -614,7 +615,8 @@ DAL_API void dal_plugin_log(int level, const char *fmt, ...)
  * spec's default, checked and converted by type. Errors (DAL_ECONFIG, the
  * message naming the origin, the key and the backend): a key not in specs
  * ("unknown <backend> option 'k' (known: a, b, c)"), a value that is not a
- * boolean, an integer in range, or one of the choices.
+ * boolean, an integer in range, or one of the choices. out[] points into
+ * params and specs: valid as long as both are (params: during connect()).
  */
 DAL_API int dal_options_parse(const struct dal_connect_params *params, const char *backend,
                               const struct dal_option_spec *specs, size_t n_specs,
@@ -622,7 +624,7 @@ DAL_API int dal_options_parse(const struct dal_connect_params *params, const cha
 
 /*
  * Look up a backend option by key in params (the first, strongest, match),
- * or NULL.
+ * or NULL. Points into params: valid during connect().
  */
 DAL_API const dal_option *dal_params_option(const struct dal_connect_params *params,
                                             const char *key);

@@ -107,7 +107,8 @@ DAL_API int dal_row_insert(dal_conn *c, const char *table, const dal_field *fiel
 DAL_API int dal_row_update(dal_conn *c, const char *table, const dal_field *key, size_t nkey,
                            const dal_field *set, size_t nset, int64_t *affected);
 
-/* DELETE FROM table WHERE key... (nkey >= 1). */
+/* DELETE FROM table WHERE key... (nkey >= 1, as for dal_row_update()).
+ * *affected (may be NULL) gets the rows deleted. */
 DAL_API int dal_row_delete(dal_conn *c, const char *table, const dal_field *key, size_t nkey,
                            int64_t *affected);
 

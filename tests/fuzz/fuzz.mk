@@ -52,7 +52,7 @@ FUZZ_LIBS = $(INIH_LIBS) $(URIPARSER_LIBS) -lltdl -ldl -lpthread -lm
 # only what it uses).
 CORE_SRCS = error.c log.c strbuf.c hindex.c placeholder.c url.c url_redact.c params.c kit.c \
 	config.c settings.c settings_check.c describe.c loader.c install_hint.c envmap.c \
-	preload.c
+	preload.c sql_facts.c
 CORE_OBJS = $(addprefix $(O)/core/,$(CORE_SRCS:.c=.o))
 HEADERS = $(wildcard $(top_srcdir)/core/*.h $(top_srcdir)/include/dal/*.h $(FUZZ_DIR)/*.h)
 

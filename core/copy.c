@@ -89,8 +89,9 @@ static int state_load(struct copy_run *run, const char *table, struct state *s,
 	                     DAL_COPY_STATE_TABLE " WHERE table_name = ?", &st) != DAL_OK)
 		return copy_err_from(err, dal_conn_error(run->dst), "copy: reading %s",
 		                     DAL_COPY_STATE_TABLE);
-	dal_stmt_bind_text(st, 1, table, -1);
-	rc = dal_stmt_step(st);
+	/* A bind that failed would read the state of no table. */
+	if ((rc = dal_stmt_bind_text(st, 1, table, -1)) == DAL_OK)
+		rc = dal_stmt_step(st);
 	if (rc == DAL_ROW) {
 		const char *key = dal_stmt_column_text(st, 0, NULL);
 
@@ -125,9 +126,9 @@ static int state_insert(struct copy_run *run, const char *table, dal_error *err)
 	                     "VALUES (?, ?, NULL, 0, 0)", &st) != DAL_OK)
 		return copy_err_from(err, dal_conn_error(run->dst), "copy: writing %s",
 		                     DAL_COPY_STATE_TABLE);
-	dal_stmt_bind_text(st, 1, table, -1);
-	dal_stmt_bind_text(st, 2, source, -1);
-	rc = dal_stmt_step(st);
+	if ((rc = dal_stmt_bind_text(st, 1, table, -1)) == DAL_OK &&
+	    (rc = dal_stmt_bind_text(st, 2, source, -1)) == DAL_OK)
+		rc = dal_stmt_step(st);
 	rc = rc == DAL_DONE ? DAL_OK
 	                    : copy_err_from(err, dal_stmt_error(st), "copy: writing %s",
 	                                    DAL_COPY_STATE_TABLE);
@@ -145,14 +146,13 @@ int copy_state_update(struct copy_run *run, const char *table, const char *key,
 	                     "rows_copied = ?, done = ? WHERE table_name = ?", &st) != DAL_OK)
 		return copy_err_from(err, dal_conn_error(run->dst), "copy: writing %s",
 		                     DAL_COPY_STATE_TABLE);
-	if (key)
-		dal_stmt_bind_text(st, 1, key, -1);
-	else
-		dal_stmt_bind_null(st, 1);
-	dal_stmt_bind_int64(st, 2, rows);
-	dal_stmt_bind_int64(st, 3, done);
-	dal_stmt_bind_text(st, 4, table, -1);
-	rc = dal_stmt_step(st);
+	/* A bind that failed would record a wrong state (a NULL key: resume
+	 * from the start) or none. */
+	rc = key ? dal_stmt_bind_text(st, 1, key, -1) : dal_stmt_bind_null(st, 1);
+	if (rc == DAL_OK && (rc = dal_stmt_bind_int64(st, 2, rows)) == DAL_OK &&
+	    (rc = dal_stmt_bind_int64(st, 3, done)) == DAL_OK &&
+	    (rc = dal_stmt_bind_text(st, 4, table, -1)) == DAL_OK)
+		rc = dal_stmt_step(st);
 	rc = rc == DAL_DONE ? DAL_OK
 	                    : copy_err_from(err, dal_stmt_error(st), "copy: table %s: "
 	                                    "writing %s", table, DAL_COPY_STATE_TABLE);

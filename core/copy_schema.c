@@ -270,7 +270,9 @@ static int read_columns(dal_conn *c, const struct dal_sql_facts *f, struct copy_
 	rc = prepare(c, or_std(f->columns, std_columns), &st, "reading the columns", err);
 	if (rc != DAL_OK)
 		return rc;
-	dal_stmt_bind_text(st, 1, t->name, -1);
+	/* A bind that failed would read no columns: "no such table". */
+	if ((rc = dal_stmt_bind_text(st, 1, t->name, -1)) != DAL_OK)
+		goto failed;
 	while ((rc = dal_stmt_step(st)) == DAL_ROW) {
 		const char *name = dal_stmt_column_text(st, 0, NULL);
 		const char *decl = dal_stmt_column_text(st, 1, NULL);
@@ -290,6 +292,7 @@ static int read_columns(dal_conn *c, const struct dal_sql_facts *f, struct copy_
 		}
 	}
 	if (rc != DAL_DONE) {
+failed:
 		rc = copy_err_from(err, dal_stmt_error(st), "copy: reading the columns of %s",
 		                   t->name);
 		dal_stmt_close(st);

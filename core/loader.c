@@ -393,17 +393,6 @@ static int load_locked(const char *path, const struct loaded_plugin **out,
 	return loader_register(path, h, out, err);
 }
 
-int loader_load_path(const char *path, const struct loaded_plugin **out,
-                     dal_error *err)
-{
-	int rc;
-
-	pthread_mutex_lock(&cache_lock);
-	rc = load_locked(path, out, err);
-	pthread_mutex_unlock(&cache_lock);
-	return rc;
-}
-
 /* Iterate over the search path: fn(dir, origin) until it returns nonzero. */
 static int each_dir(const char *plugin_dir,
                     int (*fn)(const char *dir, const char *origin, void *ud), void *ud)

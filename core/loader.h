@@ -45,11 +45,6 @@ int sql_facts_take(const char *path, struct loaded_plugin *lp, dal_error *err);
 /* 1 if type is p's name or one of its aliases. */
 int loader_matches(const struct loaded_plugin *p, const char *type);
 
-/* Load one plugin file by path and validate it (used by dal_plugin_list()
- * and tests). */
-int loader_load_path(const char *path, const struct loaded_plugin **out,
-                     dal_error *err);
-
 /* Writes " (install the package ...)" for a type without plugin, or "" when
  * the build has no advice for it (core/install_hint.c). */
 void loader_install_hint(const char *type, char *buf, size_t size);

@@ -97,9 +97,15 @@ int mig_lock(struct dal_migrator *m, dal_conn *c, dal_error *err)
 
 		if ((rc = dal_stmt_prepare(c, m->sql->lock_wait_get, &st)) != DAL_OK)
 			return mig_conn_fail(c, rc, err, "%s", m->sql->lock_wait_get);
-		if (dal_stmt_step(st) == DAL_ROW)
+		/* Without the wait read, the migrator's would stay on the
+		 * connection after it: refuse instead. */
+		if ((rc = dal_stmt_step(st)) == DAL_ROW)
 			m->saved_wait = dal_stmt_column_int64(st, 0);
+		else if (rc < 0)
+			rc = mig_stmt_fail(st, rc, err, "%s", m->sql->lock_wait_get);
 		dal_stmt_close(st);
+		if (rc < 0)
+			return rc;
 		if ((rc = set_wait(m, c, m->lock_timeout_ms)) != DAL_OK)
 			return mig_conn_fail(c, rc, err, "setting the lock wait");
 	}

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "migrate_int.h"
+#include "strbuf.h"
 
 struct object {
 	int rank; /* drop order: 0 view, 1 table, 2 sequence */
@@ -103,21 +104,18 @@ static int list(dal_conn *c, const struct dal_sql_facts *d, struct objects *o, d
 	return DAL_OK;
 }
 
-/* Append ident quoted with q (two characters), the closing one doubled. */
-static void quote(char *out, size_t size, const char *q, const char *ident)
+/* Append ident quoted with q (two characters), the closing one doubled.
+ * Grows as needed: a name cut short would make DROP ... IF EXISTS drop
+ * nothing and succeed. */
+static void quote(struct strbuf *b, const char *q, const char *ident)
 {
-	size_t n = strlen(out);
-
-	if (n + 1 < size)
-		out[n++] = q[0];
-	for (; *ident && n + 3 < size; ident++) {
-		if (*ident == q[1])
-			out[n++] = q[1];
-		out[n++] = *ident;
+	sb_append(b, q, 1);
+	for (const char *p = ident; *p; p++) {
+		if (*p == q[1])
+			sb_append(b, q + 1, 1);
+		sb_append(b, p, 1);
 	}
-	if (n + 1 < size)
-		out[n++] = q[1];
-	out[n] = '\0';
+	sb_append(b, q + 1, 1);
 }
 
 static int drop_all(dal_conn *c, const char *q, struct objects *o, dal_error *err)
@@ -130,15 +128,22 @@ static int drop_all(dal_conn *c, const char *q, struct objects *o, dal_error *er
 
 		for (size_t i = 0; i < o->n; i++) {
 			struct object *ob = &o->v[i];
-			char sql[1200];
+			struct strbuf sql = {0};
 
 			if (ob->dropped)
 				continue;
-			snprintf(sql, sizeof sql, "DROP %s IF EXISTS ", ob->kind);
-			quote(sql, sizeof sql, q, ob->schema);
-			strncat(sql, ".", sizeof sql - strlen(sql) - 1);
-			quote(sql, sizeof sql, q, ob->name);
-			if ((rc = dal_conn_exec(c, sql, NULL)) == DAL_OK) {
+			sb_printf(&sql, "DROP %s IF EXISTS ", ob->kind);
+			quote(&sql, q, ob->schema);
+			sb_puts(&sql, ".");
+			quote(&sql, q, ob->name);
+			if (sql.failed) {
+				sb_free(&sql);
+				return mig_error(err, DAL_ENOMEM, "out of memory dropping %s",
+				                 ob->name);
+			}
+			rc = dal_conn_exec(c, sql.data, NULL);
+			sb_free(&sql);
+			if (rc == DAL_OK) {
 				ob->dropped = 1;
 				left--;
 			} else {

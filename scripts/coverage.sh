@@ -7,7 +7,9 @@
 # DAL_TEST_MYSQL_URL and DAL_TEST_PGSQL_URL (scripts/test-servers.sh; both
 # are required, the plugins' figures depend on them) -- and `make
 # check-recovery` too when DAL_TEST_SERVER_DIR names those servers'
-# directory (it kills and restarts them) -- and reports line and
+# directory (it kills and restarts them), and `make check-cluster` when
+# DAL_TEST_CLUSTER_DIR names running clusters (scripts/test-cluster.sh;
+# the replica and Galera node checks run only there) -- and reports line and
 # branch coverage per file with gcovr, then per group -- core, sqlite, mysql,
 # pgsql -- and in all: BUILD_DIR/coverage.txt (the table), coverage.md (the
 # same as Markdown, for docs/testing.md), coverage.json (gcovr's summary).
@@ -93,6 +95,19 @@ if [ -n "${DAL_TEST_SERVER_DIR:-}" ]; then
 else
 	echo "coverage: DAL_TEST_SERVER_DIR is not set: check-recovery not run, its paths" \
 		"not counted"
+fi
+# The scale-out tests against running clusters (make check-cluster), when
+# DAL_TEST_CLUSTER_DIR names them (scripts/test-cluster.sh): its verdict
+# counts.
+if [ -n "${DAL_TEST_CLUSTER_DIR:-}" ]; then
+	if ! make -s check-cluster >check-cluster.log 2>&1; then
+		cat check-cluster.log
+		echo "coverage: make check-cluster failed" >&2
+		exit 1
+	fi
+else
+	echo "coverage: DAL_TEST_CLUSTER_DIR is not set: check-cluster not run, the" \
+		"replica and Galera node checks not counted"
 fi
 checked=$(date +%s)
 

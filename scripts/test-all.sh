@@ -67,15 +67,13 @@ DAL_TEST_SERVER_DIR=$servers make -C "$top/build-plain" -s check-recovery
 # and certification-conflict retry), once each; `make check-cluster-long`
 # repeats the failover tests 10 times. Measured on 2 cores: start 29-38 s
 # (from an empty directory: 3 mariadb-install-db, initdb, pg_basebackup),
-# tests 32-35 s, stop 2 s: 65-75 s. The clusters are stopped after.
+# tests 32-35 s, stop 2 s: 65-75 s. The clusters stay up (idle) for the
+# coverage step below, which runs the same tests in its gcov build.
 echo "=== cluster: Galera and a PostgreSQL standby ==="
 clusters=$(mktemp -d /tmp/dal-clusters.XXXXXX)
 chmod 755 "$clusters"
 scripts/test-cluster.sh start "$clusters"
 DAL_TEST_CLUSTER_DIR=$clusters make -C "$top/build-plain" -s check-cluster
-scripts/test-cluster.sh stop "$clusters"
-rm -rf "$clusters"
-clusters=""
 # The plugin SDK as a third party uses it: install the release tree into a
 # temporary prefix, build examples/plugin out of tree against it, use it.
 echo "=== SDK: out-of-tree plugin ==="
@@ -114,12 +112,16 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 	run_suite asan --enable-sanitizers CFLAGS="-O1 -g"
 
 # Coverage (docs/testing.md, "Coverage"): a third build, with gcov, whose
-# make check and check-recovery run against the same servers; gcovr reports
+# make check, check-recovery and check-cluster run against the same servers
+# and clusters; gcovr reports
 # lines and branches per file of core/ and each plugin, and the step fails
 # if a total drops below its floor in tests/coverage-floor.txt. About 5
 # minutes.
 echo "=== coverage: gcov build, make check, floors ==="
-DAL_TEST_SERVER_DIR=$servers make -C "$top/build-plain" -s coverage
+DAL_TEST_SERVER_DIR=$servers DAL_TEST_CLUSTER_DIR=$clusters make -C "$top/build-plain" -s coverage
+scripts/test-cluster.sh stop "$clusters"
+rm -rf "$clusters"
+clusters=""
 
 # ThreadSanitizer over the suites that share one repository between threads
 # (the pool, the layers).

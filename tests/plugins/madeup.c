@@ -13,7 +13,9 @@
  * Built twice (tests/Makefile.am): backend_madeup with complete facts,
  * and with -DTP_HALF backend_halfmade, whose facts lack lock_begin and
  * catalog and whose function table lacks backup and restore, so that its
- * facts' backup hints show.
+ * facts' backup hints show. And with -DTP_NOFACTS backend_nofacts, which
+ * declares no SQL facts at all (sql = NULL): the copy reads its catalog
+ * through the SQL standard's information_schema (test_cov2_copy.c).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -26,11 +28,15 @@
 #ifdef TP_HALF
 #define MODULE backend_halfmade
 #define NAME "halfmade"
+#elif defined TP_NOFACTS
+#define MODULE backend_nofacts
+#define NAME "nofacts"
 #else
 #define MODULE backend_madeup
 #define NAME "madeup"
 #endif
 
+#ifndef TP_NOFACTS
 static const struct dal_sql_facts facts = {
 	.struct_size = sizeof(struct dal_sql_facts),
 	.flags = DAL_SQL_FREE_TYPES,
@@ -53,6 +59,7 @@ static const struct dal_sql_facts facts = {
 	.password_option = "--password-from-env",
 #endif
 };
+#endif
 
 static struct dal_plugin registration;
 #ifdef TP_HALF
@@ -103,7 +110,11 @@ ENTRY(MODULE)
 	registration.description = "SQLite under a made-up dialect (test plugin)";
 	registration.default_path = NULL;
 	registration.dialect = NAME;
+#ifdef TP_NOFACTS
+	registration.sql = NULL;
+#else
 	registration.sql = &facts;
+#endif
 #ifdef TP_HALF
 	driver = *sqlite->driver;
 	driver.backup = NULL;

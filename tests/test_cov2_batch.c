@@ -204,17 +204,12 @@ END_TEST
 
 int main(void)
 {
-	const char *path = getenv("DAL_PLUGIN_PATH");
-	char *dirs;
 	Suite *s;
 	TCase *tc;
 
 	tu_clear_env();
-	if (asprintf(&dirs, "%s%s%s", TESTS_BUILDDIR, path && *path ? ":" : "",
-	             path ? path : "") < 0)
+	if (tu_plugin_path_prepend(TESTS_BUILDDIR) != 0)
 		return 99;
-	setenv("DAL_PLUGIN_PATH", dirs, 1);
-	free(dirs);
 	s = suite_create("cov2_batch");
 	tc = tcase_create("batch");
 	tcase_add_checked_fixture(tc, setup, teardown);
